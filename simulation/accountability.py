@@ -1,0 +1,135 @@
+"""Phase 3, accountability: detection of inaction, fault-tolerance review, false accusations,
+the sanction ladder, dual investigations and the probation check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation import formulas as f
+from simulation.config import ModelConfig, Regime
+from simulation.outcomes import Outcomes
+from simulation.population import CadreArrays
+from simulation.positions import move_down
+
+
+@dataclass(frozen=True)
+class Review:
+    """Who was caught, reviewed, cleared or sanctioned this year, and why."""
+
+    caught_idle: NDArray[np.bool_]
+    caught_formal: NDArray[np.bool_]
+    failure_punished: NDArray[np.bool_]  # honest bold failure not tolerated (wrongful)
+    failure_tolerated: NDArray[np.bool_]
+    violation_exposed: NDArray[np.bool_]
+    violation_shielded: NDArray[np.bool_]
+    routine_punished: NDArray[np.bool_]  # generalised accountability (wrongful)
+    accused: NDArray[np.bool_]  # falsely accused
+    accusation_upheld: NDArray[np.bool_]  # false accusation not cleared (wrongful)
+    leader_sanctioned: NDArray[np.bool_]  # dual investigation of unit leaders
+    sanctioned: NDArray[np.bool_]  # any sanction this year (one per cadre)
+    wrongful: NDArray[np.bool_]  # sanctioned without having shirked or violated
+    rung: NDArray[np.int8]  # rung applied (-1 if none)
+    probation_failed: NDArray[np.bool_]
+
+
+def unit_leaders(cadres: CadreArrays, unit_size: int) -> NDArray[np.intp]:
+    """Slot of each unit's leader: its highest-ranked member, the best record breaking ties."""
+    n = cadres.n
+    n_units = -(-n // unit_size)
+    key = np.full(n_units * unit_size, -np.inf)
+    key[:n] = cadres.rank * 1e6 + cadres.record
+    local = key.reshape(n_units, unit_size).argmax(axis=1)
+    return np.arange(n_units) * unit_size + local
+
+
+def review(
+    cadres: CadreArrays,
+    action: NDArray[np.int8],
+    out: Outcomes,
+    config: ModelConfig,
+    regime: Regime,
+    capacities: NDArray[np.int64],
+    rng: np.random.Generator,
+) -> Review:
+    """Apply this year's accountability to the cadres in place and report what happened."""
+    n = cadres.n
+    acc, ft, sup, ev = (
+        regime.accountability,
+        regime.fault_tolerance,
+        regime.supervision,
+        regime.evaluation,
+    )
+    p_detect = f.detection_probability(
+        acc.annual_evaluation, sup.public_clues, sup.media_exposure
+    )
+    draw = rng.random((5, n))
+    idle = action == f.IDLE
+    formal = action == f.FORMAL
+    active = ~idle
+
+    caught_idle = idle & (draw[0] < p_detect)
+    caught_formal = formal & (draw[0] < p_detect * ev.formalism_detection)
+
+    # Fault-tolerance review ("three distinctions"): honest failures may be tolerated,
+    # disguised violations may be shielded by mistake.
+    failure_tolerated = out.bold_failure & (draw[1] < ft.tolerance)
+    failure_punished = out.bold_failure & ~failure_tolerated
+    violation_exposed = (action == f.BOLD) & cadres.violation_prone & (
+        draw[2] < config.behaviour.violation_exposure
+    )
+    violation_shielded = violation_exposed & (
+        draw[3] < f.shield_probability(ft.tolerance, ft.precision)
+    )
+    routine_punished = out.routine_failure & (draw[1] < acc.generalised_accountability)
+
+    accused = active & (draw[4] < sup.false_accusation_rate * (1.0 - sup.accuser_deterrence))
+    cleared = accused & (rng.random(n) < sup.clarification)
+    accusation_upheld = accused & ~cleared
+
+    # Dual investigations: each member caught lying flat may bring a warning on the leader.
+    leader_sanctioned = np.zeros(n, dtype=np.bool_)
+    if acc.dual_investigation > 0 and caught_idle.any():
+        leaders = unit_leaders(cadres, config.organisation.unit_size)
+        culprits = np.flatnonzero(caught_idle)
+        hit = culprits[rng.random(culprits.size) < acc.dual_investigation]
+        leader_sanctioned[leaders[cadres.unit[hit]]] = True
+
+    deserved = caught_idle | caught_formal | (violation_exposed & ~violation_shielded)
+    wrongful_grounds = failure_punished | routine_punished | accusation_upheld
+    sanctioned = deserved | wrongful_grounds | leader_sanctioned
+    wrongful = sanctioned & ~deserved & ~leader_sanctioned
+
+    rung = np.full(n, -1, dtype=np.int8)
+    who = np.flatnonzero(sanctioned)
+    rung[who] = np.minimum(cadres.strikes[who], f.REMOVAL)
+    cadres.strikes[who] = np.minimum(cadres.strikes[who] + 1, 100)
+    cadres.years_since_sanction[who] = 0
+    cadres.sanction_years[who] = acc.sanction_years
+
+    probation_failed = (cadres.probation_years > 0) & (
+        sanctioned | (out.measured < regime.promotion.probation_min_performance)
+    )
+    cadres.probation_years[probation_failed] = 0
+    demote = np.flatnonzero((rung == f.DEMOTION) | probation_failed)
+    move_down(cadres.rank, demote, capacities, rng)
+    cadres.years_in_rank[demote] = 0
+
+    return Review(
+        caught_idle=caught_idle,
+        caught_formal=caught_formal,
+        failure_punished=failure_punished,
+        failure_tolerated=failure_tolerated,
+        violation_exposed=violation_exposed,
+        violation_shielded=violation_shielded,
+        routine_punished=routine_punished,
+        accused=accused,
+        accusation_upheld=accusation_upheld,
+        leader_sanctioned=leader_sanctioned,
+        sanctioned=sanctioned,
+        wrongful=wrongful,
+        rung=rung,
+        probation_failed=probation_failed,
+    )

@@ -1,0 +1,541 @@
+"""The model's configuration: one validated, documented data object used everywhere.
+
+Every parameter is a pydantic field with a default, an allowed range, a unit and a one-line
+meaning. The ODD protocol's parameter table, the CLI's error messages and the plots' axis labels
+are all read from these fields, so they cannot drift apart. A regime (the policy settings) is
+data: presets in ``configs/regimes/`` set only the fields they change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+def param(
+    default: Any,
+    ge: float | None = None,
+    le: float | None = None,
+    *,
+    title: str,
+    doc: str,
+    unit: str = "",
+    seed: str = "",
+    gt: float | None = None,
+    lt: float | None = None,
+) -> Any:
+    """A documented config field: default, range, axis title, unit and source clause."""
+    extra = {"unit": unit}
+    if seed:
+        extra["seed"] = seed
+    return Field(
+        default, ge=ge, le=le, gt=gt, lt=lt, title=title, description=doc, json_schema_extra=extra
+    )
+
+
+class Section(BaseModel):
+    """Base of every config section: unknown keys and wrong types are errors, never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The organisation and the people in it (not policy: the world a regime acts on)
+# --------------------------------------------------------------------------------------------
+
+
+class Organisation(Section):
+    """Ranks, positions, units and the peer network."""
+
+    n_cadres: int = param(
+        1000, 20, 5_000_000, title="Number of cadres", unit="cadres",
+        doc="Population size; constant, because every departure is refilled by an entrant.",
+    )
+    n_ranks: int = param(
+        4, 2, 8, title="Number of ranks", unit="ranks",
+        doc="Ranks 0 (staff) to n_ranks-1 (top leadership).",
+    )
+    pyramid_ratio: float = param(
+        0.35, gt=0.0, lt=1.0, title="Pyramid ratio", unit="positions per lower position",
+        doc="Positions at rank r+1 per position at rank r; positions at ranks >= 1 are scarce.",
+    )
+    initial_fill: float = param(
+        0.9, 0.5, 1.0, title="Initial fill of senior positions", unit="share",
+        doc="Share of positions at ranks >= 1 occupied at the start; the rest are vacancies.",
+    )
+    unit_size: int = param(
+        20, 2, 1000, title="Unit size", unit="cadres",
+        doc="Cadres per work unit; a unit's highest-ranked member is its leader.",
+    )
+    front_line_share: float = param(
+        0.5, 0.0, 1.0, title="Front-line share", unit="share of units", seed="003",
+        doc="Share of units that are front-line (grassroots) posts, for promotion quotas.",
+    )
+    peers_in_unit: int = param(
+        6, 0, 50, title="Peers in unit", unit="ties",
+        doc="Network ties each cadre has to colleagues in its own unit.",
+    )
+    peers_cross_unit: int = param(
+        2, 0, 50, title="Cross-unit peers", unit="ties",
+        doc="Network ties each cadre has to cadres in other units.",
+    )
+
+    @model_validator(mode="after")
+    def _network_fits(self) -> Organisation:
+        if self.peers_in_unit >= self.unit_size:
+            raise ValueError(
+                f"peers_in_unit ({self.peers_in_unit}) must be smaller than unit_size "
+                f"({self.unit_size})"
+            )
+        if self.peers_in_unit + self.peers_cross_unit < 1:
+            raise ValueError("peers_in_unit + peers_cross_unit must be at least 1")
+        if self.unit_size > self.n_cadres:
+            raise ValueError(
+                f"unit_size ({self.unit_size}) must not exceed n_cadres ({self.n_cadres})"
+            )
+        return self
+
+
+class Population(Section):
+    """Traits of cadres at the start and of new entrants; ageing and retirement."""
+
+    ability_mean: float = param(
+        0.55, 0.01, 0.99, title="Mean ability", unit="0-1",
+        doc="Mean of the Beta distribution of ability of initial cadres and entrants.",
+    )
+    motivation_mean: float = param(
+        0.6, 0.01, 0.99, title="Mean motivation", unit="0-1",
+        doc="Mean of the Beta distribution of intrinsic motivation.",
+    )
+    trait_concentration: float = param(
+        12.0, 1.0, 1000.0, title="Trait concentration", unit="Beta a+b",
+        doc="Concentration (a+b) of the ability and motivation Beta draws; higher is tighter.",
+    )
+    risk_aversion_mean: float = param(
+        1.0, 0.0, 10.0, title="Mean risk aversion", unit="multiplier",
+        doc="Mean of the gamma-distributed risk aversion rho (expected sanctions weigh 1+rho).",
+    )
+    risk_aversion_sd: float = param(
+        0.5, 0.0, 10.0, title="Risk aversion s.d.", unit="multiplier",
+        doc="Standard deviation of risk aversion; 0 gives everyone the mean.",
+    )
+    violation_prone_share: float = param(
+        0.05, 0.0, 1.0, title="Violation-prone share", unit="share", seed="002",
+        doc="Share of cadres whose 'bold' work is a self-serving violation disguised as initiative.",
+    )
+    entry_age_min: int = param(
+        22, 18, 40, title="Youngest entry age", unit="years", doc="Youngest age of an entrant."
+    )
+    entry_age_max: int = param(
+        30, 18, 50, title="Oldest entry age", unit="years", doc="Oldest age of an entrant."
+    )
+    retirement_age: int = param(
+        60, 45, 75, title="Retirement age", unit="years", doc="Cadres retire at this age."
+    )
+
+    @model_validator(mode="after")
+    def _ages_ordered(self) -> Population:
+        if not self.entry_age_min <= self.entry_age_max < self.retirement_age:
+            raise ValueError(
+                "need entry_age_min <= entry_age_max < retirement_age, got "
+                f"{self.entry_age_min}, {self.entry_age_max}, {self.retirement_age}"
+            )
+        return self
+
+
+class Behaviour(Section):
+    """The decision rule and what each action produces (not policy: how cadres are)."""
+
+    temperature: float = param(
+        0.15, 0.0, 10.0, title="Choice temperature", unit="utility",
+        doc="Logit temperature; 0 is a best response, larger values add idiosyncratic taste.",
+    )
+    effort_formal: float = param(
+        0.35, 0.0, 1.0, title="Effort of formal work", unit="0-1",
+        doc="Effort level of the 'formal' action (superficial, visible activity).",
+    )
+    effort_routine: float = param(
+        0.6, 0.0, 1.0, title="Effort of routine work", unit="0-1",
+        doc="Effort level of the 'routine' action (substantive, safe work).",
+    )
+    effort_bold: float = param(
+        1.0, 0.0, 1.0, title="Effort of bold work", unit="0-1",
+        doc="Effort level of the 'bold' action (taking on a hard task that may fail).",
+    )
+    output_formal: float = param(
+        0.1, 0.0, 5.0, title="Real output of formal work", unit="output units",
+        doc="Real output of formal work ('paper documents').",
+    )
+    output_routine: float = param(
+        0.6, 0.0, 5.0, title="Real output of routine work", unit="output units",
+        doc="Real output of routine work.",
+    )
+    output_bold: float = param(
+        1.8, 0.0, 10.0, title="Real output of successful bold work", unit="output units",
+        doc="Real output of a bold action that succeeds (a failure yields nothing).",
+    )
+    formal_visibility: float = param(
+        0.4, 0.0, 5.0, title="Visibility of formalism", unit="output units", seed="001",
+        doc="Measured output that formal work adds under a fully imprecise evaluator.",
+    )
+    bold_difficulty: float = param(
+        0.5, 0.0, 1.0, title="Bold-task difficulty", unit="ability",
+        doc="Ability at which a bold task succeeds half the time.",
+    )
+    bold_spread: float = param(
+        0.12, 0.01, 1.0, title="Bold-task spread", unit="ability",
+        doc="Logistic scale of bold success in ability; smaller is a sharper threshold.",
+    )
+    routine_failure_rate: float = param(
+        0.05, 0.0, 0.5, title="Routine failure rate", unit="probability per year", seed="002",
+        doc="Chance that routine work goes wrong anyway; punished only under generalised accountability.",
+    )
+    intrinsic_value: float = param(
+        1.0, 0.0, 10.0, title="Intrinsic value of output", unit="utility per output unit",
+        doc="Utility a fully motivated cadre gets per unit of real output.",
+    )
+    promotion_prize: float = param(
+        5.0, 0.0, 20.0, title="Promotion prize", unit="utility",
+        doc="Utility of a promotion (pay, status, scope).",
+    )
+    effort_cost: float = param(
+        0.5, 0.0, 10.0, title="Effort cost", unit="utility at full effort",
+        doc="Cost of full effort for a fully able cadre with no burden (cost grows with effort squared).",
+    )
+    ability_cost_slope: float = param(
+        1.5, 0.0, 20.0, title="Ability cost slope", unit="multiplier", seed="000",
+        doc="Effort cost is multiplied by 1 + slope*(1 - ability): hard for the unable.",
+    )
+    future_discount: float = param(
+        0.8, 0.0, 1.0, title="Future discount", unit="per year",
+        doc="Discount on a promotion that is still years of tenure away.",
+    )
+    violation_gain: float = param(
+        0.8, 0.0, 10.0, title="Gain from a violation", unit="utility", seed="002",
+        doc="Private gain a violation-prone cadre gets from disguised self-serving 'initiative'.",
+    )
+    violation_exposure: float = param(
+        0.5, 0.0, 1.0, title="Violation exposure", unit="probability",
+        doc="Chance that a disguised violation surfaces and goes to fault-tolerance review.",
+    )
+    care_cost_relief: float = param(
+        0.25, 0.0, 1.0, title="Care cost relief", unit="share of cost", seed="003",
+        doc="Share of effort cost removed at full care (pay, health, leave).",
+    )
+
+    counterfactual_motivation: float = param(
+        0.8, 0.0, 1.0, title="Reference motivation", unit="0-1",
+        doc="Motivation an idle cadre is raised to in the 'unwilling' counterfactual.",
+    )
+    counterfactual_ability: float = param(
+        0.8, 0.0, 1.0, title="Reference ability", unit="0-1",
+        doc="Ability an idle cadre is raised to in the 'unable' counterfactual.",
+    )
+
+    @model_validator(mode="after")
+    def _effort_ordered(self) -> Behaviour:
+        if not self.effort_formal <= self.effort_routine <= self.effort_bold:
+            raise ValueError(
+                "efforts must be ordered effort_formal <= effort_routine <= effort_bold, got "
+                f"{self.effort_formal}, {self.effort_routine}, {self.effort_bold}"
+            )
+        return self
+
+
+class Learning(Section):
+    """How beliefs, motivation and ability move from year to year."""
+
+    belief_rate: float = param(
+        0.3, 0.0, 1.0, title="Belief learning rate", unit="per year",
+        doc="Weight of this year's observations in each belief (exponential smoothing).",
+    )
+    own_weight: float = param(
+        3.0, 0.0, 100.0, title="Weight of own experience", unit="peers",
+        doc="What happens to the cadre itself counts as much as this many peers.",
+    )
+    prior_punish: float = param(
+        0.5, 0.0, 1.0, title="Prior: failure punished", unit="probability",
+        doc="Initial belief that a failed initiative is punished.",
+    )
+    prior_detect: float = param(
+        0.15, 0.0, 1.0, title="Prior: inaction detected", unit="probability",
+        doc="Initial belief that lying flat is detected.",
+    )
+    prior_promote: float = param(
+        0.1, 0.0, 1.0, title="Prior: performance promoted", unit="probability",
+        doc="Initial belief that measured performance leads to promotion.",
+    )
+    prior_accuse: float = param(
+        0.02, 0.0, 1.0, title="Prior: falsely accused", unit="probability",
+        doc="Initial belief that an active cadre is falsely accused and not cleared.",
+    )
+    motivation_reversion: float = param(
+        0.1, 0.0, 1.0, title="Motivation reversion", unit="per year",
+        doc="Pull of motivation back toward the cadre's innate level.",
+    )
+    care_motivation_lift: float = param(
+        0.3, 0.0, 1.0, title="Care motivation lift", unit="share of motivation gap", seed="003",
+        doc="At full care, the level motivation reverts to rises this share of the way to 1.",
+    )
+    recognition_boost: float = param(
+        0.08, 0.0, 1.0, title="Recognition boost", unit="motivation",
+        doc="Motivation gained on promotion or commendation.",
+    )
+    unfairness_penalty: float = param(
+        0.15, 0.0, 1.0, title="Unfairness penalty", unit="motivation", seed="002",
+        doc="Motivation lost after a wrongful sanction.",
+    )
+    passed_over_penalty: float = param(
+        0.04, 0.0, 1.0, title="Passed-over penalty", unit="motivation",
+        doc="Motivation lost by a top-third performer passed over for promotion.",
+    )
+    conformity: float = param(
+        0.1, 0.0, 1.0, title="Conformity", unit="per year", seed="004",
+        doc="Pull of motivation toward the share of peers who do substantive work (the norm).",
+    )
+    role_model_boost: float = param(
+        0.03, 0.0, 1.0, title="Role-model boost", unit="motivation", seed="003",
+        doc="Motivation a cadre gains per commended peer.",
+    )
+    experience_gain: float = param(
+        0.02, 0.0, 1.0, title="Experience gain", unit="ability per bold year",
+        doc="Ability gained (times 1 - ability) from a year of bold work.",
+    )
+    skill_decay: float = param(
+        0.01, 0.0, 1.0, title="Skill decay", unit="ability per idle year", seed="001",
+        doc="Ability lost (times ability) in a year lying flat: new knowledge is not learnt.",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The regime: policy settings, the levers the seed texts propose
+# --------------------------------------------------------------------------------------------
+
+
+class Promotion(Section):
+    """Who is promoted: the tournament's score, eligibility rules and checks."""
+
+    performance_weight: float = param(
+        0.3, 0.0, 1.0, title="Performance weight in promotion", unit="share of score",
+        seed="000",
+        doc="Weight of the performance record in the promotion score; the rest is seniority.",
+    )
+    score_noise: float = param(
+        0.5, 0.0, 10.0, title="Promotion noise", unit="score s.d.",
+        doc="Noise (favouritism, luck) in the promotion score, relative to the standardised parts.",
+    )
+    record_memory: float = param(
+        0.6, 0.0, 0.99, title="Record memory", unit="per year", seed="001",
+        doc="Weight of the past in the performance record (a 'performance list'); 0 is this year only.",
+    )
+    min_tenure: int = param(
+        4, 0, 20, title="Minimum tenure", unit="years in rank", seed="000, 004",
+        doc="Years in rank before a cadre is eligible for promotion.",
+    )
+    fast_track_share: float = param(
+        0.0, 0.0, 0.5, title="Fast-track share", unit="share of rank", seed="000, 004",
+        doc="Top share of performers in a rank who bypass minimum tenure and the age ceiling.",
+    )
+    age_ceiling: int = param(
+        0, 0, 75, title="Age ceiling", unit="years (0 = none)", seed="000, 004",
+        doc="Cadres at or above this age are not promoted; 0 switches the ceiling off.",
+    )
+    self_recommendation: float = param(
+        0.0, 0.0, 1.0, title="Self-recommendation", unit="probability", seed="004",
+        doc="Chance that an able cadre barred by tenure or age puts itself forward anyway.",
+    )
+    self_recommendation_ability: float = param(
+        0.6, 0.0, 1.0, title="Self-recommendation ability", unit="ability", seed="004",
+        doc="Ability a cadre must have to think itself competent enough to self-recommend.",
+    )
+    front_line_quota: float = param(
+        0.0, 0.0, 1.0, title="Front-line quota", unit="share of promotions", seed="003",
+        doc="Minimum share of each rank's promotions reserved for front-line cadres.",
+    )
+    probation_years: int = param(
+        0, 0, 5, title="Probation", unit="years", seed="004",
+        doc="Years after promotion during which a sanction or poor measured work reverts it.",
+    )
+    probation_min_performance: float = param(
+        0.3, 0.0, 5.0, title="Probation threshold", unit="output units", seed="004",
+        doc="Measured output below which a cadre on probation fails the check.",
+    )
+
+
+class Accountability(Section):
+    """Detection of inaction and the sanction ladder."""
+
+    annual_evaluation: float = param(
+        0.1, 0.0, 1.0, title="Annual-evaluation detection", unit="probability", seed="000",
+        doc="Chance that annual evaluation catches a cadre who lay flat this year.",
+    )
+    warning_cost: float = param(
+        0.4, 0.0, 20.0, title="Cost of a warning", unit="utility", seed="004",
+        doc="Utility cost of the first rung of the sanction ladder (warning, criticism).",
+    )
+    demotion_cost: float = param(
+        1.5, 0.0, 20.0, title="Cost of adjustment", unit="utility", seed="000",
+        doc="Utility cost of the second rung (adjustment of post, demotion by one rank).",
+    )
+    removal_cost: float = param(
+        4.0, 0.0, 50.0, title="Cost of removal", unit="utility", seed="000",
+        doc="Utility cost of the third rung (removal from the service).",
+    )
+    strike_expiry: int = param(
+        4, 1, 40, title="Strike expiry", unit="years",
+        doc="Years without a new sanction after which the ladder resets to its first rung.",
+    )
+    sanction_years: int = param(
+        2, 0, 20, title="Sanction duration", unit="years", seed="002, 003",
+        doc="Years a sanctioned cadre is barred from promotion.",
+    )
+    dual_investigation: float = param(
+        0.0, 0.0, 1.0, title="Dual investigation", unit="probability", seed="000",
+        doc="Chance that a unit leader is also warned for each member caught lying flat.",
+    )
+    generalised_accountability: float = param(
+        0.0, 0.0, 1.0, title="Generalised accountability", unit="probability", seed="002",
+        doc="Chance that a routine failure (not the cadre's fault) is punished too.",
+    )
+
+
+class FaultTolerance(Section):
+    """Review of failed initiative: the 'three distinctions'."""
+
+    tolerance: float = param(
+        0.0, 0.0, 1.0, title="Fault tolerance", unit="probability", seed="001, 002, 003",
+        doc="Chance that an honest failed bold action is tolerated (not sanctioned).",
+    )
+    precision: float = param(
+        0.8, 0.0, 1.0, title="Fault-tolerance precision", unit="0-1", seed="002, 003",
+        doc="How well review tells honest error from disguised violation; a violation is "
+        "shielded with probability tolerance * (1 - precision).",
+    )
+    reuse_disciplined: float = param(
+        0.0, 0.0, 1.0, title="Reuse of disciplined cadres", unit="probability per year",
+        seed="002, 003",
+        doc="Chance per year that a sanctioned cadre is reassessed and its promotion bar lifted.",
+    )
+
+
+class Evaluation(Section):
+    """How performance is measured."""
+
+    precision: float = param(
+        0.5, 0.0, 1.0, title="Evaluation precision", unit="0-1", seed="000",
+        doc="Quality of evaluation: shrinks measurement noise and the credit formalism gets.",
+    )
+    noise_sd: float = param(
+        0.5, 0.0, 5.0, title="Evaluation noise", unit="output units s.d.", seed="000",
+        doc="Standard deviation of measurement noise at zero precision.",
+    )
+    formalism_detection: float = param(
+        0.3, 0.0, 1.0, title="Formalism detection", unit="relative probability", seed="000",
+        doc="Chance that formal work is treated as inaction when the cadre is examined.",
+    )
+
+
+class Support(Section):
+    """Training, education, care, burden and commendation."""
+
+    training: float = param(
+        0.0, 0.0, 0.5, title="Training", unit="share of ability gap per year", seed="000, 003",
+        doc="Ability moves this share of the way toward 1 each year.",
+    )
+    education: float = param(
+        0.0, 0.0, 0.5, title="Ideological education", unit="share of motivation gap per year",
+        seed="001, 003",
+        doc="Motivation moves this share of the way toward 1 each year.",
+    )
+    care: float = param(
+        0.0, 0.0, 1.0, title="Care", unit="0-1", seed="003",
+        doc="Pay, health and leave: cuts effort cost and lifts the motivation a cadre reverts to.",
+    )
+    burden: float = param(
+        0.3, 0.0, 3.0, title="Burden", unit="multiplier", seed="001, 003",
+        doc="Administrative burden (inspections, assessments): effort cost is times 1 + burden.",
+    )
+    commendation: float = param(
+        0.0, 0.0, 0.2, title="Commendation", unit="share of cadres", seed="003",
+        doc="Share of cadres, the best bold performers, publicly commended each year.",
+    )
+    policy_volatility: float = param(
+        0.0, 0.0, 1.0, title="Policy volatility", unit="probability per year", seed="001",
+        doc="Chance per year of a policy reversal ('flipping pancakes') that scraps bold projects.",
+    )
+
+
+class Supervision(Section):
+    """Public detection channels and false accusations."""
+
+    public_clues: float = param(
+        0.0, 0.0, 1.0, title="Public clue collection", unit="probability", seed="004",
+        doc="Chance that public clue reporting catches a cadre who lay flat.",
+    )
+    media_exposure: float = param(
+        0.0, 0.0, 1.0, title="Media exposure", unit="probability", seed="004",
+        doc="Chance that media exposure catches a cadre who lay flat.",
+    )
+    false_accusation_rate: float = param(
+        0.03, 0.0, 1.0, title="False-accusation rate", unit="probability per year",
+        seed="002, 003",
+        doc="Chance per year that an active cadre is falsely accused.",
+    )
+    clarification: float = param(
+        0.2, 0.0, 1.0, title="Clarification", unit="share", seed="002, 003",
+        doc="Share of false accusations cleared before a sanction.",
+    )
+    accuser_deterrence: float = param(
+        0.0, 0.0, 1.0, title="Punishing false accusers", unit="share", seed="002, 003",
+        doc="Share of false accusations deterred by punishing false accusers.",
+    )
+
+
+class Regime(Section):
+    """All policy settings. A regime is data: presets set only the fields they change."""
+
+    promotion: Promotion = Field(default_factory=Promotion)
+    accountability: Accountability = Field(default_factory=Accountability)
+    fault_tolerance: FaultTolerance = Field(default_factory=FaultTolerance)
+    evaluation: Evaluation = Field(default_factory=Evaluation)
+    support: Support = Field(default_factory=Support)
+    supervision: Supervision = Field(default_factory=Supervision)
+
+
+class RegimeSwitch(Section):
+    """A regime change at a given step, for transition experiments."""
+
+    step: int = param(
+        1, 1, 10_000, title="Switch step", unit="year",
+        doc="The first step run under the new regime.",
+    )
+    regime: Regime = Field(
+        default_factory=Regime,
+        description="The full regime in force from `step` on (the loader fills it from the "
+        "base regime, a preset and overrides).",
+    )
+    label: str = Field("", description="Name of the regime switched to, for tables and plots.")
+
+
+class ModelConfig(Section):
+    """A complete, validated model configuration: a run is a pure function of it and a seed."""
+
+    name: str = Field("default", description="Short name of the configuration (a preset's name).")
+    description: str = Field("", description="One-line description shown by `cadresim regimes`.")
+    seed: int = param(
+        20261121, 0, 2**63 - 1, title="Seed", unit="",
+        doc="Seed of the model's random generator; a run is a pure function of (config, seed).",
+    )
+    steps: int = param(
+        30, 1, 10_000, title="Steps", unit="years",
+        doc="Years simulated by `cadresim run` when --steps is not given.",
+    )
+    organisation: Organisation = Field(default_factory=Organisation)
+    population: Population = Field(default_factory=Population)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    learning: Learning = Field(default_factory=Learning)
+    regime: Regime = Field(default_factory=Regime)
+    switch: RegimeSwitch | None = Field(
+        None, description="Optional regime change at a given step (see RegimeSwitch)."
+    )

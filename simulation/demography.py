@@ -1,0 +1,40 @@
+"""Phase 6, demography: the clock advances, sanctions run down, cadres retire or are removed,
+and entrants take the empty slots at the bottom rank."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.config import ModelConfig, Regime
+from simulation.population import CadreArrays, replace_departed
+
+
+def age_one_year(
+    cadres: CadreArrays, config: ModelConfig, regime: Regime, rng: np.random.Generator
+) -> NDArray[np.bool_]:
+    """Advance every clock by a year; returns who reached retirement age."""
+    acc = regime.accountability
+    cadres.age += 1
+    cadres.years_in_rank += 1
+    np.minimum(cadres.years_since_sanction + 1, 10_000, out=cadres.years_since_sanction)
+    np.maximum(cadres.sanction_years - 1, 0, out=cadres.sanction_years)
+    np.maximum(cadres.probation_years - 1, 0, out=cadres.probation_years)
+    # Reuse of disciplined cadres (seeds 002, 003): reassessment lifts the promotion bar early.
+    if regime.fault_tolerance.reuse_disciplined > 0:
+        barred = np.flatnonzero(cadres.sanction_years > 0)
+        lifted = barred[rng.random(barred.size) < regime.fault_tolerance.reuse_disciplined]
+        cadres.sanction_years[lifted] = 0
+    cadres.strikes[cadres.years_since_sanction >= acc.strike_expiry] = 0
+    return cadres.age >= config.population.retirement_age
+
+
+def renew(
+    cadres: CadreArrays,
+    leaving: NDArray[np.bool_],
+    config: ModelConfig,
+    rng: np.random.Generator,
+    next_person: int,
+) -> int:
+    """Replace everyone in ``leaving`` with an entrant; returns the next unused person id."""
+    return replace_departed(cadres, np.flatnonzero(leaving), config, rng, next_person)

@@ -1,0 +1,179 @@
+"""Pure formulas of the model, one function per formula.
+
+Each takes and returns NumPy arrays (or scalars) and draws no random numbers, so the model, the
+per-agent reference, the tests and the notebooks all call the same code. Ranges and units are in
+the docstrings; ``docs/ODD.md`` writes the same formulas out in mathematical notation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+#: The four actions, in the column order of every utility and probability matrix.
+ACTIONS: tuple[str, ...] = ("idle", "formal", "routine", "bold")
+IDLE, FORMAL, ROUTINE, BOLD = range(4)
+#: The next sanction's rung, indexed by the number of unexpired earlier sanctions (capped).
+RUNGS: tuple[str, ...] = ("warning", "demotion", "removal")
+WARNING, DEMOTION, REMOVAL = range(3)
+
+
+def logit_probabilities(utility: NDArray[np.floating], temperature: float) -> NDArray[np.float64]:
+    """Quantal-response (logit) choice probabilities over the last axis.
+
+    P_k = exp(U_k / tau) / sum_j exp(U_j / tau). At ``temperature`` 0 this is the best response,
+    with ties shared equally. Rows sum to 1.
+    """
+    u = np.asarray(utility, dtype=np.float64)
+    if temperature <= 0.0:
+        best = u == u.max(axis=-1, keepdims=True)
+        return best / best.sum(axis=-1, keepdims=True)
+    z = (u - u.max(axis=-1, keepdims=True)) / temperature
+    np.exp(z, out=z)
+    z /= z.sum(axis=-1, keepdims=True)
+    return z
+
+
+def sample_choice(probabilities: NDArray[np.floating], uniform: NDArray[np.floating]) -> NDArray:
+    """Index of the chosen column per row, by inverse CDF with one uniform draw per row."""
+    cdf = np.cumsum(probabilities, axis=-1)
+    # Count the inner thresholds the draw has passed: never more than k - 1, even if rounding
+    # leaves cdf[-1] a hair below 1.
+    choice = (uniform[:, None] >= cdf[:, :-1]).sum(axis=-1)
+    return choice.astype(np.int8)
+
+
+def bold_success_probability(
+    ability: ArrayLike, difficulty: float, spread: float
+) -> NDArray[np.float64]:
+    """Chance in [0, 1] that a bold task succeeds: logistic in ability around ``difficulty``."""
+    return 1.0 / (1.0 + np.exp(-(np.asarray(ability, dtype=np.float64) - difficulty) / spread))
+
+
+def effort_cost(
+    effort: ArrayLike,
+    ability: ArrayLike,
+    base: float,
+    ability_slope: float,
+    burden: float,
+    care_relief: float,
+) -> NDArray[np.float64]:
+    """Utility cost of an effort level in [0, 1].
+
+    base * effort^2 * (1 + ability_slope * (1 - ability)) * (1 + burden) * (1 - care_relief).
+    Costlier for the less able (unable to act) and under heavy burden (seeds 000, 001, 003).
+    ``effort`` and ``ability`` broadcast (e.g. effort of shape (4,) against ability (n, 1)).
+    """
+    effort = np.asarray(effort, dtype=np.float64)
+    ability = np.asarray(ability, dtype=np.float64)
+    scale = base * (1.0 + burden) * (1.0 - care_relief)
+    return scale * effort**2 * (1.0 + ability_slope * (1.0 - ability))
+
+
+def detection_probability(*channels: float) -> float:
+    """Chance that lying flat is caught by at least one independent channel."""
+    miss = 1.0
+    for p in channels:
+        miss *= 1.0 - p
+    return 1.0 - miss
+
+
+def shield_probability(tolerance: float, precision: float) -> float:
+    """Chance that a disguised violation is wrongly tolerated: tolerance * (1 - precision)."""
+    return tolerance * (1.0 - precision)
+
+
+def next_sanction_cost(strikes: ArrayLike, costs: tuple[float, float, float]) -> NDArray:
+    """Utility cost of the next sanction given unexpired earlier sanctions (the ladder)."""
+    rung = np.minimum(np.asarray(strikes), len(costs) - 1)
+    return np.asarray(costs, dtype=np.float64)[rung]
+
+
+def risk_weighted(expected_sanction: ArrayLike, risk_aversion: ArrayLike) -> NDArray:
+    """Expected sanction as felt by a risk-averse cadre: (1 + rho) * E[sanction]."""
+    return (1.0 + np.asarray(risk_aversion)) * np.asarray(expected_sanction)
+
+
+def formal_credit(visibility: float, evaluation_precision: float) -> float:
+    """Measured output that formal work adds beyond its real output: visible but hollow."""
+    return visibility * (1.0 - evaluation_precision)
+
+
+def measurement_noise_sd(noise_sd: float, evaluation_precision: float) -> float:
+    """Standard deviation of evaluation noise; better evaluation shrinks it."""
+    return noise_sd * (1.0 - evaluation_precision)
+
+
+def career_weight(
+    years_short: ArrayLike, discount: float, eligible: ArrayLike
+) -> NDArray[np.float64]:
+    """Weight in [0, 1] of the promotion prize in this year's decision.
+
+    ``discount ** years_short`` for a cadre that can compete (a promotion still years of tenure
+    away is worth less), 0 for one that cannot (top rank, sanctioned, past the age ceiling).
+    """
+    return np.where(eligible, discount ** np.asarray(years_short, dtype=np.float64), 0.0)
+
+
+def smooth(old: ArrayLike, new: ArrayLike, rate: ArrayLike) -> NDArray[np.float64]:
+    """Exponential smoothing: old + rate * (new - old); rate 0 keeps old, 1 takes new."""
+    old = np.asarray(old, dtype=np.float64)
+    return old + np.asarray(rate) * (np.asarray(new) - old)
+
+
+def standardise(x: ArrayLike) -> NDArray[np.float64]:
+    """z-scores (0 where the spread is 0), so score components are on one scale."""
+    x = np.asarray(x, dtype=np.float64)
+    sd = x.std()
+    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+
+
+def promotion_score(
+    record: ArrayLike, seniority: ArrayLike, performance_weight: float, noise: ArrayLike
+) -> NDArray[np.float64]:
+    """Tournament score of the candidates for one rank: merit, seniority and noise.
+
+    w * z(record) + (1 - w) * z(seniority) + noise, with ``noise`` already scaled.
+    """
+    w = performance_weight
+    return w * standardise(record) + (1.0 - w) * standardise(seniority) + np.asarray(noise)
+
+
+def rank_capacities(n_cadres: int, n_ranks: int, pyramid_ratio: float) -> NDArray[np.int64]:
+    """Positions per rank: a pyramid with ratio q between ranks; rank 0 holds everyone else.
+
+    Rank r >= 1 has round(n * q^r / sum_k q^k) positions; rank 0's capacity is n (unbounded).
+    """
+    weights = pyramid_ratio ** np.arange(n_ranks)
+    caps = np.rint(n_cadres * weights / weights.sum()).astype(np.int64)
+    caps[0] = n_cadres
+    return caps
+
+
+def rank_ability_correlation(rank: ArrayLike, ability: ArrayLike) -> float:
+    """Meritocracy in [-1, 1]: Pearson correlation of rank and ability (0 if either is constant).
+
+    Pearson rather than Spearman keeps it O(n) at a million cadres; rank is already ordinal.
+    """
+    rank = np.asarray(rank, dtype=np.float64)
+    ability = np.asarray(ability, dtype=np.float64)
+    rc = rank - rank.mean()
+    ac = ability - ability.mean()
+    denom = np.sqrt((rc @ rc) * (ac @ ac))
+    return float(rc @ ac / denom) if denom > 0 else 0.0
+
+
+def weighted_share(
+    events_own: NDArray, exposed_own: NDArray, peers: NDArray, own_weight: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """What a cadre saw: share of exposures that ended in the event, over itself and its peers.
+
+    Own experience weighs ``own_weight``, each peer 1. Returns (share, exposure weight); the
+    share is 0 where nothing was exposed, so callers update beliefs only where weight > 0.
+    """
+    ev = events_own.astype(np.float64)
+    ex = exposed_own.astype(np.float64)
+    events = own_weight * ev + ev[peers].sum(axis=1)
+    exposed = own_weight * ex + ex[peers].sum(axis=1)
+    share = np.divide(events, exposed, out=np.zeros_like(events), where=exposed > 0)
+    return share, exposed

@@ -1,0 +1,198 @@
+"""The cadre population as arrays the model owns (one contiguous array per attribute).
+
+A cadre is a slot index. When a cadre leaves (retirement, removal), an entrant takes the same
+slot, so unit membership and the peer network stay valid and no array is ever resized.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.config import ModelConfig, Population
+from simulation.formulas import rank_capacities
+
+
+@dataclass(eq=False)
+class CadreArrays:
+    """Structure of arrays over all cadre slots; every field has length n (peers: n x k)."""
+
+    person: NDArray[np.int64]  # id of the person now in the slot (new entrants get new ids)
+    unit: NDArray[np.int32]  # work unit (slot // unit_size)
+    front_line: NDArray[np.bool_]  # in a front-line (grassroots) unit
+    peers: NDArray[np.int32]  # (n, k) peer slot indices
+    ability: NDArray[np.float64]  # a in [0, 1]
+    motivation: NDArray[np.float64]  # m in [0, 1]
+    innate_motivation: NDArray[np.float64]  # level motivation reverts to
+    risk_aversion: NDArray[np.float64]  # rho >= 0
+    violation_prone: NDArray[np.bool_]  # 'bold' work is a disguised self-serving violation
+    rank: NDArray[np.int8]  # 0 .. n_ranks - 1
+    years_in_rank: NDArray[np.int16]
+    age: NDArray[np.int16]
+    record: NDArray[np.float64]  # smoothed measured performance
+    sanction_years: NDArray[np.int16]  # years left barred from promotion
+    strikes: NDArray[np.int8]  # unexpired sanctions: rung of the next one
+    years_since_sanction: NDArray[np.int16]
+    probation_years: NDArray[np.int8]  # years of probation left after a promotion
+    fast_track: NDArray[np.bool_]  # in its rank's fast-track band at the last tournament
+    belief_punish: NDArray[np.float64]  # P(failed initiative is punished)
+    belief_detect: NDArray[np.float64]  # P(lying flat is detected)
+    belief_promote: NDArray[np.float64]  # P(measured performance leads to promotion)
+    belief_accuse: NDArray[np.float64]  # P(active cadre falsely accused and not cleared)
+    action: NDArray[np.int8]  # last action chosen (-1 before the first step)
+
+    @property
+    def n(self) -> int:
+        """Number of slots."""
+        return self.ability.shape[0]
+
+    def field_names(self) -> list[str]:
+        """Names of the per-cadre arrays (for snapshots and agent attributes)."""
+        return [f.name for f in fields(self)]
+
+
+def beta_draw(rng: np.random.Generator, mean: float, concentration: float, size: int) -> NDArray:
+    """Beta draws with a given mean and concentration a + b."""
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration, size)
+
+
+def gamma_draw(rng: np.random.Generator, mean: float, sd: float, size: int) -> NDArray:
+    """Non-negative draws with a given mean and s.d. (gamma; constant when sd is 0)."""
+    if sd <= 0.0 or mean <= 0.0:
+        return np.full(size, mean)
+    shape = (mean / sd) ** 2
+    return rng.gamma(shape, sd**2 / mean, size)
+
+
+def build_peers(
+    n: int, unit_size: int, in_unit: int, cross_unit: int, rng: np.random.Generator
+) -> NDArray[np.int32]:
+    """Peer network: ``in_unit`` distinct colleagues from the own unit plus ``cross_unit`` others.
+
+    Units are consecutive blocks of slots. Colleagues are drawn without replacement by ranking
+    random keys within the unit block; cross-unit ties are uniform over the other slots.
+    """
+    n_units = -(-n // unit_size)
+    padded = n_units * unit_size
+    k_in = in_unit
+    peers_in = np.empty((n, 0), dtype=np.int32)
+    if k_in > 0:
+        # For each slot, a random permutation of its unit's positions; drop itself, keep k_in.
+        keys = rng.random((padded, unit_size))
+        slot = np.arange(padded)
+        block_start = (slot // unit_size) * unit_size
+        members = block_start[:, None] + np.arange(unit_size)[None, :]
+        invalid = (members == slot[:, None]) | (members >= n)
+        keys[invalid] = np.inf
+        order = np.argsort(keys, axis=1)[:, :k_in]
+        peers_in = np.take_along_axis(members, order, axis=1)[:n]
+        # Units smaller than k_in + 1 (a short last unit) borrow from anywhere instead.
+        bad = np.take_along_axis(invalid, order, axis=1)[:n]
+        if bad.any():
+            peers_in[bad] = rng.integers(0, n, int(bad.sum()))
+    peers_out = np.empty((n, 0), dtype=np.int64)
+    if cross_unit > 0:
+        peers_out = rng.integers(0, n, (n, cross_unit))
+    return np.concatenate([peers_in, peers_out], axis=1).astype(np.int32)
+
+
+def draw_traits(pop: Population, rng: np.random.Generator, size: int) -> dict[str, NDArray]:
+    """Innate traits of ``size`` new people (initial cadres or entrants)."""
+    motivation = beta_draw(rng, pop.motivation_mean, pop.trait_concentration, size)
+    return {
+        "ability": beta_draw(rng, pop.ability_mean, pop.trait_concentration, size),
+        "motivation": motivation,
+        "innate_motivation": motivation.copy(),
+        "risk_aversion": gamma_draw(rng, pop.risk_aversion_mean, pop.risk_aversion_sd, size),
+        "violation_prone": rng.random(size) < pop.violation_prone_share,
+    }
+
+
+def initial_population(config: ModelConfig, rng: np.random.Generator) -> CadreArrays:
+    """Build the year-0 population: traits, ages, a filled pyramid, units, peers, priors."""
+    org, pop, learn = config.organisation, config.population, config.learning
+    n = org.n_cadres
+    traits = draw_traits(pop, rng, n)
+    age = rng.integers(pop.entry_age_min, pop.retirement_age, n)
+
+    # Fill senior positions, favouring older cadres (a noisy seniority order).
+    caps = rank_capacities(n, org.n_ranks, org.pyramid_ratio)
+    rank = np.zeros(n, dtype=np.int8)
+    order = np.argsort(-(age + rng.normal(0.0, 8.0, n)))
+    start = 0
+    for r in range(org.n_ranks - 1, 0, -1):
+        filled = round(caps[r] * org.initial_fill)
+        rank[order[start : start + filled]] = r
+        start += filled
+    service = age - pop.entry_age_min
+    years_in_rank = np.minimum(service, rng.integers(0, 8, n))
+
+    n_units = -(-n // org.unit_size)
+    unit = (np.arange(n) // org.unit_size).astype(np.int32)
+    front_units = rng.random(n_units) < org.front_line_share
+    peers = build_peers(n, org.unit_size, org.peers_in_unit, org.peers_cross_unit, rng)
+
+    return CadreArrays(
+        person=np.arange(n, dtype=np.int64),
+        unit=unit,
+        front_line=front_units[unit],
+        peers=peers,
+        ability=traits["ability"],
+        motivation=traits["motivation"],
+        innate_motivation=traits["innate_motivation"],
+        risk_aversion=traits["risk_aversion"],
+        violation_prone=traits["violation_prone"],
+        rank=rank,
+        years_in_rank=years_in_rank.astype(np.int16),
+        age=age.astype(np.int16),
+        record=np.clip(rng.normal(0.4, 0.15, n), 0.0, None),
+        sanction_years=np.zeros(n, dtype=np.int16),
+        strikes=np.zeros(n, dtype=np.int8),
+        years_since_sanction=np.full(n, 99, dtype=np.int16),
+        probation_years=np.zeros(n, dtype=np.int8),
+        fast_track=np.zeros(n, dtype=np.bool_),
+        belief_punish=np.full(n, learn.prior_punish),
+        belief_detect=np.full(n, learn.prior_detect),
+        belief_promote=np.full(n, learn.prior_promote),
+        belief_accuse=np.full(n, learn.prior_accuse),
+        action=np.full(n, -1, dtype=np.int8),
+    )
+
+
+def replace_departed(
+    cadres: CadreArrays,
+    departed: NDArray[np.intp],
+    config: ModelConfig,
+    rng: np.random.Generator,
+    next_person: int,
+) -> int:
+    """Put entrants into the slots in ``departed``; returns the next unused person id.
+
+    Entrants start at rank 0 with fresh traits, no sanctions, the rank-0 mean record, and the
+    mean beliefs of their new peers (socialisation into the unit's view of the rules).
+    """
+    k = departed.size
+    if k == 0:
+        return next_person
+    pop = config.population
+    for name, values in draw_traits(pop, rng, k).items():
+        getattr(cadres, name)[departed] = values
+    cadres.person[departed] = np.arange(next_person, next_person + k)
+    cadres.age[departed] = rng.integers(pop.entry_age_min, pop.entry_age_max + 1, k)
+    cadres.rank[departed] = 0
+    cadres.years_in_rank[departed] = 0
+    staff = cadres.rank == 0
+    cadres.record[departed] = cadres.record[staff].mean() if staff.any() else 0.0
+    cadres.sanction_years[departed] = 0
+    cadres.strikes[departed] = 0
+    cadres.years_since_sanction[departed] = 99
+    cadres.probation_years[departed] = 0
+    cadres.fast_track[departed] = False
+    cadres.action[departed] = -1
+    peers = cadres.peers[departed]
+    for name in ("belief_punish", "belief_detect", "belief_promote", "belief_accuse"):
+        belief = getattr(cadres, name)
+        belief[departed] = belief[peers].mean(axis=1)
+    return next_person + k

@@ -1,0 +1,141 @@
+"""One annual cycle over all cadres at once, and the aggregates it reports.
+
+``advance`` is the model's whole step: a function of the arrays, the config, the regime in force
+and the model's random generator. Decisions read start-of-step state (synchronous updating).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation import formulas as f
+from simulation.accountability import review
+from simulation.config import ModelConfig, Regime
+from simulation.decision import choose, decision_inputs, inaction_split
+from simulation.demography import age_one_year, renew
+from simulation.learning import commend, update_ability, update_beliefs, update_motivation
+from simulation.outcomes import produce
+from simulation.population import CadreArrays
+from simulation.positions import vacancies
+from simulation.promotion import hold_tournament
+
+#: Columns of the per-step table, in order; every value is a share of all cadres unless noted.
+STEP_COLUMNS: tuple[str, ...] = (
+    "inaction",  # share lying flat (idle)
+    "formalism",  # share doing formal work
+    "routine",
+    "bold",
+    "unwilling",  # the three add up to inaction
+    "unable",
+    "afraid",
+    "real_output",  # mean real output per cadre
+    "measured_output",  # mean measured output per cadre
+    "bold_success",
+    "bold_failure",
+    "tolerated_failures",
+    "punished_failures",
+    "violations_exposed",
+    "shielded_violations",
+    "caught_inaction",
+    "false_accusations",
+    "cleared_accusations",
+    "wrongful_sanctions",
+    "leader_sanctions",
+    "sanctions",
+    "warnings",
+    "demotions",
+    "removals",
+    "probation_failures",
+    "promotions",
+    "self_recommendations",
+    "senior_vacancy_rate",  # vacant share of positions at ranks >= 1 at year end
+    "meritocracy",  # correlation of rank and ability, in [-1, 1]
+    "retirements",
+    "turnover",  # retirements + removals
+    "mean_motivation",
+    "mean_ability",
+    "belief_punish",
+    "belief_detect",
+    "belief_promote",
+    "belief_accuse",
+    "policy_reversal",  # 1 in a year a reversal scrapped bold projects
+)
+
+
+def advance(
+    cadres: CadreArrays,
+    config: ModelConfig,
+    regime: Regime,
+    capacities: NDArray[np.int64],
+    rng: np.random.Generator,
+    next_person: int,
+) -> tuple[dict[str, float], int]:
+    """Run one year in place; returns (the year's aggregates, next unused person id)."""
+    n = cadres.n
+    # 1. Choose.
+    inputs = decision_inputs(cadres, config, regime)
+    action, probs = choose(inputs, config, regime, rng.random(n))
+    idle = action == f.IDLE
+    split = inaction_split(inputs, probs[:, f.IDLE], idle, config, regime)
+    cadres.action[:] = action
+    # 2. Outcomes.
+    out = produce(cadres, action, config, regime, rng)
+    # 3. Accountability.
+    rev = review(cadres, action, out, config, regime, capacities, rng)
+    # 4. Promotion.
+    tour = hold_tournament(cadres, config, regime, capacities, rng)
+    # 5. Learning.
+    commended = commend(out, regime.support.commendation)
+    update_beliefs(cadres, action, rev, tour, config.learning.belief_rate, config.learning.own_weight)
+    update_motivation(cadres, action, rev, tour, commended, config, regime)
+    update_ability(cadres, action, config, regime)
+    # 6. Demography.
+    retiring = age_one_year(cadres, config, regime, rng)
+    removed = rev.rung == f.REMOVAL
+    next_person = renew(cadres, retiring | removed, config, rng, next_person)
+
+    shares = np.bincount(action, minlength=4) / n
+    senior = capacities[1:].sum()
+    rung_counts = np.bincount(rev.rung[rev.sanctioned], minlength=3) / n
+    stats = {
+        "inaction": shares[f.IDLE],
+        "formalism": shares[f.FORMAL],
+        "routine": shares[f.ROUTINE],
+        "bold": shares[f.BOLD],
+        "unwilling": split[0] / n,
+        "unable": split[1] / n,
+        "afraid": split[2] / n,
+        "real_output": out.real.mean(),
+        "measured_output": out.measured.mean(),
+        "bold_success": out.bold_success.mean(),
+        "bold_failure": out.bold_failure.mean(),
+        "tolerated_failures": rev.failure_tolerated.mean(),
+        "punished_failures": rev.failure_punished.mean(),
+        "violations_exposed": rev.violation_exposed.mean(),
+        "shielded_violations": rev.violation_shielded.mean(),
+        "caught_inaction": (rev.caught_idle | rev.caught_formal).mean(),
+        "false_accusations": rev.accused.mean(),
+        "cleared_accusations": (rev.accused & ~rev.accusation_upheld).mean(),
+        "wrongful_sanctions": rev.wrongful.mean(),
+        "leader_sanctions": rev.leader_sanctioned.mean(),
+        "sanctions": rev.sanctioned.mean(),
+        "warnings": rung_counts[f.WARNING],
+        "demotions": rung_counts[f.DEMOTION],
+        "removals": rung_counts[f.REMOVAL],
+        "probation_failures": rev.probation_failed.mean(),
+        "promotions": tour.promoted.mean(),
+        "self_recommendations": tour.self_recommended.mean(),
+        "senior_vacancy_rate": vacancies(cadres.rank, capacities).sum() / senior if senior else 0.0,
+        "meritocracy": f.rank_ability_correlation(cadres.rank, cadres.ability),
+        "retirements": retiring.mean(),
+        "turnover": (retiring | removed).mean(),
+        "mean_motivation": cadres.motivation.mean(),
+        "mean_ability": cadres.ability.mean(),
+        "belief_punish": cadres.belief_punish.mean(),
+        "belief_detect": cadres.belief_detect.mean(),
+        "belief_promote": cadres.belief_promote.mean(),
+        "belief_accuse": cadres.belief_accuse.mean(),
+        "policy_reversal": float(out.reversal),
+    }
+    return {k: float(stats[k]) for k in STEP_COLUMNS}, next_person
