@@ -122,7 +122,8 @@ class Population(Section):
     )
     violation_prone_share: float = param(
         0.05, 0.0, 1.0, title="Violation-prone share", unit="share", seed="002",
-        doc="Share of cadres whose 'bold' work is a self-serving violation disguised as initiative.",
+        doc="Share of cadres whose 'bold' work is a self-serving violation disguised as "
+        "initiative.",
     )
     entry_age_min: int = param(
         22, 18, 40, title="Youngest entry age", unit="years", doc="Youngest age of an entrant."
@@ -189,7 +190,8 @@ class Behaviour(Section):
     )
     routine_failure_rate: float = param(
         0.05, 0.0, 0.5, title="Routine failure rate", unit="probability per year", seed="002",
-        doc="Chance that routine work goes wrong anyway; punished only under generalised accountability.",
+        doc="Chance that routine work goes wrong anyway; punished only under generalised "
+        "accountability.",
     )
     intrinsic_value: float = param(
         1.0, 0.0, 10.0, title="Intrinsic value of output", unit="utility per output unit",
@@ -201,7 +203,8 @@ class Behaviour(Section):
     )
     effort_cost: float = param(
         0.5, 0.0, 10.0, title="Effort cost", unit="utility at full effort",
-        doc="Cost of full effort for a fully able cadre with no burden (cost grows with effort squared).",
+        doc="Cost of full effort for a fully able cadre with no burden (grows with effort "
+        "squared).",
     )
     ability_cost_slope: float = param(
         1.5, 0.0, 20.0, title="Ability cost slope", unit="multiplier", seed="000",
@@ -327,7 +330,8 @@ class Promotion(Section):
     )
     record_memory: float = param(
         0.6, 0.0, 0.99, title="Record memory", unit="per year", seed="001",
-        doc="Weight of the past in the performance record (a 'performance list'); 0 is this year only.",
+        doc="Weight of the past in the performance record (a 'performance list'); 0 keeps "
+        "this year only.",
     )
     min_tenure: int = param(
         4, 0, 20, title="Minimum tenure", unit="years in rank", seed="000, 004",
@@ -524,7 +528,7 @@ class ModelConfig(Section):
     name: str = Field("default", description="Short name of the configuration (a preset's name).")
     description: str = Field("", description="One-line description shown by `cadresim regimes`.")
     seed: int = param(
-        20261121, 0, 2**63 - 1, title="Seed", unit="",
+        20261121, 0, 2**32 - 1, title="Seed", unit="",
         doc="Seed of the model's random generator; a run is a pure function of (config, seed).",
     )
     steps: int = param(

@@ -151,7 +151,8 @@ def choose(
     x: DecisionInputs, config: ModelConfig, regime: Regime, uniform: NDArray[np.float64]
 ) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
     """Logit choice: returns (action per cadre, choice probabilities (n, 4))."""
-    probs = f.logit_probabilities(utilities(x, config.behaviour, regime), config.behaviour.temperature)
+    b = config.behaviour
+    probs = f.logit_probabilities(utilities(x, b, regime), b.temperature)
     return f.sample_choice(probs, uniform), probs
 
 

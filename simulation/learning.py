@@ -17,7 +17,7 @@ from simulation.promotion import Tournament
 def commend(out: Outcomes, share: float) -> NDArray[np.bool_]:
     """Role models: the best-measured successful bold cadres, ``share`` of the whole population."""
     commended = np.zeros(out.real.size, dtype=np.bool_)
-    k = int(round(share * out.real.size))
+    k = round(share * out.real.size)
     heroes = np.flatnonzero(out.bold_success)
     if k <= 0 or heroes.size == 0:
         return commended

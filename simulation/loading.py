@@ -104,7 +104,7 @@ def parse_yaml(text: str, origin: str = "<text>") -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def _submodel(annotation: Any) -> type[BaseModel] | None:
+def section_class(annotation: Any) -> type[BaseModel] | None:
     """The BaseModel class inside an annotation such as ``Regime`` or ``RegimeSwitch | None``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -120,7 +120,7 @@ def iter_fields(
     """Every leaf field of a config class as (dotted path, FieldInfo), in declaration order."""
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
-        sub = _submodel(info.annotation)
+        sub = section_class(info.annotation)
         if sub is not None:
             yield from iter_fields(sub, prefix=f"{path}.")
         else:
@@ -137,7 +137,7 @@ def field_info(path: str) -> FieldInfo:
         info = model.model_fields[part]
         if i == len(parts) - 1:
             return info
-        model = _submodel(info.annotation)
+        model = section_class(info.annotation)
     raise ConfigError(unknown_key_message(path, known_paths()))
 
 
@@ -147,12 +147,23 @@ def known_paths() -> list[str]:
 
 
 def unknown_key_message(path: str, allowed: Iterable[str]) -> str:
-    """Message for an unknown key, with the closest allowed names."""
-    allowed = list(allowed)
-    close = difflib.get_close_matches(path, allowed, n=3, cutoff=0.5)
-    if not close:
-        leaf = path.rsplit(".", 1)[-1]
-        close = [p for p in allowed if p.rsplit(".", 1)[-1] == leaf][:3]
+    """Message for an unknown key: close names in the same section, else the section's keys."""
+    parent, _, leaf = path.rpartition(".")
+    in_section = sorted(
+        {p[len(parent) + 1 :].split(".")[0] for p in allowed if p.startswith(f"{parent}.")}
+        if parent
+        else {p.split(".")[0] for p in allowed}
+    )
+    if in_section:
+        close = difflib.get_close_matches(leaf, in_section, n=3, cutoff=0.6)
+        if close:
+            names = " or ".join(repr(f"{parent}.{c}" if parent else c) for c in close)
+            return f"{path}: unknown key; did you mean {names}?"
+        where = f"in {parent}" if parent else "at the top level"
+        return f"{path}: unknown key; allowed {where}: {', '.join(in_section)}"
+    # The section itself is unknown: suggest whole paths, leaving the switch copy aside.
+    pool = [p for p in allowed if not p.startswith("switch.regime.") or path.startswith("switch.")]
+    close = difflib.get_close_matches(path, pool, n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     return f"{path}: unknown key{hint}"
 
@@ -175,13 +186,18 @@ def allowed_values(info: FieldInfo) -> str:
             hi, hi_open = meta.lt, True
     if lo is not None and hi is not None:
         left = "above" if lo_open else "from"
-        right = "below" if hi_open else "to"
-        return f"{kind} {left} {lo:g} {right} {hi:g}"
+        right = "and below" if hi_open else "to"
+        return f"{kind} {left} {_num(lo)} {right} {_num(hi)}"
     if lo is not None:
-        return f"{kind} {'above' if lo_open else 'of at least'} {lo:g}"
+        return f"{kind} {'above' if lo_open else 'of at least'} {_num(lo)}"
     if hi is not None:
-        return f"{kind} {'below' if hi_open else 'of at most'} {hi:g}"
+        return f"{kind} {'below' if hi_open else 'of at most'} {_num(hi)}"
     return kind
+
+
+def _num(x: float) -> str:
+    """A bound as people write it: 20, 0.5, 5000000 (no exponent)."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def _format_validation_error(exc: ValidationError, origin: str) -> str:
@@ -190,12 +206,7 @@ def _format_validation_error(exc: ValidationError, origin: str) -> str:
         loc = ".".join(str(p) for p in err["loc"])
         value = err.get("input")
         if err["type"] == "extra_forbidden":
-            parent = loc.rsplit(".", 1)[0] if "." in loc else ""
-            siblings = [p for p in known_paths() if p.rsplit(".", 1)[0] == parent] if parent else [
-                p.split(".")[0] for p in known_paths()
-            ]
-            siblings = sorted(set(siblings))
-            lines.append(f"  - {unknown_key_message(loc, siblings)}")
+            lines.append(f"  - {unknown_key_message(loc, known_paths())}")
             continue
         try:
             allowed = allowed_values(field_info(loc)) if loc else ""
@@ -243,6 +254,10 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 def set_dotted(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A new dict with ``path`` set to ``value``; the path must be a config field."""
     if not path or path not in _settable_paths():
+        fields_below = sorted(p[len(path) + 1 :] for p in known_paths() if p.startswith(f"{path}."))
+        if path and fields_below and not path.startswith("switch.regime"):
+            shown = ", ".join(fields_below[:12]) + (", ..." if len(fields_below) > 12 else "")
+            raise ConfigError(f"{path}: is a section; set one of its fields: {shown}")
         raise ConfigError(unknown_key_message(path or "(empty key)", known_paths()))
     parts = path.split(".")
     update: dict[str, Any] = {parts[-1]: value}
@@ -309,7 +324,10 @@ def load_config(
         data = read_yaml(path)
         origin = str(path)
         data.setdefault("name", path.stem)
-    items = overrides.items() if isinstance(overrides, Mapping) else map(parse_assignment, overrides)
+    if isinstance(overrides, Mapping):
+        items = overrides.items()
+    else:
+        items = map(parse_assignment, overrides)
     for key, value in items:
         data = set_dotted(data, key, value)
     return validate_config(data, origin)

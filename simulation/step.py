@@ -87,7 +87,8 @@ def advance(
     tour = hold_tournament(cadres, config, regime, capacities, rng)
     # 5. Learning.
     commended = commend(out, regime.support.commendation)
-    update_beliefs(cadres, action, rev, tour, config.learning.belief_rate, config.learning.own_weight)
+    lrn = config.learning
+    update_beliefs(cadres, action, rev, tour, lrn.belief_rate, lrn.own_weight)
     update_motivation(cadres, action, rev, tour, commended, config, regime)
     update_ability(cadres, action, config, regime)
     # 6. Demography.

@@ -1,0 +1,44 @@
+# CadreSim: `make demo` and `make test` set everything up on a fresh machine.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test lint docs venv clean help
+
+help:
+	@echo "make demo   - create .venv if needed, run a preset regime and print its summary"
+	@echo "make test   - create .venv if needed and run the full test suite"
+	@echo "make lint   - ruff check"
+	@echo "make docs   - regenerate configs/default.yaml and the ODD parameter table"
+
+$(PY):
+	@py=$$(sh scripts/find-python.sh) || exit 1; \
+	echo "creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(VENV)/bin/cadresim regimes
+	@echo
+	$(VENV)/bin/cadresim run hubei_opinions --steps 30
+
+test: venv
+	$(PY) -m simulation.docs --check
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+docs: venv
+	$(PY) -m simulation.docs
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

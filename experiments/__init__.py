@@ -1,0 +1,1 @@
+"""CadreSim experiments: running, storing, summarising and plotting model runs."""

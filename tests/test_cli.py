@@ -1,0 +1,138 @@
+"""The cadresim command: summaries, JSON, per-step output, and clean errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from experiments.cli import main
+from simulation.loading import known_paths
+
+SMALL = ["--set", "organisation.n_cadres=200", "--steps", "6"]
+
+
+def test_run_prints_a_readable_summary(capsys):
+    assert main(["run", "configs/default.yaml", *SMALL, "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    for label in ["Inaction rate, final year", "unwilling", "unable", "afraid", "Formalism",
+                  "Bold work", "Wrongful sanctions", "Shielded violations", "Meritocracy"]:
+        assert label in out
+
+
+def test_json_summary_is_one_object_whose_split_adds_up(capsys):
+    assert main(["run", "configs/default.yaml", *SMALL, "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["n_cadres"] == 200 and record["steps"] == 6
+    split = record["unwilling"] + record["unable"] + record["afraid"]
+    assert split == pytest.approx(record["mean_inaction"], abs=1e-12)
+
+
+def test_same_seed_same_json_different_seed_different_json(capsys):
+    outs = []
+    for seed in ["1", "1", "2"]:
+        main(["run", "configs/default.yaml", *SMALL, "--json", "--seed", seed])
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1]
+    assert outs[0] != outs[2]
+
+
+def test_out_writes_the_per_step_table(tmp_path, capsys):
+    target = tmp_path / "run.parquet"
+    assert main(["run", "configs/default.yaml", *SMALL, "--out", str(target)]) == 0
+    table = pd.read_parquet(target)
+    assert list(table["step"]) == list(range(1, 7))
+    assert {"inaction", "unwilling", "unable", "afraid", "formalism"} <= set(table.columns)
+    assert not list(tmp_path.glob(".*tmp"))  # no temporary file left behind
+
+
+def test_out_into_a_missing_folder_is_a_clean_error(tmp_path, capsys):
+    target = tmp_path / "nope" / "run.parquet"
+    assert main(["run", "configs/default.yaml", *SMALL, "--out", str(target)]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert not target.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--set", "regime.promotion.min_tenure=-1"], "regime.promotion.min_tenure: got -1"),
+        (["--set", "regime.promotion.min_tenur=1"], "did you mean"),
+        (["--set", "regime.fault_tolerance.tolerance=high"], "got 'high'"),
+        (["--set", "nonsense"], "expected dotted.key=value"),
+        (["--burn-in", "50"], "--burn-in"),
+        (["--out", "x.csv"], "--out"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(args, expected, capsys):
+    assert main(["run", "configs/default.yaml", *SMALL, *args]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_unknown_preset_lists_the_presets(capsys):
+    assert main(["run", "no_such_regime"]) == 2
+    assert "no such file and no such preset" in capsys.readouterr().err
+
+
+def test_regimes_lists_presets_with_descriptions(capsys):
+    assert main(["regimes"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) >= 8
+    assert all(len(line.split(None, 1)) == 2 for line in lines)  # name and a description
+
+
+def test_bad_config_file_through_the_real_command_has_no_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("regime:\n  promotion:\n    min_tenure: !!python/object/apply:os.getcwd []\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", "run", str(bad)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    assert "invalid YAML" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    # capsys is read and cleared inside each example, so sharing it across examples is safe.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    data=st.dictionaries(
+        st.sampled_from([p for p in known_paths() if not p.startswith("switch.")]),
+        st.one_of(st.text(max_size=5), st.integers(-5, 10**7), st.floats(-1e3, 1e3), st.none()),
+        min_size=1, max_size=3,
+    )
+)
+def test_malformed_configs_through_the_cli_end_in_exit_0_or_2(data, tmp_path_factory, capsys):
+    folder = tmp_path_factory.mktemp("cfg")
+    nested: dict = {}
+    for path, value in data.items():
+        node = nested
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    nested.setdefault("organisation", {}).setdefault("n_cadres", 60)
+    if not isinstance(nested["organisation"].get("n_cadres"), int) or not (
+        20 <= nested["organisation"]["n_cadres"] <= 2000
+    ):
+        nested["organisation"]["n_cadres"] = 60  # keep valid runs small
+    path = folder / "c.yaml"
+    path.write_text(yaml.safe_dump(nested))
+    code = main(["run", str(path), "--steps", "2", "--json"])
+    captured = capsys.readouterr()
+    assert code in (0, 2)
+    if code == 2:
+        assert captured.err.startswith("cadresim: error:")
