@@ -1,0 +1,43 @@
+"""Shared fixtures for the CadreSim test suite.
+
+Configs are built through the public loader (``simulation.load_config``) with dotted overrides,
+so every test config passes the same validation a researcher's config does. Populations are
+small (a few hundred cadres) to keep the whole suite fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+
+from simulation import CadreModel, ModelConfig, load_config
+
+#: Population size used unless a test asks for another.
+SMALL_N = 300
+
+
+def small_config(
+    overrides: Mapping[str, Any] | None = None, n_cadres: int = SMALL_N
+) -> ModelConfig:
+    """Default config with ``n_cadres`` cadres and the given dotted overrides applied."""
+    return load_config(overrides={"organisation.n_cadres": n_cadres, **(overrides or {})})
+
+
+@pytest.fixture
+def make_config() -> Callable[..., ModelConfig]:
+    """Factory: ``make_config({"regime.fault_tolerance.tolerance": 0.8}, n_cadres=500)``."""
+    return small_config
+
+
+@pytest.fixture
+def make_model() -> Callable[..., CadreModel]:
+    """Factory: ``make_model(overrides, seed=1, n_cadres=300)`` -> a fresh CadreModel."""
+
+    def factory(
+        overrides: Mapping[str, Any] | None = None, seed: int = 1, n_cadres: int = SMALL_N
+    ) -> CadreModel:
+        return CadreModel(small_config(overrides, n_cadres), seed=seed)
+
+    return factory
