@@ -28,9 +28,9 @@ class Review:
     routine_punished: NDArray[np.bool_]  # generalised accountability (wrongful)
     accused: NDArray[np.bool_]  # falsely accused
     accusation_upheld: NDArray[np.bool_]  # false accusation not cleared (wrongful)
-    leader_sanctioned: NDArray[np.bool_]  # dual investigation of unit leaders
+    leader_sanctioned: NDArray[np.bool_]  # warned under dual investigation of unit leaders
     sanctioned: NDArray[np.bool_]  # any sanction this year (one per cadre)
-    wrongful: NDArray[np.bool_]  # sanctioned without having shirked or violated
+    wrongful: NDArray[np.bool_]  # sanctioned though it neither shirked nor was violation-prone
     rung: NDArray[np.int8]  # rung applied (-1 if none)
     probation_failed: NDArray[np.bool_]
 
@@ -69,6 +69,13 @@ def review(
     idle = action == f.IDLE
     formal = action == f.FORMAL
     active = ~idle
+    leaders = unit_leaders(cadres, config.organisation.unit_size)
+    if acc.dual_investigation > 0:
+        # Leaders answerable for their unit watch it, if they themselves work (seed 000).
+        leader_action = action[leaders]
+        watching = (leader_action == f.ROUTINE) | (leader_action == f.BOLD)
+        watch = acc.dual_investigation * config.behaviour.leader_monitoring
+        p_detect = f.detection_probability(p_detect, watch * watching[cadres.unit])
 
     caught_idle = idle & (draw[0] < p_detect)
     caught_formal = formal & (draw[0] < p_detect * ev.formalism_detection)
@@ -92,30 +99,38 @@ def review(
     # Dual investigations: each member caught lying flat may bring a warning on the leader.
     leader_sanctioned = np.zeros(n, dtype=np.bool_)
     if acc.dual_investigation > 0 and caught_idle.any():
-        leaders = unit_leaders(cadres, config.organisation.unit_size)
         culprits = np.flatnonzero(caught_idle)
         hit = culprits[rng.random(culprits.size) < acc.dual_investigation]
         leader_sanctioned[leaders[cadres.unit[hit]]] = True
 
     deserved = caught_idle | caught_formal | (violation_exposed & ~violation_shielded)
     wrongful_grounds = failure_punished | routine_punished | accusation_upheld
-    sanctioned = deserved | wrongful_grounds | leader_sanctioned
-    wrongful = sanctioned & ~deserved & ~leader_sanctioned
+    own = deserved | wrongful_grounds
+    sanctioned = own | leader_sanctioned
+    # A violation-prone cadre's punished bold failure is not counted as wrongful: the review
+    # did not see the violation, but the cadre was not the honest actor tolerance protects.
+    disguised = cadres.violation_prone & (action == f.BOLD)
+    wrongful = wrongful_grounds & ~deserved & ~disguised
 
+    # The ladder: own misconduct (or a wrongful finding) climbs it; a leader's warning for the
+    # unit does not. Every sanction bars promotion for sanction_years.
     rung = np.full(n, -1, dtype=np.int8)
-    who = np.flatnonzero(sanctioned)
+    rung[leader_sanctioned] = f.WARNING
+    who = np.flatnonzero(own)
     rung[who] = np.minimum(cadres.strikes[who], f.REMOVAL)
     cadres.strikes[who] = np.minimum(cadres.strikes[who] + 1, 100)
     cadres.years_since_sanction[who] = 0
-    cadres.sanction_years[who] = acc.sanction_years
+    cadres.sanction_years[sanctioned] = acc.sanction_years
 
-    probation_failed = (cadres.probation_years > 0) & (
-        sanctioned | (out.measured < regime.promotion.probation_min_performance)
-    )
+    # Probation: each year of it is checked once; a tolerated failure does not fail it.
+    on_probation = cadres.probation_years > 0
+    poor = (out.measured < regime.promotion.probation_min_performance) & ~failure_tolerated
+    probation_failed = on_probation & (sanctioned | poor)
+    cadres.probation_years[on_probation] -= 1
     cadres.probation_years[probation_failed] = 0
     demote = np.flatnonzero((rung == f.DEMOTION) | probation_failed)
-    move_down(cadres.rank, demote, capacities, rng)
-    cadres.years_in_rank[demote] = 0
+    moved = move_down(cadres.rank, demote, capacities, rng)
+    cadres.years_in_rank[moved] = 0
 
     return Review(
         caught_idle=caught_idle,

@@ -222,6 +222,11 @@ class Behaviour(Section):
         0.5, 0.0, 1.0, title="Violation exposure", unit="probability",
         doc="Chance that a disguised violation surfaces and goes to fault-tolerance review.",
     )
+    leader_monitoring: float = param(
+        0.5, 0.0, 1.0, title="Leader monitoring", unit="share of missed inaction", seed="000",
+        doc="Under dual investigation, the share of otherwise missed inaction that a working "
+        "unit leader catches (times the dual-investigation level).",
+    )
     care_cost_relief: float = param(
         0.25, 0.0, 1.0, title="Care cost relief", unit="share of cost", seed="003",
         doc="Share of effort cost removed at full care (pay, health, leave).",
@@ -295,7 +300,7 @@ class Learning(Section):
     )
     conformity: float = param(
         0.1, 0.0, 1.0, title="Conformity", unit="per year", seed="004",
-        doc="Pull of motivation toward the share of peers who do substantive work (the norm).",
+        doc="Pull of motivation toward the peers' mean motivation (the unit's attitude).",
     )
     role_model_boost: float = param(
         0.03, 0.0, 1.0, title="Role-model boost", unit="motivation", seed="003",
@@ -359,7 +364,8 @@ class Promotion(Section):
     )
     probation_years: int = param(
         0, 0, 5, title="Probation", unit="years", seed="004",
-        doc="Years after promotion during which a sanction or poor measured work reverts it.",
+        doc="Years after promotion, each checked once: a sanction or poor measured work (a "
+        "tolerated failure excepted) reverts the promotion.",
     )
     probation_min_performance: float = param(
         0.3, 0.0, 5.0, title="Probation threshold", unit="output units", seed="004",
@@ -388,7 +394,8 @@ class Accountability(Section):
     )
     strike_expiry: int = param(
         4, 1, 40, title="Strike expiry", unit="years",
-        doc="Years without a new sanction after which the ladder resets to its first rung.",
+        doc="Clean years (without a new sanction) after which the ladder resets to its first "
+        "rung.",
     )
     sanction_years: int = param(
         2, 0, 20, title="Sanction duration", unit="years", seed="002, 003",
@@ -396,10 +403,11 @@ class Accountability(Section):
     )
     dual_investigation: float = param(
         0.0, 0.0, 1.0, title="Dual investigation", unit="probability", seed="000",
-        doc="Chance that a unit leader is also warned for each member caught lying flat.",
+        doc="Chance that a unit leader is warned for each member caught lying flat; answerable "
+        "leaders who work also watch their unit (see behaviour.leader_monitoring).",
     )
     generalised_accountability: float = param(
-        0.0, 0.0, 1.0, title="Generalised accountability", unit="probability", seed="002",
+        0.3, 0.0, 1.0, title="Generalised accountability", unit="probability", seed="002",
         doc="Chance that a routine failure (not the cadre's fault) is punished too.",
     )
 
@@ -465,7 +473,7 @@ class Support(Section):
         doc="Share of cadres, the best bold performers, publicly commended each year.",
     )
     policy_volatility: float = param(
-        0.0, 0.0, 1.0, title="Policy volatility", unit="probability per year", seed="001",
+        0.1, 0.0, 1.0, title="Policy volatility", unit="probability per year", seed="001",
         doc="Chance per year of a policy reversal ('flipping pancakes') that scraps bold projects.",
     )
 

@@ -13,19 +13,22 @@ from simulation.population import CadreArrays, replace_departed
 def age_one_year(
     cadres: CadreArrays, config: ModelConfig, regime: Regime, rng: np.random.Generator
 ) -> NDArray[np.bool_]:
-    """Advance every clock by a year; returns who reached retirement age."""
+    """Advance every clock by a year; returns who reached retirement age.
+
+    Probation is counted down where it is checked (accountability), not here.
+    """
     acc = regime.accountability
     cadres.age += 1
     cadres.years_in_rank += 1
     np.minimum(cadres.years_since_sanction + 1, 10_000, out=cadres.years_since_sanction)
     np.maximum(cadres.sanction_years - 1, 0, out=cadres.sanction_years)
-    np.maximum(cadres.probation_years - 1, 0, out=cadres.probation_years)
     # Reuse of disciplined cadres (seeds 002, 003): reassessment lifts the promotion bar early.
     if regime.fault_tolerance.reuse_disciplined > 0:
         barred = np.flatnonzero(cadres.sanction_years > 0)
         lifted = barred[rng.random(barred.size) < regime.fault_tolerance.reuse_disciplined]
         cadres.sanction_years[lifted] = 0
-    cadres.strikes[cadres.years_since_sanction >= acc.strike_expiry] = 0
+    # years_since_sanction is 1 at the end of the sanction's own year: clean years = value - 1.
+    cadres.strikes[cadres.years_since_sanction > acc.strike_expiry] = 0
     return cadres.age >= config.population.retirement_age
 
 

@@ -70,8 +70,8 @@ def effort_cost(
     return scale * effort**2 * (1.0 + ability_slope * (1.0 - ability))
 
 
-def detection_probability(*channels: float) -> float:
-    """Chance that lying flat is caught by at least one independent channel."""
+def detection_probability(*channels: ArrayLike) -> ArrayLike:
+    """Chance that lying flat is caught by at least one independent channel (broadcasts)."""
     miss = 1.0
     for p in channels:
         miss *= 1.0 - p

@@ -35,7 +35,8 @@ def update_beliefs(
 
     Detection: of idle cadres, the share caught. Punishment: of honest bold failures, the share
     punished. Accusation: of active cadres, the share sanctioned on a false accusation.
-    Promotion: the published responsiveness of promotion to performance in the cadre's rank.
+    Promotion: the published responsiveness of promotion to performance in the cadre's rank
+    and group (front line or not), so a front-line quota is felt by those it favours.
     """
     peers = cadres.peers
     idle = action == f.IDLE
@@ -48,7 +49,7 @@ def update_beliefs(
         share, weight = f.weighted_share(events, exposed, peers, own_weight)
         seen = weight > 0
         belief[seen] = f.smooth(belief[seen], share[seen], rate)
-    stat = tour.responsiveness[cadres.rank]
+    stat = tour.responsiveness[cadres.rank, cadres.front_line.astype(np.intp)]
     seen = ~np.isnan(stat)
     cadres.belief_promote[seen] = f.smooth(
         cadres.belief_promote[seen], np.clip(stat[seen], 0.0, 1.0), rate
@@ -57,19 +58,21 @@ def update_beliefs(
 
 def update_motivation(
     cadres: CadreArrays,
-    action: NDArray[np.int8],
     rev: Review,
     tour: Tournament,
     commended: NDArray[np.bool_],
     config: ModelConfig,
     regime: Regime,
 ) -> None:
-    """Motivation: reversion to (care-lifted) innate level, education, conformity to the peer
-    norm, recognition, role models, and the sting of unfairness; clipped to [0, 1]."""
+    """Motivation: reversion to (care-lifted) innate level, education, conformity to peers'
+    attitudes, recognition, role models, and the sting of unfairness; clipped to [0, 1].
+
+    Conformity pulls toward the peers' mean motivation, not their actions: a lying-flat
+    attitude spreads, but work that sanctions compel does not create intrinsic motivation.
+    """
     lrn, sup = config.learning, regime.support
     m = cadres.motivation
-    substantive = (action == f.ROUTINE) | (action == f.BOLD)
-    norm = substantive[cadres.peers].mean(axis=1)
+    norm = m[cadres.peers].mean(axis=1)
     target = cadres.innate_motivation
     target = target + lrn.care_motivation_lift * sup.care * (1.0 - target)
     role_models = commended[cadres.peers].sum(axis=1)

@@ -72,7 +72,8 @@ def build_peers(
     """Peer network: ``in_unit`` distinct colleagues from the own unit plus ``cross_unit`` others.
 
     Units are consecutive blocks of slots. Colleagues are drawn without replacement by ranking
-    random keys within the unit block; cross-unit ties are uniform over the other slots.
+    random keys within the unit block; cross-unit ties are uniform over the slots outside the
+    own unit. No cadre is its own peer.
     """
     n_units = -(-n // unit_size)
     padded = n_units * unit_size
@@ -88,14 +89,29 @@ def build_peers(
         keys[invalid] = np.inf
         order = np.argsort(keys, axis=1)[:, :k_in]
         peers_in = np.take_along_axis(members, order, axis=1)[:n]
-        # Units smaller than k_in + 1 (a short last unit) borrow from anywhere instead.
+        # A short last unit cannot supply k_in colleagues: borrow from outside it instead.
         bad = np.take_along_axis(invalid, order, axis=1)[:n]
         if bad.any():
-            peers_in[bad] = rng.integers(0, n, int(bad.sum()))
+            rows = np.nonzero(bad)[0]
+            peers_in[bad] = _outside_own_unit(rows, n, unit_size, rng)
     peers_out = np.empty((n, 0), dtype=np.int64)
     if cross_unit > 0:
-        peers_out = rng.integers(0, n, (n, cross_unit))
+        rows = np.repeat(np.arange(n), cross_unit)
+        peers_out = _outside_own_unit(rows, n, unit_size, rng).reshape(n, cross_unit)
     return np.concatenate([peers_in, peers_out], axis=1).astype(np.int32)
+
+
+def _outside_own_unit(
+    slots: NDArray[np.intp], n: int, unit_size: int, rng: np.random.Generator
+) -> NDArray[np.int64]:
+    """One uniform draw per entry of ``slots`` from the slots outside that slot's unit."""
+    start = (slots // unit_size) * unit_size
+    size = np.minimum(start + unit_size, n) - start
+    if (n - size <= 0).any():  # a single unit: nobody is outside it, fall back to anyone else
+        pick = rng.integers(0, n - 1, slots.size)
+        return pick + (pick >= slots)
+    pick = (rng.random(slots.size) * (n - size)).astype(np.int64)
+    return pick + (pick >= start) * size
 
 
 def draw_traits(pop: Population, rng: np.random.Generator, size: int) -> dict[str, NDArray]:
@@ -170,12 +186,16 @@ def replace_departed(
 ) -> int:
     """Put entrants into the slots in ``departed``; returns the next unused person id.
 
-    Entrants start at rank 0 with fresh traits, no sanctions, the rank-0 mean record, and the
-    mean beliefs of their new peers (socialisation into the unit's view of the rules).
+    Entrants start at rank 0 with fresh traits, no sanctions, the mean record of the rank-0
+    cadres who stay, and the mean beliefs their new peers held this year (socialisation into the
+    unit's view of the rules).
     """
     k = departed.size
     if k == 0:
         return next_person
+    staying_staff = cadres.rank == 0
+    staying_staff[departed] = False
+    entry_record = cadres.record[staying_staff].mean() if staying_staff.any() else 0.0
     pop = config.population
     for name, values in draw_traits(pop, rng, k).items():
         getattr(cadres, name)[departed] = values
@@ -183,8 +203,7 @@ def replace_departed(
     cadres.age[departed] = rng.integers(pop.entry_age_min, pop.entry_age_max + 1, k)
     cadres.rank[departed] = 0
     cadres.years_in_rank[departed] = 0
-    staff = cadres.rank == 0
-    cadres.record[departed] = cadres.record[staff].mean() if staff.any() else 0.0
+    cadres.record[departed] = entry_record
     cadres.sanction_years[departed] = 0
     cadres.strikes[departed] = 0
     cadres.years_since_sanction[departed] = 99

@@ -23,16 +23,17 @@ def move_down(
     movers: NDArray[np.intp],
     capacities: NDArray[np.int64],
     rng: np.random.Generator,
-) -> None:
+) -> NDArray[np.intp]:
     """Demote each mover by one rank, or further down where the rank below is full.
 
     Movers first leave their posts; then ranks are filled from the top, a random order deciding
     who gets the scarce places, and the overflow drops a rank further. Rank 0 takes everyone,
-    so no rank ever holds more cadres than it has positions. Modifies ``rank`` in place.
+    so no rank ever holds more cadres than it has positions. Modifies ``rank`` in place and
+    returns the cadres that moved (movers already at rank 0 stay where they are).
     """
     movers = movers[rank[movers] > 0]
     if movers.size == 0:
-        return
+        return movers
     movers = rng.permutation(movers)
     target = rank[movers].astype(np.int64) - 1
     rank[movers] = 0  # vacate their posts while places are counted
@@ -46,3 +47,4 @@ def move_down(
         rank[movers[placed]] = r
         occupied[r] += placed.size
         target[wanting[room:]] = r - 1
+    return movers

@@ -24,7 +24,8 @@ class Tournament:
     promoted: NDArray[np.bool_]
     candidate: NDArray[np.bool_]
     passed_over: NDArray[np.bool_]  # top-third record among candidates, not promoted
-    responsiveness: NDArray[np.float64]  # per rank: P(promoted | top half) - P(.. | bottom half)
+    # Published per (rank, front line): P(promoted | top-half record) - P(.. | bottom half).
+    responsiveness: NDArray[np.float64]
     self_recommended: NDArray[np.bool_]
 
 
@@ -58,13 +59,20 @@ def hold_tournament(
     regime: Regime,
     capacities: NDArray[np.int64],
     rng: np.random.Generator,
+    leaving: NDArray[np.bool_] | None = None,
 ) -> Tournament:
-    """Fill vacancies top-down and update ranks, tenure and probation in place."""
+    """Fill vacancies top-down and update ranks, tenure and probation in place.
+
+    ``leaving`` marks cadres removed this year: they are not candidates.
+    """
     promo = regime.promotion
     n, n_ranks = cadres.n, config.organisation.n_ranks
     cadres.fast_track[:] = fast_track_band(cadres, n_ranks, promo.fast_track_share)
 
     unsanctioned = (cadres.sanction_years == 0) & (cadres.probation_years == 0)
+    unsanctioned &= cadres.rank < n_ranks - 1
+    if leaving is not None:
+        unsanctioned &= ~leaving
     tenure_ok = (cadres.years_in_rank >= promo.min_tenure) | cadres.fast_track
     age_ok = (
         (cadres.age < promo.age_ceiling) | cadres.fast_track
@@ -83,7 +91,7 @@ def hold_tournament(
     promoted = np.zeros(n, dtype=np.bool_)
     candidate = np.zeros(n, dtype=np.bool_)
     passed_over = np.zeros(n, dtype=np.bool_)
-    responsiveness = np.full(n_ranks, np.nan)
+    responsiveness = np.full((n_ranks, 2), np.nan)
     occupied = occupancy(cadres.rank, n_ranks)
     for r in range(n_ranks - 2, -1, -1):
         cands = np.flatnonzero(pool & (cadres.rank == r))
@@ -113,8 +121,12 @@ def hold_tournament(
         won = np.zeros(cands.size, dtype=np.bool_)
         won[chosen] = True
         high = record >= np.median(record)
-        if high.any() and (~high).any():
-            responsiveness[r] = won[high].mean() - won[~high].mean()
+        front_line = cadres.front_line[cands]
+        for group in (0, 1):
+            mine = front_line == bool(group)
+            top, bottom = high & mine, ~high & mine
+            if top.any() and bottom.any():
+                responsiveness[r, group] = won[top].mean() - won[bottom].mean()
         top_third = record >= np.quantile(record, 2 / 3)
         passed_over[cands[top_third & ~won]] = True
 

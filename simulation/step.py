@@ -84,16 +84,16 @@ def advance(
     # 3. Accountability.
     rev = review(cadres, action, out, config, regime, capacities, rng)
     # 4. Promotion.
-    tour = hold_tournament(cadres, config, regime, capacities, rng)
+    removed = rev.rung == f.REMOVAL
+    tour = hold_tournament(cadres, config, regime, capacities, rng, leaving=removed)
     # 5. Learning.
     commended = commend(out, regime.support.commendation)
     lrn = config.learning
     update_beliefs(cadres, action, rev, tour, lrn.belief_rate, lrn.own_weight)
-    update_motivation(cadres, action, rev, tour, commended, config, regime)
+    update_motivation(cadres, rev, tour, commended, config, regime)
     update_ability(cadres, action, config, regime)
     # 6. Demography.
     retiring = age_one_year(cadres, config, regime, rng)
-    removed = rev.rung == f.REMOVAL
     next_person = renew(cadres, retiring | removed, config, rng, next_person)
 
     shares = np.bincount(action, minlength=4) / n

@@ -178,10 +178,6 @@ def test_performance_weighted_promotion_raises_meritocracy():
 # Levers that must have an effect at all (fast and deterministic)
 # --------------------------------------------------------------------------------------------
 
-OFF_BY_ONE = (
-    "demography.age_one_year counts down probation_years and counts up years_since_sanction at "
-    "the end of the same step in which a promotion/sanction set them, so a {what}"
-)
 
 
 def _probation_run(years: int) -> pd.DataFrame:
@@ -200,10 +196,6 @@ def test_two_year_probation_checks_the_year_after_promotion():
     assert table["probation_failures"].iloc[1] > 0
 
 
-@pytest.mark.xfail(
-    reason=OFF_BY_ONE.format(what="1-year probation expires before its only check"),
-    strict=True,
-)
 def test_one_year_probation_checks_the_year_after_promotion():
     table = _probation_run(1)
     assert table["promotions"].iloc[0] > 0
@@ -233,12 +225,6 @@ def test_consecutive_sanctions_climb_the_ladder():
     assert table["demotions"].iloc[1] >= 0.9
 
 
-@pytest.mark.xfail(
-    reason=OFF_BY_ONE.format(
-        what="strike_expiry of 1 resets the ladder before a sanction in the very next year"
-    ),
-    strict=True,
-)
 def test_consecutive_sanctions_climb_the_ladder_with_one_year_expiry():
     """strike_expiry: 'Years without a new sanction after which the ladder resets'; sanctions in
     two consecutive years leave no year without a sanction, so the second is a demotion."""

@@ -11,7 +11,6 @@ import os
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -192,10 +191,6 @@ def test_model_runs_are_independent_of_each_other():
     pd.testing.assert_frame_equal(a.results_table(), alone)
 
 
-PEER_BUG = (
-    "population.build_peers draws cross-unit ties with rng.integers(0, n) over all slots, so a "
-    "'cross-unit' tie can land in the cadre's own unit or on the cadre itself"
-)
 
 
 def _peer_model() -> CadreModel:
@@ -218,13 +213,11 @@ def test_in_unit_peers_are_distinct_colleagues_from_the_own_unit():
     assert all(len(set(row)) == 6 for row in in_unit.tolist())
 
 
-@pytest.mark.xfail(reason=PEER_BUG, strict=True)
 def test_no_cadre_is_its_own_peer():
     c = _peer_model().cadres
     assert not np.any(c.peers == np.arange(c.n)[:, None])
 
 
-@pytest.mark.xfail(reason=PEER_BUG, strict=True)
 def test_cross_unit_peers_belong_to_other_units():
     """config: peers_cross_unit = "Network ties each cadre has to cadres in other units";
     population.build_peers: "cross-unit ties are uniform over the other slots"."""
