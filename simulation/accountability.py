@@ -30,7 +30,8 @@ class Review:
     accusation_upheld: NDArray[np.bool_]  # false accusation not cleared (wrongful)
     leader_sanctioned: NDArray[np.bool_]  # warned under dual investigation of unit leaders
     sanctioned: NDArray[np.bool_]  # any sanction this year (one per cadre)
-    wrongful: NDArray[np.bool_]  # sanctioned though it neither shirked nor was violation-prone
+    wrongful: NDArray[np.bool_]  # honest failure punished, routine mishap punished, or false
+    # accusation upheld, for a cadre not also caught shirking or violating
     rung: NDArray[np.int8]  # rung applied (-1 if none)
     probation_failed: NDArray[np.bool_]
 
@@ -110,7 +111,8 @@ def review(
     # A violation-prone cadre's punished bold failure is not counted as wrongful: the review
     # did not see the violation, but the cadre was not the honest actor tolerance protects.
     disguised = cadres.violation_prone & (action == f.BOLD)
-    wrongful = wrongful_grounds & ~deserved & ~disguised
+    honest_failure_punished = failure_punished & ~disguised
+    wrongful = (honest_failure_punished | routine_punished | accusation_upheld) & ~deserved
 
     # The ladder: own misconduct (or a wrongful finding) climbs it; a leader's warning for the
     # unit does not. Every sanction bars promotion for sanction_years.
@@ -122,9 +124,11 @@ def review(
     cadres.years_since_sanction[who] = 0
     cadres.sanction_years[sanctioned] = acc.sanction_years
 
-    # Probation: each year of it is checked once; a tolerated failure does not fail it.
+    # Probation: each year of it is checked once. Poor measured work fails it, unless the work
+    # was a tolerated failure or a success (even one a policy reversal scrapped).
     on_probation = cadres.probation_years > 0
-    poor = (out.measured < regime.promotion.probation_min_performance) & ~failure_tolerated
+    poor = out.measured < regime.promotion.probation_min_performance
+    poor &= ~failure_tolerated & ~out.bold_success
     probation_failed = on_probation & (sanctioned | poor)
     cadres.probation_years[on_probation] -= 1
     cadres.probation_years[probation_failed] = 0

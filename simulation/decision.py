@@ -102,49 +102,53 @@ def utilities(x: DecisionInputs, behaviour: Behaviour, regime: Regime) -> NDArra
       + promotion prize x career weight x belief_promote x (expected measured output / best)
       - effort cost
       - (1 + rho) x perceived expected sanction [+ violation gain for the violation-prone on bold]
+
+    The result is a (n, 4) view of an action-major (4, n) array: each action's column is built
+    with whole-population vector operations, and row-wise reductions over it stay fast.
     """
     b, ev, sup = behaviour, regime.evaluation, regime.support
+    acc, ft = regime.accountability, regime.fault_tolerance
     n = x.ability.shape[0]
     p_success = f.bold_success_probability(x.ability, b.bold_difficulty, b.bold_spread)
 
-    real = np.zeros((n, 4))
-    real[:, f.FORMAL] = b.output_formal
-    real[:, f.ROUTINE] = b.output_routine
-    real[:, f.BOLD] = p_success * b.output_bold * (1.0 - sup.policy_volatility)
-    measured = real.copy()
-    measured[:, f.FORMAL] += f.formal_credit(b.formal_visibility, ev.precision)
-    best_measured = measured.max(axis=1, keepdims=True)
-    promotion_share = np.divide(
-        measured, best_measured, out=np.zeros_like(measured), where=best_measured > 0
+    # Expected real and measured output of each action; idle produces nothing.
+    real = {
+        f.FORMAL: b.output_formal,
+        f.ROUTINE: b.output_routine,
+        f.BOLD: p_success * (b.output_bold * (1.0 - sup.policy_volatility)),
+    }
+    formal_measured = b.output_formal + f.formal_credit(b.formal_visibility, ev.precision)
+    measured = {**real, f.FORMAL: formal_measured}
+    best = np.maximum(np.maximum(measured[f.BOLD], measured[f.ROUTINE]), measured[f.FORMAL])
+    promotion_weight = np.divide(
+        b.promotion_prize * x.career * x.belief_promote, best,
+        out=np.zeros(n), where=best > 0,
     )
+    intrinsic = b.intrinsic_value * x.motivation
+    effort = efforts(b)
+    relief = b.care_cost_relief * sup.care
 
-    u = (b.intrinsic_value * x.motivation)[:, None] * real
-    u += (b.promotion_prize * x.career * x.belief_promote)[:, None] * promotion_share
-    u -= f.effort_cost(
-        efforts(b),
-        x.ability[:, None],
-        b.effort_cost,
-        b.ability_cost_slope,
-        sup.burden,
-        b.care_cost_relief * sup.care,
-    )
-
-    # Perceived probability of a sanction for each action (before the ladder's cost).
-    acc, ft = regime.accountability, regime.fault_tolerance
-    p_sanction = np.empty((n, 4))
-    p_sanction[:, f.IDLE] = x.belief_detect
-    p_sanction[:, f.FORMAL] = x.belief_detect * ev.formalism_detection
+    # Perceived sanction per action: (1 + rho) x P(sanction) x cost of the next rung.
+    felt = f.risk_weighted(x.sanction_cost, x.risk_aversion)
     accuse = x.belief_accuse * x.fear
-    p_sanction[:, f.FORMAL] += accuse
-    p_sanction[:, f.ROUTINE] = (
-        b.routine_failure_rate * acc.generalised_accountability * x.fear + accuse
-    )
-    p_sanction[:, f.BOLD] = (1.0 - p_success) * x.belief_punish * x.fear + accuse
+    p_routine = b.routine_failure_rate * acc.generalised_accountability * x.fear + accuse
+    p_bold = (1.0 - p_success) * x.belief_punish * x.fear + accuse
     violation_risk = b.violation_exposure * (1.0 - f.shield_probability(ft.tolerance, ft.precision))
-    p_sanction[:, f.BOLD] += np.where(x.violation_prone, violation_risk * x.fear, 0.0)
-    u -= f.risk_weighted(p_sanction * x.sanction_cost[:, None], x.risk_aversion[:, None])
-    u[:, f.BOLD] += np.where(x.violation_prone, b.violation_gain, 0.0)
-    return u
+    p_sanction = {
+        f.FORMAL: x.belief_detect * ev.formalism_detection + accuse,
+        f.ROUTINE: p_routine,
+        f.BOLD: np.where(x.violation_prone, p_bold + violation_risk * x.fear, p_bold),
+    }
+
+    u = np.empty((4, n))
+    u[f.IDLE] = -felt * x.belief_detect
+    for k in (f.FORMAL, f.ROUTINE, f.BOLD):
+        cost = f.effort_cost(
+            effort[k], x.ability, b.effort_cost, b.ability_cost_slope, sup.burden, relief
+        )
+        u[k] = intrinsic * real[k] + promotion_weight * measured[k] - cost - felt * p_sanction[k]
+    u[f.BOLD] += np.where(x.violation_prone, b.violation_gain, 0.0)
+    return u.T
 
 
 def choose(

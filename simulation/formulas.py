@@ -35,12 +35,18 @@ def logit_probabilities(utility: NDArray[np.floating], temperature: float) -> ND
 
 
 def sample_choice(probabilities: NDArray[np.floating], uniform: NDArray[np.floating]) -> NDArray:
-    """Index of the chosen column per row, by inverse CDF with one uniform draw per row."""
-    cdf = np.cumsum(probabilities, axis=-1)
-    # Count the inner thresholds the draw has passed: never more than k - 1, even if rounding
-    # leaves cdf[-1] a hair below 1.
-    choice = (uniform[:, None] >= cdf[:, :-1]).sum(axis=-1)
-    return choice.astype(np.int8)
+    """Index of the chosen column per row, by inverse CDF with one uniform draw per row.
+
+    Counts the inner cumulative thresholds the draw has passed, a column at a time, so the
+    result is at most k - 1 even if rounding leaves the total a hair below 1.
+    """
+    p = np.asarray(probabilities)
+    threshold = p[:, 0].copy()
+    choice = (uniform >= threshold).astype(np.int8)
+    for k in range(1, p.shape[1] - 1):
+        threshold += p[:, k]
+        choice += uniform >= threshold
+    return choice
 
 
 def bold_success_probability(
@@ -164,16 +170,19 @@ def rank_ability_correlation(rank: ArrayLike, ability: ArrayLike) -> float:
 
 
 def weighted_share(
-    events_own: NDArray, exposed_own: NDArray, peers: NDArray, own_weight: float
+    own_events: ArrayLike,
+    own_exposed: ArrayLike,
+    peer_events: ArrayLike,
+    peer_exposed: ArrayLike,
+    own_weight: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """What a cadre saw: share of exposures that ended in the event, over itself and its peers.
+    """What a cadre saw: the share of exposures that ended in the event, over itself and peers.
 
-    Own experience weighs ``own_weight``, each peer 1. Returns (share, exposure weight); the
-    share is 0 where nothing was exposed, so callers update beliefs only where weight > 0.
+    Own experience weighs ``own_weight``, each peer 1 (peer_* are sums over the peers).
+    Returns (share, exposure weight); the share is 0 where nothing was exposed, so callers
+    update beliefs only where the weight is positive.
     """
-    ev = events_own.astype(np.float64)
-    ex = exposed_own.astype(np.float64)
-    events = own_weight * ev + ev[peers].sum(axis=1)
-    exposed = own_weight * ex + ex[peers].sum(axis=1)
+    events = own_weight * np.asarray(own_events, dtype=np.float64) + peer_events
+    exposed = own_weight * np.asarray(own_exposed, dtype=np.float64) + peer_exposed
     share = np.divide(events, exposed, out=np.zeros_like(events), where=exposed > 0)
     return share, exposed

@@ -9,6 +9,7 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation.accountability import Review
 from simulation.config import ModelConfig, Regime
+from simulation.network import peer_sums
 from simulation.outcomes import Outcomes
 from simulation.population import CadreArrays
 from simulation.promotion import Tournament
@@ -27,8 +28,43 @@ def commend(out: Outcomes, share: float) -> NDArray[np.bool_]:
     return commended
 
 
+#: What each cadre observed this year, as columns; peers' totals come from one sparse product.
+OBSERVED: tuple[str, ...] = (
+    "caught_idle",
+    "idle",
+    "failure_punished",
+    "failure_reviewed",
+    "accusation_upheld",
+    "active",
+    "motivation",
+    "commended",
+)
+COL = {name: i for i, name in enumerate(OBSERVED)}
+
+
+def observe(
+    cadres: CadreArrays, action: NDArray[np.int8], rev: Review, commended: NDArray[np.bool_]
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """This year's observations (n, c) of each cadre about itself, and their sums over peers."""
+    idle = action == f.IDLE
+    own = np.empty((cadres.n, len(OBSERVED)), dtype=np.float32)
+    own[:, COL["caught_idle"]] = rev.caught_idle
+    own[:, COL["idle"]] = idle
+    own[:, COL["failure_punished"]] = rev.failure_punished
+    own[:, COL["failure_reviewed"]] = rev.failure_punished | rev.failure_tolerated
+    own[:, COL["accusation_upheld"]] = rev.accusation_upheld
+    own[:, COL["active"]] = ~idle
+    own[:, COL["motivation"]] = cadres.motivation
+    own[:, COL["commended"]] = commended
+    return own, peer_sums(cadres.adjacency, own)
+
+
 def update_beliefs(
-    cadres: CadreArrays, action: NDArray[np.int8], rev: Review, tour: Tournament, rate: float,
+    cadres: CadreArrays,
+    own: NDArray[np.float32],
+    peers: NDArray[np.float32],
+    tour: Tournament,
+    rate: float,
     own_weight: float,
 ) -> None:
     """Move each belief toward the share observed over self and peers (only where observed).
@@ -38,26 +74,24 @@ def update_beliefs(
     Promotion: the published responsiveness of promotion to performance in the cadre's rank
     and group (front line or not), so a front-line quota is felt by those it favours.
     """
-    peers = cadres.peers
-    idle = action == f.IDLE
-    observed = (
-        (cadres.belief_detect, rev.caught_idle, idle),
-        (cadres.belief_punish, rev.failure_punished, rev.failure_punished | rev.failure_tolerated),
-        (cadres.belief_accuse, rev.accusation_upheld, ~idle),
+    learnt = (
+        (cadres.belief_detect, "caught_idle", "idle"),
+        (cadres.belief_punish, "failure_punished", "failure_reviewed"),
+        (cadres.belief_accuse, "accusation_upheld", "active"),
     )
-    for belief, events, exposed in observed:
-        share, weight = f.weighted_share(events, exposed, peers, own_weight)
-        seen = weight > 0
-        belief[seen] = f.smooth(belief[seen], share[seen], rate)
+    for belief, event, exposure in learnt:
+        e, x = COL[event], COL[exposure]
+        share, weight = f.weighted_share(own[:, e], own[:, x], peers[:, e], peers[:, x], own_weight)
+        np.copyto(belief, f.smooth(belief, share, rate), where=weight > 0)
     stat = tour.responsiveness[cadres.rank, cadres.front_line.astype(np.intp)]
-    seen = ~np.isnan(stat)
-    cadres.belief_promote[seen] = f.smooth(
-        cadres.belief_promote[seen], np.clip(stat[seen], 0.0, 1.0), rate
-    )
+    published = ~np.isnan(stat)
+    updated = f.smooth(cadres.belief_promote, np.clip(np.nan_to_num(stat), 0.0, 1.0), rate)
+    np.copyto(cadres.belief_promote, updated, where=published)
 
 
 def update_motivation(
     cadres: CadreArrays,
+    peers: NDArray[np.float32],
     rev: Review,
     tour: Tournament,
     commended: NDArray[np.bool_],
@@ -72,16 +106,15 @@ def update_motivation(
     """
     lrn, sup = config.learning, regime.support
     m = cadres.motivation
-    norm = m[cadres.peers].mean(axis=1)
+    norm = peers[:, COL["motivation"]] / cadres.peers.shape[1]
     target = cadres.innate_motivation
     target = target + lrn.care_motivation_lift * sup.care * (1.0 - target)
-    role_models = commended[cadres.peers].sum(axis=1)
     delta = (
         lrn.motivation_reversion * (target - m)
         + sup.education * (1.0 - m)
         + lrn.conformity * (norm - m)
         + lrn.recognition_boost * (tour.promoted | commended)
-        + lrn.role_model_boost * role_models
+        + lrn.role_model_boost * peers[:, COL["commended"]]
         - lrn.unfairness_penalty * rev.wrongful
         - lrn.passed_over_penalty * tour.passed_over
     )

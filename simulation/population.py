@@ -7,12 +7,14 @@ slot, so unit membership and the peer network stay valid and no array is ever re
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation.config import ModelConfig, Population
 from simulation.formulas import rank_capacities
+from simulation.network import build_peers, peer_matrix
 
 
 @dataclass(eq=False)
@@ -43,6 +45,11 @@ class CadreArrays:
     belief_accuse: NDArray[np.float64]  # P(active cadre falsely accused and not cleared)
     action: NDArray[np.int8]  # last action chosen (-1 before the first step)
 
+    @cached_property
+    def adjacency(self):
+        """The peer network as a sparse (n, n) matrix; peers are fixed for the whole run."""
+        return peer_matrix(self.peers)
+
     @property
     def n(self) -> int:
         """Number of slots."""
@@ -64,54 +71,6 @@ def gamma_draw(rng: np.random.Generator, mean: float, sd: float, size: int) -> N
         return np.full(size, mean)
     shape = (mean / sd) ** 2
     return rng.gamma(shape, sd**2 / mean, size)
-
-
-def build_peers(
-    n: int, unit_size: int, in_unit: int, cross_unit: int, rng: np.random.Generator
-) -> NDArray[np.int32]:
-    """Peer network: ``in_unit`` distinct colleagues from the own unit plus ``cross_unit`` others.
-
-    Units are consecutive blocks of slots. Colleagues are drawn without replacement by ranking
-    random keys within the unit block; cross-unit ties are uniform over the slots outside the
-    own unit. No cadre is its own peer.
-    """
-    n_units = -(-n // unit_size)
-    padded = n_units * unit_size
-    k_in = in_unit
-    peers_in = np.empty((n, 0), dtype=np.int32)
-    if k_in > 0:
-        # For each slot, a random permutation of its unit's positions; drop itself, keep k_in.
-        keys = rng.random((padded, unit_size))
-        slot = np.arange(padded)
-        block_start = (slot // unit_size) * unit_size
-        members = block_start[:, None] + np.arange(unit_size)[None, :]
-        invalid = (members == slot[:, None]) | (members >= n)
-        keys[invalid] = np.inf
-        order = np.argsort(keys, axis=1)[:, :k_in]
-        peers_in = np.take_along_axis(members, order, axis=1)[:n]
-        # A short last unit cannot supply k_in colleagues: borrow from outside it instead.
-        bad = np.take_along_axis(invalid, order, axis=1)[:n]
-        if bad.any():
-            rows = np.nonzero(bad)[0]
-            peers_in[bad] = _outside_own_unit(rows, n, unit_size, rng)
-    peers_out = np.empty((n, 0), dtype=np.int64)
-    if cross_unit > 0:
-        rows = np.repeat(np.arange(n), cross_unit)
-        peers_out = _outside_own_unit(rows, n, unit_size, rng).reshape(n, cross_unit)
-    return np.concatenate([peers_in, peers_out], axis=1).astype(np.int32)
-
-
-def _outside_own_unit(
-    slots: NDArray[np.intp], n: int, unit_size: int, rng: np.random.Generator
-) -> NDArray[np.int64]:
-    """One uniform draw per entry of ``slots`` from the slots outside that slot's unit."""
-    start = (slots // unit_size) * unit_size
-    size = np.minimum(start + unit_size, n) - start
-    if (n - size <= 0).any():  # a single unit: nobody is outside it, fall back to anyone else
-        pick = rng.integers(0, n - 1, slots.size)
-        return pick + (pick >= slots)
-    pick = (rng.random(slots.size) * (n - size)).astype(np.int64)
-    return pick + (pick >= start) * size
 
 
 def draw_traits(pop: Population, rng: np.random.Generator, size: int) -> dict[str, NDArray]:

@@ -22,35 +22,41 @@ class Tournament:
     """This year's promotions and what cadres could observe about them."""
 
     promoted: NDArray[np.bool_]
-    candidate: NDArray[np.bool_]
     passed_over: NDArray[np.bool_]  # top-third record among candidates, not promoted
     # Published per (rank, front line): P(promoted | top-half record) - P(.. | bottom half).
     responsiveness: NDArray[np.float64]
     self_recommended: NDArray[np.bool_]
 
 
+def top_k(values: NDArray, k: int) -> NDArray[np.bool_]:
+    """Mask of the k largest values (all if k >= m; ties broken arbitrarily), in O(m)."""
+    m = values.size
+    mask = np.zeros(m, dtype=np.bool_)
+    if k >= m:
+        mask[:] = True
+    elif k > 0:
+        mask[np.argpartition(values, m - k)[m - k :]] = True
+    return mask
+
+
+def top_share(values: NDArray, share: float) -> NDArray[np.bool_]:
+    """Mask of the ceil(share * m) largest of m values."""
+    return top_k(values, int(np.ceil(share * values.size)))
+
+
 def fast_track_band(cadres: CadreArrays, n_ranks: int, share: float) -> NDArray[np.bool_]:
-    """Cadres whose record is in the top ``share`` of their rank (exempt from tenure and age)."""
+    """Cadres whose record is in the top ``share`` of their rank (exempt from tenure and age).
+
+    The band is floor(share * rank size) cadres, so a tiny rank may have none.
+    """
     band = np.zeros(cadres.n, dtype=np.bool_)
     if share <= 0:
         return band
     for r in range(n_ranks - 1):
         members = np.flatnonzero(cadres.rank == r)
         k = int(np.floor(share * members.size))
-        if k == 0:
-            continue
-        top = np.argpartition(-cadres.record[members], k - 1)[:k]
-        band[members[top]] = True
+        band[members[top_k(cadres.record[members], k)]] = True
     return band
-
-
-def _select(score: NDArray, k: int) -> NDArray[np.intp]:
-    """Positions of the k highest scores (all if fewer)."""
-    if k >= score.size:
-        return np.arange(score.size)
-    if k <= 0:
-        return np.arange(0)
-    return np.argpartition(-score, k - 1)[:k]
 
 
 def hold_tournament(
@@ -89,15 +95,17 @@ def hold_tournament(
     pool = eligible | self_recommended
 
     promoted = np.zeros(n, dtype=np.bool_)
-    candidate = np.zeros(n, dtype=np.bool_)
     passed_over = np.zeros(n, dtype=np.bool_)
     responsiveness = np.full((n_ranks, 2), np.nan)
     occupied = occupancy(cadres.rank, n_ranks)
+    # The pool grouped by rank once, instead of a pass over everyone per rank.
+    in_pool = np.flatnonzero(pool)
+    by_rank = in_pool[np.argsort(cadres.rank[in_pool], kind="stable")]
+    starts = np.searchsorted(cadres.rank[by_rank], np.arange(n_ranks + 1))
     for r in range(n_ranks - 2, -1, -1):
-        cands = np.flatnonzero(pool & (cadres.rank == r))
+        cands = by_rank[starts[r] : starts[r + 1]]
         if cands.size == 0:
             continue
-        candidate[cands] = True
         free = int(capacities[r + 1] - occupied[r + 1])
         record = cadres.record[cands]
         score = f.promotion_score(
@@ -106,36 +114,38 @@ def hold_tournament(
             promo.performance_weight,
             rng.normal(0.0, promo.score_noise, cands.size),
         )
-        chosen = np.arange(0)
+        front_line = cadres.front_line[cands]
+        won = np.zeros(cands.size, dtype=np.bool_)
         if free > 0:
+            # A front-line quota reserves the first places for the best front-line candidates.
             reserved = int(np.ceil(promo.front_line_quota * min(free, cands.size)))
-            front = np.flatnonzero(cadres.front_line[cands])
-            first = front[_select(score[front], reserved)] if reserved else np.arange(0)
-            rest = np.setdiff1d(np.arange(cands.size), first, assume_unique=True)
-            chosen = np.concatenate([first, rest[_select(score[rest], free - first.size)]])
-        winners = cands[chosen]
+            if reserved > 0:
+                front = np.flatnonzero(front_line)
+                won[front[top_k(score[front], reserved)]] = True
+            rest = np.flatnonzero(~won)
+            won[rest[top_k(score[rest], free - np.count_nonzero(won))]] = True
+        winners = cands[won]
         promoted[winners] = True
         occupied[r + 1] += winners.size
         occupied[r] -= winners.size
 
-        won = np.zeros(cands.size, dtype=np.bool_)
-        won[chosen] = True
-        high = record >= np.median(record)
-        front_line = cadres.front_line[cands]
+        # Published statistics: responsiveness by group, and who was passed over.
+        high = top_share(record, 0.5)
         for group in (0, 1):
             mine = front_line == bool(group)
-            top, bottom = high & mine, ~high & mine
-            if top.any() and bottom.any():
-                responsiveness[r, group] = won[top].mean() - won[bottom].mean()
-        top_third = record >= np.quantile(record, 2 / 3)
-        passed_over[cands[top_third & ~won]] = True
+            top, bottom = np.count_nonzero(high & mine), np.count_nonzero(~high & mine)
+            if top and bottom:
+                responsiveness[r, group] = (
+                    np.count_nonzero(won & high & mine) / top
+                    - np.count_nonzero(won & ~high & mine) / bottom
+                )
+        passed_over[cands[top_share(record, 1 / 3) & ~won]] = True
 
     cadres.rank[promoted] += 1
     cadres.years_in_rank[promoted] = 0
     cadres.probation_years[promoted] = promo.probation_years
     return Tournament(
         promoted=promoted,
-        candidate=candidate,
         passed_over=passed_over,
         responsiveness=responsiveness,
         self_recommended=self_recommended,

@@ -14,7 +14,13 @@ from simulation.accountability import review
 from simulation.config import ModelConfig, Regime
 from simulation.decision import choose, decision_inputs, inaction_split
 from simulation.demography import age_one_year, renew
-from simulation.learning import commend, update_ability, update_beliefs, update_motivation
+from simulation.learning import (
+    commend,
+    observe,
+    update_ability,
+    update_beliefs,
+    update_motivation,
+)
 from simulation.outcomes import produce
 from simulation.population import CadreArrays
 from simulation.positions import vacancies
@@ -88,9 +94,10 @@ def advance(
     tour = hold_tournament(cadres, config, regime, capacities, rng, leaving=removed)
     # 5. Learning.
     commended = commend(out, regime.support.commendation)
+    own, peers = observe(cadres, action, rev, commended)
     lrn = config.learning
-    update_beliefs(cadres, action, rev, tour, lrn.belief_rate, lrn.own_weight)
-    update_motivation(cadres, rev, tour, commended, config, regime)
+    update_beliefs(cadres, own, peers, tour, lrn.belief_rate, lrn.own_weight)
+    update_motivation(cadres, peers, rev, tour, commended, config, regime)
     update_ability(cadres, action, config, regime)
     # 6. Demography.
     retiring = age_one_year(cadres, config, regime, rng)

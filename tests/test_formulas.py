@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from simulation import formulas as f
+from simulation.network import peer_matrix, peer_sums
 from simulation.positions import move_down, occupancy
 
 # --------------------------------------------------------------------------------------------
@@ -287,7 +288,8 @@ def test_weighted_share_on_a_tiny_network():
     peers = np.array([[1, 2], [0, 2], [0, 1]])
     events = np.array([True, False, False])
     exposed = np.array([True, True, False])
-    share, weight = f.weighted_share(events, exposed, peers, 2.0)
+    peer_totals = peer_sums(peer_matrix(peers), np.column_stack([events, exposed]))
+    share, weight = f.weighted_share(events, exposed, *peer_totals.T, 2.0)
     # cadre 0: events 2*1 + 0 + 0 = 2, exposure 2*1 + 1 + 0 = 3
     # cadre 1: events 0 + 1 + 0 = 1,   exposure 2*1 + 1 + 0 = 3
     # cadre 2: events 0 + 1 + 0 = 1,   exposure 0 + 1 + 1 = 2
@@ -295,11 +297,21 @@ def test_weighted_share_on_a_tiny_network():
     np.testing.assert_allclose(weight, [3.0, 3.0, 2.0])
 
 
+def test_peer_sums_equal_summing_each_cadres_peers_by_hand():
+    rng = np.random.default_rng(4)
+    peers = rng.integers(0, 50, (50, 5))
+    peers[3] = [7, 7, 7, 1, 2]  # a repeated tie counts each time
+    values = rng.random((50, 3))
+    expected = np.array([values[row].sum(axis=0) for row in peers])
+    np.testing.assert_allclose(peer_sums(peer_matrix(peers), values), expected, rtol=1e-5)
+
+
 def test_weighted_share_is_zero_with_zero_weight_where_nothing_was_exposed():
     peers = np.array([[1], [0], [0]])
     events = np.array([False, False, False])
     exposed = np.array([False, False, True])
-    share, weight = f.weighted_share(events, exposed, peers, 3.0)
+    peer_totals = peer_sums(peer_matrix(peers), np.column_stack([events, exposed]))
+    share, weight = f.weighted_share(events, exposed, *peer_totals.T, 3.0)
     np.testing.assert_array_equal(weight, [0.0, 0.0, 3.0])
     np.testing.assert_array_equal(share, [0.0, 0.0, 0.0])
 
