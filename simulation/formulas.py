@@ -127,22 +127,40 @@ def smooth(old: ArrayLike, new: ArrayLike, rate: ArrayLike) -> NDArray[np.float6
     return old + np.asarray(rate) * (np.asarray(new) - old)
 
 
-def standardise(x: ArrayLike) -> NDArray[np.float64]:
-    """z-scores (0 where the spread is 0), so score components are on one scale."""
+def standardise(x: ArrayLike, groups: NDArray[np.integer] | None = None) -> NDArray[np.float64]:
+    """z-scores, within each group if ``groups`` is given (0 where a group's spread is 0), so
+    score components are on one scale."""
     x = np.asarray(x, dtype=np.float64)
-    sd = x.std()
-    return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+    if groups is None:
+        sd = x.std()
+        return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+    size = np.bincount(groups).astype(np.float64)
+    size[size == 0] = 1.0
+    mean = np.bincount(groups, weights=x) / size
+    centred = x - mean[groups]
+    sd = np.sqrt(np.bincount(groups, weights=centred * centred) / size)
+    scale = np.divide(1.0, sd, out=np.zeros_like(sd), where=sd > 0)
+    return centred * scale[groups]
 
 
 def promotion_score(
-    record: ArrayLike, seniority: ArrayLike, performance_weight: float, noise: ArrayLike
+    record: ArrayLike,
+    seniority: ArrayLike,
+    performance_weight: float,
+    noise: ArrayLike,
+    groups: NDArray[np.integer] | None = None,
 ) -> NDArray[np.float64]:
-    """Tournament score of the candidates for one rank: merit, seniority and noise.
+    """Tournament score of candidates: merit, seniority and noise.
 
-    w * z(record) + (1 - w) * z(seniority) + noise, with ``noise`` already scaled.
+    w * z(record) + (1 - w) * z(seniority) + noise, with ``noise`` already scaled; z-scores are
+    taken within ``groups`` (the rank competed from) when given.
     """
     w = performance_weight
-    return w * standardise(record) + (1.0 - w) * standardise(seniority) + np.asarray(noise)
+    return (
+        w * standardise(record, groups)
+        + (1.0 - w) * standardise(seniority, groups)
+        + np.asarray(noise)
+    )
 
 
 def rank_capacities(n_cadres: int, n_ranks: int, pyramid_ratio: float) -> NDArray[np.int64]:
@@ -160,13 +178,15 @@ def rank_ability_correlation(rank: ArrayLike, ability: ArrayLike) -> float:
     """Meritocracy in [-1, 1]: Pearson correlation of rank and ability (0 if either is constant).
 
     Pearson rather than Spearman keeps it O(n) at a million cadres; rank is already ordinal.
+    Plain sums, not BLAS dot products: BLAS worker threads spinning after a call slow the rest
+    of a single-threaded step on small machines.
     """
     rank = np.asarray(rank, dtype=np.float64)
     ability = np.asarray(ability, dtype=np.float64)
     rc = rank - rank.mean()
     ac = ability - ability.mean()
-    denom = np.sqrt((rc @ rc) * (ac @ ac))
-    return float(rc @ ac / denom) if denom > 0 else 0.0
+    denom = np.sqrt(np.square(rc).sum() * np.square(ac).sum())
+    return float((rc * ac).sum() / denom) if denom > 0 else 0.0
 
 
 def weighted_share(

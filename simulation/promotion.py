@@ -101,19 +101,23 @@ def hold_tournament(
     # The pool grouped by rank once, instead of a pass over everyone per rank.
     in_pool = np.flatnonzero(pool)
     by_rank = in_pool[np.argsort(cadres.rank[in_pool], kind="stable")]
-    starts = np.searchsorted(cadres.rank[by_rank], np.arange(n_ranks + 1))
+    pool_rank = cadres.rank[by_rank].astype(np.intp)
+    starts = np.searchsorted(pool_rank, np.arange(n_ranks + 1))
+    pool_record = cadres.record[by_rank]
+    pool_score = f.promotion_score(
+        pool_record,
+        cadres.years_in_rank[by_rank],
+        promo.performance_weight,
+        rng.normal(0.0, promo.score_noise, by_rank.size),
+        groups=pool_rank,
+    )
     for r in range(n_ranks - 2, -1, -1):
         cands = by_rank[starts[r] : starts[r + 1]]
         if cands.size == 0:
             continue
         free = int(capacities[r + 1] - occupied[r + 1])
-        record = cadres.record[cands]
-        score = f.promotion_score(
-            record,
-            cadres.years_in_rank[cands],
-            promo.performance_weight,
-            rng.normal(0.0, promo.score_noise, cands.size),
-        )
+        record = pool_record[starts[r] : starts[r + 1]]
+        score = pool_score[starts[r] : starts[r + 1]]
         front_line = cadres.front_line[cands]
         won = np.zeros(cands.size, dtype=np.bool_)
         if free > 0:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from simulation import CadreModel, load_config
 from simulation.loading import validate_config
@@ -31,17 +33,19 @@ def test_regime_label_and_rules_change_at_the_switch_step():
 
 @pytest.mark.slow
 def test_introducing_fault_tolerance_raises_bold_work_after_the_switch():
-    """Paired by seed against the same run without the switch: over 8 seeds, the bold share in
-    the 9 years from the switch on is higher in every pair (a sign test at p = 2**-8)."""
+    """Paired by seed against the same run without the switch, the bold share from the switch
+    on is higher: one-sided Wilcoxon signed-rank test over 12 seeds at alpha 0.01, and a mean
+    gain of at least 0.005."""
     switched_config = validate_config({**BASE, "switch": SWITCH})
     plain_config = validate_config(BASE)
     gains = []
-    for seed in range(8):
+    for seed in range(12):
         switched = CadreModel(switched_config, seed=seed).run(14)
         plain = CadreModel(plain_config, seed=seed).run(14)
         after = switched["step"] >= SWITCH["step"]
         gains.append(switched.loc[after, "bold"].mean() - plain.loc[after, "bold"].mean())
-    assert min(gains) > 0, gains
+    assert stats.wilcoxon(gains, alternative="greater").pvalue < 0.01, gains
+    assert np.mean(gains) >= 0.005, gains
 
 
 def test_switch_to_a_preset_by_name_via_override():
