@@ -14,8 +14,13 @@ from collections.abc import Sequence
 from experiments.storage import write_parquet_atomic
 from experiments.summary import format_summary, summarise
 from simulation import CadreModel, ConfigError, list_presets, load_config
+from simulation.timing import estimate_run_seconds
 
 EXIT_USAGE = 2
+#: Runs at least this large (cadres x years) get an estimate first; over LONG_RUN seconds, a
+#: progress bar too.
+ESTIMATE_FROM = 2_000_000
+LONG_RUN = 5.0
 
 
 def _positive_int(text: str) -> int:
@@ -48,6 +53,18 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _steps_list(text: str) -> list[int]:
+    try:
+        steps = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers separated by commas, got {text!r}"
+        ) from None
+    if not steps or steps[0] < 1:
+        raise argparse.ArgumentTypeError(f"steps must be 1 or more, got {text!r}")
+    return steps
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cadresim",
@@ -73,6 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", metavar="FILE.parquet", help="write the per-step table here")
     run.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    run.add_argument(
+        "--snapshot-at", type=_steps_list, default=[], metavar="T1,T2",
+        help="keep every cadre's state after these steps (needs --snapshot-out)",
+    )
+    run.add_argument(
+        "--snapshot-out", metavar="FILE.parquet",
+        help="write the snapshots here, one row per (step, cadre)",
+    )
+    run.add_argument(
+        "--quiet", action="store_true", help="no time estimate or progress bar on stderr"
+    )
     run.set_defaults(handler=cmd_run)
 
     regimes = sub.add_parser("regimes", help="list the preset regimes")
@@ -85,16 +113,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     steps = args.steps or config.steps
     if args.burn_in >= steps:
         raise ConfigError(f"--burn-in: got {args.burn_in}; allowed: 0 to {steps - 1} (< --steps)")
-    if args.out and not args.out.endswith(".parquet"):
-        raise ConfigError(f"--out: got {args.out!r}; allowed: a path ending in .parquet")
-    model = CadreModel(config, seed=args.seed)
-    table = model.run(steps)
+    for flag, path in (("--out", args.out), ("--snapshot-out", args.snapshot_out)):
+        if path and not path.endswith(".parquet"):
+            raise ConfigError(f"{flag}: got {path!r}; allowed: a path ending in .parquet")
+    if bool(args.snapshot_at) != bool(args.snapshot_out):
+        raise ConfigError("--snapshot-at and --snapshot-out go together")
+    if args.snapshot_at and args.snapshot_at[-1] > steps:
+        raise ConfigError(
+            f"--snapshot-at: got step {args.snapshot_at[-1]}; allowed: 1 to {steps} (--steps)"
+        )
+    long_run = False
+    if not args.quiet and config.organisation.n_cadres * steps >= ESTIMATE_FROM:
+        estimate = estimate_run_seconds(config, steps)
+        long_run = estimate > LONG_RUN
+        if long_run:
+            print(
+                f"cadresim: {steps} years of {config.organisation.n_cadres:,} cadres: "
+                f"about {estimate:.0f} s on this machine",
+                file=sys.stderr,
+            )
+    model = CadreModel(config, seed=args.seed, snapshot_steps=args.snapshot_at)
+    table = model.run(steps, progress=long_run)
     summary = summarise(table, burn_in=args.burn_in)
-    if args.out:
+    outputs = ((args.out, "--out", model.results_table), (args.snapshot_out, "--snapshot-out",
+               model.snapshots_table))
+    for path, flag, make in outputs:
+        if not path:
+            continue
         try:
-            write_parquet_atomic(table, args.out)
+            write_parquet_atomic(make(), path)
         except (FileNotFoundError, PermissionError) as exc:
-            raise ConfigError(f"--out: cannot write {args.out!r}: {exc}") from None
+            raise ConfigError(f"{flag}: cannot write {path!r}: {exc}") from None
     if args.json:
         record = {
             "config": config.name,
@@ -113,6 +162,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(format_summary(summary, header=header))
         if args.out:
             print(f"per-step table written to {args.out}")
+        if args.snapshot_out:
+            print(f"snapshots of steps {args.snapshot_at} written to {args.snapshot_out}")
     return 0
 
 

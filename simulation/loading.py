@@ -49,13 +49,15 @@ def list_presets() -> dict[str, str]:
 
 
 def resolve_source(source: str | os.PathLike[str]) -> Path:
-    """Turn a preset name or a path into the path of a YAML file."""
+    """Turn a path, a preset name or a name in configs/ ("default") into a YAML file's path."""
     path = Path(source)
     if path.is_file():
         return path
-    candidate = preset_dir() / f"{path.name}.yaml"
-    if path.suffix == "" and candidate.is_file():
-        return candidate
+    if path.suffix == "" and len(path.parts) == 1:
+        for folder in (preset_dir(), config_dir()):  # a preset, or e.g. "default"
+            candidate = folder / f"{path.name}.yaml"
+            if candidate.is_file():
+                return candidate
     names = list(list_presets())
     close = difflib.get_close_matches(str(source), names, n=3)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""

@@ -25,6 +25,7 @@ from simulation.outcomes import produce
 from simulation.population import CadreArrays
 from simulation.positions import vacancies
 from simulation.promotion import hold_tournament
+from simulation.timing import PhaseClock
 
 #: Columns of the per-step table, in order; every value is a share of all cadres unless noted.
 STEP_COLUMNS: tuple[str, ...] = (
@@ -76,22 +77,36 @@ def advance(
     capacities: NDArray[np.int64],
     rng: np.random.Generator,
     next_person: int,
+    clock: PhaseClock | None = None,
 ) -> tuple[dict[str, float], int]:
-    """Run one year in place; returns (the year's aggregates, next unused person id)."""
+    """Run one year in place; returns (the year's aggregates, next unused person id).
+
+    ``clock``, if given, is charged the time of each phase (for benchmarks).
+    """
     n = cadres.n
+    if clock:
+        clock.start()
     # 1. Choose.
     inputs = decision_inputs(cadres, config, regime)
     action, probs = choose(inputs, config, regime, rng.random(n))
     idle = action == f.IDLE
     split = inaction_split(inputs, probs[:, f.IDLE], idle, config, regime)
     cadres.action[:] = action
+    if clock:
+        clock.lap("decide")
     # 2. Outcomes.
     out = produce(cadres, action, config, regime, rng)
+    if clock:
+        clock.lap("outcomes")
     # 3. Accountability.
     rev = review(cadres, action, out, config, regime, capacities, rng)
+    if clock:
+        clock.lap("accountability")
     # 4. Promotion.
     removed = rev.rung == f.REMOVAL
     tour = hold_tournament(cadres, config, regime, capacities, rng, leaving=removed)
+    if clock:
+        clock.lap("promotion")
     # 5. Learning.
     commended = commend(out, regime.support.commendation)
     own, peers = observe(cadres, action, rev, commended)
@@ -99,9 +114,13 @@ def advance(
     update_beliefs(cadres, own, peers, tour, lrn.belief_rate, lrn.own_weight)
     update_motivation(cadres, peers, rev, tour, commended, config, regime)
     update_ability(cadres, action, config, regime)
+    if clock:
+        clock.lap("learning")
     # 6. Demography.
     retiring = age_one_year(cadres, config, regime, rng)
     next_person = renew(cadres, retiring | removed, config, rng, next_person)
+    if clock:
+        clock.lap("demography")
 
     shares = np.bincount(action, minlength=4) / n
     senior = capacities[1:].sum()
