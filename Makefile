@@ -4,11 +4,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint docs venv clean help
+.PHONY: demo test bench lint docs venv clean help
 
 help:
 	@echo "make demo   - create .venv if needed, run a preset regime and print its summary"
 	@echo "make test   - create .venv if needed and run the full test suite"
+	@echo "make bench  - speed and memory against the per-agent reference (about 15 minutes)"
 	@echo "make lint   - ruff check"
 	@echo "make docs   - regenerate configs/default.yaml and the ODD parameter table"
 
@@ -32,7 +33,10 @@ demo: venv
 test: venv
 	$(PY) -m simulation.docs --check
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -q
+
+bench: venv
+	$(PY) -m benchmarks.bench
 
 lint: venv
 	$(VENV)/bin/ruff check .

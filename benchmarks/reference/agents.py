@@ -1,0 +1,417 @@
+"""The reference cadre: one Mesa agent per cadre, its state in ordinary Python attributes.
+
+Each method is one phase of the year for one cadre, written the way a typical Mesa user would
+write it, and dispatched by ``ReferenceModel.step`` through ``AgentSet.shuffle_do``. The
+formulas come from ``simulation.formulas`` (and the utility from ``simulation.decision``), so
+they are not written twice; what is written again here is the per-cadre bookkeeping around
+them, which is what the agreement test checks against the vectorised model.
+
+Synchronous updating: a phase only reads what earlier phases of this year wrote, or what the
+cadre itself wrote in this phase; where a cadre would read a peer's value that the same phase
+changes (motivation), the new value is staged and adopted in a second pass.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulation import formulas as f
+from simulation.decision import DecisionInputs, inaction_split, utilities
+
+if TYPE_CHECKING:
+    from benchmarks.reference.model import ReferenceModel
+
+#: The per-cadre state copied from ``simulation.population.CadreArrays`` (peers aside).
+STATE = (
+    "person",
+    "ability",
+    "motivation",
+    "innate_motivation",
+    "risk_aversion",
+    "violation_prone",
+    "rank",
+    "years_in_rank",
+    "age",
+    "record",
+    "sanction_years",
+    "strikes",
+    "years_since_sanction",
+    "probation_years",
+    "fast_track",
+    "belief_punish",
+    "belief_detect",
+    "belief_promote",
+    "belief_accuse",
+    "action",
+)
+BELIEFS = ("belief_punish", "belief_detect", "belief_promote", "belief_accuse")
+
+
+class ReferenceCadre(mesa.Agent):
+    """A cadre in one post (slot). The post owns the unit, the front-line flag and the ties.
+
+    ``peers`` are agents, looked up through the model's post list, so when a cadre leaves and an
+    entrant takes the post, everyone tied to the post now sees the entrant.
+    """
+
+    model: ReferenceModel
+
+    def __init__(
+        self,
+        model: ReferenceModel,
+        slot: int,
+        unit: int,
+        front_line: bool,
+        peer_slots: tuple[int, ...],
+        **state: float | int | bool,
+    ) -> None:
+        super().__init__(model)
+        self.slot = slot
+        self.unit = unit
+        self.front_line = front_line
+        self.peer_slots = peer_slots
+        missing = set(STATE) - set(state)
+        if missing:
+            raise TypeError(f"missing state: {sorted(missing)}")
+        for name in STATE:
+            setattr(self, name, state[name])
+        self.forget_last_year()
+        self.next_motivation = self.motivation
+
+    # ----------------------------------------------------------------------------------------
+    # Helpers
+    # ----------------------------------------------------------------------------------------
+
+    @property
+    def peers(self) -> list[ReferenceCadre]:
+        """The cadres now holding the posts this post is tied to."""
+        posts = self.model.posts
+        return [posts[j] for j in self.peer_slots]
+
+    @property
+    def idle(self) -> bool:
+        return self.action == f.IDLE
+
+    @property
+    def active(self) -> bool:
+        return self.action != f.IDLE
+
+    def forget_last_year(self) -> None:
+        """Clear last year's events (what happened to this cadre this year starts empty)."""
+        self.split = (0.0, 0.0, 0.0)  # (unwilling, unable, afraid) weights if idle
+        self.real = 0.0
+        self.measured = 0.0
+        self.bold_success = False
+        self.bold_failure = False
+        self.routine_failure = False
+        self.caught_idle = False
+        self.caught_formal = False
+        self.failure_tolerated = False
+        self.failure_punished = False
+        self.violation_exposed = False
+        self.violation_shielded = False
+        self.routine_punished = False
+        self.accused = False
+        self.accusation_upheld = False
+        self.leader_sanctioned = False
+        self.sanctioned = False
+        self.wrongful = False
+        self.rung = -1
+        self.probation_failed = False
+        self.to_demote = False
+        self.removed = False
+        self.in_pool = False
+        self.self_recommended = False
+        self.candidate = False
+        self.score = 0.0
+        self.promoted = False
+        self.passed_over = False
+        self.commended = False
+        self.retiring = False
+
+    # ----------------------------------------------------------------------------------------
+    # 1. Decide
+    # ----------------------------------------------------------------------------------------
+
+    def career_weight(self) -> float:
+        """Weight of the promotion prize this year (0 if the cadre cannot compete)."""
+        model = self.model
+        promo = model.regime.promotion
+        if self.probation_years > 0:
+            return 1.0  # keeping the new post depends on measured work
+        top = self.rank >= model.config.organisation.n_ranks - 1
+        years_short = 0 if self.fast_track else max(promo.min_tenure - self.years_in_rank, 0)
+        too_old = promo.age_ceiling > 0 and self.age >= promo.age_ceiling and not self.fast_track
+        eligible = not top and self.sanction_years == 0 and not too_old
+        weight = float(
+            f.career_weight(years_short, model.config.behaviour.future_discount, eligible)
+        )
+        if promo.self_recommendation > 0:
+            barred = not top and self.sanction_years == 0 and (years_short > 0 or too_old)
+            if barred and self.ability >= promo.self_recommendation_ability:
+                weight = max(weight, promo.self_recommendation)
+        return weight
+
+    def decision_inputs(self) -> DecisionInputs:
+        """This cadre's start-of-year utility inputs, as length-1 arrays."""
+        acc = self.model.regime.accountability
+        costs = (acc.warning_cost, acc.demotion_cost, acc.removal_cost)
+        return DecisionInputs(
+            motivation=np.array([self.motivation]),
+            ability=np.array([self.ability]),
+            risk_aversion=np.array([self.risk_aversion]),
+            violation_prone=np.array([self.violation_prone]),
+            career=np.array([self.career_weight()]),
+            belief_punish=np.array([self.belief_punish]),
+            belief_detect=np.array([self.belief_detect]),
+            belief_promote=np.array([self.belief_promote]),
+            belief_accuse=np.array([self.belief_accuse]),
+            sanction_cost=np.atleast_1d(f.next_sanction_cost(self.strikes, costs)),
+        )
+
+    def decide(self) -> None:
+        """Choose an action by logit over the four utilities; split inaction by its causes."""
+        self.forget_last_year()
+        model = self.model
+        config, regime = model.config, model.regime
+        inputs = self.decision_inputs()
+        probs = f.logit_probabilities(
+            utilities(inputs, config.behaviour, regime), config.behaviour.temperature
+        )
+        self.action = int(f.sample_choice(probs, np.array([model.rng.random()]))[0])
+        if self.idle:
+            split = inaction_split(inputs, probs[:, f.IDLE], np.array([True]), config, regime)
+            self.split = (float(split[0]), float(split[1]), float(split[2]))
+
+    # ----------------------------------------------------------------------------------------
+    # 2. Produce
+    # ----------------------------------------------------------------------------------------
+
+    def produce(self) -> None:
+        """Real and measured output of this year's action; update the performance record."""
+        model = self.model
+        rng, b, regime = model.rng, model.config.behaviour, model.regime
+        ev = regime.evaluation
+        if self.action == f.BOLD:
+            p_success = f.bold_success_probability(self.ability, b.bold_difficulty, b.bold_spread)
+            self.bold_success = bool(rng.random() < p_success)
+            self.bold_failure = not self.bold_success
+        if self.action == f.FORMAL:
+            self.real = b.output_formal
+        elif self.action == f.ROUTINE:
+            self.real = b.output_routine
+            self.routine_failure = bool(rng.random() < b.routine_failure_rate)
+        elif self.bold_success and not model.reversal:
+            self.real = b.output_bold
+        self.measured = self.real + rng.normal(
+            0.0, f.measurement_noise_sd(ev.noise_sd, ev.precision)
+        )
+        if self.action == f.FORMAL:
+            self.measured += f.formal_credit(b.formal_visibility, ev.precision)
+        self.record = float(
+            f.smooth(self.record, self.measured, 1.0 - regime.promotion.record_memory)
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # 3. Accountability: review (may flag the unit leader), then the sanction
+    # ----------------------------------------------------------------------------------------
+
+    def face_review(self) -> None:
+        """Detection, fault-tolerance review, generalised accountability, false accusations;
+        under dual investigation, a cadre caught idle may bring a warning on its leader."""
+        model = self.model
+        rng, b, regime = model.rng, model.config.behaviour, model.regime
+        acc, ft, sup = regime.accountability, regime.fault_tolerance, regime.supervision
+        p_detect = f.detection_probability(
+            acc.annual_evaluation, sup.public_clues, sup.media_exposure
+        )
+        leader = model.unit_leaders[self.unit]
+        if acc.dual_investigation > 0:
+            watching = leader.action in (f.ROUTINE, f.BOLD)
+            watch = acc.dual_investigation * b.leader_monitoring * watching
+            p_detect = f.detection_probability(p_detect, watch)
+
+        if self.action == f.IDLE:
+            self.caught_idle = bool(rng.random() < p_detect)
+        elif self.action == f.FORMAL:
+            self.caught_formal = bool(
+                rng.random() < p_detect * regime.evaluation.formalism_detection
+            )
+        if self.bold_failure:
+            self.failure_tolerated = bool(rng.random() < ft.tolerance)
+            self.failure_punished = not self.failure_tolerated
+        if self.action == f.BOLD and self.violation_prone:
+            self.violation_exposed = bool(rng.random() < b.violation_exposure)
+            if self.violation_exposed:
+                shield = f.shield_probability(ft.tolerance, ft.precision)
+                self.violation_shielded = bool(rng.random() < shield)
+        if self.routine_failure:
+            self.routine_punished = bool(rng.random() < acc.generalised_accountability)
+        if not self.idle:
+            rate = sup.false_accusation_rate * (1.0 - sup.accuser_deterrence)
+            self.accused = bool(rng.random() < rate)
+            if self.accused:
+                self.accusation_upheld = not rng.random() < sup.clarification
+        if self.caught_idle and rng.random() < acc.dual_investigation:
+            leader.leader_sanctioned = True  # dual investigation: the leader answers for it
+
+    def take_sanction(self) -> None:
+        """At most one sanction a year, on the ladder; the probation check."""
+        regime = self.model.regime
+        acc, promo = regime.accountability, regime.promotion
+        deserved = (
+            self.caught_idle
+            or self.caught_formal
+            or (self.violation_exposed and not self.violation_shielded)
+        )
+        wrongful_grounds = self.failure_punished or self.routine_punished or self.accusation_upheld
+        own = deserved or wrongful_grounds
+        self.sanctioned = own or self.leader_sanctioned
+        # Wrongful: sanctioned on a wrongful ground without a deserved one. A violation-prone
+        # cadre's punished bold failure does not count: it is not the honest actor tolerance
+        # protects, though the review did not see the violation.
+        disguised = self.violation_prone and self.action == f.BOLD
+        honest_failure_punished = self.failure_punished and not disguised
+        self.wrongful = not deserved and (
+            honest_failure_punished or self.routine_punished or self.accusation_upheld
+        )
+        if self.leader_sanctioned:
+            self.rung = f.WARNING  # a leader's warning for the unit does not climb the ladder
+        if own:
+            self.rung = min(self.strikes, f.REMOVAL)
+            self.strikes = min(self.strikes + 1, 100)
+            self.years_since_sanction = 0
+        if self.sanctioned:
+            self.sanction_years = acc.sanction_years
+        if self.probation_years > 0:
+            # Poor work fails it, unless a tolerated failure or a success (even one scrapped by
+            # a policy reversal).
+            poor = (
+                self.measured < promo.probation_min_performance
+                and not self.failure_tolerated
+                and not self.bold_success
+            )
+            self.probation_failed = self.sanctioned or poor
+            self.probation_years = 0 if self.probation_failed else self.probation_years - 1
+        self.to_demote = self.rung == f.DEMOTION or self.probation_failed
+        self.removed = self.rung == f.REMOVAL
+
+    # ----------------------------------------------------------------------------------------
+    # 4. Promotion (the tournament itself runs in the model, over AgentSets)
+    # ----------------------------------------------------------------------------------------
+
+    def apply_for_promotion(self) -> None:
+        """Enter the pool if eligible; an able cadre barred by tenure or age may self-recommend."""
+        model = self.model
+        promo = model.regime.promotion
+        unbarred = (
+            self.sanction_years == 0
+            and self.probation_years == 0
+            and self.rank < model.config.organisation.n_ranks - 1
+            and not self.removed
+        )
+        if not unbarred:
+            return
+        tenure_ok = self.years_in_rank >= promo.min_tenure or self.fast_track
+        age_ok = promo.age_ceiling == 0 or self.age < promo.age_ceiling or self.fast_track
+        if tenure_ok and age_ok:
+            self.in_pool = True
+        elif (
+            promo.self_recommendation > 0
+            and self.ability >= promo.self_recommendation_ability
+            and model.rng.random() < promo.self_recommendation
+        ):
+            self.self_recommended = True
+            self.in_pool = True
+
+    # ----------------------------------------------------------------------------------------
+    # 5. Learn
+    # ----------------------------------------------------------------------------------------
+
+    def learn(self) -> None:
+        """Beliefs from what this cadre and its peers saw; stage the new motivation; ability."""
+        model = self.model
+        lrn, sup = model.config.learning, model.regime.support
+        rate = lrn.belief_rate
+        peers = self.peers
+
+        # Three beliefs learnt from events, each the share of exposures that ended in the event
+        # over this cadre (counted own_weight times) and its peers; updated only if observed.
+        # (Every bold failure goes to review, tolerated or punished: its exposure is a failure.)
+        beliefs = ("belief_detect", "belief_punish", "belief_accuse")
+        events = ("caught_idle", "failure_punished", "accusation_upheld")
+        exposures = ("idle", "bold_failure", "active")
+        share, weight = f.weighted_share(
+            [getattr(self, e) for e in events],
+            [getattr(self, x) for x in exposures],
+            np.array([sum(getattr(p, e) for p in peers) for e in events], dtype=np.float64),
+            np.array([sum(getattr(p, x) for p in peers) for x in exposures], dtype=np.float64),
+            lrn.own_weight,
+        )
+        updated = f.smooth([getattr(self, b) for b in beliefs], share, rate)
+        for name, value, seen in zip(beliefs, updated, weight > 0, strict=True):
+            if seen:
+                setattr(self, name, float(value))
+        # Promotion belief: the published responsiveness in this cadre's rank (after this
+        # year's promotions) and front-line group, where there is one.
+        stat = model.responsiveness.get((self.rank, self.front_line))
+        if stat is not None:
+            self.belief_promote = float(
+                f.smooth(self.belief_promote, min(max(stat, 0.0), 1.0), rate)
+            )
+
+        # Motivation: staged, because peers read this year's motivation as the norm.
+        m = self.motivation
+        norm = sum(p.motivation for p in peers) / len(peers)
+        target = self.innate_motivation + lrn.care_motivation_lift * sup.care * (
+            1.0 - self.innate_motivation
+        )
+        role_models = sum(p.commended for p in peers)
+        delta = (
+            lrn.motivation_reversion * (target - m)
+            + sup.education * (1.0 - m)
+            + lrn.conformity * (norm - m)
+            + lrn.recognition_boost * (self.promoted or self.commended)
+            - lrn.unfairness_penalty * self.wrongful
+            - lrn.passed_over_penalty * self.passed_over
+            + lrn.role_model_boost * role_models
+        )
+        self.next_motivation = min(max(m + delta, 0.0), 1.0)
+
+        a = self.ability
+        gain = (sup.training + lrn.experience_gain * (self.action == f.BOLD)) * (1.0 - a)
+        loss = lrn.skill_decay * self.idle * a
+        self.ability = min(max(a + gain - loss, 0.0), 1.0)
+
+    def adopt_motivation(self) -> None:
+        """Second pass of learning: take up the motivation staged in ``learn``."""
+        self.motivation = self.next_motivation
+
+    # ----------------------------------------------------------------------------------------
+    # 6. Age
+    # ----------------------------------------------------------------------------------------
+
+    def age_one_year(self) -> None:
+        """Clocks advance, the promotion bar runs down (or is lifted), strikes expire."""
+        model = self.model
+        regime = model.regime
+        self.age += 1
+        self.years_in_rank += 1
+        self.years_since_sanction = min(self.years_since_sanction + 1, 10_000)
+        self.sanction_years = max(self.sanction_years - 1, 0)
+        reuse = regime.fault_tolerance.reuse_disciplined
+        if reuse > 0 and self.sanction_years > 0 and model.rng.random() < reuse:
+            self.sanction_years = 0
+        if self.years_since_sanction > regime.accountability.strike_expiry:
+            self.strikes = 0
+        self.retiring = self.age >= model.config.population.retirement_age
+
+    def __repr__(self) -> str:
+        return (
+            f"ReferenceCadre(slot={self.slot}, rank={self.rank}, age={self.age}, "
+            f"ability={self.ability:.2f}, motivation={self.motivation:.2f}, "
+            f"action={self.action})"
+        )

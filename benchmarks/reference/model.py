@@ -1,0 +1,356 @@
+"""ReferenceModel: the model's annual step written the per-agent Mesa way.
+
+The same year as ``simulation.step.advance``, phase by phase, but each phase is a method of
+``ReferenceCadre`` dispatched with ``self.agents.shuffle_do(...)``, and the tournament is built
+from AgentSet ``select`` (eligibility) and ``sort`` (record, score). Departing cadres are
+``remove()``d and a new agent takes over their post. It exists to be read and to check the
+vectorised model against (``tests/test_reference_agreement.py``), and as the per-agent baseline
+of ``benchmarks/bench.py``. It runs ~8 000 agent-steps/s, most of it in NumPy calls on length-1
+arrays: the price of reusing the model's array formulas rather than writing them again.
+
+Random draws come from the model's ``numpy.random.Generator`` (``self.rng``); only the
+activation order of ``shuffle_do`` comes from Mesa's ``self.random``, and no result depends on
+it except through which draw goes to which cadre. Both are seeded from the seed, so a run is a
+pure function of (config, seed). The draws are made in a different order (and only where
+needed) than in the vectorised model, so the two agree in distribution, not bit for bit. The
+initial population is ``simulation.population.initial_population`` with the same generator, so
+for one seed both models start from the identical population.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from benchmarks.reference.agents import BELIEFS, STATE, ReferenceCadre
+from simulation import formulas as f
+from simulation.config import ModelConfig, Regime
+from simulation.population import draw_traits, initial_population
+from simulation.step import STEP_COLUMNS
+
+#: Columns that describe the year-end population; all others are events of the year.
+STATE_COLUMNS = (
+    "senior_vacancy_rate",
+    "meritocracy",
+    "mean_motivation",
+    "mean_ability",
+    "belief_punish",
+    "belief_detect",
+    "belief_promote",
+    "belief_accuse",
+)
+
+
+class ReferenceModel(mesa.Model):
+    """Per-agent reference implementation of CadreModel (same config, seed and outputs).
+
+    Args:
+        config: a validated ModelConfig (``simulation.load_config``); defaults if None.
+        seed: overrides ``config.seed``.
+    """
+
+    def __init__(self, config: ModelConfig | None = None, seed: int | None = None) -> None:
+        config = config if config is not None else ModelConfig()
+        seed = config.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.config = config
+        self.seed = seed
+        self.regime: Regime = config.regime
+        self.regime_label = config.name
+        org = config.organisation
+        self.n_ranks = org.n_ranks
+        self.capacities = [
+            int(c) for c in f.rank_capacities(org.n_cadres, org.n_ranks, org.pyramid_ratio)
+        ]
+
+        # The same year-0 population as CadreModel, copied into agents post by post.
+        arrays = initial_population(config, self.rng)
+        columns = {name: getattr(arrays, name).tolist() for name in STATE}
+        self.posts: list[ReferenceCadre] = [
+            ReferenceCadre(
+                self,
+                slot=i,
+                unit=int(arrays.unit[i]),
+                front_line=bool(arrays.front_line[i]),
+                peer_slots=tuple(int(j) for j in arrays.peers[i]),
+                **{name: values[i] for name, values in columns.items()},
+            )
+            for i in range(org.n_cadres)
+        ]
+        self.next_person = org.n_cadres
+
+        self.reversal = False
+        self.unit_leaders: dict[int, ReferenceCadre] = {}
+        self.responsiveness: dict[tuple[int, bool], float] = {}
+        self.year: dict[str, float] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={"step": "steps", "regime": "regime_label"}
+            | {
+                name: (lambda m, name=name: m.year[name])
+                for name in STEP_COLUMNS
+                if name not in STATE_COLUMNS
+            }
+            | {
+                "senior_vacancy_rate": ReferenceModel.senior_vacancy_rate,
+                "meritocracy": lambda m: f.rank_ability_correlation(
+                    m.agents.get("rank"), m.agents.get("ability")
+                ),
+                "mean_motivation": lambda m: m.agents.agg("motivation", np.mean),
+                "mean_ability": lambda m: m.agents.agg("ability", np.mean),
+            }
+            | {name: (lambda m, name=name: m.agents.agg(name, np.mean)) for name in BELIEFS}
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # The year
+    # ----------------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One year: regime switch if due; decide, produce, accountability, promotion,
+        learning, demography; record the year."""
+        switch = self.config.switch
+        if switch is not None and self.steps == switch.step:
+            self.regime = switch.regime
+            self.regime_label = switch.label or "switched"
+
+        # 1. Every cadre chooses from its start-of-year state.
+        self.agents.shuffle_do("decide")
+        # 2. Outcomes; one policy-reversal draw for the whole organisation.
+        self.reversal = bool(self.rng.random() < self.regime.support.policy_volatility)
+        self.agents.shuffle_do("produce")
+        # 3. Accountability. Leaders are fixed first (rank, then this year's record), because a
+        #    member's review may bring a warning on its leader before the leader's own sanction.
+        self.unit_leaders = {
+            unit: max(members, key=lambda a: (a.rank, a.record))
+            for unit, members in self.agents.groupby("unit", result_type="list")
+        }
+        self.agents.shuffle_do("face_review")
+        self.agents.shuffle_do("take_sanction")
+        self.demote(self.agents.select(lambda a: a.to_demote and a.rank > 0))
+        # 4. Promotion.
+        self.hold_tournament()
+        # 5. Learning.
+        self.commend()
+        self.agents.shuffle_do("learn")
+        self.agents.do("adopt_motivation")
+        self.year = self.tally_events()
+        # 6. Demography.
+        self.agents.shuffle_do("age_one_year")
+        self.renew()
+
+        self.datacollector.collect(self)
+
+    def demote(self, movers: mesa.agent.AgentSet) -> None:
+        """Move each mover one rank down, or further where the rank below is full.
+
+        Movers first leave their posts; then ranks are filled from the top, a random order
+        deciding who gets scarce places; the overflow wants one rank lower; rank 0 takes all.
+        """
+        if not len(movers):
+            return
+        queue = movers.to_list()
+        queue = [queue[i] for i in self.rng.permutation(len(queue))]  # who gets scarce places
+        wants = {a: a.rank - 1 for a in queue}
+        movers.set("rank", 0)  # vacate their posts while places are counted
+        occupied = Counter(self.agents.get("rank"))
+        for r in range(self.n_ranks - 1, 0, -1):
+            for agent in queue:
+                if wants[agent] != r:
+                    continue
+                if occupied[r] < self.capacities[r]:
+                    agent.rank = r
+                    occupied[r] += 1
+                else:
+                    wants[agent] = r - 1  # no room: one rank further down
+        movers.set("years_in_rank", 0)
+
+    def hold_tournament(self) -> None:
+        """Fill vacancies from the top rank down with the best-scored candidates below."""
+        promo = self.regime.promotion
+        top_rank = self.n_ranks - 1
+
+        # Fast-track band: the top share of records in each rank that can still rise.
+        self.agents.set("fast_track", False)
+        if promo.fast_track_share > 0:
+            for r in range(top_rank):
+                members = self.agents.select(lambda a, r=r: a.rank == r)
+                k = math.floor(promo.fast_track_share * len(members))
+                if k > 0:
+                    best = members.sort("record", ascending=False).select(at_most=k)
+                    best.set("fast_track", True)
+
+        self.agents.shuffle_do("apply_for_promotion")
+        self.responsiveness = {}
+        occupied = Counter(self.agents.get("rank"))
+        for r in range(top_rank - 1, -1, -1):
+            candidates = self.agents.select(lambda a, r=r: a.in_pool and a.rank == r)
+            if not len(candidates):
+                continue
+            candidates.set("candidate", True)
+            free = self.capacities[r + 1] - occupied[r + 1]
+            records = np.array(candidates.get("record"))
+            scores = f.promotion_score(
+                records,
+                np.array(candidates.get("years_in_rank")),
+                promo.performance_weight,
+                self.rng.normal(0.0, promo.score_noise, len(candidates)),
+            )
+            for agent, score in zip(candidates, scores, strict=True):
+                agent.score = float(score)
+
+            winners: list[ReferenceCadre] = []
+            if free > 0:
+                # Front-line quota: reserved places go to the best front-line candidates first.
+                reserved = math.ceil(promo.front_line_quota * min(free, len(candidates)))
+                if reserved > 0:
+                    front = candidates.select(lambda a: a.front_line)
+                    winners = front.sort("score").select(at_most=reserved).to_list()
+                chosen = set(winners)
+                rest = candidates.select(lambda a, chosen=chosen: a not in chosen)
+                winners += rest.sort("score").select(at_most=free - len(winners)).to_list()
+            for agent in winners:
+                agent.promoted = True
+            occupied[r + 1] += len(winners)
+            occupied[r] -= len(winners)
+
+            # Published responsiveness of promotion to performance, per front-line group.
+            median = np.median(records)
+            for group in (False, True):
+                mine = candidates.select(lambda a, g=group: a.front_line == g)
+                top = [a.promoted for a in mine if a.record >= median]
+                bottom = [a.promoted for a in mine if a.record < median]
+                if top and bottom:
+                    self.responsiveness[(r, group)] = float(np.mean(top) - np.mean(bottom))
+            top_third = np.quantile(records, 2 / 3)
+            candidates.select(lambda a, q=top_third: a.record >= q and not a.promoted).set(
+                "passed_over", True
+            )
+
+        for agent in self.agents.select(lambda a: a.promoted):
+            agent.rank += 1
+            agent.years_in_rank = 0
+            agent.probation_years = promo.probation_years
+
+    def commend(self) -> None:
+        """Role models: the best-measured successful bold cadres, a share of all cadres."""
+        k = round(self.regime.support.commendation * len(self.agents))
+        if k <= 0:
+            return
+        heroes = self.agents.select(lambda a: a.bold_success)
+        heroes.sort("measured", ascending=False).select(at_most=k).set("commended", True)
+
+    def renew(self) -> None:
+        """Retired and removed cadres leave; an entrant takes each post at rank 0."""
+        leaving = self.agents.select(lambda a: a.retiring or a.removed)
+        self.year["retirements"] = leaving.agg("retiring", sum) / len(self.agents)
+        self.year["turnover"] = len(leaving) / len(self.agents)
+        if not len(leaving):
+            return
+        staff = self.agents.select(lambda a: a.rank == 0 and not (a.retiring or a.removed))
+        entry_record = staff.agg("record", np.mean) if len(staff) else 0.0
+        # Socialisation: an entrant holds the mean beliefs its new peers held this year,
+        # read before anyone is replaced.
+        inherited = {
+            old: {name: float(np.mean([getattr(p, name) for p in old.peers])) for name in BELIEFS}
+            for old in leaving
+        }
+        pop = self.config.population
+        for old in leaving.to_list():
+            traits = {k: v[0].item() for k, v in draw_traits(pop, self.rng, 1).items()}
+            entrant = ReferenceCadre(
+                self,
+                slot=old.slot,
+                unit=old.unit,
+                front_line=old.front_line,
+                peer_slots=old.peer_slots,
+                person=self.next_person,
+                age=int(self.rng.integers(pop.entry_age_min, pop.entry_age_max + 1)),
+                rank=0,
+                years_in_rank=0,
+                record=float(entry_record),
+                sanction_years=0,
+                strikes=0,
+                years_since_sanction=99,
+                probation_years=0,
+                fast_track=False,
+                action=-1,
+                **traits,
+                **inherited[old],
+            )
+            self.next_person += 1
+            old.remove()
+            self.posts[old.slot] = entrant
+
+    # ----------------------------------------------------------------------------------------
+    # Reporting
+    # ----------------------------------------------------------------------------------------
+
+    def tally_events(self) -> dict[str, float]:
+        """This year's events as shares of all cadres (before anyone leaves)."""
+        agents = self.agents
+        n = len(agents)
+
+        def share(test) -> float:
+            return sum(1 for a in agents if test(a)) / n
+
+        actions = Counter(agents.get("action"))
+        split = np.sum(agents.get("split"), axis=0) / n
+        sanctioned = agents.select(lambda a: a.sanctioned)
+        rungs = Counter(sanctioned.get("rung"))
+        return {
+            "inaction": actions[f.IDLE] / n,
+            "formalism": actions[f.FORMAL] / n,
+            "routine": actions[f.ROUTINE] / n,
+            "bold": actions[f.BOLD] / n,
+            "unwilling": float(split[0]),
+            "unable": float(split[1]),
+            "afraid": float(split[2]),
+            "real_output": agents.agg("real", np.mean),
+            "measured_output": agents.agg("measured", np.mean),
+            "bold_success": share(lambda a: a.bold_success),
+            "bold_failure": share(lambda a: a.bold_failure),
+            "tolerated_failures": share(lambda a: a.failure_tolerated),
+            "punished_failures": share(lambda a: a.failure_punished),
+            "violations_exposed": share(lambda a: a.violation_exposed),
+            "shielded_violations": share(lambda a: a.violation_shielded),
+            "caught_inaction": share(lambda a: a.caught_idle or a.caught_formal),
+            "false_accusations": share(lambda a: a.accused),
+            "cleared_accusations": share(lambda a: a.accused and not a.accusation_upheld),
+            "wrongful_sanctions": share(lambda a: a.wrongful),
+            "leader_sanctions": share(lambda a: a.leader_sanctioned),
+            "sanctions": len(sanctioned) / n,
+            "warnings": rungs[f.WARNING] / n,
+            "demotions": rungs[f.DEMOTION] / n,
+            "removals": rungs[f.REMOVAL] / n,
+            "probation_failures": share(lambda a: a.probation_failed),
+            "promotions": share(lambda a: a.promoted),
+            "self_recommendations": share(lambda a: a.self_recommended),
+            "policy_reversal": float(self.reversal),
+        }
+
+    def senior_vacancy_rate(self) -> float:
+        """Vacant share of the positions at ranks >= 1, now."""
+        occupied = Counter(self.agents.get("rank"))
+        senior = sum(self.capacities[1:])
+        vacant = sum(max(self.capacities[r] - occupied[r], 0) for r in range(1, self.n_ranks))
+        return vacant / senior if senior else 0.0
+
+    def run(self, steps: int | None = None) -> pd.DataFrame:
+        """Run ``steps`` years (default ``config.steps``) and return the per-step table."""
+        for _ in range(self.config.steps if steps is None else steps):
+            self.step()
+        return self.results_table()
+
+    def results_table(self) -> pd.DataFrame:
+        """One row per step: ``step``, ``regime`` and the columns of ``step.STEP_COLUMNS``."""
+        table = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return table[["step", "regime", *STEP_COLUMNS]].astype({"step": np.int64})
+
+
+def run_reference(config: ModelConfig, seed: int, steps: int) -> pd.DataFrame:
+    """Run the reference model; the per-step table, like ``CadreModel(config, seed).run(steps)``."""
+    return ReferenceModel(config, seed=seed).run(steps)
