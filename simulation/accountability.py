@@ -21,7 +21,8 @@ class Review:
 
     caught_idle: NDArray[np.bool_]
     caught_formal: NDArray[np.bool_]
-    failure_punished: NDArray[np.bool_]  # honest bold failure not tolerated (wrongful)
+    failure_punished: NDArray[np.bool_]  # failed bold action not tolerated (wrongful unless
+    # the cadre is violation-prone)
     failure_tolerated: NDArray[np.bool_]
     violation_exposed: NDArray[np.bool_]
     violation_shielded: NDArray[np.bool_]

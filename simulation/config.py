@@ -365,7 +365,7 @@ class Promotion(Section):
     probation_years: int = param(
         0, 0, 5, title="Probation", unit="years", seed="004",
         doc="Years after promotion, each checked once: a sanction or poor measured work (a "
-        "tolerated failure excepted) reverts the promotion.",
+        "tolerated failure or a bold success excepted) reverts the promotion.",
     )
     probation_min_performance: float = param(
         0.3, 0.0, 5.0, title="Probation threshold", unit="output units", seed="004",
