@@ -1,4 +1,4 @@
-"""The ``cadresim`` command: run a configuration, list the preset regimes.
+"""The ``cadresim`` command: run a configuration, list presets, sweep, analyse and plot.
 
 Bad input (a config, an override, a flag) ends with one clear message on stderr and exit code
 2, never a traceback.
@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from experiments import report_command, sweep_command
 from experiments.storage import write_parquet_atomic
 from experiments.summary import format_summary, summarise
 from simulation import CadreModel, ConfigError, list_presets, load_config
@@ -105,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     regimes = sub.add_parser("regimes", help="list the preset regimes")
     regimes.set_defaults(handler=cmd_regimes)
+    sweep_command.register(sub)
+    report_command.register(sub)
     return parser
 
 

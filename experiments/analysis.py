@@ -1,0 +1,753 @@
+"""Statistics on a saved results folder: means with confidence intervals, regime comparisons,
+Sobol and Morris sensitivity indices. Takes :class:`experiments.results.Results`, never the model.
+
+Choices (also stated in the written tables):
+
+- Means: per point, over replicates, of each run's kept metric; 95% t-intervals
+  (mean ± t(0.975, n-1) s / sqrt(n)); no interval with a single replicate.
+- Regime comparisons: every pair of regimes at the same parameter values (each design row, or
+  the whole experiment without a design), for every kept metric. Welch's t-test, or
+  Mann-Whitney U when Shapiro-Wilk rejects normality at 0.05 in either group or a group has no
+  spread (groups under 3 runs cannot be checked and get Welch). One Holm family: every test in
+  the table. Effect sizes: Hedges' g (Welch rows), rank-biserial r (Mann-Whitney rows), signed
+  as regime B minus regime A, A being the regime that comes first in the spec. Sampled designs
+  (lhs, sobol, morris) get no point-by-point comparisons.
+- Sobol: SALib's estimator on the per-point means in point order, per regime; first-order and
+  total indices with bootstrap 95% intervals (half-widths, as SALib reports them).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from experiments.labels import axis_label, format_value, metric_label, parameter_label, regime_label
+from experiments.results import SAMPLED_DESIGNS, Results
+
+LEVEL = 0.95
+ALPHA = 0.05
+#: Seed of SALib's bootstrap, so the written intervals do not change between calls.
+BOOTSTRAP_SEED = 20261122
+#: Metrics shown on the terminal (all kept metrics go to the files).
+HEADLINE: tuple[str, ...] = ("inaction", "unwilling", "unable", "afraid", "formalism", "bold")
+WELCH = "Welch t"
+MANN_WHITNEY = "Mann-Whitney U"
+MAX_PRINTED_ROWS = 40
+
+
+# --------------------------------------------------------------------------------------------
+# Point labels
+# --------------------------------------------------------------------------------------------
+
+
+def point_labels(results: Results) -> dict[int, str]:
+    """A readable label per point: the regime (if several or nothing else varies) and the
+    values of the parameters that vary."""
+    varying = results.varying_parameters()
+    several = len(results.regimes) > 1
+    labels = {}
+    for data in results.points.to_dict("records"):
+        parts = [regime_label(data["regime"])] if several or not varying else []
+        parts += [f"{parameter_label(p).short} = {format_value(data[p])}" for p in varying]
+        labels[int(data["point"])] = ", ".join(parts)
+    return labels
+
+
+def setting_label(parameters: list[str], values: tuple[Any, ...]) -> str:
+    """A design row's parameter values as words (empty without parameters)."""
+    return ", ".join(f"{parameter_label(p).short} = {format_value(v)}"
+                     for p, v in zip(parameters, values, strict=True))
+
+
+# --------------------------------------------------------------------------------------------
+# Means with confidence intervals
+# --------------------------------------------------------------------------------------------
+
+
+def t_interval(values: np.ndarray, level: float = LEVEL) -> tuple[int, float, float, float, float]:
+    """(n, mean, sd, low, high): the t-based confidence interval of a mean; NaNs are dropped.
+
+    With one value the sd and the interval are NaN.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = x.size
+    if n == 0:
+        return 0, math.nan, math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if n == 1:
+        return 1, mean, math.nan, math.nan, math.nan
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    return n, mean, sd, mean - half, mean + half
+
+
+def point_means(results: Results, metrics: list[str] | None = None,
+                level: float = LEVEL) -> pd.DataFrame:
+    """Long table: one row per (point, metric) with n, mean, sd and the t-interval (the same
+    numbers as :func:`t_interval`, computed for all points at once)."""
+    metrics = metrics or results.metrics
+    long = results.runs.melt(id_vars="point", value_vars=metrics, var_name="metric")
+    stats_ = (long.dropna(subset=["value"])
+              .groupby(["point", "metric"], sort=False)["value"]
+              .agg(n="count", mean="mean", sd="std")
+              .reset_index())
+    n = stats_["n"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(n > 1, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)), np.nan)
+        half = t * stats_["sd"].to_numpy(dtype=float) / np.sqrt(n)
+    stats_["ci_low"] = stats_["mean"] - half
+    stats_["ci_high"] = stats_["mean"] + half
+    stats_.loc[stats_["n"] < 2, "sd"] = np.nan
+    # every (point, metric) with a finished run, in point order and metric order
+    frame = pd.MultiIndex.from_product(
+        [sorted(results.runs["point"].unique()), metrics], names=["point", "metric"]
+    ).to_frame(index=False)
+    table = frame.merge(stats_, on=["point", "metric"], how="left")
+    table["n"] = table["n"].fillna(0).astype(int)
+    info = results.points.set_index("point")
+    labels = point_labels(results)
+    table.insert(1, "regime", table["point"].map(info["regime"]))
+    for i, p in enumerate(results.parameters):
+        table.insert(2 + i, p, table["point"].map(info[p]))
+    table.insert(2 + len(results.parameters), "label",
+                 table["point"].map(lambda q: labels.get(int(q), str(q))))
+    at = table.columns.get_loc("metric") + 1
+    table.insert(at, "metric_name", table["metric"].map(lambda m: metric_label(m).name))
+    table.insert(at + 1, "unit", table["metric"].map(lambda m: metric_label(m).unit))
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# Two-group tests
+# --------------------------------------------------------------------------------------------
+
+
+def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
+    """Standardised mean difference (b - a) / pooled sd, with the small-sample correction."""
+    na, nb = len(a), len(b)
+    pooled = math.sqrt(((na - 1) * np.var(a, ddof=1) + (nb - 1) * np.var(b, ddof=1))
+                       / (na + nb - 2))
+    if pooled == 0:
+        return math.nan
+    correction = 1 - 3 / (4 * (na + nb) - 9)
+    return float((np.mean(b) - np.mean(a)) / pooled * correction)
+
+
+def rank_biserial(u_b: float, na: int, nb: int) -> float:
+    """Rank-biserial correlation from the U statistic of group b: +1 when every b exceeds
+    every a, -1 when every a exceeds every b."""
+    return float(2 * u_b / (na * nb) - 1)
+
+
+def _looks_normal(x: np.ndarray, alpha: float) -> tuple[bool, float]:
+    """(normal?, Shapiro-Wilk p). A group without spread is not normal; under 3 values the
+    check is impossible and the group counts as normal (p NaN)."""
+    if len(x) < 3:
+        return True, math.nan
+    if np.ptp(x) == 0:
+        return False, math.nan
+    p = float(stats.shapiro(x).pvalue)
+    return p >= alpha, p
+
+
+def compare_groups(a: np.ndarray, b: np.ndarray, alpha: float = ALPHA) -> dict[str, Any]:
+    """Test b against a: Welch's t-test, or Mann-Whitney U if Shapiro-Wilk rejects normality
+    in either group. Returns test, statistic, p, effect size and kind, and the difference
+    b - a with a Welch interval (Welch rows only)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    out: dict[str, Any] = {
+        "n_a": len(a), "n_b": len(b),
+        "mean_a": float(a.mean()) if len(a) else math.nan,
+        "mean_b": float(b.mean()) if len(b) else math.nan,
+        "test": "none", "statistic": math.nan, "p_value": math.nan,
+        "effect_size": math.nan, "effect_kind": "", "diff_ci_low": math.nan,
+        "diff_ci_high": math.nan, "shapiro_p_a": math.nan, "shapiro_p_b": math.nan,
+    }
+    out["difference"] = out["mean_b"] - out["mean_a"]
+    if len(a) < 2 or len(b) < 2:
+        out["test"] = "none (fewer than 2 runs)"
+        return out
+    if np.ptp(a) == 0 and np.ptp(b) == 0:
+        out["test"] = "none (no variation)"
+        return out
+    with warnings.catch_warnings():  # near-identical values: scipy warns, the result stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _test(a, b, alpha, out)
+
+
+def _test(a: np.ndarray, b: np.ndarray, alpha: float, out: dict[str, Any]) -> dict[str, Any]:
+    """Shapiro-Wilk on both groups, then Welch or Mann-Whitney; fills and returns ``out``."""
+    normal_a, out["shapiro_p_a"] = _looks_normal(a, alpha)
+    normal_b, out["shapiro_p_b"] = _looks_normal(b, alpha)
+    if normal_a and normal_b:
+        res = stats.ttest_ind(b, a, equal_var=False)
+        ci = res.confidence_interval(confidence_level=1 - alpha)
+        out.update(test=WELCH, statistic=float(res.statistic), p_value=float(res.pvalue),
+                   effect_size=hedges_g(a, b), effect_kind="Hedges g",
+                   diff_ci_low=float(ci.low), diff_ci_high=float(ci.high))
+    else:
+        res = stats.mannwhitneyu(b, a, alternative="two-sided")
+        out.update(test=MANN_WHITNEY, statistic=float(res.statistic),
+                   p_value=float(res.pvalue),
+                   effect_size=rank_biserial(float(res.statistic), len(a), len(b)),
+                   effect_kind="rank-biserial r")
+    return out
+
+
+def holm(pvalues: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values (step-down, monotone); NaNs stay NaN and are not counted."""
+    p = np.asarray(pvalues, dtype=float)
+    adjusted = np.full_like(p, np.nan)
+    idx = np.flatnonzero(np.isfinite(p))
+    m = idx.size
+    if m == 0:
+        return adjusted
+    order = idx[np.argsort(p[idx], kind="stable")]
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+# --------------------------------------------------------------------------------------------
+# Regime comparisons
+# --------------------------------------------------------------------------------------------
+
+
+def comparison_sets(results: Results) -> tuple[list[tuple[str, dict[str, int]]], str]:
+    """Design rows that exist under two or more regimes: (setting label, {regime: point}).
+
+    The second item says why there are none, when there are none.
+    """
+    if len(results.regimes) < 2:
+        return [], "one regime only"
+    kind = results.design_kind
+    if kind in SAMPLED_DESIGNS:
+        return [], f"{kind} design: regimes are compared through its indices, not point by point"
+    params = results.parameters
+    table = results.points
+    sets = []
+    keys = table[params].astype(object).where(table[params].notna(), None) if params else None
+    groups: dict[tuple[Any, ...], dict[str, int]] = {}
+    for i, row in enumerate(table.to_dict("records")):
+        key = tuple(keys.iloc[i]) if keys is not None else ()
+        groups.setdefault(key, {}).setdefault(str(row["regime"]), int(row["point"]))
+    for key, by_regime in groups.items():
+        if len(by_regime) >= 2:
+            sets.append((setting_label(params, key), by_regime))
+    if not sets:
+        return [], "no design row was run under two regimes"
+    return sets, ""
+
+
+def regime_comparisons(results: Results, metrics: list[str] | None = None,
+                       alpha: float = ALPHA) -> tuple[pd.DataFrame, str]:
+    """Pairwise regime differences per design row and metric, Holm-corrected as one family.
+
+    Returns the table (empty if not applicable) and the reason when it is empty.
+    """
+    sets, reason = comparison_sets(results)
+    if not sets:
+        return pd.DataFrame(), reason
+    metrics = metrics or results.metrics
+    order = {r: i for i, r in enumerate(results.regimes)}
+    by_point = {p: g for p, g in results.runs.groupby("point")}
+    empty = results.runs.iloc[0:0]
+    rows = []
+    for metric in metrics:
+        for setting, by_regime in sets:
+            regimes = sorted(by_regime, key=order.__getitem__)
+            for ra, rb in itertools.combinations(regimes, 2):
+                pa, pb = by_regime[ra], by_regime[rb]
+                a = by_point.get(pa, empty)[metric].to_numpy()
+                b = by_point.get(pb, empty)[metric].to_numpy()
+                lab = metric_label(metric)
+                rows.append({
+                    "metric": metric, "metric_name": lab.name, "unit": lab.unit,
+                    "setting": setting, "regime_a": ra, "regime_b": rb,
+                    "point_a": pa, "point_b": pb, **compare_groups(a, b, alpha),
+                })
+    table = pd.DataFrame(rows)
+    table["p_holm"] = holm(table["p_value"].to_numpy())
+    table["significant"] = table["p_holm"] < alpha
+    first = ["metric", "metric_name", "unit", "setting", "regime_a", "regime_b", "point_a",
+             "point_b", "n_a", "n_b", "mean_a", "mean_b", "difference", "diff_ci_low",
+             "diff_ci_high", "test", "statistic", "p_value", "p_holm", "significant",
+             "effect_size", "effect_kind", "shapiro_p_a", "shapiro_p_b"]
+    return table[first], ""
+
+
+# --------------------------------------------------------------------------------------------
+# Sensitivity indices
+# --------------------------------------------------------------------------------------------
+
+
+def salib_problem(results: Results) -> dict[str, Any]:
+    """The SALib problem: the manifest's, else built from the design's parameter bounds."""
+    design = results.design
+    problem = design.get("problem")
+    if isinstance(problem, dict) and problem.get("names") and problem.get("bounds"):
+        names = list(problem["names"])
+        return {"num_vars": len(names), "names": names,
+                "bounds": [list(map(float, b)) for b in problem["bounds"]]}
+    params = design.get("parameters")
+    if isinstance(params, dict) and params:
+        names = list(params)
+        return {"num_vars": len(names), "names": names,
+                "bounds": [list(map(float, params[n])) for n in names]}
+    raise ValueError("the manifest gives neither design.problem nor design.parameters bounds")
+
+
+def _is_saltelli(x: np.ndarray, block: int, d: int) -> bool:
+    """Whether the rows of ``x`` form Saltelli blocks of ``block`` rows (A, AB_1..AB_d, [BA_1..
+    BA_d,] B): AB_i equals A except in column i, where it equals B."""
+    if len(x) % block or not np.isfinite(x).all():
+        return False
+    for start in range(0, len(x), block):
+        a, b = x[start], x[start + block - 1]
+        for i in range(d):
+            ab = x[start + 1 + i]
+            others = np.arange(d) != i
+            if not (np.array_equal(ab[others], a[others]) and ab[i] == b[i]):
+                return False
+    return True
+
+
+def second_order_layout(results: Results, x: np.ndarray, d: int) -> bool:
+    """Whether the Saltelli sample includes second-order rows (block 2D+2 rather than D+2)."""
+    for source in (results.design, results.spec.get("design") or {}):
+        for key in ("second_order", "calc_second_order"):
+            if isinstance(source, dict) and isinstance(source.get(key), bool):
+                return source[key]
+    n = len(x)
+    if _is_saltelli(x, d + 2, d):
+        return False
+    if _is_saltelli(x, 2 * d + 2, d):
+        return True
+    if n % (d + 2) == 0:
+        return False  # the contract's layout: samples x (D + 2)
+    if n % (2 * d + 2) == 0:
+        return True
+    raise ValueError(f"{n} points do not fit a Saltelli sample of {d} parameters "
+                     f"(a multiple of {d + 2} or {2 * d + 2})")
+
+
+def _design_blocks(results: Results) -> list[tuple[str, pd.DataFrame]]:
+    """Per regime, its points in point order (each regime runs the whole design)."""
+    table = results.points.sort_values("point")
+    return [(regime, table[table["regime"] == regime]) for regime in results.regimes]
+
+
+def _means_by_point(results: Results, metric: str) -> pd.Series:
+    return results.runs.groupby("point")[metric].mean()
+
+
+def sobol_indices(results: Results, metrics: list[str] | None = None,
+                  level: float = LEVEL) -> tuple[pd.DataFrame, list[str]]:
+    """SALib Sobol indices per regime, metric and parameter, from per-point means.
+
+    Returns the table and notes on what was skipped and why.
+    """
+    from SALib.analyze import sobol
+
+    problem = salib_problem(results)
+    names = problem["names"]
+    d = len(names)
+    metrics = metrics or results.metrics
+    rows, notes = [], []
+    for regime, block in _design_blocks(results):
+        x = block[names].to_numpy(dtype=float)
+        second = second_order_layout(results, x, d)
+        for metric in metrics:
+            y = _means_by_point(results, metric).reindex(block["point"]).to_numpy(dtype=float)
+            missing = int(np.isnan(y).sum())
+            if missing:
+                notes.append(f"Sobol, {regime}, {metric}: {missing} point(s) without a finished "
+                             "run; every point of the sample is needed")
+                continue
+            if np.ptp(y) == 0:
+                notes.append(f"Sobol, {regime}, {metric}: does not vary, no indices")
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = sobol.analyze(problem, y, calc_second_order=second, conf_level=level,
+                                    print_to_console=False, seed=BOOTSTRAP_SEED)
+            lab = metric_label(metric)
+            for i, name in enumerate(names):
+                rows.append({
+                    "regime": regime, "metric": metric, "metric_name": lab.name,
+                    "parameter": name, "parameter_name": parameter_label(name).name,
+                    "S1": float(res["S1"][i]), "S1_conf": float(res["S1_conf"][i]),
+                    "ST": float(res["ST"][i]), "ST_conf": float(res["ST_conf"][i]),
+                })
+    return pd.DataFrame(rows), notes
+
+
+def morris_indices(results: Results, metrics: list[str] | None = None,
+                   level: float = LEVEL) -> tuple[pd.DataFrame, list[str]]:
+    """SALib Morris elementary-effect indices per regime, metric and parameter."""
+    from SALib.analyze import morris
+
+    problem = salib_problem(results)
+    names = problem["names"]
+    levels = int(results.design.get("num_levels") or results.design.get("levels") or 4)
+    metrics = metrics or results.metrics
+    rows, notes = [], []
+    for regime, block in _design_blocks(results):
+        x = block[names].to_numpy(dtype=float)
+        for metric in metrics:
+            y = _means_by_point(results, metric).reindex(block["point"]).to_numpy(dtype=float)
+            if np.isnan(y).any():
+                notes.append(f"Morris, {regime}, {metric}: points without a finished run")
+                continue
+            if np.ptp(y) == 0:
+                notes.append(f"Morris, {regime}, {metric}: does not vary, no indices")
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = morris.analyze(problem, x, y, conf_level=level, num_levels=levels,
+                                     seed=BOOTSTRAP_SEED)
+            lab = metric_label(metric)
+            for i, name in enumerate(names):
+                rows.append({
+                    "regime": regime, "metric": metric, "metric_name": lab.name,
+                    "parameter": name, "parameter_name": parameter_label(name).name,
+                    "mu": float(res["mu"][i]), "mu_star": float(res["mu_star"][i]),
+                    "mu_star_conf": float(res["mu_star_conf"][i]),
+                    "sigma": float(res["sigma"][i]),
+                })
+    return pd.DataFrame(rows), notes
+
+
+# --------------------------------------------------------------------------------------------
+# The whole analysis, its files and its printout
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Analysis:
+    """Everything ``cadresim analyze`` computes for one results folder."""
+
+    means: pd.DataFrame
+    comparisons: pd.DataFrame
+    sobol: pd.DataFrame
+    morris: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL) -> Analysis:
+    """Means for every point and metric, plus regime comparisons and sensitivity indices where
+    the design supports them; ``notes`` say what was left out and why."""
+    notes = list(results.notes)
+    means = point_means(results, level=level)
+    comparisons, reason = regime_comparisons(results, alpha=alpha)
+    if reason:
+        notes.append(f"no regime comparisons: {reason}")
+    sobol_table = morris_table = pd.DataFrame()
+    kind = results.design_kind
+    for wanted, fn in (("sobol", sobol_indices), ("morris", morris_indices)):
+        if kind != wanted:
+            continue
+        try:
+            table, more = fn(results, level=level)
+        except ValueError as exc:
+            notes.append(f"no {wanted.capitalize()} indices: {exc}")
+            continue
+        notes += more
+        if wanted == "sobol":
+            sobol_table = table
+        else:
+            morris_table = table
+    if kind not in ("sobol", "morris"):
+        notes.append("sensitivity indices need a sobol (or morris) design; this one is "
+                     + (f"'{kind}'" if kind else "absent"))
+    return Analysis(means, comparisons, sobol_table, morris_table, notes)
+
+
+def _decimals(half_width: float) -> int:
+    """Decimals that show a half-width to two significant digits (2 to 8)."""
+    if not math.isfinite(half_width) or half_width <= 0:
+        return -1
+    return int(min(8, max(2, 1 - math.floor(math.log10(half_width)))))
+
+
+def metric_decimals(table: pd.DataFrame) -> int:
+    """Decimals for one metric's column: enough for the median CI half-width (-1: none)."""
+    half = ((table["ci_high"] - table["ci_low"]) / 2).to_numpy(dtype=float)
+    half = half[np.isfinite(half) & (half > 0)]
+    return _decimals(float(np.median(half))) if half.size else -1
+
+
+def format_estimate(mean: float, low: float, high: float, style: str = "pm",
+                    decimals: int | None = None) -> str:
+    """``0.312 ± 0.011`` (style pm) or ``0.312 [0.301, 0.323]`` (style ci); ``decimals``
+    defaults to what the half-width needs."""
+    if not math.isfinite(mean):
+        return "n/a"
+    half = (high - low) / 2 if math.isfinite(low) and math.isfinite(high) else math.nan
+    dec = _decimals(half) if decimals is None else decimals
+    if dec < 0 or not math.isfinite(half):
+        return f"{mean:.4g}" if dec < 0 else f"{mean:.{dec}f}"
+    if style == "pm":
+        return f"{mean:.{dec}f} ± {half:.{dec}f}"
+    return f"{mean:.{dec}f} [{low:.{dec}f}, {high:.{dec}f}]"
+
+
+def _p(p: float) -> str:
+    if not math.isfinite(p):
+        return "n/a"
+    return "<0.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def _row_decimals(*values: float) -> int:
+    """Decimals that give the largest of ``values`` four significant digits (2 to 8)."""
+    big = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
+    if big == 0:
+        return 4
+    return int(min(8, max(2, 3 - math.floor(math.log10(big)))))
+
+
+def _num(x: float, decimals: int = 4, signed: bool = False) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:{'+' if signed else ''}.{decimals}f}"
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table (pipes in cells escaped)."""
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(h) for h in headers) + " |",
+             "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def text_table(headers: list[str], rows: list[list[str]]) -> str:
+    """Columns aligned for a terminal; the first column left, the rest right."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(r: list[str]) -> str:
+        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                         for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths),
+                      *(line(r) for r in rows)])
+
+
+def _means_markdown(results: Results, analysis: Analysis, level: float) -> str:
+    varying = results.varying_parameters()
+    several = len(results.regimes) > 1
+    out = [f"# {results.name}: means over replicates",
+           "",
+           f"Each run's value is its mean over the steps after a burn-in of {results.burn_in}; "
+           f"the table gives the mean over replicates and its {level:.0%} t-interval.",
+           ""]
+    for metric, table in analysis.means.groupby("metric", sort=False):
+        dec = metric_decimals(table)
+        out += [f"## {axis_label(metric)}", ""]
+        headers = ["Point", *(["Regime"] if several else []),
+                   *(axis_label(p) for p in varying), "n", "Mean", f"{level:.0%} CI"]
+        rows = []
+        for d in table.to_dict("records"):
+            est = format_estimate(d["mean"], d["ci_low"], d["ci_high"], "ci", dec)
+            mean_text, _, ci_text = est.partition(" ")
+            rows.append([str(d["point"]), *([regime_label(d["regime"])] if several else []),
+                         *(format_value(d[p]) for p in varying), str(d["n"]), mean_text,
+                         ci_text or "n/a"])
+        out += [markdown_table(headers, rows), ""]
+    return "\n".join(out)
+
+
+def _comparisons_markdown(results: Results, table: pd.DataFrame, alpha: float) -> str:
+    out = [f"# {results.name}: regime comparisons", "",
+           "Difference = regime B minus regime A. Test: Welch's t-test, or Mann-Whitney U where "
+           f"a Shapiro-Wilk test rejects normality at {alpha} in either group (or a group has "
+           "no spread). p (Holm): Holm-adjusted over all "
+           f"{int(table['p_value'].notna().sum())} tests in this table; significant if below "
+           f"{alpha}. Effect: Hedges' g (Welch rows) or rank-biserial r (Mann-Whitney rows).",
+           ""]
+    has_setting = table["setting"].astype(bool).any()
+    for metric, part in table.groupby("metric", sort=False):
+        out += [f"## {axis_label(metric)}", ""]
+        headers = [*(["Setting"] if has_setting else []), "Regime A", "Regime B", "Mean A",
+                   "Mean B", "Difference", "Test", "p", "p (Holm)", "Significant", "Effect"]
+        rows = []
+        for r in part.to_dict("records"):
+            effect = ("n/a" if not math.isfinite(r["effect_size"])
+                      else f"{r['effect_kind']} = {r['effect_size']:+.2f}")
+            dec = _row_decimals(r["mean_a"], r["mean_b"])
+            diff = _num(r["difference"], dec, signed=True)
+            if math.isfinite(r["diff_ci_low"]):
+                diff += f" [{_num(r['diff_ci_low'], dec)}, {_num(r['diff_ci_high'], dec)}]"
+            rows.append([*([r["setting"]] if has_setting else []), regime_label(r["regime_a"]),
+                         regime_label(r["regime_b"]), _num(r["mean_a"], dec),
+                         _num(r["mean_b"], dec), diff, r["test"], _p(r["p_value"]),
+                         _p(r["p_holm"]), "yes" if r["significant"] else "no", effect])
+        out += [markdown_table(headers, rows), ""]
+    return "\n".join(out)
+
+
+def _sensitivity_markdown(results: Results, table: pd.DataFrame, kind: str) -> str:
+    out = [f"# {results.name}: {kind} sensitivity indices", ""]
+    if kind == "Sobol":
+        out += ["First-order (S1) and total (ST) indices on per-point means over replicates, "
+                "with bootstrap 95% intervals (±).", ""]
+    else:
+        out += ["Morris mean absolute elementary effect (mu*) with its bootstrap 95% interval, "
+                "mean effect (mu) and spread (sigma), on per-point means.", ""]
+    several = table["regime"].nunique() > 1
+    for (regime, metric), part in table.groupby(["regime", "metric"], sort=False):
+        title = axis_label(metric) + (f" — {regime_label(regime)}" if several else "")
+        out += [f"## {title}", ""]
+        if kind == "Sobol":
+            headers = ["Parameter", "S1", "±", "ST", "±"]
+            rows = [[r["parameter_name"], f"{r['S1']:.3f}", f"{r['S1_conf']:.3f}",
+                     f"{r['ST']:.3f}", f"{r['ST_conf']:.3f}"] for r in part.to_dict("records")]
+        else:
+            headers = ["Parameter", "mu*", "±", "mu", "sigma"]
+            rows = [[r["parameter_name"], f"{r['mu_star']:.4g}", f"{r['mu_star_conf']:.2g}",
+                     f"{r['mu']:.4g}", f"{r['sigma']:.4g}"] for r in part.to_dict("records")]
+        out += [markdown_table(headers, rows), ""]
+    return "\n".join(out)
+
+
+def write_analysis(results: Results, analysis: Analysis, alpha: float = ALPHA,
+                   level: float = LEVEL) -> list[Path]:
+    """Write the tables as CSV and Markdown into ``RESULTS/analysis/``; returns the files."""
+    folder = results.path / "analysis"
+    folder.mkdir(exist_ok=True)
+    written = []
+
+    def put(name: str, text: str) -> None:
+        path = folder / name
+        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        written.append(path)
+
+    analysis.means.to_csv(folder / "means.csv", index=False)
+    written.append(folder / "means.csv")
+    put("means.md", _means_markdown(results, analysis, level))
+    if not analysis.comparisons.empty:
+        analysis.comparisons.to_csv(folder / "comparisons.csv", index=False)
+        written.append(folder / "comparisons.csv")
+        put("comparisons.md", _comparisons_markdown(results, analysis.comparisons, alpha))
+    for kind, table in (("Sobol", analysis.sobol), ("Morris", analysis.morris)):
+        if not table.empty:
+            table.to_csv(folder / f"{kind.lower()}.csv", index=False)
+            written.append(folder / f"{kind.lower()}.csv")
+            put(f"{kind.lower()}.md", _sensitivity_markdown(results, table, kind))
+    return written
+
+
+def _point_lines(results: Results, analysis: Analysis, shown: list[str],
+                 level: float) -> list[str]:
+    """One row per point: mean ± CI half-width of the headline metrics."""
+    lines = [f"Means over replicates ± half-width of the {level:.0%} t-interval "
+             f"(burn-in {results.burn_in} steps):"]
+    wide = analysis.means[analysis.means["metric"].isin(shown)]
+    decimals = {m: metric_decimals(t) for m, t in wide.groupby("metric")}
+    rows = []
+    for _point, part in wide.groupby("point", sort=True):
+        by_metric = part.set_index("metric")
+        rows.append([part["label"].iloc[0]] + [
+            format_estimate(by_metric.at[m, "mean"], by_metric.at[m, "ci_low"],
+                            by_metric.at[m, "ci_high"], decimals=decimals[m]) for m in shown])
+    headers = ["Point", *(metric_label(m).short for m in shown)]
+    return [*lines, text_table(headers, rows)]
+
+
+def _spread_lines(results: Results, analysis: Analysis, shown: list[str]) -> list[str]:
+    """For many points: per regime, the median and range of the per-point means."""
+    lines = [f"Per-point means over replicates (burn-in {results.burn_in} steps), their median "
+             "[min, max] over the points of each regime; every point is in analysis/means.md:"]
+    wide = analysis.means[analysis.means["metric"].isin(shown)]
+    rows = []
+    for regime in results.regimes:
+        part = wide[wide["regime"] == regime]
+        row = [regime_label(regime)]
+        for m in shown:
+            v = part.loc[part["metric"] == m, "mean"].dropna()
+            dec = _row_decimals(*v.to_numpy()) - 1 if len(v) else 3
+            row.append(f"{v.median():.{dec}f} [{v.min():.{dec}f}, {v.max():.{dec}f}]"
+                       if len(v) else "n/a")
+        rows.append(row)
+    headers = ["Regime", *(metric_label(m).short for m in shown)]
+    return [*lines, text_table(headers, rows)]
+
+
+def format_report(results: Results, analysis: Analysis, level: float = LEVEL) -> str:
+    """What ``cadresim analyze`` prints: headline means, significant differences, indices."""
+    n_points = results.points["point"].nunique()
+    reps = results.runs.groupby("point").size()
+    rep_text = (f"{reps.iloc[0]} replicates" if reps.nunique() == 1
+                else f"{reps.min()}-{reps.max()} replicates")
+    lines = [f"{results.name}: {n_points} point(s) x {rep_text}; {len(results.runs)} runs ok, "
+             f"{results.n_failed} failed; design: {results.design_kind or 'none'}", ""]
+    shown = [m for m in HEADLINE if m in results.metrics][:6]
+    if results.design_kind in SAMPLED_DESIGNS or n_points > MAX_PRINTED_ROWS:
+        lines += _spread_lines(results, analysis, shown)
+    else:
+        lines += _point_lines(results, analysis, shown, level)
+    table = analysis.comparisons
+    if not table.empty:
+        tested = int(table["p_value"].notna().sum())
+        lines += ["", f"Regime comparisons (B minus A): {int(table['significant'].sum())} of "
+                      f"{tested} differences significant after Holm over all {tested} tests; "
+                      "headline metrics:"]
+        part = table[table["metric"].isin(shown)]
+        has_setting = part["setting"].astype(bool).any()
+        rows = []
+        for r in part.to_dict("records"):
+            effect = ("" if not math.isfinite(r["effect_size"])
+                      else f"{'g' if r['effect_kind'] == 'Hedges g' else 'r'}"
+                           f" = {r['effect_size']:+.2f}")
+            rows.append([metric_label(r["metric"]).short,
+                         *([r["setting"]] if has_setting else []),
+                         f"{regime_label(r['regime_b'])} - {regime_label(r['regime_a'])}",
+                         _num(r["difference"], _row_decimals(r["mean_a"], r["mean_b"]),
+                              signed=True), r["test"], _p(r["p_holm"]),
+                         "*" if r["significant"] else "", effect])
+        headers = ["Metric", *(["Setting"] if has_setting else []), "Comparison", "Difference",
+                   "Test", "p (Holm)", "", "Effect"]
+        lines.append(text_table(headers, rows[:MAX_PRINTED_ROWS]))
+        if len(rows) > MAX_PRINTED_ROWS:
+            lines.append(f"... {len(rows) - MAX_PRINTED_ROWS} more rows in "
+                         "analysis/comparisons.md")
+    if not analysis.sobol.empty:
+        metric = "inaction" if "inaction" in set(analysis.sobol["metric"]) else \
+            analysis.sobol["metric"].iloc[0]
+        for regime, part in analysis.sobol[analysis.sobol["metric"] == metric].groupby(
+                "regime", sort=False):
+            lines += ["", f"Sobol indices of {metric_label(metric).name}"
+                          + (f" — {regime_label(regime)}" if len(results.regimes) > 1 else "")
+                          + " (95% bootstrap ±):"]
+            lines.append(text_table(
+                ["Parameter", "S1", "ST"],
+                [[r["parameter_name"], f"{r['S1']:.3f} ± {r['S1_conf']:.3f}",
+                  f"{r['ST']:.3f} ± {r['ST_conf']:.3f}"] for r in part.to_dict("records")]))
+    if not analysis.morris.empty:
+        metric = "inaction" if "inaction" in set(analysis.morris["metric"]) else \
+            analysis.morris["metric"].iloc[0]
+        part = analysis.morris[analysis.morris["metric"] == metric]
+        lines += ["", f"Morris mu* of {metric_label(metric).name}:"]
+        lines.append(text_table(
+            ["Regime", "Parameter", "mu*", "sigma"],
+            [[regime_label(r["regime"]), r["parameter_name"],
+              f"{r['mu_star']:.4g} ± {r['mu_star_conf']:.2g}", f"{r['sigma']:.4g}"]
+             for r in part.to_dict("records")]))
+    if analysis.notes:
+        lines += ["", *(f"note: {n}" for n in analysis.notes)]
+    return "\n".join(lines)

@@ -1,0 +1,273 @@
+"""Turning a spec into design points, run seeds and the config of each point.
+
+Points are numbered in design order with the regime outermost; each run's seed comes from
+``SeedSequence(seed, spawn_key=(point, replicate))`` (docs/results-format.md), so a run's result
+does not depend on which worker runs it, or when.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from experiments.spec import (
+    GridDesign,
+    GridRange,
+    LhsDesign,
+    PointsDesign,
+    SobolDesign,
+    Spec,
+    canonical_hash,
+    parameter_type,
+)
+from simulation.config import ModelConfig
+from simulation.loading import read_yaml, resolve_source, set_dotted, validate_config
+
+Value = int | float
+
+
+@dataclass(frozen=True)
+class Point:
+    """One design point: a regime crossed with one row of the design."""
+
+    point: int
+    regime: str
+    parameters: dict[str, Value]
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """One run: a point and a replicate, with its seed."""
+
+    run_id: str
+    point: int
+    replicate: int
+    seed: int
+
+
+@dataclass
+class Design:
+    """The expanded design: points in order, parameter types, and a description for the
+    manifest."""
+
+    points: list[Point]
+    parameters: dict[str, type]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def run_id(point: int, replicate: int) -> str:
+    """``p00003-r0007``: sorts in point, then replicate order."""
+    return f"p{point:05d}-r{replicate:04d}"
+
+
+def run_seed(root: int, point: int, replicate: int) -> int:
+    """The seed of replicate ``replicate`` of point ``point`` (a uint32 as a Python int)."""
+    sequence = np.random.SeedSequence(root, spawn_key=(point, replicate))
+    return int(sequence.generate_state(1)[0])
+
+
+def iter_runs(spec: Spec, n_points: int) -> Iterator[RunKey]:
+    """Every run of the sweep, in run_id order."""
+    for point in range(n_points):
+        for replicate in range(spec.replications):
+            yield RunKey(
+                run_id(point, replicate), point, replicate, run_seed(spec.seed, point, replicate)
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Design rows: each a mapping of dotted parameter paths to values
+# --------------------------------------------------------------------------------------------
+
+
+def _typed(path: str, value: float) -> Value:
+    """A sampled or listed value as its field's type (ints rounded half up)."""
+    if parameter_type(path) is int:
+        return int(np.floor(float(value) + 0.5))
+    return float(value)
+
+
+def _grid_values(path: str, values: list[Value] | GridRange) -> list[Value]:
+    if isinstance(values, GridRange):
+        raw = np.linspace(values.from_, values.to, values.num).tolist()
+    else:
+        raw = list(values)
+    return list(dict.fromkeys(_typed(path, v) for v in raw))  # ints may round together
+
+
+def grid_rows(design: GridDesign) -> list[dict[str, Value]]:
+    """Every combination of the listed values; the first parameter varies slowest."""
+    names = list(design.parameters)
+    axes = [_grid_values(path, design.parameters[path]) for path in names]
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
+
+
+def lhs_rows(design: LhsDesign, seed: int) -> list[dict[str, Value]]:
+    """A Latin hypercube sample (scipy.stats.qmc), reproducible from the spec's seed."""
+    from scipy.stats import qmc
+
+    names = list(design.parameters)
+    lows = [float(design.parameters[p][0]) for p in names]
+    highs = [float(design.parameters[p][1]) for p in names]
+    unit = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(seed)).random(
+        design.samples
+    )
+    sample = qmc.scale(unit, lows, highs)
+    return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample]
+
+
+def sobol_problem(design: SobolDesign) -> dict[str, Any]:
+    """The SALib problem dictionary of a Sobol design."""
+    names = list(design.parameters)
+    return {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [[float(v) for v in design.parameters[p]] for p in names],
+    }
+
+
+def sobol_rows(design: SobolDesign, seed: int) -> list[dict[str, Value]]:
+    """Saltelli's sample (SALib.sample.sobol) in SALib's order, so SALib.analyze.sobol applies
+    to per-point results in point order."""
+    from SALib.sample import sobol
+
+    problem = sobol_problem(design)
+    sample = sobol.sample(
+        problem, design.samples, calc_second_order=design.second_order, seed=seed
+    )
+    names = problem["names"]
+    return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample]
+
+
+# --------------------------------------------------------------------------------------------
+# Configs
+# --------------------------------------------------------------------------------------------
+
+
+class ConfigBuilder:
+    """Builds each point's validated config: base (or a regime preset over it), then ``set``,
+    the switch, then the point's parameters.
+
+    A regime preset replaces the base's ``regime`` section whole (presets are written against
+    the defaults, so a comparison of presets compares exactly them); the other sections come
+    from the base.
+    """
+
+    def __init__(self, spec: Spec, origin: str = "<spec>") -> None:
+        self.spec = spec
+        self.origin = origin
+        if spec.base is None:
+            base: dict[str, Any] = {}
+        else:
+            path = resolve_source(spec.base)
+            base = read_yaml(path)
+            base.setdefault("name", path.stem)
+        base.setdefault("name", "default")
+        self._data: dict[str, dict[str, Any]] = {}
+        for regime in spec.regimes or [None]:
+            data = dict(base)
+            if regime is not None:
+                path = resolve_source(regime)
+                preset = read_yaml(path)
+                data["regime"] = preset.get("regime") or {}
+                data["name"] = str(preset.get("name") or path.stem)
+            data["steps"] = spec.steps
+            for key, value in spec.set.items():
+                data = set_dotted(data, key, value)
+            if spec.switch is not None:
+                switch = spec.switch.model_dump(exclude_none=True)
+                for key, value in _flatten(switch, "switch"):
+                    data = set_dotted(data, key, value)
+            self._data[str(data["name"]) if regime is None else regime] = data
+
+    @property
+    def regimes(self) -> list[str]:
+        """The regime factor's labels in order (one: the base's name, without regimes)."""
+        return list(self._data)
+
+    def regime_label(self, regime: str) -> str:
+        """The name written in the regime column."""
+        return str(self._data[regime]["name"])
+
+    def config(self, regime: str, parameters: dict[str, Value]) -> ModelConfig:
+        """The validated config of a regime with the given parameter values."""
+        data = self._data[regime]
+        for key, value in parameters.items():
+            data = set_dotted(data, key, value)
+        return validate_config(data, origin=f"{self.origin}, regime {regime}")
+
+
+def _flatten(data: dict[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
+    """Dotted leaves of a nested mapping (``switch.regime.support.care``)."""
+    for key, value in data.items():
+        path = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            yield from _flatten(value, path)  # an empty section sets nothing
+        else:
+            yield path, value
+
+
+def dotted_value(config: ModelConfig, path: str) -> Any:
+    """The value of a dotted field in a config."""
+    value: Any = config
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def config_hash(config: ModelConfig) -> str:
+    """sha256 of a config without its seed: the replicates of a point share it."""
+    return canonical_hash(config.model_dump(mode="json", exclude={"seed"}))
+
+
+def expand(spec: Spec, builder: ConfigBuilder | None = None) -> Design:
+    """The spec's points: regimes (outermost) crossed with the design's rows."""
+    builder = builder or ConfigBuilder(spec)
+    design = spec.design
+    info: dict[str, Any] = {"kind": None, "parameters": {}}
+    if design is None:
+        rows: list[dict[str, Value]] = [{}]
+        names: list[str] = []
+    elif isinstance(design, GridDesign):
+        rows = grid_rows(design)
+        names = list(design.parameters)
+        info = {
+            "kind": "grid",
+            "parameters": {p: _grid_values(p, design.parameters[p]) for p in names},
+        }
+    elif isinstance(design, LhsDesign):
+        rows = lhs_rows(design, spec.seed)
+        names = list(design.parameters)
+        info = {
+            "kind": "lhs", "parameters": {p: list(design.parameters[p]) for p in names},
+            "samples": design.samples,
+        }
+    elif isinstance(design, SobolDesign):
+        rows = sobol_rows(design, spec.seed)
+        names = list(design.parameters)
+        info = {
+            "kind": "sobol", "parameters": {p: list(design.parameters[p]) for p in names},
+            "samples": design.samples, "second_order": design.second_order,
+            "problem": sobol_problem(design),
+        }
+    elif isinstance(design, PointsDesign):
+        names = list(dict.fromkeys(p for row in design.points for p in row))
+        rows = [{p: _typed(p, v) for p, v in row.items()} for row in design.points]
+        info = {"kind": "points", "parameters": {p: None for p in names}}
+    else:  # pragma: no cover - the spec's union is exhaustive
+        raise TypeError(f"unknown design {design!r}")
+    points = []
+    for regime in builder.regimes:
+        for row in rows:
+            parameters = row
+            if len(row) < len(names):  # explicit points leave some out: record their value
+                config = builder.config(regime, row)
+                parameters = {
+                    p: row[p] if p in row else _typed(p, dotted_value(config, p)) for p in names
+                }
+            points.append(Point(len(points), regime, parameters))
+    return Design(points, {p: parameter_type(p) for p in names}, info)

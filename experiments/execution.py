@@ -1,0 +1,555 @@
+"""Running a sweep on any ``concurrent.futures.Executor``, writing results as they arrive.
+
+Runs go to the executor in chunks (a worker process is reused for many runs) with a bounded
+number of chunks in flight, and each finished chunk becomes one Parquet part, so memory stays
+flat however large the sweep. A run that raises is recorded as failed with its traceback; the
+sweep goes on. Rerunning a sweep skips the runs already done and retries the failed ones
+(docs/results-format.md, "Resuming").
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import itertools
+import math
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from experiments import storage
+from experiments.design import (
+    ConfigBuilder,
+    Design,
+    Point,
+    RunKey,
+    config_hash,
+    expand,
+    iter_runs,
+)
+from experiments.spec import Spec
+from simulation.config import ModelConfig
+from simulation.loading import ConfigError
+
+#: Packages whose versions go into the manifest.
+VERSIONED = (
+    "cadresim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "SALib", "pydantic", "dask",
+    "distributed",
+)
+#: Largest automatic chunk: bounds the work lost to a kill and the wait for the first part.
+MAX_CHUNK = 32
+
+Simulate = Callable[[ModelConfig, int, int], pd.DataFrame]
+
+
+class SerialExecutor(Executor):
+    """Runs each task in this process when it is submitted (``--workers 1``, debugging)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._shut = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        with self._lock:
+            if self._shut:
+                raise RuntimeError("cannot submit after shutdown")
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # an interrupt (KeyboardInterrupt) propagates to the caller
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shut = True
+
+
+def exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
+    """Worker-process initializer: exit when the sweep process ``parent_pid`` is gone.
+
+    A process-pool worker blocks forever on its task queue if the sweep is killed (kill -9
+    gives the pool no chance to stop it); this watcher thread ends such orphans.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - the pid now belongs to someone else
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+# --------------------------------------------------------------------------------------------
+# One run, one chunk (what a worker executes)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What every run of a sweep shares: its length and what it keeps."""
+
+    steps: int
+    burn_in: int
+    metrics: tuple[str, ...]
+    series: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything a worker needs for one run; the config travels validated."""
+
+    run_id: str
+    point: int
+    replicate: int
+    seed: int
+    regime: str
+    parameters: dict[str, int | float]
+    config: ModelConfig
+
+
+def simulate_run(config: ModelConfig, seed: int, steps: int) -> pd.DataFrame:
+    """One model run: the per-step table of ``CadreModel(config, seed).run(steps)``."""
+    from simulation.model import CadreModel
+
+    return CadreModel(config, seed=seed).run(steps)
+
+
+def _simulate(simulate: Simulate | None) -> Simulate:
+    # Looked up at call time, so a test can replace simulate_run in this module.
+    return simulate if simulate is not None else globals()["simulate_run"]
+
+
+def run_one(
+    task: RunTask, settings: RunSettings, simulate: Simulate | None = None
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """Run one run: its ``runs/`` row (status ok or failed) and its long-format series columns.
+
+    Never raises for a failing model: the row says ``failed`` and holds the traceback.
+    """
+    start = time.perf_counter()
+    row: dict[str, Any] = {
+        "run_id": task.run_id, "point": task.point, "replicate": task.replicate,
+        "seed": task.seed, "regime": task.regime, "status": "ok", "error": "", "seconds": 0.0,
+        **task.parameters,
+    }
+    series = _empty_series()
+    try:
+        table = _simulate(simulate)(task.config, task.seed, settings.steps)
+        if len(table) != settings.steps:
+            raise RuntimeError(f"the run returned {len(table)} steps, expected {settings.steps}")
+        for metric in settings.metrics:
+            row[metric] = float(np.mean(table[metric].to_numpy(float)[settings.burn_in:]))
+        row["final_inaction"] = float(table["inaction"].iloc[-1])
+        steps = table["step"].to_numpy(np.int64).tolist()
+        for metric in settings.series:
+            values = table[metric].to_numpy(float).tolist()
+            series["run_id"] += [task.run_id] * len(steps)
+            series["point"] += [task.point] * len(steps)
+            series["replicate"] += [task.replicate] * len(steps)
+            series["regime"] += [task.regime] * len(steps)
+            series["step"] += steps
+            series["metric"] += [metric] * len(steps)
+            series["value"] += values
+    except Exception:
+        row.update(status="failed", error=traceback.format_exc())
+        row.update({metric: math.nan for metric in (*settings.metrics, "final_inaction")})
+        series = _empty_series()
+    row["seconds"] = time.perf_counter() - start
+    return row, series
+
+
+def _empty_series() -> dict[str, list[Any]]:
+    return {name: [] for name in SERIES_COLUMNS}
+
+
+def run_chunk(
+    tasks: list[RunTask], settings: RunSettings, simulate: Simulate | None = None
+) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+    """Run several runs in turn (one executor task): their rows and their series, joined."""
+    rows = []
+    series = _empty_series()
+    for task in tasks:
+        row, run_series = run_one(task, settings, simulate)
+        rows.append(row)
+        for name, values in run_series.items():
+            series[name] += values
+    return rows, series
+
+
+# --------------------------------------------------------------------------------------------
+# The plan: points, configs, seeds, schemas
+# --------------------------------------------------------------------------------------------
+
+SERIES_COLUMNS = ("run_id", "point", "replicate", "regime", "step", "metric", "value")
+
+
+@dataclass
+class SweepPlan:
+    """A validated sweep: its points, each point's config hash, and how runs are stored."""
+
+    spec: Spec
+    origin: str
+    design: Design
+    builder: ConfigBuilder
+    point_hashes: list[str]
+    settings: RunSettings = field(init=False)
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        self.settings = RunSettings(
+            spec.steps, spec.burn_in, tuple(spec.kept_metrics), tuple(spec.series)
+        )
+
+    @property
+    def points(self) -> list[Point]:
+        return self.design.points
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.points) * self.spec.replications
+
+    @property
+    def out(self) -> Path:
+        return Path(self.spec.output_dir)
+
+    def runs(self) -> Iterator[RunKey]:
+        """Every run of the sweep in run_id order."""
+        return iter_runs(self.spec, len(self.points))
+
+    def tasks(self, keys: Iterable[RunKey]) -> Iterator[RunTask]:
+        """Tasks for the given runs, building each point's config once per stretch of its
+        replicates (so configs are made as they are submitted, never all at once)."""
+        cached: tuple[int, ModelConfig] | None = None
+        for key in keys:
+            point = self.points[key.point]
+            if cached is None or cached[0] != key.point:
+                cached = (key.point, self.builder.config(point.regime, point.parameters))
+            yield RunTask(
+                key.run_id, key.point, key.replicate, key.seed,
+                self.builder.regime_label(point.regime), point.parameters, cached[1],
+            )
+
+    def runs_schema(self) -> pa.Schema:
+        """Columns of runs/ parts (docs/results-format.md)."""
+        fields = [
+            ("run_id", pa.string()), ("point", pa.int64()), ("replicate", pa.int64()),
+            ("seed", pa.int64()), ("regime", pa.string()), ("status", pa.string()),
+            ("error", pa.string()), ("seconds", pa.float64()),
+        ]
+        fields += [
+            (path, pa.int64() if kind is int else pa.float64())
+            for path, kind in self.design.parameters.items()
+        ]
+        fields += [(metric, pa.float64()) for metric in self.settings.metrics]
+        fields.append(("final_inaction", pa.float64()))
+        return pa.schema(fields)
+
+    def series_schema(self) -> pa.Schema | None:
+        """Columns of series/ parts, or None when the spec keeps no series."""
+        if not self.settings.series:
+            return None
+        types = {"point": pa.int64(), "replicate": pa.int64(), "step": pa.int64(),
+                 "value": pa.float64()}
+        return pa.schema([(name, types.get(name, pa.string())) for name in SERIES_COLUMNS])
+
+    def run_records(self) -> dict[str, dict[str, Any]]:
+        """The manifest's ``runs``: point, replicate, seed and config hash of every run."""
+        return {
+            key.run_id: {
+                "point": key.point, "replicate": key.replicate, "seed": key.seed,
+                "config_hash": self.point_hashes[key.point],
+            }
+            for key in self.runs()
+        }
+
+
+def plan_sweep(spec: Spec, origin: str = "<spec>") -> SweepPlan:
+    """Expand a spec and validate every point's config before anything runs.
+
+    A point whose config is invalid (e.g. two varied fields that must stay ordered) is a spec
+    error: the sweep cannot run as declared.
+    """
+    builder = ConfigBuilder(spec, origin)
+    design = expand(spec, builder)
+    hashes: list[str] = []
+    problems: list[str] = []
+    for point in design.points:
+        try:
+            hashes.append(config_hash(builder.config(point.regime, point.parameters)))
+        except ConfigError as exc:
+            hashes.append("")
+            if len(problems) < 5:
+                shown = "; ".join(
+                    [point.regime, *(f"{k}={v:g}" for k, v in point.parameters.items())]
+                )
+                lines = str(exc).splitlines()
+                detail = " ".join(line.strip(" -") for line in lines[1:]) or lines[0]
+                problems.append(f"  - point {point.point} ({shown}): {detail}")
+            elif len(problems) == 5:
+                problems.append("  - ... (more points fail)")
+    if problems:
+        raise ConfigError(
+            f"spec {origin!r}: design points with invalid configs:\n" + "\n".join(problems)
+        )
+    return SweepPlan(spec, origin, design, builder, hashes)
+
+
+# --------------------------------------------------------------------------------------------
+# The manifest
+# --------------------------------------------------------------------------------------------
+
+
+def package_versions() -> dict[str, str | None]:
+    """Python's and the key packages' versions (None for one not installed)."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def code_version() -> str | None:
+    """``git describe --always --dirty`` of the code's checkout, or None outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=here, capture_output=True,
+            text=True, timeout=10, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip() or None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _status(plan: SweepPlan, finished: dict[str, tuple[str, str]]) -> dict[str, int]:
+    ok = sum(status == "ok" for status, _ in finished.values())
+    failed = len(finished) - ok
+    return {"ok": ok, "failed": failed, "pending": plan.n_runs - ok - failed}
+
+
+def build_manifest(
+    plan: SweepPlan, previous: dict[str, Any] | None, runs: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The manifest at the start of a session (status pending; sessions appended on resume)."""
+    versions = package_versions()
+    version = code_version()
+    session = {"started": _now(), "finished": None, "code_version": version,
+               "versions": versions}
+    sessions = [*(previous or {}).get("sessions", []), session]
+    return {
+        "spec": plan.spec.as_data(),
+        "spec_hash": plan.spec.spec_hash(),
+        "design": plan.design.info,
+        "points": [
+            {"point": p.point, "regime": plan.builder.regime_label(p.regime),
+             "parameters": p.parameters}
+            for p in plan.points
+        ],
+        "runs": runs,
+        "versions": versions,
+        "code_version": version,
+        "started": (previous or {}).get("started") or session["started"],
+        "finished": None,
+        "status": {"ok": 0, "failed": 0, "pending": plan.n_runs},
+        "sessions": sessions,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The sweep
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did: final status counts and this session's share."""
+
+    out: Path
+    total: int
+    ok: int
+    failed: int
+    pending: int
+    skipped: int  # already done (ok) when this session started
+    ran: int  # runs executed in this session
+    seconds: float
+
+
+def default_chunk_size(pending: int, parallelism: int) -> int:
+    """Runs per executor task: about eight tasks per worker, at most MAX_CHUNK runs each."""
+    return max(1, min(MAX_CHUNK, math.ceil(pending / (8 * max(1, parallelism)))))
+
+
+def run_sweep(
+    spec: Spec | SweepPlan,
+    executor: Executor,
+    resume: bool = True,
+    fresh: bool = False,
+    progress: bool = True,
+    *,
+    parallelism: int | None = None,
+    chunk_size: int | None = None,
+    simulate: Simulate | None = None,
+) -> SweepReport:
+    """Run every run of a spec that is not yet done, on ``executor``; return the counts.
+
+    Args:
+        spec: the validated spec (or its plan from :func:`plan_sweep`).
+        executor: any ``concurrent.futures.Executor``: :class:`SerialExecutor`, a process
+            pool, a Dask ``client.get_executor()``.
+        resume: continue a folder holding earlier results of the same spec: runs done are
+            skipped, failed runs are run again. False refuses a folder that has results.
+        fresh: delete the folder's results (manifest, runs/, series/) first.
+        progress: a progress bar on stderr (runs done, failures, ETA).
+        parallelism: how many runs the executor runs at once (sets the chunks in flight:
+            twice this); default: the executor's ``_max_workers``, else 2.
+        chunk_size: runs per executor task (default: :func:`default_chunk_size`).
+        simulate: the function that runs the model, ``(config, seed, steps) -> table``
+            (tests inject failures through it; for a process pool or Dask it must be a
+            module-level function, so that it can be pickled).
+    """
+    plan = spec if isinstance(spec, SweepPlan) else plan_sweep(spec)
+    out = plan.out
+    started = time.perf_counter()
+    with storage.results_lock(out):
+        previous = storage.prepare_results_folder(out, plan.spec.spec_hash(), fresh=fresh)
+        records = plan.run_records()
+        if previous is not None and previous.get("runs") != records:
+            raise ConfigError(
+                f"{out} holds results made from different configs (the base config, a preset "
+                "or the model's defaults changed since); rerun with --fresh to start over"
+            )
+        storage.remove_debris(out)
+        finished = storage.finished_runs(out)
+        if finished and not resume:
+            raise ConfigError(
+                f"{out} already holds {len(finished)} runs of this spec; rerun with --resume to "
+                "continue or --fresh to start over"
+            )
+        retry = {rid: part for rid, (status, part) in finished.items() if status != "ok"}
+        storage.drop_runs(out, retry)
+        done = {rid for rid, (status, _) in finished.items() if status == "ok"}
+        manifest = build_manifest(plan, previous, records)
+        del records
+        manifest["status"] = _status(plan, {rid: ("ok", "") for rid in done})
+        storage.write_json_atomic(manifest, out / storage.MANIFEST)
+
+        writer = storage.PartWriter(
+            out, storage.next_session(out), plan.runs_schema(), plan.series_schema()
+        )
+        counts = {"ok": 0, "failed": 0}
+        try:
+            _execute(plan, executor, writer, done, counts, progress, parallelism, chunk_size,
+                     simulate)
+        finally:
+            finished = storage.finished_runs(out)
+            manifest["status"] = _status(plan, finished)
+            session = manifest["sessions"][-1]
+            session.update(finished=_now(), ran=counts["ok"] + counts["failed"], **counts)
+            if manifest["status"]["pending"] == 0:
+                manifest["finished"] = session["finished"]
+            storage.write_json_atomic(manifest, out / storage.MANIFEST)
+    status = manifest["status"]
+    return SweepReport(
+        out, plan.n_runs, status["ok"], status["failed"], status["pending"], len(done),
+        counts["ok"] + counts["failed"], time.perf_counter() - started,
+    )
+
+
+def _execute(
+    plan: SweepPlan,
+    executor: Executor,
+    writer: storage.PartWriter,
+    done: set[str],
+    counts: dict[str, int],
+    progress: bool,
+    parallelism: int | None,
+    chunk_size: int | None,
+    simulate: Simulate | None,
+) -> None:
+    """Submit the pending runs in chunks, at most 2 x parallelism chunks in flight, and write
+    each chunk's results as one part as soon as it completes."""
+    from tqdm.auto import tqdm
+
+    parallelism = parallelism or getattr(executor, "_max_workers", None) or 2
+    pending = (key for key in plan.runs() if key.run_id not in done)
+    size = chunk_size or default_chunk_size(plan.n_runs - len(done), parallelism)
+    chunks = (
+        list(plan.tasks(batch)) for batch in itertools.batched(pending, size)
+    )
+    in_flight: dict[Future, list[RunTask]] = {}
+    bar = tqdm(
+        total=plan.n_runs, initial=len(done), desc=plan.spec.name, unit="run",
+        file=sys.stderr, disable=not progress, dynamic_ncols=True, smoothing=0.05,
+        mininterval=0.5,
+    )
+
+    def collect(futures: Iterable[Future]) -> None:
+        for future in futures:
+            tasks = in_flight.pop(future)
+            try:
+                rows, series = future.result()
+            except BrokenExecutor:  # the pool is unusable: stop; a rerun resumes
+                raise
+            except Exception:  # the chunk never ran (e.g. a worker was lost): record it
+                error = "the run's chunk failed outside the model:\n" + traceback.format_exc()
+                rows, series = [_failed_row(task, plan.settings, error) for task in tasks], None
+            writer.write(rows, series)
+            failed = sum(row["status"] != "ok" for row in rows)
+            counts["failed"] += failed
+            counts["ok"] += len(rows) - failed
+            bar.set_postfix(failed=counts["failed"], refresh=False)
+            bar.update(len(rows))
+
+    try:
+        with bar:
+            for tasks in chunks:
+                while len(in_flight) >= 2 * parallelism:
+                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    collect(finished)
+                in_flight[executor.submit(run_chunk, tasks, plan.settings, simulate)] = tasks
+                ready = [f for f in in_flight if f.done()]
+                collect(ready)
+            while in_flight:
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                collect(finished)
+    finally:
+        for future in in_flight:
+            future.cancel()
+
+
+def _failed_row(task: RunTask, settings: RunSettings, error: str) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "run_id": task.run_id, "point": task.point, "replicate": task.replicate,
+        "seed": task.seed, "regime": task.regime, "status": "failed", "error": error,
+        "seconds": math.nan, **task.parameters,
+    }
+    row.update({metric: math.nan for metric in (*settings.metrics, "final_inaction")})
+    return row

@@ -1,0 +1,258 @@
+"""Reading a results folder (docs/results-format.md): the manifest, the runs and the series.
+
+Analysis and plotting read only this, never the model. A folder that is missing or is not a
+results folder is a :class:`simulation.ConfigError` with a message that says what was expected.
+
+Decisions where the contract leaves room:
+
+- Part files are read in name order (``part-SSSS-CCCCCC``: session, then chunk, so write
+  order; modification times are not trusted, copies change them). Should a ``run_id`` occur
+  more than once, the row read last is kept, and only then are failed runs dropped. Series
+  rows are de-duplicated the same way on (run_id, step, metric), and kept only for kept runs.
+- Points come from ``manifest["points"]`` (so points without a finished run are still known);
+  when the manifest has none, from the runs table.
+- The design kind is ``manifest["design"]["kind"]`` (else the spec's); ``None`` without a design.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulation import ConfigError
+from simulation.step import STEP_COLUMNS
+
+#: Columns every runs table has, besides parameters and metrics.
+RUN_COLUMNS: tuple[str, ...] = (
+    "run_id", "point", "replicate", "seed", "regime", "status", "error", "seconds",
+)
+SERIES_COLUMNS: tuple[str, ...] = ("run_id", "point", "replicate", "regime", "step", "metric",
+                                   "value")
+#: Designs whose points are samples of a space rather than chosen settings.
+SAMPLED_DESIGNS = frozenset({"lhs", "sobol", "morris"})
+#: Metric order for tables: inaction and its causes first, then the other outputs in model order.
+_FIRST = ("inaction", "unwilling", "unable", "afraid", "final_inaction", "formalism")
+KNOWN_METRICS: tuple[str, ...] = (*_FIRST, *(c for c in STEP_COLUMNS if c not in _FIRST))
+EXPECTED = "a folder written by `cadresim sweep` with manifest.json and runs/part-*.parquet"
+
+
+@dataclass
+class Results:
+    """A loaded results folder.
+
+    Attributes:
+        path: the folder.
+        manifest: manifest.json as a dict.
+        runs: one row per run (ok runs only unless loaded with ``include_failed``).
+        series: long per-step table of the kept runs (empty if the sweep kept no series).
+        points: one row per design point: ``point``, ``regime`` and one column per parameter.
+        parameters: the design's parameter paths, in design order.
+        metrics: the kept metrics present in ``runs``, inaction first.
+        n_failed: failed runs (after de-duplication).
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    runs: pd.DataFrame
+    series: pd.DataFrame
+    points: pd.DataFrame
+    parameters: list[str]
+    metrics: list[str]
+    n_failed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The experiment spec as recorded in the manifest."""
+        spec = self.manifest.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    @property
+    def design(self) -> dict[str, Any]:
+        """The manifest's design entry (empty without a design)."""
+        design = self.manifest.get("design") or self.spec.get("design") or {}
+        return design if isinstance(design, dict) else {}
+
+    @property
+    def design_kind(self) -> str | None:
+        """``grid``, ``lhs``, ``sobol``, ``morris``, ``points`` or None."""
+        kind = self.design.get("kind")
+        return str(kind) if kind else None
+
+    @property
+    def regimes(self) -> list[str]:
+        """Regimes in the order of their first point (spec order)."""
+        return list(dict.fromkeys(self.points.sort_values("point")["regime"]))
+
+    @property
+    def name(self) -> str:
+        """The experiment's name (else the folder name)."""
+        return str(self.spec.get("name") or self.path.name)
+
+    @property
+    def switch_step(self) -> int | None:
+        """The first step under the switched-to regime, if the spec has a switch."""
+        switch = self.spec.get("switch")
+        if isinstance(switch, dict) and switch.get("step") is not None:
+            return int(switch["step"])
+        return None
+
+    @property
+    def switch_label(self) -> str | None:
+        """What the spec switches to (a preset name), if anything."""
+        switch = self.spec.get("switch")
+        if isinstance(switch, dict):
+            return switch.get("preset") or switch.get("label") or None
+        return None
+
+    @property
+    def burn_in(self) -> int:
+        """Steps left out of the summary means."""
+        return int(self.spec.get("burn_in") or 0)
+
+    def varying_parameters(self) -> list[str]:
+        """Parameters that take more than one value across the points."""
+        return [p for p in self.parameters if self.points[p].nunique(dropna=True) > 1]
+
+
+def _fail(path: Path, problem: str, hint: bool = True) -> ConfigError:
+    tail = f"; expected {EXPECTED}" if hint else ""
+    return ConfigError(f"results folder {str(path)!r}: {problem}{tail}")
+
+
+def _parts(folder: Path) -> list[Path]:
+    """Part files in write order (by name); dot-files (temporary, lock) ignored."""
+    return sorted(p for p in folder.glob("part-*.parquet") if not p.name.startswith("."))
+
+
+def _read_parts(root: Path, files: list[Path]) -> pd.DataFrame:
+    frames = []
+    for order, part in enumerate(files):
+        try:
+            frame = pd.read_parquet(part)
+        except (OSError, ValueError) as exc:
+            raise _fail(root, f"cannot read {part.relative_to(root)} ({exc})") from None
+        frames.append(frame.assign(_order=order))
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """manifest.json of a results folder, or a ConfigError naming what is wrong."""
+    if not path.exists():
+        raise _fail(path, "does not exist")
+    if not path.is_dir():
+        raise _fail(path, "is not a folder")
+    manifest_path = path / "manifest.json"
+    if not manifest_path.is_file():
+        raise _fail(path, "has no manifest.json, so it is not a results folder")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail(path, f"manifest.json cannot be read as JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise _fail(path, "manifest.json does not hold a JSON object")
+    return manifest
+
+
+def _points_table(manifest: dict[str, Any], runs: pd.DataFrame,
+                  parameters: list[str]) -> pd.DataFrame:
+    rows = []
+    for entry in manifest.get("points") or []:
+        if isinstance(entry, dict) and "point" in entry:
+            params = entry.get("parameters") or {}
+            rows.append({"point": int(entry["point"]), "regime": str(entry.get("regime", "")),
+                         **{p: params.get(p) for p in parameters}})
+    if rows:
+        table = pd.DataFrame(rows)
+    else:
+        present = [p for p in parameters if p in runs]
+        table = runs.groupby("point", as_index=False)[["regime", *present]].first()
+    table = table.drop_duplicates("point").sort_values("point").reset_index(drop=True)
+    return table[["point", "regime", *[p for p in parameters if p in table]]]
+
+
+def _parameter_paths(manifest: dict[str, Any], columns: list[str]) -> list[str]:
+    """Design parameters: the design's own list, else dotted columns of the runs table."""
+    design = manifest.get("design") or (manifest.get("spec") or {}).get("design") or {}
+    names: list[str] = []
+    if isinstance(design, dict):
+        params = design.get("parameters")
+        if isinstance(params, dict):
+            names = list(params)
+        elif isinstance(design.get("problem"), dict):
+            names = list(design["problem"].get("names") or [])
+    if not names:
+        for entry in manifest.get("points") or []:
+            if isinstance(entry, dict):
+                for key in entry.get("parameters") or {}:
+                    if key not in names:
+                        names.append(key)
+    if not names:
+        names = [c for c in columns if "." in c]
+    return names
+
+
+def load_results(path: str | os.PathLike[str], include_failed: bool = False) -> Results:
+    """Load a results folder; ``include_failed`` keeps failed runs in ``runs``."""
+    root = Path(path)
+    manifest = read_manifest(root)
+    run_dir = root / "runs"
+    if not run_dir.is_dir():
+        raise _fail(root, "has no runs/ folder")
+    files = _parts(run_dir)
+    if not files:
+        raise _fail(root, "has no finished runs yet (runs/ holds no part-*.parquet)",
+                    hint=False)
+    runs = _read_parts(root, files)
+    missing = [c for c in ("run_id", "point", "replicate", "regime", "status") if c not in runs]
+    if missing:
+        raise _fail(root, f"runs/ parts lack the columns {', '.join(missing)}")
+    runs = (runs.sort_values("_order", kind="stable")
+            .drop_duplicates("run_id", keep="last")
+            .drop(columns="_order"))
+    failed = runs["status"] != "ok"
+    n_failed = int(failed.sum())
+    if not include_failed:
+        runs = runs[~failed]
+    if runs.empty:
+        raise _fail(root, f"has no successful runs ({n_failed} failed; see the error column "
+                    "of runs/)", hint=False)
+    runs = runs.sort_values(["point", "replicate"]).reset_index(drop=True)
+    runs["regime"] = runs["regime"].astype(str)
+
+    parameters = _parameter_paths(manifest, list(runs.columns))
+    metrics = [m for m in KNOWN_METRICS if m in runs]
+    known = {*RUN_COLUMNS, *parameters, *metrics}
+    metrics += [c for c in runs.columns
+                if c not in known and pd.api.types.is_float_dtype(runs[c])]
+    points = _points_table(manifest, runs, parameters)
+    parameters = [p for p in parameters if p in points]
+
+    series = pd.DataFrame(columns=list(SERIES_COLUMNS))
+    series_dir = root / "series"
+    if series_dir.is_dir() and (series_files := _parts(series_dir)):
+        series = _read_parts(root, series_files)
+        lacking = [c for c in ("run_id", "step", "metric", "value") if c not in series]
+        if lacking:
+            raise _fail(root, f"series/ parts lack the columns {', '.join(lacking)}")
+        series = (series.sort_values("_order", kind="stable")
+                  .drop_duplicates(["run_id", "step", "metric"], keep="last")
+                  .drop(columns="_order"))
+        series = series[series["run_id"].isin(runs["run_id"])]
+        # point and regime come from the runs table, so the two always agree
+        series = series.drop(columns=[c for c in ("point", "replicate", "regime") if c in series])
+        series = series.merge(runs[["run_id", "point", "replicate", "regime"]], on="run_id")
+        series = series[list(SERIES_COLUMNS)].sort_values(["metric", "point", "replicate",
+                                                           "step"]).reset_index(drop=True)
+    notes = []
+    if n_failed and not include_failed:
+        notes.append(f"{n_failed} failed run(s) left out (their tracebacks are in runs/, "
+                     "column error)")
+    return Results(root, manifest, runs, series, points, parameters, metrics, n_failed, notes)

@@ -1,0 +1,410 @@
+"""Experiment specs: a sweep declared as data, validated as strictly as a model config.
+
+The format is the contract in ``docs/results-format.md``. Every problem ends in
+:class:`~simulation.loading.ConfigError` with one line per problem naming the field, the bad
+value and what is allowed; parameter paths are checked against the config schema, with close
+matches suggested.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
+
+from simulation.loading import (
+    ConfigError,
+    allowed_values,
+    field_info,
+    known_paths,
+    read_yaml,
+    resolve_source,
+    unknown_key_message,
+)
+from simulation.step import STEP_COLUMNS
+
+#: Config fields a spec may not set or vary: the spec itself gives the steps and each run's seed.
+RESERVED_PATHS = {
+    "seed": "each run's seed comes from the spec's seed (see docs/results-format.md)",
+    "steps": "the spec's steps field sets the length of every run",
+    "name": "the regime column comes from the preset or base config's name",
+    "description": "it is not a model parameter",
+}
+FOLDER_SAFE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+DESIGN_KINDS = ("grid", "lhs", "sobol", "points")
+
+
+class SpecSection(BaseModel):
+    """Base of every spec section: unknown keys and wrong types are errors, never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+class GridRange(SpecSection):
+    """Evenly spaced grid values: ``{from: 0.0, to: 1.0, num: 5}``."""
+
+    from_: float = Field(alias="from")
+    to: float
+    num: int = Field(ge=1, le=100_000)
+
+
+Number = int | float
+Bounds = Annotated[list[Number], Field(min_length=2, max_length=2)]
+
+
+class GridDesign(SpecSection):
+    """Full factorial: every combination of the listed values (first parameter outermost)."""
+
+    kind: Literal["grid"]
+    parameters: dict[str, list[Number] | GridRange] = Field(min_length=1)
+
+
+class LhsDesign(SpecSection):
+    """Latin hypercube sample of ``samples`` points within ``[low, high]`` per parameter."""
+
+    kind: Literal["lhs"]
+    parameters: dict[str, Bounds] = Field(min_length=1)
+    samples: int = Field(ge=1, le=10_000_000)
+
+
+class SobolDesign(SpecSection):
+    """Saltelli sample for Sobol indices: ``samples x (D + 2)`` points, ``x (2D + 2)`` with
+    second-order indices."""
+
+    kind: Literal["sobol"]
+    parameters: dict[str, Bounds] = Field(min_length=1)
+    samples: int = Field(ge=1, le=10_000_000)
+    second_order: bool = False
+
+
+class PointsDesign(SpecSection):
+    """Explicit points, each a mapping of dotted paths to values."""
+
+    kind: Literal["points"]
+    points: list[dict[str, Number]] = Field(min_length=1)
+
+
+DesignSpec = Annotated[
+    GridDesign | LhsDesign | SobolDesign | PointsDesign, Field(discriminator="kind")
+]
+
+
+class SpecSwitch(SpecSection):
+    """A regime change at ``step``, as in configs: to a preset and/or partial regime values."""
+
+    step: int = Field(ge=1, le=10_000)
+    preset: str | None = None
+    regime: dict[str, Any] | None = None
+    label: str | None = None
+
+
+class Spec(SpecSection):
+    """An experiment: what to vary, how often, for how long, what to keep and where."""
+
+    name: str = Field(pattern=FOLDER_SAFE, max_length=200)
+    description: str = ""
+    base: str | None = None
+    regimes: list[str] | None = Field(None, min_length=1)
+    set: dict[str, Any] = Field(default_factory=dict)
+    design: DesignSpec | None = None
+    replications: int = Field(1, ge=1, le=1_000_000)
+    steps: int = Field(ge=1, le=10_000)
+    burn_in: int = Field(0, ge=0)
+    metrics: list[str] | None = Field(None, min_length=1)
+    series: list[str] = Field(default_factory=list)
+    switch: SpecSwitch | None = None
+    seed: int = Field(20261121, ge=0, le=2**32 - 1)
+    output: str | None = None
+
+    @property
+    def output_dir(self) -> str:
+        """Where results go: ``output``, or ``results/<name>``."""
+        return self.output or os.path.join("results", self.name)
+
+    @property
+    def kept_metrics(self) -> list[str]:
+        """The per-step outputs summarised per run (all of them by default)."""
+        return list(self.metrics) if self.metrics is not None else list(STEP_COLUMNS)
+
+    def as_data(self) -> dict[str, Any]:
+        """The spec as plain JSON-ready data, defaults filled in (for the manifest)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def spec_hash(self) -> str:
+        """sha256 of the canonical spec JSON: sorted keys, no spaces."""
+        return canonical_hash(self.as_data())
+
+
+def canonical_hash(data: Any) -> str:
+    """sha256 hex digest of ``data`` as canonical JSON."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def load_spec(path: str | os.PathLike[str]) -> Spec:
+    """Read and validate a spec file; any problem is a ConfigError naming the field."""
+    try:
+        data = read_yaml(path)
+    except ConfigError as exc:  # the loader speaks of configs; this file is a spec
+        raise ConfigError(str(exc).replace("config ", "spec ", 1)) from None
+    return parse_spec(data, origin=str(path))
+
+
+def parse_spec(data: dict[str, Any], origin: str = "<spec>") -> Spec:
+    """Validate spec data (a mapping as read from YAML)."""
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        problems = dict.fromkeys(_describe(err) for err in _relevant(exc.errors()))
+        raise ConfigError(_format_errors(list(problems), origin)) from None
+    problems = check_spec(spec)
+    if problems:
+        raise ConfigError(_format_errors(problems, origin))
+    return spec
+
+
+def _relevant(errors: list[Any]) -> list[Any]:
+    """Errors with union-member tags removed, keeping only the member the input was meant for.
+
+    A grid parameter is a list of numbers or a ``{from, to, num}`` mapping: report the mapping's
+    errors for a mapping and the list's for anything else, not both.
+    """
+    kept = []
+    for err in errors:
+        loc = list(err["loc"])
+        if loc[:1] == ["design"] and len(loc) > 1 and loc[1] in DESIGN_KINDS:
+            del loc[1]  # the discriminated union's tag
+        if "GridRange" in loc or any(str(p).startswith("list[") for p in loc):
+            is_range = "GridRange" in loc
+            value = err.get("input")
+            if is_range and loc[-1] == "GridRange":
+                continue  # the whole value was not a mapping: the list branch says more
+            if not is_range and loc[-1] != "GridRange" and isinstance(value, dict):
+                continue  # a mapping given: the GridRange branch says what is wrong
+            loc = [p for p in loc if p != "GridRange" and not str(p).startswith("list[")]
+        if loc and loc[-1] in ("int", "float"):
+            loc = loc[:-1]  # a number: int or float
+        kept.append({**err, "loc": tuple(loc)})
+    return kept
+
+
+def _format_errors(problems: list[str], origin: str) -> str:
+    return "\n".join([f"spec {origin!r} is not valid:", *(f"  - {p}" for p in problems)])
+
+
+def spec_paths() -> list[str]:
+    """Dotted keys a spec accepts (for unknown-key messages)."""
+    paths: list[str] = []
+    for name, info in Spec.model_fields.items():
+        key = info.alias or name
+        if name == "design":
+            fields = {
+                f.alias or n for cls in (GridDesign, LhsDesign, SobolDesign, PointsDesign)
+                for n, f in cls.model_fields.items()
+            }
+            paths += [f"design.{f}" for f in sorted(fields)]
+        elif name == "switch":
+            paths += [f"switch.{f}" for f in SpecSwitch.model_fields]
+        else:
+            paths.append(key)
+    return paths
+
+
+def _spec_field(loc: tuple[Any, ...]) -> FieldInfo | None:
+    """The FieldInfo of a spec location such as ('design', 'samples'), if it is a field."""
+    models: tuple[type[BaseModel], ...] = (Spec,)
+    for i, part in enumerate(loc):
+        fields = {f.alias or n: f for m in models for n, f in m.model_fields.items()}
+        if part not in fields:
+            return None
+        if i == len(loc) - 1:
+            return fields[part]
+        if part == "design":
+            models = (GridDesign, LhsDesign, SobolDesign, PointsDesign)
+        elif part == "switch":
+            models = (SpecSwitch,)
+        else:
+            return None
+    return None
+
+
+def _describe(err: Any) -> str:
+    """One line for a pydantic error: field, bad value, what is allowed."""
+    loc = list(err["loc"])
+    where = ".".join(str(p) for p in loc)
+    value = err.get("input")
+    kind = err["type"]
+    in_grid_range = loc[:2] == ["design", "parameters"] and len(loc) == 4
+    if kind == "extra_forbidden":
+        if in_grid_range:
+            return f"{where}: unknown key; allowed: from, to, num"
+        return unknown_key_message(where, spec_paths())
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        got = value.get("kind") if isinstance(value, dict) else value
+        shown = f"got {got!r}; " if kind == "union_tag_invalid" else "missing; "
+        return f"{where}.kind: {shown}allowed: {', '.join(DESIGN_KINDS)}"
+    if kind == "missing":
+        return f"{where}: required field is missing"
+    info = _spec_field(tuple(loc))
+    allowed = ""
+    if info is not None and info.annotation in (int, float, str, bool):
+        allowed = allowed_values(info)
+    if kind in ("int_type", "float_type", "int_parsing", "float_parsing") and not allowed:
+        return f"{where}: got {value!r}; allowed: a number"
+    if loc[:2] == ["design", "parameters"] and len(loc) == 3:
+        allowed = (
+            "a list of values or {from, to, num}" if kind == "list_type" else "[low, high]"
+        )
+    if loc == ["name"] and kind == "string_pattern_mismatch":
+        return f"name: got {value!r}; allowed: a folder-safe name (letters, digits, _ - .)"
+    shown = "a mapping" if isinstance(value, dict) else repr(value)
+    msg = err["msg"][:1].lower() + err["msg"][1:]
+    tail = f"; allowed: {allowed}" if allowed else ""
+    return f"{where or '(top level)'}: got {shown} ({msg}){tail}"
+
+
+# --------------------------------------------------------------------------------------------
+# Checks that need the config schema, the presets or several fields at once
+# --------------------------------------------------------------------------------------------
+
+
+def check_spec(spec: Spec) -> list[str]:
+    """Problems with a structurally valid spec; an empty list if it can run."""
+    problems: list[str] = []
+    if spec.burn_in >= spec.steps:
+        problems.append(f"burn_in: got {spec.burn_in}; allowed: 0 to {spec.steps - 1} (< steps)")
+    sources = [("base", spec.base)] if spec.base is not None else []
+    sources += [(f"regimes.{i}", name) for i, name in enumerate(spec.regimes or [])]
+    if spec.switch is not None and spec.switch.preset is not None:
+        sources.append(("switch.preset", spec.switch.preset))
+    for where, source in sources:
+        try:
+            resolve_source(source)
+        except ConfigError as exc:
+            problems.append(f"{where}: {exc}")
+    if spec.regimes is not None and len(set(spec.regimes)) != len(spec.regimes):
+        problems.append(f"regimes: got {spec.regimes}; allowed: each preset once")
+    if spec.switch is not None and spec.switch.step > spec.steps:
+        problems.append(
+            f"switch.step: got {spec.switch.step}; allowed: 1 to {spec.steps} (<= steps)"
+        )
+    for name in ("metrics", "series"):
+        chosen = getattr(spec, name) or []
+        for i, metric in enumerate(chosen):
+            if metric not in STEP_COLUMNS:
+                problems.append(f"{name}.{i}: {_unknown_metric(metric)}")
+        if len(set(chosen)) != len(chosen):
+            problems.append(f"{name}: got {chosen}; allowed: each metric once")
+    for path in spec.set:
+        problem = _path_problem(path, spec, numeric=False)
+        if problem:
+            problems.append(f"set.{problem}")
+    problems += _design_problems(spec)
+    return problems
+
+
+def _unknown_metric(metric: str) -> str:
+    close = difflib.get_close_matches(metric, STEP_COLUMNS, n=3, cutoff=0.6)
+    if close:
+        return f"unknown metric {metric!r}; did you mean {' or '.join(map(repr, close))}?"
+    return f"unknown metric {metric!r}; allowed: {', '.join(STEP_COLUMNS)}"
+
+
+def _path_problem(path: str, spec: Spec, numeric: bool) -> str | None:
+    """Why ``path`` cannot be set or varied by this spec, or None if it can."""
+    if path in RESERVED_PATHS:
+        return f"{path}: cannot be set by a spec: {RESERVED_PATHS[path]}"
+    in_switch = path.startswith("switch.") or path == "switch"
+    if in_switch and (spec.switch is None or not numeric):
+        return f"{path}: use the spec's switch field for a regime change"
+    if path not in known_paths():
+        fields_below = [p for p in known_paths() if p.startswith(f"{path}.")]
+        if fields_below:
+            return f"{path}: is a section; name one of its fields, e.g. {fields_below[0]!r}"
+        return unknown_key_message(path, known_paths())
+    if numeric and field_info(path).annotation not in (int, float):
+        return f"{path}: is not a number field; a design varies numbers only"
+    return None
+
+
+def parameter_type(path: str) -> type:
+    """``int`` or ``float``: the type of a numeric config field."""
+    return field_info(path).annotation  # type: ignore[return-value]
+
+
+def _value_problem(path: str, value: Any) -> str | None:
+    """Why ``value`` is not allowed for the config field ``path``, or None."""
+    info = field_info(path)
+    if info.annotation is int and isinstance(value, float):
+        if not value.is_integer():
+            return f"got {value!r}; allowed: {allowed_values(info)}"
+        value = int(value)
+    adapter = TypeAdapter(Annotated[info.annotation, info], config=ConfigDict(strict=True))
+    try:
+        adapter.validate_python(value)
+    except ValidationError:
+        return f"got {value!r}; allowed: {allowed_values(info)}"
+    return None
+
+
+def _design_problems(spec: Spec) -> list[str]:
+    design = spec.design
+    if design is None:
+        return []
+    problems: list[str] = []
+    if isinstance(design, PointsDesign):
+        for i, point in enumerate(design.points):
+            for path, value in point.items():
+                where = f"design.points.{i}.{path}"
+                problem = _path_problem(path, spec, numeric=True) or (
+                    f"{path}: also fixed by set; vary it or fix it, not both"
+                    if path in spec.set else None
+                )
+                if problem:
+                    problems.append(f"design.points.{i}.{problem}")
+                elif (bad := _value_problem(path, value)) is not None:
+                    problems.append(f"{where}: {bad}")
+        return problems
+    for path, values in design.parameters.items():
+        where = f"design.parameters.{path}"
+        problem = _path_problem(path, spec, numeric=True)
+        if problem:
+            problems.append(f"design.parameters.{problem}")
+            continue
+        if path in spec.set:
+            problems.append(f"{where}: also fixed by set; vary it or fix it, not both")
+            continue
+        if isinstance(values, GridRange):
+            checked = [values.from_, values.to]
+            if values.num == 1 and values.from_ != values.to:
+                problems.append(f"{where}: num 1 needs from == to")
+        else:
+            checked = list(values)
+        if isinstance(design, LhsDesign | SobolDesign) and not checked[0] < checked[1]:
+            problems.append(f"{where}: got {checked}; allowed: [low, high] with low < high")
+        for value in checked:
+            bad = _value_problem(path, value)
+            if bad:
+                problems.append(f"{where}: {bad}")
+                break
+        if isinstance(design, GridDesign) and not isinstance(values, GridRange):
+            if not values:
+                problems.append(f"{where}: got []; allowed: a non-empty list of values")
+            elif len(set(values)) != len(values):
+                problems.append(f"{where}: got {values}; allowed: each value once")
+    if isinstance(design, SobolDesign) and design.samples & (design.samples - 1):
+        problems.append(
+            f"design.samples: got {design.samples}; allowed: a power of 2 (Sobol sequences "
+            "keep their balance only then), e.g. 256"
+        )
+    return problems

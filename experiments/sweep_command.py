@@ -1,0 +1,164 @@
+"""``cadresim sweep SPEC``: run an experiment spec into a results folder (docs/results-format.md).
+
+Exit codes: 0 when every run succeeded, 1 when some failed (they are recorded, and retried by
+the next rerun), 2 for a bad spec or flag, or a results folder that holds another spec's results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+
+from experiments.execution import SerialExecutor, exit_with_parent, plan_sweep, run_sweep
+from experiments.spec import load_spec
+from simulation.loading import ConfigError
+
+#: Modules a forkserver imports once, so each worker process starts with the model loaded.
+PRELOAD = ["experiments.execution", "simulation.model"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``sweep`` subcommand."""
+    sweep = subparsers.add_parser(
+        "sweep",
+        help="run an experiment spec (a sweep) into a results folder",
+        description="Run every run of an experiment spec (configs/experiments/*.yaml) and "
+        "write one Parquet row per run, as runs finish. Rerunning resumes: runs already done "
+        "are skipped, failed runs are retried.",
+    )
+    sweep.add_argument("spec", metavar="SPEC", help="experiment spec (YAML)")
+    sweep.add_argument(
+        "--workers", type=_positive_int, metavar="N",
+        help="worker processes on this machine (default 1: runs in this process)",
+    )
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786",
+    )
+    where.add_argument(
+        "--dask-local", type=_positive_int, metavar="N",
+        help="start a local Dask cluster of N single-threaded workers for this sweep",
+    )
+    mode = sweep.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--resume", action="store_true", default=True,
+        help="continue earlier results of the same spec (the default)",
+    )
+    mode.add_argument(
+        "--fresh", action="store_true",
+        help="delete the output folder's results (manifest, runs/, series/) and start over",
+    )
+    sweep.add_argument(
+        "--chunk-size", type=_positive_int, metavar="K",
+        help="runs per task sent to a worker (default: automatic, at most 32)",
+    )
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(handler=cmd_sweep)
+
+
+@contextlib.contextmanager
+def open_executor(
+    workers: int | None, scheduler: str | None, dask_local: int | None
+) -> Iterator[tuple[Executor, int, str]]:
+    """The executor the flags ask for, its parallelism and a description; closed on exit."""
+    if workers is not None and (scheduler or dask_local):
+        raise ConfigError("--workers: not with --scheduler or --dask-local (Dask sets workers)")
+    if scheduler or dask_local:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - a dependency
+            raise ConfigError("--scheduler/--dask-local need dask[distributed]") from None
+        with contextlib.ExitStack() as stack:
+            if dask_local:
+                cluster = stack.enter_context(
+                    LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
+                                 dashboard_address=None, silence_logs=logging.ERROR)
+                )
+                client = stack.enter_context(Client(cluster))
+                where = f"a local Dask cluster of {dask_local} workers"
+            else:
+                try:
+                    client = stack.enter_context(Client(scheduler, timeout="15s"))
+                except (OSError, TimeoutError) as exc:
+                    raise ConfigError(
+                        f"--scheduler: cannot reach {scheduler!r} ({exc})"
+                    ) from None
+                where = f"the Dask cluster at {scheduler}"
+            threads = sum(client.nthreads().values()) or 1
+            yield client.get_executor(), threads, where
+        return
+    workers = workers or 1
+    if workers == 1:
+        yield SerialExecutor(), 1, "this process"
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(PRELOAD)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=exit_with_parent,
+        initargs=(os.getpid(),),
+    )
+    with pool:
+        yield pool, workers, f"{workers} worker processes"
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    plan = plan_sweep(spec, origin=args.spec)
+    with open_executor(args.workers, args.scheduler, args.dask_local) as (executor, n, where):
+        if not args.quiet:
+            print(
+                f"cadresim sweep {spec.name}: {plan.n_runs} runs ({len(plan.points)} points x "
+                f"{spec.replications} replications) on {where} -> {plan.out}",
+                file=sys.stderr,
+            )
+        try:
+            report = run_sweep(
+                plan, executor, resume=args.resume, fresh=args.fresh, progress=not args.quiet,
+                parallelism=n, chunk_size=args.chunk_size,
+            )
+        except KeyboardInterrupt:
+            print(
+                f"cadresim sweep {spec.name}: interrupted; rerun the same command to resume",
+                file=sys.stderr,
+            )
+            return 130
+        except BrokenExecutor as exc:
+            print(
+                f"cadresim sweep {spec.name}: a worker process died ({exc}); the runs finished "
+                "so far are kept: rerun the same command to resume (with fewer --workers if "
+                "memory ran out)",
+                file=sys.stderr,
+            )
+            return 1
+    before = f", {report.skipped} done before" if report.skipped else ""
+    print(
+        f"{spec.name}: {report.ok} ok, {report.failed} failed of {report.total} runs "
+        f"({report.ran} in this session{before}, {report.seconds:.1f} s); "
+        f"results in {report.out}"
+    )
+    if report.failed:
+        print(
+            f"failed runs have status 'failed' and a traceback in the error column of "
+            f"{report.out}/runs; rerun the same command to retry them",
+            file=sys.stderr,
+        )
+    return 1 if report.failed or report.pending else 0

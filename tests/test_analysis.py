@@ -1,0 +1,343 @@
+"""Analysis of a results folder: loading by the contract, confidence intervals that cover,
+regime tests that find a planted difference and not a null one, Sobol indices that rank a known
+function's inputs, and clean errors for folders that are not results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from experiments.analysis import (
+    MANN_WHITNEY,
+    WELCH,
+    analyze,
+    compare_groups,
+    hedges_g,
+    holm,
+    point_means,
+    regime_comparisons,
+    second_order_layout,
+    sobol_indices,
+    t_interval,
+)
+from experiments.cli import main
+from experiments.labels import (
+    METRICS,
+    axis_label,
+    check_complete,
+    metric_label,
+    parameter_label,
+)
+from experiments.results import load_results
+from simulation import ConfigError
+from tests.synthetic_results import write_results
+
+TOL = "regime.fault_tolerance.tolerance"
+DET = "regime.accountability.annual_evaluation"
+TRAIN = "regime.support.training"
+REGIMES = ["seniority_baseline", "jilin_three_ups_downs", "guangdong_three_distinctions"]
+
+
+def three_regimes(folder: Path, replications: int = 12) -> Path:
+    """Three regimes: inaction 0.30 under the first two and 0.40 under the third (sd 0.02);
+    formalism the same everywhere (0.2, sd 0.02)."""
+    shift = {0: 0.0, 1: 0.0, 2: 0.10}
+
+    def values(point, params, rep, rng):
+        unwilling = rng.normal(0.15 + shift[point], 0.01)
+        unable = rng.normal(0.05, 0.01)
+        afraid = rng.normal(0.10, 0.01)
+        return {"inaction": unwilling + unable + afraid, "unwilling": unwilling,
+                "unable": unable, "afraid": afraid, "formalism": rng.normal(0.2, 0.02)}
+
+    return write_results(folder, [{"regime": r} for r in REGIMES], values, replications,
+                         spec={"regimes": REGIMES})
+
+
+# --------------------------------------------------------------------------------------------
+# Labels
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_model_output_has_a_readable_name_and_unit():
+    assert check_complete() == []
+    assert metric_label("inaction").name == "Inaction (idle share of cadres)"
+    assert metric_label("inaction").unit == "share"
+    assert all(lab.name and lab.unit for lab in METRICS.values())
+
+
+def test_parameter_labels_come_from_the_config_schema():
+    assert parameter_label(TOL).name == "Fault tolerance"
+    assert parameter_label(TOL).unit == "probability"
+    assert axis_label(TOL) == "Fault tolerance [probability]"
+    assert axis_label("organisation.n_cadres") == "Number of cadres [cadres]"
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def test_loader_keeps_ok_runs_and_the_newest_row_of_a_rerun(tmp_path):
+    folder = three_regimes(tmp_path / "exp", replications=4)
+    runs = pd.concat([pd.read_parquet(p) for p in sorted((folder / "runs").glob("part-*"))])
+    # an earlier session's part holds a stale row of p00000-r0000; a later session's part a
+    # failed rerun of p00001-r0002 (the row written last wins: that run counts as failed)
+    stale = runs[runs["run_id"] == "p00000-r0000"].assign(inaction=99.0)
+    stale.to_parquet(folder / "runs" / "part-0000-000001.parquet", index=False)
+    failed = runs[runs["run_id"] == "p00001-r0002"].assign(status="failed", inaction=np.nan)
+    failed.to_parquet(folder / "runs" / "part-0002-000001.parquet", index=False)
+    (folder / "runs" / ".part-0002-000002.parquet.tmp").write_bytes(b"half a file")
+
+    results = load_results(folder)
+    assert results.runs["run_id"].is_unique
+    assert results.n_failed == 1
+    assert "p00001-r0002" not in set(results.runs["run_id"])
+    assert len(results.runs) == 3 * 4 - 1
+    assert results.runs.loc[results.runs["run_id"] == "p00000-r0000", "inaction"].item() < 1
+    assert results.regimes == REGIMES
+    assert results.metrics[:5] == ["inaction", "unwilling", "unable", "afraid",
+                                   "final_inaction"]
+    everything = load_results(folder, include_failed=True)
+    assert len(everything.runs) == 3 * 4
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p / "nope", "does not exist"),
+    (lambda p: p, "no manifest.json"),
+    (lambda p: (p / "manifest.json").write_text("{not json") and p, "cannot be read as JSON"),
+    (lambda p: (p / "manifest.json").write_text("{}") and p, "no runs/ folder"),
+])
+def test_a_folder_that_is_not_results_is_a_config_error(tmp_path, make, message):
+    with pytest.raises(ConfigError, match=message):
+        load_results(make(tmp_path))
+
+
+def test_analyze_of_a_missing_folder_exits_2_with_one_line(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "does not exist" in err and "\n" not in err
+
+
+# --------------------------------------------------------------------------------------------
+# Means and confidence intervals
+# --------------------------------------------------------------------------------------------
+
+
+def test_t_interval_is_the_textbook_formula():
+    x = np.array([0.2, 0.25, 0.31, 0.22, 0.27])
+    n, mean, sd, low, high = t_interval(x)
+    half = stats.t.ppf(0.975, 4) * x.std(ddof=1) / np.sqrt(5)
+    assert (n, mean, sd) == (5, pytest.approx(x.mean()), pytest.approx(x.std(ddof=1)))
+    assert (low, high) == (pytest.approx(x.mean() - half), pytest.approx(x.mean() + half))
+    assert np.isnan(t_interval(np.array([0.3]))[3])
+
+
+def test_95_percent_intervals_cover_the_true_mean_about_95_percent_of_the_time(tmp_path):
+    truth = np.linspace(0.1, 0.5, 300)
+
+    def values(point, params, rep, rng):
+        return {"inaction": rng.normal(truth[point], 0.05)}
+
+    points = [{"regime": "default", "parameters": {TOL: float(t)}} for t in truth]
+    folder = write_results(tmp_path / "cover", points, values, replications=6,
+                           design={"kind": "points"})
+    means = point_means(load_results(folder), ["inaction"])
+    covered = (means["ci_low"] <= truth) & (truth <= means["ci_high"])
+    assert 0.91 <= covered.mean() <= 0.985
+
+
+# --------------------------------------------------------------------------------------------
+# Regime comparisons
+# --------------------------------------------------------------------------------------------
+
+
+def test_planted_regime_difference_is_found_and_a_null_one_is_not(tmp_path):
+    results = load_results(three_regimes(tmp_path / "exp"))
+    table, reason = regime_comparisons(results)
+    assert reason == ""
+    assert len(table) == 3 * len(results.metrics)  # three pairs per metric
+    row = table.set_index(["metric", "regime_a", "regime_b"])
+    planted = row.loc[("inaction", REGIMES[0], REGIMES[2])]
+    assert planted["significant"]
+    assert planted["difference"] == pytest.approx(0.10, abs=0.02)  # B minus A
+    assert planted["effect_size"] > 2
+    assert not row.loc[("inaction", REGIMES[0], REGIMES[1]), "significant"]
+    assert not table.loc[table["metric"] == "formalism", "significant"].any()
+    assert set(table["test"]) <= {WELCH, MANN_WHITNEY}
+    assert (table["p_holm"] >= table["p_value"]).all()
+
+
+def test_non_normal_groups_use_mann_whitney_and_report_rank_biserial():
+    rng = np.random.default_rng(3)
+    a = np.concatenate([rng.exponential(0.01, 14), [0.5, 0.6]])  # heavy tail: not normal
+    b = a + 1.0
+    out = compare_groups(a, b)
+    assert out["test"] == MANN_WHITNEY
+    assert out["effect_kind"] == "rank-biserial r"
+    assert out["effect_size"] == pytest.approx(1.0)  # every b above every a
+    assert compare_groups(b, a)["effect_size"] == pytest.approx(-1.0)
+
+
+def test_normal_groups_use_welch_and_hedges_g():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(0, 1, 20), rng.normal(1, 1, 20)
+    out = compare_groups(a, b)
+    assert out["test"] == WELCH
+    assert out["p_value"] == pytest.approx(stats.ttest_ind(b, a, equal_var=False).pvalue)
+    pooled = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
+    assert hedges_g(a, b) == pytest.approx((b.mean() - a.mean()) / pooled * (1 - 3 / 151))
+    assert out["diff_ci_low"] < out["difference"] < out["diff_ci_high"]
+
+
+def test_holm_adjusts_step_down_and_keeps_nans_out_of_the_family():
+    adjusted = holm(np.array([0.01, 0.04, 0.03, np.nan]))
+    np.testing.assert_allclose(adjusted[:3], [0.03, 0.06, 0.06])
+    assert np.isnan(adjusted[3])
+
+
+def test_regimes_crossed_with_a_grid_are_compared_within_each_grid_row(tmp_path):
+    points = [{"regime": r, "parameters": {TOL: t}} for r in REGIMES[:2] for t in (0.0, 1.0)]
+
+    def values(point, params, rep, rng):
+        return {"inaction": rng.normal(0.3 + 0.1 * params[TOL] * (point >= 2), 0.01)}
+
+    folder = write_results(tmp_path / "x", points, values, replications=8,
+                           design={"kind": "grid", "parameters": {TOL: [0.0, 1.0]}})
+    table, _ = regime_comparisons(load_results(folder), ["inaction"])
+    assert list(table["setting"]) == ["Fault tolerance = 0", "Fault tolerance = 1"]
+    assert list(table["significant"]) == [False, True]
+
+
+def test_analyze_writes_csv_and_markdown_with_readable_labels(tmp_path, capsys):
+    folder = three_regimes(tmp_path / "exp")
+    assert main(["analyze", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Jilin three ups downs" in out and "Welch t" in out
+    files = {p.name for p in (folder / "analysis").iterdir()}
+    assert files == {"means.csv", "means.md", "comparisons.csv", "comparisons.md"}
+    means = pd.read_csv(folder / "analysis" / "means.csv")
+    assert set(means["metric"]) == set(load_results(folder).metrics)
+    text = (folder / "analysis" / "means.md").read_text()
+    assert "## Inaction (idle share of cadres) [share]" in text
+    compare = (folder / "analysis" / "comparisons.md").read_text()
+    assert "Holm" in compare and "Hedges g" in compare
+
+
+# --------------------------------------------------------------------------------------------
+# Sobol
+# --------------------------------------------------------------------------------------------
+
+
+def sobol_folder(folder: Path, function, samples: int = 256, second_order: bool = False,
+                 regimes=("default",), replications: int = 2, noise: float = 0.01,
+                 bounds=((0, 1), (0, 1), (0, 1))) -> Path:
+    """A Saltelli sample (SALib) per regime, values ``function(regime_index, x) + noise``."""
+    from SALib.sample import sobol as saltelli
+
+    names = [DET, TOL, TRAIN]
+    problem = {"num_vars": 3, "names": names, "bounds": [list(b) for b in bounds]}
+    x = saltelli.sample(problem, samples, calc_second_order=second_order, seed=5)
+    points = [{"regime": r, "parameters": dict(zip(names, row.tolist(), strict=True))}
+              for r in regimes for row in x]
+
+    def values(point, params, rep, rng):
+        row = np.array([params[n] for n in names])
+        return {"inaction": function(point // len(x), row) + rng.normal(0, noise)}
+
+    design = {"kind": "sobol", "parameters": dict(zip(names, problem["bounds"], strict=True)),
+              "samples": samples, "problem": problem}
+    return write_results(folder, points, values, replications, design=design)
+
+
+def test_sobol_indices_rank_the_inputs_of_a_linear_model_per_regime(tmp_path):
+    coef = {0: np.array([4.0, 2.0, 0.5]), 1: np.array([0.5, 2.0, 4.0])}
+    folder = sobol_folder(tmp_path / "lin", lambda r, x: coef[r] @ x,
+                          regimes=("seniority_baseline", "jilin_three_ups_downs"))
+    table, notes = sobol_indices(load_results(folder), ["inaction"])
+    assert notes == []
+    for regime, expected in (("seniority_baseline", [DET, TOL, TRAIN]),
+                             ("jilin_three_ups_downs", [TRAIN, TOL, DET])):
+        part = table[table["regime"] == regime].set_index("parameter")
+        assert list(part["S1"].sort_values(ascending=False).index) == expected
+        assert list(part["ST"].sort_values(ascending=False).index) == expected
+        share = coef[0 if regime == "seniority_baseline" else 1] ** 2 / 21.25
+        np.testing.assert_allclose(part.loc[expected, "ST"], np.sort(share)[::-1], atol=0.06)
+        assert (part["S1_conf"] > 0).all() and (part["ST_conf"] > 0).all()
+
+
+def test_sobol_indices_of_ishigami_find_the_interaction_only_input(tmp_path):
+    def ishigami(_regime, x):
+        a, b, c = x
+        return np.sin(a) + 7 * np.sin(b) ** 2 + 0.1 * c**4 * np.sin(a)
+
+    pi = float(np.pi)
+    folder = sobol_folder(tmp_path / "ish", ishigami, samples=512, second_order=True,
+                          replications=1, noise=0.0, bounds=[(-pi, pi)] * 3)
+    results = load_results(folder)
+    analysis = analyze(results)
+    part = analysis.sobol[analysis.sobol["metric"] == "inaction"].set_index("parameter")
+    # known values: S1 = 0.31, 0.44, 0.00; ST = 0.56, 0.44, 0.24
+    assert abs(part.at[TRAIN, "S1"]) < 0.06
+    assert part.at[TRAIN, "ST"] > 0.15
+    assert part.at[TOL, "S1"] > part.at[DET, "S1"] > part.at[TRAIN, "S1"]
+    assert part.at[DET, "ST"] > part.at[TRAIN, "ST"]
+    assert analysis.comparisons.empty
+
+
+def test_sobol_with_a_missing_point_is_skipped_with_a_note(tmp_path):
+    folder = sobol_folder(tmp_path / "gap", lambda r, x: x.sum(), samples=32, replications=1)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    runs = pd.concat([pd.read_parquet(p) for p in (folder / "runs").glob("part-*")])
+    for p in (folder / "runs").glob("part-*"):
+        p.unlink()
+    runs[runs["point"] != 7].to_parquet(folder / "runs" / "part-00000.parquet", index=False)
+    assert manifest["design"]["kind"] == "sobol"
+    table, notes = sobol_indices(load_results(folder), ["inaction"])
+    assert table.empty
+    assert any("1 point(s) without a finished run" in n for n in notes)
+
+
+@pytest.mark.filterwarnings("ignore:The balance properties")  # 10 is not a power of 2
+@pytest.mark.parametrize("second_order", [False, True])
+def test_saltelli_layout_is_read_from_the_points_even_when_counts_fit_both(tmp_path,
+                                                                         second_order):
+    # 10 samples: 50 points (D + 2 = 5) or 80 points (2D + 2 = 8); 80 is a multiple of 5 too
+    folder = sobol_folder(tmp_path / "s", lambda r, x: x.sum(), samples=10,
+                          second_order=second_order, replications=1)
+    results = load_results(folder)
+    x = results.points[[DET, TOL, TRAIN]].to_numpy(dtype=float)
+    assert second_order_layout(results, x, 3) is second_order
+
+
+def test_morris_indices_rank_the_inputs_of_a_linear_model(tmp_path):
+    from SALib.sample import morris as morris_sample
+
+    names = [DET, TOL, TRAIN]
+    problem = {"num_vars": 3, "names": names, "bounds": [[0, 1]] * 3}
+    x = morris_sample.sample(problem, 20, num_levels=4, seed=3)
+    points = [{"regime": "default", "parameters": dict(zip(names, row.tolist(), strict=True))}
+              for row in x]
+
+    def values(point, params, rep, rng):
+        return {"inaction": 4 * params[DET] + 2 * params[TOL] + 0.5 * params[TRAIN]}
+
+    design = {"kind": "morris", "parameters": {n: [0, 1] for n in names}, "num_levels": 4,
+              "problem": problem}
+    folder = write_results(tmp_path / "m", points, values, 1, design=design)
+    analysis = analyze(load_results(folder))
+    part = analysis.morris[analysis.morris["metric"] == "inaction"].set_index("parameter")
+    np.testing.assert_allclose(part.loc[names, "mu_star"], [4, 2, 0.5], rtol=1e-6)
+
+
+def test_a_folder_whose_runs_all_failed_says_so(tmp_path):
+    folder = write_results(tmp_path / "bad", [{"regime": "default"}],
+                           lambda *a: {"inaction": 0.1}, replications=2,
+                           failed={(0, 0), (0, 1)})
+    with pytest.raises(ConfigError, match="no successful runs \\(2 failed"):
+        load_results(folder)
