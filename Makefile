@@ -4,12 +4,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test bench lint docs venv clean help
+.PHONY: demo test bench app lint docs venv clean help
 
 help:
 	@echo "make demo   - create .venv if needed, run a preset regime and print its summary"
 	@echo "make test   - create .venv if needed and run the full test suite"
 	@echo "make bench  - speed and memory against the per-agent reference (about 15 minutes)"
+	@echo "make app    - the interactive SolaraViz page at http://127.0.0.1:8765"
 	@echo "make lint   - ruff check"
 	@echo "make docs   - regenerate configs/default.yaml and the ODD parameter table"
 
@@ -37,6 +38,11 @@ test: venv
 
 bench: venv
 	$(PY) -m benchmarks.bench
+
+# No usage telemetry, no version check against PyPI.
+app: venv
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run simulation/app.py \
+		--host 127.0.0.1 --port 8765 --no-check-version
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,171 @@
+"""The app in a real browser: start ``solara run simulation/app.py`` on a free localhost port,
+open it in headless Chromium (Playwright driving the system's Chromium), move a lever, Reset,
+Step, check that the page and its charts change, then Play and pause. Saves a screenshot under
+tmp_path.
+
+Skips where Chromium or Playwright is missing. To enable it:
+``apt-get install chromium`` and ``pip install playwright`` (no ``playwright install``: the test
+uses the system's Chromium at /usr/bin/chromium, or CHROMIUM=/path/to/chromium).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ENABLE = "apt-get install chromium and pip install playwright"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_SECONDS = 90  # server start (imports, first model) on a busy 2-core machine
+WAIT_MS = 30_000  # any single browser wait
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason=f"the browser test needs Playwright: {ENABLE}"
+)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not os.access(CHROMIUM, os.X_OK), reason=f"no Chromium at {CHROMIUM}: {ENABLE}"
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, server: subprocess.Popen, log: Path, seconds: float) -> None:
+    """Poll ``url`` until it answers 200; fail with the server's log if it dies or is slow."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the app server exited ({server.returncode}):\n{log.read_text()[-3000:]}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.5)
+    pytest.fail(f"the app server did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Terminate the server's process group (it was started in its own session)."""
+    if server.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def app_url(tmp_path: Path) -> Iterator[str]:
+    """The app served by ``solara run`` on a free localhost port; always terminated."""
+    port = free_port()
+    log = tmp_path / "solara.log"
+    env = os.environ | {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable, "-m", "solara", "run", "simulation/app.py", "--host", "127.0.0.1",
+        "--port", str(port), "--production", "--no-open", "--no-check-version",
+    ]
+    with log.open("w") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for_http(url, server, log, STARTUP_SECONDS)
+        yield url
+    finally:
+        stop(server)
+
+
+def chart_images(page) -> list[str]:
+    """The src of every figure on the page (pyramid and charts are PNG images)."""
+    return page.locator(".vue-grid-layout img").evaluate_all("imgs => imgs.map(i => i.src)")
+
+
+def lever(page, label: str):
+    return page.locator(".v-input__slider", has_text=label)
+
+
+def test_app_moves_a_lever_steps_and_updates_its_charts(app_url, tmp_path):
+    from simulation.app import field_label
+
+    tolerance = field_label("regime.fault_tolerance.tolerance")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
+            args=CHROMIUM_FLAGS, viewport={"width": 1600, "height": 1100},
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(WAIT_MS)
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(app_url, timeout=WAIT_MS)
+            page.get_by_text("Time: 0").wait_for()
+            page.get_by_text("Regime in force: default").wait_for()
+            page.wait_for_function("document.querySelectorAll('.vue-grid-layout img').length >= 3")
+
+            # Move the fault-tolerance lever to about 0.8 by clicking its track, then Reset.
+            track = lever(page, tolerance).locator(".v-slider")
+            box = track.bounding_box()
+            assert box is not None
+            track.click(position={"x": box["width"] * 0.8, "y": box["height"] / 2})
+            value = lever(page, tolerance).locator(".v-slider__thumb-label").inner_text()
+            assert 0.7 <= float(value) <= 0.9, value
+            page.get_by_role("button", name="Reset", exact=True).click()
+            in_force = page.locator(".cadresim-summary tr").filter(
+                has=page.locator("td:nth-child(2)", has_text=re.compile(r"^Fault tolerance$"))
+            ).locator("td:last-child")
+            sync_api.expect(in_force).to_have_text(value, timeout=WAIT_MS)
+
+            before_images = chart_images(page)
+            before_shot = page.locator(".vue-grid-layout").screenshot()
+            step = page.get_by_role("button", name="Step", exact=True)
+            for year in (1, 2, 3):
+                step.click()
+                page.get_by_text(f"Time: {year}").wait_for()
+            page.get_by_text("Year 3: inaction").wait_for()
+            page.wait_for_function(
+                "before => { const now = [...document.querySelectorAll('.vue-grid-layout img')]"
+                ".map(i => i.src); return now.length === before.length"
+                " && now.every((src, i) => src !== before[i]); }",
+                arg=before_images,
+            )
+            after_shot = page.locator(".vue-grid-layout").screenshot()
+            assert after_shot != before_shot
+
+            # Play runs the model on its own until paused.
+            page.get_by_role("button", name="▶", exact=True).click()
+            page.get_by_text(re.compile(r"Time: ([6-9]|\d{2,})\.")).wait_for()
+            page.get_by_role("button", name="❚❚", exact=True).click()
+            page.get_by_role("button", name="▶", exact=True).wait_for()
+            screenshot = tmp_path / "cadresim_app.png"
+            page.screenshot(path=str(screenshot), full_page=True)
+            assert screenshot.stat().st_size > 10_000
+            assert not errors, errors
+            print(f"screenshot: {screenshot}")
+        finally:
+            browser.close()

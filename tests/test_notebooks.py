@@ -1,0 +1,85 @@
+"""Every notebook runs top to bottom on small parameters.
+
+Each notebook in ``NOTEBOOKS`` has a cell tagged ``parameters`` (papermill style); the test
+injects the small values in a new cell right after it (tagged ``injected-parameters``) and
+executes the notebook with nbclient in a kernel running this interpreter (the project's venv).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat", reason="pip install -e '.[notebooks]'")
+nbclient = pytest.importorskip("nbclient", reason="pip install -e '.[notebooks]'")
+pytest.importorskip("ipykernel", reason="pip install -e '.[notebooks]'")
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+#: Notebook file -> the small parameter values the test runs it with.
+NOTEBOOKS: dict[str, dict[str, object]] = {
+    "01_single_run.ipynb": {"N_CADRES": 200, "YEARS": 5},
+}
+KERNEL = "cadresim-test"
+CELL_TIMEOUT = 120  # seconds for any one cell; the whole notebook takes a few seconds
+
+
+def inject_parameters(nb, values: dict[str, object]):
+    """Insert an ``injected-parameters`` cell with ``values`` after the ``parameters`` cell."""
+    tagged = [i for i, cell in enumerate(nb.cells)
+              if "parameters" in cell.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, "a notebook needs exactly one cell tagged 'parameters'"
+    source = "\n".join(f"{name} = {value!r}" for name, value in values.items())
+    defined = nb.cells[tagged[0]].source
+    for name in values:
+        assert f"{name} =" in defined, f"{name} is not a parameter of this notebook"
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+    nb.cells.insert(tagged[0] + 1, cell)
+    return nb
+
+
+@pytest.fixture
+def venv_kernel(tmp_path, monkeypatch) -> str:
+    """A kernelspec that starts this interpreter (the venv's python), found via JUPYTER_PATH."""
+    spec = tmp_path / "jupyter" / "kernels" / KERNEL
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "CadreSim test kernel",
+        "language": "python",
+    }))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    return KERNEL
+
+
+def test_every_notebook_is_listed():
+    on_disk = {path.name for path in NOTEBOOK_DIR.glob("*.ipynb")}
+    assert on_disk == set(NOTEBOOKS), "add new notebooks to NOTEBOOKS with small parameters"
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_notebook_is_committed_without_outputs(name):
+    nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, cell.source[:60]
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_notebook_runs_on_small_parameters(name, venv_kernel):
+    nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
+    inject_parameters(nb, NOTEBOOKS[name])
+    client = nbclient.NotebookClient(
+        nb, kernel_name=venv_kernel, timeout=CELL_TIMEOUT,
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+    )
+    client.execute()
+    errors = [output for cell in nb.cells if cell.cell_type == "code"
+              for output in cell.outputs if output.output_type == "error"]
+    assert not errors
+    images = [output for cell in nb.cells if cell.cell_type == "code"
+              for output in cell.outputs if "image/png" in output.get("data", {})]
+    assert images, "the notebook should draw its figures"
