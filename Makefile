@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 .PHONY: demo test bench app lint docs venv clean help
 
 help:
-	@echo "make demo   - create .venv if needed, run a preset regime and print its summary"
+	@echo "make demo   - create .venv if needed, compare all preset regimes: table and figures"
 	@echo "make test   - create .venv if needed and run the full test suite"
 	@echo "make bench  - speed and memory against the per-agent reference (about 15 minutes)"
 	@echo "make app    - the interactive SolaraViz page at http://127.0.0.1:8765"
@@ -26,10 +26,13 @@ $(STAMP): pyproject.toml | $(PY)
 
 venv: $(STAMP)
 
+# Experiment 1 (all preset regimes compared): about 15 s of runs on 2 cores, then the table and
+# the figures. Rerunning resumes: finished runs are not run again.
+DEMO := configs/experiments/regime_comparison.yaml
 demo: venv
-	$(VENV)/bin/cadresim regimes
-	@echo
-	$(VENV)/bin/cadresim run hubei_opinions --steps 30
+	$(VENV)/bin/cadresim sweep $(DEMO) --workers 2
+	$(VENV)/bin/cadresim analyze results/regime_comparison
+	$(VENV)/bin/cadresim plot results/regime_comparison
 
 test: venv
 	$(PY) -m simulation.docs --check

@@ -212,21 +212,53 @@ def _edges(values: np.ndarray) -> np.ndarray:
                            [values[-1] + (values[-1] - mid[-1])]])
 
 
-def grid_axes(results: Results) -> tuple[str, str]:
-    """The two parameters of a complete 2-D grid (per regime), or Skip saying why not."""
+#: A third grid parameter with at most this many levels becomes one heatmap panel per level.
+MAX_FACET_LEVELS = 4
+
+
+def grid_axes(results: Results) -> tuple[str, str, str | None]:
+    """The two axis parameters of a complete 2-D grid per panel, and the facet parameter (a
+    third grid parameter with few levels, or None); Skip saying why not."""
     if results.design_kind in SAMPLED_DESIGNS:
         raise Skip(f"{results.design_kind} design: its points are a sample, not a grid")
-    varying = results.varying_parameters()
+    varying = list(results.varying_parameters())
+    facet = None
+    if len(varying) == 3:
+        facet = min(varying, key=lambda p: results.points[p].nunique())
+        if results.points[facet].nunique() > MAX_FACET_LEVELS:
+            raise Skip(
+                f"three varying parameters, none with at most {MAX_FACET_LEVELS} levels to "
+                "draw as panels"
+            )
+        varying.remove(facet)
     if len(varying) != 2:
-        raise Skip(f"needs exactly two varying parameters, the design has {len(varying)}")
+        raise Skip(
+            "needs two varying parameters (or three, one with at most "
+            f"{MAX_FACET_LEVELS} levels), the design has {len(results.varying_parameters())}"
+        )
     px, py = varying
-    for regime in results.regimes:
-        block = results.points[results.points["regime"] == regime]
+    for _, block in heatmap_panels(results, facet):
         nx, ny = block[px].nunique(), block[py].nunique()
         combos = block[[px, py]].drop_duplicates()
         if nx < 2 or ny < 2 or len(combos) != nx * ny or len(block) != nx * ny:
-            raise Skip(f"the points of {regime_label(regime)} do not form a complete 2-D grid")
-    return px, py
+            raise Skip("the points do not form a complete 2-D grid in every panel")
+    return px, py, facet
+
+
+def heatmap_panels(results: Results, facet: str | None) -> list[tuple[str, pd.DataFrame]]:
+    """(title, points) of each heatmap panel: one per regime, times one per facet level."""
+    panels = []
+    for regime in results.regimes:
+        block = results.points[results.points["regime"] == regime]
+        levels = sorted(block[facet].unique()) if facet else [None]
+        for level in levels:
+            part = block if facet is None else block[block[facet] == level]
+            title = regime_label(regime) if len(results.regimes) > 1 else ""
+            if facet is not None:
+                where = f"{_wrap(axis_label(facet), 40)} = {format_value(float(level))}"
+                title = f"{title}\n{where}" if title else where
+            panels.append((title, part))
+    return panels
 
 
 def figure_heatmap(results: Results, analysis: Analysis, metric: str = "inaction") -> Figure:
@@ -234,11 +266,11 @@ def figure_heatmap(results: Results, analysis: Analysis, metric: str = "inaction
     when few, contour lines when many."""
     if metric not in results.metrics:
         raise Skip(f"the runs do not keep {metric}")
-    px, py = grid_axes(results)
+    px, py, facet = grid_axes(results)
     means = analysis.means[analysis.means["metric"] == metric]
-    regimes = results.regimes
-    ncols = min(3, len(regimes))
-    nrows = math.ceil(len(regimes) / ncols)
+    panels = heatmap_panels(results, facet)
+    ncols = min(3, len(panels))
+    nrows = math.ceil(len(panels) / ncols)
     fig = _new_figure(min(FULL_WIDTH * 1.3, 3.2 * ncols + 1.2), 2.9 * nrows + 0.4)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
     finite = means["mean"].to_numpy(dtype=float)
@@ -251,9 +283,9 @@ def figure_heatmap(results: Results, analysis: Analysis, metric: str = "inaction
     cmap = mpl.colormaps["viridis"]
     levels = MaxNLocator(7).tick_values(norm.vmin, norm.vmax)  # the same in every panel
     mesh = None
-    for k, regime in enumerate(regimes):
+    for k, (title, block) in enumerate(panels):
         ax = axes[k // ncols][k % ncols]
-        part = means[means["regime"] == regime]
+        part = means[means["point"].isin(block["point"])]
         table = part.pivot_table(index=py, columns=px, values="mean", aggfunc="mean")
         xs = table.columns.to_numpy(dtype=float)
         ys = table.index.to_numpy(dtype=float)
@@ -284,13 +316,13 @@ def figure_heatmap(results: Results, analysis: Analysis, metric: str = "inaction
         ax.set_ylim(_edges(ys)[[0, -1]])
         for side in ("top", "right"):
             ax.spines[side].set_visible(True)
-        if len(regimes) > 1:
-            ax.set_title(regime_label(regime), loc="left", fontsize=9)
-        if k // ncols == nrows - 1 or k + ncols >= len(regimes):
+        if title:
+            ax.set_title(title, loc="left", fontsize=9)
+        if k // ncols == nrows - 1 or k + ncols >= len(panels):
             ax.set_xlabel(_wrap(axis_label(px), 40))
         if k % ncols == 0:
             ax.set_ylabel(_wrap(axis_label(py), 34))
-    for k in range(len(regimes), nrows * ncols):
+    for k in range(len(panels), nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
     bar = fig.colorbar(mesh, ax=axes, shrink=0.9, pad=0.02)
     bar.set_label(_wrap(axis_label(metric), 36))

@@ -20,6 +20,7 @@ from experiments.plots import (
     figure_inaction_by_cause,
     figure_timeseries,
     figure_timeseries_causes,
+    grid_axes,
     make_figures,
 )
 from experiments.results import load_results
@@ -116,12 +117,24 @@ def test_heatmap_over_a_two_parameter_grid_names_its_axes(tmp_path, nx, ny, anno
     assert bool(contours) is not annotated  # contour lines when many
 
 
-def test_heatmap_is_skipped_for_a_grid_with_three_parameters(tmp_path):
+def test_a_third_grid_parameter_with_few_levels_becomes_heatmap_panels(tmp_path):
     points = [{"regime": "default", "parameters": {DET: a, TOL: t, "regime.support.care": c}}
-              for a in (0.1, 0.2) for t in (0.0, 1.0) for c in (0.0, 1.0)]
+              for a in (0.1, 0.2, 0.3) for t in (0.0, 0.5, 1.0) for c in (0.0, 1.0)]
     folder = write_results(tmp_path / "g3", points, causes, 2, design={"kind": "grid"})
     results = load_results(folder)
-    with pytest.raises(Skip, match="exactly two"):
+    assert grid_axes(results)[2] == "regime.support.care"
+    fig = figure_heatmap(results, analyze(results))
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title(loc="left")]
+    assert len(panels) == 2  # one per level of care
+
+
+def test_heatmap_is_skipped_when_no_third_parameter_has_few_levels(tmp_path):
+    levels = (0.0, 0.25, 0.5, 0.75, 1.0)
+    points = [{"regime": "default", "parameters": {DET: a, TOL: t, "regime.support.care": c}}
+              for a in levels for t in levels for c in levels]
+    folder = write_results(tmp_path / "g5", points, causes, 2, design={"kind": "grid"})
+    results = load_results(folder)
+    with pytest.raises(Skip, match="three varying parameters"):
         figure_heatmap(results, analyze(results))
 
 
