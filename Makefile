@@ -4,11 +4,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test bench app lint docs venv clean help
+.PHONY: demo test bench app experiments lint docs venv clean help
 
 help:
 	@echo "make demo   - create .venv if needed, compare all preset regimes: table and figures"
 	@echo "make test   - create .venv if needed and run the full test suite"
+	@echo "make experiments - run, analyse and plot the six shipped experiments (about 3 minutes)"
 	@echo "make bench  - speed and memory against the per-agent reference (about 15 minutes)"
 	@echo "make app    - the interactive SolaraViz page at http://127.0.0.1:8765"
 	@echo "make lint   - ruff check"
@@ -41,6 +42,9 @@ test: venv
 
 bench: venv
 	$(PY) -m benchmarks.bench
+
+experiments: venv
+	sh scripts/run-experiments.sh
 
 # No usage telemetry, no version check against PyPI.
 app: venv
