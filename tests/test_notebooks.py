@@ -3,6 +3,10 @@
 Each notebook in ``NOTEBOOKS`` has a cell tagged ``parameters`` (papermill style); the test
 injects the small values in a new cell right after it (tagged ``injected-parameters``) and
 executes the notebook with nbclient in a kernel running this interpreter (the project's venv).
+
+Notebooks that read stored sweep results (``SWEEPS``) get a tiny sweep of their own first: the
+test writes the spec to ``tmp_path``, runs ``cadresim sweep`` on it in-process and passes the
+results folder in as ``RESULTS``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 nbformat = pytest.importorskip("nbformat", reason="pip install -e '.[notebooks]'")
 nbclient = pytest.importorskip("nbclient", reason="pip install -e '.[notebooks]'")
@@ -21,6 +26,35 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 #: Notebook file -> the small parameter values the test runs it with.
 NOTEBOOKS: dict[str, dict[str, object]] = {
     "01_single_run.ipynb": {"N_CADRES": 200, "YEARS": 5},
+    "02_regime_comparison.ipynb": {},  # RESULTS: the tiny sweep below
+    "03_sensitivity.ipynb": {},  # RESULTS: the tiny sweep below
+}
+#: Notebook file -> the experiment spec of the tiny sweep whose results folder it reads (RESULTS).
+SWEEPS: dict[str, dict[str, object]] = {
+    "02_regime_comparison.ipynb": {  # 3 regimes x 2 replications: 6 runs
+        "name": "tiny_regime_comparison",
+        "regimes": ["seniority_baseline", "guangdong_three_distinctions", "care_and_training"],
+        "set": {"organisation.n_cadres": 60},
+        "replications": 2,
+        "steps": 5,
+        "burn_in": 1,
+        "seed": 1,
+    },
+    "03_sensitivity.ipynb": {  # Saltelli sample: 8 x (3 + 2) = 40 runs
+        "name": "tiny_sobol",
+        "set": {"organisation.n_cadres": 60},
+        "design": {"kind": "sobol", "samples": 8, "parameters": {
+            "regime.accountability.annual_evaluation": [0.0, 0.5],
+            "regime.fault_tolerance.tolerance": [0.0, 1.0],
+            "regime.support.training": [0.0, 0.05],
+        }},
+        "replications": 1,
+        "steps": 5,
+        "burn_in": 1,
+        "seed": 5,
+        "metrics": ["inaction", "unwilling", "unable", "afraid", "formalism", "bold",
+                    "wrongful_sanctions"],
+    },
 }
 KERNEL = "cadresim-test"
 CELL_TIMEOUT = 120  # seconds for any one cell; the whole notebook takes a few seconds
@@ -38,6 +72,17 @@ def inject_parameters(nb, values: dict[str, object]):
     cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
     nb.cells.insert(tagged[0] + 1, cell)
     return nb
+
+
+def tiny_sweep(spec: dict[str, object], folder: Path) -> Path:
+    """Run ``spec`` with ``cadresim sweep`` (in this process) into ``folder``; the results path."""
+    from experiments.cli import main
+
+    out = folder / str(spec["name"])
+    spec_path = folder / f"{spec['name']}.yaml"
+    spec_path.write_text(yaml.safe_dump({**spec, "output": str(out)}, sort_keys=False))
+    assert main(["sweep", str(spec_path), "--quiet"]) == 0
+    return out
 
 
 @pytest.fixture
@@ -58,6 +103,7 @@ def venv_kernel(tmp_path, monkeypatch) -> str:
 def test_every_notebook_is_listed():
     on_disk = {path.name for path in NOTEBOOK_DIR.glob("*.ipynb")}
     assert on_disk == set(NOTEBOOKS), "add new notebooks to NOTEBOOKS with small parameters"
+    assert set(SWEEPS) <= set(NOTEBOOKS)
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
@@ -69,9 +115,12 @@ def test_notebook_is_committed_without_outputs(name):
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
-def test_notebook_runs_on_small_parameters(name, venv_kernel):
+def test_notebook_runs_on_small_parameters(name, venv_kernel, tmp_path):
+    values = dict(NOTEBOOKS[name])
+    if name in SWEEPS:
+        values["RESULTS"] = str(tiny_sweep(SWEEPS[name], tmp_path))
     nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
-    inject_parameters(nb, NOTEBOOKS[name])
+    inject_parameters(nb, values)
     client = nbclient.NotebookClient(
         nb, kernel_name=venv_kernel, timeout=CELL_TIMEOUT,
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},

@@ -1,0 +1,144 @@
+"""Sweep throughput and memory: runs per minute with 1 and 2 workers, and memory over 5 000 runs.
+
+``python -m benchmarks.sweep_bench`` runs real ``cadresim sweep`` processes on generated specs
+in a temporary folder, sampling the resident memory of the sweep and its worker processes.
+Results go to benchmarks/results/sweep_<date>_<host>.json and a Markdown table to
+benchmarks/results/sweep_latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+import yaml
+
+from benchmarks.bench import RESULTS, machine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def spec(name: str, folder: Path, runs: int, n_cadres: int, steps: int) -> Path:
+    """A grid spec with ``runs`` runs (10 points x runs/10 replications) of the default model."""
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": name,
+        "set": {"organisation.n_cadres": n_cadres},
+        "design": {"kind": "grid", "parameters": {
+            "regime.accountability.annual_evaluation": [round(0.05 * i, 2) for i in range(10)],
+        }},
+        "replications": runs // 10,
+        "steps": steps,
+        "burn_in": 0,
+        "seed": 7,
+        "output": str(folder / name),
+    }))
+    return path
+
+
+def run_sweep(spec_path: Path, workers: int) -> dict:
+    """Time one sweep from a cold start, sampling the memory of its process tree."""
+    cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_path),
+           "--workers", str(workers), "--quiet", "--fresh"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    root = psutil.Process(proc.pid)
+    samples: list[tuple[float, float]] = []
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            rss = sum(p.memory_info().rss for p in tree if p.is_running())
+            samples.append((time.perf_counter() - start, rss / 2**20))
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"sweep failed: {proc.stderr.read().decode()[-2000:]}")
+    return {"seconds": elapsed, "memory_mb": samples}
+
+
+def throughput(folder: Path, repeats: int) -> dict:
+    """Runs per minute with 1 and 2 workers, interleaved, median of ``repeats``."""
+    path = spec("throughput", folder, runs=200, n_cadres=500, steps=20)
+    times: dict[int, list[float]] = {1: [], 2: []}
+    for rep in range(repeats):
+        for workers in (1, 2):
+            seconds = run_sweep(path, workers)["seconds"]
+            times[workers].append(seconds)
+            print(f"  [{rep + 1}/{repeats}] {workers} worker(s): 200 runs in {seconds:.1f} s",
+                  flush=True)
+    median = {w: statistics.median(t) for w, t in times.items()}
+    return {
+        "runs": 200, "n_cadres": 500, "steps": 20,
+        "seconds": times,
+        "runs_per_minute": {w: 200 * 60 / s for w, s in median.items()},
+        "speedup_2_workers": median[1] / median[2],
+    }
+
+
+def memory(folder: Path) -> dict:
+    """Peak memory of the sweep's process tree over a 5 000-run sweep, by fifths of its time."""
+    path = spec("memory", folder, runs=5000, n_cadres=100, steps=5)
+    result = run_sweep(path, 2)
+    samples = result["memory_mb"]
+    fifths = []
+    for k in range(5):
+        lo, hi = result["seconds"] * k / 5, result["seconds"] * (k + 1) / 5
+        part = [mb for t, mb in samples if lo <= t < hi]
+        fifths.append(max(part) if part else float("nan"))
+    print(f"  5000 runs in {result['seconds']:.1f} s; peak memory by fifth of the run: "
+          + ", ".join(f"{mb:.0f}" for mb in fifths) + " MB", flush=True)
+    return {"runs": 5000, "n_cadres": 100, "steps": 5, "seconds": result["seconds"],
+            "peak_mb_by_fifth": fifths, "peak_mb": max(mb for _, mb in samples)}
+
+
+def markdown(result: dict) -> str:
+    t, m = result["throughput"], result["memory"]
+    return "\n".join([
+        "| workers | runs per minute (200 runs, 500 cadres, 20 years) |",
+        "|---:|---:|",
+        f"| 1 | {t['runs_per_minute'][1]:.0f} |",
+        f"| 2 | {t['runs_per_minute'][2]:.0f} |",
+        "",
+        f"Two workers are {t['speedup_2_workers']:.2f}x one worker (median of "
+        f"{len(t['seconds'][1])} interleaved repeats, process start-up included).",
+        f"A {m['runs']:,}-run sweep ({m['n_cadres']} cadres, {m['steps']} years each, 2 workers) "
+        f"took {m['seconds']:.0f} s; the peak memory of the sweep and its workers in each fifth "
+        f"of the run was " + ", ".join(f"{mb:.0f}" for mb in m["peak_mb_by_fifth"]) + " MB.",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="cadresim-sweep-bench-") as tmp:
+        folder = Path(tmp)
+        print("sweep throughput (1 vs 2 workers):", flush=True)
+        result = {"throughput": throughput(folder, args.repeats)}
+        print("memory over a 5 000-run sweep:", flush=True)
+        result["memory"] = memory(folder)
+    result |= {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    (RESULTS / f"sweep_{stamp}_{result['machine']['host']}.json").write_text(
+        json.dumps(result, indent=2) + "\n"
+    )
+    table = markdown(result)
+    (RESULTS / "sweep_latest.md").write_text(table + "\n")
+    print()
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
