@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test bench app experiments lint docs venv clean help
+.PHONY: demo test validate bench app experiments lint docs venv clean help
 
 help:
 	@echo "make demo   - create .venv if needed, compare all preset regimes: table and figures"
@@ -12,6 +12,7 @@ help:
 	@echo "make experiments - run, analyse and plot the six shipped experiments (about 3 minutes)"
 	@echo "make bench  - speed and memory against the per-agent reference (about 15 minutes)"
 	@echo "make app    - the interactive SolaraViz page at http://127.0.0.1:8765"
+	@echo "make validate - the validation suite: analytic limits and stylised facts (about 1 minute)"
 	@echo "make lint   - ruff check"
 	@echo "make docs   - regenerate configs/default.yaml and the ODD parameter table"
 
@@ -38,7 +39,12 @@ demo: venv
 test: venv
 	$(PY) -m simulation.docs --check
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -q
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -q -m "not validation"
+
+# Prints every check with its measured figure; then checks docs/validation.md still matches.
+validate: venv
+	$(VENV)/bin/cadresim validate
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -q -m validation tests/test_validation.py
 
 bench: venv
 	$(PY) -m benchmarks.bench

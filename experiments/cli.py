@@ -1,4 +1,4 @@
-"""The ``cadresim`` command: run a configuration, list presets, sweep, analyse and plot.
+"""The ``cadresim`` command: run a configuration, list presets, sweep, analyse, plot, validate.
 
 Bad input (a config, an override, a flag) ends with one clear message on stderr and exit code
 2, never a traceback.
@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from experiments import report_command, sweep_command
+from experiments import report_command, sweep_command, validate_command
 from experiments.storage import write_parquet_atomic
 from experiments.summary import format_summary, summarise
 from simulation import CadreModel, ConfigError, list_presets, load_config
@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     regimes.set_defaults(handler=cmd_regimes)
     sweep_command.register(sub)
     report_command.register(sub)
+    validate_command.register(sub)
     return parser
 
 

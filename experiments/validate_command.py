@@ -1,0 +1,142 @@
+"""``cadresim validate``: run the validation suite (docs/validation.md) and report each check.
+
+One line per check: PASS or FAIL, its name, the measured figure and the criterion (with
+``--verbose``, also the figure measured for each part of the criterion). Exit code 0 when every
+check passed, 1 when some failed, 2 for a bad flag (an unknown check, a report without its
+markers, a folder that cannot be written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from simulation import ConfigError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``validate`` subcommand."""
+    validate = subparsers.add_parser(
+        "validate",
+        help="check the model against analytic limits and published stylised facts",
+        description="Run the validation suite: analytic limits of the decision rule (fast) and "
+        "stylised facts from the literature reproduced by seeded sweeps (slow, about a "
+        "minute). Prints PASS/FAIL for each check with its measured figures and criterion. "
+        "Deterministic: fixed seeds throughout. Exit code 0 if every check passes, 1 if not.",
+    )
+    validate.add_argument(
+        "--fast", action="store_true", help="only the fast (analytic) checks"
+    )
+    validate.add_argument(
+        "--only", action="append", default=[], metavar="NAME",
+        help="run only this check (repeatable, or comma-separated); see --list",
+    )
+    validate.add_argument("--list", action="store_true", help="list the checks and exit")
+    validate.add_argument(
+        "--json", action="store_true", help="print the results as one JSON object"
+    )
+    validate.add_argument(
+        "--markdown", action="store_true",
+        help="print the results as Markdown (summary table and one block per check)",
+    )
+    validate.add_argument(
+        "--figures", metavar="DIR", help="write each check's figure into DIR as NAME.png"
+    )
+    validate.add_argument(
+        "--update-report", metavar="FILE",
+        help="rewrite the generated result blocks of FILE (e.g. docs/validation.md)",
+    )
+    validate.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="under each check's line, the figure measured for each part of its criterion",
+    )
+    validate.set_defaults(handler=cmd_validate)
+
+
+def _names(values: list[str]) -> list[str]:
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from experiments.validation import core, report
+
+    try:
+        checks = core.select(_names(args.only), fast_only=args.fast)
+    except KeyError as exc:
+        raise ConfigError(f"--only: {exc.args[0]}") from None
+    if args.list:
+        width = max(len(c.name) for c in checks)
+        for c in checks:
+            kind = "fast" if c.fast else "slow"
+            print(f"{c.name:<{width}}  {kind}  {c.title}")
+        return 0
+    if not checks:
+        raise ConfigError("no check selected (--fast with --only of slow checks only?)")
+    report_path = Path(args.update_report) if args.update_report else None
+    if report_path is not None:
+        try:
+            original = report_path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--update-report: cannot read {str(report_path)!r}: "
+                              f"{exc.strerror}") from None
+        for c in checks:
+            try:
+                report.result_text(original, c.name)
+            except ValueError:
+                raise ConfigError(
+                    f"--update-report: {str(report_path)!r} has no result block for {c.name!r} "
+                    f"(markers {report.result_begin(c.name)} ... {report.result_end(c.name)})"
+                ) from None
+    figure_dir = Path(args.figures) if args.figures else None
+    if figure_dir is not None:
+        try:
+            figure_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--figures: cannot create {str(figure_dir)!r}: "
+                              f"{exc.strerror}") from None
+
+    quiet = args.json or args.markdown
+    width = max(len(c.name) for c in checks)
+    start = time.perf_counter()
+    figures_written: dict[str, str] = {}
+
+    def on_result(result: core.Result) -> None:
+        if figure_dir is not None and result.check.figure is not None:
+            path = figure_dir / f"{result.check.name}.png"
+            result.check.figure(result.outcome, path)
+            figures_written[result.check.name] = str(path)
+        if quiet:
+            return
+        print(core.format_line(result, width), flush=True)
+        if args.verbose:
+            for line in core.format_details(result):
+                print(line)
+        if result.check.name in figures_written:
+            print(f"    figure: {figures_written[result.check.name]}")
+
+    results = core.run_checks(checks, on_result)
+    elapsed = time.perf_counter() - start
+    failed = [r.check.name for r in results if not r.passed]
+    if report_path is not None:
+        report_path.write_text(report.update(original, results), encoding="utf-8")
+    if args.json:
+        print(json.dumps({
+            "passed": not failed,
+            "seconds": round(elapsed, 1),
+            "checks": [
+                {**r.as_dict(), "figure": figures_written.get(r.check.name)} for r in results
+            ],
+        }))
+    elif args.markdown:
+        print(report.markdown(results))
+    else:
+        verdict = "all passed" if not failed else f"{len(failed)} failed: {', '.join(failed)}"
+        print(f"{len(results)} checks, {verdict} ({elapsed:.1f} s)")
+        if report_path is not None:
+            print(f"result blocks rewritten in {report_path}")
+    if failed and quiet:
+        print(f"cadresim validate: failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0

@@ -1,0 +1,147 @@
+"""Shared machinery of the validation checks: seeded model runs, arm comparisons, statistics.
+
+Conventions (the same as ``tests/test_directions.py``, with more seeds and cadres): a model-level
+comparison runs each arm for ``SEEDS`` independent seeds (arm ``k`` of a check uses seeds
+``base + 100 k + i``), ``N_CADRES`` cadres for ``STEPS`` years; a run's outcome is its mean over
+years ``BURN_IN + 1 .. STEPS`` (the first years are a burn-in while beliefs leave their priors
+and the seniority-ordered initial hierarchy turns over). Two arms differ "significantly" when a
+one-sided Mann-Whitney U test rejects "no difference" at ``ALPHA``, and the gap of arm means must
+also reach a stated minimum effect, so that a detectable but negligible shift does not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from simulation import CadreModel, ModelConfig, load_config
+
+N_CADRES = 1000
+STEPS = 30
+BURN_IN = 10  # years 1..BURN_IN are left out of run means
+SEEDS = 20
+ALPHA = 0.01
+
+
+def config(overrides: Mapping[str, Any] | None = None, n_cadres: int = N_CADRES) -> ModelConfig:
+    """The default config with ``n_cadres`` cadres and dotted overrides (validated)."""
+    return load_config(overrides={"organisation.n_cadres": n_cadres, **(overrides or {})})
+
+
+def seeds(base: int, arm: int = 0, count: int = SEEDS) -> list[int]:
+    """Seeds of arm ``arm`` of a check whose seeds start at ``base``."""
+    return [base + 100 * arm + i for i in range(count)]
+
+
+def table_mean(table, column: str | Callable) -> float:
+    """Mean of a per-step column (or of a function of the table) over the kept years."""
+    kept = table[table["step"] > BURN_IN]
+    values = column(kept) if callable(column) else kept[column]
+    return float(np.mean(values))
+
+
+def arm_table_means(
+    overrides: Mapping[str, Any], seed_list: Sequence[int], columns: Mapping[str, str | Callable]
+) -> dict[str, NDArray[np.float64]]:
+    """Per-run means of several per-step columns (or functions of the table), one per seed."""
+    cfg = config(overrides)
+    out: dict[str, list[float]] = {name: [] for name in columns}
+    for seed in seed_list:
+        table = CadreModel(cfg, seed=seed).run(STEPS)
+        for name, column in columns.items():
+            out[name].append(table_mean(table, column))
+    return {name: np.array(values) for name, values in out.items()}
+
+
+def greater(high: NDArray, low: NDArray, min_effect: float) -> tuple[bool, float, float]:
+    """``high`` exceeds ``low``: (passed, gap of means, one-sided Mann-Whitney p)."""
+    p = float(stats.mannwhitneyu(high, low, alternative="greater").pvalue)
+    gap = float(np.mean(high) - np.mean(low))
+    return (p < ALPHA and gap >= min_effect), gap, p
+
+
+def fmt(x: float, digits: int = 3) -> str:
+    """A figure for the report: fixed decimals, no negative zero."""
+    text = f"{x:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def fmt_p(p: float) -> str:
+    """A p-value, to two significant digits (or a bound when tiny)."""
+    if p < 1e-6:
+        return "p < 1e-6"
+    return f"p = {p:.2g}"
+
+
+def z_within(x: NDArray, groups: NDArray) -> NDArray[np.float64]:
+    """z-scores within each group (population s.d.; 0 where a group is constant)."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.zeros_like(x)
+    for g in np.unique(groups):
+        i = groups == g
+        sd = x[i].std()
+        if sd > 0:
+            out[i] = (x[i] - x[i].mean()) / sd
+    return out
+
+
+def logit_fixed_effects(
+    y: NDArray, x: NDArray, groups: NDArray, iterations: int = 100
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Logistic regression of 0/1 ``y`` on columns ``x`` with one intercept per group.
+
+    Newton-Raphson (IRLS) on the full likelihood; returns the slopes of ``x`` and their standard
+    errors. Groups where ``y`` does not vary should be dropped first (their intercepts diverge).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64).T).T
+    _, index = np.unique(groups, return_inverse=True)
+    dummies = np.zeros((y.size, index.max() + 1))
+    dummies[np.arange(y.size), index] = 1.0
+    design = np.column_stack([x, dummies])
+    beta = np.zeros(design.shape[1])
+    hessian = np.eye(design.shape[1])
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
+        w = p * (1.0 - p)
+        hessian = design.T @ (design * w[:, None]) + 1e-9 * np.eye(design.shape[1])
+        step = np.linalg.solve(hessian, design.T @ (y - p))
+        beta += step
+        if np.abs(step).max() < 1e-10:
+            break
+    k = x.shape[1]
+    se = np.sqrt(np.diag(np.linalg.inv(hessian))[:k])
+    return beta[:k], se
+
+
+def interaction(
+    a_high: NDArray, a_low: NDArray, b_high: NDArray, b_low: NDArray
+) -> tuple[float, float]:
+    """Difference in differences of arm means, (a_high - a_low) - (b_high - b_low), and its
+    one-sided p-value (normal approximation; four independent arms)."""
+    arms = (a_high, a_low, b_high, b_low)
+    diff = float((np.mean(a_high) - np.mean(a_low)) - (np.mean(b_high) - np.mean(b_low)))
+    se = float(np.sqrt(sum(np.var(a, ddof=1) / a.size for a in arms)))
+    p = float(stats.norm.sf(diff / se)) if se > 0 else (0.0 if diff > 0 else 1.0)
+    return diff, p
+
+
+def run_stepwise(
+    overrides: Mapping[str, Any],
+    seed: int,
+    before: Callable[[CadreModel], Any],
+    after: Callable[[CadreModel, Any], None],
+) -> CadreModel:
+    """Run one model year by year: ``before(model)`` reads the start-of-year state, and
+    ``after(model, state)`` records the year, for the kept years (after the burn-in)."""
+    model = CadreModel(config(overrides), seed=seed)
+    for year in range(1, STEPS + 1):
+        state = before(model)
+        model.step()
+        if year > BURN_IN:
+            after(model, state)
+    return model
