@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from experiments import report_command, sweep_command, validate_command
+from experiments.argtypes import whole_number
 from experiments.storage import write_parquet_atomic
 from experiments.summary import format_summary, summarise
 from simulation import CadreModel, ConfigError, list_presets, load_config
@@ -24,34 +25,9 @@ ESTIMATE_FROM = 2_000_000
 LONG_RUN = 5.0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be from 0 to {2**32 - 1}, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+positive_int = whole_number(1)
+seed_number = whole_number(0, 2**32 - 1)
+non_negative_int = whole_number(0)
 
 
 def _steps_list(text: str) -> list[int]:
@@ -79,14 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run one configuration (a YAML file or a preset name) and print a summary.",
     )
     run.add_argument("config", metavar="CONFIG", help="YAML file or preset name (see `regimes`)")
-    run.add_argument("--steps", type=_positive_int, help="years to simulate (default: config)")
-    run.add_argument("--seed", type=_seed, help="random seed (default: config)")
+    run.add_argument("--steps", type=positive_int, help="years to simulate (default: config)")
+    run.add_argument("--seed", type=seed_number, help="random seed (default: config)")
     run.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
         help="override a field, e.g. --set regime.promotion.min_tenure=2 (repeatable)",
     )
     run.add_argument(
-        "--burn-in", type=_non_negative_int, default=0, metavar="B",
+        "--burn-in", type=non_negative_int, default=0, metavar="B",
         help="leave the first B years out of the means (default 0)",
     )
     run.add_argument("--out", metavar="FILE.parquet", help="write the per-step table here")

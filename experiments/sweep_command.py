@@ -15,22 +15,13 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 
+from experiments.argtypes import whole_number
 from experiments.execution import SerialExecutor, exit_with_parent, plan_sweep, run_sweep
 from experiments.spec import load_spec
 from simulation.loading import ConfigError
 
 #: Modules a forkserver imports once, so each worker process starts with the model loaded.
 PRELOAD = ["experiments.execution", "simulation.model"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sweep.add_argument("spec", metavar="SPEC", help="experiment spec (YAML)")
     sweep.add_argument(
-        "--workers", type=_positive_int, metavar="N",
+        "--workers", type=whole_number(1), metavar="N",
         help="worker processes on this machine (default 1: runs in this process)",
     )
     where = sweep.add_mutually_exclusive_group()
@@ -53,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786",
     )
     where.add_argument(
-        "--dask-local", type=_positive_int, metavar="N",
+        "--dask-local", type=whole_number(1), metavar="N",
         help="start a local Dask cluster of N single-threaded workers for this sweep",
     )
     mode = sweep.add_mutually_exclusive_group()
@@ -66,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="delete the output folder's results (manifest, runs/, series/) and start over",
     )
     sweep.add_argument(
-        "--chunk-size", type=_positive_int, metavar="K",
+        "--chunk-size", type=whole_number(1), metavar="K",
         help="runs per task sent to a worker (default: automatic, at most 32)",
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
