@@ -27,21 +27,29 @@ def _default_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_parquet_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``table`` to ``path`` via a temporary file in the same folder and a rename."""
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` (its name starts with '.'); on success it is
+    renamed onto ``path``, so readers, and a rerun after kill -9, see the whole file or none."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        table.to_parquet(tmp, index=False)
+        yield Path(tmp)
         os.chmod(tmp, _default_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_parquet_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a DataFrame to Parquet atomically."""
+    with atomic_file(path) as tmp:
+        table.to_parquet(tmp, index=False)
+    return Path(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -55,35 +63,18 @@ LOCK = ".lock"
 
 
 def write_table_atomic(table: pa.Table, path: str | os.PathLike[str]) -> Path:
-    """Write an Arrow table to Parquet via a temporary file (name starting with '.') and a
-    rename: readers, and a rerun after kill -9, see the whole file or none of it."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    """Write an Arrow table to Parquet atomically."""
+    with atomic_file(path) as tmp:
         pq.write_table(table, tmp)
-        os.chmod(tmp, _default_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def write_json_atomic(data: Any, path: str | os.PathLike[str]) -> Path:
     """Write JSON via a temporary file and a rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, allow_nan=False)
-            handle.write("\n")
-        os.chmod(tmp, _default_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1, allow_nan=False)
+        handle.write("\n")
+    return Path(path)
 
 
 def read_manifest(out: str | os.PathLike[str]) -> dict[str, Any] | None:
