@@ -9,8 +9,8 @@ PYTEST_WORKERS ?= 2
 help:
 	@echo "make demo   - create .venv if needed, compare all preset regimes: table and figures"
 	@echo "make test   - create .venv if needed and run the full test suite"
-	@echo "make experiments - run, analyse and plot the six shipped experiments (about 3 minutes)"
-	@echo "make bench  - speed and memory against the per-agent reference (about 15 minutes)"
+	@echo "make experiments - run, analyse and plot the six shipped experiments (about 4 minutes)"
+	@echo "make bench  - speed and memory against the per-agent reference (about 6 minutes)"
 	@echo "make app    - the interactive SolaraViz page at http://127.0.0.1:8765"
 	@echo "make validate - the validation suite: analytic limits and stylised facts (about 1 minute)"
 	@echo "make lint   - ruff check"
