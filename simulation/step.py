@@ -122,6 +122,10 @@ def advance(
     if clock:
         clock.lap("demography")
 
+    def share(mask: NDArray[np.bool_]) -> float:
+        """Share of all cadres in a mask (count_nonzero is ~10x faster than a bool mean)."""
+        return np.count_nonzero(mask) / n
+
     shares = np.bincount(action, minlength=4) / n
     senior = capacities[1:].sum()
     rung_counts = np.bincount(rev.rung[rev.sanctioned], minlength=3) / n
@@ -135,28 +139,28 @@ def advance(
         "afraid": split[2] / n,
         "real_output": out.real.mean(),
         "measured_output": out.measured.mean(),
-        "bold_success": out.bold_success.mean(),
-        "bold_failure": out.bold_failure.mean(),
-        "tolerated_failures": rev.failure_tolerated.mean(),
-        "punished_failures": rev.failure_punished.mean(),
-        "violations_exposed": rev.violation_exposed.mean(),
-        "shielded_violations": rev.violation_shielded.mean(),
-        "caught_inaction": (rev.caught_idle | rev.caught_formal).mean(),
-        "false_accusations": rev.accused.mean(),
-        "cleared_accusations": (rev.accused & ~rev.accusation_upheld).mean(),
-        "wrongful_sanctions": rev.wrongful.mean(),
-        "leader_sanctions": rev.leader_sanctioned.mean(),
-        "sanctions": rev.sanctioned.mean(),
+        "bold_success": share(out.bold_success),
+        "bold_failure": share(out.bold_failure),
+        "tolerated_failures": share(rev.failure_tolerated),
+        "punished_failures": share(rev.failure_punished),
+        "violations_exposed": share(rev.violation_exposed),
+        "shielded_violations": share(rev.violation_shielded),
+        "caught_inaction": share(rev.caught_idle | rev.caught_formal),
+        "false_accusations": share(rev.accused),
+        "cleared_accusations": share(rev.accused & ~rev.accusation_upheld),
+        "wrongful_sanctions": share(rev.wrongful),
+        "leader_sanctions": share(rev.leader_sanctioned),
+        "sanctions": share(rev.sanctioned),
         "warnings": rung_counts[f.WARNING],
         "demotions": rung_counts[f.DEMOTION],
         "removals": rung_counts[f.REMOVAL],
-        "probation_failures": rev.probation_failed.mean(),
-        "promotions": tour.promoted.mean(),
-        "self_recommendations": tour.self_recommended.mean(),
+        "probation_failures": share(rev.probation_failed),
+        "promotions": share(tour.promoted),
+        "self_recommendations": share(tour.self_recommended),
         "senior_vacancy_rate": vacancies(cadres.rank, capacities).sum() / senior if senior else 0.0,
         "meritocracy": f.rank_ability_correlation(cadres.rank, cadres.ability),
-        "retirements": retiring.mean(),
-        "turnover": (retiring | removed).mean(),
+        "retirements": share(retiring),
+        "turnover": share(retiring | removed),
         "mean_motivation": cadres.motivation.mean(),
         "mean_ability": cadres.ability.mean(),
         "belief_punish": cadres.belief_punish.mean(),
