@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import mesa
 import numpy as np
@@ -12,6 +12,7 @@ from simulation.agents import Cadre
 from simulation.config import ModelConfig, Regime
 from simulation.formulas import rank_capacities
 from simulation.population import CadreArrays, initial_population
+from simulation.promotion import Tournament
 from simulation.step import STEP_COLUMNS, advance
 from simulation.timing import PhaseClock
 
@@ -48,6 +49,8 @@ class CadreModel(mesa.Model):
         self.snapshot_steps = frozenset(int(s) for s in snapshot_steps)
         self.snapshots: dict[int, pd.DataFrame] = {}
         self.phase_clock: PhaseClock | None = None  # set one to time the phases of each step
+        # Called with each year's Tournament right after promotion (validation probes).
+        self.tournament_observer: Callable[[Tournament], None] | None = None
         self.datacollector = mesa.DataCollector(
             model_reporters={"step": "steps", "regime": "regime_label"}
             | {name: lambda m, name=name: m.stats[name] for name in STEP_COLUMNS}
@@ -63,7 +66,7 @@ class CadreModel(mesa.Model):
         clock = self.phase_clock
         self.stats, self.next_person = advance(
             self.cadres, self.config, self.regime, self.capacities, self.rng, self.next_person,
-            clock,
+            clock, self.tournament_observer,
         )
         self.datacollector.collect(self)
         if self.steps in self.snapshot_steps:

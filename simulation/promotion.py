@@ -22,6 +22,9 @@ class Tournament:
     """This year's promotions and what cadres could observe about them."""
 
     promoted: NDArray[np.bool_]
+    pool: NDArray[np.bool_]  # the candidates: eligible or self-recommended
+    competed_rank: NDArray[np.int8]  # each cadre's rank before this year's promotions
+    seniority: NDArray[np.int16]  # years in rank as scored (before promotions reset them)
     passed_over: NDArray[np.bool_]  # top-third record among candidates, not promoted
     # Published per (rank, front line): P(promoted | top-half record) - P(.. | bottom half).
     responsiveness: NDArray[np.float64]
@@ -145,11 +148,15 @@ def hold_tournament(
                 )
         passed_over[cands[top_share(record, 1 / 3) & ~won]] = True
 
+    competed_rank, seniority = cadres.rank.copy(), cadres.years_in_rank.copy()
     cadres.rank[promoted] += 1
     cadres.years_in_rank[promoted] = 0
     cadres.probation_years[promoted] = promo.probation_years
     return Tournament(
         promoted=promoted,
+        pool=pool,
+        competed_rank=competed_rank,
+        seniority=seniority,
         passed_over=passed_over,
         responsiveness=responsiveness,
         self_recommended=self_recommended,

@@ -6,6 +6,8 @@ and the model's random generator. Decisions read start-of-step state (synchronou
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -24,7 +26,7 @@ from simulation.learning import (
 from simulation.outcomes import produce
 from simulation.population import CadreArrays
 from simulation.positions import vacancies
-from simulation.promotion import hold_tournament
+from simulation.promotion import Tournament, hold_tournament
 from simulation.timing import PhaseClock
 
 #: Columns of the per-step table, in order; every value is a share of all cadres unless noted.
@@ -78,10 +80,13 @@ def advance(
     rng: np.random.Generator,
     next_person: int,
     clock: PhaseClock | None = None,
+    observer: Callable[[Tournament], None] | None = None,
 ) -> tuple[dict[str, float], int]:
     """Run one year in place; returns (the year's aggregates, next unused person id).
 
-    ``clock``, if given, is charged the time of each phase (for benchmarks).
+    ``clock``, if given, is charged the time of each phase (for benchmarks). ``observer``, if
+    given, is called with the year's Tournament right after promotion, while the cadres'
+    arrays still hold the state the tournament scored (for validation probes).
     """
     n = cadres.n
     if clock:
@@ -105,6 +110,8 @@ def advance(
     # 4. Promotion.
     removed = rev.rung == f.REMOVAL
     tour = hold_tournament(cadres, config, regime, capacities, rng, leaving=removed)
+    if observer is not None:
+        observer(tour)
     if clock:
         clock.lap("promotion")
     # 5. Learning.

@@ -151,16 +151,15 @@ def test_tournament_probe_leaves_the_run_unchanged_and_sees_every_winner():
     cfg = load_config(overrides={"organisation.n_cadres": 300})
     plain = CadreModel(cfg, seed=5).run(8)
     views: list[probes.TournamentView] = []
-    with probes.tournament_probe(views):
-        probed = CadreModel(cfg, seed=5).run(8)
+    model = CadreModel(cfg, seed=5)
+    with probes.tournament_probe(model, views):
+        probed = model.run(8)
     assert probed.equals(plain)
     assert len(views) == 8
     promoted = sum(int(v.promoted.sum()) for v in views)
     assert promoted == round(plain["promotions"].sum() * 300)
     assert all(not np.any(v.promoted & ~v.pool) for v in views)
-    import simulation.step
-
-    assert simulation.step.hold_tournament.__name__ == "hold_tournament"  # restored
+    assert model.tournament_observer is None  # restored
 
 
 def test_chilling_counts_active_cadres_deterred_from_bold_work():

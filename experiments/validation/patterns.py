@@ -86,7 +86,7 @@ def li_zhou_panel(record_memory: float, base: int) -> dict[str, Any]:
         model = CadreModel(cfg, seed=seed)
         total = np.zeros(cfg.organisation.n_cadres)  # measured output summed over tenure
         years = np.zeros(cfg.organisation.n_cadres)  # years summed
-        with probes.tournament_probe(views):
+        with probes.tournament_probe(model, views):
             for year in range(1, STEPS + 1):
                 c = model.cadres
                 record_before, person, rank_before = c.record.copy(), c.person.copy(), c.rank.copy()

@@ -1,11 +1,9 @@
 """Measurements the model does not report per step, computed from its public functions.
 
 * ``tournament_probe``: who was a promotion candidate each year, with the record and tenure the
-  tournament saw. ``simulation.step.advance`` calls ``hold_tournament`` through its module
-  namespace; the probe wraps that name for the duration of a ``with`` block and restores it.
-  The wrapper draws no random numbers and changes nothing, so a probed run is identical to an
-  unprobed one (``tests/test_validation.py`` checks this). A hook in the model would make the
-  wrap unnecessary (see docs/validation.md, "Model hooks").
+  tournament saw, through the model's ``tournament_observer`` hook. Observing draws no random
+  numbers and changes nothing, so a probed run is identical to an unprobed one
+  (``tests/test_validation.py`` checks this).
 * ``chilling``: the share of active cadres whose best response is not bold work but would be if
   the perceived sanction risk of acting were removed (the ``fear = 0`` counterfactual of the
   inaction split, ODD section 8): Wang's (2022) "chilling effect" on initiative.
@@ -20,9 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-import simulation.step as step_module
-from simulation import decision, promotion
+from simulation import decision
 from simulation.formulas import BOLD, IDLE
+from simulation.model import CadreModel
+from simulation.promotion import Tournament
 
 
 @dataclass(frozen=True)
@@ -37,40 +36,22 @@ class TournamentView:
 
 
 @contextlib.contextmanager
-def tournament_probe(views: list[TournamentView]) -> Iterator[None]:
-    """Within the block, every tournament appends a :class:`TournamentView` to ``views``."""
-    original = step_module.hold_tournament
+def tournament_probe(model: CadreModel, views: list[TournamentView]) -> Iterator[None]:
+    """Within the block, each of ``model``'s tournaments appends a :class:`TournamentView`."""
 
-    def probed(cadres, config, regime, capacities, rng, leaving=None):
-        promo = regime.promotion
-        n_ranks = config.organisation.n_ranks
-        # Eligibility exactly as promotion.hold_tournament computes it (docs/ODD.md 7.4); the
-        # fast-track band is a pure function of the state, so computing it here draws nothing.
-        band = promotion.fast_track_band(cadres, n_ranks, promo.fast_track_share)
-        unbarred = (cadres.sanction_years == 0) & (cadres.probation_years == 0)
-        unbarred &= cadres.rank < n_ranks - 1
-        if leaving is not None:
-            unbarred &= ~leaving
-        tenure_ok = (cadres.years_in_rank >= promo.min_tenure) | band
-        age_ok = (
-            (cadres.age < promo.age_ceiling) | band
-            if promo.age_ceiling > 0
-            else np.ones(cadres.n, dtype=np.bool_)
-        )
-        eligible = unbarred & tenure_ok & age_ok
-        before = (cadres.rank.copy(), cadres.record.copy(), cadres.years_in_rank.copy())
-        result = original(cadres, config, regime, capacities, rng, leaving)
-        pool = eligible | result.self_recommended
-        if np.any(result.promoted & ~pool):
-            raise AssertionError("tournament_probe: a winner outside the reconstructed pool")
-        views.append(TournamentView(pool, *before, promoted=result.promoted.copy()))
-        return result
+    def observe(tour: Tournament) -> None:
+        # Called right after promotion: the record is still the one the tournament scored.
+        views.append(TournamentView(
+            tour.pool, tour.competed_rank, model.cadres.record.copy(), tour.seniority,
+            promoted=tour.promoted.copy(),
+        ))
 
-    step_module.hold_tournament = probed
+    previous = model.tournament_observer
+    model.tournament_observer = observe
     try:
         yield
     finally:
-        step_module.hold_tournament = original
+        model.tournament_observer = previous
 
 
 def best_responses(model) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
