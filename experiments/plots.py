@@ -37,13 +37,12 @@ from experiments.labels import (
     regime_label,
 )
 from experiments.results import SAMPLED_DESIGNS, Results
+from simulation import palette
 
-#: The causes of inaction and formalism keep these colours in every figure (Okabe-Ito).
+#: The causes of inaction and formalism keep these colours in every figure (simulation.palette;
+#: formalism is hatched in bars).
 CAUSE_COLOURS: dict[str, str] = {
-    "unwilling": "#E69F00",  # orange
-    "unable": "#0072B2",  # blue
-    "afraid": "#CC79A7",  # reddish purple
-    "formalism": "#9A9A9A",  # grey (hatched in bars)
+    **palette.CAUSE_COLOURS, "formalism": palette.ACTION_COLOURS["formal"],
 }
 #: Regimes and point groups: colours that stay clear of the cause colours.
 GROUP_COLOURS: tuple[str, ...] = (

@@ -33,26 +33,12 @@ from simulation.config import ModelConfig
 from simulation.formulas import ACTIONS
 from simulation.loading import field_info, list_presets, load_config
 from simulation.model import CadreModel
+from simulation.palette import ACTION_COLOURS, CAUSE_COLOURS, NO_ACTION_COLOUR
 
 # --------------------------------------------------------------------------------------------
-# Colours: one palette for every view (Okabe-Ito; the causes match experiments/plots.py)
+# Colours: simulation.palette, shared with experiments/plots.py
 # --------------------------------------------------------------------------------------------
 
-#: Each action keeps its colour in the pyramid, the charts and the notebook.
-ACTION_COLOURS: dict[str, str] = {
-    "idle": "#D55E00",  # vermillion: lying flat
-    "formal": "#9A9A9A",  # grey: formalism (the grey of experiments/plots.py)
-    "routine": "#56B4E9",  # sky blue
-    "bold": "#009E73",  # bluish green
-}
-#: A cadre that has not chosen yet (before the first step).
-NO_ACTION_COLOUR = "#E0E0E0"
-#: The causes of inaction, as in experiments/plots.py (CAUSE_COLOURS).
-CAUSE_COLOURS: dict[str, str] = {
-    "unwilling": "#E69F00",  # orange
-    "unable": "#0072B2",  # blue
-    "afraid": "#CC79A7",  # reddish purple
-}
 #: The per-step columns that hold each action's share (simulation.step.STEP_COLUMNS).
 ACTION_COLUMNS: dict[str, str] = {
     "idle": "inaction",
