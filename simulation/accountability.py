@@ -71,8 +71,10 @@ def review(
     idle = action == f.IDLE
     formal = action == f.FORMAL
     active = ~idle
-    leaders = unit_leaders(cadres, config.organisation.unit_size)
-    if acc.dual_investigation > 0:
+    answerable = acc.dual_investigation > 0
+    # Unit leaders matter only when they answer for their units (dual investigation).
+    leaders = unit_leaders(cadres, config.organisation.unit_size) if answerable else None
+    if answerable:
         # Leaders answerable for their unit watch it, if they themselves work (seed 000).
         leader_action = action[leaders]
         watching = (leader_action == f.ROUTINE) | (leader_action == f.BOLD)
@@ -100,7 +102,7 @@ def review(
 
     # Dual investigations: each member caught lying flat may bring a warning on the leader.
     leader_sanctioned = np.zeros(n, dtype=np.bool_)
-    if acc.dual_investigation > 0 and caught_idle.any():
+    if answerable and caught_idle.any():
         culprits = np.flatnonzero(caught_idle)
         hit = culprits[rng.random(culprits.size) < acc.dual_investigation]
         leader_sanctioned[leaders[cadres.unit[hit]]] = True

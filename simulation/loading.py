@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from simulation.config import ModelConfig, Regime
+from simulation.config import ModelConfig
 
 
 class ConfigError(ValueError):
@@ -333,8 +333,3 @@ def load_config(
     for key, value in items:
         data = set_dotted(data, key, value)
     return validate_config(data, origin)
-
-
-def regime_dict(regime: Regime) -> dict[str, Any]:
-    """A regime as a plain nested dict (for manifests and comparisons)."""
-    return regime.model_dump()
