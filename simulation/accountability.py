@@ -96,7 +96,12 @@ def review(
     )
     routine_punished = out.routine_failure & (draw[1] < acc.generalised_accountability)
 
-    accused = active & (draw[4] < sup.false_accusation_rate * (1.0 - sup.accuser_deterrence))
+    # False accusations fall on those who act, most on those who stir interests (bold work).
+    exposure = np.where(action == f.BOLD, 1.0,
+                        config.behaviour.safe_work_accusation_ratio)
+    accused = active & (
+        draw[4] < sup.false_accusation_rate * (1.0 - sup.accuser_deterrence) * exposure
+    )
     cleared = accused & (rng.random(n) < sup.clarification)
     accusation_upheld = accused & ~cleared
 

@@ -41,6 +41,7 @@ class Cadre(mesa.Agent):
     person = CadreAttribute()
     unit = CadreAttribute()
     front_line = CadreAttribute()
+    visibility = CadreAttribute()
     ability = CadreAttribute()
     motivation = CadreAttribute()
     innate_motivation = CadreAttribute()

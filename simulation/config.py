@@ -80,6 +80,11 @@ class Organisation(Section):
         2, 0, 50, title="Cross-unit peers", unit="ties",
         doc="Network ties each cadre has to cadres in other units.",
     )
+    post_visibility_sd: float = param(
+        1.0, 0.0, 5.0, title="Spread of post visibility", unit="multiplier s.d.", seed="000, 001",
+        doc="Units differ in how visible hollow work is (image projects, paperwork): each unit's "
+        "multiplier of behaviour.formal_visibility is gamma with mean 1 and this s.d.",
+    )
 
     @model_validator(mode="after")
     def _network_fits(self) -> Organisation:
@@ -149,7 +154,7 @@ class Behaviour(Section):
     """The decision rule and what each action produces (not policy: how cadres are)."""
 
     temperature: float = param(
-        0.15, 0.0, 10.0, title="Choice temperature", unit="utility",
+        0.05, 0.0, 10.0, title="Choice temperature", unit="utility",
         doc="Logit temperature; 0 is a best response, larger values add idiosyncratic taste.",
     )
     effort_formal: float = param(
@@ -178,7 +183,8 @@ class Behaviour(Section):
     )
     formal_visibility: float = param(
         0.4, 0.0, 5.0, title="Visibility of formalism", unit="output units", seed="001",
-        doc="Measured output that formal work adds under a fully imprecise evaluator.",
+        doc="Measured output that formal work adds under a fully imprecise evaluator, in a "
+        "post of average visibility.",
     )
     bold_difficulty: float = param(
         0.5, 0.0, 1.0, title="Bold-task difficulty", unit="ability",
@@ -232,13 +238,22 @@ class Behaviour(Section):
         doc="Share of effort cost removed at full care (pay, health, leave).",
     )
 
-    counterfactual_motivation: float = param(
-        0.8, 0.0, 1.0, title="Reference motivation", unit="0-1",
-        doc="Motivation an idle cadre is raised to in the 'unwilling' counterfactual.",
+    safe_work_accusation_ratio: float = param(
+        0.25, 0.0, 1.0, title="Accusations against safe work", unit="relative rate",
+        seed="002, 003",
+        doc="False accusations against formal and routine work, relative to bold work: they "
+        "fall on those who act and stir interests.",
     )
-    counterfactual_ability: float = param(
-        0.8, 0.0, 1.0, title="Reference ability", unit="0-1",
-        doc="Ability an idle cadre is raised to in the 'unable' counterfactual.",
+
+    motivated_enough_quantile: float = param(
+        0.37, 0.01, 0.99, title="Motivated enough (quantile)", unit="quantile of entrants",
+        doc="Reference level of the 'unwilling' counterfactual: this quantile of entrants' "
+        "motivation; 0.37 because 63% of cadres called their drive sufficient (2018 survey).",
+    )
+    able_enough_success: float = param(
+        0.5, 0.01, 0.99, title="Able enough (bold success)", unit="probability",
+        doc="Reference level of the 'unable' counterfactual: the ability at which a bold task "
+        "succeeds with this probability (0.5: as likely to succeed as to fail).",
     )
 
     @model_validator(mode="after")
@@ -271,12 +286,18 @@ class Learning(Section):
         doc="Initial belief that lying flat is detected.",
     )
     prior_promote: float = param(
-        0.1, 0.0, 1.0, title="Prior: performance promoted", unit="probability",
-        doc="Initial belief that measured performance leads to promotion.",
+        0.1, -1.0, 1.0, title="Prior: performance promoted", unit="responsiveness",
+        doc="Initial belief in the responsiveness of promotion to measured performance "
+        "(P(promoted | top half) - P(promoted | bottom half)).",
     )
     prior_accuse: float = param(
-        0.02, 0.0, 1.0, title="Prior: falsely accused", unit="probability",
-        doc="Initial belief that an active cadre is falsely accused and not cleared.",
+        0.04, 0.0, 1.0, title="Prior: falsely accused", unit="probability",
+        doc="Initial belief that a cadre doing bold work is falsely accused and not cleared.",
+    )
+    statistic_pseudocount: float = param(
+        20.0, 0.0, 10_000.0, title="Weight of the prior belief", unit="candidates",
+        doc="A published promotion statistic from m candidates moves beliefs with weight "
+        "m / (m + this): small pools are shrunk toward the current belief, not clipped.",
     )
     motivation_reversion: float = param(
         0.1, 0.0, 1.0, title="Motivation reversion", unit="per year",
@@ -490,9 +511,10 @@ class Supervision(Section):
         doc="Chance that media exposure catches a cadre who lay flat.",
     )
     false_accusation_rate: float = param(
-        0.03, 0.0, 1.0, title="False-accusation rate", unit="probability per year",
+        0.06, 0.0, 1.0, title="False-accusation rate", unit="probability per year",
         seed="002, 003",
-        doc="Chance per year that an active cadre is falsely accused.",
+        doc="Chance per year that a cadre doing bold work is falsely accused (safe work: times "
+        "behaviour.safe_work_accusation_ratio).",
     )
     clarification: float = param(
         0.2, 0.0, 1.0, title="Clarification", unit="share", seed="002, 003",

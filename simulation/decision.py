@@ -1,30 +1,45 @@
-"""Phase 1, choose: each cadre's expected utility of the four actions, and its logit choice.
+"""Phase 1, choose: each cadre's expected utility of the four actions, its choice, and what the
+choice says about inaction (its form, its causes and the cadre's own reason).
 
 Utilities are built from the cadre's *beliefs* about enforcement (learnt) and from the written
-rules it knows (regime parameters). The same function, fed counterfactual inputs, gives the
-unwilling / unable / afraid split of inaction (DESIGN.md section 4, docs/ODD.md).
+rules it knows (regime parameters). A choice is the best action after the cadre's idiosyncratic
+taste this year (Gumbel draws, so choice frequencies are logit). Keeping those draws lets the
+same function say what the *same* cadre would have done under counterfactual inputs: that is how
+responsibility avoidance and the unwilling / unable / afraid split are defined (DESIGN.md
+section 4, docs/ODD.md sections 7.1 and 8).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.config import Behaviour, ModelConfig, Regime
+from simulation.config import Behaviour, ModelConfig, Population, Regime
 from simulation.population import CadreArrays
+
+#: Causes of inaction and the reasons cadres give, in this order everywhere.
+CAUSES: tuple[str, ...] = ("unwilling", "unable", "afraid")
+#: Forms of inaction: per-cadre codes of ``Inaction.form`` (ACTIVE for a cadre that acts).
+LYING_FLAT, FALSE_ACTION, AVOIDANCE, ACTIVE = 0, 1, 2, -1
+FORMS: tuple[str, ...] = ("lying_flat", "false_action", "avoidance")
 
 
 @dataclass(frozen=True)
 class DecisionInputs:
-    """Per-cadre inputs of the utility (arrays of one length); counterfactuals swap fields."""
+    """Per-cadre inputs of the utility (arrays of one length); counterfactuals swap fields.
+
+    The arrays are copies taken at the start of the step, so inputs kept past a step do not
+    change with the model's state.
+    """
 
     motivation: NDArray[np.float64]
     ability: NDArray[np.float64]
     risk_aversion: NDArray[np.float64]
     violation_prone: NDArray[np.bool_]
+    visibility: NDArray[np.float64]  # the post's multiplier of how visible hollow work is
     career: NDArray[np.float64]  # weight of the promotion prize: eligibility x waiting discount
     belief_punish: NDArray[np.float64]
     belief_detect: NDArray[np.float64]
@@ -43,7 +58,7 @@ class DecisionInputs:
 
     def with_(self, **changes) -> DecisionInputs:
         """A copy with some fields replaced (a counterfactual)."""
-        return DecisionInputs(**{**self.__dict__, **changes})
+        return replace(self, **changes)
 
 
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
@@ -71,19 +86,20 @@ def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> 
 
 
 def decision_inputs(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> DecisionInputs:
-    """Gather the start-of-step state that enters the utility."""
+    """Copy the start-of-step state that enters the utility."""
     acc = regime.accountability
     costs = (acc.warning_cost, acc.demotion_cost, acc.removal_cost)
     return DecisionInputs(
-        motivation=cadres.motivation,
-        ability=cadres.ability,
-        risk_aversion=cadres.risk_aversion,
-        violation_prone=cadres.violation_prone,
+        motivation=cadres.motivation.copy(),
+        ability=cadres.ability.copy(),
+        risk_aversion=cadres.risk_aversion.copy(),
+        violation_prone=cadres.violation_prone.copy(),
+        visibility=cadres.visibility.copy(),
         career=career_weights(cadres, config, regime),
-        belief_punish=cadres.belief_punish,
-        belief_detect=cadres.belief_detect,
-        belief_promote=cadres.belief_promote,
-        belief_accuse=cadres.belief_accuse,
+        belief_punish=cadres.belief_punish.copy(),
+        belief_detect=cadres.belief_detect.copy(),
+        belief_promote=cadres.belief_promote.copy(),
+        belief_accuse=cadres.belief_accuse.copy(),
         sanction_cost=f.next_sanction_cost(cadres.strikes, costs),
     )
 
@@ -95,16 +111,39 @@ def efforts(behaviour: Behaviour) -> NDArray[np.float64]:
     )
 
 
-def utilities(x: DecisionInputs, behaviour: Behaviour, regime: Regime) -> NDArray[np.float64]:
-    """Expected utility (n, 4) of idle, formal, routine, bold for each cadre.
+def promotion_scale(behaviour: Behaviour) -> float:
+    """Measured output that earns the full promotion value: the most a year's work can show.
 
-    U = intrinsic value of real output (x motivation)
-      + promotion prize x career weight x belief_promote x (expected measured output / best)
-      - effort cost
-      - (1 + rho) x perceived expected sanction [+ violation gain for the violation-prone on bold]
+    The largest expected measured output of any action for a fully able cadre in a post of
+    average visibility under a blind evaluator. It is the same for every cadre, so the career
+    value of an action does not depend on the cadre's own other options.
+    """
+    b = behaviour
+    return max(b.output_bold, b.output_routine, b.output_formal + b.formal_visibility, 1e-12)
 
-    The result is a (n, 4) view of an action-major (4, n) array: each action's column is built
-    with whole-population vector operations, and row-wise reductions over it stay fast.
+
+@dataclass(frozen=True)
+class UtilityParts:
+    """Each action's expected utility in its parts, action-major arrays (4, n)."""
+
+    benefit: NDArray[np.float64]  # intrinsic value of real output + career value
+    cost: NDArray[np.float64]  # effort cost
+    sanction: NDArray[np.float64]  # risk-weighted perceived expected sanction
+    gain: NDArray[np.float64]  # private gain of a disguised violation (bold, violation-prone)
+
+    def total(self) -> NDArray[np.float64]:
+        """Utility (n, 4): benefit - cost - sanction + gain (a view of a (4, n) array)."""
+        return (self.benefit - self.cost - self.sanction + self.gain).T
+
+
+def utility_parts(x: DecisionInputs, behaviour: Behaviour, regime: Regime) -> UtilityParts:
+    """The parts of every action's expected utility for each cadre (docs/ODD.md 7.1).
+
+    benefit = intrinsic value of real output (x motivation)
+            + promotion prize x career weight x belief_promote x measured output / scale
+    cost    = effort cost (higher for the less able and under burden)
+    sanction= (1 + rho) x perceived P(sanction) x cost of the next rung
+    gain    = violation gain, for the violation-prone on bold
     """
     b, ev, sup = behaviour, regime.evaluation, regime.support
     acc, ft = regime.accountability, regime.fault_tolerance
@@ -112,88 +151,208 @@ def utilities(x: DecisionInputs, behaviour: Behaviour, regime: Regime) -> NDArra
     p_success = f.bold_success_probability(x.ability, b.bold_difficulty, b.bold_spread)
 
     # Expected real and measured output of each action; idle produces nothing.
-    real = {
-        f.FORMAL: b.output_formal,
-        f.ROUTINE: b.output_routine,
-        f.BOLD: p_success * (b.output_bold * (1.0 - sup.policy_volatility)),
-    }
-    formal_measured = b.output_formal + f.formal_credit(b.formal_visibility, ev.precision)
-    measured = {**real, f.FORMAL: formal_measured}
-    best = np.maximum(np.maximum(measured[f.BOLD], measured[f.ROUTINE]), measured[f.FORMAL])
-    promotion_weight = np.divide(
-        b.promotion_prize * x.career * x.belief_promote, best,
-        out=np.zeros(n), where=best > 0,
-    )
+    real = (0.0, b.output_formal, b.output_routine,
+            p_success * (b.output_bold * (1.0 - sup.policy_volatility)))
+    measured = (0.0, b.output_formal + f.formal_credit(b.formal_visibility * x.visibility,
+                                                       ev.precision), *real[2:])
+    career = b.promotion_prize * x.career * x.belief_promote / promotion_scale(b)
     intrinsic = b.intrinsic_value * x.motivation
+
+    # Perceived chance of a sanction per action; `fear` scales the risks of acting honestly.
+    accuse = x.belief_accuse * x.fear
+    safe_accuse = b.safe_work_accusation_ratio * accuse
+    violation_risk = b.violation_exposure * (1.0 - f.shield_probability(ft.tolerance, ft.precision))
+    p_sanction = (
+        x.belief_detect,
+        x.belief_detect * ev.formalism_detection + safe_accuse,
+        b.routine_failure_rate * acc.generalised_accountability * x.fear + safe_accuse,
+        (1.0 - p_success) * x.belief_punish * x.fear + accuse
+        + np.where(x.violation_prone, violation_risk, 0.0),
+    )
+    felt = f.risk_weighted(x.sanction_cost, x.risk_aversion)
+
     effort = efforts(b)
     relief = b.care_cost_relief * sup.care
-
-    # Perceived sanction per action: (1 + rho) x P(sanction) x cost of the next rung.
-    felt = f.risk_weighted(x.sanction_cost, x.risk_aversion)
-    accuse = x.belief_accuse * x.fear
-    p_routine = b.routine_failure_rate * acc.generalised_accountability * x.fear + accuse
-    p_bold = (1.0 - p_success) * x.belief_punish * x.fear + accuse
-    violation_risk = b.violation_exposure * (1.0 - f.shield_probability(ft.tolerance, ft.precision))
-    p_sanction = {
-        f.FORMAL: x.belief_detect * ev.formalism_detection + accuse,
-        f.ROUTINE: p_routine,
-        f.BOLD: np.where(x.violation_prone, p_bold + violation_risk * x.fear, p_bold),
-    }
-
-    u = np.empty((4, n))
-    u[f.IDLE] = -felt * x.belief_detect
-    for k in (f.FORMAL, f.ROUTINE, f.BOLD):
-        cost = f.effort_cost(
+    benefit, cost, sanction = np.zeros((4, n)), np.zeros((4, n)), np.empty((4, n))
+    gain = np.zeros((4, n))
+    for k in range(4):
+        sanction[k] = felt * p_sanction[k]
+        if k == f.IDLE:
+            continue
+        benefit[k] = intrinsic * real[k] + career * measured[k]
+        cost[k] = f.effort_cost(
             effort[k], x.ability, b.effort_cost, b.ability_cost_slope, sup.burden, relief
         )
-        u[k] = intrinsic * real[k] + promotion_weight * measured[k] - cost - felt * p_sanction[k]
-    u[f.BOLD] += np.where(x.violation_prone, b.violation_gain, 0.0)
-    return u.T
+    gain[f.BOLD] = np.where(x.violation_prone, b.violation_gain, 0.0)
+    return UtilityParts(benefit=benefit, cost=cost, sanction=sanction, gain=gain)
+
+
+def utilities(x: DecisionInputs, behaviour: Behaviour, regime: Regime) -> NDArray[np.float64]:
+    """Expected utility (n, 4) of idle, formal, routine, bold for each cadre."""
+    return utility_parts(x, behaviour, regime).total()
 
 
 def choose(
-    x: DecisionInputs, config: ModelConfig, regime: Regime, uniform: NDArray[np.float64]
-) -> tuple[NDArray[np.int8], NDArray[np.float64]]:
-    """Logit choice: returns (action per cadre, choice probabilities (n, 4))."""
+    x: DecisionInputs, config: ModelConfig, regime: Regime, taste: NDArray[np.float64]
+) -> NDArray[np.int8]:
+    """Each cadre's action: the best after its taste draws ``taste`` (n, 4), a logit choice."""
     b = config.behaviour
-    probs = f.logit_probabilities(utilities(x, b, regime), b.temperature)
-    return f.sample_choice(probs, uniform), probs
+    return f.taste_choice(utilities(x, b, regime), taste, b.temperature)
 
 
-def inaction_split(
+# --------------------------------------------------------------------------------------------
+# Inaction: its form, its causes (counterfactuals) and the reason each cadre gives
+# --------------------------------------------------------------------------------------------
+
+
+def reference_levels(behaviour: Behaviour, population: Population) -> tuple[float, float]:
+    """(motivated enough, able enough): the reference levels of the split (docs/ODD.md 8).
+
+    Motivation: a quantile of entrants' innate motivation. Ability: the ability at which a
+    bold task succeeds with a stated probability. Neither moves with the regime or the year.
+    """
+    b, pop = behaviour, population
+    motivated = f.beta_quantile(
+        pop.motivation_mean, pop.trait_concentration, b.motivated_enough_quantile
+    )
+    able = f.ability_for_success(b.able_enough_success, b.bold_difficulty, b.bold_spread)
+    return motivated, able
+
+
+#: Coalition bits of the three counterfactual changes, in CAUSES order.
+RAISE_MOTIVATION, RAISE_ABILITY, REMOVE_FEAR = 1, 2, 4
+
+
+def counterfactual(x: DecisionInputs, coalition: int, motivated: float, able: float
+                   ) -> DecisionInputs:
+    """Inputs with the changes in ``coalition`` applied (bits RAISE_MOTIVATION, ...)."""
+    changes: dict = {}
+    if coalition & RAISE_MOTIVATION:
+        changes["motivation"] = np.maximum(x.motivation, motivated)
+    if coalition & RAISE_ABILITY:
+        changes["ability"] = np.maximum(x.ability, able)
+    if coalition & REMOVE_FEAR:
+        changes["fear"] = 0.0
+    return x.with_(**changes)
+
+
+def inaction_forms(
+    action: NDArray[np.int8], fearless_action: NDArray[np.int8],
+    violation_prone: NDArray[np.bool_],
+) -> NDArray[np.int8]:
+    """Form of inaction per cadre: LYING_FLAT, FALSE_ACTION, AVOIDANCE or ACTIVE.
+
+    Avoidance is routine work by a cadre who, with the same taste, would take on the bold task
+    if the perceived sanction risk of acting were removed (a violation-prone cadre's 'bold' is
+    a violation, which no one should be encouraged to commit).
+    """
+    form = np.full(action.shape, ACTIVE, dtype=np.int8)
+    form[action == f.IDLE] = LYING_FLAT
+    form[action == f.FORMAL] = FALSE_ACTION
+    avoiding = (action == f.ROUTINE) & (fearless_action == f.BOLD) & ~violation_prone
+    form[avoiding] = AVOIDANCE
+    return form
+
+
+@dataclass(frozen=True)
+class Inaction:
+    """This year's inaction: per-cadre form, and counts of causes and reasons over cadres."""
+
+    form: NDArray[np.int8]  # LYING_FLAT, FALSE_ACTION, AVOIDANCE or ACTIVE per cadre
+    causes: NDArray[np.float64]  # (3,) inactive cadres attributed to CAUSES (sum = inactive)
+    reasons: NDArray[np.float64]  # (3,) inactive cadres naming each of CAUSES as main reason
+
+    def counts(self) -> NDArray[np.int64]:
+        """Cadres in each form, in FORMS order."""
+        return np.bincount(self.form[self.form >= 0], minlength=3)
+
+
+def account_inaction(
     x: DecisionInputs,
-    idle_probability: NDArray[np.float64],
-    idle: NDArray[np.bool_],
+    action: NDArray[np.int8],
+    taste: NDArray[np.float64],
     config: ModelConfig,
     regime: Regime,
-) -> NDArray[np.float64]:
-    """Counts of idle cadres attributed to (unwilling, unable, afraid); they sum to idle.sum().
-
-    For each idle cadre, three counterfactuals: motivation raised to the reference level,
-    ability raised to the reference level, or the perceived sanction risk of acting removed.
-    Each one's gain is the drop in the cadre's probability of lying flat. The cadre is split
-    across the three causes in proportion to those gains; if none helps (it would lie flat
-    anyway, or acts only by chance), it counts as unwilling: a choice, not a constraint.
-    """
-    who = np.flatnonzero(idle)
-    if who.size == 0:
-        return np.zeros(3)
+) -> Inaction:
+    """Classify this year's choices: forms, identified causes and self-reported reasons."""
     b = config.behaviour
+    motivated, able = reference_levels(b, config.population)
+
+    def act(inputs: DecisionInputs, who: NDArray[np.intp]) -> NDArray[np.int8]:
+        return f.taste_choice(utilities(inputs, b, regime), taste[who], b.temperature)
+
+    fearless = action.copy()
+    routine = np.flatnonzero(action == f.ROUTINE)
+    fearless[routine] = act(x.subset(routine).with_(fear=0.0), routine)
+    form = inaction_forms(action, fearless, x.violation_prone)
+
+    who = np.flatnonzero(form != ACTIVE)
+    if who.size == 0:
+        return Inaction(form=form, causes=np.zeros(3), reasons=np.zeros(3))
     xi = x.subset(who)
-    base = idle_probability[who]
-    temperature = b.temperature
-    counterfactuals = (
-        xi.with_(motivation=np.maximum(xi.motivation, b.counterfactual_motivation)),
-        xi.with_(ability=np.maximum(xi.ability, b.counterfactual_ability)),
-        xi.with_(fear=0.0),
+    acts = np.empty((8, who.size), dtype=np.int8)
+    acts[0] = action[who]
+    for coalition in range(1, 8):
+        acts[coalition] = act(counterfactual(xi, coalition, motivated, able), who)
+    inactive = np.empty((8, who.size), dtype=np.bool_)
+    for coalition in range(8):
+        inactive[coalition] = inaction_forms(
+            acts[coalition], acts[coalition | REMOVE_FEAR], xi.violation_prone
+        ) != ACTIVE
+    shares = cause_shares(inactive)
+    reasons = main_reasons(xi, action[who], form[who] == AVOIDANCE, able, b, regime)
+    return Inaction(
+        form=form,
+        causes=shares.sum(axis=0),
+        reasons=np.bincount(reasons, minlength=3).astype(np.float64),
     )
-    gains = np.empty((who.size, 3))
-    for j, cf in enumerate(counterfactuals):
-        p_idle = f.logit_probabilities(utilities(cf, b, regime), temperature)[:, f.IDLE]
-        gains[:, j] = np.maximum(base - p_idle, 0.0)
-    total = gains.sum(axis=1)
-    weights = np.zeros_like(gains)
-    explained = total > 1e-12
-    weights[explained] = gains[explained] / total[explained, None]
-    weights[~explained, 0] = 1.0
-    return weights.sum(axis=0)
+
+
+def cause_shares(inactive: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Each inactive cadre's split (m, 3) over CAUSES; every row sums to exactly 1.
+
+    ``inactive`` (8, m) says whether the cadre is inactive under each coalition of changes
+    (column 0, no change, is all True). The Shapley values of the three changes share out what
+    changing all three removes; inaction that survives all three (the cadre's taste, or no
+    career payoff) is its own choice and counts as unwilling.
+    """
+    gain = (~inactive).T.astype(np.float64)
+    shares = f.shapley_three(gain)
+    shares[:, 0] += inactive[7]
+    return shares
+
+
+def main_reasons(
+    x: DecisionInputs,
+    action: NDArray[np.int8],
+    avoiding: NDArray[np.bool_],
+    able: float,
+    behaviour: Behaviour,
+    regime: Regime,
+) -> NDArray[np.intp]:
+    """The main reason (index into CAUSES) each inactive cadre gives for not acting.
+
+    Read from the cadre's own utility: the action it did not take (bold for an avoider, else
+    the better of routine and bold) is worse than its choice by D = sanction + cost - benefit
+    differences, which splits exactly into
+      afraid:    the extra sanction it fears,
+      unable:    what its lack of ability adds (effort cost and expected failure, against
+                 itself at the reference level ``able``; 0 for a cadre already that able),
+      unwilling: what is left, the missing benefit (net cost once able enough).
+    The main reason is the largest part.
+    """
+    own = utility_parts(x, behaviour, regime)
+    full = utility_parts(x.with_(ability=np.maximum(x.ability, able)), behaviour, regime)
+    u = own.total()
+    alternative = np.where(u[:, f.BOLD] >= u[:, f.ROUTINE], f.BOLD, f.ROUTINE)
+    alternative = np.where(avoiding, f.BOLD, alternative)
+    cols = np.arange(action.size)
+
+    def gap(part: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The alternative's value of a part minus the chosen action's."""
+        return part[alternative, cols] - part[action, cols]
+
+    afraid = gap(own.sanction)
+    unable = gap(own.cost) - gap(full.cost) + gap(full.benefit) - gap(own.benefit)
+    unwilling = gap(full.cost) - gap(full.benefit) - gap(own.gain)
+    return np.argmax(np.stack([unwilling, unable, afraid], axis=1), axis=1)

@@ -34,6 +34,24 @@ def logit_probabilities(utility: NDArray[np.floating], temperature: float) -> ND
     return z
 
 
+def taste_choice(
+    utility: NDArray[np.floating], taste: NDArray[np.floating], temperature: float
+) -> NDArray[np.int8]:
+    """Action per row: the best of utility plus the cadre's idiosyncratic taste this year.
+
+    ``taste`` holds standard Gumbel draws of the same shape as ``utility``: the argmax of
+    U + temperature * taste has exactly the logit probabilities of ``logit_probabilities``, and
+    the same draws, kept, say what the same cadre would have done under other utilities (the
+    counterfactuals of the inaction split). At temperature 0 taste only breaks ties.
+    """
+    u = np.asarray(utility, dtype=np.float64)
+    if temperature <= 0.0:
+        scored = np.where(u == u.max(axis=-1, keepdims=True), taste, -np.inf)
+    else:
+        scored = u + temperature * np.asarray(taste)
+    return np.argmax(scored, axis=-1).astype(np.int8)
+
+
 def sample_choice(probabilities: NDArray[np.floating], uniform: NDArray[np.floating]) -> NDArray:
     """Index of the chosen column per row, by inverse CDF with one uniform draw per row.
 
@@ -54,6 +72,45 @@ def bold_success_probability(
 ) -> NDArray[np.float64]:
     """Chance in [0, 1] that a bold task succeeds: logistic in ability around ``difficulty``."""
     return 1.0 / (1.0 + np.exp(-(np.asarray(ability, dtype=np.float64) - difficulty) / spread))
+
+
+def ability_for_success(success: float, difficulty: float, spread: float) -> float:
+    """Ability at which a bold task succeeds with probability ``success`` (clipped to [0, 1]).
+
+    The inverse of ``bold_success_probability``: difficulty + spread * logit(success).
+    """
+    success = min(max(success, 1e-9), 1.0 - 1e-9)
+    return float(np.clip(difficulty + spread * np.log(success / (1.0 - success)), 0.0, 1.0))
+
+
+def beta_quantile(mean: float, concentration: float, q: float) -> float:
+    """The q-quantile of a Beta distribution given by its mean and concentration a + b."""
+    from scipy.stats import beta
+
+    return float(beta.ppf(q, mean * concentration, (1.0 - mean) * concentration))
+
+
+def shapley_three(gain: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Shapley values of three factors from the gains of all eight coalitions.
+
+    ``gain`` has shape (m, 8): column ``s`` is the gain when the factors in the bit set ``s``
+    (bit j = factor j) are changed together, column 0 (nothing changed) is 0. Returns (m, 3);
+    each row sums exactly to the gain of all three together (column 7). A factor's value is its
+    marginal gain averaged over the orders in which the three factors can be changed, so the
+    split does not depend on an order and interactions are shared equally among the factors
+    that take part in them.
+    """
+    g = np.asarray(gain, dtype=np.float64)
+    out = np.zeros((g.shape[0], 3))
+    for j in range(3):
+        bit = 1 << j
+        for s in range(8):
+            if s & bit:
+                continue
+            size = bin(s).count("1")
+            weight = (1.0 / 3.0, 1.0 / 6.0, 1.0 / 3.0)[size]
+            out[:, j] += weight * (g[:, s | bit] - g[:, s])
+    return out
 
 
 def effort_cost(
@@ -100,8 +157,11 @@ def risk_weighted(expected_sanction: ArrayLike, risk_aversion: ArrayLike) -> NDA
     return (1.0 + np.asarray(risk_aversion)) * np.asarray(expected_sanction)
 
 
-def formal_credit(visibility: float, evaluation_precision: float) -> float:
-    """Measured output that formal work adds beyond its real output: visible but hollow."""
+def formal_credit(visibility: ArrayLike, evaluation_precision: float) -> ArrayLike:
+    """Measured output that formal work adds beyond its real output: visible but hollow.
+
+    ``visibility`` is the post's visibility of hollow work (scalar or per cadre).
+    """
     return visibility * (1.0 - evaluation_precision)
 
 
@@ -125,6 +185,18 @@ def smooth(old: ArrayLike, new: ArrayLike, rate: ArrayLike) -> NDArray[np.float6
     """Exponential smoothing: old + rate * (new - old); rate 0 keeps old, 1 takes new."""
     old = np.asarray(old, dtype=np.float64)
     return old + np.asarray(rate) * (np.asarray(new) - old)
+
+
+def pool_weight(size: ArrayLike, pseudocount: float) -> NDArray[np.float64]:
+    """Weight in [0, 1) of a statistic from ``size`` cases against a prior worth ``pseudocount``.
+
+    size / (size + pseudocount): the precision weight of a mean of ``size`` observations
+    against a prior belief held as firmly as ``pseudocount`` of them (1 if pseudocount is 0).
+    """
+    size = np.asarray(size, dtype=np.float64)
+    if pseudocount <= 0:
+        return np.where(size > 0, 1.0, 0.0)
+    return size / (size + pseudocount)
 
 
 def standardise(x: ArrayLike, groups: NDArray[np.integer] | None = None) -> NDArray[np.float64]:
@@ -187,6 +259,22 @@ def rank_ability_correlation(rank: ArrayLike, ability: ArrayLike) -> float:
     ac = ability - ability.mean()
     denom = np.sqrt(np.square(rc).sum() * np.square(ac).sum())
     return float((rc * ac).sum() / denom) if denom > 0 else 0.0
+
+
+def rate_update(
+    belief: ArrayLike, events: ArrayLike, exposure: ArrayLike, rate: float
+) -> NDArray[np.float64]:
+    """A belief about a rate moved by this year's events among (weighted) exposures.
+
+    belief + rate * (events - belief * exposure) / max(exposure, 1). With at least one whole
+    exposure this smooths toward the observed share events / exposure; with less (a case that
+    reveals the rate only in part, weighted below 1) it moves in proportion, so the expected
+    move is zero exactly at the true rate and small samples are not biased by a cap. No
+    exposure, no move.
+    """
+    belief = np.asarray(belief, dtype=np.float64)
+    exposure = np.asarray(exposure, dtype=np.float64)
+    return belief + rate * (np.asarray(events) - belief * exposure) / np.maximum(exposure, 1.0)
 
 
 def weighted_share(

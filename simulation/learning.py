@@ -8,8 +8,8 @@ from numpy.typing import NDArray
 
 from simulation import formulas as f
 from simulation.accountability import Review
-from simulation.config import ModelConfig, Regime
-from simulation.network import peer_sums
+from simulation.config import Learning, ModelConfig, Regime
+from simulation.network import peer_sums, unit_mates_sums
 from simulation.outcomes import Outcomes
 from simulation.population import CadreArrays
 from simulation.promotion import Tournament
@@ -30,12 +30,12 @@ def commend(out: Outcomes, share: float) -> NDArray[np.bool_]:
 
 #: What each cadre observed this year, as columns; peers' totals come from one sparse product.
 OBSERVED: tuple[str, ...] = (
-    "caught_idle",
-    "idle",
+    "caught",  # caught lying flat or at formal work
+    "detect_exposure",  # idle + formalism_detection x formal: cases that reveal detection
     "failure_punished",
     "failure_reviewed",
     "accusation_upheld",
-    "active",
+    "accuse_exposure",  # bold + safe_work_accusation_ratio x (formal + routine)
     "motivation",
     "commended",
 )
@@ -43,17 +43,30 @@ COL = {name: i for i, name in enumerate(OBSERVED)}
 
 
 def observe(
-    cadres: CadreArrays, action: NDArray[np.int8], rev: Review, commended: NDArray[np.bool_]
+    cadres: CadreArrays,
+    action: NDArray[np.int8],
+    rev: Review,
+    commended: NDArray[np.bool_],
+    config: ModelConfig,
+    regime: Regime,
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """This year's observations (n, c) of each cadre about itself, and their sums over peers."""
-    idle = action == f.IDLE
+    """This year's observations (n, c) of each cadre about itself, and their sums over peers.
+
+    Exposures are weighted so that events / exposure estimates the rate a belief is about:
+    formal work is caught at formalism_detection times the detection rate of lying flat, and
+    safe work is falsely accused at safe_work_accusation_ratio times the rate of bold work.
+    """
+    formal, bold = action == f.FORMAL, action == f.BOLD
+    safe = formal | (action == f.ROUTINE)
     own = np.empty((cadres.n, len(OBSERVED)), dtype=np.float32)
-    own[:, COL["caught_idle"]] = rev.caught_idle
-    own[:, COL["idle"]] = idle
+    own[:, COL["caught"]] = rev.caught_idle | rev.caught_formal
+    own[:, COL["detect_exposure"]] = (
+        (action == f.IDLE) + regime.evaluation.formalism_detection * formal
+    )
     own[:, COL["failure_punished"]] = rev.failure_punished
     own[:, COL["failure_reviewed"]] = rev.failure_punished | rev.failure_tolerated
     own[:, COL["accusation_upheld"]] = rev.accusation_upheld
-    own[:, COL["active"]] = ~idle
+    own[:, COL["accuse_exposure"]] = bold + config.behaviour.safe_work_accusation_ratio * safe
     own[:, COL["motivation"]] = cadres.motivation
     own[:, COL["commended"]] = commended
     return own, peer_sums(cadres.adjacency, own)
@@ -64,28 +77,37 @@ def update_beliefs(
     own: NDArray[np.float32],
     peers: NDArray[np.float32],
     tour: Tournament,
-    rate: float,
-    own_weight: float,
+    learning: Learning,
 ) -> None:
-    """Move each belief toward the share observed over self and peers (only where observed).
+    """Move each belief toward the rate observed over self and others (only where observed).
 
-    Detection: of idle cadres, the share caught. Punishment: of honest bold failures, the share
-    punished. Accusation: of active cadres, the share sanctioned on a false accusation.
-    Promotion: the published responsiveness of promotion to performance in the cadre's rank
-    and group (front line or not), so a front-line quota is felt by those it favours.
+    Detection: from every lying-flat and formal case the cadre can see (its own, its peers'
+    and its whole unit's: who is disciplined for inaction is announced in the unit).
+    Punishment: of honest bold failures, the share punished. Accusation: upheld false
+    accusations per exposure-weighted active cadre. Promotion: the published responsiveness of
+    promotion to performance in the cadre's rank and group (front line or not), weighted by
+    the size of the pool it comes from, so small pools are shrunk toward the current belief
+    rather than clipped (a clip would bias beliefs, and so behaviour, by population size).
     """
+    rate, own_weight = learning.belief_rate, learning.own_weight
+    seen = peers.copy()
+    detection = [COL["caught"], COL["detect_exposure"]]
+    seen[:, detection] += unit_mates_sums(cadres.unit, own[:, detection])
     learnt = (
-        (cadres.belief_detect, "caught_idle", "idle"),
+        (cadres.belief_detect, "caught", "detect_exposure"),
         (cadres.belief_punish, "failure_punished", "failure_reviewed"),
-        (cadres.belief_accuse, "accusation_upheld", "active"),
+        (cadres.belief_accuse, "accusation_upheld", "accuse_exposure"),
     )
     for belief, event, exposure in learnt:
         e, x = COL[event], COL[exposure]
-        share, weight = f.weighted_share(own[:, e], own[:, x], peers[:, e], peers[:, x], own_weight)
-        np.copyto(belief, f.smooth(belief, share, rate), where=weight > 0)
-    stat = tour.responsiveness[cadres.rank, cadres.front_line.astype(np.intp)]
+        events = own_weight * own[:, e] + seen[:, e]
+        exposed = own_weight * own[:, x] + seen[:, x]
+        np.clip(f.rate_update(belief, events, exposed, rate), 0.0, 1.0, out=belief)
+    group = (cadres.rank, cadres.front_line.astype(np.intp))
+    stat, size = tour.responsiveness[group], tour.responsiveness_size[group]
     published = ~np.isnan(stat)
-    updated = f.smooth(cadres.belief_promote, np.clip(np.nan_to_num(stat), 0.0, 1.0), rate)
+    weight = rate * f.pool_weight(size, learning.statistic_pseudocount)
+    updated = f.smooth(cadres.belief_promote, np.nan_to_num(stat), weight)
     np.copyto(cadres.belief_promote, updated, where=published)
 
 

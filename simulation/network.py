@@ -66,6 +66,15 @@ def peer_matrix(peers: NDArray[np.integer]) -> sp.csr_matrix:
     return sp.csr_matrix((data, peers.ravel(), indptr), shape=(n, n))
 
 
+def unit_mates_sums(unit: NDArray[np.integer], columns: NDArray) -> NDArray[np.float32]:
+    """Each cadre's sum over the other members of its unit of every column of ``columns``."""
+    columns = np.asarray(columns, dtype=np.float32)
+    totals = np.stack(
+        [np.bincount(unit, weights=columns[:, j]) for j in range(columns.shape[1])], axis=1
+    )
+    return (totals[unit] - columns).astype(np.float32)
+
+
 def peer_sums(adjacency: sp.csr_matrix, columns: NDArray) -> NDArray[np.float32]:
     """Each cadre's sum over its peers of every column of ``columns`` (shape (n, c))."""
     return adjacency @ np.ascontiguousarray(columns, dtype=np.float32)

@@ -43,7 +43,8 @@ def produce(
     formal = action == f.FORMAL
     measured = (
         real
-        + np.where(formal, f.formal_credit(b.formal_visibility, ev.precision), 0.0)
+        + np.where(formal, f.formal_credit(b.formal_visibility * cadres.visibility,
+                                           ev.precision), 0.0)
         + rng.normal(0.0, f.measurement_noise_sd(ev.noise_sd, ev.precision), n)
     )
     routine_failure = (action == f.ROUTINE) & (rng.random(n) < b.routine_failure_rate)

@@ -24,6 +24,7 @@ class CadreArrays:
     person: NDArray[np.int64]  # id of the person now in the slot (new entrants get new ids)
     unit: NDArray[np.int32]  # work unit (slot // unit_size)
     front_line: NDArray[np.bool_]  # in a front-line (grassroots) unit
+    visibility: NDArray[np.float64]  # the unit's multiplier of how visible hollow work is
     peers: NDArray[np.int32]  # (n, k) peer slot indices
     ability: NDArray[np.float64]  # a in [0, 1]
     motivation: NDArray[np.float64]  # m in [0, 1]
@@ -107,12 +108,14 @@ def initial_population(config: ModelConfig, rng: np.random.Generator) -> CadreAr
     n_units = -(-n // org.unit_size)
     unit = (np.arange(n) // org.unit_size).astype(np.int32)
     front_units = rng.random(n_units) < org.front_line_share
+    unit_visibility = gamma_draw(rng, 1.0, org.post_visibility_sd, n_units)
     peers = build_peers(n, org.unit_size, org.peers_in_unit, org.peers_cross_unit, rng)
 
     return CadreArrays(
         person=np.arange(n, dtype=np.int64),
         unit=unit,
         front_line=front_units[unit],
+        visibility=unit_visibility[unit],
         peers=peers,
         ability=traits["ability"],
         motivation=traits["motivation"],

@@ -28,6 +28,8 @@ class Tournament:
     passed_over: NDArray[np.bool_]  # top-third record among candidates, not promoted
     # Published per (rank, front line): P(promoted | top-half record) - P(.. | bottom half).
     responsiveness: NDArray[np.float64]
+    # Candidates behind each statistic: the smaller of its top-half and bottom-half groups.
+    responsiveness_size: NDArray[np.int64]
     self_recommended: NDArray[np.bool_]
 
 
@@ -100,6 +102,7 @@ def hold_tournament(
     promoted = np.zeros(n, dtype=np.bool_)
     passed_over = np.zeros(n, dtype=np.bool_)
     responsiveness = np.full((n_ranks, 2), np.nan)
+    responsiveness_size = np.zeros((n_ranks, 2), dtype=np.int64)
     occupied = occupancy(cadres.rank, n_ranks)
     # The pool grouped by rank once, instead of a pass over everyone per rank.
     in_pool = np.flatnonzero(pool)
@@ -141,6 +144,7 @@ def hold_tournament(
         for group in (0, 1):
             mine = front_line == bool(group)
             top, bottom = np.count_nonzero(high & mine), np.count_nonzero(~high & mine)
+            responsiveness_size[r, group] = min(top, bottom)
             if top and bottom:
                 responsiveness[r, group] = (
                     np.count_nonzero(won & high & mine) / top
@@ -159,5 +163,6 @@ def hold_tournament(
         seniority=seniority,
         passed_over=passed_over,
         responsiveness=responsiveness,
+        responsiveness_size=responsiveness_size,
         self_recommended=self_recommended,
     )

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation.accountability import review
 from simulation.config import ModelConfig, Regime
-from simulation.decision import choose, decision_inputs, inaction_split
+from simulation.decision import account_inaction, choose, decision_inputs
 from simulation.demography import age_one_year, renew
 from simulation.learning import (
     commend,
@@ -31,13 +31,18 @@ from simulation.timing import PhaseClock
 
 #: Columns of the per-step table, in order; every value is a share of all cadres unless noted.
 STEP_COLUMNS: tuple[str, ...] = (
-    "inaction",  # share lying flat (idle)
-    "formalism",  # share doing formal work
-    "routine",
+    "inaction",  # headline: lying_flat + formalism + avoidance
+    "lying_flat",  # share idle
+    "formalism",  # share doing formal work (false action)
+    "avoidance",  # share doing routine work they would turn bold on without fear
+    "routine",  # share doing routine work (avoidance included)
     "bold",
-    "unwilling",  # the three add up to inaction
+    "unwilling",  # the three causes add up to inaction
     "unable",
     "afraid",
+    "reason_unwilling",  # the three reasons inactive cadres give add up to inaction
+    "reason_unable",
+    "reason_afraid",
     "real_output",  # mean real output per cadre
     "measured_output",  # mean measured output per cadre
     "bold_success",
@@ -93,9 +98,9 @@ def advance(
         clock.start()
     # 1. Choose.
     inputs = decision_inputs(cadres, config, regime)
-    action, probs = choose(inputs, config, regime, rng.random(n))
-    idle = action == f.IDLE
-    split = inaction_split(inputs, probs[:, f.IDLE], idle, config, regime)
+    taste = rng.gumbel(size=(n, len(f.ACTIONS)))
+    action = choose(inputs, config, regime, taste)
+    inaction = account_inaction(inputs, action, taste, config, regime)
     cadres.action[:] = action
     if clock:
         clock.lap("decide")
@@ -116,9 +121,8 @@ def advance(
         clock.lap("promotion")
     # 5. Learning.
     commended = commend(out, regime.support.commendation)
-    own, peers = observe(cadres, action, rev, commended)
-    lrn = config.learning
-    update_beliefs(cadres, own, peers, tour, lrn.belief_rate, lrn.own_weight)
+    own, peers = observe(cadres, action, rev, commended, config, regime)
+    update_beliefs(cadres, own, peers, tour, config.learning)
     update_motivation(cadres, peers, rev, tour, commended, config, regime)
     update_ability(cadres, action, config, regime)
     if clock:
@@ -134,16 +138,22 @@ def advance(
         return np.count_nonzero(mask) / n
 
     shares = np.bincount(action, minlength=4) / n
+    forms = inaction.counts() / n
     senior = capacities[1:].sum()
     rung_counts = np.bincount(rev.rung[rev.sanctioned], minlength=3) / n
     stats = {
-        "inaction": shares[f.IDLE],
-        "formalism": shares[f.FORMAL],
+        "inaction": forms.sum(),
+        "lying_flat": forms[0],
+        "formalism": forms[1],
+        "avoidance": forms[2],
         "routine": shares[f.ROUTINE],
         "bold": shares[f.BOLD],
-        "unwilling": split[0] / n,
-        "unable": split[1] / n,
-        "afraid": split[2] / n,
+        "unwilling": inaction.causes[0] / n,
+        "unable": inaction.causes[1] / n,
+        "afraid": inaction.causes[2] / n,
+        "reason_unwilling": inaction.reasons[0] / n,
+        "reason_unable": inaction.reasons[1] / n,
+        "reason_afraid": inaction.reasons[2] / n,
         "real_output": out.real.mean(),
         "measured_output": out.measured.mean(),
         "bold_success": share(out.bold_success),
