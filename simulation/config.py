@@ -245,10 +245,11 @@ class Behaviour(Section):
         "fall on those who act and stir interests.",
     )
 
-    motivated_enough_quantile: float = param(
-        0.37, 0.01, 0.99, title="Motivated enough (quantile)", unit="quantile of entrants",
-        doc="Reference level of the 'unwilling' counterfactual: this quantile of entrants' "
-        "motivation; 0.37 because 63% of cadres called their drive sufficient (2018 survey).",
+    motivated_enough_cover: float = param(
+        1.0, 0.1, 5.0, title="Motivated enough (cost covered)", unit="share of effort cost",
+        doc="Reference level of the 'unwilling' counterfactual: the motivation at which the "
+        "intrinsic value of routine work covers this share of its effort cost (for a cadre able "
+        "enough, without burden or care): willing to do the post's work for its own sake.",
     )
     able_enough_success: float = param(
         0.5, 0.01, 0.99, title="Able enough (bold success)", unit="probability",

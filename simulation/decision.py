@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.config import Behaviour, ModelConfig, Population, Regime
+from simulation.config import Behaviour, ModelConfig, Regime
 from simulation.population import CadreArrays
 
 #: Causes of inaction and the reasons cadres give, in this order everywhere.
@@ -205,17 +205,20 @@ def choose(
 # --------------------------------------------------------------------------------------------
 
 
-def reference_levels(behaviour: Behaviour, population: Population) -> tuple[float, float]:
+def reference_levels(behaviour: Behaviour) -> tuple[float, float]:
     """(motivated enough, able enough): the reference levels of the split (docs/ODD.md 8).
 
-    Motivation: a quantile of entrants' innate motivation. Ability: the ability at which a
-    bold task succeeds with a stated probability. Neither moves with the regime or the year.
+    Both are read off the tasks, not the population or the regime, so they do not move with
+    the year, the regime or who happens to be in the service. Able enough: the ability at
+    which a bold task succeeds with probability ``able_enough_success``. Motivated enough: the
+    motivation at which the intrinsic value of routine work covers ``motivated_enough_cover``
+    of its effort cost for a cadre that able, without burden or care.
     """
-    b, pop = behaviour, population
-    motivated = f.beta_quantile(
-        pop.motivation_mean, pop.trait_concentration, b.motivated_enough_quantile
-    )
+    b = behaviour
     able = f.ability_for_success(b.able_enough_success, b.bold_difficulty, b.bold_spread)
+    cost = f.effort_cost(b.effort_routine, able, b.effort_cost, b.ability_cost_slope, 0.0, 0.0)
+    value = b.intrinsic_value * b.output_routine
+    motivated = min(b.motivated_enough_cover * float(cost) / value, 1.0) if value > 0 else 1.0
     return motivated, able
 
 
@@ -276,7 +279,7 @@ def account_inaction(
 ) -> Inaction:
     """Classify this year's choices: forms, identified causes and self-reported reasons."""
     b = config.behaviour
-    motivated, able = reference_levels(b, config.population)
+    motivated, able = reference_levels(b)
 
     def act(inputs: DecisionInputs, who: NDArray[np.intp]) -> NDArray[np.int8]:
         return f.taste_choice(utilities(inputs, b, regime), taste[who], b.temperature)

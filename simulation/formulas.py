@@ -83,13 +83,6 @@ def ability_for_success(success: float, difficulty: float, spread: float) -> flo
     return float(np.clip(difficulty + spread * np.log(success / (1.0 - success)), 0.0, 1.0))
 
 
-def beta_quantile(mean: float, concentration: float, q: float) -> float:
-    """The q-quantile of a Beta distribution given by its mean and concentration a + b."""
-    from scipy.stats import beta
-
-    return float(beta.ppf(q, mean * concentration, (1.0 - mean) * concentration))
-
-
 def shapley_three(gain: NDArray[np.floating]) -> NDArray[np.float64]:
     """Shapley values of three factors from the gains of all eight coalitions.
 

@@ -1,17 +1,24 @@
-"""The unwilling / unable / afraid split of inaction (decision.inaction_split, DESIGN.md s.4).
+"""Inaction's three forms and its identified cause split (decision.account_inaction, ODD s.8).
 
-Rule under test: each idle cadre is split across three counterfactuals (motivation raised to the
-reference level, ability raised to the reference level, perceived sanction risk of acting
-removed) in proportion to how much each lowers its probability of lying flat; if none helps it
-counts as unwilling. The split must add up to the idle count.
+Rules under test:
+- forms: lying flat (idle), false action (formal work) and responsibility avoidance (routine
+  work that, with the same taste draws, would turn bold if the perceived sanction risk of acting
+  were removed); the headline ``inaction`` is their sum;
+- causes: each inactive cadre is shared over unwilling / unable / afraid by the Shapley values of
+  three changes (motivation raised to 'motivated enough', ability raised to 'able enough',
+  fear removed) over all eight coalitions; inaction no change removes counts as unwilling. The
+  causes add up to the headline exactly, whatever the order of the changes;
+- reasons: each inactive cadre names the largest part of its own utility gap.
 
 Single-cause populations are built with config overrides (tight trait distributions via a high
 Beta concentration) and learning switched off where it would mix in a second cause over time.
-Threshold: the cause must account for >= 70 % of inaction, with inaction itself >= 20 % so that
-the classification concerns a substantial group.
+Threshold: the cause must account for >= 70 % of inaction, with inaction itself >= 20 %.
 """
 
 from __future__ import annotations
+
+import itertools
+import math
 
 import numpy as np
 import pytest
@@ -21,10 +28,15 @@ from hypothesis import strategies as st
 from simulation import CadreModel, load_config
 from simulation import formulas as f
 from simulation.decision import (
+    ACTIVE,
+    AVOIDANCE,
+    LYING_FLAT,
+    account_inaction,
     career_weights,
+    cause_shares,
     choose,
     decision_inputs,
-    inaction_split,
+    reference_levels,
     utilities,
 )
 
@@ -56,11 +68,11 @@ SAFE = {
     "regime.fault_tolerance.precision": 1.0,
 }
 
+# Able and motivated (far above both reference levels), with harsh, believed sanctions on
+# acting and none on lying flat: they lie flat or hide in safe work out of fear.
 AFRAID = STILL | {
-    # Motivated and able (both above the 0.8 reference levels).
     "population.ability_mean": 0.9,
     "population.motivation_mean": 0.9,
-    # Harsh, believed sanctions for any action; idleness goes unseen.
     "learning.prior_punish": 1.0,
     "learning.prior_accuse": 0.3,
     "learning.prior_detect": 0.0,
@@ -71,6 +83,25 @@ AFRAID = STILL | {
     "regime.accountability.annual_evaluation": 0.0,
     "regime.fault_tolerance.tolerance": 0.0,
     "regime.supervision.false_accusation_rate": 1.0,
+    "regime.supervision.clarification": 0.0,
+}
+
+# Able and motivated, doing routine work: bold work is feared (punished failures, accusations
+# aimed at those who stir interests) but routine work is safe, and lying flat is caught.
+AVOIDING = STILL | {
+    "population.ability_mean": 0.75,
+    "population.motivation_mean": 0.9,
+    "learning.prior_punish": 1.0,
+    "learning.prior_accuse": 0.3,
+    "learning.prior_detect": 1.0,
+    "behaviour.safe_work_accusation_ratio": 0.0,
+    "regime.accountability.warning_cost": 3.0,
+    "regime.accountability.demotion_cost": 3.0,
+    "regime.accountability.removal_cost": 3.0,
+    "regime.accountability.generalised_accountability": 0.0,
+    "regime.accountability.annual_evaluation": 1.0,
+    "regime.fault_tolerance.tolerance": 0.0,
+    "regime.supervision.false_accusation_rate": 0.3,
     "regime.supervision.clarification": 0.0,
 }
 
@@ -101,6 +132,7 @@ UNABLE = (
 
 CASES = {
     "afraid": (AFRAID, "afraid"),
+    "avoiding": (AVOIDING, "afraid"),
     "unwilling": (UNWILLING, "unwilling"),
     "unable": (UNABLE, "unable"),
 }
@@ -118,6 +150,7 @@ def test_single_cause_population_is_classified_by_its_cause_on_the_first_step(ca
     stats = model.stats
     assert stats["inaction"] >= SUBSTANTIAL, stats
     assert _cause_share(stats, cause) >= MOSTLY, stats
+    assert stats[f"reason_{cause}"] / stats["inaction"] >= MOSTLY, stats
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -126,6 +159,17 @@ def test_single_cause_classification_is_stable_over_several_steps(case):
     table = CadreModel(load_config(overrides=overrides), seed=12).run(LATER_STEPS)
     assert (table["inaction"] >= SUBSTANTIAL).all(), table["inaction"]
     assert (table[cause] / table["inaction"] >= MOSTLY).all(), table[cause]
+
+
+def test_able_motivated_routine_workers_held_back_by_fear_are_counted_as_avoiding():
+    """The afraid cadre of text 001 works, but takes no hard task: the idle-only measure saw
+    nothing; the avoidance form counts it, and its cause is fear."""
+    model = CadreModel(load_config(overrides=AVOIDING), seed=11)
+    model.step()
+    s = model.stats
+    assert s["lying_flat"] < 0.05, s
+    assert s["avoidance"] >= 0.5 and s["avoidance"] / s["inaction"] >= 0.9, s
+    assert s["afraid"] / s["inaction"] >= MOSTLY, s
 
 
 def test_unwilling_population_has_no_career_payoff():
@@ -140,43 +184,62 @@ def test_afraid_cadres_act_once_the_fear_is_lifted():
     inaction collapses (to below a quarter of its afraid level)."""
     afraid = CadreModel(load_config(overrides=AFRAID), seed=11)
     afraid.step()
-    fearless = AFRAID | SAFE
-    calm = CadreModel(load_config(overrides=fearless), seed=11)
+    calm = CadreModel(load_config(overrides=AFRAID | SAFE), seed=11)
     calm.step()
     assert calm.stats["inaction"] < 0.25 * afraid.stats["inaction"]
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("temperature", [0.0, 0.05, 0.15, 1.0])
-def test_split_sums_to_the_idle_count_for_a_random_population(seed, temperature):
+def _scrambled(seed: int, temperature: float, n: int = 500):
+    """A population whose traits and beliefs are scrambled so every form and cause occurs."""
     config = load_config(
-        overrides={"organisation.n_cadres": 500, "behaviour.temperature": temperature}
+        overrides={"organisation.n_cadres": n, "behaviour.temperature": temperature}
     )
     model = CadreModel(config, seed=seed)
     rng = np.random.default_rng(seed)
     c = model.cadres
-    # Scramble traits and beliefs so that all three causes (and mixtures) occur.
     for name in ("ability", "motivation", "belief_punish", "belief_detect", "belief_promote"):
         getattr(c, name)[:] = rng.random(c.n)
-    c.belief_accuse[:] = 0.2 * rng.random(c.n)
+    c.belief_accuse[:] = 0.3 * rng.random(c.n)
     c.strikes[:] = rng.integers(0, 3, c.n)
     x = decision_inputs(c, config, config.regime)
-    action, probs = choose(x, config, config.regime, rng.random(c.n))
-    idle = action == f.IDLE
-    split = inaction_split(x, probs[:, f.IDLE], idle, config, config.regime)
-    assert split.shape == (3,)
-    assert np.all(split >= 0.0)
-    assert split.sum() == pytest.approx(idle.sum(), abs=1e-9)
-    assert idle.sum() > 0
+    taste = rng.gumbel(size=(c.n, 4))
+    return config, x, taste
 
 
-def test_split_of_nobody_idle_is_zero():
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("temperature", [0.0, 0.05, 0.15, 1.0])
+def test_forms_causes_and_reasons_each_sum_to_the_inactive_count(seed, temperature):
+    config, x, taste = _scrambled(seed, temperature)
+    action = choose(x, config, config.regime, taste)
+    result = account_inaction(x, action, taste, config, config.regime)
+    inactive = np.count_nonzero(result.form != ACTIVE)
+    assert inactive > 0
+    assert result.counts().sum() == inactive
+    assert result.causes.sum() == pytest.approx(inactive, abs=1e-9)
+    assert result.reasons.sum() == inactive
+    # Lying flat is exactly idle; avoidance only ever marks routine choosers.
+    np.testing.assert_array_equal(result.form == LYING_FLAT, action == f.IDLE)
+    assert np.all(action[result.form == AVOIDANCE] == f.ROUTINE)
+
+
+def test_avoidance_is_routine_work_that_turns_bold_without_fear():
+    config, x, taste = _scrambled(5, 0.05, n=2000)
+    action = choose(x, config, config.regime, taste)
+    fearless = choose(x.with_(fear=0.0), config, config.regime, taste)
+    result = account_inaction(x, action, taste, config, config.regime)
+    expected = (action == f.ROUTINE) & (fearless == f.BOLD) & ~x.violation_prone
+    np.testing.assert_array_equal(result.form == AVOIDANCE, expected)
+    assert expected.sum() > 20  # the scrambled population has avoiders to classify
+
+
+def test_split_of_nobody_inactive_is_zero():
     config = load_config(overrides={"organisation.n_cadres": 100})
     model = CadreModel(config, seed=0)
     x = decision_inputs(model.cadres, config, config.regime)
-    probs = np.full((100, 4), 0.25)
-    split = inaction_split(x, probs[:, f.IDLE], np.zeros(100, bool), config, config.regime)
-    np.testing.assert_array_equal(split, [0.0, 0.0, 0.0])
+    bold = np.full(100, f.BOLD, dtype=np.int8)
+    result = account_inaction(x, bold, np.zeros((100, 4)), config, config.regime)
+    np.testing.assert_array_equal(result.causes, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(result.reasons, [0.0, 0.0, 0.0])
 
 
 @settings(max_examples=25, deadline=None)
@@ -198,12 +261,16 @@ def test_each_step_splits_exactly_the_inaction_it_reports(temperature, warning, 
     model = CadreModel(config, seed=seed)
     model.step()
     s = model.stats
+    forms = s["lying_flat"] + s["formalism"] + s["avoidance"]
+    assert forms == pytest.approx(s["inaction"], abs=1e-12)
     assert s["unwilling"] + s["unable"] + s["afraid"] == pytest.approx(s["inaction"], abs=1e-12)
+    reasons = s["reason_unwilling"] + s["reason_unable"] + s["reason_afraid"]
+    assert reasons == pytest.approx(s["inaction"], abs=1e-12)
 
 
-def test_idle_cadres_that_no_counterfactual_moves_count_as_unwilling():
+def test_inaction_no_change_removes_counts_as_unwilling():
     """Best response (temperature 0) with effort so costly that even a fully motivated, able,
-    fearless cadre lies flat: nobody is helped by a counterfactual, so all are unwilling."""
+    fearless cadre lies flat: no change helps, so all of it is unwilling."""
     config = load_config(
         overrides={
             "organisation.n_cadres": 200,
@@ -220,43 +287,102 @@ def test_idle_cadres_that_no_counterfactual_moves_count_as_unwilling():
     assert model.stats["unable"] == 0.0 and model.stats["afraid"] == 0.0
 
 
-def test_split_allocates_each_cadre_in_proportion_to_counterfactual_gains():
-    """Recompute the rule by hand for a mixed population: for each idle cadre, the drop in
-    P(idle) under each counterfactual, normalised; cadres no counterfactual helps go to
-    unwilling."""
-    config = load_config(overrides={"organisation.n_cadres": 300})
-    b, regime = config.behaviour, config.regime
-    model = CadreModel(config, seed=4)
-    rng = np.random.default_rng(4)
-    c = model.cadres
-    c.ability[:] = rng.random(c.n)
-    c.motivation[:] = rng.random(c.n)
-    c.belief_punish[:] = rng.random(c.n)
-    x = decision_inputs(c, config, regime)
-    p = f.logit_probabilities(utilities(x, b, regime), b.temperature)
-    idle = rng.random(c.n) < p[:, f.IDLE]
+# --------------------------------------------------------------------------------------------
+# The Shapley rule
+# --------------------------------------------------------------------------------------------
 
-    expected = np.zeros(3)
-    for i in np.flatnonzero(idle):
-        xi = x.subset(np.array([i]))
-        variants = (
-            xi.with_(motivation=np.maximum(xi.motivation, b.counterfactual_motivation)),
-            xi.with_(ability=np.maximum(xi.ability, b.counterfactual_ability)),
-            xi.with_(fear=0.0),
-        )
-        gains = np.array(
-            [
-                max(
-                    p[i, f.IDLE]
-                    - f.logit_probabilities(utilities(v, b, regime), b.temperature)[0, f.IDLE],
-                    0.0,
-                )
-                for v in variants
-            ]
-        )
-        expected += gains / gains.sum() if gains.sum() > 1e-12 else np.array([1.0, 0.0, 0.0])
 
-    got = inaction_split(x, p[:, f.IDLE], idle, config, regime)
-    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
-    # The scrambled population really is mixed: every cause gets a visible share.
-    assert np.all(got > 0.05 * idle.sum())
+def _shapley_by_orders(value) -> np.ndarray:
+    """Shapley values of three players from a coalition value function, by the definition:
+    the marginal contribution averaged over all 3! orders of joining."""
+    phi = np.zeros(3)
+    for order in itertools.permutations(range(3)):
+        coalition = 0
+        for player in order:
+            phi[player] += value(coalition | (1 << player)) - value(coalition)
+            coalition |= 1 << player
+    return phi / math.factorial(3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-5.0, 5.0), min_size=7, max_size=7))
+def test_shapley_three_matches_the_definition_over_all_orders(values):
+    gains = np.array([[0.0, *values]])
+    got = f.shapley_three(gains)[0]
+    want = _shapley_by_orders(lambda s: gains[0, s])
+    np.testing.assert_allclose(got, want, atol=1e-12)
+    assert got.sum() == pytest.approx(values[-1], abs=1e-12)  # efficiency
+
+
+def test_shapley_three_shares_a_pure_interaction_equally_and_ignores_a_null_factor():
+    # Gain only when factors 0 and 1 both change: each gets half, factor 2 nothing.
+    gains = np.zeros((1, 8))
+    gains[0, [3, 7]] = 1.0
+    np.testing.assert_allclose(f.shapley_three(gains)[0], [0.5, 0.5, 0.0])
+    # Any one factor suffices: a third each.
+    gains = np.ones((1, 8))
+    gains[0, 0] = 0.0
+    np.testing.assert_allclose(f.shapley_three(gains)[0], [1 / 3, 1 / 3, 1 / 3])
+
+
+def test_cause_shares_rows_sum_to_one_with_the_unremoved_rest_counted_as_unwilling():
+    rng = np.random.default_rng(0)
+    inactive = rng.random((8, 500)) < 0.5
+    inactive[0] = True
+    shares = cause_shares(inactive)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-12)
+    stubborn = inactive[7]
+    lone = ~inactive[1:].any(axis=0)  # any change alone already removes it ... or all do
+    assert stubborn.any() and lone.any()
+
+
+def test_the_split_does_not_depend_on_the_order_of_the_factors():
+    """Relabelling the factors permutes the shares, nothing else (no order dependence)."""
+    rng = np.random.default_rng(1)
+    inactive = rng.random((8, 300)) < 0.5
+    inactive[0] = True
+    inactive[7] = False  # no residual: pure Shapley shares
+    base = cause_shares(inactive)
+    for perm in itertools.permutations(range(3)):
+        remap = [sum(((s >> j) & 1) << perm[j] for j in range(3)) for s in range(8)]
+        got = cause_shares(inactive[remap])
+        np.testing.assert_allclose(got, base[:, list(perm)], atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# Reference levels: justified, in the config, and only a yardstick
+# --------------------------------------------------------------------------------------------
+
+
+def test_reference_levels_are_read_off_the_tasks():
+    b = load_config().behaviour
+    motivated, able = reference_levels(b)
+    # Able enough: a bold task succeeds as often as it fails.
+    assert f.bold_success_probability(able, b.bold_difficulty, b.bold_spread) == pytest.approx(
+        b.able_enough_success
+    )
+    # Motivated enough: routine work's intrinsic value pays its effort cost at that ability.
+    cost = f.effort_cost(b.effort_routine, able, b.effort_cost, b.ability_cost_slope, 0.0, 0.0)
+    assert b.intrinsic_value * motivated * b.output_routine == pytest.approx(cost)
+
+
+def test_reference_levels_measure_but_never_change_what_cadres_do():
+    """The split is measurement only: other reference levels, same seed, same run; only the
+    causes (and the reasons, whose 'unable' part is measured against 'able enough') move."""
+    base = CadreModel(load_config(), seed=7).run(8)
+    other = CadreModel(
+        load_config(overrides={"behaviour.motivated_enough_cover": 1.5,
+                               "behaviour.able_enough_success": 0.7}),
+        seed=7,
+    ).run(8)
+    for column in ("inaction", "lying_flat", "formalism", "avoidance", "bold", "promotions",
+                   "mean_motivation", "belief_promote"):
+        np.testing.assert_array_equal(base[column], other[column])
+    assert not np.allclose(base["unwilling"], other["unwilling"])
+
+
+def test_utilities_of_a_cadre_do_not_depend_on_its_neighbours_in_the_array():
+    config, x, taste = _scrambled(3, 0.05, n=50)
+    u = utilities(x, config.behaviour, config.regime)
+    one = utilities(x.subset(np.array([7])), config.behaviour, config.regime)
+    np.testing.assert_allclose(one[0], u[7])
