@@ -86,9 +86,10 @@ BOUNDED_FIELDS = (
     "innate_motivation",
     "belief_punish",
     "belief_detect",
-    "belief_promote",
     "belief_accuse",
 )
+#: Signed in [-1, 1]: perceived responsiveness of promotion, a difference of two shares.
+SIGNED_FIELDS = ("belief_promote",)
 
 
 def senior_occupancy_within_capacity(model: CadreModel) -> bool:
@@ -113,12 +114,17 @@ def test_positions_never_exceed_capacity(config, seed, steps):
 def test_action_shares_and_inaction_split_add_up(config, seed, steps):
     table = CadreModel(config, seed=seed).run(steps)
     assert len(table) == steps
-    shares = table[["inaction", "formalism", "routine", "bold"]]
+    shares = table[["lying_flat", "formalism", "routine", "bold"]]
     np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-12)
     assert (shares >= 0).all().all()
-    split = table[["unwilling", "unable", "afraid"]]
-    assert (split >= -1e-12).all().all()
-    np.testing.assert_allclose(split.sum(axis=1), table["inaction"], atol=1e-9)
+    assert (table["avoidance"] <= table["routine"] + 1e-12).all()
+    forms = table[["lying_flat", "formalism", "avoidance"]]
+    np.testing.assert_allclose(forms.sum(axis=1), table["inaction"], atol=1e-12)
+    for parts in (["unwilling", "unable", "afraid"],
+                  ["reason_unwilling", "reason_unable", "reason_afraid"]):
+        split = table[parts]
+        assert (split >= -1e-12).all().all()
+        np.testing.assert_allclose(split.sum(axis=1), table["inaction"], atol=1e-9)
 
 
 @PROPERTY_SETTINGS
@@ -135,6 +141,9 @@ def test_outputs_and_state_stay_finite_and_in_range(config, seed, steps):
         for name in BOUNDED_FIELDS:
             values = getattr(c, name)
             assert values.min() >= 0.0 and values.max() <= 1.0, name
+        for name in SIGNED_FIELDS:
+            values = getattr(c, name)
+            assert values.min() >= -1.0 and values.max() <= 1.0, name
         assert np.all(c.risk_aversion >= 0.0)
         assert np.all((c.action >= -1) & (c.action <= 3))
         assert np.all(c.sanction_years >= 0) and np.all(c.probation_years >= 0)
@@ -142,11 +151,14 @@ def test_outputs_and_state_stay_finite_and_in_range(config, seed, steps):
     table = model.results_table()
     numeric = table[list(STEP_COLUMNS)].to_numpy(dtype=np.float64)
     assert np.all(np.isfinite(numeric))
-    # Every column but meritocracy (a correlation in [-1, 1]) and the mean outputs (measured
-    # output carries zero-mean noise) is a share or mean of quantities in [0, 1].
-    assert np.all(np.abs(table["meritocracy"]) <= 1.0 + 1e-12)
-    shares = table[[c for c in STEP_COLUMNS if c not in {"meritocracy", "measured_output",
-                                                          "real_output"}]]
+    # Every column but the signed ones (meritocracy, a correlation, and belief_promote, a
+    # difference of shares, both in [-1, 1]) and the mean outputs (measured output carries
+    # zero-mean noise) is a share or mean of quantities in [0, 1].
+    signed = {"meritocracy", "belief_promote"}
+    for column in signed:
+        assert np.all(np.abs(table[column]) <= 1.0 + 1e-12)
+    shares = table[[c for c in STEP_COLUMNS
+                    if c not in signed | {"measured_output", "real_output"}]]
     assert (shares >= -1e-12).all().all() and (shares <= 1.0 + 1e-12).all().all()
     assert list(table["step"]) == list(range(1, steps + 1))
 

@@ -34,12 +34,13 @@ def test_regime_label_and_rules_change_at_the_switch_step():
 @pytest.mark.slow
 def test_introducing_fault_tolerance_raises_bold_work_after_the_switch():
     """Paired by seed against the same run without the switch, the bold share from the switch
-    on is higher: one-sided Wilcoxon signed-rank test over 12 seeds at alpha 0.01, and a mean
-    gain of at least 0.005."""
+    on is higher: one-sided Wilcoxon signed-rank test over 20 seeds at alpha 0.01, and a mean
+    gain of at least 0.005. (Bold work is rare in the default regime, 3-4 %, so 20 seeds: at
+    12 the p-value sat at the threshold.)"""
     switched_config = validate_config({**BASE, "switch": SWITCH})
     plain_config = validate_config(BASE)
     gains = []
-    for seed in range(12):
+    for seed in range(20):
         switched = CadreModel(switched_config, seed=seed).run(14)
         plain = CadreModel(plain_config, seed=seed).run(14)
         after = switched["step"] >= SWITCH["step"]
