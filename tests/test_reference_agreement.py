@@ -66,7 +66,9 @@ FIRST_STEP = 3  # years 1-2 are left out of the run mean: beliefs move fast from
 FAMILY_ALPHA = 0.01
 TOLERANCE = {
     "inaction": 0.02,
+    "lying_flat": 0.02,
     "formalism": 0.02,
+    "avoidance": 0.02,
     "routine": 0.02,
     "bold": 0.02,
     "unwilling": 0.01,
@@ -152,7 +154,12 @@ def test_reference_runs_and_its_split_sums_to_inaction():
     assert table["step"].tolist() == [1, 2, 3, 4, 5, 6]
     split = table["unwilling"] + table["unable"] + table["afraid"]
     np.testing.assert_allclose(split, table["inaction"], atol=1e-12)
-    shares = table[["inaction", "formalism", "routine", "bold"]].sum(axis=1)
+    reasons = table["reason_unwilling"] + table["reason_unable"] + table["reason_afraid"]
+    np.testing.assert_allclose(reasons, table["inaction"], atol=1e-12)
+    forms = table["lying_flat"] + table["formalism"] + table["avoidance"]
+    np.testing.assert_allclose(forms, table["inaction"], atol=1e-12)
+    assert (table["avoidance"] <= table["routine"]).all()
+    shares = table[["lying_flat", "formalism", "routine", "bold"]].sum(axis=1)
     np.testing.assert_allclose(shares, 1.0)
     # Departures are replaced by new agents in the same posts: the population stays whole.
     assert len(model.agents) == 60
