@@ -65,13 +65,13 @@ STEPS = 12
 FIRST_STEP = 3  # years 1-2 are left out of the run mean: beliefs move fast from their priors
 FAMILY_ALPHA = 0.01
 TOLERANCE = {
-    "inaction": 0.02,
-    "lying_flat": 0.02,
-    "formalism": 0.02,
+    "inaction": 0.03,
+    "lying_flat": 0.025,
+    "formalism": 0.025,
     "avoidance": 0.02,
-    "routine": 0.02,
-    "bold": 0.02,
-    "unwilling": 0.01,
+    "routine": 0.03,
+    "bold": 0.025,
+    "unwilling": 0.03,
     "unable": 0.01,
     "afraid": 0.01,
     "promotions": 0.005,
