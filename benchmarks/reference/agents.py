@@ -2,9 +2,10 @@
 
 Each method is one phase of the year for one cadre, written the way a typical Mesa user would
 write it, and dispatched by ``ReferenceModel.step`` through ``AgentSet.shuffle_do``. The
-formulas come from ``simulation.formulas`` (and the utility from ``simulation.decision``), so
-they are not written twice; what is written again here is the per-cadre bookkeeping around
-them, which is what the agreement test checks against the vectorised model.
+formulas come from ``simulation.formulas`` (and the utility and the accounting of inaction,
+its form, causes and reason, from ``simulation.decision``, called on length-1 arrays), so they
+are not written twice; what is written again here is the per-cadre bookkeeping around them,
+which is what the agreement test checks against the vectorised model.
 
 Synchronous updating: a phase only reads what earlier phases of this year wrote, or what the
 cadre itself wrote in this phase; where a cadre would read a peer's value that the same phase
@@ -19,7 +20,13 @@ import mesa
 import numpy as np
 
 from simulation import formulas as f
-from simulation.decision import ACTIVE, DecisionInputs, account_inaction, utilities
+from simulation.decision import (
+    ACTIVE,
+    DecisionInputs,
+    account_inaction,
+    inaction_forms,
+    utilities,
+)
 
 if TYPE_CHECKING:
     from benchmarks.reference.model import ReferenceModel
@@ -218,11 +225,17 @@ class ReferenceCadre(mesa.Agent):
         taste = model.rng.gumbel(size=(1, len(f.ACTIONS)))
         action = f.taste_choice(utilities(inputs, b, regime), taste, b.temperature)
         self.action = int(action[0])
-        if self.action == f.BOLD:
-            return  # bold work is never inaction
-        inaction = account_inaction(inputs, action, taste, config, regime)
-        self.form = int(inaction.form[0])
+        if self.action == f.ROUTINE:
+            # Avoidance: routine work that would turn bold, with the same taste, if the
+            # perceived sanction risk of acting were removed.
+            fearless = f.taste_choice(
+                utilities(inputs.with_(fear=0.0), b, regime), taste, b.temperature
+            )
+        else:
+            fearless = action
+        self.form = int(inaction_forms(action, fearless, inputs.violation_prone)[0])
         if self.form != ACTIVE:
+            inaction = account_inaction(inputs, action, taste, config, regime)
             self.causes = tuple(float(c) for c in inaction.causes)
             self.reason = int(np.argmax(inaction.reasons))
 
