@@ -39,11 +39,15 @@ population), the whole procedure with these bounds fails spuriously in 0.25 % (d
 inaction forms, causes and Gumbel taste choices came in). The seeds are fixed, so the test is
 deterministic; these rates matter when either implementation changes its draw order. Power:
 ``test_the_check_detects_a_small_change`` runs the same procedure model against model: it
-passes on independent seeds and fails once the effort cost is 20 % higher (shares move by
-0.04-0.05; at these seeds a 10 % change, moving them by 0.015-0.018, is flagged too).
+passes on independent seeds and fails once the effort cost is 20 % higher (inaction moves by
+0.16, the action shares by 0.03-0.15; at these seeds a 10 % change, moving inaction by 0.07 and
+bold work by 0.02, is flagged too, by Welch's test on seven of the ten metrics).
 
-Runtime: the reference does ~8 000 agent-steps/s, so each regime takes ~9-13 s on one core (one
-test per regime, so pytest-xdist can spread them over workers).
+Runtime: the reference does ~400 (defaults) to ~1 500 (comprehensive_package) agent-steps/s,
+most of it in ``decision.account_inaction`` called for each inactive cadre (seven
+counterfactual choices, the reason's utility parts and the scipy Beta quantile of
+``decision.reference_levels``, recomputed on every call), so a regime takes ~50-200 s (one test
+per regime, so pytest-xdist can spread them over workers: ~4.5 min with ``-n 2`` on 2 cores).
 """
 
 from __future__ import annotations
