@@ -43,11 +43,12 @@ passes on independent seeds and fails once the effort cost is 20 % higher (inact
 0.16, the action shares by 0.03-0.15; at these seeds a 10 % change, moving inaction by 0.07 and
 bold work by 0.02, is flagged too, by Welch's test on seven of the ten metrics).
 
-Runtime: the reference does ~400 (defaults) to ~1 500 (comprehensive_package) agent-steps/s,
-most of it in ``decision.account_inaction`` called for each inactive cadre (seven
-counterfactual choices, the reason's utility parts and the scipy Beta quantile of
-``decision.reference_levels``, recomputed on every call), so a regime takes ~50-200 s (one test
-per regime, so pytest-xdist can spread them over workers: ~4.5 min with ``-n 2`` on 2 cores).
+Runtime: the reference does ~1 000 (defaults) to ~2 000 (comprehensive_package) agent-steps/s
+on an otherwise idle core, most of it in ``decision.account_inaction`` called for each inactive
+cadre (seven counterfactual choices, the reason's utility parts and the scipy Beta quantile of
+``decision.reference_levels``, recomputed on every call), so a regime takes ~35-75 s alone (one
+test per regime, so pytest-xdist can spread them over workers; on a shared 2-core machine with
+``-n 2`` they took 54-197 s, the file 4.5 min).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ The same year as ``simulation.step.advance``, phase by phase, but each phase is 
 from AgentSet ``select`` (eligibility) and ``sort`` (record, score). Departing cadres are
 ``remove()``d and a new agent takes over their post. It exists to be read and to check the
 vectorised model against (``tests/test_reference_agreement.py``), and as the per-agent baseline
-of ``benchmarks/bench.py``. It runs ~400-1 500 agent-steps/s (fewer where more cadres are
+of ``benchmarks/bench.py``. It runs ~1 000-2 000 agent-steps/s (fewer where more cadres are
 inactive: each inactive cadre's causes and reason come from ``decision.account_inaction`` on
 length-1 arrays), most of it in NumPy calls on length-1 arrays: the price of reusing the
 model's array formulas rather than writing them again.
