@@ -10,32 +10,45 @@ on nearly every lever: fast track, self-recommendation, front-line quota, probat
 investigation, commendation, reuse, training, care; and ``strict_accountability``, the harsh
 ladder), both models run ``len(SEEDS)`` = 20 seeds x ``N_CADRES`` = 300 cadres x ``STEPS`` = 12
 years. Each run is reduced to its mean over years 3..12 of the metrics in ``TOLERANCE``
-(the action shares, the inaction split and promotions): 20 independent values per model and
+(the action shares; inaction and its three forms, lying flat, formalism and avoidance; its
+split into unwilling / unable / afraid; and promotions): 20 independent values per model and
 metric. Per metric, the test fails if
 
 1. **equality** is rejected: Welch's two-sample t-test (unequal variances) of the two sets of
-   run means, Holm-Bonferroni over the 8 metrics of a regime at family-wise alpha 0.01 / 3
-   (Bonferroni over the 3 regimes: family-wise alpha 0.01 over all 24 tests); or
-2. the **equivalence bound** is exceeded: |mean(model) - mean(reference)| > ``TOLERANCE``,
-   0.02 for an action share, 0.01 for a component of the inaction split, 0.005 for the share
-   promoted per year.
+   run means, Holm-Bonferroni over the 10 metrics of a regime at family-wise alpha 0.01 / 3
+   (Bonferroni over the 3 regimes: family-wise alpha 0.01 over all 30 tests); or
+2. the **equivalence bound** is exceeded: |mean(model) - mean(reference)| > ``TOLERANCE``:
+   0.03 for inaction, routine work and the unwilling cause, 0.025 for lying flat, formalism
+   and bold work, 0.02 for avoidance, 0.01 for the unable and afraid causes, 0.005 for the
+   share promoted per year.
 
 Why both: where run means vary little (promotions; the split and the minor actions under the
 two presets), Welch's test detects differences far below the tolerance; where they vary a lot
-(the action shares under the defaults: s.d. of a run mean ~0.02 at this size, from the belief
-dynamics), the bound caps the difference the test lets through.
+(the action shares, inaction and the unwilling cause under the defaults: s.d. of a run mean
+0.024-0.033 at this size, from the belief dynamics), the bound caps the difference the test
+lets through. The bounds are set from those s.d.s: at 0.02 for every share and 0.01 for every
+cause (the bounds before inaction was split into forms and causes by taste draws) the
+procedure failed spuriously in 26 % of resampled draws under the defaults, almost all on the
+unwilling cause (run-mean s.d. 0.029, so the s.d. of a difference of two means of 20 is 0.009),
+and 2 % under comprehensive_package (bold and routine work, run-mean s.d. 0.028).
 
-Size: resampling 300 model runs per regime into two independent groups of 20 (no pairing, so
-conservative: for one seed the reference starts from the model's own year-0 population), the
-whole procedure fails spuriously in 0 % (defaults), 1.3 % (comprehensive_package) and 0.3 %
-(strict_accountability) of 400 draws. The seeds are fixed, so the test is deterministic; these
-rates matter when either implementation changes its draw order. Power:
+Size: resampling 300 model runs per regime (seeds 20000-20299) into two independent groups of
+20 (no pairing, so conservative: for one seed the reference starts from the model's own year-0
+population), the whole procedure with these bounds fails spuriously in 0.25 % (defaults),
+0.5 % (comprehensive_package) and 0 % (strict_accountability) of 400 draws (measured after the
+inaction forms, causes and Gumbel taste choices came in). The seeds are fixed, so the test is
+deterministic; these rates matter when either implementation changes its draw order. Power:
 ``test_the_check_detects_a_small_change`` runs the same procedure model against model: it
-passes on independent seeds and fails once the effort cost is 20 % higher (shares move by
-0.04-0.05; at these seeds a 10 % change, moving them by 0.015-0.018, is flagged too).
+passes on independent seeds and fails once the effort cost is 20 % higher (inaction moves by
+0.16, the action shares by 0.03-0.15; at these seeds a 10 % change, moving inaction by 0.07 and
+bold work by 0.02, is flagged too, by Welch's test on seven of the ten metrics).
 
-Runtime: the reference does ~8 000 agent-steps/s, so each regime takes ~9-13 s on one core (one
-test per regime, so pytest-xdist can spread them over workers).
+Runtime: the reference does ~1 000 (defaults) to ~2 000 (comprehensive_package) agent-steps/s
+on an otherwise idle core, most of it in ``decision.account_inaction`` called for each inactive
+cadre (seven counterfactual choices, the reason's utility parts and the scipy Beta quantile of
+``decision.reference_levels``, recomputed on every call), so a regime takes ~35-75 s alone (one
+test per regime, so pytest-xdist can spread them over workers; on a shared 2-core machine with
+``-n 2`` they took 54-197 s, the file 4.5 min).
 """
 
 from __future__ import annotations
@@ -65,11 +78,13 @@ STEPS = 12
 FIRST_STEP = 3  # years 1-2 are left out of the run mean: beliefs move fast from their priors
 FAMILY_ALPHA = 0.01
 TOLERANCE = {
-    "inaction": 0.02,
-    "formalism": 0.02,
-    "routine": 0.02,
-    "bold": 0.02,
-    "unwilling": 0.01,
+    "inaction": 0.03,
+    "lying_flat": 0.025,
+    "formalism": 0.025,
+    "avoidance": 0.02,
+    "routine": 0.03,
+    "bold": 0.025,
+    "unwilling": 0.03,
     "unable": 0.01,
     "afraid": 0.01,
     "promotions": 0.005,
@@ -152,7 +167,12 @@ def test_reference_runs_and_its_split_sums_to_inaction():
     assert table["step"].tolist() == [1, 2, 3, 4, 5, 6]
     split = table["unwilling"] + table["unable"] + table["afraid"]
     np.testing.assert_allclose(split, table["inaction"], atol=1e-12)
-    shares = table[["inaction", "formalism", "routine", "bold"]].sum(axis=1)
+    reasons = table["reason_unwilling"] + table["reason_unable"] + table["reason_afraid"]
+    np.testing.assert_allclose(reasons, table["inaction"], atol=1e-12)
+    forms = table["lying_flat"] + table["formalism"] + table["avoidance"]
+    np.testing.assert_allclose(forms, table["inaction"], atol=1e-12)
+    assert (table["avoidance"] <= table["routine"]).all()
+    shares = table[["lying_flat", "formalism", "routine", "bold"]].sum(axis=1)
     np.testing.assert_allclose(shares, 1.0)
     # Departures are replaced by new agents in the same posts: the population stays whole.
     assert len(model.agents) == 60

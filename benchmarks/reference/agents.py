@@ -2,9 +2,10 @@
 
 Each method is one phase of the year for one cadre, written the way a typical Mesa user would
 write it, and dispatched by ``ReferenceModel.step`` through ``AgentSet.shuffle_do``. The
-formulas come from ``simulation.formulas`` (and the utility from ``simulation.decision``), so
-they are not written twice; what is written again here is the per-cadre bookkeeping around
-them, which is what the agreement test checks against the vectorised model.
+formulas come from ``simulation.formulas`` (and the utility and the accounting of inaction,
+its form, causes and reason, from ``simulation.decision``, called on length-1 arrays), so they
+are not written twice; what is written again here is the per-cadre bookkeeping around them,
+which is what the agreement test checks against the vectorised model.
 
 Synchronous updating: a phase only reads what earlier phases of this year wrote, or what the
 cadre itself wrote in this phase; where a cadre would read a peer's value that the same phase
@@ -19,7 +20,13 @@ import mesa
 import numpy as np
 
 from simulation import formulas as f
-from simulation.decision import DecisionInputs, inaction_split, utilities
+from simulation.decision import (
+    ACTIVE,
+    DecisionInputs,
+    account_inaction,
+    inaction_forms,
+    utilities,
+)
 
 if TYPE_CHECKING:
     from benchmarks.reference.model import ReferenceModel
@@ -51,7 +58,8 @@ BELIEFS = ("belief_punish", "belief_detect", "belief_promote", "belief_accuse")
 
 
 class ReferenceCadre(mesa.Agent):
-    """A cadre in one post (slot). The post owns the unit, the front-line flag and the ties.
+    """A cadre in one post (slot). The post owns the unit, the front-line flag, the visibility
+    of hollow work (the unit's multiplier of formal credit) and the ties.
 
     ``peers`` are agents, looked up through the model's post list, so when a cadre leaves and an
     entrant takes the post, everyone tied to the post now sees the entrant.
@@ -65,6 +73,7 @@ class ReferenceCadre(mesa.Agent):
         slot: int,
         unit: int,
         front_line: bool,
+        visibility: float,
         peer_slots: tuple[int, ...],
         **state: float | int | bool,
     ) -> None:
@@ -72,6 +81,7 @@ class ReferenceCadre(mesa.Agent):
         self.slot = slot
         self.unit = unit
         self.front_line = front_line
+        self.visibility = visibility
         self.peer_slots = peer_slots
         missing = set(STATE) - set(state)
         if missing:
@@ -92,6 +102,12 @@ class ReferenceCadre(mesa.Agent):
         return [posts[j] for j in self.peer_slots]
 
     @property
+    def unit_mates(self) -> list[ReferenceCadre]:
+        """The cadres now holding the other posts of this cadre's unit."""
+        posts = self.model.posts
+        return [posts[j] for j in self.model.unit_slots[self.unit] if j != self.slot]
+
+    @property
     def idle(self) -> bool:
         return self.action == f.IDLE
 
@@ -99,9 +115,34 @@ class ReferenceCadre(mesa.Agent):
     def active(self) -> bool:
         return self.action != f.IDLE
 
+    @property
+    def caught(self) -> bool:
+        """Caught lying flat or at formal work: a case that reveals the detection rate."""
+        return self.caught_idle or self.caught_formal
+
+    @property
+    def detect_exposure(self) -> float:
+        """Weight of this year's action as a case revealing detection (idle 1, formal less)."""
+        if self.action == f.IDLE:
+            return 1.0
+        if self.action == f.FORMAL:
+            return self.model.regime.evaluation.formalism_detection
+        return 0.0
+
+    @property
+    def accuse_exposure(self) -> float:
+        """Weight of this year's action as exposure to false accusation (bold 1, safe less)."""
+        if self.action == f.BOLD:
+            return 1.0
+        if self.action in (f.FORMAL, f.ROUTINE):
+            return self.model.config.behaviour.safe_work_accusation_ratio
+        return 0.0
+
     def forget_last_year(self) -> None:
         """Clear last year's events (what happened to this cadre this year starts empty)."""
-        self.split = (0.0, 0.0, 0.0)  # (unwilling, unable, afraid) weights if idle
+        self.form = ACTIVE  # decision.LYING_FLAT, FALSE_ACTION, AVOIDANCE or ACTIVE
+        self.causes = (0.0, 0.0, 0.0)  # (unwilling, unable, afraid) weights if inactive
+        self.reason = -1  # index of the main reason it gives (into decision.CAUSES) if inactive
         self.real = 0.0
         self.measured = 0.0
         self.bold_success = False
@@ -164,6 +205,7 @@ class ReferenceCadre(mesa.Agent):
             ability=np.array([self.ability]),
             risk_aversion=np.array([self.risk_aversion]),
             violation_prone=np.array([self.violation_prone]),
+            visibility=np.array([self.visibility]),
             career=np.array([self.career_weight()]),
             belief_punish=np.array([self.belief_punish]),
             belief_detect=np.array([self.belief_detect]),
@@ -173,18 +215,29 @@ class ReferenceCadre(mesa.Agent):
         )
 
     def decide(self) -> None:
-        """Choose an action by logit over the four utilities; split inaction by its causes."""
+        """Choose the best action after this year's taste draws (a logit choice); classify
+        inaction by its form, split it by its causes, and name the cadre's main reason."""
         self.forget_last_year()
         model = self.model
         config, regime = model.config, model.regime
+        b = config.behaviour
         inputs = self.decision_inputs()
-        probs = f.logit_probabilities(
-            utilities(inputs, config.behaviour, regime), config.behaviour.temperature
-        )
-        self.action = int(f.sample_choice(probs, np.array([model.rng.random()]))[0])
-        if self.idle:
-            split = inaction_split(inputs, probs[:, f.IDLE], np.array([True]), config, regime)
-            self.split = (float(split[0]), float(split[1]), float(split[2]))
+        taste = model.rng.gumbel(size=(1, len(f.ACTIONS)))
+        action = f.taste_choice(utilities(inputs, b, regime), taste, b.temperature)
+        self.action = int(action[0])
+        if self.action == f.ROUTINE:
+            # Avoidance: routine work that would turn bold, with the same taste, if the
+            # perceived sanction risk of acting were removed.
+            fearless = f.taste_choice(
+                utilities(inputs.with_(fear=0.0), b, regime), taste, b.temperature
+            )
+        else:
+            fearless = action
+        self.form = int(inaction_forms(action, fearless, inputs.violation_prone)[0])
+        if self.form != ACTIVE:
+            inaction = account_inaction(inputs, action, taste, config, regime)
+            self.causes = tuple(float(c) for c in inaction.causes)
+            self.reason = int(np.argmax(inaction.reasons))
 
     # ----------------------------------------------------------------------------------------
     # 2. Produce
@@ -210,7 +263,7 @@ class ReferenceCadre(mesa.Agent):
             0.0, f.measurement_noise_sd(ev.noise_sd, ev.precision)
         )
         if self.action == f.FORMAL:
-            self.measured += f.formal_credit(b.formal_visibility, ev.precision)
+            self.measured += f.formal_credit(b.formal_visibility * self.visibility, ev.precision)
         self.record = float(
             f.smooth(self.record, self.measured, 1.0 - regime.promotion.record_memory)
         )
@@ -251,7 +304,9 @@ class ReferenceCadre(mesa.Agent):
         if self.routine_failure:
             self.routine_punished = bool(rng.random() < acc.generalised_accountability)
         if not self.idle:
-            rate = sup.false_accusation_rate * (1.0 - sup.accuser_deterrence)
+            # False accusations fall most on bold work, which stirs interests.
+            exposure = 1.0 if self.action == f.BOLD else b.safe_work_accusation_ratio
+            rate = sup.false_accusation_rate * (1.0 - sup.accuser_deterrence) * exposure
             self.accused = bool(rng.random() < rate)
             if self.accused:
                 self.accusation_upheld = not rng.random() < sup.clarification
@@ -338,30 +393,36 @@ class ReferenceCadre(mesa.Agent):
         rate = lrn.belief_rate
         peers = self.peers
 
-        # Three beliefs learnt from events, each the share of exposures that ended in the event
-        # over this cadre (counted own_weight times) and its peers; updated only if observed.
-        # (Every bold failure goes to review, tolerated or punished: its exposure is a failure.)
-        beliefs = ("belief_detect", "belief_punish", "belief_accuse")
-        events = ("caught_idle", "failure_punished", "accusation_upheld")
-        exposures = ("idle", "bold_failure", "active")
-        share, weight = f.weighted_share(
-            [getattr(self, e) for e in events],
-            [getattr(self, x) for x in exposures],
-            np.array([sum(getattr(p, e) for p in peers) for e in events], dtype=np.float64),
-            np.array([sum(getattr(p, x) for p in peers) for x in exposures], dtype=np.float64),
-            lrn.own_weight,
+        # Three beliefs about rates, each learnt from this year's events among (weighted)
+        # exposures, over this cadre (counted own_weight times) and its peers; detection also
+        # over its unit mates (who is disciplined for inaction is announced in the unit).
+        # Formal work is caught at formalism_detection times the rate of lying flat, and safe
+        # work falsely accused at safe_work_accusation_ratio times the rate of bold work, so
+        # the exposures are weighted by those ratios. (Every bold failure goes to review,
+        # tolerated or punished: its exposure is a failure.)
+        mates = self.unit_mates
+        learnt = (
+            ("belief_detect", "caught", "detect_exposure", peers + mates),
+            ("belief_punish", "failure_punished", "bold_failure", peers),
+            ("belief_accuse", "accusation_upheld", "accuse_exposure", peers),
         )
-        updated = f.smooth([getattr(self, b) for b in beliefs], share, rate)
-        for name, value, seen in zip(beliefs, updated, weight > 0, strict=True):
-            if seen:
-                setattr(self, name, float(value))
+        for belief, event, exposure, others in learnt:
+            events = lrn.own_weight * getattr(self, event) + sum(
+                getattr(o, event) for o in others
+            )
+            exposed = lrn.own_weight * getattr(self, exposure) + sum(
+                getattr(o, exposure) for o in others
+            )
+            updated = f.rate_update(getattr(self, belief), events, exposed, rate)
+            setattr(self, belief, min(max(float(updated), 0.0), 1.0))
         # Promotion belief: the published responsiveness in this cadre's rank (after this
-        # year's promotions) and front-line group, where there is one.
+        # year's promotions) and front-line group, where there is one, weighted by the size of
+        # the pool behind it (unclipped: small pools are shrunk toward the belief instead).
         stat = model.responsiveness.get((self.rank, self.front_line))
         if stat is not None:
-            self.belief_promote = float(
-                f.smooth(self.belief_promote, min(max(stat, 0.0), 1.0), rate)
-            )
+            size = model.responsiveness_size[(self.rank, self.front_line)]
+            weight = rate * f.pool_weight(size, lrn.statistic_pseudocount)
+            self.belief_promote = float(f.smooth(self.belief_promote, stat, weight))
 
         # Motivation: staged, because peers read this year's motivation as the norm.
         m = self.motivation

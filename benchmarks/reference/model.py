@@ -5,8 +5,10 @@ The same year as ``simulation.step.advance``, phase by phase, but each phase is 
 from AgentSet ``select`` (eligibility) and ``sort`` (record, score). Departing cadres are
 ``remove()``d and a new agent takes over their post. It exists to be read and to check the
 vectorised model against (``tests/test_reference_agreement.py``), and as the per-agent baseline
-of ``benchmarks/bench.py``. It runs ~8 000 agent-steps/s, most of it in NumPy calls on length-1
-arrays: the price of reusing the model's array formulas rather than writing them again.
+of ``benchmarks/bench.py``. It runs ~1 000-2 000 agent-steps/s (fewer where more cadres are
+inactive: each inactive cadre's causes and reason come from ``decision.account_inaction`` on
+length-1 arrays), most of it in NumPy calls on length-1 arrays: the price of reusing the
+model's array formulas rather than writing them again.
 
 Random draws come from the model's ``numpy.random.Generator`` (``self.rng``); only the
 activation order of ``shuffle_do`` comes from Mesa's ``self.random``, and no result depends on
@@ -29,6 +31,7 @@ import pandas as pd
 from benchmarks.reference.agents import BELIEFS, STATE, ReferenceCadre
 from simulation import formulas as f
 from simulation.config import ModelConfig, Regime
+from simulation.decision import AVOIDANCE, FALSE_ACTION, LYING_FLAT
 from simulation.population import draw_traits, initial_population
 from simulation.step import STEP_COLUMNS
 
@@ -76,16 +79,23 @@ class ReferenceModel(mesa.Model):
                 slot=i,
                 unit=int(arrays.unit[i]),
                 front_line=bool(arrays.front_line[i]),
+                visibility=float(arrays.visibility[i]),
                 peer_slots=tuple(int(j) for j in arrays.peers[i]),
                 **{name: values[i] for name, values in columns.items()},
             )
             for i in range(org.n_cadres)
         ]
         self.next_person = org.n_cadres
+        #: The posts of each unit (fixed: an entrant takes over its predecessor's post).
+        self.unit_slots: dict[int, list[int]] = {}
+        for post in self.posts:
+            self.unit_slots.setdefault(post.unit, []).append(post.slot)
 
         self.reversal = False
         self.unit_leaders: dict[int, ReferenceCadre] = {}
         self.responsiveness: dict[tuple[int, bool], float] = {}
+        # Candidates behind each statistic: the smaller of its top-half and bottom-half groups.
+        self.responsiveness_size: dict[tuple[int, bool], int] = {}
         self.year: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={"step": "steps", "regime": "regime_label"}
@@ -185,6 +195,7 @@ class ReferenceModel(mesa.Model):
 
         self.agents.shuffle_do("apply_for_promotion")
         self.responsiveness = {}
+        self.responsiveness_size = {}
         occupied = Counter(self.agents.get("rank"))
         for r in range(top_rank - 1, -1, -1):
             candidates = self.agents.select(lambda a, r=r: a.in_pool and a.rank == r)
@@ -223,6 +234,7 @@ class ReferenceModel(mesa.Model):
                 mine = candidates.select(lambda a, g=group: a.front_line == g)
                 top = [a.promoted for a in mine if a.record >= median]
                 bottom = [a.promoted for a in mine if a.record < median]
+                self.responsiveness_size[(r, group)] = min(len(top), len(bottom))
                 if top and bottom:
                     self.responsiveness[(r, group)] = float(np.mean(top) - np.mean(bottom))
             top_third = np.quantile(records, 2 / 3)
@@ -266,6 +278,7 @@ class ReferenceModel(mesa.Model):
                 slot=old.slot,
                 unit=old.unit,
                 front_line=old.front_line,
+                visibility=old.visibility,
                 peer_slots=old.peer_slots,
                 person=self.next_person,
                 age=int(self.rng.integers(pop.entry_age_min, pop.entry_age_max + 1)),
@@ -298,17 +311,24 @@ class ReferenceModel(mesa.Model):
             return sum(1 for a in agents if test(a)) / n
 
         actions = Counter(agents.get("action"))
-        split = np.sum(agents.get("split"), axis=0) / n
+        forms = Counter(agents.get("form"))
+        causes = np.sum(agents.get("causes"), axis=0) / n
+        reasons = Counter(agents.get("reason"))
         sanctioned = agents.select(lambda a: a.sanctioned)
         rungs = Counter(sanctioned.get("rung"))
         return {
-            "inaction": actions[f.IDLE] / n,
-            "formalism": actions[f.FORMAL] / n,
+            "inaction": sum(forms[k] for k in (LYING_FLAT, FALSE_ACTION, AVOIDANCE)) / n,
+            "lying_flat": forms[LYING_FLAT] / n,
+            "formalism": forms[FALSE_ACTION] / n,
+            "avoidance": forms[AVOIDANCE] / n,
             "routine": actions[f.ROUTINE] / n,
             "bold": actions[f.BOLD] / n,
-            "unwilling": float(split[0]),
-            "unable": float(split[1]),
-            "afraid": float(split[2]),
+            "unwilling": float(causes[0]),
+            "unable": float(causes[1]),
+            "afraid": float(causes[2]),
+            "reason_unwilling": reasons[0] / n,
+            "reason_unable": reasons[1] / n,
+            "reason_afraid": reasons[2] / n,
             "real_output": agents.agg("real", np.mean),
             "measured_output": agents.agg("measured", np.mean),
             "bold_success": share(lambda a: a.bold_success),
