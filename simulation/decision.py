@@ -112,11 +112,13 @@ def efforts(behaviour: Behaviour) -> NDArray[np.float64]:
 
 
 def promotion_scale(behaviour: Behaviour) -> float:
-    """Measured output that earns the full promotion value: the most a year's work can show.
+    """Measured output that earns the full promotion value: a good year's work, as shown.
 
     The largest expected measured output of any action for a fully able cadre in a post of
-    average visibility under a blind evaluator. It is the same for every cadre, so the career
-    value of an action does not depend on the cadre's own other options.
+    average visibility under a blind evaluator (formal work in a very visible post can show
+    more, and is then worth more than the full value: that is the lure of image projects).
+    It is the same for every cadre, so the career value of an action does not depend on the
+    cadre's own other options.
     """
     b = behaviour
     return max(b.output_bold, b.output_routine, b.output_formal + b.formal_visibility, 1e-12)

@@ -268,22 +268,3 @@ def rate_update(
     belief = np.asarray(belief, dtype=np.float64)
     exposure = np.asarray(exposure, dtype=np.float64)
     return belief + rate * (np.asarray(events) - belief * exposure) / np.maximum(exposure, 1.0)
-
-
-def weighted_share(
-    own_events: ArrayLike,
-    own_exposed: ArrayLike,
-    peer_events: ArrayLike,
-    peer_exposed: ArrayLike,
-    own_weight: float,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """What a cadre saw: the share of exposures that ended in the event, over itself and peers.
-
-    Own experience weighs ``own_weight``, each peer 1 (peer_* are sums over the peers).
-    Returns (share, exposure weight); the share is 0 where nothing was exposed, so callers
-    update beliefs only where the weight is positive.
-    """
-    events = own_weight * np.asarray(own_events, dtype=np.float64) + peer_events
-    exposed = own_weight * np.asarray(own_exposed, dtype=np.float64) + peer_exposed
-    share = np.divide(events, exposed, out=np.zeros_like(events), where=exposed > 0)
-    return share, exposed

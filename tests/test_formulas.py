@@ -283,20 +283,6 @@ def test_rank_ability_correlation_is_zero_for_constant_input():
     assert f.rank_ability_correlation([0, 1, 2], [0.5, 0.5, 0.5]) == 0.0
 
 
-def test_weighted_share_on_a_tiny_network():
-    # Three cadres, each tied to the other two; own experience weighs 2.
-    peers = np.array([[1, 2], [0, 2], [0, 1]])
-    events = np.array([True, False, False])
-    exposed = np.array([True, True, False])
-    peer_totals = peer_sums(peer_matrix(peers), np.column_stack([events, exposed]))
-    share, weight = f.weighted_share(events, exposed, *peer_totals.T, 2.0)
-    # cadre 0: events 2*1 + 0 + 0 = 2, exposure 2*1 + 1 + 0 = 3
-    # cadre 1: events 0 + 1 + 0 = 1,   exposure 2*1 + 1 + 0 = 3
-    # cadre 2: events 0 + 1 + 0 = 1,   exposure 0 + 1 + 1 = 2
-    np.testing.assert_allclose(share, [2 / 3, 1 / 3, 1 / 2], rtol=1e-12)
-    np.testing.assert_allclose(weight, [3.0, 3.0, 2.0])
-
-
 def test_peer_sums_equal_summing_each_cadres_peers_by_hand():
     rng = np.random.default_rng(4)
     peers = rng.integers(0, 50, (50, 5))
@@ -304,21 +290,6 @@ def test_peer_sums_equal_summing_each_cadres_peers_by_hand():
     values = rng.random((50, 3))
     expected = np.array([values[row].sum(axis=0) for row in peers])
     np.testing.assert_allclose(peer_sums(peer_matrix(peers), values), expected, rtol=1e-5)
-
-
-def test_weighted_share_is_zero_with_zero_weight_where_nothing_was_exposed():
-    peers = np.array([[1], [0], [0]])
-    events = np.array([False, False, False])
-    exposed = np.array([False, False, True])
-    peer_totals = peer_sums(peer_matrix(peers), np.column_stack([events, exposed]))
-    share, weight = f.weighted_share(events, exposed, *peer_totals.T, 3.0)
-    np.testing.assert_array_equal(weight, [0.0, 0.0, 3.0])
-    np.testing.assert_array_equal(share, [0.0, 0.0, 0.0])
-
-
-# --------------------------------------------------------------------------------------------
-# positions.move_down
-# --------------------------------------------------------------------------------------------
 
 
 def test_move_down_demotes_one_rank_when_there_is_room():
@@ -399,3 +370,49 @@ def test_move_down_never_exceeds_capacity_and_moves_no_one_up(data, n_ranks, n):
     was_senior = moved & (before > 0)
     assert np.all(rank[was_senior] < before[was_senior])
     np.testing.assert_array_equal(rank[moved & (before == 0)], 0)
+
+
+def test_rate_update_smooths_toward_the_share_with_whole_exposures_and_not_without():
+    belief = np.array([0.2, 0.2, 0.2])
+    got = f.rate_update(belief, events=np.array([3.0, 0.0, 0.0]),
+                        exposure=np.array([4.0, 2.0, 0.0]), rate=0.5)
+    np.testing.assert_allclose(got, [0.2 + 0.5 * (0.75 - 0.2), 0.1, 0.2])
+
+
+def test_rate_update_with_partial_exposures_is_unbiased_at_the_true_rate():
+    """A case revealing the rate at weight 0.3 (formal work examined at 0.3 x detection) is
+    caught with probability 0.3 p: at belief p the expected move is 0, and a belief below p
+    moves up on average (a per-case share capped at 1 would pull it down to about 0.3 p)."""
+    rng = np.random.default_rng(0)
+    p, weight, n = 0.9, 0.3, 200_000
+    events = (rng.random(n) < weight * p).astype(float)
+    at_truth = f.rate_update(np.full(n, p), events, np.full(n, weight), rate=0.3)
+    assert abs(at_truth.mean() - p) < 3 * at_truth.std() / np.sqrt(n)
+    below = f.rate_update(np.full(n, 0.5), events, np.full(n, weight), rate=0.3)
+    assert below.mean() > 0.5
+
+
+def test_pool_weight_grows_with_the_pool_and_is_one_without_a_prior():
+    np.testing.assert_allclose(f.pool_weight(np.array([0, 20, 180]), 20.0), [0.0, 0.5, 0.9])
+    np.testing.assert_array_equal(f.pool_weight(np.array([0, 3]), 0.0), [0.0, 1.0])
+
+
+def test_taste_choice_frequencies_are_the_logit_probabilities():
+    rng = np.random.default_rng(2)
+    u = np.array([0.0, 0.1, 0.25, -0.2])
+    n = 200_000
+    choice = f.taste_choice(np.tile(u, (n, 1)), rng.gumbel(size=(n, 4)), 0.15)
+    freq = np.bincount(choice, minlength=4) / n
+    np.testing.assert_allclose(freq, f.logit_probabilities(u[None, :], 0.15)[0], atol=0.004)
+
+
+def test_taste_choice_at_zero_temperature_is_the_best_response_with_ties_broken_by_taste():
+    u = np.array([[0.0, 1.0, 1.0, 0.5]] * 2)
+    taste = np.array([[9.0, 0.0, 1.0, 9.0], [9.0, 2.0, 1.0, 9.0]])
+    np.testing.assert_array_equal(f.taste_choice(u, taste, 0.0), [2, 1])
+
+
+def test_ability_for_success_inverts_the_bold_success_probability():
+    a = f.ability_for_success(0.7, 0.5, 0.12)
+    assert f.bold_success_probability(a, 0.5, 0.12) == pytest.approx(0.7)
+    assert f.ability_for_success(0.5, 0.5, 0.12) == pytest.approx(0.5)

@@ -382,7 +382,7 @@ def test_reference_levels_measure_but_never_change_what_cadres_do():
 
 
 def test_utilities_of_a_cadre_do_not_depend_on_its_neighbours_in_the_array():
-    config, x, taste = _scrambled(3, 0.05, n=50)
+    config, x, _ = _scrambled(3, 0.05, n=50)
     u = utilities(x, config.behaviour, config.regime)
     one = utilities(x.subset(np.array([7])), config.behaviour, config.regime)
     np.testing.assert_allclose(one[0], u[7])
