@@ -12,7 +12,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from experiments.analysis import (
+from experiments.analysis.labels import (
+    METRICS,
+    axis_label,
+    check_complete,
+    metric_label,
+    parameter_label,
+)
+from experiments.analysis.results import load_results
+from experiments.analysis.statistics import (
     MANN_WHITNEY,
     WELCH,
     analyze,
@@ -26,14 +34,6 @@ from experiments.analysis import (
     t_interval,
 )
 from experiments.cli import main
-from experiments.labels import (
-    METRICS,
-    axis_label,
-    check_complete,
-    metric_label,
-    parameter_label,
-)
-from experiments.results import load_results
 from simulation import ConfigError
 from tests.synthetic_results import write_results
 

@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 import yaml
 
-import experiments.execution as execution
+import experiments.engine.execution as execution
 from experiments.cli import main
-from experiments.design import ConfigBuilder, run_seed
-from experiments.execution import SerialExecutor, run_sweep
-from experiments.spec import load_spec
-from experiments.storage import part_files, results_lock
+from experiments.engine.design import ConfigBuilder, run_seed
+from experiments.engine.execution import SerialExecutor, run_sweep
+from experiments.engine.spec import load_spec
+from experiments.engine.storage import part_files, results_lock
 from simulation import CadreModel
 from simulation.loading import ConfigError
 

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from experiments.validation import figures
-from experiments.validation.core import Check, Condition, Outcome, register
+from experiments.validation.core import Check, Condition, Outcome
 from experiments.validation.tools import fmt
 from simulation import CadreModel, ModelConfig
 from simulation import decision as decision
@@ -111,7 +111,7 @@ def run_logit() -> Outcome:
     )
 
 
-register(Check(
+LOGIT_CLOSED_FORM = Check(
     name="logit_closed_form",
     title="Logit (quantal response) choice probabilities equal the closed form",
     source="McKelvey and Palfrey (1995); docs/ODD.md 7.1.7",
@@ -119,7 +119,7 @@ register(Check(
     "model's own utilities; sampled frequencies within 4.5 s.e. of P",
     fast=True,
     run=run_logit,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def run_best_response() -> Outcome:
     )
 
 
-register(Check(
+LOGIT_BEST_RESPONSE_LIMIT = Check(
     name="logit_best_response_limit",
     title="As the temperature goes to 0 the logit choice becomes the best response",
     source="McKelvey and Palfrey (1995): the logit QRE tends to best response as noise vanishes",
@@ -184,7 +184,7 @@ register(Check(
     fast=True,
     run=run_best_response,
     figure=figures.best_response,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -372,7 +372,7 @@ def run_becker_bold() -> Outcome:
     )
 
 
-register(Check(
+BECKER_TOLERANCE_THRESHOLD = Check(
     name="becker_tolerance_threshold",
     title="Deterrence threshold of bold work, and the critical fault tolerance",
     source="Becker (1968), J. Political Economy 76(2): an act is deterred when its benefit is "
@@ -383,7 +383,7 @@ register(Check(
     fast=True,
     run=run_becker_bold,
     figure=figures.becker_tolerance,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -457,7 +457,7 @@ def run_becker_idle() -> Outcome:
     )
 
 
-register(Check(
+BECKER_DETECTION_THRESHOLD = Check(
     name="becker_detection_threshold",
     title="Deterrence of lying flat, and the critical detection probability",
     source="Becker (1968), J. Political Economy 76(2): the offence (here, shirking) is committed "
@@ -468,7 +468,7 @@ register(Check(
     fast=True,
     run=run_becker_idle,
     figure=figures.becker_detection,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -550,7 +550,7 @@ def run_holmstrom_milgrom() -> Outcome:
     )
 
 
-register(Check(
+HOLMSTROM_MILGROM_MULTITASK = Check(
     name="holmstrom_milgrom_multitask",
     title="Incentives on measured output shift effort toward the visible task",
     source="Holmstrom and Milgrom (1991), J. Law, Economics & Organization 7: 24-52",
@@ -560,4 +560,4 @@ register(Check(
     fast=True,
     run=run_holmstrom_milgrom,
     figure=figures.hm_decision,
-))
+)

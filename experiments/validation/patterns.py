@@ -16,7 +16,7 @@ import numpy as np
 from scipy import stats
 
 from experiments.validation import figures, probes
-from experiments.validation.core import Check, Condition, Outcome, register
+from experiments.validation.core import Check, Condition, Outcome
 from experiments.validation.tools import (
     ALPHA,
     BURN_IN,
@@ -172,7 +172,7 @@ def run_li_zhou_relative() -> Outcome:
     )
 
 
-register(Check(
+LI_ZHOU_RELATIVE_PERFORMANCE = Check(
     name="li_zhou_relative_performance",
     title="Promotion probability rises with relative measured performance",
     source="Li and Zhou (2005), J. Public Economics 89(9-10): 1743-1762: the likelihood of "
@@ -183,7 +183,7 @@ register(Check(
     fast=False,
     run=run_li_zhou_relative,
     figure=figures.li_zhou_quintiles,
-))
+)
 
 
 def run_li_zhou_record() -> Outcome:
@@ -220,7 +220,7 @@ def run_li_zhou_record() -> Outcome:
     )
 
 
-register(Check(
+LI_ZHOU_RECORD_VS_SINGLE_YEAR = Check(
     name="li_zhou_record_vs_single_year",
     title="The performance record over the tenure matters more than a single year's output",
     source="Li and Zhou (2005), J. Public Economics 89(9-10): 1743-1762: turnover is more "
@@ -231,7 +231,7 @@ register(Check(
     fast=False,
     run=run_li_zhou_record,
     figure=figures.li_zhou_coefficients,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def run_tu_gong() -> Outcome:
     )
 
 
-register(Check(
+TU_GONG_ACCOUNTABILITY_SHIFT = Check(
     name="tu_gong_accountability_shift",
     title="Sanction-based accountability cuts open stalling but shifts cadres to safe or "
     "fabricated work",
@@ -294,7 +294,7 @@ register(Check(
     fast=False,
     run=run_tu_gong,
     figure=figures.tu_gong_shares,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,7 +348,7 @@ def run_wang() -> Outcome:
     )
 
 
-register(Check(
+WANG_CHILLING_EFFECT = Check(
     name="wang_chilling_effect",
     title="Harsher sanctions chill initiative (a 'chilling effect')",
     source="Wang (2022), Comparative Political Studies 55(11): 1807-1843: intensive top-down "
@@ -359,7 +359,7 @@ register(Check(
     fast=False,
     run=run_wang,
     figure=figures.wang_chilling,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,7 +401,7 @@ def run_hm_model() -> Outcome:
     )
 
 
-register(Check(
+HOLMSTROM_MILGROM_PROMOTION = Check(
     name="holmstrom_milgrom_promotion",
     title="Promotion on measured performance buys formalism when real output is poorly measured",
     source="Holmstrom and Milgrom (1991), J. Law, Economics & Organization 7: 24-52 (model "
@@ -412,7 +412,7 @@ register(Check(
     fast=False,
     run=run_hm_model,
     figure=figures.hm_model,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,7 +466,7 @@ def run_lazear_rosen_prize() -> Outcome:
     )
 
 
-register(Check(
+LAZEAR_ROSEN_PRIZE = Check(
     name="lazear_rosen_prize",
     title="A larger promotion prize raises effort",
     source="Lazear and Rosen (1981), J. Political Economy 89(5): 841-864: in a rank-order "
@@ -476,7 +476,7 @@ register(Check(
     fast=False,
     run=run_lazear_rosen_prize,
     figure=figures.effort_levels,
-))
+)
 
 
 def run_lazear_rosen_noise() -> Outcome:
@@ -497,7 +497,7 @@ def run_lazear_rosen_noise() -> Outcome:
     )
 
 
-register(Check(
+LAZEAR_ROSEN_NOISE = Check(
     name="lazear_rosen_noise",
     title="More luck in the tournament lowers effort",
     source="Lazear and Rosen (1981), J. Political Economy 89(5): 841-864: effort falls as the "
@@ -508,7 +508,7 @@ register(Check(
     fast=False,
     run=run_lazear_rosen_noise,
     figure=figures.effort_levels,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -537,7 +537,7 @@ def run_nagin() -> Outcome:
     )
 
 
-register(Check(
+NAGIN_CERTAINTY_VS_SEVERITY = Check(
     name="nagin_certainty_vs_severity",
     title="Certainty of detection deters lying flat more than severity of sanctions",
     source="Nagin (2013), Crime and Justice 42: 'Deterrence in the twenty-first century': "
@@ -549,7 +549,7 @@ register(Check(
     fast=False,
     run=run_nagin,
     figure=figures.nagin_bars,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -615,7 +615,7 @@ def run_age_ceiling() -> Outcome:
     )
 
 
-register(Check(
+CAREER_CONCERNS_AGE_CEILING = Check(
     name="career_concerns_age_ceiling",
     title="Effort drops for cadres whom an age ceiling bars from promotion",
     source="Gibbons and Murphy (1992), J. Political Economy 100(3): 468-505: career concerns "
@@ -626,4 +626,4 @@ register(Check(
     fast=False,
     run=run_age_ceiling,
     figure=figures.age_profile,
-))
+)

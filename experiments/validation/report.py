@@ -96,7 +96,7 @@ def result_text(text: str, name: str) -> str:
 def update(text: str, results: Iterable[Result]) -> str:
     """The report with the summary rows and result blocks of ``results`` rewritten.
 
-    Rows of checks not in ``results`` are kept; rows are ordered as the registry orders checks.
+    Rows of checks not in ``results`` are kept; rows are ordered as ``checks.CHECKS`` orders checks.
     Raises ValueError naming the first missing marker.
     """
     results = list(results)

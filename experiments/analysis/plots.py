@@ -27,8 +27,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
-from experiments.analysis import Analysis, point_labels, t_interval
-from experiments.labels import (
+from experiments.analysis.labels import (
     CAUSES,
     axis_label,
     format_value,
@@ -36,10 +35,11 @@ from experiments.labels import (
     parameter_label,
     regime_label,
 )
-from experiments.results import SAMPLED_DESIGNS, Results
-from simulation import palette
+from experiments.analysis.results import SAMPLED_DESIGNS, Results
+from experiments.analysis.statistics import Analysis, point_labels, t_interval
+from simulation.viz import palette
 
-#: The causes of inaction and formalism keep these colours in every figure (simulation.palette;
+#: The causes of inaction and formalism keep these colours in every figure (simulation.viz.palette;
 #: formalism is hatched in bars).
 CAUSE_COLOURS: dict[str, str] = {
     **palette.CAUSE_COLOURS, "formalism": palette.ACTION_COLOURS["formal"],

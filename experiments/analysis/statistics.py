@@ -1,5 +1,6 @@
 """Statistics on a saved results folder: means with confidence intervals, regime comparisons,
-Sobol and Morris sensitivity indices. Takes :class:`experiments.results.Results`, never the model.
+Sobol and Morris sensitivity indices. Takes :class:`experiments.analysis.results.Results`, never
+the model.
 
 Choices (also stated in the written tables):
 
@@ -29,8 +30,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.labels import axis_label, format_value, metric_label, parameter_label, regime_label
-from experiments.results import SAMPLED_DESIGNS, Results
+from experiments.analysis.labels import (
+    axis_label,
+    format_value,
+    metric_label,
+    parameter_label,
+    regime_label,
+)
+from experiments.analysis.results import SAMPLED_DESIGNS, Results
 
 LEVEL = 0.95
 ALPHA = 0.05

@@ -1,6 +1,6 @@
 """The interactive page: a Mesa SolaraViz app over :class:`~simulation.model.CadreModel`.
 
-Run it with ``solara run simulation/app.py`` (``make app``), or show ``page`` as the last
+Run it with ``solara run simulation/viz/app.py`` (``make app``), or show ``page`` as the last
 expression of a notebook cell.
 
 One parameter source: every control is built from the config schema (``simulation/config.py``):
@@ -33,10 +33,10 @@ from simulation.config import ModelConfig
 from simulation.formulas import ACTIONS
 from simulation.loading import field_info, list_presets, load_config
 from simulation.model import CadreModel
-from simulation.palette import ACTION_COLOURS, CAUSE_COLOURS, NO_ACTION_COLOUR
+from simulation.viz.palette import ACTION_COLOURS, CAUSE_COLOURS, NO_ACTION_COLOUR
 
 # --------------------------------------------------------------------------------------------
-# Colours: simulation.palette, shared with experiments/plots.py
+# Colours: simulation.viz.palette, shared with experiments/analysis/plots.py
 # --------------------------------------------------------------------------------------------
 
 #: The per-step columns that hold each action's share (simulation.step.STEP_COLUMNS).

@@ -15,13 +15,13 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 
-from experiments.argtypes import whole_number
-from experiments.execution import SerialExecutor, exit_with_parent, plan_sweep, run_sweep
-from experiments.spec import load_spec
+from experiments.cli.argtypes import whole_number
+from experiments.engine.execution import SerialExecutor, exit_with_parent, plan_sweep, run_sweep
+from experiments.engine.spec import load_spec
 from simulation.loading import ConfigError
 
 #: Modules a forkserver imports once, so each worker process starts with the model loaded.
-PRELOAD = ["experiments.execution", "simulation.model"]
+PRELOAD = ["experiments.engine.execution", "simulation.model"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

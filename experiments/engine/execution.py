@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from experiments import storage
-from experiments.design import (
+from experiments.engine import storage
+from experiments.engine.design import (
     ConfigBuilder,
     Design,
     Point,
@@ -40,7 +40,7 @@ from experiments.design import (
     expand,
     iter_runs,
 )
-from experiments.spec import Spec
+from experiments.engine.spec import Spec
 from simulation.config import ModelConfig
 from simulation.loading import ConfigError
 

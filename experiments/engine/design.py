@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from experiments.spec import (
+from experiments.engine.spec import (
     GridDesign,
     GridRange,
     LhsDesign,
