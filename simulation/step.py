@@ -24,52 +24,11 @@ from simulation.learning import (
     update_motivation,
 )
 from simulation.outcomes import produce
+from simulation.outputs import STEP_COLUMNS  # the per-step outputs, in order
 from simulation.population import CadreArrays
 from simulation.positions import vacancies
 from simulation.promotion import Tournament, hold_tournament
 from simulation.timing import PhaseClock
-
-#: Columns of the per-step table, in order; every value is a share of all cadres unless noted.
-STEP_COLUMNS: tuple[str, ...] = (
-    "inaction",  # share lying flat (idle)
-    "formalism",  # share doing formal work
-    "routine",
-    "bold",
-    "unwilling",  # the three add up to inaction
-    "unable",
-    "afraid",
-    "real_output",  # mean real output per cadre
-    "measured_output",  # mean measured output per cadre
-    "bold_success",
-    "bold_failure",
-    "tolerated_failures",
-    "punished_failures",
-    "violations_exposed",
-    "shielded_violations",
-    "caught_inaction",
-    "false_accusations",
-    "cleared_accusations",
-    "wrongful_sanctions",
-    "leader_sanctions",
-    "sanctions",
-    "warnings",
-    "demotions",
-    "removals",
-    "probation_failures",
-    "promotions",
-    "self_recommendations",
-    "senior_vacancy_rate",  # vacant share of positions at ranks >= 1 at year end
-    "meritocracy",  # correlation of rank and ability, in [-1, 1]
-    "retirements",
-    "turnover",  # retirements + removals
-    "mean_motivation",
-    "mean_ability",
-    "belief_punish",
-    "belief_detect",
-    "belief_promote",
-    "belief_accuse",
-    "policy_reversal",  # 1 in a year a reversal scrapped bold projects
-)
 
 
 def advance(

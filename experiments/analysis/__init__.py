@@ -32,11 +32,12 @@ _EXPORTS = {
         _PLOTS,
     ),
     **dict.fromkeys(
-        ("CAUSES", "Label", "axis_label", "format_value", "label", "metric_label",
+        ("Label", "axis_label", "format_value", "label", "metric_label",
          "parameter_label", "regime_label"),
         _LABELS,
     ),
     **dict.fromkeys(("format_summary", "summarise"), _SUMMARY),
+    "CAUSES": "simulation.outputs",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = sorted(_EXPORTS)

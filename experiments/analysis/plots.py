@@ -28,7 +28,6 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
 from experiments.analysis.labels import (
-    CAUSES,
     axis_label,
     format_value,
     metric_label,
@@ -37,6 +36,7 @@ from experiments.analysis.labels import (
 )
 from experiments.analysis.results import SAMPLED_DESIGNS, Results
 from experiments.analysis.statistics import Analysis, point_labels, t_interval
+from simulation.outputs import CAUSES
 from simulation.viz import palette
 
 #: The causes of inaction and formalism keep these colours in every figure (simulation.viz.palette;

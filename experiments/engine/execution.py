@@ -41,8 +41,10 @@ from experiments.engine.design import (
     iter_runs,
 )
 from experiments.engine.spec import Spec
+from experiments.engine.storage import SERIES_COLUMNS
 from simulation.config import ModelConfig
 from simulation.loading import ConfigError
+from simulation.outputs import reduce_run, run_outputs
 
 #: Packages whose versions go into the manifest.
 VERSIONED = (
@@ -113,6 +115,11 @@ class RunSettings:
     metrics: tuple[str, ...]
     series: tuple[str, ...] = ()
 
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The run values stored per run: kept per-step means, then the derived outputs."""
+        return run_outputs(self.metrics)
+
 
 @dataclass(frozen=True)
 class RunTask:
@@ -147,35 +154,47 @@ def run_one(
     Never raises for a failing model: the row says ``failed`` and holds the traceback.
     """
     start = time.perf_counter()
-    row: dict[str, Any] = {
-        "run_id": task.run_id, "point": task.point, "replicate": task.replicate,
-        "seed": task.seed, "regime": task.regime, "status": "ok", "error": "", "seconds": 0.0,
-        **task.parameters,
-    }
-    series = _empty_series()
     try:
         table = _simulate(simulate)(task.config, task.seed, settings.steps)
         if len(table) != settings.steps:
             raise RuntimeError(f"the run returned {len(table)} steps, expected {settings.steps}")
-        for metric in settings.metrics:
-            row[metric] = float(np.mean(table[metric].to_numpy(float)[settings.burn_in:]))
-        row["final_inaction"] = float(table["inaction"].iloc[-1])
-        steps = table["step"].to_numpy(np.int64).tolist()
-        for metric in settings.series:
-            values = table[metric].to_numpy(float).tolist()
-            series["run_id"] += [task.run_id] * len(steps)
-            series["point"] += [task.point] * len(steps)
-            series["replicate"] += [task.replicate] * len(steps)
-            series["regime"] += [task.regime] * len(steps)
-            series["step"] += steps
-            series["metric"] += [metric] * len(steps)
-            series["value"] += values
+        row = run_row(task, settings, reduce_run(table, settings.burn_in, settings.outputs))
+        series = _series(task, settings, table)
     except Exception:
-        row.update(status="failed", error=traceback.format_exc())
-        row.update({metric: math.nan for metric in (*settings.metrics, "final_inaction")})
-        series = _empty_series()
+        row, series = run_row(task, settings, error=traceback.format_exc()), _empty_series()
     row["seconds"] = time.perf_counter() - start
     return row, series
+
+
+def run_row(
+    task: RunTask, settings: RunSettings, values: dict[str, float] | None = None, error: str = ""
+) -> dict[str, Any]:
+    """A run's ``runs/`` row: ok with its output ``values``, or failed with ``error`` (NaNs)."""
+    row: dict[str, Any] = {
+        "run_id": task.run_id, "point": task.point, "replicate": task.replicate,
+        "seed": task.seed, "regime": task.regime, "status": "failed" if error else "ok",
+        "error": error, "seconds": math.nan if error else 0.0, **task.parameters,
+    }
+    if values is None:
+        values = dict.fromkeys(settings.outputs, math.nan)
+    row.update(values)
+    return row
+
+
+def _series(task: RunTask, settings: RunSettings, table: pd.DataFrame) -> dict[str, list[Any]]:
+    """The run's kept per-step series in long format (``SERIES_COLUMNS``)."""
+    series = _empty_series()
+    steps = table["step"].to_numpy(np.int64).tolist()
+    for metric in settings.series:
+        values = table[metric].to_numpy(float).tolist()
+        series["run_id"] += [task.run_id] * len(steps)
+        series["point"] += [task.point] * len(steps)
+        series["replicate"] += [task.replicate] * len(steps)
+        series["regime"] += [task.regime] * len(steps)
+        series["step"] += steps
+        series["metric"] += [metric] * len(steps)
+        series["value"] += values
+    return series
 
 
 def _empty_series() -> dict[str, list[Any]]:
@@ -199,8 +218,6 @@ def run_chunk(
 # --------------------------------------------------------------------------------------------
 # The plan: points, configs, seeds, schemas
 # --------------------------------------------------------------------------------------------
-
-SERIES_COLUMNS = ("run_id", "point", "replicate", "regime", "step", "metric", "value")
 
 
 @dataclass
@@ -260,8 +277,7 @@ class SweepPlan:
             (path, pa.int64() if kind is int else pa.float64())
             for path, kind in self.design.parameters.items()
         ]
-        fields += [(metric, pa.float64()) for metric in self.settings.metrics]
-        fields.append(("final_inaction", pa.float64()))
+        fields += [(name, pa.float64()) for name in self.settings.outputs]
         return pa.schema(fields)
 
     def series_schema(self) -> pa.Schema | None:
@@ -520,7 +536,7 @@ def _execute(
                 raise
             except Exception:  # the chunk never ran (e.g. a worker was lost): record it
                 error = "the run's chunk failed outside the model:\n" + traceback.format_exc()
-                rows, series = [_failed_row(task, plan.settings, error) for task in tasks], None
+                rows, series = [run_row(task, plan.settings, error=error) for task in tasks], None
             writer.write(rows, series)
             failed = sum(row["status"] != "ok" for row in rows)
             counts["failed"] += failed
@@ -543,13 +559,3 @@ def _execute(
     finally:
         for future in in_flight:
             future.cancel()
-
-
-def _failed_row(task: RunTask, settings: RunSettings, error: str) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "run_id": task.run_id, "point": task.point, "replicate": task.replicate,
-        "seed": task.seed, "regime": task.regime, "status": "failed", "error": error,
-        "seconds": math.nan, **task.parameters,
-    }
-    row.update({metric: math.nan for metric in (*settings.metrics, "final_inaction")})
-    return row

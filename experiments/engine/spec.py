@@ -26,7 +26,7 @@ from simulation.loading import (
     resolve_source,
     unknown_key_message,
 )
-from simulation.step import STEP_COLUMNS
+from simulation.outputs import STEP_COLUMNS
 
 #: Config fields a spec may not set or vary: the spec itself gives the steps and each run's seed.
 RESERVED_PATHS = {
