@@ -53,6 +53,9 @@ VERSIONED = (
 )
 #: Largest automatic chunk: bounds the work lost to a kill and the wait for the first part.
 MAX_CHUNK = 32
+#: Configs validated while planning are kept for this many points (about 14 KiB each), so each
+#: is validated once; later points are validated again as their runs are submitted.
+KEPT_CONFIGS = 4096
 
 Simulate = Callable[[ModelConfig, int, int], pd.DataFrame]
 
@@ -229,6 +232,8 @@ class SweepPlan:
     design: Design
     builder: ConfigBuilder
     point_hashes: list[str]
+    #: Configs validated while planning, handed to the first task of their point (then dropped).
+    configs: dict[int, ModelConfig] = field(default_factory=dict, repr=False)
     settings: RunSettings = field(init=False)
 
     def __post_init__(self) -> None:
@@ -253,14 +258,21 @@ class SweepPlan:
         """Every run of the sweep in run_id order."""
         return iter_runs(self.spec, len(self.points))
 
+    def config(self, point: Point) -> ModelConfig:
+        """The validated config of a point: the one planning validated, else built now."""
+        config = self.configs.pop(point.point, None)
+        return config if config is not None else self.builder.config(point.regime,
+                                                                     point.parameters)
+
     def tasks(self, keys: Iterable[RunKey]) -> Iterator[RunTask]:
-        """Tasks for the given runs, building each point's config once per stretch of its
-        replicates (so configs are made as they are submitted, never all at once)."""
+        """Tasks for the given runs, with each point's config once per stretch of its
+        replicates (beyond the first KEPT_CONFIGS points, configs are made as they are
+        submitted, so memory stays bounded however large the design)."""
         cached: tuple[int, ModelConfig] | None = None
         for key in keys:
             point = self.points[key.point]
             if cached is None or cached[0] != key.point:
-                cached = (key.point, self.builder.config(point.regime, point.parameters))
+                cached = (key.point, self.config(point))
             yield RunTask(
                 key.run_id, key.point, key.replicate, key.seed,
                 self.builder.regime_label(point.regime), point.parameters, cached[1],
@@ -309,9 +321,10 @@ def plan_sweep(spec: Spec, origin: str = "<spec>") -> SweepPlan:
     design = expand(spec, builder)
     hashes: list[str] = []
     problems: list[str] = []
+    configs: dict[int, ModelConfig] = {}
     for point in design.points:
         try:
-            hashes.append(config_hash(builder.config(point.regime, point.parameters)))
+            config = builder.config(point.regime, point.parameters)
         except ConfigError as exc:
             hashes.append("")
             if len(problems) < 5:
@@ -323,11 +336,15 @@ def plan_sweep(spec: Spec, origin: str = "<spec>") -> SweepPlan:
                 problems.append(f"  - point {point.point} ({shown}): {detail}")
             elif len(problems) == 5:
                 problems.append("  - ... (more points fail)")
+            continue
+        hashes.append(config_hash(config))
+        if point.point < KEPT_CONFIGS:
+            configs[point.point] = config
     if problems:
         raise ConfigError(
             f"spec {origin!r}: design points with invalid configs:\n" + "\n".join(problems)
         )
-    return SweepPlan(spec, origin, design, builder, hashes)
+    return SweepPlan(spec, origin, design, builder, hashes, configs)
 
 
 # --------------------------------------------------------------------------------------------
