@@ -2,7 +2,8 @@
 
 * ``spec``: the experiment declared as data and validated (docs/results-format.md);
 * ``design``: its points, each run's seed and each point's config;
-* ``execution``: runs on any ``concurrent.futures.Executor``, results to a sink as they arrive;
+* ``execution``: runs on any ``concurrent.futures.Executor``, results to a sink as they arrive
+  (a results folder, or memory: ``run_arm``);
 * ``storage``: atomic Parquet parts and the manifest of a results folder.
 """
 
@@ -18,12 +19,14 @@ from experiments.engine.design import (
     run_seed,
 )
 from experiments.engine.execution import (
+    MemorySink,
     RunSettings,
     RunTask,
     SerialExecutor,
     SweepPlan,
     SweepReport,
     plan_sweep,
+    run_arm,
     run_sweep,
     simulate_run,
 )
@@ -40,6 +43,7 @@ from experiments.engine.storage import (
 __all__ = [
     "ConfigBuilder",
     "Design",
+    "MemorySink",
     "PartWriter",
     "Point",
     "RunKey",
@@ -58,6 +62,7 @@ __all__ = [
     "plan_sweep",
     "read_manifest",
     "results_lock",
+    "run_arm",
     "run_id",
     "run_seed",
     "run_sweep",

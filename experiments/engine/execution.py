@@ -39,6 +39,7 @@ from experiments.engine.design import (
     config_hash,
     expand,
     iter_runs,
+    run_id,
 )
 from experiments.engine.spec import Spec
 from experiments.engine.storage import SERIES_COLUMNS
@@ -498,9 +499,13 @@ def run_sweep(
             out, storage.next_session(out), plan.runs_schema(), plan.series_schema()
         )
         counts = {"ok": 0, "failed": 0}
+        parallelism = parallelism or getattr(executor, "_max_workers", None) or 2
+        pending = (key for key in plan.runs() if key.run_id not in done)
+        size = chunk_size or default_chunk_size(plan.n_runs - len(done), parallelism)
+        chunks = (list(plan.tasks(batch)) for batch in itertools.batched(pending, size))
         try:
-            _execute(plan, executor, writer, done, counts, progress, parallelism, chunk_size,
-                     simulate)
+            _execute(chunks, plan.n_runs, len(done), plan.settings, executor, writer, counts,
+                     progress, parallelism, simulate, plan.spec.name)
         finally:
             finished = storage.finished_runs(out)
             manifest["status"] = _status(plan, finished)
@@ -517,29 +522,25 @@ def run_sweep(
 
 
 def _execute(
-    plan: SweepPlan,
+    chunks: Iterable[list[RunTask]],
+    total: int,
+    initial: int,
+    settings: RunSettings,
     executor: Executor,
-    writer: storage.PartWriter,
-    done: set[str],
+    sink: storage.PartWriter | MemorySink,
     counts: dict[str, int],
     progress: bool,
-    parallelism: int | None,
-    chunk_size: int | None,
+    parallelism: int,
     simulate: Simulate | None,
+    desc: str,
 ) -> None:
-    """Submit the pending runs in chunks, at most 2 x parallelism chunks in flight, and write
-    each chunk's results as one part as soon as it completes."""
+    """Submit chunks of runs, at most 2 x parallelism in flight, and write each chunk's results
+    to the sink (one part of a results folder, or memory) as soon as it completes."""
     from tqdm.auto import tqdm
 
-    parallelism = parallelism or getattr(executor, "_max_workers", None) or 2
-    pending = (key for key in plan.runs() if key.run_id not in done)
-    size = chunk_size or default_chunk_size(plan.n_runs - len(done), parallelism)
-    chunks = (
-        list(plan.tasks(batch)) for batch in itertools.batched(pending, size)
-    )
     in_flight: dict[Future, list[RunTask]] = {}
     bar = tqdm(
-        total=plan.n_runs, initial=len(done), desc=plan.spec.name, unit="run",
+        total=total, initial=initial, desc=desc, unit="run",
         file=sys.stderr, disable=not progress, dynamic_ncols=True, smoothing=0.05,
         mininterval=0.5,
     )
@@ -553,8 +554,8 @@ def _execute(
                 raise
             except Exception:  # the chunk never ran (e.g. a worker was lost): record it
                 error = "the run's chunk failed outside the model:\n" + traceback.format_exc()
-                rows, series = [run_row(task, plan.settings, error=error) for task in tasks], None
-            writer.write(rows, series)
+                rows, series = [run_row(task, settings, error=error) for task in tasks], None
+            sink.write(rows, series)
             failed = sum(row["status"] != "ok" for row in rows)
             counts["failed"] += failed
             counts["ok"] += len(rows) - failed
@@ -567,7 +568,7 @@ def _execute(
                 while len(in_flight) >= 2 * parallelism:
                     finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                     collect(finished)
-                in_flight[executor.submit(run_chunk, tasks, plan.settings, simulate)] = tasks
+                in_flight[executor.submit(run_chunk, tasks, settings, simulate)] = tasks
                 ready = [f for f in in_flight if f.done()]
                 collect(ready)
             while in_flight:
@@ -576,3 +577,75 @@ def _execute(
     finally:
         for future in in_flight:
             future.cancel()
+
+
+# --------------------------------------------------------------------------------------------
+# Sinks: where finished runs go (a results folder, or memory)
+# --------------------------------------------------------------------------------------------
+
+
+class MemorySink:
+    """Keeps finished runs in memory: the sink of small batches (validation arms, tests).
+
+    It has the :class:`~experiments.engine.storage.PartWriter` interface (``write``), so the
+    same executor loop feeds both.
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.rows: list[dict[str, Any]] = []
+        self.series: dict[str, list[Any]] = _empty_series()
+
+    def write(self, rows: list[dict[str, Any]], series: dict[str, list[Any]] | None = None) -> str:
+        """Keep a batch of rows and their series; returns a name for the batch."""
+        self.rows += rows
+        for name, values in (series or {}).items():
+            self.series[name] += values
+        return f"batch-{len(self.rows)}"
+
+    def runs_table(self) -> pd.DataFrame:
+        """One row per run, in run order."""
+        return pd.DataFrame(self.rows).sort_values("run_id", kind="stable").reset_index(drop=True)
+
+    def series_table(self) -> pd.DataFrame:
+        """The kept series in long format (``SERIES_COLUMNS``)."""
+        return pd.DataFrame(self.series, columns=list(SERIES_COLUMNS))
+
+
+def run_arm(
+    configs: Iterable[ModelConfig] | ModelConfig,
+    seeds: Iterable[int],
+    steps: int,
+    burn_in: int = 0,
+    metrics: Iterable[str] = (),
+    series: Iterable[str] = (),
+    *,
+    simulate: Simulate | None = None,
+) -> MemorySink:
+    """Run one config (or one config per seed) for each seed, in this process, into memory.
+
+    The runner of the validation suite and the directional tests: the sweep's own code path
+    (:func:`run_chunk`, :func:`~simulation.outputs.reduce_run`, the burn-in convention of
+    ``simulation.outputs``) without a spec or a results folder. Runs are numbered in seed order
+    (``replicate``); a failed run raises, with the model's traceback.
+    """
+    seed_list = list(seeds)
+    config_list = (
+        [configs] * len(seed_list) if isinstance(configs, ModelConfig) else list(configs)
+    )
+    if len(config_list) != len(seed_list):
+        raise ValueError(f"{len(config_list)} configs for {len(seed_list)} seeds")
+    settings = RunSettings(steps, burn_in, tuple(metrics), tuple(series))
+    tasks = [
+        RunTask(run_id(0, i), 0, i, seed, config.name, {}, config)
+        for i, (config, seed) in enumerate(zip(config_list, seed_list, strict=True))
+    ]
+    sink = MemorySink()
+    _execute(
+        [tasks], len(tasks), 0, settings, SerialExecutor(), sink, {"ok": 0, "failed": 0},
+        progress=False, parallelism=1, simulate=simulate, desc="arm",
+    )
+    failed = [row for row in sink.rows if row["status"] != "ok"]
+    if failed:
+        raise RuntimeError(f"a run of seed {failed[0]['seed']} failed:\n{failed[0]['error']}")
+    return sink
