@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.accountability import review
+from simulation.accountability import Review, review
 from simulation.config import ModelConfig, Regime
 from simulation.decision import choose, decision_inputs, inaction_split
 from simulation.demography import age_one_year, renew
@@ -23,7 +23,7 @@ from simulation.learning import (
     update_beliefs,
     update_motivation,
 )
-from simulation.outcomes import produce
+from simulation.outcomes import Outcomes, produce
 from simulation.outputs import STEP_COLUMNS  # the per-step outputs, in order
 from simulation.population import CadreArrays
 from simulation.positions import vacancies
@@ -74,12 +74,7 @@ def advance(
     if clock:
         clock.lap("promotion")
     # 5. Learning.
-    commended = commend(out, regime.support.commendation)
-    own, peers = observe(cadres, action, rev, commended)
-    lrn = config.learning
-    update_beliefs(cadres, own, peers, tour, lrn.belief_rate, lrn.own_weight)
-    update_motivation(cadres, peers, rev, tour, commended, config, regime)
-    update_ability(cadres, action, config, regime)
+    learn(cadres, action, out, rev, tour, config, regime)
     if clock:
         clock.lap("learning")
     # 6. Demography.
@@ -87,6 +82,42 @@ def advance(
     next_person = renew(cadres, retiring | removed, config, rng, next_person)
     if clock:
         clock.lap("demography")
+    stats = aggregates(cadres, capacities, action, split, out, rev, tour, retiring, removed)
+    return stats, next_person
+
+
+def learn(
+    cadres: CadreArrays,
+    action: NDArray[np.int8],
+    out: Outcomes,
+    rev: Review,
+    tour: Tournament,
+    config: ModelConfig,
+    regime: Regime,
+) -> None:
+    """Phase 5: beliefs, motivation and ability move with what each cadre saw this year."""
+    commended = commend(out, regime.support.commendation)
+    own, peers = observe(cadres, action, rev, commended)
+    lrn = config.learning
+    update_beliefs(cadres, own, peers, tour, lrn.belief_rate, lrn.own_weight)
+    update_motivation(cadres, peers, rev, tour, commended, config, regime)
+    update_ability(cadres, action, config, regime)
+
+
+def aggregates(
+    cadres: CadreArrays,
+    capacities: NDArray[np.int64],
+    action: NDArray[np.int8],
+    split: NDArray[np.float64],
+    out: Outcomes,
+    rev: Review,
+    tour: Tournament,
+    retiring: NDArray[np.bool_],
+    removed: NDArray[np.bool_],
+) -> dict[str, float]:
+    """The year's per-step outputs (``STEP_COLUMNS`` of ``simulation.outputs``), from the
+    phases' results and the end-of-year state."""
+    n = cadres.n
 
     def share(mask: NDArray[np.bool_]) -> float:
         """Share of all cadres in a mask (count_nonzero is ~10x faster than a bool mean)."""
@@ -135,4 +166,4 @@ def advance(
         "belief_accuse": cadres.belief_accuse.mean(),
         "policy_reversal": float(out.reversal),
     }
-    return {k: float(stats[k]) for k in STEP_COLUMNS}, next_person
+    return {k: float(stats[k]) for k in STEP_COLUMNS}

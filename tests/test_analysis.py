@@ -335,6 +335,27 @@ def test_morris_indices_rank_the_inputs_of_a_linear_model(tmp_path):
     np.testing.assert_allclose(part.loc[names, "mu_star"], [4, 2, 0.5], rtol=1e-6)
 
 
+def test_a_morris_spec_runs_and_gets_its_indices_and_figure_end_to_end(tmp_path, capsys):
+    spec = {
+        "name": "morris", "set": {"organisation.n_cadres": 100}, "steps": 4,
+        "design": {"kind": "morris", "parameters": {TOL: [0.0, 0.8], DET: [0.05, 0.5]},
+                   "trajectories": 3, "num_levels": 4},
+        "metrics": ["inaction", "bold"], "output": str(tmp_path / "morris"),
+    }
+    path = tmp_path / "morris.yaml"
+    path.write_text(json.dumps(spec), encoding="utf-8")  # JSON is YAML
+    assert main(["sweep", str(path), "--quiet"]) == 0
+    results = load_results(tmp_path / "morris")
+    assert results.design_kind == "morris"
+    assert len(results.points) == 3 * (2 + 1)  # trajectories x (D + 1)
+    analysis = analyze(results)
+    assert set(analysis.morris["parameter"]) == {TOL, DET}
+    assert set(analysis.morris["metric"]) == {"inaction", "bold", "final_inaction"}
+    assert (analysis.morris["mu_star"] >= 0).all()
+    assert main(["plot", str(tmp_path / "morris")]) == 0
+    assert (tmp_path / "morris" / "figures" / "morris_inaction.png").is_file()
+
+
 def test_a_folder_whose_runs_all_failed_says_so(tmp_path):
     folder = write_results(tmp_path / "bad", [{"regime": "default"}],
                            lambda *a: {"inaction": 0.1}, replications=2,

@@ -85,7 +85,7 @@ def compare(
 
 @pytest.mark.slow
 def test_fault_tolerance_raises_bold_share():
-    """tolerance 0 vs 0.8; minimum effect 0.02 on the bold share."""
+    """Tolerance 0 vs 0.8; minimum effect 0.02 on the bold share."""
     key = "regime.fault_tolerance.tolerance"
     compare({}, {key: 0.0}, {key: 0.8}, column("bold"), min_effect=0.02)
 
@@ -129,7 +129,7 @@ def test_performance_weighted_promotion_lowers_inaction_among_eligible_cadres():
 
 @pytest.mark.slow
 def test_imprecise_fault_tolerance_shields_more_violations():
-    """tolerance 0.8 with precision 0.3 vs 0.95 (shield probability 0.56 vs 0.04); 20 % of
+    """Tolerance 0.8 with precision 0.3 vs 0.95 (shield probability 0.56 vs 0.04); 20 % of
     cadres violation-prone for power; minimum effect 0.005 (share of all cadres per year)."""
     lever = {"regime.fault_tolerance.tolerance": 0.8, "population.violation_prone_share": 0.2}
     key = "regime.fault_tolerance.precision"
@@ -143,7 +143,7 @@ def test_imprecise_fault_tolerance_shields_more_violations():
 
 @pytest.mark.slow
 def test_fault_tolerance_lowers_the_afraid_share():
-    """tolerance 0.8 vs 0; minimum effect 0.003 on the afraid share of all cadres."""
+    """Tolerance 0.8 vs 0; minimum effect 0.003 on the afraid share of all cadres."""
     key = "regime.fault_tolerance.tolerance"
     compare({}, {key: 0.8}, {key: 0.0}, column("afraid"), min_effect=0.003)
 
@@ -158,14 +158,14 @@ def test_clarifying_false_accusations_lowers_the_afraid_share():
 
 @pytest.mark.slow
 def test_training_lowers_the_unable_share():
-    """training 0.2 vs 0; minimum effect 0.02 on the unable share."""
+    """Training 0.2 vs 0; minimum effect 0.02 on the unable share."""
     key = "regime.support.training"
     compare({}, {key: 0.2}, {key: 0.0}, column("unable"), min_effect=0.02)
 
 
 @pytest.mark.slow
 def test_education_lowers_the_unwilling_share():
-    """education 0.2 vs 0; minimum effect 0.02 on the unwilling share."""
+    """Education 0.2 vs 0; minimum effect 0.02 on the unwilling share."""
     key = "regime.support.education"
     compare({}, {key: 0.2}, {key: 0.0}, column("unwilling"), min_effect=0.02)
 

@@ -60,7 +60,7 @@ def test_the_contract_example_spec_is_valid():
         ),
         (
             "name: x\nsteps: 4\ndesign: {kind: factorial, parameters: {}}\n",
-            "design.kind: got 'factorial'; allowed: grid, lhs, sobol, points",
+            "design.kind: got 'factorial'; allowed: grid, lhs, sobol, morris, points",
         ),
         ("name: x\nsteps: [4\n", "invalid YAML at line"),
         (

@@ -112,6 +112,7 @@ def open_executor(
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    """Plan and run the spec on the executor the flags ask for; 1 if runs failed or remain."""
     spec = load_spec(args.spec)
     plan = plan_sweep(spec, origin=args.spec)
     with open_executor(args.workers, args.scheduler, args.dask_local) as (executor, n, where):

@@ -69,6 +69,7 @@ class SerialExecutor(Executor):
         self._shut = False
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` now; its result (or exception) is in the future."""
         with self._lock:
             if self._shut:
                 raise RuntimeError("cannot submit after shutdown")
@@ -81,6 +82,7 @@ class SerialExecutor(Executor):
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Refuse further tasks (there are never tasks pending)."""
         with self._lock:
             self._shut = True
 
@@ -245,14 +247,17 @@ class SweepPlan:
 
     @property
     def points(self) -> list[Point]:
+        """The design points in order."""
         return self.design.points
 
     @property
     def n_runs(self) -> int:
+        """Runs in the sweep: points x replications."""
         return len(self.points) * self.spec.replications
 
     @property
     def out(self) -> Path:
+        """The results folder."""
         return Path(self.spec.output_dir)
 
     def runs(self) -> Iterator[RunKey]:

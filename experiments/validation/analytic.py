@@ -67,6 +67,7 @@ def _closed_form_logit(u: NDArray, temperature: float) -> NDArray:
 
 
 def run_logit() -> Outcome:
+    """Measure the ``logit_closed_form`` check (criterion and source: its Check)."""
     rng = np.random.default_rng(SEED)
     u = rng.uniform(-5.0, 5.0, size=(2000, 4))
     errors = [
@@ -130,6 +131,7 @@ LIMIT_TEMPERATURES = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
 
 
 def run_best_response() -> Outcome:
+    """Measure the ``logit_best_response_limit`` check (criterion and source: its Check)."""
     cfg, regime, x = _population_inputs()
     u = decision.utilities(x, cfg.behaviour, regime)
     best = formulas.logit_probabilities(u, 0.0)
@@ -205,6 +207,7 @@ class Grid:
 
     @property
     def n(self) -> int:
+        """Cadres in the grid."""
         return self.ability.size
 
 
@@ -297,6 +300,7 @@ BECKER_BOLD = {
 
 
 def run_becker_bold() -> Outcome:
+    """Measure the ``becker_tolerance_threshold`` check (criterion and source: its Check)."""
     cfg = tools.config(BECKER_BOLD)
     b, regime = cfg.behaviour, cfg.regime
     g = _grid()
@@ -403,6 +407,7 @@ BECKER_IDLE = {
 
 
 def run_becker_idle() -> Outcome:
+    """Measure the ``becker_detection_threshold`` check (criterion and source: its Check)."""
     cfg = tools.config(BECKER_IDLE)
     b, regime = cfg.behaviour, cfg.regime
     g = _grid()
@@ -481,6 +486,7 @@ HM_POPULATION = {"behaviour.formal_visibility": 1.0}
 
 
 def run_holmstrom_milgrom() -> Outcome:
+    """Measure the ``holmstrom_milgrom_multitask`` check (criterion and source: its Check)."""
     cfg, _, x = _population_inputs(HM_POPULATION)
     b = cfg.behaviour
     n = x.ability.size

@@ -27,6 +27,7 @@ class Condition:
     passed: bool
 
     def as_dict(self) -> dict[str, Any]:
+        """The condition as JSON-ready data."""
         return {"label": self.label, "measured": self.measured, "passed": self.passed}
 
 
@@ -73,13 +74,16 @@ class Result:
 
     @property
     def passed(self) -> bool:
+        """Whether every condition held."""
         return all(c.passed for c in self.outcome.conditions)
 
     @property
     def status(self) -> str:
+        """``PASS`` or ``FAIL``."""
         return "PASS" if self.passed else "FAIL"
 
     def as_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (``cadresim validate --json``)."""
         return {
             "name": self.check.name,
             "status": self.status,

@@ -145,6 +145,7 @@ def li_zhou_panel(record_memory: float, base: int) -> dict[str, Any]:
 
 
 def run_li_zhou_relative() -> Outcome:
+    """Measure the ``li_zhou_relative_performance`` check (criterion and source: its Check)."""
     est = li_zhou_panel(0.6, LI_ZHOU_BASE)
     slope = est["slope"]
     p = float(stats.ttest_1samp(slope, 0.0, alternative="greater").pvalue)
@@ -187,6 +188,7 @@ LI_ZHOU_RELATIVE_PERFORMANCE = Check(
 
 
 def run_li_zhou_record() -> Outcome:
+    """Measure the ``li_zhou_record_vs_single_year`` check (criterion and source: its Check)."""
     est = li_zhou_panel(0.6, LI_ZHOU_BASE)
     rec, ann = est["joint_record"], est["joint_annual"]
     diff = rec - ann
@@ -252,6 +254,7 @@ SHARES = {
 
 
 def run_tu_gong() -> Outcome:
+    """Measure the ``tu_gong_accountability_shift`` check (criterion and source: its Check)."""
     base = arm_table_means({}, seeds(2000, 0), SHARES)
     strict = arm_table_means(INTENSIFIED, seeds(2000, 1), SHARES)
     base_nf = arm_table_means(NO_FORMAL_CHECK, seeds(2000, 2), SHARES)
@@ -328,6 +331,7 @@ def _chilling_arm(overrides: Mapping[str, Any], seed_list) -> dict[str, np.ndarr
 
 
 def run_wang() -> Outcome:
+    """Measure the ``wang_chilling_effect`` check (criterion and source: its Check)."""
     base = _chilling_arm({}, seeds(3000, 0))
     harsh = _chilling_arm(HARSHER, seeds(3000, 1))
     conditions = [
@@ -374,6 +378,7 @@ HM_COLUMNS = {"formal": "formalism", "real": "real_output"}
 
 
 def run_hm_model() -> Outcome:
+    """Measure the ``holmstrom_milgrom_promotion`` check (criterion and source: its Check)."""
     poor_lo = arm_table_means({**POOR, WEIGHT: 0.1}, seeds(4000, 0), HM_COLUMNS)
     poor_hi = arm_table_means({**POOR, WEIGHT: 0.9}, seeds(4000, 1), HM_COLUMNS)
     good_lo = arm_table_means({**GOOD, WEIGHT: 0.1}, seeds(4000, 2), HM_COLUMNS)
@@ -450,6 +455,7 @@ NOISES = (0.1, 0.5, 2.0)
 
 
 def run_lazear_rosen_prize() -> Outcome:
+    """Measure the ``lazear_rosen_prize`` check (criterion and source: its Check)."""
     arms = _effort_levels("behaviour.promotion_prize", PRIZES, 5000)
     means = [float(a.mean()) for a in arms]
     conditions = [
@@ -480,6 +486,7 @@ LAZEAR_ROSEN_PRIZE = Check(
 
 
 def run_lazear_rosen_noise() -> Outcome:
+    """Measure the ``lazear_rosen_noise`` check (criterion and source: its Check)."""
     arms = _effort_levels("regime.promotion.score_noise", NOISES, 6000)
     means = [float(a.mean()) for a in arms]
     conditions = [
@@ -519,6 +526,7 @@ CERTAINTY = {"regime.accountability.annual_evaluation": 0.2}  # detection 0.1 ->
 
 
 def run_nagin() -> Outcome:
+    """Measure the ``nagin_certainty_vs_severity`` check (criterion and source: its Check)."""
     cols = {"idle": "inaction"}
     base = arm_table_means({}, seeds(7000, 0), cols)["idle"]
     certain = arm_table_means(CERTAINTY, seeds(7000, 1), cols)["idle"]
@@ -591,6 +599,7 @@ def _age_run(overrides: Mapping[str, Any], seed: int) -> tuple[float, np.ndarray
 
 
 def run_age_ceiling() -> Outcome:
+    """Measure the ``career_concerns_age_ceiling`` check (criterion and source: its Check)."""
     arms = {}
     for k, (name, overrides) in enumerate(
         (("no ceiling", {}), (f"ceiling {CEILING}", {"regime.promotion.age_ceiling": CEILING}))

@@ -28,10 +28,12 @@ SUMMARY_HEADER = (
 
 
 def result_begin(name: str) -> str:
+    """The marker that opens a check's result block."""
     return f"<!-- BEGIN RESULT {name} -->"
 
 
 def result_end(name: str) -> str:
+    """The marker that closes a check's result block."""
     return f"<!-- END RESULT {name} -->"
 
 
