@@ -37,7 +37,7 @@ demo: venv
 	$(VENV)/bin/cadresim plot results/regime_comparison
 
 test: venv
-	$(PY) -m simulation.docs --check
+	$(PY) -m scripts.gen_docs --check
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -q -m "not validation"
 
@@ -54,14 +54,14 @@ experiments: venv
 
 # No usage telemetry, no version check against PyPI.
 app: venv
-	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run simulation/app.py \
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run simulation/viz/app.py \
 		--host 127.0.0.1 --port 8765 --no-check-version
 
 lint: venv
 	$(VENV)/bin/ruff check .
 
 docs: venv
-	$(PY) -m simulation.docs
+	$(PY) -m scripts.gen_docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

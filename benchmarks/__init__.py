@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory of CadreSim against a per-agent reference (``make bench``)."""

@@ -254,6 +254,7 @@ def markdown(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print (or write) its report; the exit code."""
     parser = argparse.ArgumentParser(description="CadreSim speed and memory benchmarks.")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small sizes only, 1 repeat")

@@ -126,6 +126,7 @@ def memory(folder: Path) -> dict:
 
 
 def markdown(result: dict) -> str:
+    """The benchmark result as a Markdown table."""
     t, m = result["throughput"], result["memory"]
     return "\n".join([
         f"| workers | runs per minute ({t['runs']} runs, {t['n_cadres']} cadres, "
@@ -145,6 +146,7 @@ def markdown(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the sweep benchmark and print its report; the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)

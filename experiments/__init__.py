@@ -1,1 +1,24 @@
-"""CadreSim experiments: running, storing, summarising and plotting model runs."""
+"""CadreSim experiments: running, storing, analysing and plotting many model runs.
+
+Three rooms, one per role (docs/architecture.md):
+
+* ``experiments.engine``: spec -> design points -> seeded runs on an executor -> results folder;
+* ``experiments.analysis``: results folder -> statistics, tables, figures (never the model);
+* ``experiments.cli``: the ``cadresim`` command, one module per subcommand;
+* ``experiments.validation``: the model against analytic limits and published stylised facts.
+
+Everything public is importable from here (``from experiments import load_results, analyze``);
+names load on first use, so ``import experiments`` stays cheap.
+"""
+
+from experiments.analysis import _EXPORTS as _ANALYSIS
+from experiments.engine import __all__ as _ENGINE
+from simulation.lazy import lazy_exports
+
+_EXPORTS = {
+    **dict.fromkeys(_ENGINE, "experiments.engine"),
+    **dict.fromkeys(_ANALYSIS, "experiments.analysis"),
+    "main": "experiments.cli",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

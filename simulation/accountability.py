@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.config import ModelConfig, Regime
+from simulation.config import Accountability, ModelConfig, Regime
 from simulation.outcomes import Outcomes
 from simulation.population import CadreArrays
 from simulation.positions import move_down
@@ -56,61 +56,33 @@ def review(
     capacities: NDArray[np.int64],
     rng: np.random.Generator,
 ) -> Review:
-    """Apply this year's accountability to the cadres in place and report what happened."""
+    """Apply this year's accountability to the cadres in place and report what happened.
+
+    In order (the random draws keep this order): detection of inaction and formalism, the
+    fault-tolerance review, accusations, dual investigations of unit leaders, the sanction
+    ladder, probation checks and the demotions they bring.
+    """
     n = cadres.n
-    acc, ft, sup, ev = (
-        regime.accountability,
-        regime.fault_tolerance,
-        regime.supervision,
-        regime.evaluation,
-    )
-    p_detect = f.detection_probability(
-        acc.annual_evaluation, sup.public_clues, sup.media_exposure
-    )
+    acc, sup = regime.accountability, regime.supervision
     draw = rng.random((5, n))
     idle = action == f.IDLE
-    formal = action == f.FORMAL
     active = ~idle
     answerable = acc.dual_investigation > 0
     # Unit leaders matter only when they answer for their units (dual investigation).
     leaders = unit_leaders(cadres, config.organisation.unit_size) if answerable else None
-    if answerable:
-        # Leaders answerable for their unit watch it, if they themselves work (seed 000).
-        leader_action = action[leaders]
-        watching = (leader_action == f.ROUTINE) | (leader_action == f.BOLD)
-        watch = acc.dual_investigation * config.behaviour.leader_monitoring
-        p_detect = f.detection_probability(p_detect, watch * watching[cadres.unit])
-
-    caught_idle = idle & (draw[0] < p_detect)
-    caught_formal = formal & (draw[0] < p_detect * ev.formalism_detection)
-
-    # Fault-tolerance review ("three distinctions"): honest failures may be tolerated,
-    # disguised violations may be shielded by mistake.
-    failure_tolerated = out.bold_failure & (draw[1] < ft.tolerance)
-    failure_punished = out.bold_failure & ~failure_tolerated
-    violation_exposed = (action == f.BOLD) & cadres.violation_prone & (
-        draw[2] < config.behaviour.violation_exposure
+    caught_idle, caught_formal = _detect_inaction(cadres, action, config, regime, leaders, draw)
+    (failure_tolerated, failure_punished, violation_exposed, violation_shielded,
+     routine_punished) = _fault_tolerance_review(
+        cadres, action, out, config, regime, draw
     )
-    violation_shielded = violation_exposed & (
-        draw[3] < f.shield_probability(ft.tolerance, ft.precision)
-    )
-    routine_punished = out.routine_failure & (draw[1] < acc.generalised_accountability)
-
     # False accusations fall on those who act, most on those who stir interests (bold work).
-    exposure = np.where(action == f.BOLD, 1.0,
-                        config.behaviour.safe_work_accusation_ratio)
+    exposure = np.where(action == f.BOLD, 1.0, config.behaviour.safe_work_accusation_ratio)
     accused = active & (
         draw[4] < sup.false_accusation_rate * (1.0 - sup.accuser_deterrence) * exposure
     )
     cleared = accused & (rng.random(n) < sup.clarification)
     accusation_upheld = accused & ~cleared
-
-    # Dual investigations: each member caught lying flat may bring a warning on the leader.
-    leader_sanctioned = np.zeros(n, dtype=np.bool_)
-    if answerable and caught_idle.any():
-        culprits = np.flatnonzero(caught_idle)
-        hit = culprits[rng.random(culprits.size) < acc.dual_investigation]
-        leader_sanctioned[leaders[cadres.unit[hit]]] = True
+    leader_sanctioned = _dual_investigation(cadres, caught_idle, leaders, acc, rng)
 
     deserved = caught_idle | caught_formal | (violation_exposed & ~violation_shielded)
     wrongful_grounds = failure_punished | routine_punished | accusation_upheld
@@ -122,24 +94,8 @@ def review(
     honest_failure_punished = failure_punished & ~disguised
     wrongful = (honest_failure_punished | routine_punished | accusation_upheld) & ~deserved
 
-    # The ladder: own misconduct (or a wrongful finding) climbs it; a leader's warning for the
-    # unit does not. Every sanction bars promotion for sanction_years.
-    rung = np.full(n, -1, dtype=np.int8)
-    rung[leader_sanctioned] = f.WARNING
-    who = np.flatnonzero(own)
-    rung[who] = np.minimum(cadres.strikes[who], f.REMOVAL)
-    cadres.strikes[who] = np.minimum(cadres.strikes[who] + 1, 100)
-    cadres.years_since_sanction[who] = 0
-    cadres.sanction_years[sanctioned] = acc.sanction_years
-
-    # Probation: each year of it is checked once. Poor measured work fails it, unless the work
-    # was a tolerated failure or a success (even one a policy reversal scrapped).
-    on_probation = cadres.probation_years > 0
-    poor = out.measured < regime.promotion.probation_min_performance
-    poor &= ~failure_tolerated & ~out.bold_success
-    probation_failed = on_probation & (sanctioned | poor)
-    cadres.probation_years[on_probation] -= 1
-    cadres.probation_years[probation_failed] = 0
+    rung = _climb_ladder(cadres, own, sanctioned, leader_sanctioned, acc)
+    probation_failed = _check_probation(cadres, out, regime, sanctioned, failure_tolerated)
     demote = np.flatnonzero((rung == f.DEMOTION) | probation_failed)
     moved = move_down(cadres.rank, demote, capacities, rng)
     cadres.years_in_rank[moved] = 0
@@ -160,3 +116,114 @@ def review(
         rung=rung,
         probation_failed=probation_failed,
     )
+
+
+def _detect_inaction(
+    cadres: CadreArrays,
+    action: NDArray[np.int8],
+    config: ModelConfig,
+    regime: Regime,
+    leaders: NDArray[np.intp] | None,
+    draw: NDArray[np.float64],
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Who is caught lying flat and who doing formal work (``draw[0]``)."""
+    acc, sup, ev = regime.accountability, regime.supervision, regime.evaluation
+    p_detect = f.detection_probability(
+        acc.annual_evaluation, sup.public_clues, sup.media_exposure
+    )
+    if leaders is not None:
+        # Leaders answerable for their unit watch it, if they themselves work (seed 000).
+        leader_action = action[leaders]
+        watching = (leader_action == f.ROUTINE) | (leader_action == f.BOLD)
+        watch = acc.dual_investigation * config.behaviour.leader_monitoring
+        p_detect = f.detection_probability(p_detect, watch * watching[cadres.unit])
+    caught_idle = (action == f.IDLE) & (draw[0] < p_detect)
+    caught_formal = (action == f.FORMAL) & (draw[0] < p_detect * ev.formalism_detection)
+    return caught_idle, caught_formal
+
+
+def _fault_tolerance_review(
+    cadres: CadreArrays,
+    action: NDArray[np.int8],
+    out: Outcomes,
+    config: ModelConfig,
+    regime: Regime,
+    draw: NDArray[np.float64],
+) -> tuple[NDArray[np.bool_], ...]:
+    """The "three distinctions" review: honest failures may be tolerated, disguised violations
+    may be shielded by mistake, routine failures punished under generalised accountability.
+
+    Returns (failure_tolerated, failure_punished, violation_exposed, violation_shielded,
+    routine_punished), from ``draw[1:4]``.
+    """
+    acc, ft = regime.accountability, regime.fault_tolerance
+    failure_tolerated = out.bold_failure & (draw[1] < ft.tolerance)
+    failure_punished = out.bold_failure & ~failure_tolerated
+    violation_exposed = (action == f.BOLD) & cadres.violation_prone & (
+        draw[2] < config.behaviour.violation_exposure
+    )
+    violation_shielded = violation_exposed & (
+        draw[3] < f.shield_probability(ft.tolerance, ft.precision)
+    )
+    routine_punished = out.routine_failure & (draw[1] < acc.generalised_accountability)
+    return (failure_tolerated, failure_punished, violation_exposed, violation_shielded,
+            routine_punished)
+
+
+def _dual_investigation(
+    cadres: CadreArrays,
+    caught_idle: NDArray[np.bool_],
+    leaders: NDArray[np.intp] | None,
+    acc: Accountability,
+    rng: np.random.Generator,
+) -> NDArray[np.bool_]:
+    """Leaders warned for their units: each member caught lying flat may bring a warning."""
+    leader_sanctioned = np.zeros(cadres.n, dtype=np.bool_)
+    if leaders is not None and caught_idle.any():
+        culprits = np.flatnonzero(caught_idle)
+        hit = culprits[rng.random(culprits.size) < acc.dual_investigation]
+        leader_sanctioned[leaders[cadres.unit[hit]]] = True
+    return leader_sanctioned
+
+
+def _climb_ladder(
+    cadres: CadreArrays,
+    own: NDArray[np.bool_],
+    sanctioned: NDArray[np.bool_],
+    leader_sanctioned: NDArray[np.bool_],
+    acc: Accountability,
+) -> NDArray[np.int8]:
+    """Each sanctioned cadre's rung (-1: none), updating strikes and sanction years in place.
+
+    Own misconduct (or a wrongful finding) climbs the ladder; a leader's warning for the unit
+    does not. Every sanction bars promotion for ``sanction_years``.
+    """
+    rung = np.full(cadres.n, -1, dtype=np.int8)
+    rung[leader_sanctioned] = f.WARNING
+    who = np.flatnonzero(own)
+    rung[who] = np.minimum(cadres.strikes[who], f.REMOVAL)
+    cadres.strikes[who] = np.minimum(cadres.strikes[who] + 1, 100)
+    cadres.years_since_sanction[who] = 0
+    cadres.sanction_years[sanctioned] = acc.sanction_years
+    return rung
+
+
+def _check_probation(
+    cadres: CadreArrays,
+    out: Outcomes,
+    regime: Regime,
+    sanctioned: NDArray[np.bool_],
+    failure_tolerated: NDArray[np.bool_],
+) -> NDArray[np.bool_]:
+    """Who fails probation this year (each year of it is checked once), updated in place.
+
+    Poor measured work fails it, unless the work was a tolerated failure or a success (even
+    one a policy reversal scrapped); so does a sanction.
+    """
+    on_probation = cadres.probation_years > 0
+    poor = out.measured < regime.promotion.probation_min_performance
+    poor &= ~failure_tolerated & ~out.bold_success
+    probation_failed = on_probation & (sanctioned | poor)
+    cadres.probation_years[on_probation] -= 1
+    cadres.probation_years[probation_failed] = 0
+    return probation_failed

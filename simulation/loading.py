@@ -7,6 +7,7 @@ is allowed. YAML is read with ``yaml.safe_load``: no tag can construct a Python 
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -129,8 +130,9 @@ def iter_fields(
             yield path, info
 
 
+@functools.cache
 def field_info(path: str) -> FieldInfo:
-    """The FieldInfo of a dotted path such as ``regime.promotion.min_tenure``."""
+    """The FieldInfo of a dotted path such as ``regime.promotion.min_tenure`` (cached)."""
     model: type[BaseModel] | None = ModelConfig
     parts = path.split(".")
     for i, part in enumerate(parts):
@@ -143,9 +145,10 @@ def field_info(path: str) -> FieldInfo:
     raise ConfigError(unknown_key_message(path, known_paths()))
 
 
-def known_paths() -> list[str]:
-    """All dotted leaf paths a config accepts."""
-    return [path for path, _ in iter_fields()]
+@functools.cache
+def known_paths() -> tuple[str, ...]:
+    """All dotted leaf paths a config accepts (computed once: the schema is fixed)."""
+    return tuple(path for path, _ in iter_fields())
 
 
 def unknown_key_message(path: str, allowed: Iterable[str]) -> str:
@@ -268,9 +271,10 @@ def set_dotted(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     return deep_merge(data, update)
 
 
-def _settable_paths() -> set[str]:
+@functools.cache
+def _settable_paths() -> frozenset[str]:
     """Leaf paths, plus switch.preset (a loader-only key that names a preset to switch to)."""
-    return {*known_paths(), "switch.preset"}
+    return frozenset({*known_paths(), "switch.preset"})
 
 
 def _resolve_switch(data: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.config import ModelConfig, Regime
+from simulation.config import ModelConfig, Promotion, Regime
 from simulation.population import CadreArrays
 from simulation.positions import occupancy
 
@@ -79,25 +79,7 @@ def hold_tournament(
     promo = regime.promotion
     n, n_ranks = cadres.n, config.organisation.n_ranks
     cadres.fast_track[:] = fast_track_band(cadres, n_ranks, promo.fast_track_share)
-
-    unsanctioned = (cadres.sanction_years == 0) & (cadres.probation_years == 0)
-    unsanctioned &= cadres.rank < n_ranks - 1
-    if leaving is not None:
-        unsanctioned &= ~leaving
-    tenure_ok = (cadres.years_in_rank >= promo.min_tenure) | cadres.fast_track
-    age_ok = (
-        (cadres.age < promo.age_ceiling) | cadres.fast_track
-        if promo.age_ceiling > 0
-        else np.ones(n, dtype=np.bool_)
-    )
-    eligible = unsanctioned & tenure_ok & age_ok
-    self_recommended = np.zeros(n, dtype=np.bool_)
-    if promo.self_recommendation > 0:
-        able = cadres.ability >= promo.self_recommendation_ability
-        self_recommended = (
-            unsanctioned & ~eligible & able & (rng.random(n) < promo.self_recommendation)
-        )
-    pool = eligible | self_recommended
+    pool, self_recommended = _candidates(cadres, n_ranks, promo, rng, leaving)
 
     promoted = np.zeros(n, dtype=np.bool_)
     passed_over = np.zeros(n, dtype=np.bool_)
@@ -125,31 +107,12 @@ def hold_tournament(
         record = pool_record[starts[r] : starts[r + 1]]
         score = pool_score[starts[r] : starts[r + 1]]
         front_line = cadres.front_line[cands]
-        won = np.zeros(cands.size, dtype=np.bool_)
-        if free > 0:
-            # A front-line quota reserves the first places for the best front-line candidates.
-            reserved = int(np.ceil(promo.front_line_quota * min(free, cands.size)))
-            if reserved > 0:
-                front = np.flatnonzero(front_line)
-                won[front[top_k(score[front], reserved)]] = True
-            rest = np.flatnonzero(~won)
-            won[rest[top_k(score[rest], free - np.count_nonzero(won))]] = True
+        won = _winners(score, front_line, free, promo.front_line_quota)
         winners = cands[won]
         promoted[winners] = True
         occupied[r + 1] += winners.size
         occupied[r] -= winners.size
-
-        # Published statistics: responsiveness by group, and who was passed over.
-        high = top_share(record, 0.5)
-        for group in (0, 1):
-            mine = front_line == bool(group)
-            top, bottom = np.count_nonzero(high & mine), np.count_nonzero(~high & mine)
-            responsiveness_size[r, group] = min(top, bottom)
-            if top and bottom:
-                responsiveness[r, group] = (
-                    np.count_nonzero(won & high & mine) / top
-                    - np.count_nonzero(won & ~high & mine) / bottom
-                )
+        responsiveness[r], responsiveness_size[r] = _responsiveness(record, front_line, won)
         passed_over[cands[top_share(record, 1 / 3) & ~won]] = True
 
     competed_rank, seniority = cadres.rank.copy(), cadres.years_in_rank.copy()
@@ -166,3 +129,72 @@ def hold_tournament(
         responsiveness_size=responsiveness_size,
         self_recommended=self_recommended,
     )
+
+
+def _candidates(
+    cadres: CadreArrays,
+    n_ranks: int,
+    promo: Promotion,
+    rng: np.random.Generator,
+    leaving: NDArray[np.bool_] | None,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """(pool, self_recommended): the eligible cadres, and those who recommend themselves."""
+    n = cadres.n
+    unsanctioned = (cadres.sanction_years == 0) & (cadres.probation_years == 0)
+    unsanctioned &= cadres.rank < n_ranks - 1
+    if leaving is not None:
+        unsanctioned &= ~leaving
+    tenure_ok = (cadres.years_in_rank >= promo.min_tenure) | cadres.fast_track
+    age_ok = (
+        (cadres.age < promo.age_ceiling) | cadres.fast_track
+        if promo.age_ceiling > 0
+        else np.ones(n, dtype=np.bool_)
+    )
+    eligible = unsanctioned & tenure_ok & age_ok
+    self_recommended = np.zeros(n, dtype=np.bool_)
+    if promo.self_recommendation > 0:
+        able = cadres.ability >= promo.self_recommendation_ability
+        self_recommended = (
+            unsanctioned & ~eligible & able & (rng.random(n) < promo.self_recommendation)
+        )
+    pool = eligible | self_recommended
+    return pool, self_recommended
+
+
+def _winners(
+    score: NDArray[np.float64], front_line: NDArray[np.bool_], free: int, quota: float
+) -> NDArray[np.bool_]:
+    """Mask of one rank's candidates promoted into ``free`` places, best scores first.
+
+    A front-line quota reserves the first places for the best front-line candidates.
+    """
+    won = np.zeros(score.size, dtype=np.bool_)
+    if free > 0:
+        reserved = int(np.ceil(quota * min(free, score.size)))
+        if reserved > 0:
+            front = np.flatnonzero(front_line)
+            won[front[top_k(score[front], reserved)]] = True
+        rest = np.flatnonzero(~won)
+        won[rest[top_k(score[rest], free - np.count_nonzero(won))]] = True
+    return won
+
+
+def _responsiveness(
+    record: NDArray[np.float64], front_line: NDArray[np.bool_], won: NDArray[np.bool_]
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Published statistic per group (office, front line) of one rank's candidates:
+    P(promoted | top-half record) - P(promoted | bottom half), NaN for a group without both;
+    and the size behind each, the smaller of the group's top and bottom halves."""
+    out = np.full(2, np.nan)
+    size = np.zeros(2, dtype=np.int64)
+    high = top_share(record, 0.5)
+    for group in (0, 1):
+        mine = front_line == bool(group)
+        top, bottom = np.count_nonzero(high & mine), np.count_nonzero(~high & mine)
+        size[group] = min(top, bottom)
+        if top and bottom:
+            out[group] = (
+                np.count_nonzero(won & high & mine) / top
+                - np.count_nonzero(won & ~high & mine) / bottom
+            )
+    return out, size

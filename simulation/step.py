@@ -12,9 +12,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.accountability import review
+from simulation.accountability import Review, review
 from simulation.config import ModelConfig, Regime
-from simulation.decision import account_inaction, choose, decision_inputs
+from simulation.decision import Inaction, account_inaction, choose, decision_inputs
 from simulation.demography import age_one_year, renew
 from simulation.learning import (
     commend,
@@ -23,58 +23,12 @@ from simulation.learning import (
     update_beliefs,
     update_motivation,
 )
-from simulation.outcomes import produce
+from simulation.outcomes import Outcomes, produce
+from simulation.outputs import STEP_COLUMNS  # the per-step outputs, in order
 from simulation.population import CadreArrays
 from simulation.positions import vacancies
 from simulation.promotion import Tournament, hold_tournament
 from simulation.timing import PhaseClock
-
-#: Columns of the per-step table, in order; every value is a share of all cadres unless noted.
-STEP_COLUMNS: tuple[str, ...] = (
-    "inaction",  # headline: lying_flat + formalism + avoidance
-    "lying_flat",  # share idle
-    "formalism",  # share doing formal work (false action)
-    "avoidance",  # share doing routine work they would turn bold on without fear
-    "routine",  # share doing routine work (avoidance included)
-    "bold",
-    "unwilling",  # the three causes add up to inaction
-    "unable",
-    "afraid",
-    "reason_unwilling",  # the three reasons inactive cadres give add up to inaction
-    "reason_unable",
-    "reason_afraid",
-    "real_output",  # mean real output per cadre
-    "measured_output",  # mean measured output per cadre
-    "bold_success",
-    "bold_failure",
-    "tolerated_failures",
-    "punished_failures",
-    "violations_exposed",
-    "shielded_violations",
-    "caught_inaction",
-    "false_accusations",
-    "cleared_accusations",
-    "wrongful_sanctions",
-    "leader_sanctions",
-    "sanctions",
-    "warnings",
-    "demotions",
-    "removals",
-    "probation_failures",
-    "promotions",
-    "self_recommendations",
-    "senior_vacancy_rate",  # vacant share of positions at ranks >= 1 at year end
-    "meritocracy",  # correlation of rank and ability, in [-1, 1]
-    "retirements",
-    "turnover",  # retirements + removals
-    "mean_motivation",
-    "mean_ability",
-    "belief_punish",
-    "belief_detect",
-    "belief_promote",
-    "belief_accuse",
-    "policy_reversal",  # 1 in a year a reversal scrapped bold projects
-)
 
 
 def advance(
@@ -120,11 +74,7 @@ def advance(
     if clock:
         clock.lap("promotion")
     # 5. Learning.
-    commended = commend(out, regime.support.commendation)
-    own, peers = observe(cadres, action, rev, commended, config, regime)
-    update_beliefs(cadres, own, peers, tour, config.learning)
-    update_motivation(cadres, peers, rev, tour, commended, config, regime)
-    update_ability(cadres, action, config, regime)
+    learn(cadres, action, out, rev, tour, config, regime)
     if clock:
         clock.lap("learning")
     # 6. Demography.
@@ -132,6 +82,41 @@ def advance(
     next_person = renew(cadres, retiring | removed, config, rng, next_person)
     if clock:
         clock.lap("demography")
+    stats = aggregates(cadres, capacities, action, inaction, out, rev, tour, retiring, removed)
+    return stats, next_person
+
+
+def learn(
+    cadres: CadreArrays,
+    action: NDArray[np.int8],
+    out: Outcomes,
+    rev: Review,
+    tour: Tournament,
+    config: ModelConfig,
+    regime: Regime,
+) -> None:
+    """Phase 5: beliefs, motivation and ability move with what each cadre saw this year."""
+    commended = commend(out, regime.support.commendation)
+    own, peers = observe(cadres, action, rev, commended, config, regime)
+    update_beliefs(cadres, own, peers, tour, config.learning)
+    update_motivation(cadres, peers, rev, tour, commended, config, regime)
+    update_ability(cadres, action, config, regime)
+
+
+def aggregates(
+    cadres: CadreArrays,
+    capacities: NDArray[np.int64],
+    action: NDArray[np.int8],
+    inaction: Inaction,
+    out: Outcomes,
+    rev: Review,
+    tour: Tournament,
+    retiring: NDArray[np.bool_],
+    removed: NDArray[np.bool_],
+) -> dict[str, float]:
+    """The year's per-step outputs (``STEP_COLUMNS`` of ``simulation.outputs``), from the
+    phases' results and the end-of-year state."""
+    n = cadres.n
 
     def share(mask: NDArray[np.bool_]) -> float:
         """Share of all cadres in a mask (count_nonzero is ~10x faster than a bool mean)."""
@@ -186,4 +171,4 @@ def advance(
         "belief_accuse": cadres.belief_accuse.mean(),
         "policy_reversal": float(out.reversal),
     }
-    return {k: float(stats[k]) for k in STEP_COLUMNS}, next_person
+    return {k: float(stats[k]) for k in STEP_COLUMNS}

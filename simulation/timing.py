@@ -1,4 +1,4 @@
-"""Where a run's time goes: a per-phase clock for benchmarks, and an estimate before a run."""
+"""Where a run's time goes: a per-phase clock for benchmarks (``make bench``)."""
 
 from __future__ import annotations
 
@@ -33,26 +33,3 @@ class PhaseClock:
         self.totals[phase] += now - self._last
         self._last = now
 
-
-def estimate_run_seconds(config, steps: int, sample_cadres: int = 20_000) -> float:
-    """Seconds a run of ``config`` for ``steps`` years should take on this machine.
-
-    Times a small model of the same config (construction and three steps, after one warm-up
-    step) and scales both linearly in the number of cadres.
-    """
-    from simulation.model import CadreModel  # local: the model imports this module
-
-    n = config.organisation.n_cadres
-    small = min(n, sample_cadres)
-    sample = config.model_copy(
-        update={"organisation": config.organisation.model_copy(update={"n_cadres": small})}
-    )
-    start = perf_counter()
-    model = CadreModel(sample)
-    build = perf_counter() - start
-    model.step()
-    start = perf_counter()
-    for _ in range(3):
-        model.step()
-    per_step = (perf_counter() - start) / 3
-    return (build + per_step * steps) * n / small

@@ -14,8 +14,9 @@ solara = pytest.importorskip("solara", reason="the app needs solara: pip install
 v = pytest.importorskip("ipyvuetify")
 ipywidgets = pytest.importorskip("ipywidgets")
 
-from simulation import ConfigError, ModelConfig, app  # noqa: E402
+from simulation import ConfigError, ModelConfig  # noqa: E402
 from simulation.loading import field_info  # noqa: E402
+from simulation.viz import app  # noqa: E402
 
 N = 200  # cadres in the models these tests build
 

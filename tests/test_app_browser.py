@@ -1,4 +1,4 @@
-"""The app in a real browser: start ``solara run simulation/app.py`` on a free localhost port,
+"""The app in a real browser: start ``solara run simulation/viz/app.py`` on a free localhost port,
 open it in headless Chromium (Playwright driving the system's Chromium), move a lever, Reset,
 Step, check that the page and its charts change, then Play and pause. Saves a screenshot under
 tmp_path.
@@ -86,7 +86,7 @@ def app_url(tmp_path: Path) -> Iterator[str]:
     log = tmp_path / "solara.log"
     env = os.environ | {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "PYTHONUNBUFFERED": "1"}
     command = [
-        sys.executable, "-m", "solara", "run", "simulation/app.py", "--host", "127.0.0.1",
+        sys.executable, "-m", "solara", "run", "simulation/viz/app.py", "--host", "127.0.0.1",
         "--port", str(port), "--production", "--no-open", "--no-check-version",
     ]
     with log.open("w") as out:
@@ -110,7 +110,7 @@ def lever(page, label: str):
 
 
 def test_app_moves_a_lever_steps_and_updates_its_charts(app_url, tmp_path):
-    from simulation.app import field_label
+    from simulation.viz.app import field_label
 
     tolerance = field_label("regime.fault_tolerance.tolerance")
     with sync_api.sync_playwright() as playwright:

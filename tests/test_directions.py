@@ -1,11 +1,12 @@
 """Directional tests: a policy lever moves the outcome the way the seed texts say it should.
 
 Method (all ``slow`` tests): two arms that differ only in the lever, each run for 10
-independent seeds (arm A seeds 1000.., arm B seeds 2000..) x 20 steps with 500 cadres; the
-outcome of a run is its mean over steps 5..20 (the first four years are burn-in while beliefs
-move from their priors). An arm comparison passes if a one-sided Mann-Whitney U test rejects
-"no difference" at alpha = 0.01 AND the difference of arm means is at least a stated minimum
-effect, so that a statistically detectable but negligible shift does not count.
+independent seeds (arm A seeds 1000.., arm B seeds 2000..) x 20 steps with 500 cadres, through
+the sweep engine (``run_arm``); the outcome of a run is its mean over steps 5..20 (the first four
+years are burn-in while beliefs move from their priors: ``BURN_IN = 4`` steps left out, the
+convention of ``simulation.outputs``). An arm comparison passes if a one-sided Mann-Whitney U
+test rejects "no difference" at alpha = 0.01 AND the difference of arm means is at least a
+stated minimum effect, so that a statistically detectable but negligible shift does not count.
 
 The last section holds fast, deterministic checks that a lever has any effect at all.
 """
@@ -20,13 +21,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from experiments.engine import run_arm
 from simulation import CadreModel, load_config
 from simulation.decision import career_weights
 from simulation.formulas import IDLE
 
 N_CADRES = 500
 STEPS = 20
-BURN_IN = 5  # first step averaged
+BURN_IN = 4  # steps left out of the means (simulation.outputs): means over steps 5..STEPS
 SEEDS = 10
 ALPHA = 0.01
 
@@ -35,18 +37,18 @@ def _config(overrides: Mapping[str, Any]):
     return load_config(overrides={"organisation.n_cadres": N_CADRES, **overrides})
 
 
-def run_outcome(overrides: Mapping[str, Any], column: str, seed: int) -> float:
-    """Mean of a per-step column over steps BURN_IN..STEPS of one run."""
-    table = CadreModel(_config(overrides), seed=seed).run(STEPS)
-    return float(table.loc[table["step"] >= BURN_IN, column].mean())
-
-
 def arm(
     overrides: Mapping[str, Any],
-    outcome: Callable[[Mapping[str, Any], int], float],
+    outcome: str | Callable[[Mapping[str, Any], int], float],
     first_seed: int,
 ) -> np.ndarray:
-    return np.array([outcome(overrides, first_seed + i) for i in range(SEEDS)])
+    """One value per seed: a per-step output's run mean (runs through the sweep engine), or
+    ``outcome(overrides, seed)`` for a measurement the model does not report per step."""
+    seeds = range(first_seed, first_seed + SEEDS)
+    if isinstance(outcome, str):
+        runs = run_arm(_config(overrides), seeds, STEPS, BURN_IN, metrics=[outcome])
+        return runs.runs_table()[outcome].to_numpy(np.float64)
+    return np.array([outcome(overrides, seed) for seed in seeds])
 
 
 def assert_greater(high: np.ndarray, low: np.ndarray, min_effect: float) -> None:
@@ -58,15 +60,16 @@ def assert_greater(high: np.ndarray, low: np.ndarray, min_effect: float) -> None
     assert gap >= min_effect, detail
 
 
-def column(name: str) -> Callable[[Mapping[str, Any], int], float]:
-    return lambda overrides, seed: run_outcome(overrides, name, seed)
+def column(name: str) -> str:
+    """The outcome that is the run mean of the per-step output ``name``."""
+    return name
 
 
 def compare(
     lever: Mapping[str, Any],
     low_arm: Mapping[str, Any],
     high_arm: Mapping[str, Any],
-    outcome: Callable[[Mapping[str, Any], int], float],
+    outcome: str | Callable[[Mapping[str, Any], int], float],
     min_effect: float,
 ) -> None:
     """The outcome is larger under ``high_arm`` than under ``low_arm`` (both over ``lever``)."""
@@ -82,7 +85,7 @@ def compare(
 
 @pytest.mark.slow
 def test_fault_tolerance_raises_bold_share():
-    """tolerance 0 vs 0.8; minimum effect 0.01 on the bold share.
+    """Tolerance 0 vs 0.8; minimum effect 0.01 on the bold share.
 
     In the default regime bold work is rare (3-4 %: promotion barely rewards it), so fear
     removal alone moves it by about 0.014; the large effect under strong incentives is tested
@@ -100,7 +103,7 @@ def test_stronger_inaction_detection_lowers_idle_share():
 
 
 def eligible_idle_share(overrides: Mapping[str, Any], seed: int) -> float:
-    """Idle share among cadres with a stake in promotion, pooled over steps BURN_IN..STEPS.
+    """Idle share among cadres with a stake in promotion, pooled over steps BURN_IN+1..STEPS.
 
     'Eligible' = career weight > 0 from decision.career_weights on the start-of-step state (not
     top rank, not sanctioned, not past an age ceiling; or on probation). Their action is read
@@ -113,7 +116,7 @@ def eligible_idle_share(overrides: Mapping[str, Any], seed: int) -> float:
     for step in range(1, STEPS + 1):
         eligible = career_weights(model.cadres, config, model.regime) > 0
         model.step()
-        if step < BURN_IN:
+        if step <= BURN_IN:
             continue
         action = model.cadres.action
         seen = eligible & (action >= 0)
@@ -131,7 +134,7 @@ def test_performance_weighted_promotion_lowers_inaction_among_eligible_cadres():
 
 @pytest.mark.slow
 def test_imprecise_fault_tolerance_shields_more_violations():
-    """tolerance 0.8 with precision 0.3 vs 0.95 (shield probability 0.56 vs 0.04); 20 % of
+    """Tolerance 0.8 with precision 0.3 vs 0.95 (shield probability 0.56 vs 0.04); 20 % of
     cadres violation-prone for power; minimum effect 0.005 (share of all cadres per year)."""
     lever = {"regime.fault_tolerance.tolerance": 0.8, "population.violation_prone_share": 0.2}
     key = "regime.fault_tolerance.precision"
@@ -145,7 +148,7 @@ def test_imprecise_fault_tolerance_shields_more_violations():
 
 @pytest.mark.slow
 def test_fault_tolerance_lowers_the_afraid_share():
-    """tolerance 0.8 vs 0; minimum effect 0.003 on the afraid share of all cadres."""
+    """Tolerance 0.8 vs 0; minimum effect 0.003 on the afraid share of all cadres."""
     key = "regime.fault_tolerance.tolerance"
     compare({}, {key: 0.8}, {key: 0.0}, column("afraid"), min_effect=0.003)
 
@@ -160,14 +163,14 @@ def test_clarifying_false_accusations_lowers_the_afraid_share():
 
 @pytest.mark.slow
 def test_training_lowers_the_unable_share():
-    """training 0.2 vs 0; minimum effect 0.02 on the unable share."""
+    """Training 0.2 vs 0; minimum effect 0.02 on the unable share."""
     key = "regime.support.training"
     compare({}, {key: 0.2}, {key: 0.0}, column("unable"), min_effect=0.02)
 
 
 @pytest.mark.slow
 def test_education_lowers_the_unwilling_share():
-    """education 0.2 vs 0; minimum effect 0.02 on the unwilling share."""
+    """Education 0.2 vs 0; minimum effect 0.02 on the unwilling share."""
     key = "regime.support.education"
     compare({}, {key: 0.2}, {key: 0.0}, column("unwilling"), min_effect=0.02)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulation.docs import documented_fields
-from simulation.docs import main as docs_main
+from scripts.gen_docs import documented_fields
+from scripts.gen_docs import main as docs_main
 from simulation.step import STEP_COLUMNS
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"

@@ -331,7 +331,9 @@ def test_move_down_leaves_rank_zero_movers_and_bystanders_alone():
 
 def test_move_down_chooses_who_keeps_a_scarce_post_at_random():
     """Two rank-2 movers compete for one rank-1 post: each wins about half the time.
-    400 fixed-seed trials; the win count must lie within 4 s.d. (+-40) of 200."""
+
+    400 fixed-seed trials; the win count must lie within 4 s.d. (+-40) of 200.
+    """
     caps = np.array([10, 1, 2])
     rng = np.random.default_rng(4)
     wins = 0

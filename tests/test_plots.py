@@ -11,9 +11,8 @@ import pytest
 from matplotlib.contour import ContourSet
 
 from experiments.analysis import analyze, point_labels
-from experiments.cli import main
-from experiments.labels import axis_label
-from experiments.plots import (
+from experiments.analysis.labels import axis_label
+from experiments.analysis.plots import (
     CAUSE_COLOURS,
     Skip,
     figure_heatmap,
@@ -23,7 +22,8 @@ from experiments.plots import (
     grid_axes,
     make_figures,
 )
-from experiments.results import load_results
+from experiments.analysis.results import load_results
+from experiments.cli import main
 from tests.synthetic_results import model_results, write_results
 
 TOL = "regime.fault_tolerance.tolerance"

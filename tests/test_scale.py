@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from experiments.cli import main
+from experiments.cli.run import estimate_run_seconds
 from simulation import CadreModel, load_config
-from simulation.timing import PHASES, PhaseClock, estimate_run_seconds
+from simulation.timing import PHASES, PhaseClock
 
 SMALL = {"organisation.n_cadres": 300}
 
@@ -67,7 +68,7 @@ def test_cli_writes_snapshots_and_checks_their_flags(tmp_path, capsys):
 
 
 def test_cli_estimates_long_runs_on_stderr(capsys, monkeypatch):
-    import experiments.cli as cli
+    import experiments.cli.run as cli
 
     monkeypatch.setattr(cli, "ESTIMATE_FROM", 1000)
     monkeypatch.setattr(cli, "LONG_RUN", 0.0)

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from experiments.cli import main
-from experiments.design import ConfigBuilder, expand, iter_runs, run_id, run_seed
-from experiments.execution import plan_sweep
-from experiments.spec import load_spec, parse_spec
+from experiments.engine.design import ConfigBuilder, expand, iter_runs, run_id, run_seed
+from experiments.engine.execution import plan_sweep
+from experiments.engine.spec import load_spec, parse_spec
 from simulation.loading import ConfigError
 
 TINY = {"name": "tiny", "steps": 4, "set": {"organisation.n_cadres": 60}}
@@ -60,7 +60,7 @@ def test_the_contract_example_spec_is_valid():
         ),
         (
             "name: x\nsteps: 4\ndesign: {kind: factorial, parameters: {}}\n",
-            "design.kind: got 'factorial'; allowed: grid, lhs, sobol, points",
+            "design.kind: got 'factorial'; allowed: grid, lhs, sobol, morris, points",
         ),
         ("name: x\nsteps: [4\n", "invalid YAML at line"),
         (

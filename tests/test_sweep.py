@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 import yaml
 
-import experiments.execution as execution
+import experiments.engine.execution as execution
 from experiments.cli import main
-from experiments.design import ConfigBuilder, run_seed
-from experiments.execution import SerialExecutor, run_sweep
-from experiments.spec import load_spec
-from experiments.storage import part_files, results_lock
+from experiments.engine.design import ConfigBuilder, run_seed
+from experiments.engine.execution import SerialExecutor, run_arm, run_sweep
+from experiments.engine.spec import load_spec
+from experiments.engine.storage import part_files, results_lock
 from simulation import CadreModel
 from simulation.loading import ConfigError
 
@@ -130,6 +130,22 @@ def test_runs_and_series_have_the_contract_columns_and_the_models_values(tmp_pat
     bold = series[(series["run_id"] == "p00004-r0001") & (series["metric"] == "bold")]
     assert list(bold["step"]) == [1, 2, 3, 4, 5]
     assert list(bold["value"]) == list(table["bold"])
+
+
+def test_run_arm_gives_the_rows_a_sweep_writes(tmp_path):
+    spec = load_spec(tiny_spec(tmp_path))
+    run_sweep(spec, SerialExecutor(), progress=False)
+    runs = pd.read_parquet(tmp_path / "tiny" / "runs").set_index("run_id")
+    point = runs[runs["point"] == 4].sort_values("replicate")
+    config = ConfigBuilder(spec).config("guangdong_three_distinctions",
+                                        {"regime.fault_tolerance.tolerance": 0.5})
+    arm = run_arm(config, point["seed"].tolist(), spec.steps, spec.burn_in,
+                  metrics=spec.kept_metrics, series=spec.series)
+    rows = arm.runs_table()
+    for name in (*spec.kept_metrics, "final_inaction"):
+        assert rows[name].tolist() == point[name].tolist(), name
+    series = arm.series_table()
+    assert len(series) == len(point) * spec.steps * len(spec.series)
 
 
 def test_the_manifest_records_spec_design_points_runs_versions_and_status(tmp_path):

@@ -19,7 +19,7 @@ import pytest
 
 import simulation.decision
 import simulation.formulas
-from experiments import validate_command
+from experiments.cli import validate as validate_command
 from experiments.validation import core, probes, report
 from simulation import CadreModel, ConfigError, load_config
 
@@ -262,7 +262,7 @@ def test_cadresim_main_has_validate_once_wired():
     try:
         build_parser().parse_args(["validate", "--fast"])
     except SystemExit:
-        pytest.skip("validate_command.register is not wired into experiments/cli.py yet")
+        pytest.skip("validate_command.register is not wired into experiments/cli/main.py yet")
     from experiments.cli import main
 
     assert main(["validate", "--fast"]) == 0

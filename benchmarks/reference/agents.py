@@ -109,10 +109,12 @@ class ReferenceCadre(mesa.Agent):
 
     @property
     def idle(self) -> bool:
+        """Whether the cadre lies flat this year."""
         return self.action == f.IDLE
 
     @property
     def active(self) -> bool:
+        """Whether the cadre does any work this year (formal, routine or bold)."""
         return self.action != f.IDLE
 
     @property
@@ -272,7 +274,7 @@ class ReferenceCadre(mesa.Agent):
     # 3. Accountability: review (may flag the unit leader), then the sanction
     # ----------------------------------------------------------------------------------------
 
-    def face_review(self) -> None:
+    def face_review(self) -> None:  # noqa: C901 - per-agent reference, mirrors accountability
         """Detection, fault-tolerance review, generalised accountability, false accusations;
         under dual investigation, a cadre caught idle may bring a warning on its leader."""
         model = self.model

@@ -178,7 +178,7 @@ class ReferenceModel(mesa.Model):
                     wants[agent] = r - 1  # no room: one rank further down
         movers.set("years_in_rank", 0)
 
-    def hold_tournament(self) -> None:
+    def hold_tournament(self) -> None:  # noqa: C901 - per-agent reference, mirrors promotion
         """Fill vacancies from the top rank down with the best-scored candidates below."""
         promo = self.regime.promotion
         top_rank = self.n_ranks - 1

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from experiments.validation import figures
-from experiments.validation.core import Check, Condition, Outcome, register
+from experiments.validation.core import Check, Condition, Outcome
 from experiments.validation.tools import fmt
 from simulation import CadreModel, ModelConfig
 from simulation import decision as decision
@@ -67,6 +67,7 @@ def _closed_form_logit(u: NDArray, temperature: float) -> NDArray:
 
 
 def run_logit() -> Outcome:
+    """Measure the ``logit_closed_form`` check (criterion and source: its Check)."""
     rng = np.random.default_rng(SEED)
     u = rng.uniform(-5.0, 5.0, size=(2000, 4))
     errors = [
@@ -111,7 +112,7 @@ def run_logit() -> Outcome:
     )
 
 
-register(Check(
+LOGIT_CLOSED_FORM = Check(
     name="logit_closed_form",
     title="Logit (quantal response) choice probabilities equal the closed form",
     source="McKelvey and Palfrey (1995); docs/ODD.md 7.1.7",
@@ -119,7 +120,7 @@ register(Check(
     "model's own utilities; sampled frequencies within 4.5 s.e. of P",
     fast=True,
     run=run_logit,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,6 +131,7 @@ LIMIT_TEMPERATURES = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
 
 
 def run_best_response() -> Outcome:
+    """Measure the ``logit_best_response_limit`` check (criterion and source: its Check)."""
     cfg, regime, x = _population_inputs()
     u = decision.utilities(x, cfg.behaviour, regime)
     best = formulas.logit_probabilities(u, 0.0)
@@ -175,7 +177,7 @@ def run_best_response() -> Outcome:
     )
 
 
-register(Check(
+LOGIT_BEST_RESPONSE_LIMIT = Check(
     name="logit_best_response_limit",
     title="As the temperature goes to 0 the logit choice becomes the best response",
     source="McKelvey and Palfrey (1995): the logit QRE tends to best response as noise vanishes",
@@ -184,7 +186,7 @@ register(Check(
     fast=True,
     run=run_best_response,
     figure=figures.best_response,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,6 +207,7 @@ class Grid:
 
     @property
     def n(self) -> int:
+        """Cadres in the grid."""
         return self.ability.size
 
 
@@ -297,6 +300,7 @@ BECKER_BOLD = {
 
 
 def run_becker_bold() -> Outcome:
+    """Measure the ``becker_tolerance_threshold`` check (criterion and source: its Check)."""
     cfg = tools.config(BECKER_BOLD)
     b, regime = cfg.behaviour, cfg.regime
     g = _grid()
@@ -372,7 +376,7 @@ def run_becker_bold() -> Outcome:
     )
 
 
-register(Check(
+BECKER_TOLERANCE_THRESHOLD = Check(
     name="becker_tolerance_threshold",
     title="Deterrence threshold of bold work, and the critical fault tolerance",
     source="Becker (1968), J. Political Economy 76(2): an act is deterred when its benefit is "
@@ -383,7 +387,7 @@ register(Check(
     fast=True,
     run=run_becker_bold,
     figure=figures.becker_tolerance,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,6 +407,7 @@ BECKER_IDLE = {
 
 
 def run_becker_idle() -> Outcome:
+    """Measure the ``becker_detection_threshold`` check (criterion and source: its Check)."""
     cfg = tools.config(BECKER_IDLE)
     b, regime = cfg.behaviour, cfg.regime
     g = _grid()
@@ -457,7 +462,7 @@ def run_becker_idle() -> Outcome:
     )
 
 
-register(Check(
+BECKER_DETECTION_THRESHOLD = Check(
     name="becker_detection_threshold",
     title="Deterrence of lying flat, and the critical detection probability",
     source="Becker (1968), J. Political Economy 76(2): the offence (here, shirking) is committed "
@@ -468,7 +473,7 @@ register(Check(
     fast=True,
     run=run_becker_idle,
     figure=figures.becker_detection,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,6 +486,7 @@ HM_POPULATION = {"behaviour.formal_visibility": 1.0}
 
 
 def run_holmstrom_milgrom() -> Outcome:
+    """Measure the ``holmstrom_milgrom_multitask`` check (criterion and source: its Check)."""
     cfg, _, x = _population_inputs(HM_POPULATION)
     b = cfg.behaviour
     n = x.ability.size
@@ -550,7 +556,7 @@ def run_holmstrom_milgrom() -> Outcome:
     )
 
 
-register(Check(
+HOLMSTROM_MILGROM_MULTITASK = Check(
     name="holmstrom_milgrom_multitask",
     title="Incentives on measured output shift effort toward the visible task",
     source="Holmstrom and Milgrom (1991), J. Law, Economics & Organization 7: 24-52",
@@ -560,4 +566,4 @@ register(Check(
     fast=True,
     run=run_holmstrom_milgrom,
     figure=figures.hm_decision,
-))
+)

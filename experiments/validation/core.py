@@ -1,4 +1,4 @@
-"""The validation suite's building blocks: a check, its result, and the registry.
+"""The validation suite's building blocks: a check, its result, and running a selection.
 
 A **check** compares the model with one published result (or one analytic limit of its decision
 rule). Its criterion is written down before anything is measured, as a list of **conditions**;
@@ -27,6 +27,7 @@ class Condition:
     passed: bool
 
     def as_dict(self) -> dict[str, Any]:
+        """The condition as JSON-ready data."""
         return {"label": self.label, "measured": self.measured, "passed": self.passed}
 
 
@@ -73,13 +74,16 @@ class Result:
 
     @property
     def passed(self) -> bool:
+        """Whether every condition held."""
         return all(c.passed for c in self.outcome.conditions)
 
     @property
     def status(self) -> str:
+        """``PASS`` or ``FAIL``."""
         return "PASS" if self.passed else "FAIL"
 
     def as_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (``cadresim validate --json``)."""
         return {
             "name": self.check.name,
             "status": self.status,
@@ -93,23 +97,15 @@ class Result:
         }
 
 
-_REGISTRY: dict[str, Check] = {}
-
-
-def register(check: Check) -> Check:
-    """Add a check to the registry (names are unique)."""
-    if check.name in _REGISTRY:
-        raise ValueError(f"duplicate validation check {check.name!r}")
-    _REGISTRY[check.name] = check
-    return check
-
-
 def all_checks() -> list[Check]:
-    """Every registered check, in registration order (analytic first, then stylised facts)."""
-    # Importing the modules registers their checks.
-    from experiments.validation import analytic, patterns  # noqa: F401
+    """Every check, in report order (analytic first, then stylised facts): ``checks.CHECKS``."""
+    from experiments.validation.checks import CHECKS  # the checks import this module
 
-    return list(_REGISTRY.values())
+    names = [c.name for c in CHECKS]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(f"duplicate validation check {duplicated[0]!r}")
+    return list(CHECKS)
 
 
 def select(names: Iterable[str] = (), fast_only: bool = False) -> list[Check]:

@@ -1,7 +1,7 @@
 """Figures of the validation checks: one small PNG per check that has one.
 
 Drawn with Agg on ``matplotlib.figure.Figure`` (no pyplot state), in the house style of
-``experiments.plots``, at 110 dpi so each file stays well under 150 KB.
+``experiments.analysis.plots``, at 110 dpi so each file stays well under 150 KB.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from experiments.plots import STYLE, group_colour
+from experiments.analysis.plots import STYLE, group_colour
 from experiments.validation.core import Outcome
 
 DPI = 110

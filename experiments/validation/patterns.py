@@ -16,7 +16,7 @@ import numpy as np
 from scipy import stats
 
 from experiments.validation import figures, probes
-from experiments.validation.core import Check, Condition, Outcome, register
+from experiments.validation.core import Check, Condition, Outcome
 from experiments.validation.tools import (
     ALPHA,
     BURN_IN,
@@ -145,6 +145,7 @@ def li_zhou_panel(record_memory: float, base: int) -> dict[str, Any]:
 
 
 def run_li_zhou_relative() -> Outcome:
+    """Measure the ``li_zhou_relative_performance`` check (criterion and source: its Check)."""
     est = li_zhou_panel(0.6, LI_ZHOU_BASE)
     slope = est["slope"]
     p = float(stats.ttest_1samp(slope, 0.0, alternative="greater").pvalue)
@@ -172,7 +173,7 @@ def run_li_zhou_relative() -> Outcome:
     )
 
 
-register(Check(
+LI_ZHOU_RELATIVE_PERFORMANCE = Check(
     name="li_zhou_relative_performance",
     title="Promotion probability rises with relative measured performance",
     source="Li and Zhou (2005), J. Public Economics 89(9-10): 1743-1762: the likelihood of "
@@ -183,10 +184,11 @@ register(Check(
     fast=False,
     run=run_li_zhou_relative,
     figure=figures.li_zhou_quintiles,
-))
+)
 
 
 def run_li_zhou_record() -> Outcome:
+    """Measure the ``li_zhou_record_vs_single_year`` check (criterion and source: its Check)."""
     est = li_zhou_panel(0.6, LI_ZHOU_BASE)
     rec, ann = est["joint_record"], est["joint_annual"]
     diff = rec - ann
@@ -220,7 +222,7 @@ def run_li_zhou_record() -> Outcome:
     )
 
 
-register(Check(
+LI_ZHOU_RECORD_VS_SINGLE_YEAR = Check(
     name="li_zhou_record_vs_single_year",
     title="The performance record over the tenure matters more than a single year's output",
     source="Li and Zhou (2005), J. Public Economics 89(9-10): 1743-1762: turnover is more "
@@ -231,7 +233,7 @@ register(Check(
     fast=False,
     run=run_li_zhou_record,
     figure=figures.li_zhou_coefficients,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,6 +254,7 @@ SHARES = {
 
 
 def run_tu_gong() -> Outcome:
+    """Measure the ``tu_gong_accountability_shift`` check (criterion and source: its Check)."""
     base = arm_table_means({}, seeds(2000, 0), SHARES)
     strict = arm_table_means(INTENSIFIED, seeds(2000, 1), SHARES)
     base_nf = arm_table_means(NO_FORMAL_CHECK, seeds(2000, 2), SHARES)
@@ -281,7 +284,7 @@ def run_tu_gong() -> Outcome:
     )
 
 
-register(Check(
+TU_GONG_ACCOUNTABILITY_SHIFT = Check(
     name="tu_gong_accountability_shift",
     title="Sanction-based accountability cuts open stalling but shifts cadres to safe or "
     "fabricated work",
@@ -294,7 +297,7 @@ register(Check(
     fast=False,
     run=run_tu_gong,
     figure=figures.tu_gong_shares,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -328,6 +331,7 @@ def _chilling_arm(overrides: Mapping[str, Any], seed_list) -> dict[str, np.ndarr
 
 
 def run_wang() -> Outcome:
+    """Measure the ``wang_chilling_effect`` check (criterion and source: its Check)."""
     base = _chilling_arm({}, seeds(3000, 0))
     harsh = _chilling_arm(HARSHER, seeds(3000, 1))
     conditions = [
@@ -348,7 +352,7 @@ def run_wang() -> Outcome:
     )
 
 
-register(Check(
+WANG_CHILLING_EFFECT = Check(
     name="wang_chilling_effect",
     title="Harsher sanctions chill initiative (a 'chilling effect')",
     source="Wang (2022), Comparative Political Studies 55(11): 1807-1843: intensive top-down "
@@ -359,7 +363,7 @@ register(Check(
     fast=False,
     run=run_wang,
     figure=figures.wang_chilling,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,6 +378,7 @@ HM_COLUMNS = {"formal": "formalism", "real": "real_output"}
 
 
 def run_hm_model() -> Outcome:
+    """Measure the ``holmstrom_milgrom_promotion`` check (criterion and source: its Check)."""
     poor_lo = arm_table_means({**POOR, WEIGHT: 0.1}, seeds(4000, 0), HM_COLUMNS)
     poor_hi = arm_table_means({**POOR, WEIGHT: 0.9}, seeds(4000, 1), HM_COLUMNS)
     good_lo = arm_table_means({**GOOD, WEIGHT: 0.1}, seeds(4000, 2), HM_COLUMNS)
@@ -401,7 +406,7 @@ def run_hm_model() -> Outcome:
     )
 
 
-register(Check(
+HOLMSTROM_MILGROM_PROMOTION = Check(
     name="holmstrom_milgrom_promotion",
     title="Promotion on measured performance buys formalism when real output is poorly measured",
     source="Holmstrom and Milgrom (1991), J. Law, Economics & Organization 7: 24-52 (model "
@@ -412,7 +417,7 @@ register(Check(
     fast=False,
     run=run_hm_model,
     figure=figures.hm_model,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -450,6 +455,7 @@ NOISES = (0.1, 0.5, 2.0)
 
 
 def run_lazear_rosen_prize() -> Outcome:
+    """Measure the ``lazear_rosen_prize`` check (criterion and source: its Check)."""
     arms = _effort_levels("behaviour.promotion_prize", PRIZES, 5000)
     means = [float(a.mean()) for a in arms]
     conditions = [
@@ -466,7 +472,7 @@ def run_lazear_rosen_prize() -> Outcome:
     )
 
 
-register(Check(
+LAZEAR_ROSEN_PRIZE = Check(
     name="lazear_rosen_prize",
     title="A larger promotion prize raises effort",
     source="Lazear and Rosen (1981), J. Political Economy 89(5): 841-864: in a rank-order "
@@ -476,10 +482,11 @@ register(Check(
     fast=False,
     run=run_lazear_rosen_prize,
     figure=figures.effort_levels,
-))
+)
 
 
 def run_lazear_rosen_noise() -> Outcome:
+    """Measure the ``lazear_rosen_noise`` check (criterion and source: its Check)."""
     arms = _effort_levels("regime.promotion.score_noise", NOISES, 6000)
     means = [float(a.mean()) for a in arms]
     conditions = [
@@ -497,7 +504,7 @@ def run_lazear_rosen_noise() -> Outcome:
     )
 
 
-register(Check(
+LAZEAR_ROSEN_NOISE = Check(
     name="lazear_rosen_noise",
     title="More luck in the tournament lowers effort",
     source="Lazear and Rosen (1981), J. Political Economy 89(5): 841-864: effort falls as the "
@@ -508,7 +515,7 @@ register(Check(
     fast=False,
     run=run_lazear_rosen_noise,
     figure=figures.effort_levels,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -519,6 +526,7 @@ CERTAINTY = {"regime.accountability.annual_evaluation": 0.2}  # detection 0.1 ->
 
 
 def run_nagin() -> Outcome:
+    """Measure the ``nagin_certainty_vs_severity`` check (criterion and source: its Check)."""
     cols = {"idle": "inaction"}
     base = arm_table_means({}, seeds(7000, 0), cols)["idle"]
     certain = arm_table_means(CERTAINTY, seeds(7000, 1), cols)["idle"]
@@ -537,7 +545,7 @@ def run_nagin() -> Outcome:
     )
 
 
-register(Check(
+NAGIN_CERTAINTY_VS_SEVERITY = Check(
     name="nagin_certainty_vs_severity",
     title="Certainty of detection deters lying flat more than severity of sanctions",
     source="Nagin (2013), Crime and Justice 42: 'Deterrence in the twenty-first century': "
@@ -549,7 +557,7 @@ register(Check(
     fast=False,
     run=run_nagin,
     figure=figures.nagin_bars,
-))
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,6 +599,7 @@ def _age_run(overrides: Mapping[str, Any], seed: int) -> tuple[float, np.ndarray
 
 
 def run_age_ceiling() -> Outcome:
+    """Measure the ``career_concerns_age_ceiling`` check (criterion and source: its Check)."""
     arms = {}
     for k, (name, overrides) in enumerate(
         (("no ceiling", {}), (f"ceiling {CEILING}", {"regime.promotion.age_ceiling": CEILING}))
@@ -615,7 +624,7 @@ def run_age_ceiling() -> Outcome:
     )
 
 
-register(Check(
+CAREER_CONCERNS_AGE_CEILING = Check(
     name="career_concerns_age_ceiling",
     title="Effort drops for cadres whom an age ceiling bars from promotion",
     source="Gibbons and Murphy (1992), J. Political Economy 100(3): 468-505: career concerns "
@@ -626,4 +635,4 @@ register(Check(
     fast=False,
     run=run_age_ceiling,
     figure=figures.age_profile,
-))
+)

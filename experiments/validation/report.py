@@ -28,10 +28,12 @@ SUMMARY_HEADER = (
 
 
 def result_begin(name: str) -> str:
+    """The marker that opens a check's result block."""
     return f"<!-- BEGIN RESULT {name} -->"
 
 
 def result_end(name: str) -> str:
+    """The marker that closes a check's result block."""
     return f"<!-- END RESULT {name} -->"
 
 
@@ -96,7 +98,7 @@ def result_text(text: str, name: str) -> str:
 def update(text: str, results: Iterable[Result]) -> str:
     """The report with the summary rows and result blocks of ``results`` rewritten.
 
-    Rows of checks not in ``results`` are kept; rows are ordered as the registry orders checks.
+    Rows of checks not in ``results`` are kept; rows are ordered as ``checks.CHECKS`` orders checks.
     Raises ValueError naming the first missing marker.
     """
     results = list(results)

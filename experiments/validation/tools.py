@@ -2,11 +2,13 @@
 
 Conventions (the same as ``tests/test_directions.py``, with more seeds and cadres): a model-level
 comparison runs each arm for ``SEEDS`` independent seeds (arm ``k`` of a check uses seeds
-``base + 100 k + i``), ``N_CADRES`` cadres for ``STEPS`` years; a run's outcome is its mean over
-years ``BURN_IN + 1 .. STEPS`` (the first years are a burn-in while beliefs leave their priors
-and the seniority-ordered initial hierarchy turns over). Two arms differ "significantly" when a
-one-sided Mann-Whitney U test rejects "no difference" at ``ALPHA``, and the gap of arm means must
-also reach a stated minimum effect, so that a detectable but negligible shift does not count.
+``base + 100 k + i``), ``N_CADRES`` cadres for ``STEPS`` years, through the sweep engine
+(``run_arm``); a run's outcome is its mean over years ``BURN_IN + 1 .. STEPS`` (the burn-in
+convention of ``simulation.outputs``: the first years are a burn-in while beliefs leave their
+priors and the seniority-ordered initial hierarchy turns over). Two arms differ "significantly"
+when a one-sided Mann-Whitney U test rejects "no difference" at ``ALPHA``, and the gap of arm
+means must also reach a stated minimum effect, so that a detectable but negligible shift does
+not count.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from simulation import CadreModel, ModelConfig, load_config
+from experiments.engine.execution import run_arm
+from simulation import STEP_COLUMNS, CadreModel, ModelConfig, load_config
 
 N_CADRES = 1000
 STEPS = 30
@@ -47,14 +50,25 @@ def table_mean(table, column: str | Callable) -> float:
 def arm_table_means(
     overrides: Mapping[str, Any], seed_list: Sequence[int], columns: Mapping[str, str | Callable]
 ) -> dict[str, NDArray[np.float64]]:
-    """Per-run means of several per-step columns (or functions of the table), one per seed."""
-    cfg = config(overrides)
-    out: dict[str, list[float]] = {name: [] for name in columns}
-    for seed in seed_list:
-        table = CadreModel(cfg, seed=seed).run(STEPS)
-        for name, column in columns.items():
-            out[name].append(table_mean(table, column))
-    return {name: np.array(values) for name, values in out.items()}
+    """Per-run means of several per-step outputs (or functions of the table), one per seed.
+
+    The runs go through the sweep engine (``run_arm``, results in memory); a function of the
+    table is applied to each run's per-step series.
+    """
+    named = {name: column for name, column in columns.items() if not callable(column)}
+    derived = {name: column for name, column in columns.items() if callable(column)}
+    arm = run_arm(config(overrides), seed_list, STEPS, BURN_IN,
+                  metrics=dict.fromkeys(named.values()), series=STEP_COLUMNS if derived else ())
+    runs = arm.runs_table()
+    out = {name: runs[column].to_numpy(np.float64) for name, column in named.items()}
+    if derived:
+        tables = arm.series_table().pivot(
+            index=["run_id", "step"], columns="metric", values="value"
+        ).reset_index()
+        for name, function in derived.items():
+            out[name] = np.array([table_mean(tables[tables["run_id"] == run], function)
+                                  for run in runs["run_id"]])
+    return {name: out[name] for name in columns}
 
 
 def greater(high: NDArray, low: NDArray, min_effect: float) -> tuple[bool, float, float]:

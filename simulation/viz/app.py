@@ -1,6 +1,6 @@
 """The interactive page: a Mesa SolaraViz app over :class:`~simulation.model.CadreModel`.
 
-Run it with ``solara run simulation/app.py`` (``make app``), or show ``page`` as the last
+Run it with ``solara run simulation/viz/app.py`` (``make app``), or show ``page`` as the last
 expression of a notebook cell.
 
 One parameter source: every control is built from the config schema (``simulation/config.py``):
@@ -33,13 +33,14 @@ from simulation.config import ModelConfig
 from simulation.formulas import ACTIONS
 from simulation.loading import field_info, list_presets, load_config
 from simulation.model import CadreModel
-from simulation.palette import ACTION_COLOURS, CAUSE_COLOURS, NO_ACTION_COLOUR
+from simulation.outputs import CAUSES, OUTPUTS
+from simulation.viz.palette import ACTION_COLOURS, CAUSE_COLOURS, NO_ACTION_COLOUR
 
 # --------------------------------------------------------------------------------------------
-# Colours: simulation.palette, shared with experiments/plots.py
+# Colours: simulation.viz.palette, shared with experiments/analysis/plots.py
 # --------------------------------------------------------------------------------------------
 
-#: The per-step columns that hold each action's share (simulation.step.STEP_COLUMNS).
+#: The per-step outputs that hold each action's share (simulation.outputs).
 ACTION_COLUMNS: dict[str, str] = {
     "idle": "inaction",
     "formal": "formalism",
@@ -321,10 +322,10 @@ def inaction_split_figure(model: CadreModel) -> Figure:
         _no_data(ax, "The causes of inaction")
         return fig
     bottom = np.zeros(len(table))
-    for cause, colour in CAUSE_COLOURS.items():
+    for cause in CAUSES:
         values = table[cause].to_numpy(dtype=float)
-        ax.bar(table["step"], values, bottom=bottom, width=0.9, color=colour, linewidth=0,
-               label=cause)
+        ax.bar(table["step"], values, bottom=bottom, width=0.9, color=CAUSE_COLOURS[cause],
+               linewidth=0, label=OUTPUTS[cause].short.lower())
         bottom += values
     ax.set_ylim(0, max(0.05, float(table["inaction"].max()) * 1.25))
     _year_axis(ax)

@@ -26,7 +26,7 @@ from simulation.loading import (
     resolve_source,
     unknown_key_message,
 )
-from simulation.step import STEP_COLUMNS
+from simulation.outputs import STEP_COLUMNS
 
 #: Config fields a spec may not set or vary: the spec itself gives the steps and each run's seed.
 RESERVED_PATHS = {
@@ -36,7 +36,7 @@ RESERVED_PATHS = {
     "description": "it is not a model parameter",
 }
 FOLDER_SAFE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-DESIGN_KINDS = ("grid", "lhs", "sobol", "points")
+DESIGN_KINDS = ("grid", "lhs", "sobol", "morris", "points")
 
 
 class SpecSection(BaseModel):
@@ -82,6 +82,16 @@ class SobolDesign(SpecSection):
     second_order: bool = False
 
 
+class MorrisDesign(SpecSection):
+    """Morris elementary effects (SALib): ``trajectories x (D + 1)`` points on a grid of
+    ``num_levels`` levels within ``[low, high]`` per parameter."""
+
+    kind: Literal["morris"]
+    parameters: dict[str, Bounds] = Field(min_length=1)
+    trajectories: int = Field(ge=2, le=1_000_000)
+    num_levels: int = Field(4, ge=2, le=1000)
+
+
 class PointsDesign(SpecSection):
     """Explicit points, each a mapping of dotted paths to values."""
 
@@ -90,8 +100,13 @@ class PointsDesign(SpecSection):
 
 
 DesignSpec = Annotated[
-    GridDesign | LhsDesign | SobolDesign | PointsDesign, Field(discriminator="kind")
+    GridDesign | LhsDesign | SobolDesign | MorrisDesign | PointsDesign,
+    Field(discriminator="kind"),
 ]
+#: The design classes, for messages that list a design's keys.
+DESIGN_CLASSES: tuple[type[SpecSection], ...] = (
+    GridDesign, LhsDesign, SobolDesign, MorrisDesign, PointsDesign,
+)
 
 
 class SpecSwitch(SpecSection):
@@ -209,7 +224,7 @@ def spec_paths() -> list[str]:
         key = info.alias or name
         if name == "design":
             fields = {
-                f.alias or n for cls in (GridDesign, LhsDesign, SobolDesign, PointsDesign)
+                f.alias or n for cls in DESIGN_CLASSES
                 for n, f in cls.model_fields.items()
             }
             paths += [f"design.{f}" for f in sorted(fields)]
@@ -230,7 +245,7 @@ def _spec_field(loc: tuple[Any, ...]) -> FieldInfo | None:
         if i == len(loc) - 1:
             return fields[part]
         if part == "design":
-            models = (GridDesign, LhsDesign, SobolDesign, PointsDesign)
+            models = DESIGN_CLASSES
         elif part == "switch":
             models = (SpecSwitch,)
         else:
@@ -283,6 +298,23 @@ def check_spec(spec: Spec) -> list[str]:
     problems: list[str] = []
     if spec.burn_in >= spec.steps:
         problems.append(f"burn_in: got {spec.burn_in}; allowed: 0 to {spec.steps - 1} (< steps)")
+    problems += _source_problems(spec)
+    if spec.switch is not None and spec.switch.step > spec.steps:
+        problems.append(
+            f"switch.step: got {spec.switch.step}; allowed: 1 to {spec.steps} (<= steps)"
+        )
+    problems += _metric_problems(spec)
+    for path in spec.set:
+        problem = _path_problem(path, spec, numeric=False)
+        if problem:
+            problems.append(f"set.{problem}")
+    problems += _design_problems(spec)
+    return problems
+
+
+def _source_problems(spec: Spec) -> list[str]:
+    """The base, the regimes and the switch's preset must exist; each regime once."""
+    problems: list[str] = []
     sources = [("base", spec.base)] if spec.base is not None else []
     sources += [(f"regimes.{i}", name) for i, name in enumerate(spec.regimes or [])]
     if spec.switch is not None and spec.switch.preset is not None:
@@ -294,10 +326,12 @@ def check_spec(spec: Spec) -> list[str]:
             problems.append(f"{where}: {exc}")
     if spec.regimes is not None and len(set(spec.regimes)) != len(spec.regimes):
         problems.append(f"regimes: got {spec.regimes}; allowed: each preset once")
-    if spec.switch is not None and spec.switch.step > spec.steps:
-        problems.append(
-            f"switch.step: got {spec.switch.step}; allowed: 1 to {spec.steps} (<= steps)"
-        )
+    return problems
+
+
+def _metric_problems(spec: Spec) -> list[str]:
+    """``metrics`` and ``series`` must name per-step outputs, each once."""
+    problems: list[str] = []
     for name in ("metrics", "series"):
         chosen = getattr(spec, name) or []
         for i, metric in enumerate(chosen):
@@ -305,11 +339,6 @@ def check_spec(spec: Spec) -> list[str]:
                 problems.append(f"{name}.{i}: {_unknown_metric(metric)}")
         if len(set(chosen)) != len(chosen):
             problems.append(f"{name}: got {chosen}; allowed: each metric once")
-    for path in spec.set:
-        problem = _path_problem(path, spec, numeric=False)
-        if problem:
-            problems.append(f"set.{problem}")
-    problems += _design_problems(spec)
     return problems
 
 
@@ -357,54 +386,79 @@ def _value_problem(path: str, value: Any) -> str | None:
     return None
 
 
+#: Designs that sample within ``[low, high]`` bounds per parameter.
+Sampled = LhsDesign | SobolDesign | MorrisDesign
+
+
 def _design_problems(spec: Spec) -> list[str]:
     design = spec.design
     if design is None:
         return []
-    problems: list[str] = []
     if isinstance(design, PointsDesign):
-        for i, point in enumerate(design.points):
-            for path, value in point.items():
-                where = f"design.points.{i}.{path}"
-                problem = _path_problem(path, spec, numeric=True) or (
-                    f"{path}: also fixed by set; vary it or fix it, not both"
-                    if path in spec.set else None
-                )
-                if problem:
-                    problems.append(f"design.points.{i}.{problem}")
-                elif (bad := _value_problem(path, value)) is not None:
-                    problems.append(f"{where}: {bad}")
-        return problems
+        return _points_problems(spec, design)
+    problems: list[str] = []
     for path, values in design.parameters.items():
-        where = f"design.parameters.{path}"
-        problem = _path_problem(path, spec, numeric=True)
-        if problem:
-            problems.append(f"design.parameters.{problem}")
-            continue
-        if path in spec.set:
-            problems.append(f"{where}: also fixed by set; vary it or fix it, not both")
-            continue
-        if isinstance(values, GridRange):
-            checked = [values.from_, values.to]
-            if values.num == 1 and values.from_ != values.to:
-                problems.append(f"{where}: num 1 needs from == to")
-        else:
-            checked = list(values)
-        if isinstance(design, LhsDesign | SobolDesign) and not checked[0] < checked[1]:
-            problems.append(f"{where}: got {checked}; allowed: [low, high] with low < high")
-        for value in checked:
-            bad = _value_problem(path, value)
-            if bad:
-                problems.append(f"{where}: {bad}")
-                break
-        if isinstance(design, GridDesign) and not isinstance(values, GridRange):
-            if not values:
-                problems.append(f"{where}: got []; allowed: a non-empty list of values")
-            elif len(set(values)) != len(values):
-                problems.append(f"{where}: got {values}; allowed: each value once")
+        problems += _parameter_problems(spec, design, path, values)
     if isinstance(design, SobolDesign) and design.samples & (design.samples - 1):
         problems.append(
             f"design.samples: got {design.samples}; allowed: a power of 2 (Sobol sequences "
             "keep their balance only then), e.g. 256"
         )
     return problems
+
+
+def _points_problems(spec: Spec, design: PointsDesign) -> list[str]:
+    """Each explicit point's paths must be numeric fields not fixed by ``set``, with allowed
+    values."""
+    problems: list[str] = []
+    for i, point in enumerate(design.points):
+        for path, value in point.items():
+            where = f"design.points.{i}.{path}"
+            problem = _path_problem(path, spec, numeric=True) or (
+                f"{path}: also fixed by set; vary it or fix it, not both"
+                if path in spec.set else None
+            )
+            if problem:
+                problems.append(f"design.points.{i}.{problem}")
+            elif (bad := _value_problem(path, value)) is not None:
+                problems.append(f"{where}: {bad}")
+    return problems
+
+
+def _parameter_problems(
+    spec: Spec, design: GridDesign | Sampled, path: str, values: Any
+) -> list[str]:
+    """A varied parameter must be a numeric field not fixed by ``set``, with allowed values:
+    distinct grid values, or ``[low, high]`` bounds with low < high for a sampled design."""
+    where = f"design.parameters.{path}"
+    problem = _path_problem(path, spec, numeric=True)
+    if problem:
+        return [f"design.parameters.{problem}"]
+    if path in spec.set:
+        return [f"{where}: also fixed by set; vary it or fix it, not both"]
+    problems: list[str] = []
+    if isinstance(values, GridRange):
+        checked = [values.from_, values.to]
+        if values.num == 1 and values.from_ != values.to:
+            problems.append(f"{where}: num 1 needs from == to")
+    else:
+        checked = list(values)
+    if isinstance(design, Sampled) and not checked[0] < checked[1]:
+        problems.append(f"{where}: got {checked}; allowed: [low, high] with low < high")
+    for value in checked:
+        bad = _value_problem(path, value)
+        if bad:
+            problems.append(f"{where}: {bad}")
+            break
+    if isinstance(design, GridDesign) and not isinstance(values, GridRange):
+        problems += _grid_list_problems(where, values)
+    return problems
+
+
+def _grid_list_problems(where: str, values: list[Number]) -> list[str]:
+    """A grid's listed values: at least one, each once."""
+    if not values:
+        return [f"{where}: got []; allowed: a non-empty list of values"]
+    if len(set(values)) != len(values):
+        return [f"{where}: got {values}; allowed: each value once"]
+    return []

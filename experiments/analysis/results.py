@@ -16,7 +16,6 @@ Decisions where the contract leaves room:
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,20 +23,21 @@ from typing import Any
 
 import pandas as pd
 
-from simulation import ConfigError
-from simulation.step import STEP_COLUMNS
-
-#: Columns every runs table has, besides parameters and metrics.
-RUN_COLUMNS: tuple[str, ...] = (
-    "run_id", "point", "replicate", "seed", "regime", "status", "error", "seconds",
+from experiments.engine.storage import (
+    RUN_COLUMNS,
+    RUNS,
+    SERIES,
+    SERIES_COLUMNS,
+    part_files,
+    read_manifest,
 )
-SERIES_COLUMNS: tuple[str, ...] = ("run_id", "point", "replicate", "regime", "step", "metric",
-                                   "value")
+from simulation import ConfigError
+from simulation.outputs import REPORT_ORDER
+
 #: Designs whose points are samples of a space rather than chosen settings.
 SAMPLED_DESIGNS = frozenset({"lhs", "sobol", "morris"})
-#: Metric order for tables: inaction and its causes first, then the other outputs in model order.
-_FIRST = ("inaction", "unwilling", "unable", "afraid", "final_inaction", "formalism")
-KNOWN_METRICS: tuple[str, ...] = (*_FIRST, *(c for c in STEP_COLUMNS if c not in _FIRST))
+#: Metric order for tables: the registry's report order (inaction and its causes first).
+KNOWN_METRICS: tuple[str, ...] = REPORT_ORDER
 EXPECTED = "a folder written by `cadresim sweep` with manifest.json and runs/part-*.parquet"
 
 
@@ -125,11 +125,6 @@ def _fail(path: Path, problem: str, hint: bool = True) -> ConfigError:
     return ConfigError(f"results folder {str(path)!r}: {problem}{tail}")
 
 
-def _parts(folder: Path) -> list[Path]:
-    """Part files in write order (by name); dot-files (temporary, lock) ignored."""
-    return sorted(p for p in folder.glob("part-*.parquet") if not p.name.startswith("."))
-
-
 def _read_parts(root: Path, files: list[Path]) -> pd.DataFrame:
     frames = []
     for order, part in enumerate(files):
@@ -143,21 +138,15 @@ def _read_parts(root: Path, files: list[Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
+def _manifest(path: Path) -> dict[str, Any]:
     """manifest.json of a results folder, or a ConfigError naming what is wrong."""
     if not path.exists():
         raise _fail(path, "does not exist")
     if not path.is_dir():
         raise _fail(path, "is not a folder")
-    manifest_path = path / "manifest.json"
-    if not manifest_path.is_file():
+    manifest = read_manifest(path)
+    if manifest is None:
         raise _fail(path, "has no manifest.json, so it is not a results folder")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(path, f"manifest.json cannot be read as JSON ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise _fail(path, "manifest.json does not hold a JSON object")
     return manifest
 
 
@@ -202,11 +191,10 @@ def _parameter_paths(manifest: dict[str, Any], columns: list[str]) -> list[str]:
 def load_results(path: str | os.PathLike[str], include_failed: bool = False) -> Results:
     """Load a results folder; ``include_failed`` keeps failed runs in ``runs``."""
     root = Path(path)
-    manifest = read_manifest(root)
-    run_dir = root / "runs"
-    if not run_dir.is_dir():
+    manifest = _manifest(root)
+    if not (root / RUNS).is_dir():
         raise _fail(root, "has no runs/ folder")
-    files = _parts(run_dir)
+    files = part_files(root, RUNS)
     if not files:
         raise _fail(root, "has no finished runs yet (runs/ holds no part-*.parquet)",
                     hint=False)
@@ -236,8 +224,7 @@ def load_results(path: str | os.PathLike[str], include_failed: bool = False) -> 
     parameters = [p for p in parameters if p in points]
 
     series = pd.DataFrame(columns=list(SERIES_COLUMNS))
-    series_dir = root / "series"
-    if series_dir.is_dir() and (series_files := _parts(series_dir)):
+    if series_files := part_files(root, SERIES):
         series = _read_parts(root, series_files)
         lacking = [c for c in ("run_id", "step", "metric", "value") if c not in series]
         if lacking:

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from experiments import storage
-from experiments.design import (
+from experiments.engine import storage
+from experiments.engine.design import (
     ConfigBuilder,
     Design,
     Point,
@@ -39,10 +39,13 @@ from experiments.design import (
     config_hash,
     expand,
     iter_runs,
+    run_id,
 )
-from experiments.spec import Spec
+from experiments.engine.spec import Spec
+from experiments.engine.storage import SERIES_COLUMNS
 from simulation.config import ModelConfig
 from simulation.loading import ConfigError
+from simulation.outputs import reduce_run, run_outputs
 
 #: Packages whose versions go into the manifest.
 VERSIONED = (
@@ -51,6 +54,9 @@ VERSIONED = (
 )
 #: Largest automatic chunk: bounds the work lost to a kill and the wait for the first part.
 MAX_CHUNK = 32
+#: Configs validated while planning are kept for this many points (about 14 KiB each), so each
+#: is validated once; later points are validated again as their runs are submitted.
+KEPT_CONFIGS = 4096
 
 Simulate = Callable[[ModelConfig, int, int], pd.DataFrame]
 
@@ -63,6 +69,7 @@ class SerialExecutor(Executor):
         self._shut = False
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` now; its result (or exception) is in the future."""
         with self._lock:
             if self._shut:
                 raise RuntimeError("cannot submit after shutdown")
@@ -75,6 +82,7 @@ class SerialExecutor(Executor):
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Refuse further tasks (there are never tasks pending)."""
         with self._lock:
             self._shut = True
 
@@ -113,6 +121,11 @@ class RunSettings:
     metrics: tuple[str, ...]
     series: tuple[str, ...] = ()
 
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The run values stored per run: kept per-step means, then the derived outputs."""
+        return run_outputs(self.metrics)
+
 
 @dataclass(frozen=True)
 class RunTask:
@@ -147,35 +160,47 @@ def run_one(
     Never raises for a failing model: the row says ``failed`` and holds the traceback.
     """
     start = time.perf_counter()
-    row: dict[str, Any] = {
-        "run_id": task.run_id, "point": task.point, "replicate": task.replicate,
-        "seed": task.seed, "regime": task.regime, "status": "ok", "error": "", "seconds": 0.0,
-        **task.parameters,
-    }
-    series = _empty_series()
     try:
         table = _simulate(simulate)(task.config, task.seed, settings.steps)
         if len(table) != settings.steps:
             raise RuntimeError(f"the run returned {len(table)} steps, expected {settings.steps}")
-        for metric in settings.metrics:
-            row[metric] = float(np.mean(table[metric].to_numpy(float)[settings.burn_in:]))
-        row["final_inaction"] = float(table["inaction"].iloc[-1])
-        steps = table["step"].to_numpy(np.int64).tolist()
-        for metric in settings.series:
-            values = table[metric].to_numpy(float).tolist()
-            series["run_id"] += [task.run_id] * len(steps)
-            series["point"] += [task.point] * len(steps)
-            series["replicate"] += [task.replicate] * len(steps)
-            series["regime"] += [task.regime] * len(steps)
-            series["step"] += steps
-            series["metric"] += [metric] * len(steps)
-            series["value"] += values
+        row = run_row(task, settings, reduce_run(table, settings.burn_in, settings.outputs))
+        series = _series(task, settings, table)
     except Exception:
-        row.update(status="failed", error=traceback.format_exc())
-        row.update({metric: math.nan for metric in (*settings.metrics, "final_inaction")})
-        series = _empty_series()
+        row, series = run_row(task, settings, error=traceback.format_exc()), _empty_series()
     row["seconds"] = time.perf_counter() - start
     return row, series
+
+
+def run_row(
+    task: RunTask, settings: RunSettings, values: dict[str, float] | None = None, error: str = ""
+) -> dict[str, Any]:
+    """A run's ``runs/`` row: ok with its output ``values``, or failed with ``error`` (NaNs)."""
+    row: dict[str, Any] = {
+        "run_id": task.run_id, "point": task.point, "replicate": task.replicate,
+        "seed": task.seed, "regime": task.regime, "status": "failed" if error else "ok",
+        "error": error, "seconds": math.nan if error else 0.0, **task.parameters,
+    }
+    if values is None:
+        values = dict.fromkeys(settings.outputs, math.nan)
+    row.update(values)
+    return row
+
+
+def _series(task: RunTask, settings: RunSettings, table: pd.DataFrame) -> dict[str, list[Any]]:
+    """The run's kept per-step series in long format (``SERIES_COLUMNS``)."""
+    series = _empty_series()
+    steps = table["step"].to_numpy(np.int64).tolist()
+    for metric in settings.series:
+        values = table[metric].to_numpy(float).tolist()
+        series["run_id"] += [task.run_id] * len(steps)
+        series["point"] += [task.point] * len(steps)
+        series["replicate"] += [task.replicate] * len(steps)
+        series["regime"] += [task.regime] * len(steps)
+        series["step"] += steps
+        series["metric"] += [metric] * len(steps)
+        series["value"] += values
+    return series
 
 
 def _empty_series() -> dict[str, list[Any]]:
@@ -200,8 +225,6 @@ def run_chunk(
 # The plan: points, configs, seeds, schemas
 # --------------------------------------------------------------------------------------------
 
-SERIES_COLUMNS = ("run_id", "point", "replicate", "regime", "step", "metric", "value")
-
 
 @dataclass
 class SweepPlan:
@@ -212,6 +235,8 @@ class SweepPlan:
     design: Design
     builder: ConfigBuilder
     point_hashes: list[str]
+    #: Configs validated while planning, handed to the first task of their point (then dropped).
+    configs: dict[int, ModelConfig] = field(default_factory=dict, repr=False)
     settings: RunSettings = field(init=False)
 
     def __post_init__(self) -> None:
@@ -222,28 +247,38 @@ class SweepPlan:
 
     @property
     def points(self) -> list[Point]:
+        """The design points in order."""
         return self.design.points
 
     @property
     def n_runs(self) -> int:
+        """Runs in the sweep: points x replications."""
         return len(self.points) * self.spec.replications
 
     @property
     def out(self) -> Path:
+        """The results folder."""
         return Path(self.spec.output_dir)
 
     def runs(self) -> Iterator[RunKey]:
         """Every run of the sweep in run_id order."""
         return iter_runs(self.spec, len(self.points))
 
+    def config(self, point: Point) -> ModelConfig:
+        """The validated config of a point: the one planning validated, else built now."""
+        config = self.configs.pop(point.point, None)
+        return config if config is not None else self.builder.config(point.regime,
+                                                                     point.parameters)
+
     def tasks(self, keys: Iterable[RunKey]) -> Iterator[RunTask]:
-        """Tasks for the given runs, building each point's config once per stretch of its
-        replicates (so configs are made as they are submitted, never all at once)."""
+        """Tasks for the given runs, with each point's config once per stretch of its
+        replicates (beyond the first KEPT_CONFIGS points, configs are made as they are
+        submitted, so memory stays bounded however large the design)."""
         cached: tuple[int, ModelConfig] | None = None
         for key in keys:
             point = self.points[key.point]
             if cached is None or cached[0] != key.point:
-                cached = (key.point, self.builder.config(point.regime, point.parameters))
+                cached = (key.point, self.config(point))
             yield RunTask(
                 key.run_id, key.point, key.replicate, key.seed,
                 self.builder.regime_label(point.regime), point.parameters, cached[1],
@@ -260,8 +295,7 @@ class SweepPlan:
             (path, pa.int64() if kind is int else pa.float64())
             for path, kind in self.design.parameters.items()
         ]
-        fields += [(metric, pa.float64()) for metric in self.settings.metrics]
-        fields.append(("final_inaction", pa.float64()))
+        fields += [(name, pa.float64()) for name in self.settings.outputs]
         return pa.schema(fields)
 
     def series_schema(self) -> pa.Schema | None:
@@ -293,9 +327,10 @@ def plan_sweep(spec: Spec, origin: str = "<spec>") -> SweepPlan:
     design = expand(spec, builder)
     hashes: list[str] = []
     problems: list[str] = []
+    configs: dict[int, ModelConfig] = {}
     for point in design.points:
         try:
-            hashes.append(config_hash(builder.config(point.regime, point.parameters)))
+            config = builder.config(point.regime, point.parameters)
         except ConfigError as exc:
             hashes.append("")
             if len(problems) < 5:
@@ -307,11 +342,15 @@ def plan_sweep(spec: Spec, origin: str = "<spec>") -> SweepPlan:
                 problems.append(f"  - point {point.point} ({shown}): {detail}")
             elif len(problems) == 5:
                 problems.append("  - ... (more points fail)")
+            continue
+        hashes.append(config_hash(config))
+        if point.point < KEPT_CONFIGS:
+            configs[point.point] = config
     if problems:
         raise ConfigError(
             f"spec {origin!r}: design points with invalid configs:\n" + "\n".join(problems)
         )
-    return SweepPlan(spec, origin, design, builder, hashes)
+    return SweepPlan(spec, origin, design, builder, hashes, configs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,9 +504,13 @@ def run_sweep(
             out, storage.next_session(out), plan.runs_schema(), plan.series_schema()
         )
         counts = {"ok": 0, "failed": 0}
+        parallelism = parallelism or getattr(executor, "_max_workers", None) or 2
+        pending = (key for key in plan.runs() if key.run_id not in done)
+        size = chunk_size or default_chunk_size(plan.n_runs - len(done), parallelism)
+        chunks = (list(plan.tasks(batch)) for batch in itertools.batched(pending, size))
         try:
-            _execute(plan, executor, writer, done, counts, progress, parallelism, chunk_size,
-                     simulate)
+            _execute(chunks, plan.n_runs, len(done), plan.settings, executor, writer, counts,
+                     progress, parallelism, simulate, plan.spec.name)
         finally:
             finished = storage.finished_runs(out)
             manifest["status"] = _status(plan, finished)
@@ -484,29 +527,25 @@ def run_sweep(
 
 
 def _execute(
-    plan: SweepPlan,
+    chunks: Iterable[list[RunTask]],
+    total: int,
+    initial: int,
+    settings: RunSettings,
     executor: Executor,
-    writer: storage.PartWriter,
-    done: set[str],
+    sink: storage.PartWriter | MemorySink,
     counts: dict[str, int],
     progress: bool,
-    parallelism: int | None,
-    chunk_size: int | None,
+    parallelism: int,
     simulate: Simulate | None,
+    desc: str,
 ) -> None:
-    """Submit the pending runs in chunks, at most 2 x parallelism chunks in flight, and write
-    each chunk's results as one part as soon as it completes."""
+    """Submit chunks of runs, at most 2 x parallelism in flight, and write each chunk's results
+    to the sink (one part of a results folder, or memory) as soon as it completes."""
     from tqdm.auto import tqdm
 
-    parallelism = parallelism or getattr(executor, "_max_workers", None) or 2
-    pending = (key for key in plan.runs() if key.run_id not in done)
-    size = chunk_size or default_chunk_size(plan.n_runs - len(done), parallelism)
-    chunks = (
-        list(plan.tasks(batch)) for batch in itertools.batched(pending, size)
-    )
     in_flight: dict[Future, list[RunTask]] = {}
     bar = tqdm(
-        total=plan.n_runs, initial=len(done), desc=plan.spec.name, unit="run",
+        total=total, initial=initial, desc=desc, unit="run",
         file=sys.stderr, disable=not progress, dynamic_ncols=True, smoothing=0.05,
         mininterval=0.5,
     )
@@ -520,8 +559,8 @@ def _execute(
                 raise
             except Exception:  # the chunk never ran (e.g. a worker was lost): record it
                 error = "the run's chunk failed outside the model:\n" + traceback.format_exc()
-                rows, series = [_failed_row(task, plan.settings, error) for task in tasks], None
-            writer.write(rows, series)
+                rows, series = [run_row(task, settings, error=error) for task in tasks], None
+            sink.write(rows, series)
             failed = sum(row["status"] != "ok" for row in rows)
             counts["failed"] += failed
             counts["ok"] += len(rows) - failed
@@ -534,7 +573,7 @@ def _execute(
                 while len(in_flight) >= 2 * parallelism:
                     finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                     collect(finished)
-                in_flight[executor.submit(run_chunk, tasks, plan.settings, simulate)] = tasks
+                in_flight[executor.submit(run_chunk, tasks, settings, simulate)] = tasks
                 ready = [f for f in in_flight if f.done()]
                 collect(ready)
             while in_flight:
@@ -545,11 +584,73 @@ def _execute(
             future.cancel()
 
 
-def _failed_row(task: RunTask, settings: RunSettings, error: str) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "run_id": task.run_id, "point": task.point, "replicate": task.replicate,
-        "seed": task.seed, "regime": task.regime, "status": "failed", "error": error,
-        "seconds": math.nan, **task.parameters,
-    }
-    row.update({metric: math.nan for metric in (*settings.metrics, "final_inaction")})
-    return row
+# --------------------------------------------------------------------------------------------
+# Sinks: where finished runs go (a results folder, or memory)
+# --------------------------------------------------------------------------------------------
+
+
+class MemorySink:
+    """Keeps finished runs in memory: the sink of small batches (validation arms, tests).
+
+    It has the :class:`~experiments.engine.storage.PartWriter` interface (``write``), so the
+    same executor loop feeds both.
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.rows: list[dict[str, Any]] = []
+        self.series: dict[str, list[Any]] = _empty_series()
+
+    def write(self, rows: list[dict[str, Any]], series: dict[str, list[Any]] | None = None) -> str:
+        """Keep a batch of rows and their series; returns a name for the batch."""
+        self.rows += rows
+        for name, values in (series or {}).items():
+            self.series[name] += values
+        return f"batch-{len(self.rows)}"
+
+    def runs_table(self) -> pd.DataFrame:
+        """One row per run, in run order."""
+        return pd.DataFrame(self.rows).sort_values("run_id", kind="stable").reset_index(drop=True)
+
+    def series_table(self) -> pd.DataFrame:
+        """The kept series in long format (``SERIES_COLUMNS``)."""
+        return pd.DataFrame(self.series, columns=list(SERIES_COLUMNS))
+
+
+def run_arm(
+    configs: Iterable[ModelConfig] | ModelConfig,
+    seeds: Iterable[int],
+    steps: int,
+    burn_in: int = 0,
+    metrics: Iterable[str] = (),
+    series: Iterable[str] = (),
+    *,
+    simulate: Simulate | None = None,
+) -> MemorySink:
+    """Run one config (or one config per seed) for each seed, in this process, into memory.
+
+    The runner of the validation suite and the directional tests: the sweep's own code path
+    (:func:`run_chunk`, :func:`~simulation.outputs.reduce_run`, the burn-in convention of
+    ``simulation.outputs``) without a spec or a results folder. Runs are numbered in seed order
+    (``replicate``); a failed run raises, with the model's traceback.
+    """
+    seed_list = list(seeds)
+    config_list = (
+        [configs] * len(seed_list) if isinstance(configs, ModelConfig) else list(configs)
+    )
+    if len(config_list) != len(seed_list):
+        raise ValueError(f"{len(config_list)} configs for {len(seed_list)} seeds")
+    settings = RunSettings(steps, burn_in, tuple(metrics), tuple(series))
+    tasks = [
+        RunTask(run_id(0, i), 0, i, seed, config.name, {}, config)
+        for i, (config, seed) in enumerate(zip(config_list, seed_list, strict=True))
+    ]
+    sink = MemorySink()
+    _execute(
+        [tasks], len(tasks), 0, settings, SerialExecutor(), sink, {"ok": 0, "failed": 0},
+        progress=False, parallelism=1, simulate=simulate, desc="arm",
+    )
+    failed = [row for row in sink.rows if row["status"] != "ok"]
+    if failed:
+        raise RuntimeError(f"a run of seed {failed[0]['seed']} failed:\n{failed[0]['error']}")
+    return sink

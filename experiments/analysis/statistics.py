@@ -1,5 +1,6 @@
 """Statistics on a saved results folder: means with confidence intervals, regime comparisons,
-Sobol and Morris sensitivity indices. Takes :class:`experiments.results.Results`, never the model.
+Sobol and Morris sensitivity indices. Takes :class:`experiments.analysis.results.Results`, never
+the model.
 
 Choices (also stated in the written tables):
 
@@ -29,8 +30,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.labels import axis_label, format_value, metric_label, parameter_label, regime_label
-from experiments.results import SAMPLED_DESIGNS, Results
+from experiments.analysis.labels import (
+    axis_label,
+    format_value,
+    metric_label,
+    parameter_label,
+    regime_label,
+)
+from experiments.analysis.results import SAMPLED_DESIGNS, Results
+from experiments.engine.design import salib_problem as bounds_problem
 
 LEVEL = 0.95
 ALPHA = 0.05
@@ -149,8 +157,11 @@ def rank_biserial(u_b: float, na: int, nb: int) -> float:
 
 
 def _looks_normal(x: np.ndarray, alpha: float) -> tuple[bool, float]:
-    """(normal?, Shapiro-Wilk p). A group without spread is not normal; under 3 values the
-    check is impossible and the group counts as normal (p NaN)."""
+    """(normal?, Shapiro-Wilk p).
+
+    A group without spread is not normal; under 3 values the check is impossible and the group
+    counts as normal (p NaN).
+    """
     if len(x) < 3:
         return True, math.nan
     if np.ptp(x) == 0:
@@ -299,20 +310,19 @@ def salib_problem(results: Results) -> dict[str, Any]:
     design = results.design
     problem = design.get("problem")
     if isinstance(problem, dict) and problem.get("names") and problem.get("bounds"):
-        names = list(problem["names"])
-        return {"num_vars": len(names), "names": names,
-                "bounds": [list(map(float, b)) for b in problem["bounds"]]}
+        return bounds_problem(dict(zip(problem["names"], problem["bounds"], strict=True)))
     params = design.get("parameters")
     if isinstance(params, dict) and params:
-        names = list(params)
-        return {"num_vars": len(names), "names": names,
-                "bounds": [list(map(float, params[n])) for n in names]}
+        return bounds_problem(params)
     raise ValueError("the manifest gives neither design.problem nor design.parameters bounds")
 
 
 def _is_saltelli(x: np.ndarray, block: int, d: int) -> bool:
-    """Whether the rows of ``x`` form Saltelli blocks of ``block`` rows (A, AB_1..AB_d, [BA_1..
-    BA_d,] B): AB_i equals A except in column i, where it equals B."""
+    """Whether the rows of ``x`` form Saltelli blocks of ``block`` rows.
+
+    A block is (A, AB_1..AB_d, [BA_1..BA_d,] B): AB_i equals A except in column i, where it
+    equals B.
+    """
     if len(x) % block or not np.isfinite(x).all():
         return False
     for start in range(0, len(x), block):

@@ -60,6 +60,14 @@ MANIFEST = "manifest.json"
 RUNS = "runs"
 SERIES = "series"
 LOCK = ".lock"
+#: Columns every runs/ part has, before the parameters and the run outputs.
+RUN_COLUMNS: tuple[str, ...] = (
+    "run_id", "point", "replicate", "seed", "regime", "status", "error", "seconds",
+)
+#: Columns of series/ parts: one row per (run, step, metric).
+SERIES_COLUMNS: tuple[str, ...] = (
+    "run_id", "point", "replicate", "regime", "step", "metric", "value",
+)
 
 
 def write_table_atomic(table: pa.Table, path: str | os.PathLike[str]) -> Path:
@@ -78,14 +86,18 @@ def write_json_atomic(data: Any, path: str | os.PathLike[str]) -> Path:
 
 
 def read_manifest(out: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The folder's manifest, or None if it has none."""
+    """The folder's manifest, or None if it has none; a ConfigError if it cannot be read."""
     path = Path(out) / MANIFEST
     if not path.is_file():
         return None
+    problem = f"results folder {str(out)!r}: {MANIFEST}"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot be read as a manifest ({exc})") from None
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError included
+        raise ConfigError(f"{problem} cannot be read as JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise ConfigError(f"{problem} does not hold a JSON object")
+    return manifest
 
 
 def part_files(out: str | os.PathLike[str], kind: str = RUNS) -> list[Path]:

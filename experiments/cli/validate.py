@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from experiments.validation import core, report
 from simulation import ConfigError
 
 
@@ -61,42 +62,13 @@ def _names(values: list[str]) -> list[str]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from experiments.validation import core, report
-
-    try:
-        checks = core.select(_names(args.only), fast_only=args.fast)
-    except KeyError as exc:
-        raise ConfigError(f"--only: {exc.args[0]}") from None
+    """Run the selected checks, print or write their results; 1 if any failed."""
+    checks = _selected_checks(args)
     if args.list:
-        width = max(len(c.name) for c in checks)
-        for c in checks:
-            kind = "fast" if c.fast else "slow"
-            print(f"{c.name:<{width}}  {kind}  {c.title}")
+        _print_list(checks)
         return 0
-    if not checks:
-        raise ConfigError("no check selected (--fast with --only of slow checks only?)")
-    report_path = Path(args.update_report) if args.update_report else None
-    if report_path is not None:
-        try:
-            original = report_path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"--update-report: cannot read {str(report_path)!r}: "
-                              f"{exc.strerror}") from None
-        for c in checks:
-            try:
-                report.result_text(original, c.name)
-            except ValueError:
-                raise ConfigError(
-                    f"--update-report: {str(report_path)!r} has no result block for {c.name!r} "
-                    f"(markers {report.result_begin(c.name)} ... {report.result_end(c.name)})"
-                ) from None
-    figure_dir = Path(args.figures) if args.figures else None
-    if figure_dir is not None:
-        try:
-            figure_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"--figures: cannot create {str(figure_dir)!r}: "
-                              f"{exc.strerror}") from None
+    report_path, original = _report_to_update(args.update_report, checks)
+    figure_dir = _figure_folder(args.figures)
 
     quiet = args.json or args.markdown
     width = max(len(c.name) for c in checks)
@@ -122,6 +94,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = [r.check.name for r in results if not r.passed]
     if report_path is not None:
         report_path.write_text(report.update(original, results), encoding="utf-8")
+    _print_results(args, results, elapsed, figures_written, report_path)
+    if failed and quiet:
+        print(f"cadresim validate: failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _print_results(
+    args: argparse.Namespace,
+    results: list[core.Result],
+    elapsed: float,
+    figures_written: dict[str, str],
+    report_path: Path | None,
+) -> None:
+    """The results as one JSON object (``--json``), Markdown (``--markdown``) or a verdict."""
+    failed = [r.check.name for r in results if not r.passed]
     if args.json:
         print(json.dumps({
             "passed": not failed,
@@ -137,6 +124,59 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{len(results)} checks, {verdict} ({elapsed:.1f} s)")
         if report_path is not None:
             print(f"result blocks rewritten in {report_path}")
-    if failed and quiet:
-        print(f"cadresim validate: failed: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+
+
+def _selected_checks(args: argparse.Namespace) -> list[core.Check]:
+    """The checks ``--only`` and ``--fast`` select (all with ``--list`` and no selection)."""
+    try:
+        checks = core.select(_names(args.only), fast_only=args.fast)
+    except KeyError as exc:
+        raise ConfigError(f"--only: {exc.args[0]}") from None
+    if not checks and not args.list:
+        raise ConfigError("no check selected (--fast with --only of slow checks only?)")
+    return checks
+
+
+def _print_list(checks: list[core.Check]) -> None:
+    """One line per check: name, fast or slow, title."""
+    width = max(len(c.name) for c in checks)
+    for c in checks:
+        kind = "fast" if c.fast else "slow"
+        print(f"{c.name:<{width}}  {kind}  {c.title}")
+
+
+def _report_to_update(
+    option: str | None, checks: list[core.Check]
+) -> tuple[Path | None, str]:
+    """``--update-report FILE``: its path and text, refused before any check runs if the file
+    cannot be read or lacks a result block of a selected check."""
+    if not option:
+        return None, ""
+    path = Path(option)
+    try:
+        original = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"--update-report: cannot read {str(path)!r}: "
+                          f"{exc.strerror}") from None
+    for c in checks:
+        try:
+            report.result_text(original, c.name)
+        except ValueError:
+            raise ConfigError(
+                f"--update-report: {str(path)!r} has no result block for {c.name!r} "
+                f"(markers {report.result_begin(c.name)} ... {report.result_end(c.name)})"
+            ) from None
+    return path, original
+
+
+def _figure_folder(option: str | None) -> Path | None:
+    """``--figures DIR``, created if needed."""
+    if not option:
+        return None
+    folder = Path(option)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--figures: cannot create {str(folder)!r}: "
+                          f"{exc.strerror}") from None
+    return folder

@@ -1,29 +1,21 @@
-"""The ``cadresim`` command: run a configuration, list presets, sweep, analyse, plot, validate.
-
-Bad input (a config, an override, a flag) ends with one clear message on stderr and exit code
-2, never a traceback.
-"""
+"""``cadresim run CONFIG``: run one configuration and print its summary."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from time import perf_counter
 
-from experiments import report_command, sweep_command, validate_command
-from experiments.argtypes import whole_number
-from experiments.storage import write_parquet_atomic
-from experiments.summary import format_summary, summarise
-from simulation import CadreModel, ConfigError, list_presets, load_config
-from simulation.timing import estimate_run_seconds
+from experiments.analysis.summary import format_summary, summarise
+from experiments.cli.argtypes import whole_number
+from experiments.engine.storage import write_parquet_atomic
+from simulation import CadreModel, ConfigError, ModelConfig, load_config
 
-EXIT_USAGE = 2
 #: Runs at least this large (cadres x years) get an estimate first; over LONG_RUN seconds, a
 #: progress bar too.
 ESTIMATE_FROM = 2_000_000
 LONG_RUN = 5.0
-
 
 positive_int = whole_number(1)
 seed_number = whole_number(0, 2**32 - 1)
@@ -42,14 +34,9 @@ def _steps_list(text: str) -> list[int]:
     return steps
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cadresim",
-        description="Agent-based simulation of civil-service cadres under policy regimes.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    run = sub.add_parser(
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``run`` subcommand."""
+    run = subparsers.add_parser(
         "run",
         help="run one configuration and print its summary",
         description="Run one configuration (a YAML file or a preset name) and print a summary.",
@@ -80,17 +67,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=cmd_run)
 
-    regimes = sub.add_parser("regimes", help="list the preset regimes")
-    regimes.set_defaults(handler=cmd_regimes)
-    sweep_command.register(sub)
-    report_command.register(sub)
-    validate_command.register(sub)
-    return parser
+
+def estimate_run_seconds(config: ModelConfig, steps: int, sample_cadres: int = 20_000) -> float:
+    """Seconds a run of ``config`` for ``steps`` years should take on this machine.
+
+    Times a small model of the same config (construction and three steps, after one warm-up
+    step) and scales both linearly in the number of cadres.
+    """
+    n = config.organisation.n_cadres
+    small = min(n, sample_cadres)
+    sample = config.model_copy(
+        update={"organisation": config.organisation.model_copy(update={"n_cadres": small})}
+    )
+    start = perf_counter()
+    model = CadreModel(sample)
+    build = perf_counter() - start
+    model.step()
+    start = perf_counter()
+    for _ in range(3):
+        model.step()
+    per_step = (perf_counter() - start) / 3
+    return (build + per_step * steps) * n / small
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    config = load_config(args.config, args.overrides)
-    steps = args.steps or config.steps
+def _check_flags(args: argparse.Namespace, steps: int) -> None:
+    """Refuse flag combinations that cannot work, before anything runs."""
     if args.burn_in >= steps:
         raise ConfigError(f"--burn-in: got {args.burn_in}; allowed: 0 to {steps - 1} (< --steps)")
     for flag, path in (("--out", args.out), ("--snapshot-out", args.snapshot_out)):
@@ -102,16 +103,29 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"--snapshot-at: got step {args.snapshot_at[-1]}; allowed: 1 to {steps} (--steps)"
         )
-    long_run = False
-    if not args.quiet and config.organisation.n_cadres * steps >= ESTIMATE_FROM:
-        estimate = estimate_run_seconds(config, steps)
-        long_run = estimate > LONG_RUN
-        if long_run:
-            print(
-                f"cadresim: {steps} years of {config.organisation.n_cadres:,} cadres: "
-                f"about {estimate:.0f} s on this machine",
-                file=sys.stderr,
-            )
+
+
+def _announce_long_run(args: argparse.Namespace, config: ModelConfig, steps: int) -> bool:
+    """Print a time estimate for a large run; True when it deserves a progress bar."""
+    if args.quiet or config.organisation.n_cadres * steps < ESTIMATE_FROM:
+        return False
+    estimate = estimate_run_seconds(config, steps)
+    if estimate <= LONG_RUN:
+        return False
+    print(
+        f"cadresim: {steps} years of {config.organisation.n_cadres:,} cadres: "
+        f"about {estimate:.0f} s on this machine",
+        file=sys.stderr,
+    )
+    return True
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the configuration, write the tables asked for, print the summary."""
+    config = load_config(args.config, args.overrides)
+    steps = args.steps or config.steps
+    _check_flags(args, steps)
+    long_run = _announce_long_run(args, config, steps)
     model = CadreModel(config, seed=args.seed, snapshot_steps=args.snapshot_at)
     table = model.run(steps, progress=long_run)
     summary = summarise(table, burn_in=args.burn_in)
@@ -134,39 +148,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             **summary,
         }
         print(json.dumps(record))
-    else:
-        header = (
-            f"{config.name}: {config.organisation.n_cadres} cadres, {steps} years, "
-            f"seed {model.seed}" + (f", burn-in {args.burn_in}" if args.burn_in else "")
-        )
-        print(format_summary(summary, header=header))
-        if args.out:
-            print(f"per-step table written to {args.out}")
-        if args.snapshot_out:
-            print(f"snapshots of steps {args.snapshot_at} written to {args.snapshot_out}")
+        return 0
+    header = (
+        f"{config.name}: {config.organisation.n_cadres} cadres, {steps} years, "
+        f"seed {model.seed}" + (f", burn-in {args.burn_in}" if args.burn_in else "")
+    )
+    print(format_summary(summary, header=header))
+    if args.out:
+        print(f"per-step table written to {args.out}")
+    if args.snapshot_out:
+        print(f"snapshots of steps {args.snapshot_at} written to {args.snapshot_out}")
     return 0
-
-
-def cmd_regimes(args: argparse.Namespace) -> int:
-    presets = list_presets()
-    if not presets:
-        print("no preset regimes found", file=sys.stderr)
-        return 1
-    width = max(len(name) for name in presets)
-    for name, description in presets.items():
-        print(f"{name:<{width}}  {description}")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except ConfigError as exc:
-        print(f"cadresim: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -8,16 +8,17 @@ does not depend on which worker runs it, or when.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from experiments.spec import (
+from experiments.engine.spec import (
     GridDesign,
     GridRange,
     LhsDesign,
+    MorrisDesign,
     PointsDesign,
     SobolDesign,
     Spec,
@@ -51,8 +52,7 @@ class RunKey:
 
 @dataclass
 class Design:
-    """The expanded design: points in order, parameter types, and a description for the
-    manifest."""
+    """The expanded design: points in order, parameter types, and a description for the manifest."""
 
     points: list[Point]
     parameters: dict[str, type]
@@ -120,13 +120,13 @@ def lhs_rows(design: LhsDesign, seed: int) -> list[dict[str, Value]]:
     return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample]
 
 
-def sobol_problem(design: SobolDesign) -> dict[str, Any]:
-    """The SALib problem dictionary of a Sobol design."""
-    names = list(design.parameters)
+def salib_problem(bounds: Mapping[str, Sequence[float]]) -> dict[str, Any]:
+    """The SALib problem dictionary of parameters' ``[low, high]`` bounds, in their order."""
+    names = list(bounds)
     return {
         "num_vars": len(names),
         "names": names,
-        "bounds": [[float(v) for v in design.parameters[p]] for p in names],
+        "bounds": [[float(v) for v in bounds[p]] for p in names],
     }
 
 
@@ -135,9 +135,22 @@ def sobol_rows(design: SobolDesign, seed: int) -> list[dict[str, Value]]:
     to per-point results in point order."""
     from SALib.sample import sobol
 
-    problem = sobol_problem(design)
+    problem = salib_problem(design.parameters)
     sample = sobol.sample(
         problem, design.samples, calc_second_order=design.second_order, seed=seed
+    )
+    names = problem["names"]
+    return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample]
+
+
+def morris_rows(design: MorrisDesign, seed: int) -> list[dict[str, Value]]:
+    """Morris trajectories (SALib.sample.morris) in SALib's order, so SALib.analyze.morris
+    applies to per-point results in point order."""
+    from SALib.sample import morris
+
+    problem = salib_problem(design.parameters)
+    sample = morris.sample(
+        problem, design.trajectories, num_levels=design.num_levels, seed=seed
     )
     names = problem["names"]
     return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample]
@@ -252,7 +265,15 @@ def expand(spec: Spec, builder: ConfigBuilder | None = None) -> Design:
         info = {
             "kind": "sobol", "parameters": {p: list(design.parameters[p]) for p in names},
             "samples": design.samples, "second_order": design.second_order,
-            "problem": sobol_problem(design),
+            "problem": salib_problem(design.parameters),
+        }
+    elif isinstance(design, MorrisDesign):
+        rows = morris_rows(design, spec.seed)
+        names = list(design.parameters)
+        info = {
+            "kind": "morris", "parameters": {p: list(design.parameters[p]) for p in names},
+            "trajectories": design.trajectories, "num_levels": design.num_levels,
+            "problem": salib_problem(design.parameters),
         }
     elif isinstance(design, PointsDesign):
         names = list(dict.fromkeys(p for row in design.points for p in row))

@@ -15,13 +15,13 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 
-from experiments.argtypes import whole_number
-from experiments.execution import SerialExecutor, exit_with_parent, plan_sweep, run_sweep
-from experiments.spec import load_spec
+from experiments.cli.argtypes import whole_number
+from experiments.engine.execution import SerialExecutor, exit_with_parent, plan_sweep, run_sweep
+from experiments.engine.spec import load_spec
 from simulation.loading import ConfigError
 
 #: Modules a forkserver imports once, so each worker process starts with the model loaded.
-PRELOAD = ["experiments.execution", "simulation.model"]
+PRELOAD = ["experiments.engine.execution", "simulation.model"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -112,6 +112,7 @@ def open_executor(
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    """Plan and run the spec on the executor the flags ask for; 1 if runs failed or remain."""
     spec = load_spec(args.spec)
     plan = plan_sweep(spec, origin=args.spec)
     with open_executor(args.workers, args.scheduler, args.dask_local) as (executor, n, where):

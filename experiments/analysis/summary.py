@@ -1,0 +1,79 @@
+"""The one-run summary: the handful of figures a researcher reads first, from a per-step table.
+
+Each line reports one output of the registry (``simulation.outputs``), reduced as the registry
+says unless the line says otherwise (meritocracy is reported in the final year).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from simulation.outputs import OUTPUTS, Reduce, reduce_output
+
+#: Event rates are reported per 1 000 cadres per year, so runs of any size compare directly.
+PER_1000 = 1000.0
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One line of the summary: its key (also in ``cadresim run --json``), label and format,
+    the output it reports, how (None: as the registry reduces it), and a scale factor."""
+
+    key: str
+    label: str
+    fmt: str
+    output: str
+    reduce: Reduce | None = None
+    scale: float | None = None
+
+
+#: The lines of the readable summary, in print order.
+SUMMARY_LINES: tuple[SummaryLine, ...] = (
+    SummaryLine("final_inaction", "Inaction rate, final year", "{:.1%}", "final_inaction"),
+    SummaryLine("mean_inaction", "Inaction rate, mean", "{:.1%}", "inaction"),
+    SummaryLine("lying_flat", "  in form: lying flat", "{:.1%}", "lying_flat"),
+    SummaryLine("formalism", "  in form: false action (formal work)", "{:.1%}", "formalism"),
+    SummaryLine("avoidance", "  in form: responsibility avoidance", "{:.1%}", "avoidance"),
+    SummaryLine("unwilling", "  by cause: unwilling", "{:.1%}", "unwilling"),
+    SummaryLine("unable", "  by cause: unable", "{:.1%}", "unable"),
+    SummaryLine("afraid", "  by cause: afraid", "{:.1%}", "afraid"),
+    SummaryLine("afraid_share", "  afraid, as a share of inaction", "{:.1%}", "afraid_share"),
+    SummaryLine("reason_afraid_share", "Inactive who say: afraid (survey 51.8%)", "{:.1%}",
+                "reason_afraid_share"),
+    SummaryLine("reason_unable_share", "Inactive who say: cannot (survey 43.8%)", "{:.1%}",
+                "reason_unable_share"),
+    SummaryLine("routine", "Routine work (mean share)", "{:.1%}", "routine"),
+    SummaryLine("bold", "Bold work (mean share)", "{:.1%}", "bold"),
+    SummaryLine("wrongful_sanctions_per_1000", "Wrongful sanctions per 1000 cadres/yr", "{:.1f}",
+                "wrongful_sanctions", scale=PER_1000),
+    SummaryLine("shielded_violations_per_1000", "Shielded violations per 1000 cadres/yr",
+                "{:.1f}", "shielded_violations", scale=PER_1000),
+    SummaryLine("meritocracy", "Meritocracy (rank-ability corr., final)", "{:+.3f}",
+                "meritocracy", reduce="final"),
+    SummaryLine("real_output", "Real output per cadre (mean)", "{:.3f}", "real_output"),
+)
+
+
+def summarise(table: pd.DataFrame, burn_in: int = 0) -> dict[str, Any]:
+    """Summary of a per-step table; means skip the first ``burn_in`` steps."""
+    if len(table) == 0:
+        raise ValueError("the run has no steps to summarise")
+    if not 0 <= burn_in < len(table):
+        raise ValueError(f"burn_in must be from 0 to {len(table) - 1}, got {burn_in}")
+    summary: dict[str, Any] = {}
+    for line in SUMMARY_LINES:
+        value = reduce_output(table, OUTPUTS[line.output], burn_in, line.reduce)
+        summary[line.key] = value * line.scale if line.scale is not None else value
+    return summary
+
+
+def format_summary(summary: dict[str, Any], header: str = "") -> str:
+    """The summary as aligned lines for a terminal."""
+    width = max(len(line.label) for line in SUMMARY_LINES)
+    lines = [header] if header else []
+    lines += [f"{line.label:<{width}}  {line.fmt.format(summary[line.key])}"
+              for line in SUMMARY_LINES]
+    return "\n".join(lines)

@@ -1,0 +1,51 @@
+"""``cadresim plot RESULTS``: every figure a results folder supports, as PNG and PDF in
+``RESULTS/figures``."""
+
+from __future__ import annotations
+
+import argparse
+
+from simulation import ConfigError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``plot`` subcommand."""
+    plot = subparsers.add_parser(
+        "plot",
+        help="figures (PNG and PDF) of a results folder",
+        description="Draw every figure the results support (inaction by cause, heatmap over a "
+        "2-D grid, time series, sensitivity indices, trade-offs) into RESULTS/figures/, as "
+        "300 dpi PNG and vector PDF; say which were skipped and why.",
+    )
+    plot.add_argument("results", metavar="RESULTS", help="folder written by `cadresim sweep`")
+    plot.add_argument(
+        "--metric", default="inaction", metavar="METRIC",
+        help="metric of the heatmap and the sensitivity bars (default: inaction)",
+    )
+    plot.set_defaults(handler=cmd_plot)
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Draw the figures the data supports and report the skipped ones."""
+    # Imported here, so that `cadresim run` does not pay for SciPy, SALib and Matplotlib.
+    from experiments.analysis import analyze, load_results, make_figures
+
+    results = load_results(args.results)
+    if args.metric not in results.metrics:
+        raise ConfigError(
+            f"--metric: got {args.metric!r}; allowed: a kept metric "
+            f"({', '.join(results.metrics)})"
+        )
+    analysis = analyze(results)
+    written, skipped = make_figures(results, analysis, metric=args.metric)
+    folder = results.path / "figures"
+    for fig in written:
+        files = ", ".join(p.name for p in fig.files)
+        print(f"written: {fig.name} ({files}): {fig.description}")
+    for name, reason in skipped:
+        print(f"skipped: {name}: {reason}")
+    if written:
+        print(f"figures are in {folder}")
+    else:
+        print("no figure could be drawn from these results")
+    return 0

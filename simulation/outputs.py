@@ -1,0 +1,209 @@
+"""Every output of the model, declared once: the counterpart of ``param()`` for inputs.
+
+An output is a column of the per-step table (``per_step``) or a value derived for a run from one
+or two (``final_inaction`` reads ``inaction``; ``afraid_share`` divides ``afraid`` by
+``inaction``). Each has a readable label, a short label, a unit, how a
+run reduces it and whether policy can move it. The step's columns (``STEP_COLUMNS``), the runs
+table of a sweep, the one-run summary, plot labels, the app's charts and the analysis all read
+this table; a new output is one ``output(...)`` line here (and its value in ``step.advance``).
+
+How a run reduces an output (``reduce``):
+
+* ``"mean"``: the mean over the steps after the burn-in. **Burn-in convention**: ``burn_in`` is
+  the number of initial steps left out, so with ``burn_in = B`` the run's value is the mean over
+  steps ``B + 1 .. steps`` (rows ``B ..`` of the per-step table). Every runner uses it: sweeps,
+  ``cadresim run --burn-in``, the validation suite and the directional tests.
+* ``"final"``: the value in the final step (no burn-in).
+* ``"ratio"``: the mean of ``of`` over the mean of ``per``, both after the burn-in (a
+  composition: each cause as a share of inaction). 0 where the denominator's mean is 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+Reduce = Literal["mean", "final", "ratio"]
+
+
+@dataclass(frozen=True)
+class Output:
+    """One model output.
+
+    Attributes:
+        name: the column name in tables and results (``inaction``).
+        label: a readable name for axes and headers.
+        short: a short name for crowded places (legends, tick labels).
+        unit: the unit (``share`` = share of all cadres per year, unless stated).
+        reduce: how a run reduces it: ``"mean"`` after the burn-in, ``"final"`` step, or
+            ``"ratio"`` of two means.
+        of: the per-step column a derived output reads (None: the output itself).
+        per: the denominator column of a ``"ratio"`` output.
+        policy: False for an output no policy lever can move (an exogenous draw).
+        per_step: True for a column of the per-step table; False for a derived run output.
+    """
+
+    name: str
+    label: str
+    short: str
+    unit: str
+    reduce: Reduce = "mean"
+    of: str | None = None
+    policy: bool = True
+    per_step: bool = True
+    per: str | None = None
+
+    @property
+    def column(self) -> str:
+        """The per-step column this output reads."""
+        return self.of or self.name
+
+
+#: Every output by name, in model order.
+OUTPUTS: dict[str, Output] = {}
+
+
+def output(
+    name: str,
+    label: str,
+    short: str,
+    unit: str,
+    *,
+    reduce: Reduce = "mean",
+    of: str | None = None,
+    per: str | None = None,
+    policy: bool = True,
+) -> Output:
+    """Declare an output (a per-step column unless ``of`` names the column it derives from)."""
+    if name in OUTPUTS:
+        raise ValueError(f"output {name!r} is declared twice")
+    for source in (of, per):
+        if source is not None and (source not in OUTPUTS or not OUTPUTS[source].per_step):
+            raise ValueError(f"output {name!r}: {source!r} is not a per-step output declared "
+                             "before")
+    if (reduce == "ratio") != (per is not None):
+        raise ValueError(f"output {name!r}: a 'ratio' output needs per=, and only it")
+    declared = Output(name, label, short, unit, reduce, of, policy, per_step=of is None, per=per)
+    OUTPUTS[name] = declared
+    return declared
+
+
+SHARE = "share"
+PROBABILITY = "probability"
+
+# Inaction and its three forms (shares of all cadres): the forms add up to the headline.
+output("inaction", "Inaction (lying flat + false action + avoidance)", "Inaction", SHARE)
+output("final_inaction", "Inaction in the final year", "Final inaction", SHARE,
+       reduce="final", of="inaction")
+output("lying_flat", "Lying flat (idle share)", "Lying flat", SHARE)
+output("formalism", "False action (formal-work share)", "False action", SHARE)
+output("avoidance", "Responsibility avoidance (safe work held back by fear)", "Avoidance",
+       SHARE)
+# Actions: idle (= lying_flat), formal (= formalism), routine and bold add up to 1.
+output("routine", "Routine work share", "Routine work", SHARE)
+output("bold", "Bold work share", "Bold work", SHARE)
+# Causes of inaction (Shapley split) and the reasons inactive cadres give; each adds up to it.
+output("unwilling", "Inaction: unwilling (motivation)", "Unwilling", SHARE)
+output("unable", "Inaction: unable (ability)", "Unable", SHARE)
+output("afraid", "Inaction: afraid (sanction risk)", "Afraid", SHARE)
+output("reason_unwilling", "Reason given: missing benefit", "Says: no benefit", SHARE)
+output("reason_unable", "Reason given: task beyond ability", "Says: cannot", SHARE)
+output("reason_afraid", "Reason given: fear of sanction", "Says: afraid", SHARE)
+# Compositions: shares of inaction (ratio of run means), comparable across regimes.
+for _part, _what in (("lying_flat", "lying flat"), ("formalism", "false action"),
+                     ("avoidance", "avoidance"), ("unwilling", "unwilling"),
+                     ("unable", "unable"), ("afraid", "afraid"),
+                     ("reason_unwilling", "reason: no benefit"),
+                     ("reason_unable", "reason: cannot"), ("reason_afraid", "reason: afraid")):
+    output(f"{_part}_share", f"Share of inaction: {_what}", f"{_what.capitalize()} (share)",
+           "share of inaction", reduce="ratio", of=_part, per="inaction")
+# Output per cadre.
+output("real_output", "Real output per cadre", "Real output", "output units per cadre")
+output("measured_output", "Measured output per cadre", "Measured output",
+       "output units per cadre")
+# Outcomes of bold work and of review (shares of all cadres).
+output("bold_success", "Successful bold work", "Bold successes", SHARE)
+output("bold_failure", "Failed bold work", "Bold failures", SHARE)
+output("tolerated_failures", "Failures tolerated by review", "Tolerated failures", SHARE)
+output("punished_failures", "Honest failures punished", "Punished failures", SHARE)
+output("violations_exposed", "Violations exposed to review", "Exposed violations", SHARE)
+output("shielded_violations", "Shielded violations (wrongly tolerated)", "Shielded violations",
+       SHARE)
+output("caught_inaction", "Inaction or formalism caught", "Caught inaction", SHARE)
+output("false_accusations", "False accusations", "False accusations", SHARE)
+output("cleared_accusations", "False accusations cleared", "Cleared accusations", SHARE)
+output("wrongful_sanctions", "Wrongful sanctions", "Wrongful sanctions", SHARE)
+output("leader_sanctions", "Unit leaders warned (dual investigation)", "Leaders warned", SHARE)
+output("sanctions", "Sanctions (any ground)", "Sanctions", SHARE)
+output("warnings", "Sanctions at the warning rung", "Warnings", SHARE)
+output("demotions", "Sanctions at the demotion rung", "Demotions", SHARE)
+output("removals", "Removals from the service", "Removals", SHARE)
+output("probation_failures", "Probation failures", "Probation failures", SHARE)
+# Careers and the organisation.
+output("promotions", "Promotions", "Promotions", SHARE)
+output("self_recommendations", "Self-recommendations", "Self-recommendations", SHARE)
+output("senior_vacancy_rate", "Vacancy rate of senior positions", "Senior vacancies",
+       "share of senior positions")  # vacant share of positions at ranks >= 1 at year end
+output("meritocracy", "Meritocracy (rank-ability correlation)", "Meritocracy", "[-1, 1]")
+output("retirements", "Retirements", "Retirements", SHARE)
+output("turnover", "Turnover (retired or removed)", "Turnover", SHARE)
+# Means over cadres.
+output("mean_motivation", "Mean motivation", "Motivation", "0-1")
+output("mean_ability", "Mean ability", "Ability", "0-1")
+output("belief_punish", "Belief: failure is punished", "Belief: punished", PROBABILITY)
+output("belief_detect", "Belief: inaction is detected", "Belief: detected", PROBABILITY)
+output("belief_promote", "Belief: performance is promoted", "Belief: promoted", "0-1")
+output("belief_accuse", "Belief: falsely accused", "Belief: accused", PROBABILITY)
+# Exogenous: 1 in a year a policy reversal scrapped bold projects.
+output("policy_reversal", "Policy reversal years", "Policy reversals", "share of years",
+       policy=False)
+
+#: Columns of the per-step table, in order (after ``step`` and ``regime``).
+STEP_COLUMNS: tuple[str, ...] = tuple(o.name for o in OUTPUTS.values() if o.per_step)
+#: Run outputs derived from a per-step column (always in a sweep's runs table, after the means).
+DERIVED: tuple[str, ...] = tuple(o.name for o in OUTPUTS.values() if not o.per_step)
+#: The causes of inaction, in stacking order (they add up to ``inaction``).
+CAUSES: tuple[str, ...] = ("unwilling", "unable", "afraid")
+#: Order of outputs in reports and tables: inaction, its causes and its final value first.
+REPORT_ORDER: tuple[str, ...] = tuple(
+    dict.fromkeys(("inaction", *CAUSES, *DERIVED, "formalism", *OUTPUTS))
+)
+
+
+def run_outputs(kept: tuple[str, ...] | list[str] = STEP_COLUMNS) -> tuple[str, ...]:
+    """The run values a sweep stores: the kept per-step outputs, then every derived output."""
+    return (*kept, *DERIVED)
+
+
+def reduce_output(
+    table: pd.DataFrame, out: Output, burn_in: int = 0, reduce: Reduce | None = None
+) -> float:
+    """A run's value of one output from its per-step table, reduced as the registry says (or
+    as ``reduce`` overrides: "mean" or "final" of the output's column)."""
+    how = reduce or out.reduce
+    values = table[out.column].to_numpy(float)
+    if how == "final":
+        return float(values[-1])
+    if how == "ratio":
+        total = float(np.mean(table[out.per].to_numpy(float)[burn_in:]))
+        return float(np.mean(values[burn_in:])) / total if total > 0 else 0.0
+    return float(np.mean(values[burn_in:]))
+
+
+def reduce_run(
+    table: pd.DataFrame, burn_in: int = 0, names: tuple[str, ...] | list[str] | None = None
+) -> dict[str, float]:
+    """A run's value of each output in ``names`` (default: every output) from its per-step table.
+
+    Args:
+        table: the per-step table (one row per step, oldest first).
+        burn_in: initial steps left out of the means (the module's burn-in convention).
+        names: the outputs to reduce, in the order returned.
+    """
+    values = {}
+    for name in OUTPUTS if names is None else names:
+        values[name] = reduce_output(table, OUTPUTS[name], burn_in)
+    return values
