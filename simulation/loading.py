@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import reprlib
 import stat
 from collections.abc import Iterable, Mapping
@@ -204,14 +205,26 @@ class _StrictConstructor(SafeConstructor):
         return super().construct_mapping(node, deep=deep)
 
 
+class _Resolver(Resolver):
+    """YAML 1.1's resolver, plus floats written without a dot, as in YAML 1.2 and Python:
+    ``1e-3`` is the number 0.001 (YAML 1.1 reads it as the string '1e-3')."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
 try:  # libyaml's parser: fast, and it refuses nesting deeper than 1000 levels itself
     from yaml.cyaml import CParser
 
-    class _Loader(CParser, _StrictConstructor, Resolver):
+    class _Loader(CParser, _StrictConstructor, _Resolver):
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             _StrictConstructor.__init__(self)
-            Resolver.__init__(self)
+            _Resolver.__init__(self)
 
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml.composer import Composer
@@ -219,14 +232,14 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _Loader(Reader, Scanner, Parser, Composer, _StrictConstructor, Resolver):  # type: ignore[no-redef]
+    class _Loader(Reader, Scanner, Parser, Composer, _StrictConstructor, _Resolver):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
             Parser.__init__(self)
             Composer.__init__(self)
             _StrictConstructor.__init__(self)
-            Resolver.__init__(self)
+            _Resolver.__init__(self)
 
 
 def _children(node: Node) -> list[Node]:
@@ -243,6 +256,7 @@ def _check_expanded_size(root: Node, origin: str) -> None:
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
+    aliased = False  # a node reached twice: an alias
     while stack:
         node, closing = stack.pop()
         key = id(node)
@@ -250,14 +264,15 @@ def _check_expanded_size(root: Node, origin: str) -> None:
             open_nodes.discard(key)
             total = 1 + sum(sizes[id(child)] for child in _children(node))
             if total > MAX_YAML_VALUES:
+                how = " once its aliases are expanded" if aliased else ""
                 raise ConfigError(
-                    f"config {shown_path(origin)}: holds more than {MAX_YAML_VALUES} values once "
-                    f"its aliases are expanded (line {node.start_mark.line + 1}); allowed: at most "
-                    f"{MAX_YAML_VALUES}, so write the values out or use fewer aliases"
+                    f"config {shown_path(origin)}: holds more than {MAX_YAML_VALUES} values{how} "
+                    f"(line {node.start_mark.line + 1}); allowed: at most {MAX_YAML_VALUES}"
                 )
             sizes[key] = total
             continue
         if key in sizes:
+            aliased = True
             continue
         open_nodes.add(key)
         stack.append((node, True))
@@ -268,7 +283,9 @@ def _check_expanded_size(root: Node, origin: str) -> None:
                     f"{child.start_mark.line + 1}: an alias refers to a value that contains it "
                     "(a recursive alias)"
                 )
-            if id(child) not in sizes:
+            if id(child) in sizes:
+                aliased = True
+            else:
                 stack.append((child, False))
 
 
