@@ -493,6 +493,9 @@ def _format_validation_error(
             tail = f"; allowed: {allowed}" if allowed else ""
             value_text = shown(value) if not isinstance(value, dict) else "a mapping"
             lines.append(f"{lead}got {value_text} ({msg.lower()}){tail}")
+    # An override of a regime field also reaches the switch's copy: report it once.
+    file_lines = list(dict.fromkeys(file_lines))
+    override_lines = list(dict.fromkeys(override_lines))
     if not file_lines and len(override_lines) == 1:
         return override_lines[0]
     head = "overrides are not valid:"

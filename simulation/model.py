@@ -100,6 +100,12 @@ class CadreModel(mesa.Model):
     named parameter: ``mesa.batch_run`` would pass its ``rng`` values under that name and
     overwrite a varied seed.
 
+    Step columns: :meth:`results_table` (CadreSim's per-step table, stored by sweeps) has
+    ``step``; the DataCollector has none of its own, so ``mesa.batch_run`` rows carry only
+    Mesa's ``Step``, and ``get_agent_vars_dataframe()`` is indexed by Mesa's (``Step``,
+    ``AgentID``), where Step is Mesa's float time and AgentID a slot (``person`` names who is in
+    it).
+
     The model stops (``model.running`` becomes False) after ``config.steps`` steps, so
     ``mesa.batch_run`` and SolaraViz's play button run the configured number of years;
     :meth:`run` with an explicit number of steps runs on regardless.

@@ -234,6 +234,14 @@ def test_the_file_is_still_blamed_for_its_own_errors(tmp_path):
     assert "  - --set regime.fault_tolerance.tolerance: got 5" in message
 
 
+def test_an_override_reaching_a_switch_copy_is_reported_once(tmp_path):
+    path = tmp_path / "switch.yaml"
+    path.write_text("switch: {step: 3, regime: {support: {care: 0.5}}}\n")
+    message = error_of(load_config, path, ["regime.fault_tolerance.tolerance=5"])
+    assert message.startswith("--set regime.fault_tolerance.tolerance: got 5")
+    assert message.count("got 5") == 1
+
+
 def test_an_override_may_repair_the_file(tmp_path):
     path = tmp_path / "small.yaml"
     path.write_text(yaml.safe_dump({"organisation": {"n_cadres": 10}}))
