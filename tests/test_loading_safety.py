@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from experiments.spec import load_spec
 from simulation import ConfigError, load_config
@@ -20,6 +22,7 @@ from simulation.loading import (
     MAX_YAML_BYTES,
     MAX_YAML_VALUES,
     SHOWN_CHARS,
+    known_paths,
     parse_assignment,
     parse_yaml,
     read_yaml,
@@ -298,3 +301,37 @@ def test_numpy_scalars_work_on_assignment_too():
     assert type(config.organisation.n_cadres) is int
     with pytest.raises(ValueError, match="valid integer"):
         config.organisation.n_cadres = np.float64(400.5)
+
+
+# ---- Fuzz: any override ends in a config or one short ConfigError -----------------------------
+
+override_keys = st.one_of(
+    st.sampled_from(known_paths()),
+    st.sampled_from(["", ".", "regime", "regime.", "switch.preset", "a" * 500, "seed.x"]),
+    st.text(max_size=30),
+)
+override_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=50),
+    st.lists(st.integers(), max_size=5),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    st.integers(-(2**31), 2**31 - 1).map(np.int64),
+    st.integers(-(2**15), 2**15 - 1).map(np.int32),
+    st.floats(allow_nan=True, width=32).map(np.float32),
+    st.booleans().map(np.bool_),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key=override_keys, value=override_values, as_text=st.booleans())
+def test_any_override_gives_a_config_or_one_short_config_error(key, value, as_text):
+    overrides = [f"{key}={value}"] if as_text else {key: value}
+    try:
+        config = load_config(None, overrides)
+    except ConfigError as exc:
+        assert len(str(exc)) < MESSAGE_LIMIT
+    else:
+        assert config.organisation.n_cadres >= 20
