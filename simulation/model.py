@@ -68,7 +68,7 @@ def agent_reporters_for(fields: bool | Iterable[str]) -> dict[str, str]:
             raise ValueError(
                 f"agent_reporters: unknown field {name!r}; allowed: {', '.join(allowed)}"
             )
-        reporters[name] = {"slot": "index", "action": "action_name"}.get(name, name)
+        reporters[name] = {"action": "action_name"}.get(name, name)
     return reporters
 
 
@@ -139,7 +139,11 @@ class CadreModel(mesa.Model):
     ) -> None:
         if len(legacy) > 2:
             raise TypeError("CadreModel takes at most config, seed and snapshot_steps by position")
-        seed = legacy[0] if legacy else params.pop("seed", None)
+        seed = params.pop("seed", None)
+        if legacy:
+            if seed is not None:
+                raise TypeError("CadreModel got seed both by position and by keyword")
+            seed = legacy[0]
         if len(legacy) == 2:
             snapshot_steps = legacy[1]
         params.pop("scenario", None)

@@ -87,6 +87,7 @@ def test_agent_action_name_and_peers(model):
     assert [p.index for p in peers] == list(model.cadres.peers[0])
     assert all(isinstance(p, Cadre) for p in peers)
     assert "Cadre(slot=0" in repr(agent)
+    assert agent.slot == agent.index == 0
 
 
 def test_agentset_operations_work_on_cadres(model):

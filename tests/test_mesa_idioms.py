@@ -64,6 +64,8 @@ def test_the_existing_signature_still_gives_the_same_runs(config):
     pd.testing.assert_frame_equal(CadreModel(config).run(3), CadreModel(config).run(3))
     assert CadreModel(config).seed == config.seed
     assert CadreModel(config, seed=None).seed == config.seed
+    with pytest.raises(TypeError, match="both by position and by keyword"):
+        CadreModel(config, 5, seed=6)
 
 
 def test_rng_none_means_fresh_entropy_with_the_seed_recorded(config):
