@@ -67,6 +67,12 @@ class Cadre(mesa.Agent):
         self.index = index
 
     @property
+    def slot(self) -> int:
+        """The post this agent stands for (its array index, ``index``). A slot is refilled when
+        its cadre leaves, so ``person`` (who holds it now) is the key for following people."""
+        return self.index
+
+    @property
     def action_name(self) -> str:
         """Last action as a word ('none' before the first step)."""
         a = self.action

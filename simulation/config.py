@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def param(
@@ -34,10 +35,30 @@ def param(
     )
 
 
+def plain_scalar(value: Any) -> Any:
+    """The Python scalar a NumPy (or pandas) scalar holds, taken exactly; anything else as is.
+
+    ``np.int64(500)`` becomes ``500`` and ``np.bool_(True)`` becomes ``True``, which the strict
+    fields then judge like plain Python values: ``np.float64(2.5)`` is still no integer.
+    """
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value.item()
+    return value
+
+
 class Section(BaseModel):
-    """Base of every config section: unknown keys and wrong types are errors, never coerced."""
+    """Base of every config section: unknown keys and wrong types are errors, never coerced.
+
+    NumPy and pandas scalars are accepted as the exact Python value they hold (see
+    :func:`plain_scalar`), so values from arrays, DataFrames or samplers can be used directly.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_scalars(cls, value: Any) -> Any:
+        return plain_scalar(value)
 
 
 # --------------------------------------------------------------------------------------------

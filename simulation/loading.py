@@ -1,7 +1,12 @@
 """Reading configs: safe YAML, presets, dotted overrides, and errors a researcher can act on.
 
-Every failure ends in :class:`ConfigError`, whose message names the field, the bad value and what
-is allowed. YAML is read with ``yaml.safe_load``: no tag can construct a Python object.
+Every failure ends in :class:`ConfigError`, whose message names the field or file, the bad value
+(never more than :data:`SHOWN_CHARS` characters of it) and what is allowed. YAML is read safely
+and within bounds by :func:`parse_yaml`: no tag can construct a Python object; a file holds at
+most :data:`MAX_YAML_BYTES` bytes and :data:`MAX_YAML_VALUES` values, counting what an alias
+names as a copy (so an "alias bomb" is refused before it is expanded); a key given twice in one
+mapping is an error. Experiment specs (``experiments/spec.py``) are read through
+:func:`read_yaml` too, so the same rules hold for them.
 """
 
 from __future__ import annotations
@@ -9,6 +14,9 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+import re
+import reprlib
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,12 +24,53 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.resolver import Resolver
 
 from simulation.config import ModelConfig
+
+#: Largest config or spec file read, in bytes (the shipped ones are under 10 kB).
+MAX_YAML_BYTES = 1_000_000
+#: Most values (scalars, lists and mappings) a YAML document may hold, counting what each alias
+#: names as a full copy: far above any real config or spec, far below an alias bomb (a few
+#: hundred bytes that expand to billions of values).
+MAX_YAML_VALUES = 100_000
+#: Longest rendering of a value or key in an error message.
+SHOWN_CHARS = 80
+#: Longest rendering of a file's path in an error message.
+PATH_CHARS = 160
 
 
 class ConfigError(ValueError):
     """A configuration that cannot be used; the message says which field and why."""
+
+
+_SHORT_REPR = reprlib.Repr(
+    maxlevel=3, maxtuple=4, maxlist=4, maxdict=4, maxset=4, maxfrozenset=4, maxdeque=4,
+    maxarray=4, maxstring=SHOWN_CHARS, maxlong=SHOWN_CHARS // 2, maxother=SHOWN_CHARS,
+)
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` for an error message: at most ``limit`` long, without rendering a huge
+    value in full first (nested containers and long strings are elided in the middle)."""
+    if isinstance(value, str):
+        return repr(clip(value, limit - 2))
+    return clip(_SHORT_REPR.repr(value), limit)
+
+
+def clip(text: str, limit: int = SHOWN_CHARS) -> str:
+    """Plain text (a key, a path) cut to ``limit`` characters, the middle elided."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 3) // 2
+    return f"{text[:half]}...{text[-half:]}"
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A file's path, quoted, for an error message (at most PATH_CHARS long)."""
+    return shown(str(path), PATH_CHARS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -49,54 +98,243 @@ def list_presets() -> dict[str, str]:
     return presets
 
 
+def _path_kind(path: Path, what: str = "config") -> str | None:
+    """'file', 'dir', 'other' or None (nothing there); a path the OS refuses is a ConfigError."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:  # a file used as a folder in the path
+        return None
+    except OSError as exc:  # e.g. "File name too long", "Permission denied"
+        raise ConfigError(f"{what} {shown_path(path)}: cannot be read ({exc.strerror})") from None
+    except ValueError:  # "embedded null byte"
+        raise ConfigError(
+            f"{what} {shown_path(path)}: a path cannot contain a NUL character"
+        ) from None
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
 def resolve_source(source: str | os.PathLike[str]) -> Path:
     """Turn a path, a preset name or a name in configs/ ("default") into a YAML file's path."""
+    if not isinstance(source, str | os.PathLike):
+        raise ConfigError(
+            f"config {shown(source)}: allowed: a YAML file's path or a preset name"
+        )
     path = Path(source)
-    if path.is_file():
+    kind = _path_kind(path)
+    if kind == "file":
         return path
+    if kind is not None:
+        what = "a directory" if kind == "dir" else "not a regular file"
+        raise ConfigError(
+            f"config {shown_path(source)}: is {what}; allowed: a YAML file or a preset name"
+        )
     if path.suffix == "" and len(path.parts) == 1:
         for folder in (preset_dir(), config_dir()):  # a preset, or e.g. "default"
             candidate = folder / f"{path.name}.yaml"
-            if candidate.is_file():
+            if _path_kind(candidate) == "file":
                 return candidate
     names = list(list_presets())
     close = difflib.get_close_matches(str(source), names, n=3)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise ConfigError(
-        f"config {str(source)!r}: no such file and no such preset. "
+        f"config {shown_path(source)}: no such file and no such preset. "
         f"Presets: {', '.join(names) or '(none found in ' + str(preset_dir()) + ')'}.{hint}"
     )
 
 
 def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load a YAML mapping safely; anything else is a ConfigError."""
+    """Load a YAML mapping safely from a regular file; anything else is a ConfigError.
+
+    Reads at most MAX_YAML_BYTES (a device such as /dev/zero cannot make it hang or fill memory).
+    """
+    name = shown_path(path)
+    kind = _path_kind(Path(path))
+    if kind is None:
+        raise ConfigError(f"config {name}: no such file")
+    if kind != "file":
+        what = "a directory" if kind == "dir" else "not a regular file"
+        raise ConfigError(f"config {name}: is {what}; allowed: a YAML file")
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_YAML_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(f"config {str(path)!r}: cannot be read ({exc.strerror})") from None
+        raise ConfigError(f"config {name}: cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_YAML_BYTES:
+        raise ConfigError(
+            f"config {name}: is larger than {MAX_YAML_BYTES} bytes; allowed: a YAML file of at "
+            f"most {MAX_YAML_BYTES} bytes"
+        )
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"config {str(path)!r}: is not UTF-8 text") from None
+        raise ConfigError(f"config {name}: is not UTF-8 text") from None
     return parse_yaml(text, origin=str(path))
 
 
-def parse_yaml(text: str, origin: str = "<text>") -> dict[str, Any]:
-    """Parse YAML text that must hold a mapping (or be empty)."""
+# --------------------------------------------------------------------------------------------
+# Bounded, strict YAML
+# --------------------------------------------------------------------------------------------
+
+
+class _StrictConstructor(SafeConstructor):
+    """``yaml.SafeLoader``'s constructor, plus: a key given twice in one mapping is an error."""
+
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, MappingNode):
+            first_line: dict[Any, int] = {}  # 1 and true are one key to Python, too
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or isinstance(
+                    key_node, MappingNode | SequenceNode
+                ):
+                    continue  # '<<' merges may be overridden; complex keys are refused later
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    seen = first_line.get(key)
+                except TypeError:
+                    continue
+                first_line[key] = line
+                if seen is not None:
+                    raise ConstructorError(
+                        None, None, f"duplicate key {shown(key)} (first given at line {seen})",
+                        key_node.start_mark,
+                    )
+        return super().construct_mapping(node, deep=deep)
+
+
+class _Resolver(Resolver):
+    """YAML 1.1's resolver, plus floats written without a dot, as in YAML 1.2 and Python:
+    ``1e-3`` is the number 0.001 (YAML 1.1 reads it as the string '1e-3')."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+try:  # libyaml's parser: fast, and it refuses nesting deeper than 1000 levels itself
+    from yaml.cyaml import CParser
+
+    class _Loader(CParser, _StrictConstructor, _Resolver):
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _StrictConstructor.__init__(self)
+            _Resolver.__init__(self)
+
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Loader(Reader, Scanner, Parser, Composer, _StrictConstructor, _Resolver):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            _StrictConstructor.__init__(self)
+            _Resolver.__init__(self)
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return node.value
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_expanded_size(root: Node, origin: str) -> None:
+    """Refuse a node graph that, with aliases expanded, holds more than MAX_YAML_VALUES values
+    or contains itself. Linear in the number of distinct nodes: nothing is expanded."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    aliased = False  # a node reached twice: an alias
+    while stack:
+        node, closing = stack.pop()
+        key = id(node)
+        if closing:
+            open_nodes.discard(key)
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            if total > MAX_YAML_VALUES:
+                how = " once its aliases are expanded" if aliased else ""
+                raise ConfigError(
+                    f"config {shown_path(origin)}: holds more than {MAX_YAML_VALUES} values{how} "
+                    f"(line {node.start_mark.line + 1}); allowed: at most {MAX_YAML_VALUES}"
+                )
+            sizes[key] = total
+            continue
+        if key in sizes:
+            aliased = True
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_nodes:
+                raise ConfigError(
+                    f"config {shown_path(origin)}: invalid YAML at line "
+                    f"{child.start_mark.line + 1}: an alias refers to a value that contains it "
+                    "(a recursive alias)"
+                )
+            if id(child) in sizes:
+                aliased = True
+            else:
+                stack.append((child, False))
+
+
+def safe_load(text: str, origin: str = "<text>") -> Any:
+    """``yaml.safe_load`` within bounds: no object tags, no duplicate keys, no alias bombs.
+
+    Raises ConfigError (naming ``origin``) for any problem.
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise ConfigError(
+            f"config {shown_path(origin)}: is longer than {MAX_YAML_BYTES} characters; allowed: "
+            f"at most {MAX_YAML_BYTES}"
+        )
+    loader = _Loader(text)
     try:
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expanded_size(node, origin)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
             where = f" at line {mark.line + 1}, column {mark.column + 1}"
         problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise ConfigError(f"config {origin!r}: invalid YAML{where}: {problem}") from None
-    except (ValueError, TypeError, RecursionError) as exc:  # e.g. a bad timestamp scalar
-        raise ConfigError(f"config {origin!r}: invalid YAML value: {exc}") from None
+        raise ConfigError(
+            f"config {shown_path(origin)}: invalid YAML{where}: {problem[:2 * SHOWN_CHARS]}"
+        ) from None
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        # e.g. a bad timestamp scalar
+        raise ConfigError(
+            f"config {shown_path(origin)}: invalid YAML value: {str(exc)[:2 * SHOWN_CHARS]}"
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def parse_yaml(text: str, origin: str = "<text>") -> dict[str, Any]:
+    """Parse YAML text that must hold a mapping (or be empty); see :func:`safe_load`."""
+    data = safe_load(text, origin)
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(
-            f"config {origin!r}: the top level must be a mapping of keys to values, "
+            f"config {shown_path(origin)}: the top level must be a mapping of keys to values, "
             f"got {type(data).__name__}"
         )
     return data
@@ -154,6 +392,8 @@ def known_paths() -> tuple[str, ...]:
 def unknown_key_message(path: str, allowed: Iterable[str]) -> str:
     """Message for an unknown key: close names in the same section, else the section's keys."""
     parent, _, leaf = path.rpartition(".")
+    if len(path) > 4 * SHOWN_CHARS:  # no field is named like that; do not compare at length
+        return f"{clip(path)}: unknown key"
     in_section = sorted(
         {p[len(parent) + 1 :].split(".")[0] for p in allowed if p.startswith(f"{parent}.")}
         if parent
@@ -205,26 +445,66 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def _format_validation_error(exc: ValidationError, origin: str) -> str:
-    lines = [f"config {origin!r} is not valid:"]
+def _blamed_override(loc: str, overrides: Mapping[str, Any]) -> str | None:
+    """The override an error at ``loc`` is due to: the same field, the field's copy in a regime
+    switch, or (for a cross-field rule on a section) a field of that section."""
+    for key in overrides:
+        if loc in (key, f"switch.{key}"):
+            return key
+    section = loc.removeprefix("switch.")
+    for key in overrides:
+        if loc and (key.startswith(f"{loc}.") or key.startswith(f"{section}.")):
+            return key
+    return None
+
+
+def _format_validation_error(
+    exc: ValidationError,
+    origin: str,
+    overrides: Mapping[str, Any] | None = None,
+    label: str = "--set",
+) -> str:
+    """One line per error, naming the field, the value shown short and what is allowed.
+
+    An error due to one of ``overrides`` names that override (``--set key=value: ...``), not the
+    file: the file is blamed only for errors of its own.
+    """
+    file_lines: list[str] = []
+    override_lines: list[str] = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
         value = err.get("input")
+        key = _blamed_override(loc, overrides) if overrides else None
+        if key is None:
+            lines, lead = file_lines, f"{clip(loc) or '(top level)'}: "
+        elif loc in (key, f"switch.{key}"):
+            lines, lead, value = override_lines, f"{label} {clip(key)}: ", overrides[key]
+        else:  # a cross-field rule of the override's section
+            lines = override_lines
+            lead = f"{label} {clip(key)}={shown(overrides[key])}: {clip(loc)}: "
         if err["type"] == "extra_forbidden":
-            lines.append(f"  - {unknown_key_message(loc, known_paths())}")
+            lines.append(unknown_key_message(loc, known_paths()))
             continue
         try:
             allowed = allowed_values(field_info(loc)) if loc else ""
         except ConfigError:
             allowed = ""
         msg = err["msg"].removeprefix("Value error, ")
-        shown = repr(value) if not isinstance(value, dict) else "a mapping"
         if err["type"].startswith("model_") or err["type"] == "value_error":
-            lines.append(f"  - {loc or '(top level)'}: {msg}")
+            lines.append(f"{lead}{msg}")
         else:
             tail = f"; allowed: {allowed}" if allowed else ""
-            lines.append(f"  - {loc}: got {shown} ({msg.lower()}){tail}")
-    return "\n".join(lines)
+            value_text = shown(value) if not isinstance(value, dict) else "a mapping"
+            lines.append(f"{lead}got {value_text} ({msg.lower()}){tail}")
+    # An override of a regime field also reaches the switch's copy: report it once.
+    file_lines = list(dict.fromkeys(file_lines))
+    override_lines = list(dict.fromkeys(override_lines))
+    if not file_lines and len(override_lines) == 1:
+        return override_lines[0]
+    head = "overrides are not valid:"
+    if file_lines:
+        head = f"config {shown_path(origin)} is not valid:"
+    return "\n".join([head, *(f"  - {line}" for line in file_lines + override_lines)])
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,24 +525,30 @@ def deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Parse ``dotted.key=value`` (the value is read as YAML: 0.5, true, null, [1, 2])."""
+    if not isinstance(text, str):
+        raise ConfigError(f"--set {shown(text)}: expected a string dotted.key=value")
     if "=" not in text:
-        raise ConfigError(f"--set {text!r}: expected dotted.key=value")
+        raise ConfigError(f"--set {shown(text)}: expected dotted.key=value")
     key, raw = text.split("=", 1)
     key = key.strip()
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        raise ConfigError(f"--set {text!r}: the value {raw!r} is not valid YAML") from None
+        value = safe_load(raw, origin=f"--set {clip(key)}") if raw.strip() else ""
+    except ConfigError:
+        raise ConfigError(
+            f"--set {shown(text)}: the value {shown(raw)} is not valid YAML"
+        ) from None
     return key, value
 
 
 def set_dotted(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     """A new dict with ``path`` set to ``value``; the path must be a config field."""
+    if not isinstance(path, str):
+        raise ConfigError(f"{shown(path)}: allowed: a dotted field name (a string)")
     if not path or path not in _settable_paths():
         fields_below = sorted(p[len(path) + 1 :] for p in known_paths() if p.startswith(f"{path}."))
         if path and fields_below and not path.startswith("switch.regime"):
-            shown = ", ".join(fields_below[:12]) + (", ..." if len(fields_below) > 12 else "")
-            raise ConfigError(f"{path}: is a section; set one of its fields: {shown}")
+            names = ", ".join(fields_below[:12]) + (", ..." if len(fields_below) > 12 else "")
+            raise ConfigError(f"{path}: is a section; set one of its fields: {names}")
         raise ConfigError(unknown_key_message(path or "(empty key)", known_paths()))
     parts = path.split(".")
     update: dict[str, Any] = {parts[-1]: value}
@@ -283,33 +569,63 @@ def _resolve_switch(data: dict[str, Any]) -> dict[str, Any]:
     if switch is None:
         return data
     if not isinstance(switch, dict):
-        raise ConfigError(f"switch: got {switch!r}; allowed: a mapping with step, preset, regime")
+        raise ConfigError(
+            f"switch: got {shown(switch)}; allowed: a mapping with step, preset, regime"
+        )
     switch = dict(switch)
     preset = switch.pop("preset", None)
     partial = switch.get("regime") or {}
     if not isinstance(partial, dict):
-        raise ConfigError(f"switch.regime: got {partial!r}; allowed: a mapping of regime fields")
+        raise ConfigError(
+            f"switch.regime: got {shown(partial)}; allowed: a mapping of regime fields"
+        )
     if preset is not None:
         if not isinstance(preset, str):
-            raise ConfigError(f"switch.preset: got {preset!r}; allowed: a preset name")
+            raise ConfigError(f"switch.preset: got {shown(preset)}; allowed: a preset name")
         preset_data = read_yaml(resolve_source(preset))
         base = preset_data.get("regime") or {}
         switch.setdefault("label", preset)
     else:
         base = data.get("regime") or {}
     if not isinstance(base, dict):
-        raise ConfigError(f"regime: got {base!r}; allowed: a mapping of regime fields")
+        raise ConfigError(f"regime: got {shown(base)}; allowed: a mapping of regime fields")
     switch["regime"] = deep_merge(base, partial)
     return {**data, "switch": switch}
 
 
-def validate_config(data: Mapping[str, Any], origin: str = "<config>") -> ModelConfig:
-    """Validate a config mapping into a ModelConfig, or raise ConfigError."""
+def validate_config(
+    data: Mapping[str, Any],
+    origin: str = "<config>",
+    overrides: Mapping[str, Any] | None = None,
+    label: str = "--set",
+) -> ModelConfig:
+    """Validate a config mapping into a ModelConfig, or raise ConfigError.
+
+    Args:
+        data: the config as nested mappings (``overrides`` already applied).
+        origin: where ``data`` came from, named in errors of its own.
+        overrides: the dotted overrides applied to ``data``; an error due to one of them is
+            reported as that override's (``{label} key=value: ...``), not as the file's.
+        label: how the overrides were given: ``--set`` (the CLI) or e.g. ``override``.
+    """
     try:
         resolved = _resolve_switch(dict(data))
         return ModelConfig.model_validate(resolved)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(exc, origin)) from None
+        raise ConfigError(_format_validation_error(exc, origin, overrides, label)) from None
+
+
+def apply_overrides(
+    data: Mapping[str, Any], overrides: Mapping[str, Any], label: str = "--set"
+) -> dict[str, Any]:
+    """``data`` with each dotted override set; an unknown key is blamed on its override."""
+    out = dict(data)
+    for key, value in overrides.items():
+        try:
+            out = set_dotted(out, key, value)
+        except ConfigError as exc:
+            raise ConfigError(f"{label} {exc}") from None
+    return out
 
 
 def load_config(
@@ -318,9 +634,14 @@ def load_config(
 ) -> ModelConfig:
     """Load a config from a path or preset name (None: defaults) and apply dotted overrides.
 
+    Values may be NumPy or pandas scalars (``np.int64(500)``); they are taken exactly, as the
+    Python value they hold, and must still be of the field's type.
+
     Args:
         source: a YAML path, a preset name from ``configs/regimes``, or None for the defaults.
-        overrides: ``["regime.promotion.min_tenure=2", ...]`` or ``{"regime....": 2}``.
+        overrides: ``["regime.promotion.min_tenure=2", ...]`` (as the CLI's ``--set``) or
+            ``{"regime....": 2}``. An override that breaks a rule is reported as the override's
+            error, naming it and what is allowed; the file is blamed only for its own errors.
     """
     if source is None:
         data: dict[str, Any] = {}
@@ -331,9 +652,20 @@ def load_config(
         origin = str(path)
         data.setdefault("name", path.stem)
     if isinstance(overrides, Mapping):
-        items = overrides.items()
+        label, items = "override", dict(overrides)
+    elif isinstance(overrides, str):
+        label, items = "--set", dict([parse_assignment(overrides)])
     else:
-        items = map(parse_assignment, overrides)
-    for key, value in items:
-        data = set_dotted(data, key, value)
-    return validate_config(data, origin)
+        label, items = "--set", dict(map(parse_assignment, overrides))
+    data = apply_overrides(data, items, label)
+    return validate_config(data, origin, items, label)
+
+
+def config_with_overrides(
+    config: ModelConfig, overrides: Mapping[str, Any], label: str = "override"
+) -> ModelConfig:
+    """A new config: ``config`` with dotted overrides applied and validated as in load_config."""
+    if not overrides:
+        return config
+    data = apply_overrides(config.model_dump(), overrides, label)
+    return validate_config(data, f"<config {config.name}>", overrides, label)

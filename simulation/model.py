@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import mesa
 import numpy as np
@@ -10,32 +12,144 @@ import pandas as pd
 
 from simulation.agents import Cadre
 from simulation.config import ModelConfig, Regime
-from simulation.formulas import rank_capacities
+from simulation.formulas import ACTIONS, rank_capacities
+from simulation.loading import config_with_overrides, load_config
 from simulation.population import CadreArrays, initial_population
 from simulation.promotion import Tournament
 from simulation.step import STEP_COLUMNS, advance
 from simulation.timing import PhaseClock
 
+#: Columns of ``results_table()``: the step, the regime in force, then the step's aggregates.
+RESULT_COLUMNS: tuple[str, ...] = ("step", "regime", *STEP_COLUMNS)
+#: Per-cadre values reported by ``agent_reporters=True`` (``person`` and ``slot`` always are).
+AGENT_FIELDS: tuple[str, ...] = ("person", "slot", "rank", "age", "ability", "motivation",
+                                 "action")
+
+
+class _ConfigSeed:
+    """Default of ``rng``: seed the run from ``config.seed`` (a run is reproducible as is)."""
+
+    def __repr__(self) -> str:
+        return "<config.seed>"
+
+
+CONFIG_SEED: Any = _ConfigSeed()
+
+
+def fresh_seed() -> int:
+    """A new seed from operating-system entropy, in config.seed's range (0 to 2**32 - 1)."""
+    return int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
+
+
+def lever_overrides(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments naming config fields as dotted overrides.
+
+    A field is named by its dotted path (``**{"regime.fault_tolerance.tolerance": 0.5}``) or by
+    the same path with ``__`` for each dot (``regime__fault_tolerance__tolerance=0.5``), which is
+    unambiguous because no field name contains a double underscore.
+    """
+    return {key.replace("__", "."): value for key, value in params.items()}
+
+
+def agent_reporters_for(fields: bool | Iterable[str]) -> dict[str, str]:
+    """DataCollector agent reporters for ``fields`` (True: AGENT_FIELDS; False: none).
+
+    Every table has ``person`` (who is in the slot) and ``slot`` (the agent's index) besides
+    the fields asked for; ``action`` is reported as its name ('idle' ... 'bold', 'none' before
+    the first step).
+    """
+    if fields is False or fields is None:
+        return {}
+    names = AGENT_FIELDS if fields is True else ("person", "slot", *fields)
+    allowed = ("slot", *(f for f in CadreArrays.__dataclass_fields__ if f != "peers"))
+    reporters = {}
+    for name in names:
+        if name not in allowed:
+            raise ValueError(
+                f"agent_reporters: unknown field {name!r}; allowed: {', '.join(allowed)}"
+            )
+        reporters[name] = {"action": "action_name"}.get(name, name)
+    return reporters
+
 
 class CadreModel(mesa.Model):
     """Civil-service cadres choosing how hard to work under a regime (docs/ODD.md).
 
+    Built the CadreSim way, ``CadreModel(config, seed=7)``, or the Mesa way, with levers as
+    keywords (as ``mesa.batch_run`` passes its parameters)::
+
+        CadreModel(preset="hubei_opinions", **{"regime.fault_tolerance.tolerance": 0.5})
+        CadreModel(preset="hubei_opinions", regime__fault_tolerance__tolerance=0.5)
+        mesa.batch_run(CadreModel, {"preset": ["default"], "regime__support__care": [0, 1]},
+                       rng=[None] * 5)
+
+    Which seed a run uses:
+
+    - neither ``seed`` nor ``rng`` given: ``config.seed``, so ``CadreModel(config)`` always
+      gives the same run;
+    - ``seed`` an integer: that seed (``seed=None`` means "not given", as the CLI passes it);
+    - ``rng`` as Mesa takes it: an integer seeds the run; ``None`` means fresh entropy, as in
+      Mesa, so ``mesa.batch_run(..., rng=[None] * 5)`` gives five different runs; a
+      ``numpy.random.Generator`` or ``SeedSequence`` is used as is (``model.seed`` is then None);
+    - both ``seed`` (an integer) and ``rng=None``: the seed (``mesa.batch_run`` passes
+      ``rng=None`` even when ``seed`` is a varied parameter); an integer seed and a non-None
+      ``rng`` together are an error.
+
+    The seed used is ``model.seed`` (also a model reporter, so batch_run rows record it); the
+    run is reproduced by ``CadreModel(config, seed=model.seed)``. ``seed`` is deliberately not a
+    named parameter: ``mesa.batch_run`` would pass its ``rng`` values under that name and
+    overwrite a varied seed.
+
+    Step columns: :meth:`results_table` (CadreSim's per-step table, stored by sweeps) has
+    ``step``; the DataCollector has none of its own, so ``mesa.batch_run`` rows carry only
+    Mesa's ``Step``, and ``get_agent_vars_dataframe()`` is indexed by Mesa's (``Step``,
+    ``AgentID``), where Step is Mesa's float time and AgentID a slot (``person`` names who is in
+    it).
+
+    The model stops (``model.running`` becomes False) after ``config.steps`` steps, so
+    ``mesa.batch_run`` and SolaraViz's play button run the configured number of years;
+    :meth:`run` with an explicit number of steps runs on regardless.
+
     Args:
-        config: a validated ModelConfig (``simulation.load_config``); defaults if None.
-        seed: overrides ``config.seed``; a run is a pure function of (config, seed).
+        config: a validated ModelConfig (``simulation.load_config``), or a preset name or YAML
+            path; defaults if None.
+        *legacy: ``seed`` and ``snapshot_steps`` given positionally, as before.
+        rng: Mesa's random-number argument (see above).
         snapshot_steps: steps after which every cadre's state is kept (``model.snapshots``).
             Without them, what a step records does not grow with the number of cadres.
+        preset: a preset name or YAML path to build the config from (instead of ``config``).
+        agent_reporters: per-cadre data in ``model.datacollector`` for
+            ``get_agent_vars_dataframe()``: True for AGENT_FIELDS, or a list of field names
+            (any cadre array, e.g. ``["belief_punish", "record"]``); off by default, because it
+            costs a Python call per cadre and field each step.
+        **params: ``seed``; any config field by dotted or ``__`` path (see
+            :func:`lever_overrides`), checked like ``--set`` overrides; ``scenario`` (Mesa's)
+            is ignored: the config is CadreSim's scenario.
     """
 
     def __init__(
         self,
-        config: ModelConfig | None = None,
-        seed: int | None = None,
+        config: ModelConfig | str | os.PathLike[str] | None = None,
+        *legacy: Any,
+        rng: Any = CONFIG_SEED,
         snapshot_steps: Iterable[int] = (),
+        preset: str | os.PathLike[str] | None = None,
+        agent_reporters: bool | Iterable[str] = False,
+        **params: Any,
     ) -> None:
-        config = config if config is not None else ModelConfig()
-        seed = config.seed if seed is None else int(seed)
-        super().__init__(rng=seed)
+        if len(legacy) > 2:
+            raise TypeError("CadreModel takes at most config, seed and snapshot_steps by position")
+        seed = params.pop("seed", None)
+        if legacy:
+            if seed is not None:
+                raise TypeError("CadreModel got seed both by position and by keyword")
+            seed = legacy[0]
+        if len(legacy) == 2:
+            snapshot_steps = legacy[1]
+        params.pop("scenario", None)
+        config = self._build_config(config, preset, lever_overrides(params))
+        seed, generator = self._resolve_seed(config, seed, rng)
+        super().__init__(rng=generator if seed is None else seed)
         self.config = config
         self.seed = seed
         self.regime: Regime = config.regime
@@ -46,15 +160,53 @@ class CadreModel(mesa.Model):
         self.next_person = org.n_cadres
         self.cadre_agents: list[Cadre] = [Cadre(self, i) for i in range(org.n_cadres)]
         self.stats: dict[str, float] = {}
+        self.history: list[tuple[int, str, dict[str, float]]] = []  # (step, regime, stats)
         self.snapshot_steps = frozenset(int(s) for s in snapshot_steps)
         self.snapshots: dict[int, pd.DataFrame] = {}
         self.phase_clock: PhaseClock | None = None  # set one to time the phases of each step
         # Called with each year's Tournament right after promotion (validation probes).
         self.tournament_observer: Callable[[Tournament], None] | None = None
+        # Mesa's batch_run adds its own "Step" column, so the collector has no "step" of its own
+        # (results_table() has one, from self.history).
         self.datacollector = mesa.DataCollector(
-            model_reporters={"step": "steps", "regime": "regime_label"}
-            | {name: lambda m, name=name: m.stats[name] for name in STEP_COLUMNS}
+            model_reporters={"regime": "regime_label", "seed": "seed"}
+            | {name: lambda m, name=name: m.stats[name] for name in STEP_COLUMNS},
+            agent_reporters=agent_reporters_for(agent_reporters),
         )
+
+    @staticmethod
+    def _build_config(
+        config: ModelConfig | str | os.PathLike[str] | None,
+        preset: str | os.PathLike[str] | None,
+        overrides: dict[str, Any],
+    ) -> ModelConfig:
+        if preset is not None and config is not None:
+            raise ValueError("pass either config or preset, not both")
+        if isinstance(config, ModelConfig):
+            return config_with_overrides(config, overrides)
+        source = preset if preset is not None else config
+        if source is None and not overrides:
+            return ModelConfig()
+        return load_config(source, overrides)
+
+    @staticmethod
+    def _resolve_seed(
+        config: ModelConfig, seed: Any, rng: Any
+    ) -> tuple[int | None, np.random.Generator | None]:
+        """(seed, None) for a seeded run; (None, generator) when rng is a Generator etc."""
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+                raise ValueError(f"seed: got {seed!r}; allowed: an integer")
+            if rng is not None and rng is not CONFIG_SEED:
+                raise ValueError("pass either seed or rng, not both")
+            return int(seed), None
+        if rng is CONFIG_SEED:
+            return config.seed, None
+        if rng is None:
+            return fresh_seed(), None
+        if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+            return int(rng), None
+        return None, np.random.default_rng(rng)
 
     def step(self) -> None:
         """One year: switch regime if due, then choose, outcomes, accountability, promotion,
@@ -68,7 +220,10 @@ class CadreModel(mesa.Model):
             self.cadres, self.config, self.regime, self.capacities, self.rng, self.next_person,
             clock, self.tournament_observer,
         )
+        self.history.append((self.steps, self.regime_label, self.stats))
         self.datacollector.collect(self)
+        if self.steps >= self.config.steps:
+            self.running = False
         if self.steps in self.snapshot_steps:
             self.snapshots[self.steps] = self.snapshot()
         if clock:
@@ -94,14 +249,27 @@ class CadreModel(mesa.Model):
         return self.results_table()
 
     def results_table(self) -> pd.DataFrame:
-        """One row per step so far: the aggregates in ``STEP_COLUMNS`` plus step and regime."""
-        table = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        return table.astype({"step": np.int64})
+        """One row per step so far: step, regime and the aggregates in ``STEP_COLUMNS``.
+
+        Built from the model's own record (``self.history``), so it does not depend on
+        ``self.datacollector``, which a user may replace with their own.
+        """
+        rows = [(step, regime, *(stats[k] for k in STEP_COLUMNS))
+                for step, regime, stats in self.history]
+        table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+        return table.astype({"step": np.int64, **dict.fromkeys(STEP_COLUMNS, np.float64)})
 
     def snapshot(self) -> pd.DataFrame:
-        """Per-cadre state now, one row per slot, read straight from the arrays (copied)."""
+        """Per-cadre state now, one row per slot, read straight from the arrays (copied).
+
+        ``action`` is the code (-1 before the first choice, then an index into ``ACTIONS``);
+        ``action_name`` is the same as a category: 'none', 'idle', 'formal', 'routine', 'bold'.
+        """
         c = self.cadres
         columns = {name: getattr(c, name).copy() for name in c.field_names() if name != "peers"}
+        columns["action_name"] = pd.Categorical.from_codes(
+            c.action.astype(np.int64) + 1, categories=["none", *ACTIONS]
+        )
         return pd.DataFrame(columns).rename_axis("slot")
 
     def snapshots_table(self) -> pd.DataFrame:

@@ -61,17 +61,42 @@ class CadreArrays:
         return [f.name for f in fields(self)]
 
 
+#: Below this coefficient of variation (sd / mean) a gamma trait is the constant mean: the
+#: shape (mean / sd)**2 would exceed 1e12, and at sd = 1e-160 it overflows.
+GAMMA_MIN_CV = 1e-6
+#: Above this coefficient of variation the gamma's shape is held at 1 / GAMMA_MAX_CV**2 = 1e-8
+#: (the mean is kept, the s.d. is mean * GAMMA_MAX_CV): a smaller shape draws nearly all zeros
+#: and rare values too large for finite utilities. Reached only when sd > 1e4 * mean.
+GAMMA_MAX_CV = 1e4
+
+
 def beta_draw(rng: np.random.Generator, mean: float, concentration: float, size: int) -> NDArray:
-    """Beta draws with a given mean and concentration a + b."""
+    """Beta draws in [0, 1] with a given mean and concentration a + b.
+
+    Over the allowed ranges (mean 0.01-0.99, concentration 1-1000) both shapes are at least
+    0.01, where NumPy's sampler is finite (tests/test_trait_draws.py checks the corners).
+    """
     return rng.beta(mean * concentration, (1.0 - mean) * concentration, size)
 
 
 def gamma_draw(rng: np.random.Generator, mean: float, sd: float, size: int) -> NDArray:
-    """Non-negative draws with a given mean and s.d. (gamma; constant when sd is 0)."""
-    if sd <= 0.0 or mean <= 0.0:
-        return np.full(size, mean)
+    """Non-negative, finite draws with a given mean and s.d. (gamma, shape (mean/sd)**2).
+
+    Safe for any non-negative mean and sd: the constant ``mean`` when sd or mean is 0 or
+    sd / mean < GAMMA_MIN_CV; the shape floored at 1 / GAMMA_MAX_CV**2 when sd / mean is larger
+    than GAMMA_MAX_CV. No step can overflow, and the scale is never 0 for a positive mean.
+    """
+    if sd <= 0.0 or mean <= 0.0 or sd < mean * GAMMA_MIN_CV:
+        return np.full(size, float(mean))
     shape = (mean / sd) ** 2
-    return rng.gamma(shape, sd**2 / mean, size)
+    if shape < GAMMA_MAX_CV**-2:
+        shape = GAMMA_MAX_CV**-2
+        scale = mean / shape
+    else:
+        scale = sd**2 / mean
+        if not scale > 0.0:  # sd**2 underflows (sd below 1e-154): the same value, computed safely
+            scale = (sd / mean) * sd
+    return rng.gamma(shape, scale, size)
 
 
 def draw_traits(pop: Population, rng: np.random.Generator, size: int) -> dict[str, NDArray]:

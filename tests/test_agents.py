@@ -87,6 +87,7 @@ def test_agent_action_name_and_peers(model):
     assert [p.index for p in peers] == list(model.cadres.peers[0])
     assert all(isinstance(p, Cadre) for p in peers)
     assert "Cadre(slot=0" in repr(agent)
+    assert agent.slot == agent.index == 0
 
 
 def test_agentset_operations_work_on_cadres(model):
@@ -129,8 +130,17 @@ def test_snapshot_has_one_row_per_cadre_from_the_arrays(model):
     np.testing.assert_array_equal(snap["rank"].to_numpy(), model.cadres.rank)
     np.testing.assert_array_equal(snap["action"].to_numpy(), model.cadres.action)
     assert "peers" not in snap.columns
-    expected = set(model.cadres.field_names()) - {"peers"}
+    expected = set(model.cadres.field_names()) - {"peers"} | {"action_name"}
     assert set(snap.columns) == expected
+
+
+def test_snapshot_labels_each_action_by_name(model):
+    assert set(model.snapshot()["action_name"]) == {"none"}
+    model.step()
+    snap = model.snapshot()
+    names = np.array(["none", *ACTIONS])[snap["action"].to_numpy() + 1]
+    np.testing.assert_array_equal(snap["action_name"].astype(str).to_numpy(), names)
+    assert set(snap["action_name"].cat.categories) == {"none", *ACTIONS}
 
 
 def test_snapshot_is_not_changed_by_later_steps(model):
