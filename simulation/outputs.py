@@ -174,8 +174,13 @@ REPORT_ORDER: tuple[str, ...] = tuple(
 
 
 def run_outputs(kept: tuple[str, ...] | list[str] = STEP_COLUMNS) -> tuple[str, ...]:
-    """The run values a sweep stores: the kept per-step outputs, then every derived output."""
-    return (*kept, *DERIVED)
+    """The run values a sweep stores: the kept per-step outputs, then every derived output
+    whose source columns are kept (``afraid_share`` needs ``afraid`` and ``inaction``)."""
+    derived = tuple(
+        name for name in DERIVED
+        if all(src in kept for src in (OUTPUTS[name].of, OUTPUTS[name].per) if src is not None)
+    )
+    return (*kept, *derived)
 
 
 def reduce_output(

@@ -34,7 +34,7 @@ from experiments.analysis.statistics import (
 )
 from experiments.cli import main
 from simulation import ConfigError
-from simulation.outputs import STEP_COLUMNS
+from simulation.outputs import OUTPUTS
 from tests.synthetic_results import write_results
 
 TOL = "regime.fault_tolerance.tolerance"
@@ -65,8 +65,8 @@ def three_regimes(folder: Path, replications: int = 12) -> Path:
 
 
 def test_every_model_output_has_a_readable_name_and_unit():
-    assert set(METRICS) == {*STEP_COLUMNS, "final_inaction"}  # every output has a label
-    assert metric_label("inaction").name == "Inaction (idle share of cadres)"
+    assert set(METRICS) == set(OUTPUTS)  # every output has a label
+    assert metric_label("inaction").name == "Inaction (lying flat + false action + avoidance)"
     assert metric_label("inaction").unit == "share"
     assert all(lab.name and lab.unit for lab in METRICS.values())
 
@@ -224,7 +224,7 @@ def test_analyze_writes_csv_and_markdown_with_readable_labels(tmp_path, capsys):
     means = pd.read_csv(folder / "analysis" / "means.csv")
     assert set(means["metric"]) == set(load_results(folder).metrics)
     text = (folder / "analysis" / "means.md").read_text()
-    assert "## Inaction (idle share of cadres) [share]" in text
+    assert "## Inaction (lying flat + false action + avoidance) [share]" in text
     compare = (folder / "analysis" / "comparisons.md").read_text()
     assert "Holm" in compare and "Hedges g" in compare
 

@@ -21,7 +21,8 @@ SMALL = ["--set", "organisation.n_cadres=200", "--steps", "6"]
 def test_run_prints_a_readable_summary(capsys):
     assert main(["run", "configs/default.yaml", *SMALL, "--seed", "3"]) == 0
     out = capsys.readouterr().out
-    for label in ["Inaction rate, final year", "unwilling", "unable", "afraid", "Formalism",
+    for label in ["Inaction rate, final year", "lying flat", "false action", "avoidance",
+                  "unwilling", "unable", "afraid", "survey 51.8%",
                   "Bold work", "Wrongful sanctions", "Shielded violations", "Meritocracy"]:
         assert label in out
 

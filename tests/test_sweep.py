@@ -109,12 +109,14 @@ def test_runs_and_series_have_the_contract_columns_and_the_models_values(tmp_pat
     parameter = "regime.fault_tolerance.tolerance"
     assert list(runs.columns) == [
         "run_id", "point", "replicate", "seed", "regime", "status", "error", "seconds",
-        parameter, "inaction", "afraid", "bold", "wrongful_sanctions", "final_inaction"]
+        parameter, "inaction", "afraid", "bold", "wrongful_sanctions", "final_inaction",
+        "afraid_share"]
     assert {c: str(t) for c, t in runs.dtypes.items() if c not in ("run_id", "regime", "status",
             "error")} == {"point": "int64", "replicate": "int64", "seed": "int64",
                           "seconds": "float64", parameter: "float64", "inaction": "float64",
                           "afraid": "float64", "bold": "float64",
-                          "wrongful_sanctions": "float64", "final_inaction": "float64"}
+                          "wrongful_sanctions": "float64", "final_inaction": "float64",
+                          "afraid_share": "float64"}
     row = runs.set_index("run_id").loc["p00004-r0001"]
     assert row["regime"] == "guangdong_three_distinctions" and row[parameter] == 0.5
     assert row["seed"] == run_seed(11, 4, 1) and row["status"] == "ok" and row["error"] == ""

@@ -35,8 +35,9 @@ def test_regime_label_and_rules_change_at_the_switch_step():
 def test_introducing_fault_tolerance_raises_bold_work_after_the_switch():
     """Paired by seed against the same run without the switch, the bold share from the switch
     on is higher: one-sided Wilcoxon signed-rank test over 20 seeds at alpha 0.01, and a mean
-    gain of at least 0.005. (Bold work is rare in the default regime, 3-4 %, so 20 seeds: at
-    12 the p-value sat at the threshold.)"""
+    gain of at least 0.005. Bold work is rare in the default regime (3-4 %), hence 20 seeds:
+    at 12 the p-value sat at the threshold.
+    """
     switched_config = validate_config({**BASE, "switch": SWITCH})
     plain_config = validate_config(BASE)
     gains = []

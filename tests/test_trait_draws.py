@@ -50,7 +50,7 @@ def test_gamma_draws_keep_mean_and_sd_in_the_ordinary_range():
 
 
 def test_a_negligible_sd_gives_everyone_the_mean():
-    """sd = 1e-160 used to overflow the shape; 5e-324 gave NaN risk aversion."""
+    """A standard deviation of 1e-160 used to overflow the shape; 5e-324 gave NaN risk aversion."""
     for sd in (1e-160, 5e-324, 1e-7):
         np.testing.assert_array_equal(gamma_draw(np.random.default_rng(2), 2.0, sd, 50), 2.0)
 
