@@ -52,21 +52,6 @@ def taste_choice(
     return np.argmax(scored, axis=-1).astype(np.int8)
 
 
-def sample_choice(probabilities: NDArray[np.floating], uniform: NDArray[np.floating]) -> NDArray:
-    """Index of the chosen column per row, by inverse CDF with one uniform draw per row.
-
-    Counts the inner cumulative thresholds the draw has passed, a column at a time, so the
-    result is at most k - 1 even if rounding leaves the total a hair below 1.
-    """
-    p = np.asarray(probabilities)
-    threshold = p[:, 0].copy()
-    choice = (uniform >= threshold).astype(np.int8)
-    for k in range(1, p.shape[1] - 1):
-        threshold += p[:, k]
-        choice += uniform >= threshold
-    return choice
-
-
 def bold_success_probability(
     ability: ArrayLike, difficulty: float, spread: float
 ) -> NDArray[np.float64]:

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 from simulation import formulas as f
 from simulation.network import peer_matrix, peer_sums
@@ -76,37 +75,6 @@ def test_zero_temperature_is_best_response_with_ties_shared():
     p = f.logit_probabilities(u, 0.0)
     expected = [[0, 1, 0, 0], [0, 0.5, 0.5, 0], [0.25, 0.25, 0.25, 0.25]]
     np.testing.assert_allclose(p, expected, atol=0.0)
-
-
-def test_sample_choice_inverts_the_cdf_at_hand_picked_draws():
-    # CDF of (1/8, 1/4, 3/8, 1/4) is (0.125, 0.375, 0.75, 1), exact in binary floating point:
-    # draw u picks the first k with u < cdf_k, so a draw on a threshold goes to the next action.
-    p = np.tile([0.125, 0.25, 0.375, 0.25], (8, 1))
-    u = np.array([0.0, 0.1249, 0.125, 0.3749, 0.375, 0.7499, 0.75, 0.9999999])
-    np.testing.assert_array_equal(f.sample_choice(p, u), [0, 0, 1, 1, 2, 2, 3, 3])
-
-
-def test_sample_choice_never_picks_a_zero_probability_action():
-    p = np.tile([0.0, 0.5, 0.0, 0.5], (5, 1))
-    u = np.array([0.0, 0.25, 0.4999, 0.5, 0.9999999999])
-    np.testing.assert_array_equal(f.sample_choice(p, u), [1, 1, 1, 3, 3])
-
-
-def test_sample_choice_frequencies_match_probabilities():
-    """Chi-square goodness of fit, 200 000 draws from a fixed seed, alpha = 0.001; and each
-    frequency within 0.005 of its probability (> 4 binomial s.d. at this n)."""
-    probs = np.array([0.15, 0.25, 0.45, 0.15])
-    n = 200_000
-    rng = np.random.default_rng(12345)
-    choice = f.sample_choice(np.tile(probs, (n, 1)), rng.random(n))
-    counts = np.bincount(choice, minlength=4)
-    assert stats.chisquare(counts, probs * n).pvalue > 0.001
-    np.testing.assert_allclose(counts / n, probs, atol=0.005)
-
-
-# --------------------------------------------------------------------------------------------
-# Outcomes, costs and sanctions
-# --------------------------------------------------------------------------------------------
 
 
 def test_bold_success_is_one_half_at_difficulty():

@@ -74,18 +74,22 @@ def run_logit() -> Outcome:
         float(np.abs(formulas.logit_probabilities(u, t) - _closed_form_logit(u, t)).max())
         for t in TEMPERATURES
     ]
-    # Through the model: decision.choose on a real population uses the logit of the utilities.
+    # Through the model: decision.choose picks the best of utility + T x taste (Gumbel draws).
     cfg, regime, x = _population_inputs()
     t = cfg.behaviour.temperature
-    _, probs = decision.choose(x, cfg, regime, rng.random(x.ability.size))
-    model_error = float(
-        np.abs(probs - _closed_form_logit(decision.utilities(x, cfg.behaviour, regime), t)).max()
-    )
-    # Sampling: one uniform per cadre picks each action with its probability (inverse CDF).
+    u = decision.utilities(x, cfg.behaviour, regime)
+    taste = rng.gumbel(size=u.shape)
+    chosen = decision.choose(x, cfg, regime, taste)
+    mismatches = int(np.count_nonzero(chosen != np.argmax(u + t * taste, axis=1)))
+    probs = formulas.logit_probabilities(u, t)
+    model_error = float(np.abs(probs - _closed_form_logit(u, t)).max())
+    # Sampling: taste draws make each action as frequent as its logit probability.
     draws = 400_000
-    row = probs[np.argmax(probs.min(axis=1))]  # the cadre whose four actions are most balanced
-    chosen = formulas.sample_choice(np.repeat(row[None, :], draws, axis=0), rng.random(draws))
-    freq = np.bincount(chosen, minlength=4) / draws
+    k = int(np.argmax(probs.min(axis=1)))  # the cadre whose four actions are most balanced
+    row = probs[k]
+    picks = formulas.taste_choice(np.repeat(u[k][None, :], draws, axis=0),
+                                  rng.gumbel(size=(draws, 4)), t)
+    freq = np.bincount(picks, minlength=4) / draws
     z = float(np.max(np.abs(freq - row) / np.sqrt(row * (1 - row) / draws)))
     worst = max(errors)
     conditions = [
@@ -95,12 +99,13 @@ def run_logit() -> Outcome:
             _err(worst), worst < 1e-12,
         ),
         Condition(
-            f"decision.choose on 1000 cadres returns the logit of decision.utilities at "
-            f"T = {t} (max abs error < 1e-12)",
-            _err(model_error), model_error < 1e-12,
+            f"on 1000 cadres at T = {t}: the logit of decision.utilities = closed form (max abs "
+            "error < 1e-12), and decision.choose = argmax(U + T x taste) for every cadre",
+            f"{_err(model_error)}; {mismatches} mismatches",
+            model_error < 1e-12 and mismatches == 0,
         ),
         Condition(
-            f"sample_choice draws each action with its probability ({draws:,} draws, "
+            f"taste draws pick each action with its logit probability ({draws:,} draws, "
             "max |z| < 4.5)",
             f"max |z| = {z:.2f}", z < 4.5,
         ),
@@ -149,7 +154,7 @@ def run_best_response() -> Outcome:
     zero_cfg = cfg.model_copy(update={"behaviour": cfg.behaviour.model_copy(
         update={"temperature": 0.0})})
     rng = np.random.default_rng(SEED)
-    action, _ = decision.choose(x, zero_cfg, regime, rng.random(u.shape[0]))
+    action = decision.choose(x, zero_cfg, regime, rng.gumbel(size=u.shape))
     no_ties = bool(gap.min() > 0)
     exact = bool(np.all(action == argmax))
     conditions = [
@@ -226,7 +231,7 @@ def _inputs(g: Grid, belief_punish: NDArray, belief_detect: NDArray) -> Decision
     n = g.n
     return DecisionInputs(
         motivation=g.motivation, ability=g.ability, risk_aversion=g.risk_aversion,
-        violation_prone=np.zeros(n, dtype=np.bool_), career=g.career,
+        violation_prone=np.zeros(n, dtype=np.bool_), visibility=np.ones(n), career=g.career,
         belief_punish=np.broadcast_to(belief_punish, (n,)).astype(np.float64),
         belief_detect=np.broadcast_to(belief_detect, (n,)).astype(np.float64),
         belief_promote=g.belief_promote, belief_accuse=np.zeros(n),
@@ -273,7 +278,7 @@ def _example_curve(
     action: int,
 ) -> dict:
     """For the figure: one grid cadre (threshold nearest 0.5), the chance that it takes
-    ``action`` as the lever goes from 0 to 1, at T = 0 and at the default T = 0.15."""
+    ``action`` as the lever goes from 0 to 1, at T = 0 and at the default temperature."""
     k = int(np.flatnonzero(inside)[np.argmin(np.abs(critical[inside] - 0.5))])
     levels = np.linspace(0.0, 1.0, 201)
     one = Grid(*(np.repeat(getattr(g, f)[k], levels.size) for f in Grid.__dataclass_fields__))
@@ -281,7 +286,7 @@ def _example_curve(
     return {
         "levels": levels,
         "p_best_response": formulas.logit_probabilities(u, 0.0)[:, action],
-        "p_logit": formulas.logit_probabilities(u, 0.15)[:, action],
+        "p_logit": formulas.logit_probabilities(u, cfg.behaviour.temperature)[:, action],
         "example_critical": float(critical[k]),
     }
 
@@ -306,11 +311,12 @@ def run_becker_bold() -> Outcome:
     g = _grid()
     p = _p_success(b, g.ability)
     # Benefit of the risky action before sanctions: intrinsic value of expected output + career
-    # value (bold is the only action with measured output, so its promotion share is 1) - cost.
+    # value (expected measured output on the common scale Z, ODD 7.1.2) - cost.
+    expected_output = p * b.output_bold * (1 - regime.support.policy_volatility)
+    scale = max(b.output_bold, b.output_routine, b.output_formal + b.formal_visibility)
     benefit = (
-        b.intrinsic_value * g.motivation * p * b.output_bold
-        * (1 - regime.support.policy_volatility)
-        + b.promotion_prize * g.career * g.belief_promote
+        b.intrinsic_value * g.motivation * expected_output
+        + b.promotion_prize * g.career * g.belief_promote * expected_output / scale
         - _effort_cost(b, regime, b.effort_bold, g.ability)
     )
     # Risk-weighted expected sanction at tolerance tau: P(fail) P(punished) (1 + rho) S, with
@@ -340,7 +346,7 @@ def run_becker_bold() -> Outcome:
     mismatches = int(np.count_nonzero((model_acts != (margin > 0)) & clear))
     only_two = bool(np.all(np.isin(_best(_inputs(gr, 1.0 - tau, 0.0), cfg), [IDLE, BOLD])))
     # At tau* the cadre is indifferent: with the default temperature P(bold) = P(idle).
-    t = 0.15
+    t = b.temperature
     probs = formulas.logit_probabilities(
         decision.utilities(_inputs(g, 1.0 - critical, 0.0), b, regime)[inside], t
     )
@@ -412,11 +418,13 @@ def run_becker_idle() -> Outcome:
     b, regime = cfg.behaviour, cfg.regime
     g = _grid()
     # Lying flat saves the effort cost but forgoes the value of routine output and its career
-    # value (routine is the best-measured action: share 1); it risks detection x sanction.
+    # value (its measured output on the common scale Z, ODD 7.1.2); it risks detection x
+    # sanction.
+    scale = max(b.output_bold, b.output_routine, b.output_formal + b.formal_visibility)
     gain = (
         _effort_cost(b, regime, b.effort_routine, g.ability)
         - b.intrinsic_value * g.motivation * b.output_routine
-        - b.promotion_prize * g.career * g.belief_promote
+        - b.promotion_prize * g.career * g.belief_promote * b.output_routine / scale
     )
     felt = (1 + g.risk_aversion) * g.sanction_cost
     critical = gain / felt  # works iff perceived detection > p*
@@ -482,7 +490,8 @@ BECKER_DETECTION_THRESHOLD = Check(
 
 CREDITS = (0.0, 0.25, 0.5, 0.75, 1.0)  # phi (1 - precision) with visibility phi = 1
 STAKES = (0.0, 0.5, 1.0, 2.0)  # W = prize x career x belief_promote (utility per share)
-HM_POPULATION = {"behaviour.formal_visibility": 1.0}
+#: Every post equally visible, so the credit is the same for every cadre.
+HM_POPULATION = {"behaviour.formal_visibility": 1.0, "organisation.post_visibility_sd": 0.0}
 
 
 def run_holmstrom_milgrom() -> Outcome:
@@ -503,14 +512,13 @@ def run_holmstrom_milgrom() -> Outcome:
             formal[i, j] = p[:, FORMAL].mean()
             tilt[i, j] = np.mean(p[:, FORMAL] / (p[:, FORMAL] + p[:, ROUTINE]))
             log_odds[i, j] = np.log(p[:, FORMAL]) - np.log(p[:, ROUTINE])
-    # Closed form of the slope of log(P_F / P_R) in W (ODD 7.1.2, 7.1.6): (z_F - z_R) / (z* T).
-    p_success = _p_success(b, x.ability)
-    z_bold = p_success * b.output_bold * (1 - cfg.regime.support.policy_volatility)
+    # Closed form of the slope of log(P_F / P_R) in W (ODD 7.1.2, 7.1.6): (z_F - z_R) / (Z T),
+    # Z the common scale max(o_B, o_R, o_F + phi).
+    scale = max(b.output_bold, b.output_routine, b.output_formal + b.formal_visibility)
     slope_error = 0.0
     for j, credit in enumerate(CREDITS):
         z_formal, z_routine = b.output_formal + credit, b.output_routine
-        z_best = np.maximum(np.maximum(z_bold, z_routine), z_formal)
-        expected = (z_formal - z_routine) / (z_best * t)
+        expected = (z_formal - z_routine) / (scale * t)
         for i in range(1, len(STAKES)):
             measured = (log_odds[i, j] - log_odds[0, j]) / STAKES[i]
             slope_error = max(slope_error, float(np.abs(measured - expected).max()))
@@ -537,7 +545,7 @@ def run_holmstrom_milgrom() -> Outcome:
             " / ".join(fmt(v) for v in formal[-1]) + f" at W = {STAKES[-1]}", rising_in_credit,
         ),
         Condition(
-            "per cadre, d log(P_formal / P_routine) / dW = (z_F - z_R) / (z_best T) "
+            "per cadre, d log(P_formal / P_routine) / dW = (z_F - z_R) / (Z T) "
             "(max error < 1e-9)",
             _err(slope_error), slope_error < 1e-9,
         ),

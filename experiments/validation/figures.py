@@ -67,7 +67,7 @@ def _threshold(outcome: Outcome, path: Path, lever: str, action: str, symbol: st
     d = outcome.data
     fig, (left, right) = _figure(7.0, 3.2, ncols=2)
     left.plot(d["levels"], d["p_best_response"], color=group_colour(0), label="T = 0")
-    left.plot(d["levels"], d["p_logit"], color=group_colour(1), label="T = 0.15")
+    left.plot(d["levels"], d["p_logit"], color=group_colour(1), label="default T")
     left.axvline(d["example_critical"], color="0.4", ls="--", lw=1)
     left.text(d["example_critical"], 0.5, f" {symbol} (closed form)", color="0.3", fontsize=8)
     left.set_xlabel(lever)
