@@ -137,3 +137,18 @@ def test_malformed_configs_through_the_cli_end_in_exit_0_or_2(data, tmp_path_fac
     assert code in (0, 2)
     if code == 2:
         assert captured.err.startswith("cadresim: error:")
+
+
+def test_split_sensitivity_reports_each_cause_band_around_the_configs_own_split(capsys):
+    args = ["run", "default", *SMALL, "--burn-in", "2", "--seed", "4", "--split-sensitivity"]
+    assert main([*args, "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    band = {(row["cause"], row["measure"]): row for row in record["split_sensitivity"]}
+    assert len(band) == 6
+    for cause in ("unwilling", "unable", "afraid"):
+        level = band[(cause, "level")]
+        # The band is measured on the same run: the config's own split sits inside it.
+        assert level["at_config"] == pytest.approx(record[cause], abs=1e-12)
+        assert level["low"] <= level["at_config"] <= level["high"]
+    assert main(args) == 0
+    assert "How firm is the split?" in capsys.readouterr().out

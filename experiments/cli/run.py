@@ -10,6 +10,7 @@ from time import perf_counter
 from experiments.analysis.summary import format_summary, summarise
 from experiments.cli.argtypes import whole_number
 from experiments.engine.storage import write_parquet_atomic
+from experiments.engine.yardstick import format_split_band, split_band, split_sensitivity
 from simulation import CadreModel, ConfigError, ModelConfig, load_config
 
 #: Runs at least this large (cadres x years) get an estimate first; over LONG_RUN seconds, a
@@ -61,6 +62,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--snapshot-out", metavar="FILE.parquet",
         help="write the snapshots here, one row per (step, cadre)",
+    )
+    run.add_argument(
+        "--split-sensitivity", action="store_true",
+        help="also rerun the same seed over 9 pairs of the split's reference levels and report "
+        "each cause's band (the choices do not change, only the attribution)",
     )
     run.add_argument(
         "--quiet", action="store_true", help="no time estimate or progress bar on stderr"
@@ -138,6 +144,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_parquet_atomic(make(), path)
         except (FileNotFoundError, PermissionError) as exc:
             raise ConfigError(f"{flag}: cannot write {path!r}: {exc}") from None
+    band = None
+    if args.split_sensitivity:
+        band = split_band(split_sensitivity(config, model.seed, steps, args.burn_in), config)
     if args.json:
         record = {
             "config": config.name,
@@ -147,6 +156,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             "burn_in": args.burn_in,
             **summary,
         }
+        if band is not None:
+            record["split_sensitivity"] = band.to_dict(orient="records")
         print(json.dumps(record))
         return 0
     header = (
@@ -154,6 +165,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"seed {model.seed}" + (f", burn-in {args.burn_in}" if args.burn_in else "")
     )
     print(format_summary(summary, header=header))
+    if band is not None:
+        print(format_split_band(band))
     if args.out:
         print(f"per-step table written to {args.out}")
     if args.snapshot_out:
