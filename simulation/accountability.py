@@ -58,13 +58,15 @@ def review(
 ) -> Review:
     """Apply this year's accountability to the cadres in place and report what happened.
 
-    In order (the random draws keep this order): detection of inaction and formalism, the
-    fault-tolerance review, accusations, dual investigations of unit leaders, the sanction
-    ladder, probation checks and the demotions they bring.
+    In order: detection of inaction and formalism, the fault-tolerance review, accusations,
+    dual investigations of unit leaders, the sanction ladder, probation checks and the
+    demotions they bring. Every cadre's uniforms are drawn first, seven a cadre whatever the
+    regime, so a lever never shifts another cadre's draws; only the order of demotions, drawn
+    last, depends on the state.
     """
     n = cadres.n
     acc, sup = regime.accountability, regime.supervision
-    draw = rng.random((5, n))
+    draw = rng.random((7, n))
     idle = action == f.IDLE
     active = ~idle
     answerable = acc.dual_investigation > 0
@@ -80,9 +82,9 @@ def review(
     accused = active & (
         draw[4] < sup.false_accusation_rate * (1.0 - sup.accuser_deterrence) * exposure
     )
-    cleared = accused & (rng.random(n) < sup.clarification)
+    cleared = accused & (draw[5] < sup.clarification)
     accusation_upheld = accused & ~cleared
-    leader_sanctioned = _dual_investigation(cadres, caught_idle, leaders, acc, rng)
+    leader_sanctioned = _dual_investigation(cadres, caught_idle, leaders, acc, draw[6])
 
     deserved = caught_idle | caught_formal | (violation_exposed & ~violation_shielded)
     wrongful_grounds = failure_punished | routine_punished | accusation_upheld
@@ -175,13 +177,13 @@ def _dual_investigation(
     caught_idle: NDArray[np.bool_],
     leaders: NDArray[np.intp] | None,
     acc: Accountability,
-    rng: np.random.Generator,
+    uniform: NDArray[np.float64],
 ) -> NDArray[np.bool_]:
-    """Leaders warned for their units: each member caught lying flat may bring a warning."""
+    """Leaders warned for their units: each member caught lying flat may bring a warning
+    (when the member's ``uniform`` draw falls below the dual-investigation level)."""
     leader_sanctioned = np.zeros(cadres.n, dtype=np.bool_)
     if leaders is not None and caught_idle.any():
-        culprits = np.flatnonzero(caught_idle)
-        hit = culprits[rng.random(culprits.size) < acc.dual_investigation]
+        hit = np.flatnonzero(caught_idle & (uniform < acc.dual_investigation))
         leader_sanctioned[leaders[cadres.unit[hit]]] = True
     return leader_sanctioned
 

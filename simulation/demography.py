@@ -23,10 +23,9 @@ def age_one_year(
     np.minimum(cadres.years_since_sanction + 1, 10_000, out=cadres.years_since_sanction)
     np.maximum(cadres.sanction_years - 1, 0, out=cadres.sanction_years)
     # Reuse of disciplined cadres (seeds 002, 003): reassessment lifts the promotion bar early.
-    if regime.fault_tolerance.reuse_disciplined > 0:
-        barred = np.flatnonzero(cadres.sanction_years > 0)
-        lifted = barred[rng.random(barred.size) < regime.fault_tolerance.reuse_disciplined]
-        cadres.sanction_years[lifted] = 0
+    # One draw per cadre whatever the lever, so the lever shifts no later draw.
+    reassessed = rng.random(cadres.n) < regime.fault_tolerance.reuse_disciplined
+    cadres.sanction_years[reassessed & (cadres.sanction_years > 0)] = 0
     # years_since_sanction is 1 at the end of the sanction's own year: clean years = value - 1.
     cadres.strikes[cadres.years_since_sanction > acc.strike_expiry] = 0
     return cadres.age >= config.population.retirement_age

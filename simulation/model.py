@@ -17,6 +17,7 @@ from simulation.loading import config_with_overrides, load_config
 from simulation.population import CadreArrays, initial_population
 from simulation.promotion import Tournament
 from simulation.step import STEP_COLUMNS, advance
+from simulation.streams import Streams
 from simulation.timing import PhaseClock
 
 #: Columns of ``results_table()``: the step, the regime in force, then the step's aggregates.
@@ -156,7 +157,14 @@ class CadreModel(mesa.Model):
         self.regime_label = config.name
         org = config.organisation
         self.capacities = rank_capacities(org.n_cadres, org.n_ranks, org.pyramid_ratio)
-        self.cadres: CadreArrays = initial_population(config, self.rng)
+        # Every draw comes from a stream keyed by (year, phase) under the run's seed, so runs
+        # with the same seed share the draws both make (common random numbers, docs/ODD.md 7).
+        self.streams = (
+            Streams.from_seed(seed) if seed is not None else Streams.from_generator(self.rng)
+        )
+        self.cadres: CadreArrays = initial_population(
+            config, self.streams.generator(0, "population")
+        )
         self.next_person = org.n_cadres
         self.cadre_agents: list[Cadre] = [Cadre(self, i) for i in range(org.n_cadres)]
         self.stats: dict[str, float] = {}
@@ -217,8 +225,8 @@ class CadreModel(mesa.Model):
             self.regime_label = switch.label or "switched"
         clock = self.phase_clock
         self.stats, self.next_person = advance(
-            self.cadres, self.config, self.regime, self.capacities, self.rng, self.next_person,
-            clock, self.tournament_observer,
+            self.cadres, self.config, self.regime, self.capacities, self.streams,
+            self.steps, self.next_person, clock, self.tournament_observer,
         )
         self.history.append((self.steps, self.regime_label, self.stats))
         self.datacollector.collect(self)

@@ -184,10 +184,13 @@ def replace_departed(
     staying_staff[departed] = False
     entry_record = cadres.record[staying_staff].mean() if staying_staff.any() else 0.0
     pop = config.population
-    for name, values in draw_traits(pop, rng, k).items():
-        getattr(cadres, name)[departed] = values
+    # A would-be entrant is drawn for every slot and used where the slot is empty, so who
+    # leaves (which a lever may change) shifts no other entrant's draws.
+    for name, values in draw_traits(pop, rng, cadres.n).items():
+        getattr(cadres, name)[departed] = values[departed]
     cadres.person[departed] = np.arange(next_person, next_person + k)
-    cadres.age[departed] = rng.integers(pop.entry_age_min, pop.entry_age_max + 1, k)
+    entry_age = rng.integers(pop.entry_age_min, pop.entry_age_max + 1, cadres.n)
+    cadres.age[departed] = entry_age[departed]
     cadres.rank[departed] = 0
     cadres.years_in_rank[departed] = 0
     cadres.record[departed] = entry_record

@@ -79,7 +79,10 @@ def hold_tournament(
     promo = regime.promotion
     n, n_ranks = cadres.n, config.organisation.n_ranks
     cadres.fast_track[:] = fast_track_band(cadres, n_ranks, promo.fast_track_share)
-    pool, self_recommended = _candidates(cadres, n_ranks, promo, rng, leaving)
+    # Each cadre's draws, whoever competes: a lever never shifts another cadre's draws.
+    self_draw = rng.random(n)
+    noise = rng.normal(0.0, promo.score_noise, n)
+    pool, self_recommended = _candidates(cadres, n_ranks, promo, self_draw, leaving)
 
     promoted = np.zeros(n, dtype=np.bool_)
     passed_over = np.zeros(n, dtype=np.bool_)
@@ -96,7 +99,7 @@ def hold_tournament(
         pool_record,
         cadres.years_in_rank[by_rank],
         promo.performance_weight,
-        rng.normal(0.0, promo.score_noise, by_rank.size),
+        noise[by_rank],
         groups=pool_rank,
     )
     for r in range(n_ranks - 2, -1, -1):
@@ -135,7 +138,7 @@ def _candidates(
     cadres: CadreArrays,
     n_ranks: int,
     promo: Promotion,
-    rng: np.random.Generator,
+    self_draw: NDArray[np.float64],
     leaving: NDArray[np.bool_] | None,
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """(pool, self_recommended): the eligible cadres, and those who recommend themselves."""
@@ -155,7 +158,7 @@ def _candidates(
     if promo.self_recommendation > 0:
         able = cadres.ability >= promo.self_recommendation_ability
         self_recommended = (
-            unsanctioned & ~eligible & able & (rng.random(n) < promo.self_recommendation)
+            unsanctioned & ~eligible & able & (self_draw < promo.self_recommendation)
         )
     pool = eligible | self_recommended
     return pool, self_recommended

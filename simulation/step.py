@@ -28,6 +28,7 @@ from simulation.outputs import STEP_COLUMNS  # the per-step outputs, in order
 from simulation.population import CadreArrays
 from simulation.positions import vacancies
 from simulation.promotion import Tournament, hold_tournament
+from simulation.streams import Streams
 from simulation.timing import PhaseClock
 
 
@@ -36,13 +37,15 @@ def advance(
     config: ModelConfig,
     regime: Regime,
     capacities: NDArray[np.int64],
-    rng: np.random.Generator,
+    streams: Streams,
+    year: int,
     next_person: int,
     clock: PhaseClock | None = None,
     observer: Callable[[Tournament], None] | None = None,
 ) -> tuple[dict[str, float], int]:
     """Run one year in place; returns (the year's aggregates, next unused person id).
 
+    Each phase draws from its own stream of ``streams`` for ``year`` (common random numbers).
     ``clock``, if given, is charged the time of each phase (for benchmarks). ``observer``, if
     given, is called with the year's Tournament right after promotion, while the cadres'
     arrays still hold the state the tournament scored (for validation probes).
@@ -52,23 +55,25 @@ def advance(
         clock.start()
     # 1. Choose.
     inputs = decision_inputs(cadres, config, regime)
-    taste = rng.gumbel(size=(n, len(f.ACTIONS)))
+    taste = streams.generator(year, "decide").gumbel(size=(n, len(f.ACTIONS)))
     action = choose(inputs, config, regime, taste)
     inaction = account_inaction(inputs, action, taste, config, regime)
     cadres.action[:] = action
     if clock:
         clock.lap("decide")
     # 2. Outcomes.
-    out = produce(cadres, action, config, regime, rng)
+    out = produce(cadres, action, config, regime, streams.generator(year, "outcomes"))
     if clock:
         clock.lap("outcomes")
     # 3. Accountability.
-    rev = review(cadres, action, out, config, regime, capacities, rng)
+    rev = review(cadres, action, out, config, regime, capacities,
+                 streams.generator(year, "accountability"))
     if clock:
         clock.lap("accountability")
     # 4. Promotion.
     removed = rev.rung == f.REMOVAL
-    tour = hold_tournament(cadres, config, regime, capacities, rng, leaving=removed)
+    tour = hold_tournament(cadres, config, regime, capacities,
+                           streams.generator(year, "promotion"), leaving=removed)
     if observer is not None:
         observer(tour)
     if clock:
@@ -78,6 +83,7 @@ def advance(
     if clock:
         clock.lap("learning")
     # 6. Demography.
+    rng = streams.generator(year, "demography")
     retiring = age_one_year(cadres, config, regime, rng)
     next_person = renew(cadres, retiring | removed, config, rng, next_person)
     if clock:

@@ -19,8 +19,9 @@ Series = Callable[[int, Mapping[str, Any], int, np.random.Generator], dict[str, 
 
 
 def run_seed(seed: int, point: int, replicate: int) -> int:
-    """The contract's per-run seed."""
-    return int(np.random.SeedSequence(seed, spawn_key=(point, replicate)).generate_state(1)[0])
+    """The contract's per-run seed (common random numbers: the replicate decides it)."""
+    del point  # every point's replicate r shares its seed
+    return int(np.random.SeedSequence(seed, spawn_key=(replicate,)).generate_state(1)[0])
 
 
 def write_results(

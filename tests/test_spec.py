@@ -207,9 +207,17 @@ def test_run_seeds_follow_the_contract_and_ids_sort_in_run_order():
     runs = list(iter_runs(spec, 2))
     assert [r.run_id for r in runs] == sorted(r.run_id for r in runs)
     assert runs[4].run_id == run_id(1, 1) == "p00001-r0001"
-    expected = np.random.SeedSequence(42, spawn_key=(1, 1)).generate_state(1)[0]
+    # Common random numbers: replicate r of every point has the same seed.
+    expected = np.random.SeedSequence(42, spawn_key=(1,)).generate_state(1)[0]
     assert runs[4].seed == run_seed(42, 1, 1) == int(expected)
-    assert len({r.seed for r in runs}) == len(runs)
+    assert [r.seed for r in runs[:3]] == [r.seed for r in runs[3:]]
+    assert len({r.seed for r in runs[:3]}) == 3
+    # Opting out gives every run its own seed, keyed by (point, replicate).
+    own = list(iter_runs(parse_spec({**TINY, "replications": 3, "seed": 42,
+                                     "common_random_numbers": False}), 2))
+    independent = np.random.SeedSequence(42, spawn_key=(1, 1)).generate_state(1)[0]
+    assert own[4].seed == run_seed(42, 1, 1, common=False) == int(independent)
+    assert len({r.seed for r in own}) == len(own)
 
 
 def test_point_configs_layer_base_preset_set_switch_and_parameters():

@@ -64,10 +64,15 @@ def run_id(point: int, replicate: int) -> str:
     return f"p{point:05d}-r{replicate:04d}"
 
 
-def run_seed(root: int, point: int, replicate: int) -> int:
-    """The seed of replicate ``replicate`` of point ``point`` (a uint32 as a Python int)."""
-    sequence = np.random.SeedSequence(root, spawn_key=(point, replicate))
-    return int(sequence.generate_state(1)[0])
+def run_seed(root: int, point: int, replicate: int, common: bool = True) -> int:
+    """The seed of replicate ``replicate`` of point ``point`` (a uint32 as a Python int).
+
+    With common random numbers (the default) the replicate alone decides the seed, so
+    replicate r of every point shares its random streams and points differ only by their
+    levers; otherwise each (point, replicate) has its own seed.
+    """
+    key = (replicate,) if common else (point, replicate)
+    return int(np.random.SeedSequence(root, spawn_key=key).generate_state(1)[0])
 
 
 def iter_runs(spec: Spec, n_points: int) -> Iterator[RunKey]:
@@ -75,7 +80,8 @@ def iter_runs(spec: Spec, n_points: int) -> Iterator[RunKey]:
     for point in range(n_points):
         for replicate in range(spec.replications):
             yield RunKey(
-                run_id(point, replicate), point, replicate, run_seed(spec.seed, point, replicate)
+                run_id(point, replicate), point, replicate,
+                run_seed(spec.seed, point, replicate, spec.common_random_numbers),
             )
 
 

@@ -134,6 +134,7 @@ class Spec(SpecSection):
     series: list[str] = Field(default_factory=list)
     switch: SpecSwitch | None = None
     seed: int = Field(20261121, ge=0, le=2**32 - 1)
+    common_random_numbers: bool = True
     output: str | None = None
 
     @property
