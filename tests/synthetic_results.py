@@ -48,7 +48,9 @@ def write_results(
         for rep in range(replications):
             run_id = f"p{point:05d}-r{rep:04d}"
             s = run_seed(seed, point, rep)
-            rng = np.random.default_rng(s)
+            # The synthetic values get their own noise per (point, replicate), independent
+            # across points, as a fake model without common random numbers would.
+            rng = np.random.default_rng([seed, point, rep])
             metrics = dict(values(point, params, rep, rng))
             metrics.setdefault("final_inaction", metrics.get("inaction", np.nan))
             bad = (point, rep) in failed

@@ -123,7 +123,11 @@ def test_action_shares_and_inaction_split_add_up(config, seed, steps):
     for parts in (["unwilling", "unable", "afraid"],
                   ["reason_unwilling", "reason_unable", "reason_afraid"]):
         split = table[parts]
-        assert (split >= -1e-12).all().all()
+        # A Shapley share can dip below 0 where a change creates inaction (ability raised can
+        # make safe work count as avoidance); it never exceeds the inaction it splits.
+        assert (split >= -table[["inaction"]].to_numpy() - 1e-12).all().all()
+        if parts[0] == "reason_unwilling":
+            assert (split >= 0).all().all()
         np.testing.assert_allclose(split.sum(axis=1), table["inaction"], atol=1e-9)
 
 
@@ -154,8 +158,8 @@ def test_outputs_and_state_stay_finite_and_in_range(config, seed, steps):
     # Every column but the signed ones (meritocracy, a correlation, and belief_promote, a
     # difference of shares, both in [-1, 1]) and the mean outputs (measured output carries
     # zero-mean noise) is a share or mean of quantities in [0, 1].
-    signed = {"meritocracy", "belief_promote"}
-    for column in signed:
+    signed = {"meritocracy", "belief_promote", "unwilling", "unable", "afraid"}
+    for column in signed:  # the causes are Shapley shares, which can be slightly negative
         assert np.all(np.abs(table[column]) <= 1.0 + 1e-12)
     shares = table[[c for c in STEP_COLUMNS
                     if c not in signed | {"measured_output", "real_output"}]]

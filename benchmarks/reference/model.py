@@ -33,6 +33,7 @@ from simulation import formulas as f
 from simulation.config import ModelConfig, Regime
 from simulation.decision import AVOIDANCE, FALSE_ACTION, LYING_FLAT
 from simulation.population import draw_traits, initial_population
+from simulation.streams import Streams
 from simulation.step import STEP_COLUMNS
 
 #: Columns that describe the year-end population; all others are events of the year.
@@ -71,7 +72,8 @@ class ReferenceModel(mesa.Model):
         ]
 
         # The same year-0 population as CadreModel, copied into agents post by post.
-        arrays = initial_population(config, self.rng)
+        # The same year-0 population as CadreModel's (its "population" stream).
+        arrays = initial_population(config, Streams.from_seed(seed).generator(0, "population"))
         columns = {name: getattr(arrays, name).tolist() for name in STATE}
         self.posts: list[ReferenceCadre] = [
             ReferenceCadre(
