@@ -33,8 +33,8 @@ from simulation import formulas as f
 from simulation.config import ModelConfig, Regime
 from simulation.decision import AVOIDANCE, FALSE_ACTION, LYING_FLAT
 from simulation.population import draw_traits, initial_population
-from simulation.streams import Streams
 from simulation.step import STEP_COLUMNS
+from simulation.streams import Streams
 
 #: Columns that describe the year-end population; all others are events of the year.
 STATE_COLUMNS = (
