@@ -13,9 +13,9 @@ run() {  # run NAME [METRIC ...]: sweep, analyse, default figures, then one heat
     done
 }
 run regime_comparison
-run detection_x_tolerance bold afraid wrongful_sanctions
+run detection_x_tolerance bold afraid avoidance lying_flat wrongful_sanctions
 run promotion_reform unwilling meritocracy
 run evaluation_vs_formalism formalism
-run sobol_levers afraid unable unwilling formalism bold
+run sobol_levers afraid unable unwilling formalism avoidance lying_flat bold
 run fault_tolerance_switch
 echo "figures are in results/*/figures"
