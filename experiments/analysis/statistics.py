@@ -45,7 +45,10 @@ ALPHA = 0.05
 #: Seed of SALib's bootstrap, so the written intervals do not change between calls.
 BOOTSTRAP_SEED = 20261122
 #: Metrics shown on the terminal (all kept metrics go to the files).
-HEADLINE: tuple[str, ...] = ("inaction", "unwilling", "unable", "afraid", "formalism", "bold")
+#: What `cadresim analyze` prints first: the headline, its three forms, its three causes, bold.
+HEADLINE: tuple[str, ...] = (
+    "inaction", "lying_flat", "formalism", "avoidance", "unwilling", "unable", "afraid", "bold",
+)
 WELCH = "Welch t"
 MANN_WHITNEY = "Mann-Whitney U"
 MAX_PRINTED_ROWS = 40
@@ -706,7 +709,7 @@ def format_report(results: Results, analysis: Analysis, level: float = LEVEL) ->
                 else f"{reps.min()}-{reps.max()} replicates")
     lines = [f"{results.name}: {n_points} point(s) x {rep_text}; {len(results.runs)} runs ok, "
              f"{results.n_failed} failed; design: {results.design_kind or 'none'}", ""]
-    shown = [m for m in HEADLINE if m in results.metrics][:6]
+    shown = [m for m in HEADLINE if m in results.metrics]
     if results.design_kind in SAMPLED_DESIGNS or n_points > MAX_PRINTED_ROWS:
         lines += _spread_lines(results, analysis, shown)
     else:
