@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -372,37 +373,17 @@ def sobol_indices(results: Results, metrics: list[str] | None = None,
     """
     from SALib.analyze import sobol
 
-    problem = salib_problem(results)
-    names = problem["names"]
-    d = len(names)
-    metrics = metrics or results.metrics
-    rows, notes = [], []
-    for regime, block in _design_blocks(results):
-        x = block[names].to_numpy(dtype=float)
-        second = second_order_layout(results, x, d)
-        for metric in metrics:
-            y = _means_by_point(results, metric).reindex(block["point"]).to_numpy(dtype=float)
-            missing = int(np.isnan(y).sum())
-            if missing:
-                notes.append(f"Sobol, {regime}, {metric}: {missing} point(s) without a finished "
-                             "run; every point of the sample is needed")
-                continue
-            if np.ptp(y) == 0:
-                notes.append(f"Sobol, {regime}, {metric}: does not vary, no indices")
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                res = sobol.analyze(problem, y, calc_second_order=second, conf_level=level,
-                                    print_to_console=False, seed=BOOTSTRAP_SEED)
-            lab = metric_label(metric)
-            for i, name in enumerate(names):
-                rows.append({
-                    "regime": regime, "metric": metric, "metric_name": lab.name,
-                    "parameter": name, "parameter_name": parameter_label(name).name,
-                    "S1": float(res["S1"][i]), "S1_conf": float(res["S1_conf"][i]),
-                    "ST": float(res["ST"][i]), "ST_conf": float(res["ST_conf"][i]),
-                })
-    return pd.DataFrame(rows), notes
+    d = len(salib_problem(results)["names"])
+
+    def analyse(problem: dict[str, Any], x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+        return sobol.analyze(problem, y, calc_second_order=second_order_layout(results, x, d),
+                             conf_level=level, print_to_console=False, seed=BOOTSTRAP_SEED)
+
+    return _sensitivity(
+        results, metrics, "Sobol", analyse, ("S1", "S1_conf", "ST", "ST_conf"),
+        lambda missing: f"{missing} point(s) without a finished run; every point of the sample "
+        "is needed",
+    )
 
 
 def morris_indices(results: Results, metrics: list[str] | None = None,
@@ -410,33 +391,52 @@ def morris_indices(results: Results, metrics: list[str] | None = None,
     """SALib Morris elementary-effect indices per regime, metric and parameter."""
     from SALib.analyze import morris
 
+    levels = int(results.design.get("num_levels") or results.design.get("levels") or 4)
+
+    def analyse(problem: dict[str, Any], x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+        return morris.analyze(problem, x, y, conf_level=level, num_levels=levels,
+                              seed=BOOTSTRAP_SEED)
+
+    return _sensitivity(
+        results, metrics, "Morris", analyse, ("mu", "mu_star", "mu_star_conf", "sigma"),
+        lambda missing: "points without a finished run",
+    )
+
+
+def _sensitivity(
+    results: Results,
+    metrics: list[str] | None,
+    method: str,
+    analyse: Callable[[dict[str, Any], np.ndarray, np.ndarray], dict[str, Any]],
+    columns: tuple[str, ...],
+    missing_note: Callable[[int], str],
+) -> tuple[pd.DataFrame, list[str]]:
+    """Indices of one SALib method per regime, metric and parameter, from per-point means in
+    design order; a metric with points missing or without variation is left out with a note."""
     problem = salib_problem(results)
     names = problem["names"]
-    levels = int(results.design.get("num_levels") or results.design.get("levels") or 4)
     metrics = metrics or results.metrics
     rows, notes = [], []
     for regime, block in _design_blocks(results):
         x = block[names].to_numpy(dtype=float)
         for metric in metrics:
             y = _means_by_point(results, metric).reindex(block["point"]).to_numpy(dtype=float)
-            if np.isnan(y).any():
-                notes.append(f"Morris, {regime}, {metric}: points without a finished run")
+            missing = int(np.isnan(y).sum())
+            if missing:
+                notes.append(f"{method}, {regime}, {metric}: {missing_note(missing)}")
                 continue
             if np.ptp(y) == 0:
-                notes.append(f"Morris, {regime}, {metric}: does not vary, no indices")
+                notes.append(f"{method}, {regime}, {metric}: does not vary, no indices")
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                res = morris.analyze(problem, x, y, conf_level=level, num_levels=levels,
-                                     seed=BOOTSTRAP_SEED)
+                res = analyse(problem, x, y)
             lab = metric_label(metric)
             for i, name in enumerate(names):
                 rows.append({
                     "regime": regime, "metric": metric, "metric_name": lab.name,
                     "parameter": name, "parameter_name": parameter_label(name).name,
-                    "mu": float(res["mu"][i]), "mu_star": float(res["mu_star"][i]),
-                    "mu_star_conf": float(res["mu_star_conf"][i]),
-                    "sigma": float(res["sigma"][i]),
+                    **{column: float(res[column][i]) for column in columns},
                 })
     return pd.DataFrame(rows), notes
 

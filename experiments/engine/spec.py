@@ -14,8 +14,18 @@ import json
 import os
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 from simulation.loading import (
     ConfigError,
@@ -53,15 +63,41 @@ class GridRange(SpecSection):
     num: int = Field(ge=1, le=100_000)
 
 
-Number = int | float
+#: Error type of a value that is not a number (our own, so messages never depend on how pydantic
+#: names the members of an ``int | float`` union).
+NOT_A_NUMBER = "not_a_number"
+
+
+def _number(value: Any) -> int | float:
+    """A number as written, int or float (a bool is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError(NOT_A_NUMBER, "input should be a number")
+    return value
+
+
+Number = Annotated[int | float, PlainValidator(_number)]
 Bounds = Annotated[list[Number], Field(min_length=2, max_length=2)]
+#: Tags of the two forms of grid values (a mapping is a range, anything else a list): errors
+#: then concern the form the input was meant as, and their location carries our tag.
+GRID_FORMS = ("values", "range")
+
+
+def _grid_form(value: Any) -> str:
+    """``range`` for a mapping (or a validated range, when serialising), else ``values``."""
+    return "range" if isinstance(value, dict | GridRange) else "values"
+
+
+GridValues = Annotated[
+    Annotated[list[Number], Tag("values")] | Annotated[GridRange, Tag("range")],
+    Discriminator(_grid_form),
+]
 
 
 class GridDesign(SpecSection):
     """Full factorial: every combination of the listed values (first parameter outermost)."""
 
     kind: Literal["grid"]
-    parameters: dict[str, list[Number] | GridRange] = Field(min_length=1)
+    parameters: dict[str, GridValues] = Field(min_length=1)
 
 
 class LhsDesign(SpecSection):
@@ -189,26 +225,18 @@ def parse_spec(data: dict[str, Any], origin: str = "<spec>") -> Spec:
 
 
 def _relevant(errors: list[Any]) -> list[Any]:
-    """Errors with union-member tags removed, keeping only the member the input was meant for.
+    """Errors with the tags of tagged unions removed from their location.
 
-    A grid parameter is a list of numbers or a ``{from, to, num}`` mapping: report the mapping's
-    errors for a mapping and the list's for anything else, not both.
+    The design's tag is its ``kind`` (the value the spec gave); a grid parameter's is one of
+    ``GRID_FORMS``, chosen by ``_grid_form`` from the input, so only that form's errors arise.
     """
     kept = []
     for err in errors:
         loc = list(err["loc"])
         if loc[:1] == ["design"] and len(loc) > 1 and loc[1] in DESIGN_KINDS:
-            del loc[1]  # the discriminated union's tag
-        if "GridRange" in loc or any(str(p).startswith("list[") for p in loc):
-            is_range = "GridRange" in loc
-            value = err.get("input")
-            if is_range and loc[-1] == "GridRange":
-                continue  # the whole value was not a mapping: the list branch says more
-            if not is_range and loc[-1] != "GridRange" and isinstance(value, dict):
-                continue  # a mapping given: the GridRange branch says what is wrong
-            loc = [p for p in loc if p != "GridRange" and not str(p).startswith("list[")]
-        if loc and loc[-1] in ("int", "float"):
-            loc = loc[:-1]  # a number: int or float
+            del loc[1]  # the design's kind
+        if loc[:2] == ["design", "parameters"] and len(loc) > 3 and loc[3] in GRID_FORMS:
+            del loc[3]  # the grid value's form
         kept.append({**err, "loc": tuple(loc)})
     return kept
 
@@ -274,7 +302,9 @@ def _describe(err: Any) -> str:
     allowed = ""
     if info is not None and info.annotation in (int, float, str, bool):
         allowed = allowed_values(info)
-    if kind in ("int_type", "float_type", "int_parsing", "float_parsing") and not allowed:
+    if kind in ("int_type", "float_type", "int_parsing", "float_parsing", NOT_A_NUMBER) and (
+        not allowed
+    ):
         return f"{where}: got {value!r}; allowed: a number"
     if loc[:2] == ["design", "parameters"] and len(loc) == 3:
         allowed = (
