@@ -35,8 +35,11 @@ def param(
 
 
 def config_value(config: BaseModel, path: str) -> Any:
-    """The value of a dotted field such as ``regime.promotion.min_tenure`` in a config (or a
-    section); None below a section that is unset (``switch.step`` without a switch)."""
+    """The value of a dotted field such as ``regime.promotion.min_tenure`` in a config.
+
+    Works on a section too; None below a section that is unset (``switch.step`` without a
+    switch).
+    """
     value: Any = config
     for part in path.split("."):
         value = getattr(value, part, None)

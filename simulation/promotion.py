@@ -178,8 +178,11 @@ def _winners(
 def _responsiveness(
     record: NDArray[np.float64], front_line: NDArray[np.bool_], won: NDArray[np.bool_]
 ) -> NDArray[np.float64]:
-    """Published statistic per group (office, front line) of one rank's candidates:
-    P(promoted | top-half record) - P(promoted | bottom half); NaN for a group without both."""
+    """Published responsiveness of one rank's promotions, per group.
+
+    Published statistic per group (office, front line) of one rank's candidates: P(promoted |
+    top-half record) - P(promoted | bottom half); NaN for a group without both.
+    """
     out = np.full(2, np.nan)
     high = top_share(record, 0.5)
     for group in (0, 1):

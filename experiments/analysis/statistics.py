@@ -1,6 +1,7 @@
-"""Statistics on a saved results folder: means with confidence intervals, regime comparisons,
-Sobol and Morris sensitivity indices. Takes :class:`experiments.analysis.results.Results`, never
-the model.
+"""Statistics on a saved results folder.
+
+Means with confidence intervals, regime comparisons, Sobol and Morris sensitivity indices. Takes
+:class:`experiments.analysis.results.Results`, never the model.
 
 Choices (also stated in the written tables):
 
@@ -58,8 +59,10 @@ MAX_PRINTED_ROWS = 40
 
 
 def point_labels(results: Results) -> dict[int, str]:
-    """A readable label per point: the regime (if several or nothing else varies) and the
-    values of the parameters that vary."""
+    """A readable label per point.
+
+    The regime (if several or nothing else varies) and the values of the parameters that vary.
+    """
     varying = results.varying_parameters()
     several = len(results.regimes) > 1
     labels = {}
@@ -101,8 +104,11 @@ def t_interval(values: np.ndarray, level: float = LEVEL) -> tuple[int, float, fl
 
 def point_means(results: Results, metrics: list[str] | None = None,
                 level: float = LEVEL) -> pd.DataFrame:
-    """Long table: one row per (point, metric) with n, mean, sd and the t-interval (the same
-    numbers as :func:`t_interval`, computed for all points at once)."""
+    """Means with t-intervals of every point and metric (long table).
+
+    Long table: one row per (point, metric) with n, mean, sd and the t-interval (the same numbers as
+    :func:`t_interval`, computed for all points at once).
+    """
     metrics = metrics or results.metrics
     long = results.runs.melt(id_vars="point", value_vars=metrics, var_name="metric")
     stats_ = (long.dropna(subset=["value"])
@@ -152,8 +158,10 @@ def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def rank_biserial(u_b: float, na: int, nb: int) -> float:
-    """Rank-biserial correlation from the U statistic of group b: +1 when every b exceeds
-    every a, -1 when every a exceeds every b."""
+    """Rank-biserial correlation from the U statistic of group b.
+
+    +1 when every b exceeds every a, -1 when every a exceeds every b.
+    """
     return float(2 * u_b / (na * nb) - 1)
 
 
@@ -172,9 +180,12 @@ def _looks_normal(x: np.ndarray, alpha: float) -> tuple[bool, float]:
 
 
 def compare_groups(a: np.ndarray, b: np.ndarray, alpha: float = ALPHA) -> dict[str, Any]:
-    """Test b against a: Welch's t-test, or Mann-Whitney U if Shapiro-Wilk rejects normality
-    in either group. Returns test, statistic, p, effect size and kind, and the difference
-    b - a with a Welch interval (Welch rows only)."""
+    """Compare group b with group a (Welch or Mann-Whitney).
+
+    Test b against a: Welch's t-test, or Mann-Whitney U if Shapiro-Wilk rejects normality in either
+    group. Returns test, statistic, p, effect size and kind, and the difference b - a with a Welch
+    interval (Welch rows only).
+    """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
@@ -411,8 +422,11 @@ def _sensitivity(
     columns: tuple[str, ...],
     missing_note: Callable[[int], str],
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Indices of one SALib method per regime, metric and parameter, from per-point means in
-    design order; a metric with points missing or without variation is left out with a note."""
+    """Indices of one SALib method per regime, metric and parameter.
+
+    From per-point means in design order; a metric with points missing or without variation is left
+    out with a note.
+    """
     problem = salib_problem(results)
     names = problem["names"]
     metrics = metrics or results.metrics
@@ -458,8 +472,11 @@ class Analysis:
 
 
 def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL) -> Analysis:
-    """Means for every point and metric, plus regime comparisons and sensitivity indices where
-    the design supports them; ``notes`` say what was left out and why."""
+    """The whole analysis of a results folder.
+
+    Means for every point and metric, plus regime comparisons and sensitivity indices where the
+    design supports them; ``notes`` say what was left out and why.
+    """
     notes = list(results.notes)
     means = point_means(results, level=level)
     comparisons, reason = regime_comparisons(results, alpha=alpha)
@@ -502,8 +519,11 @@ def metric_decimals(table: pd.DataFrame) -> int:
 
 def format_estimate(mean: float, low: float, high: float, style: str = "pm",
                     decimals: int | None = None) -> str:
-    """``0.312 ± 0.011`` (style pm) or ``0.312 [0.301, 0.323]`` (style ci); ``decimals``
-    defaults to what the half-width needs."""
+    """An estimate with its interval, as text.
+
+    ``0.312 ± 0.011`` (style pm) or ``0.312 [0.301, 0.323]`` (style ci); ``decimals`` defaults to
+    what the half-width needs.
+    """
     if not math.isfinite(mean):
         return "n/a"
     half = (high - low) / 2 if math.isfinite(low) and math.isfinite(high) else math.nan

@@ -131,8 +131,11 @@ def salib_problem(bounds: Mapping[str, Sequence[float]]) -> dict[str, Any]:
 
 
 def sobol_rows(design: SobolDesign, seed: int) -> list[dict[str, Value]]:
-    """Saltelli's sample (SALib.sample.sobol) in SALib's order, so SALib.analyze.sobol applies
-    to per-point results in point order."""
+    """Saltelli's sample for a Sobol design.
+
+    Saltelli's sample (SALib.sample.sobol) in SALib's order, so SALib.analyze.sobol applies to
+    per-point results in point order.
+    """
     from SALib.sample import sobol
 
     problem = salib_problem(design.parameters)
@@ -144,8 +147,11 @@ def sobol_rows(design: SobolDesign, seed: int) -> list[dict[str, Value]]:
 
 
 def morris_rows(design: MorrisDesign, seed: int) -> list[dict[str, Value]]:
-    """Morris trajectories (SALib.sample.morris) in SALib's order, so SALib.analyze.morris
-    applies to per-point results in point order."""
+    """Morris trajectories for a Morris design.
+
+    Morris trajectories (SALib.sample.morris) in SALib's order, so SALib.analyze.morris applies to
+    per-point results in point order.
+    """
     from SALib.sample import morris
 
     problem = salib_problem(design.parameters)
@@ -168,8 +174,9 @@ SAMPLERS: dict[str, Callable[[Any, int], list[dict[str, Value]]]] = {
 
 
 class ConfigBuilder:
-    """Builds each point's validated config: base (or a regime preset over it), then ``set``,
-    the switch, then the point's parameters.
+    """Builds each point's validated config.
+
+    Base (or a regime preset over it), then ``set``, the switch, then the point's parameters.
 
     A regime preset replaces the base's ``regime`` section whole (presets are written against
     the defaults, so a comparison of presets compares exactly them); the other sections come

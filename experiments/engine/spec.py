@@ -109,8 +109,10 @@ class LhsDesign(SpecSection):
 
 
 class SobolDesign(SpecSection):
-    """Saltelli sample for Sobol indices: ``samples x (D + 2)`` points, ``x (2D + 2)`` with
-    second-order indices."""
+    """Saltelli sample for Sobol indices.
+
+    ``samples x (D + 2)`` points, ``x (2D + 2)`` with second-order indices.
+    """
 
     kind: Literal["sobol"]
     parameters: dict[str, Bounds] = Field(min_length=1)
@@ -119,8 +121,11 @@ class SobolDesign(SpecSection):
 
 
 class MorrisDesign(SpecSection):
-    """Morris elementary effects (SALib): ``trajectories x (D + 1)`` points on a grid of
-    ``num_levels`` levels within ``[low, high]`` per parameter."""
+    """Morris elementary effects (SALib).
+
+    ``trajectories x (D + 1)`` points on a grid of ``num_levels`` levels within ``[low, high]`` per
+    parameter.
+    """
 
     kind: Literal["morris"]
     parameters: dict[str, Bounds] = Field(min_length=1)
@@ -438,8 +443,10 @@ def _design_problems(spec: Spec) -> list[str]:
 
 
 def _points_problems(spec: Spec, design: PointsDesign) -> list[str]:
-    """Each explicit point's paths must be numeric fields not fixed by ``set``, with allowed
-    values."""
+    """Problems with the explicit points of a points design.
+
+    Each explicit point's paths must be numeric fields not fixed by ``set``, with allowed values.
+    """
     problems: list[str] = []
     for i, point in enumerate(design.points):
         for path, value in point.items():
@@ -458,8 +465,11 @@ def _points_problems(spec: Spec, design: PointsDesign) -> list[str]:
 def _parameter_problems(
     spec: Spec, design: GridDesign | Sampled, path: str, values: Any
 ) -> list[str]:
-    """A varied parameter must be a numeric field not fixed by ``set``, with allowed values:
-    distinct grid values, or ``[low, high]`` bounds with low < high for a sampled design."""
+    """Problems with one varied parameter of a grid or sampled design.
+
+    A varied parameter must be a numeric field not fixed by ``set``, with allowed values: distinct
+    grid values, or ``[low, high]`` bounds with low < high for a sampled design.
+    """
     where = f"design.parameters.{path}"
     problem = _path_problem(path, spec, numeric=True)
     if problem:
