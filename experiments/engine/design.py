@@ -138,12 +138,9 @@ def sobol_rows(design: SobolDesign, seed: int) -> list[dict[str, Value]]:
     """
     from SALib.sample import sobol
 
-    problem = salib_problem(design.parameters)
-    sample = sobol.sample(
+    return _salib_rows(design.parameters, lambda problem: sobol.sample(
         problem, design.samples, calc_second_order=design.second_order, seed=seed
-    )
-    names = problem["names"]
-    return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample]
+    ))
 
 
 def morris_rows(design: MorrisDesign, seed: int) -> list[dict[str, Value]]:
@@ -154,12 +151,18 @@ def morris_rows(design: MorrisDesign, seed: int) -> list[dict[str, Value]]:
     """
     from SALib.sample import morris
 
-    problem = salib_problem(design.parameters)
-    sample = morris.sample(
+    return _salib_rows(design.parameters, lambda problem: morris.sample(
         problem, design.trajectories, num_levels=design.num_levels, seed=seed
-    )
+    ))
+
+
+def _salib_rows(
+    bounds: Mapping[str, Sequence[float]], sample: Callable[[dict[str, Any]], Any]
+) -> list[dict[str, Value]]:
+    """Rows of a SALib sample of the parameters' bounds, each value as its field's type."""
+    problem = salib_problem(bounds)
     names = problem["names"]
-    return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample]
+    return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample(problem)]
 
 
 #: Each sampled design's sampler: ``(design, seed) -> rows``.
