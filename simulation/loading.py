@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from simulation.config import ModelConfig
+from simulation.errors import describe_error
 
 
 class ConfigError(ValueError):
@@ -207,24 +208,24 @@ def _num(x: float) -> str:
 
 def _format_validation_error(exc: ValidationError, origin: str) -> str:
     lines = [f"config {origin!r} is not valid:"]
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        value = err.get("input")
-        if err["type"] == "extra_forbidden":
-            lines.append(f"  - {unknown_key_message(loc, known_paths())}")
-            continue
-        try:
-            allowed = allowed_values(field_info(loc)) if loc else ""
-        except ConfigError:
-            allowed = ""
-        msg = err["msg"].removeprefix("Value error, ")
-        shown = repr(value) if not isinstance(value, dict) else "a mapping"
-        if err["type"].startswith("model_") or err["type"] == "value_error":
-            lines.append(f"  - {loc or '(top level)'}: {msg}")
-        else:
-            tail = f"; allowed: {allowed}" if allowed else ""
-            lines.append(f"  - {loc}: got {shown} ({msg.lower()}){tail}")
+    lines += [f"  - {describe_error(err, allowed=_allowed_at, unknown=_unknown_key)}"
+              for err in exc.errors()]
     return "\n".join(lines)
+
+
+def _unknown_key(path: str) -> str:
+    return unknown_key_message(path, known_paths())
+
+
+def _allowed_at(loc: tuple[Any, ...]) -> str:
+    """What the config field at a pydantic location accepts ("" for a section or no field)."""
+    try:
+        info = field_info(".".join(str(p) for p in loc)) if loc else None
+    except ConfigError:
+        return ""
+    if info is None or section_class(info.annotation) is not None:
+        return ""
+    return allowed_values(info)
 
 
 # --------------------------------------------------------------------------------------------

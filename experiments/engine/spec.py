@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
+from simulation.errors import describe_error
 from simulation.loading import (
     ConfigError,
     allowed_values,
@@ -287,40 +288,41 @@ def _spec_field(loc: tuple[Any, ...]) -> FieldInfo | None:
 
 
 def _describe(err: Any) -> str:
-    """One line for a pydantic error: field, bad value, what is allowed."""
+    """One line for a pydantic error: the spec's own forms, else the shared translator."""
     loc = list(err["loc"])
     where = ".".join(str(p) for p in loc)
     value = err.get("input")
     kind = err["type"]
-    in_grid_range = loc[:2] == ["design", "parameters"] and len(loc) == 4
-    if kind == "extra_forbidden":
-        if in_grid_range:
-            return f"{where}: unknown key; allowed: from, to, num"
-        return unknown_key_message(where, spec_paths())
+    if kind == "extra_forbidden" and loc[:2] == ["design", "parameters"] and len(loc) == 4:
+        return f"{where}: unknown key; allowed: from, to, num"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         got = value.get("kind") if isinstance(value, dict) else value
         shown = f"got {got!r}; " if kind == "union_tag_invalid" else "missing; "
         return f"{where}.kind: {shown}allowed: {', '.join(DESIGN_KINDS)}"
     if kind == "missing":
         return f"{where}: required field is missing"
-    info = _spec_field(tuple(loc))
-    allowed = ""
-    if info is not None and info.annotation in (int, float, str, bool):
-        allowed = allowed_values(info)
-    if kind in ("int_type", "float_type", "int_parsing", "float_parsing", NOT_A_NUMBER) and (
-        not allowed
-    ):
+    if kind in NUMBER_ERRORS and not _allowed_at(tuple(loc), kind):
         return f"{where}: got {value!r}; allowed: a number"
-    if loc[:2] == ["design", "parameters"] and len(loc) == 3:
-        allowed = (
-            "a list of values or {from, to, num}" if kind == "list_type" else "[low, high]"
-        )
     if loc == ["name"] and kind == "string_pattern_mismatch":
         return f"name: got {value!r}; allowed: a folder-safe name (letters, digits, _ - .)"
-    shown = "a mapping" if isinstance(value, dict) else repr(value)
-    msg = err["msg"][:1].lower() + err["msg"][1:]
-    tail = f"; allowed: {allowed}" if allowed else ""
-    return f"{where or '(top level)'}: got {shown} ({msg}){tail}"
+    return describe_error(
+        err, allowed=lambda at: _allowed_at(at, kind),
+        unknown=lambda at: unknown_key_message(at, spec_paths()),
+    )
+
+
+#: Error types of a value that should have been a number.
+NUMBER_ERRORS = ("int_type", "float_type", "int_parsing", "float_parsing", NOT_A_NUMBER)
+
+
+def _allowed_at(loc: tuple[Any, ...], kind: str) -> str:
+    """What the spec field at a location accepts ("" if nothing to say)."""
+    if loc[:2] == ("design", "parameters") and len(loc) == 3:
+        return "a list of values or {from, to, num}" if kind == "list_type" else "[low, high]"
+    info = _spec_field(loc)
+    if info is not None and info.annotation in (int, float, str, bool):
+        return allowed_values(info)
+    return ""
 
 
 # --------------------------------------------------------------------------------------------
