@@ -152,8 +152,10 @@ def _fault_tolerance_review(
     regime: Regime,
     draw: NDArray[np.float64],
 ) -> tuple[NDArray[np.bool_], ...]:
-    """The "three distinctions" review: honest failures may be tolerated, disguised violations
-    may be shielded by mistake, routine failures punished under generalised accountability.
+    """The "three distinctions" review of bold and routine work.
+
+    The "three distinctions" review: honest failures may be tolerated, disguised violations may be
+    shielded by mistake, routine failures punished under generalised accountability.
 
     Returns (failure_tolerated, failure_punished, violation_exposed, violation_shielded,
     routine_punished), from ``draw[1:4]``.

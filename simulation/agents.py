@@ -68,8 +68,11 @@ class Cadre(mesa.Agent):
 
     @property
     def slot(self) -> int:
-        """The post this agent stands for (its array index, ``index``). A slot is refilled when
-        its cadre leaves, so ``person`` (who holds it now) is the key for following people."""
+        """The post this agent stands for (its array index, ``index``).
+
+        A slot is refilled when its cadre leaves, so ``person`` (who holds it now) is the key
+        for following people.
+        """
         return self.index
 
     @property

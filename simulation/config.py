@@ -46,6 +46,18 @@ def plain_scalar(value: Any) -> Any:
     return value
 
 
+def config_value(config: BaseModel, path: str) -> Any:
+    """The value of a dotted field such as ``regime.promotion.min_tenure`` in a config.
+
+    Works on a section too; None below a section that is unset (``switch.step`` without a
+    switch).
+    """
+    value: Any = config
+    for part in path.split("."):
+        value = getattr(value, part, None)
+    return value
+
+
 class Section(BaseModel):
     """Base of every config section: unknown keys and wrong types are errors, never coerced.
 

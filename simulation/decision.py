@@ -1,5 +1,7 @@
-"""Phase 1, choose: each cadre's expected utility of the four actions, its choice, and what the
-choice says about inaction (its form, its causes and the cadre's own reason).
+"""Phase 1, choose: utilities, choices, and inaction's form, causes and reasons.
+
+Each cadre's expected utility of the four actions, its choice, and what the choice says about
+inaction (its form, its causes and the cadre's own reason).
 
 Utilities are built from the cadre's *beliefs* about enforcement (learnt) and from the written
 rules it knows (regime parameters). A choice is the best action after the cadre's idiosyncratic

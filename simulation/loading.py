@@ -29,6 +29,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from yaml.resolver import Resolver
 
 from simulation.config import ModelConfig
+from simulation.errors import describe_error
 
 #: Largest config or spec file read, in bytes (the shipped ones are under 10 kB).
 MAX_YAML_BYTES = 1_000_000
@@ -53,8 +54,11 @@ _SHORT_REPR = reprlib.Repr(
 
 
 def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
-    """``repr(value)`` for an error message: at most ``limit`` long, without rendering a huge
-    value in full first (nested containers and long strings are elided in the middle)."""
+    """``repr(value)`` for an error message, at most ``limit`` long.
+
+    A huge value is not rendered in full first: nested containers and long strings are elided
+    in the middle.
+    """
     if isinstance(value, str):
         return repr(clip(value, limit - 2))
     return clip(_SHORT_REPR.repr(value), limit)
@@ -207,8 +211,10 @@ class _StrictConstructor(SafeConstructor):
 
 
 class _Resolver(Resolver):
-    """YAML 1.1's resolver, plus floats written without a dot, as in YAML 1.2 and Python:
-    ``1e-3`` is the number 0.001 (YAML 1.1 reads it as the string '1e-3')."""
+    """YAML 1.1's resolver, plus floats written without a dot, as in YAML 1.2 and Python.
+
+    ``1e-3`` is the number 0.001 (YAML 1.1 reads it as the string '1e-3').
+    """
 
 
 _Resolver.add_implicit_resolver(
@@ -252,8 +258,11 @@ def _children(node: Node) -> list[Node]:
 
 
 def _check_expanded_size(root: Node, origin: str) -> None:
-    """Refuse a node graph that, with aliases expanded, holds more than MAX_YAML_VALUES values
-    or contains itself. Linear in the number of distinct nodes: nothing is expanded."""
+    """Refuse a YAML node graph too large once aliases are expanded, or containing itself.
+
+    "Too large" is more than MAX_YAML_VALUES values. Linear in the number of distinct nodes:
+    nothing is expanded.
+    """
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -446,8 +455,11 @@ def _num(x: float) -> str:
 
 
 def _blamed_override(loc: str, overrides: Mapping[str, Any]) -> str | None:
-    """The override an error at ``loc`` is due to: the same field, the field's copy in a regime
-    switch, or (for a cross-field rule on a section) a field of that section."""
+    """The override an error at ``loc`` is due to.
+
+    The same field, the field's copy in a regime switch, or (for a cross-field rule on a
+    section) a field of that section.
+    """
     for key in overrides:
         if loc in (key, f"switch.{key}"):
             return key
@@ -473,29 +485,17 @@ def _format_validation_error(
     override_lines: list[str] = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
-        value = err.get("input")
         key = _blamed_override(loc, overrides) if overrides else None
+        own = key is not None and loc in (key, f"switch.{key}")
+        if own:
+            err = {**err, "input": overrides[key]}
+        line = describe_error(err, allowed=_allowed_at, unknown=_unknown_key, show=shown)
         if key is None:
-            lines, lead = file_lines, f"{clip(loc) or '(top level)'}: "
-        elif loc in (key, f"switch.{key}"):
-            lines, lead, value = override_lines, f"{label} {clip(key)}: ", overrides[key]
+            file_lines.append(line)
+        elif own:
+            override_lines.append(f"{label} {clip(key)}: {line.removeprefix(f'{loc}: ')}")
         else:  # a cross-field rule of the override's section
-            lines = override_lines
-            lead = f"{label} {clip(key)}={shown(overrides[key])}: {clip(loc)}: "
-        if err["type"] == "extra_forbidden":
-            lines.append(unknown_key_message(loc, known_paths()))
-            continue
-        try:
-            allowed = allowed_values(field_info(loc)) if loc else ""
-        except ConfigError:
-            allowed = ""
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"].startswith("model_") or err["type"] == "value_error":
-            lines.append(f"{lead}{msg}")
-        else:
-            tail = f"; allowed: {allowed}" if allowed else ""
-            value_text = shown(value) if not isinstance(value, dict) else "a mapping"
-            lines.append(f"{lead}got {value_text} ({msg.lower()}){tail}")
+            override_lines.append(f"{label} {clip(key)}={shown(overrides[key])}: {line}")
     # An override of a regime field also reaches the switch's copy: report it once.
     file_lines = list(dict.fromkeys(file_lines))
     override_lines = list(dict.fromkeys(override_lines))
@@ -505,6 +505,21 @@ def _format_validation_error(
     if file_lines:
         head = f"config {shown_path(origin)} is not valid:"
     return "\n".join([head, *(f"  - {line}" for line in file_lines + override_lines)])
+
+
+def _unknown_key(path: str) -> str:
+    return unknown_key_message(path, known_paths())
+
+
+def _allowed_at(loc: tuple[Any, ...]) -> str:
+    """What the config field at a pydantic location accepts ("" for a section or no field)."""
+    try:
+        info = field_info(".".join(str(p) for p in loc)) if loc else None
+    except ConfigError:
+        return ""
+    if info is None or section_class(info.annotation) is not None:
+        return ""
+    return allowed_values(info)
 
 
 # --------------------------------------------------------------------------------------------

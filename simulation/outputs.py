@@ -174,8 +174,11 @@ REPORT_ORDER: tuple[str, ...] = tuple(
 
 
 def run_outputs(kept: tuple[str, ...] | list[str] = STEP_COLUMNS) -> tuple[str, ...]:
-    """The run values a sweep stores: the kept per-step outputs, then every derived output
-    whose source columns are kept (``afraid_share`` needs ``afraid`` and ``inaction``)."""
+    """The run values a sweep stores: the kept per-step outputs, then the derived ones.
+
+    A derived output is stored when its source columns are kept (``afraid_share`` needs
+    ``afraid`` and ``inaction``).
+    """
     derived = tuple(
         name for name in DERIVED
         if all(src in kept for src in (OUTPUTS[name].of, OUTPUTS[name].per) if src is not None)
@@ -186,8 +189,11 @@ def run_outputs(kept: tuple[str, ...] | list[str] = STEP_COLUMNS) -> tuple[str, 
 def reduce_output(
     table: pd.DataFrame, out: Output, burn_in: int = 0, reduce: Reduce | None = None
 ) -> float:
-    """A run's value of one output from its per-step table, reduced as the registry says (or
-    as ``reduce`` overrides: "mean" or "final" of the output's column)."""
+    """A run's value of one output from its per-step table.
+
+    Reduced as the registry says, or as ``reduce`` overrides ("mean" or "final" of the
+    output's column).
+    """
     how = reduce or out.reduce
     values = table[out.column].to_numpy(float)
     if how == "final":

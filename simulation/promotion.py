@@ -185,9 +185,12 @@ def _winners(
 def _responsiveness(
     record: NDArray[np.float64], front_line: NDArray[np.bool_], won: NDArray[np.bool_]
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Published statistic per group (office, front line) of one rank's candidates:
-    P(promoted | top-half record) - P(promoted | bottom half), NaN for a group without both;
-    and the size behind each, the smaller of the group's top and bottom halves."""
+    """Published responsiveness of one rank's promotions per group, and its sample size.
+
+    Per group (office, front line) of one rank's candidates: P(promoted | top-half record) -
+    P(promoted | bottom half), NaN for a group without both; and the size behind each, the
+    smaller of the group's top and bottom halves.
+    """
     out = np.full(2, np.nan)
     size = np.zeros(2, dtype=np.int64)
     high = top_share(record, 0.5)

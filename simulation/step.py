@@ -120,8 +120,11 @@ def aggregates(
     retiring: NDArray[np.bool_],
     removed: NDArray[np.bool_],
 ) -> dict[str, float]:
-    """The year's per-step outputs (``STEP_COLUMNS`` of ``simulation.outputs``), from the
-    phases' results and the end-of-year state."""
+    """The year's per-step outputs.
+
+    The year's per-step outputs (``STEP_COLUMNS`` of ``simulation.outputs``), from the phases'
+    results and the end-of-year state.
+    """
     n = cadres.n
 
     def share(mask: NDArray[np.bool_]) -> float:

@@ -141,8 +141,11 @@ def fit_xticklabels(fig: Figure, ax: Axes) -> None:
 
 
 def figure_inaction_by_cause(results: Results, analysis: Analysis) -> Figure:
-    """Stacked bars of unwilling / unable / afraid per point (regime), with the 95% CI of the
-    total inaction as a whisker; formalism as a hatched bar beside each stack."""
+    """Inaction by cause per point: stacked bars with the total's CI.
+
+    Stacked bars of unwilling / unable / afraid per point (regime), with the 95% CI of the total
+    inaction as a whisker; formalism as a hatched bar beside each stack.
+    """
     needed = ["inaction", *CAUSES]
     missing = [m for m in needed if m not in results.metrics]
     if missing:
@@ -216,8 +219,11 @@ MAX_FACET_LEVELS = 4
 
 
 def grid_axes(results: Results) -> tuple[str, str, str | None]:
-    """The two axis parameters of a complete 2-D grid per panel, and the facet parameter (a
-    third grid parameter with few levels, or None); Skip saying why not."""
+    """The axes (and facet) of a 2-D grid heatmap.
+
+    The two axis parameters of a complete 2-D grid per panel, and the facet parameter (a third grid
+    parameter with few levels, or None); Skip saying why not.
+    """
     if results.design_kind in SAMPLED_DESIGNS:
         raise Skip(f"{results.design_kind} design: its points are a sample, not a grid")
     varying = list(results.varying_parameters())
@@ -265,8 +271,11 @@ def heatmap_panels(results: Results, facet: str | None) -> list[tuple[str, pd.Da
 def figure_heatmap(  # noqa: C901 - one drawing, see above
     results: Results, analysis: Analysis, metric: str = "inaction"
 ) -> Figure:
-    """Per regime, the mean of ``metric`` over a 2-D grid of two parameters; cells annotated
-    when few, contour lines when many."""
+    """Heatmap of a metric over a 2-D grid of two parameters.
+
+    Per regime, the mean of ``metric`` over a 2-D grid of two parameters; cells annotated when few,
+    contour lines when many.
+    """
     if metric not in results.metrics:
         raise Skip(f"the runs do not keep {metric}")
     px, py, facet = grid_axes(results)
@@ -364,9 +373,12 @@ def series_bands(results: Results, metric: str, points: list[int]) -> pd.DataFra
 
 
 def switch_step_of(results: Results, points: list[int]) -> int | None:
-    """The first step under the switched-to regime for these points: the design's
-    ``switch.step`` when it is varied (None unless the points agree), else the spec's; None
-    when it lies beyond the series."""
+    """The switch step of a group of points, if they share one.
+
+    The first step under the switched-to regime for these points: the design's ``switch.step`` when
+    it is varied (None unless the points agree), else the spec's; None when it lies beyond the
+    series.
+    """
     if "switch.step" in results.parameters:
         steps = results.points.set_index("point").loc[points, "switch.step"].dropna().unique()
         step = int(steps[0]) if len(steps) == 1 else None
@@ -386,9 +398,12 @@ def _switch_text(results: Results, step: int | None = None) -> str:
 
 def _mark_phases(ax: Axes, results: Results,
                  groups: list[tuple[list[int], str]]) -> list[tuple[object, str]]:
-    """Shade the burn-in and draw each group's regime switch (a line just before its first
-    step; black dashed when all groups switch together, else dotted in the group's colour).
-    Returns legend entries (a legend, not text in the panel, so nothing overlaps)."""
+    """Mark the burn-in and the regime switch on a time-series panel.
+
+    Shade the burn-in and draw each group's regime switch (a line just before its first step; black
+    dashed when all groups switch together, else dotted in the group's colour). Returns legend
+    entries (a legend, not text in the panel, so nothing overlaps).
+    """
     entries: list[tuple[object, str]] = []
     if results.burn_in > 0:
         ax.axvspan(0.5, results.burn_in + 0.5, color="#EBEBEB", zorder=0, lw=0)
@@ -416,8 +431,11 @@ def _series_metrics(results: Results) -> list[str]:
 
 
 def figure_timeseries(results: Results) -> Figure:
-    """One panel per kept series metric; a line per point (or regime) with its 95% CI band; the
-    burn-in shaded and the regime switch marked."""
+    """Time series of the kept series metrics, with CI bands.
+
+    One panel per kept series metric; a line per point (or regime) with its 95% CI band; the burn-in
+    shaded and the regime switch marked.
+    """
     if results.series.empty:
         raise Skip("the sweep kept no per-step series (spec `series` is empty)")
     kind, groups = series_groups(results)
@@ -455,8 +473,11 @@ def figure_timeseries(results: Results) -> Figure:
 
 
 def figure_timeseries_causes(results: Results) -> Figure:  # noqa: C901 - one drawing
-    """One panel per point (or regime): the three causes of inaction over time, in their
-    colours, with 95% CI bands; total inaction dashed when kept."""
+    """Time series of the causes of inaction, one panel per point.
+
+    One panel per point (or regime): the three causes of inaction over time, in their colours, with
+    95% CI bands; total inaction dashed when kept.
+    """
     if results.series.empty:
         raise Skip("the sweep kept no per-step series")
     kept = set(results.series["metric"])
@@ -514,8 +535,11 @@ def figure_timeseries_causes(results: Results) -> Figure:  # noqa: C901 - one dr
 
 
 def figure_sobol(results: Results, analysis: Analysis, metric: str = "inaction") -> Figure:
-    """Horizontal bars of first-order (S1) and total (ST) Sobol indices with their bootstrap
-    95% intervals, one panel per regime, parameters sorted by ST."""
+    """Bars of Sobol indices (S1 and ST) per regime.
+
+    Horizontal bars of first-order (S1) and total (ST) Sobol indices with their bootstrap 95%
+    intervals, one panel per regime, parameters sorted by ST.
+    """
     if results.design_kind != "sobol":
         raise Skip(f"the design is {results.design_kind or 'none'}, not sobol")
     if analysis.sobol.empty:
@@ -601,8 +625,11 @@ _OFFSETS = [(6, 6), (6, -6), (-6, 6), (-6, -6), (0, 11), (0, -11), (11, 0), (-11
 
 def place_labels(fig: Figure, ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: list[str],
                  xerr: np.ndarray | None = None, yerr: np.ndarray | None = None) -> list[object]:
-    """Annotate points, trying offsets until a label overlaps no other label, marker or CI
-    whisker (else the offset with the least overlap)."""
+    """Place point labels where they overlap nothing.
+
+    Annotate points, trying offsets until a label overlaps no other label, marker or CI whisker
+    (else the offset with the least overlap).
+    """
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     xerr = np.zeros(len(xs)) if xerr is None else xerr
@@ -642,9 +669,11 @@ def place_labels(fig: Figure, ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: l
 
 
 def figure_tradeoff(results: Results, analysis: Analysis) -> Figure:  # noqa: C901 - one drawing
-    """Inaction against shielded violations and against wrongful sanctions: per-point means
-    with 95% CI crosses (plain dots for many points), coloured by regime, labelled when there
-    are few points."""
+    """Trade-off: inaction against shielded violations and wrongful sanctions.
+
+    Inaction against shielded violations and against wrongful sanctions: per-point means with 95% CI
+    crosses (plain dots for many points), coloured by regime, labelled when there are few points.
+    """
     if "inaction" not in results.metrics:
         raise Skip("the runs do not keep inaction")
     xs_metrics = [m for m in TRADE_OFF_X if m in results.metrics]

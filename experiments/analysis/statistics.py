@@ -1,6 +1,7 @@
-"""Statistics on a saved results folder: means with confidence intervals, regime comparisons,
-Sobol and Morris sensitivity indices. Takes :class:`experiments.analysis.results.Results`, never
-the model.
+"""Statistics on a saved results folder.
+
+Means with confidence intervals, regime comparisons, Sobol and Morris sensitivity indices. Takes
+:class:`experiments.analysis.results.Results`, never the model.
 
 Choices (also stated in the written tables):
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,8 +62,10 @@ MAX_PRINTED_ROWS = 40
 
 
 def point_labels(results: Results) -> dict[int, str]:
-    """A readable label per point: the regime (if several or nothing else varies) and the
-    values of the parameters that vary."""
+    """A readable label per point.
+
+    The regime (if several or nothing else varies) and the values of the parameters that vary.
+    """
     varying = results.varying_parameters()
     several = len(results.regimes) > 1
     labels = {}
@@ -103,8 +107,11 @@ def t_interval(values: np.ndarray, level: float = LEVEL) -> tuple[int, float, fl
 
 def point_means(results: Results, metrics: list[str] | None = None,
                 level: float = LEVEL) -> pd.DataFrame:
-    """Long table: one row per (point, metric) with n, mean, sd and the t-interval (the same
-    numbers as :func:`t_interval`, computed for all points at once)."""
+    """Means with t-intervals of every point and metric (long table).
+
+    Long table: one row per (point, metric) with n, mean, sd and the t-interval (the same numbers as
+    :func:`t_interval`, computed for all points at once).
+    """
     metrics = metrics or results.metrics
     long = results.runs.melt(id_vars="point", value_vars=metrics, var_name="metric")
     stats_ = (long.dropna(subset=["value"])
@@ -154,8 +161,10 @@ def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def rank_biserial(u_b: float, na: int, nb: int) -> float:
-    """Rank-biserial correlation from the U statistic of group b: +1 when every b exceeds
-    every a, -1 when every a exceeds every b."""
+    """Rank-biserial correlation from the U statistic of group b.
+
+    +1 when every b exceeds every a, -1 when every a exceeds every b.
+    """
     return float(2 * u_b / (na * nb) - 1)
 
 
@@ -174,9 +183,12 @@ def _looks_normal(x: np.ndarray, alpha: float) -> tuple[bool, float]:
 
 
 def compare_groups(a: np.ndarray, b: np.ndarray, alpha: float = ALPHA) -> dict[str, Any]:
-    """Test b against a: Welch's t-test, or Mann-Whitney U if Shapiro-Wilk rejects normality
-    in either group. Returns test, statistic, p, effect size and kind, and the difference
-    b - a with a Welch interval (Welch rows only)."""
+    """Compare group b with group a (Welch or Mann-Whitney).
+
+    Test b against a: Welch's t-test, or Mann-Whitney U if Shapiro-Wilk rejects normality in either
+    group. Returns test, statistic, p, effect size and kind, and the difference b - a with a Welch
+    interval (Welch rows only).
+    """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
@@ -375,37 +387,17 @@ def sobol_indices(results: Results, metrics: list[str] | None = None,
     """
     from SALib.analyze import sobol
 
-    problem = salib_problem(results)
-    names = problem["names"]
-    d = len(names)
-    metrics = metrics or results.metrics
-    rows, notes = [], []
-    for regime, block in _design_blocks(results):
-        x = block[names].to_numpy(dtype=float)
-        second = second_order_layout(results, x, d)
-        for metric in metrics:
-            y = _means_by_point(results, metric).reindex(block["point"]).to_numpy(dtype=float)
-            missing = int(np.isnan(y).sum())
-            if missing:
-                notes.append(f"Sobol, {regime}, {metric}: {missing} point(s) without a finished "
-                             "run; every point of the sample is needed")
-                continue
-            if np.ptp(y) == 0:
-                notes.append(f"Sobol, {regime}, {metric}: does not vary, no indices")
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                res = sobol.analyze(problem, y, calc_second_order=second, conf_level=level,
-                                    print_to_console=False, seed=BOOTSTRAP_SEED)
-            lab = metric_label(metric)
-            for i, name in enumerate(names):
-                rows.append({
-                    "regime": regime, "metric": metric, "metric_name": lab.name,
-                    "parameter": name, "parameter_name": parameter_label(name).name,
-                    "S1": float(res["S1"][i]), "S1_conf": float(res["S1_conf"][i]),
-                    "ST": float(res["ST"][i]), "ST_conf": float(res["ST_conf"][i]),
-                })
-    return pd.DataFrame(rows), notes
+    d = len(salib_problem(results)["names"])
+
+    def analyse(problem: dict[str, Any], x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+        return sobol.analyze(problem, y, calc_second_order=second_order_layout(results, x, d),
+                             conf_level=level, print_to_console=False, seed=BOOTSTRAP_SEED)
+
+    return _sensitivity(
+        results, metrics, "Sobol", analyse, ("S1", "S1_conf", "ST", "ST_conf"),
+        lambda missing: f"{missing} point(s) without a finished run; every point of the sample "
+        "is needed",
+    )
 
 
 def morris_indices(results: Results, metrics: list[str] | None = None,
@@ -413,33 +405,55 @@ def morris_indices(results: Results, metrics: list[str] | None = None,
     """SALib Morris elementary-effect indices per regime, metric and parameter."""
     from SALib.analyze import morris
 
+    levels = int(results.design.get("num_levels") or results.design.get("levels") or 4)
+
+    def analyse(problem: dict[str, Any], x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+        return morris.analyze(problem, x, y, conf_level=level, num_levels=levels,
+                              seed=BOOTSTRAP_SEED)
+
+    return _sensitivity(
+        results, metrics, "Morris", analyse, ("mu", "mu_star", "mu_star_conf", "sigma"),
+        lambda missing: "points without a finished run",
+    )
+
+
+def _sensitivity(
+    results: Results,
+    metrics: list[str] | None,
+    method: str,
+    analyse: Callable[[dict[str, Any], np.ndarray, np.ndarray], dict[str, Any]],
+    columns: tuple[str, ...],
+    missing_note: Callable[[int], str],
+) -> tuple[pd.DataFrame, list[str]]:
+    """Indices of one SALib method per regime, metric and parameter.
+
+    From per-point means in design order; a metric with points missing or without variation is left
+    out with a note.
+    """
     problem = salib_problem(results)
     names = problem["names"]
-    levels = int(results.design.get("num_levels") or results.design.get("levels") or 4)
     metrics = metrics or results.metrics
     rows, notes = [], []
     for regime, block in _design_blocks(results):
         x = block[names].to_numpy(dtype=float)
         for metric in metrics:
             y = _means_by_point(results, metric).reindex(block["point"]).to_numpy(dtype=float)
-            if np.isnan(y).any():
-                notes.append(f"Morris, {regime}, {metric}: points without a finished run")
+            missing = int(np.isnan(y).sum())
+            if missing:
+                notes.append(f"{method}, {regime}, {metric}: {missing_note(missing)}")
                 continue
             if np.ptp(y) == 0:
-                notes.append(f"Morris, {regime}, {metric}: does not vary, no indices")
+                notes.append(f"{method}, {regime}, {metric}: does not vary, no indices")
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                res = morris.analyze(problem, x, y, conf_level=level, num_levels=levels,
-                                     seed=BOOTSTRAP_SEED)
+                res = analyse(problem, x, y)
             lab = metric_label(metric)
             for i, name in enumerate(names):
                 rows.append({
                     "regime": regime, "metric": metric, "metric_name": lab.name,
                     "parameter": name, "parameter_name": parameter_label(name).name,
-                    "mu": float(res["mu"][i]), "mu_star": float(res["mu_star"][i]),
-                    "mu_star_conf": float(res["mu_star_conf"][i]),
-                    "sigma": float(res["sigma"][i]),
+                    **{column: float(res[column][i]) for column in columns},
                 })
     return pd.DataFrame(rows), notes
 
@@ -461,8 +475,11 @@ class Analysis:
 
 
 def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL) -> Analysis:
-    """Means for every point and metric, plus regime comparisons and sensitivity indices where
-    the design supports them; ``notes`` say what was left out and why."""
+    """The whole analysis of a results folder.
+
+    Means for every point and metric, plus regime comparisons and sensitivity indices where the
+    design supports them; ``notes`` say what was left out and why.
+    """
     notes = list(results.notes)
     means = point_means(results, level=level)
     comparisons, reason = regime_comparisons(results, alpha=alpha)
@@ -505,8 +522,11 @@ def metric_decimals(table: pd.DataFrame) -> int:
 
 def format_estimate(mean: float, low: float, high: float, style: str = "pm",
                     decimals: int | None = None) -> str:
-    """``0.312 ± 0.011`` (style pm) or ``0.312 [0.301, 0.323]`` (style ci); ``decimals``
-    defaults to what the half-width needs."""
+    """An estimate with its interval, as text.
+
+    ``0.312 ± 0.011`` (style pm) or ``0.312 [0.301, 0.323]`` (style ci); ``decimals`` defaults to
+    what the half-width needs.
+    """
     if not math.isfinite(mean):
         return "n/a"
     half = (high - low) / 2 if math.isfinite(low) and math.isfinite(high) else math.nan

@@ -19,8 +19,11 @@ PER_1000 = 1000.0
 
 @dataclass(frozen=True)
 class SummaryLine:
-    """One line of the summary: its key (also in ``cadresim run --json``), label and format,
-    the output it reports, how (None: as the registry reduces it), and a scale factor."""
+    """One line of the summary.
+
+    Its key (also in ``cadresim run --json``), label and format, the output it reports, how (None:
+    as the registry reduces it), and a scale factor.
+    """
 
     key: str
     label: str

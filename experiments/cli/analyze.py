@@ -1,5 +1,8 @@
-"""``cadresim analyze RESULTS``: statistics of a results folder (docs/results-format.md),
-printed and written into ``RESULTS/analysis``."""
+"""``cadresim analyze RESULTS``: statistics of a results folder.
+
+``cadresim analyze RESULTS``: statistics of a results folder (docs/results-format.md), printed and
+written into ``RESULTS/analysis``.
+"""
 
 from __future__ import annotations
 

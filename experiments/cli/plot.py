@@ -1,5 +1,8 @@
-"""``cadresim plot RESULTS``: every figure a results folder supports, as PNG and PDF in
-``RESULTS/figures``."""
+"""``cadresim plot RESULTS``: the figures of a results folder.
+
+``cadresim plot RESULTS``: every figure a results folder supports, as PNG and PDF in
+``RESULTS/figures``.
+"""
 
 from __future__ import annotations
 

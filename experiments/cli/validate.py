@@ -148,8 +148,11 @@ def _print_list(checks: list[core.Check]) -> None:
 def _report_to_update(
     option: str | None, checks: list[core.Check]
 ) -> tuple[Path | None, str]:
-    """``--update-report FILE``: its path and text, refused before any check runs if the file
-    cannot be read or lacks a result block of a selected check."""
+    """``--update-report FILE``: its path and text, checked before any check runs.
+
+    ``--update-report FILE``: its path and text, refused before any check runs if the file cannot be
+    read or lacks a result block of a selected check.
+    """
     if not option:
         return None, ""
     path = Path(option)

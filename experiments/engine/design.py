@@ -8,7 +8,7 @@ does not depend on which worker runs it, or when.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from experiments.engine.spec import (
     canonical_hash,
     parameter_type,
 )
-from simulation.config import ModelConfig
+from simulation.config import ModelConfig, config_value
 from simulation.loading import read_yaml, resolve_source, set_dotted, validate_config
 
 Value = int | float
@@ -137,29 +137,44 @@ def salib_problem(bounds: Mapping[str, Sequence[float]]) -> dict[str, Any]:
 
 
 def sobol_rows(design: SobolDesign, seed: int) -> list[dict[str, Value]]:
-    """Saltelli's sample (SALib.sample.sobol) in SALib's order, so SALib.analyze.sobol applies
-    to per-point results in point order."""
+    """Saltelli's sample for a Sobol design.
+
+    Saltelli's sample (SALib.sample.sobol) in SALib's order, so SALib.analyze.sobol applies to
+    per-point results in point order.
+    """
     from SALib.sample import sobol
 
-    problem = salib_problem(design.parameters)
-    sample = sobol.sample(
+    return _salib_rows(design.parameters, lambda problem: sobol.sample(
         problem, design.samples, calc_second_order=design.second_order, seed=seed
-    )
-    names = problem["names"]
-    return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample]
+    ))
 
 
 def morris_rows(design: MorrisDesign, seed: int) -> list[dict[str, Value]]:
-    """Morris trajectories (SALib.sample.morris) in SALib's order, so SALib.analyze.morris
-    applies to per-point results in point order."""
+    """Morris trajectories for a Morris design.
+
+    Morris trajectories (SALib.sample.morris) in SALib's order, so SALib.analyze.morris applies to
+    per-point results in point order.
+    """
     from SALib.sample import morris
 
-    problem = salib_problem(design.parameters)
-    sample = morris.sample(
+    return _salib_rows(design.parameters, lambda problem: morris.sample(
         problem, design.trajectories, num_levels=design.num_levels, seed=seed
-    )
+    ))
+
+
+def _salib_rows(
+    bounds: Mapping[str, Sequence[float]], sample: Callable[[dict[str, Any]], Any]
+) -> list[dict[str, Value]]:
+    """Rows of a SALib sample of the parameters' bounds, each value as its field's type."""
+    problem = salib_problem(bounds)
     names = problem["names"]
-    return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample]
+    return [{p: _typed(p, x) for p, x in zip(names, row, strict=True)} for row in sample(problem)]
+
+
+#: Each sampled design's sampler: ``(design, seed) -> rows``.
+SAMPLERS: dict[str, Callable[[Any, int], list[dict[str, Value]]]] = {
+    "lhs": lhs_rows, "sobol": sobol_rows, "morris": morris_rows,
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,8 +183,9 @@ def morris_rows(design: MorrisDesign, seed: int) -> list[dict[str, Value]]:
 
 
 class ConfigBuilder:
-    """Builds each point's validated config: base (or a regime preset over it), then ``set``,
-    the switch, then the point's parameters.
+    """Builds each point's validated config.
+
+    Base (or a regime preset over it), then ``set``, the switch, then the point's parameters.
 
     A regime preset replaces the base's ``regime`` section whole (presets are written against
     the defaults, so a comparison of presets compares exactly them); the other sections come
@@ -230,14 +246,6 @@ def _flatten(data: dict[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
             yield path, value
 
 
-def dotted_value(config: ModelConfig, path: str) -> Any:
-    """The value of a dotted field in a config."""
-    value: Any = config
-    for part in path.split("."):
-        value = getattr(value, part)
-    return value
-
-
 def config_hash(config: ModelConfig) -> str:
     """sha256 of a config without its seed: the replicates of a point share it."""
     return canonical_hash(config.model_dump(mode="json", exclude={"seed"}))
@@ -258,29 +266,15 @@ def expand(spec: Spec, builder: ConfigBuilder | None = None) -> Design:
             "kind": "grid",
             "parameters": {p: _grid_values(p, design.parameters[p]) for p in names},
         }
-    elif isinstance(design, LhsDesign):
-        rows = lhs_rows(design, spec.seed)
+    elif isinstance(design, LhsDesign | SobolDesign | MorrisDesign):
+        rows = SAMPLERS[design.kind](design, spec.seed)
         names = list(design.parameters)
         info = {
-            "kind": "lhs", "parameters": {p: list(design.parameters[p]) for p in names},
-            "samples": design.samples,
+            "kind": design.kind, "parameters": {p: list(design.parameters[p]) for p in names},
+            **design.model_dump(exclude={"kind", "parameters"}),
         }
-    elif isinstance(design, SobolDesign):
-        rows = sobol_rows(design, spec.seed)
-        names = list(design.parameters)
-        info = {
-            "kind": "sobol", "parameters": {p: list(design.parameters[p]) for p in names},
-            "samples": design.samples, "second_order": design.second_order,
-            "problem": salib_problem(design.parameters),
-        }
-    elif isinstance(design, MorrisDesign):
-        rows = morris_rows(design, spec.seed)
-        names = list(design.parameters)
-        info = {
-            "kind": "morris", "parameters": {p: list(design.parameters[p]) for p in names},
-            "trajectories": design.trajectories, "num_levels": design.num_levels,
-            "problem": salib_problem(design.parameters),
-        }
+        if not isinstance(design, LhsDesign):  # SALib analyses these
+            info["problem"] = salib_problem(design.parameters)
     elif isinstance(design, PointsDesign):
         names = list(dict.fromkeys(p for row in design.points for p in row))
         rows = [{p: _typed(p, v) for p, v in row.items()} for row in design.points]
@@ -294,7 +288,7 @@ def expand(spec: Spec, builder: ConfigBuilder | None = None) -> Design:
             if len(row) < len(names):  # explicit points leave some out: record their value
                 config = builder.config(regime, row)
                 parameters = {
-                    p: row[p] if p in row else _typed(p, dotted_value(config, p)) for p in names
+                    p: row[p] if p in row else _typed(p, config_value(config, p)) for p in names
                 }
             points.append(Point(len(points), regime, parameters))
     return Design(points, {p: parameter_type(p) for p in names}, info)

@@ -271,9 +271,12 @@ class SweepPlan:
                                                                      point.parameters)
 
     def tasks(self, keys: Iterable[RunKey]) -> Iterator[RunTask]:
-        """Tasks for the given runs, with each point's config once per stretch of its
-        replicates (beyond the first KEPT_CONFIGS points, configs are made as they are
-        submitted, so memory stays bounded however large the design)."""
+        """Tasks for the given runs, each with its point's config.
+
+        Tasks for the given runs, with each point's config once per stretch of its replicates
+        (beyond the first KEPT_CONFIGS points, configs are made as they are submitted, so memory
+        stays bounded however large the design).
+        """
         cached: tuple[int, ModelConfig] | None = None
         for key in keys:
             point = self.points[key.point]
@@ -539,8 +542,11 @@ def _execute(
     simulate: Simulate | None,
     desc: str,
 ) -> None:
-    """Submit chunks of runs, at most 2 x parallelism in flight, and write each chunk's results
-    to the sink (one part of a results folder, or memory) as soon as it completes."""
+    """Submit chunks of runs and write their results as they complete.
+
+    Submit chunks of runs, at most 2 x parallelism in flight, and write each chunk's results to the
+    sink (one part of a results folder, or memory) as soon as it completes.
+    """
     from tqdm.auto import tqdm
 
     in_flight: dict[Future, list[RunTask]] = {}

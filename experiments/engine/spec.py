@@ -14,9 +14,20 @@ import json
 import os
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
+from simulation.errors import describe_error
 from simulation.loading import (
     ConfigError,
     allowed_values,
@@ -53,15 +64,41 @@ class GridRange(SpecSection):
     num: int = Field(ge=1, le=100_000)
 
 
-Number = int | float
+#: Error type of a value that is not a number (our own, so messages never depend on how pydantic
+#: names the members of an ``int | float`` union).
+NOT_A_NUMBER = "not_a_number"
+
+
+def _number(value: Any) -> int | float:
+    """A number as written, int or float (a bool is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError(NOT_A_NUMBER, "input should be a number")
+    return value
+
+
+Number = Annotated[int | float, PlainValidator(_number)]
 Bounds = Annotated[list[Number], Field(min_length=2, max_length=2)]
+#: Tags of the two forms of grid values (a mapping is a range, anything else a list): errors
+#: then concern the form the input was meant as, and their location carries our tag.
+GRID_FORMS = ("values", "range")
+
+
+def _grid_form(value: Any) -> str:
+    """``range`` for a mapping (or a validated range, when serialising), else ``values``."""
+    return "range" if isinstance(value, dict | GridRange) else "values"
+
+
+GridValues = Annotated[
+    Annotated[list[Number], Tag("values")] | Annotated[GridRange, Tag("range")],
+    Discriminator(_grid_form),
+]
 
 
 class GridDesign(SpecSection):
     """Full factorial: every combination of the listed values (first parameter outermost)."""
 
     kind: Literal["grid"]
-    parameters: dict[str, list[Number] | GridRange] = Field(min_length=1)
+    parameters: dict[str, GridValues] = Field(min_length=1)
 
 
 class LhsDesign(SpecSection):
@@ -73,8 +110,10 @@ class LhsDesign(SpecSection):
 
 
 class SobolDesign(SpecSection):
-    """Saltelli sample for Sobol indices: ``samples x (D + 2)`` points, ``x (2D + 2)`` with
-    second-order indices."""
+    """Saltelli sample for Sobol indices.
+
+    ``samples x (D + 2)`` points, ``x (2D + 2)`` with second-order indices.
+    """
 
     kind: Literal["sobol"]
     parameters: dict[str, Bounds] = Field(min_length=1)
@@ -83,8 +122,11 @@ class SobolDesign(SpecSection):
 
 
 class MorrisDesign(SpecSection):
-    """Morris elementary effects (SALib): ``trajectories x (D + 1)`` points on a grid of
-    ``num_levels`` levels within ``[low, high]`` per parameter."""
+    """Morris elementary effects (SALib).
+
+    ``trajectories x (D + 1)`` points on a grid of ``num_levels`` levels within ``[low, high]`` per
+    parameter.
+    """
 
     kind: Literal["morris"]
     parameters: dict[str, Bounds] = Field(min_length=1)
@@ -190,26 +232,18 @@ def parse_spec(data: dict[str, Any], origin: str = "<spec>") -> Spec:
 
 
 def _relevant(errors: list[Any]) -> list[Any]:
-    """Errors with union-member tags removed, keeping only the member the input was meant for.
+    """Errors with the tags of tagged unions removed from their location.
 
-    A grid parameter is a list of numbers or a ``{from, to, num}`` mapping: report the mapping's
-    errors for a mapping and the list's for anything else, not both.
+    The design's tag is its ``kind`` (the value the spec gave); a grid parameter's is one of
+    ``GRID_FORMS``, chosen by ``_grid_form`` from the input, so only that form's errors arise.
     """
     kept = []
     for err in errors:
         loc = list(err["loc"])
         if loc[:1] == ["design"] and len(loc) > 1 and loc[1] in DESIGN_KINDS:
-            del loc[1]  # the discriminated union's tag
-        if "GridRange" in loc or any(str(p).startswith("list[") for p in loc):
-            is_range = "GridRange" in loc
-            value = err.get("input")
-            if is_range and loc[-1] == "GridRange":
-                continue  # the whole value was not a mapping: the list branch says more
-            if not is_range and loc[-1] != "GridRange" and isinstance(value, dict):
-                continue  # a mapping given: the GridRange branch says what is wrong
-            loc = [p for p in loc if p != "GridRange" and not str(p).startswith("list[")]
-        if loc and loc[-1] in ("int", "float"):
-            loc = loc[:-1]  # a number: int or float
+            del loc[1]  # the design's kind
+        if loc[:2] == ["design", "parameters"] and len(loc) > 3 and loc[3] in GRID_FORMS:
+            del loc[3]  # the grid value's form
         kept.append({**err, "loc": tuple(loc)})
     return kept
 
@@ -255,38 +289,41 @@ def _spec_field(loc: tuple[Any, ...]) -> FieldInfo | None:
 
 
 def _describe(err: Any) -> str:
-    """One line for a pydantic error: field, bad value, what is allowed."""
+    """One line for a pydantic error: the spec's own forms, else the shared translator."""
     loc = list(err["loc"])
     where = ".".join(str(p) for p in loc)
     value = err.get("input")
     kind = err["type"]
-    in_grid_range = loc[:2] == ["design", "parameters"] and len(loc) == 4
-    if kind == "extra_forbidden":
-        if in_grid_range:
-            return f"{where}: unknown key; allowed: from, to, num"
-        return unknown_key_message(where, spec_paths())
+    if kind == "extra_forbidden" and loc[:2] == ["design", "parameters"] and len(loc) == 4:
+        return f"{where}: unknown key; allowed: from, to, num"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         got = value.get("kind") if isinstance(value, dict) else value
         shown = f"got {got!r}; " if kind == "union_tag_invalid" else "missing; "
         return f"{where}.kind: {shown}allowed: {', '.join(DESIGN_KINDS)}"
     if kind == "missing":
         return f"{where}: required field is missing"
-    info = _spec_field(tuple(loc))
-    allowed = ""
-    if info is not None and info.annotation in (int, float, str, bool):
-        allowed = allowed_values(info)
-    if kind in ("int_type", "float_type", "int_parsing", "float_parsing") and not allowed:
+    if kind in NUMBER_ERRORS and not _allowed_at(tuple(loc), kind):
         return f"{where}: got {value!r}; allowed: a number"
-    if loc[:2] == ["design", "parameters"] and len(loc) == 3:
-        allowed = (
-            "a list of values or {from, to, num}" if kind == "list_type" else "[low, high]"
-        )
     if loc == ["name"] and kind == "string_pattern_mismatch":
         return f"name: got {value!r}; allowed: a folder-safe name (letters, digits, _ - .)"
-    shown = "a mapping" if isinstance(value, dict) else repr(value)
-    msg = err["msg"][:1].lower() + err["msg"][1:]
-    tail = f"; allowed: {allowed}" if allowed else ""
-    return f"{where or '(top level)'}: got {shown} ({msg}){tail}"
+    return describe_error(
+        err, allowed=lambda at: _allowed_at(at, kind),
+        unknown=lambda at: unknown_key_message(at, spec_paths()),
+    )
+
+
+#: Error types of a value that should have been a number.
+NUMBER_ERRORS = ("int_type", "float_type", "int_parsing", "float_parsing", NOT_A_NUMBER)
+
+
+def _allowed_at(loc: tuple[Any, ...], kind: str) -> str:
+    """What the spec field at a location accepts ("" if nothing to say)."""
+    if loc[:2] == ("design", "parameters") and len(loc) == 3:
+        return "a list of values or {from, to, num}" if kind == "list_type" else "[low, high]"
+    info = _spec_field(loc)
+    if info is not None and info.annotation in (int, float, str, bool):
+        return allowed_values(info)
+    return ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,8 +446,10 @@ def _design_problems(spec: Spec) -> list[str]:
 
 
 def _points_problems(spec: Spec, design: PointsDesign) -> list[str]:
-    """Each explicit point's paths must be numeric fields not fixed by ``set``, with allowed
-    values."""
+    """Problems with the explicit points of a points design.
+
+    Each explicit point's paths must be numeric fields not fixed by ``set``, with allowed values.
+    """
     problems: list[str] = []
     for i, point in enumerate(design.points):
         for path, value in point.items():
@@ -429,8 +468,11 @@ def _points_problems(spec: Spec, design: PointsDesign) -> list[str]:
 def _parameter_problems(
     spec: Spec, design: GridDesign | Sampled, path: str, values: Any
 ) -> list[str]:
-    """A varied parameter must be a numeric field not fixed by ``set``, with allowed values:
-    distinct grid values, or ``[low, high]`` bounds with low < high for a sampled design."""
+    """Problems with one varied parameter of a grid or sampled design.
+
+    A varied parameter must be a numeric field not fixed by ``set``, with allowed values: distinct
+    grid values, or ``[low, high]`` bounds with low < high for a sampled design.
+    """
     where = f"design.parameters.{path}"
     problem = _path_problem(path, spec, numeric=True)
     if problem:

@@ -1,5 +1,8 @@
-"""Writing result files so that a reader never sees half of one, and sweep results folders
-that an interrupted sweep can resume."""
+"""Atomic result files and resumable sweep results folders.
+
+Writing result files so that a reader never sees half of one, and sweep results folders that an
+interrupted sweep can resume.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +32,11 @@ def _default_mode() -> int:
 
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` (its name starts with '.'); on success it is
-    renamed onto ``path``, so readers, and a rerun after kill -9, see the whole file or none."""
+    """Write a file atomically: yield a temporary path, then rename it.
+
+    Yield a temporary path beside ``path`` (its name starts with '.'); on success it is renamed onto
+    ``path``, so readers, and a rerun after kill -9, see the whole file or none.
+    """
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist")
@@ -162,8 +168,11 @@ def drop_runs(out: str | os.PathLike[str], runs: dict[str, str]) -> None:
 
 
 def remove_debris(out: str | os.PathLike[str]) -> None:
-    """Delete what an interrupted session can leave: temporary files, and series parts whose
-    runs part was never written (their runs are not done and will run again)."""
+    """Delete what an interrupted session can leave.
+
+    Temporary files, and series parts whose runs part was never written (their runs are not done and
+    will run again).
+    """
     out = Path(out)
     for folder in (out, out / RUNS, out / SERIES):
         if folder.is_dir():
@@ -189,8 +198,9 @@ def wipe_results(out: str | os.PathLike[str]) -> None:
 def prepare_results_folder(
     out: str | os.PathLike[str], spec_hash: str, fresh: bool = False
 ) -> dict[str, Any] | None:
-    """Make ``out`` ready for a sweep of the spec with ``spec_hash``; return the manifest of an
-    earlier session of the same spec (None if starting afresh).
+    """Make ``out`` ready for a sweep of the spec with ``spec_hash``.
+
+    Return the manifest of an earlier session of the same spec (None if starting afresh).
 
     A folder holding another spec's results is refused unless ``fresh``, which deletes them.
     """
@@ -214,8 +224,11 @@ def prepare_results_folder(
 
 @contextlib.contextmanager
 def results_lock(out: str | os.PathLike[str]) -> Iterator[None]:
-    """Hold an exclusive lock on a results folder for one sweep; a second sweep into the same
-    folder is refused. The OS releases the lock when the process dies, even by kill -9."""
+    """Hold an exclusive lock on a results folder for one sweep.
+
+    A second sweep into the same folder is refused. The OS releases the lock when the process dies,
+    even by kill -9.
+    """
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -38,15 +38,21 @@ def _sci(x: float) -> str:
 
 
 def _err(x: float) -> str:
-    """A numerical error: below 1e-13 only the bound is reported (the last bits of floating
-    point vary with the CPU's vectorised exp and the NumPy build)."""
+    """A numerical error, as reported.
+
+    A numerical error: below 1e-13 only the bound is reported (the last bits of floating point vary
+    with the CPU's vectorised exp and the NumPy build).
+    """
     return "< 1e-13" if x < 1e-13 else f"= {x:.1e}"
 
 
 def _population_inputs(overrides: dict | None = None, years: int = 0):
-    """Decision inputs of a population drawn as the model draws it (1000 cadres, initial state
-    unless ``years`` are run first; the initial state keeps the check independent of how the
-    platform rounds the model's dynamics)."""
+    """Decision inputs of a population drawn as the model draws it.
+
+    Decision inputs of a population drawn as the model draws it (1000 cadres, initial state unless
+    ``years`` are run first; the initial state keeps the check independent of how the platform
+    rounds the model's dynamics).
+    """
     cfg = tools.config(overrides)
     model = CadreModel(cfg, seed=SEED)
     model.run(years)
@@ -240,8 +246,11 @@ def _inputs(g: Grid, belief_punish: NDArray, belief_detect: NDArray) -> Decision
 
 
 def _bisect(acts: Callable[[NDArray], NDArray], n: int, iterations: int = 64) -> NDArray:
-    """Per cadre, the level in [0, 1] of a lever above which the model's choice flips to acting
-    (``acts(level)`` is increasing in the level)."""
+    """Per cadre, the lever level above which the model's choice flips to acting.
+
+    Per cadre, the level in [0, 1] of a lever above which the model's choice flips to acting
+    (``acts(level)`` is increasing in the level).
+    """
     lo, hi = np.zeros(n), np.ones(n)
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
@@ -277,8 +286,11 @@ def _example_curve(
     cfg: ModelConfig,
     action: int,
 ) -> dict:
-    """For the figure: one grid cadre (threshold nearest 0.5), the chance that it takes
-    ``action`` as the lever goes from 0 to 1, at T = 0 and at the default temperature."""
+    """For the figure: one grid cadre's chance of acting along the lever.
+
+    One grid cadre (threshold nearest 0.5): the chance that it takes ``action`` as the lever
+    goes from 0 to 1, at T = 0 and at the default temperature.
+    """
     k = int(np.flatnonzero(inside)[np.argmin(np.abs(critical[inside] - 0.5))])
     levels = np.linspace(0.0, 1.0, 201)
     one = Grid(*(np.repeat(getattr(g, f)[k], levels.size) for f in Grid.__dataclass_fields__))

@@ -44,8 +44,11 @@ def _bold_among_active(table):
 def _change(
     label: str, before, after, min_effect: float, rise: bool, digits: int = 3
 ) -> Condition:
-    """Condition: the outcome moves from arm ``before`` to arm ``after`` in the stated direction
-    by at least ``min_effect`` (one-sided Mann-Whitney at ALPHA)."""
+    """Condition: the outcome moves from arm ``before`` to arm ``after``.
+
+    Condition: the outcome moves from arm ``before`` to arm ``after`` in the stated direction by at
+    least ``min_effect`` (one-sided Mann-Whitney at ALPHA).
+    """
     high, low = (after, before) if rise else (before, after)
     passed, _, p = greater(high, low, min_effect)
     word = "rise" if rise else "fall"
@@ -426,8 +429,11 @@ HOLMSTROM_MILGROM_PROMOTION = Check(
 
 
 def eligible_effort(overrides: Mapping[str, Any], seed: int) -> float:
-    """Mean effort level of the chosen actions among cadres with a career stake (career weight
-    > 0 at the start of the year); slots refilled during the year are left out."""
+    """Mean effort level among cadres with a career stake.
+
+    Mean effort level of the chosen actions among cadres with a career stake (career weight > 0 at
+    the start of the year); slots refilled during the year are left out.
+    """
     totals = np.zeros(2)
 
     def before(model):
@@ -570,9 +576,12 @@ AGES = np.arange(38, 59)  # cadres aged 59 retire at the year's end
 
 
 def _age_run(overrides: Mapping[str, Any], seed: int) -> tuple[float, np.ndarray, np.ndarray]:
-    """Idle share of cadres aged CEILING..CEILING+BAND-1 minus that of those aged
-    CEILING-BAND..CEILING-1 (not top rank, not sanctioned at the start of the year), and
-    idle and total counts by age."""
+    """Idle share of cadres just over the age ceiling minus that just under it.
+
+    Idle share of cadres aged CEILING..CEILING+BAND-1 minus that of those aged
+    CEILING-BAND..CEILING-1 (not top rank, not sanctioned at the start of the year), and idle and
+    total counts by age.
+    """
     idle_by_age = np.zeros(AGES.size)
     all_by_age = np.zeros(AGES.size)
 

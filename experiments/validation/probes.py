@@ -55,8 +55,11 @@ def tournament_probe(model: CadreModel, views: list[TournamentView]) -> Iterator
 
 
 def best_responses(model) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Each cadre's best response this year, as things are and with the perceived sanction risk
-    of acting removed (start-of-year state: call before ``model.step()``)."""
+    """Each cadre's best response this year, with and without fear.
+
+    Each cadre's best response this year, as things are and with the perceived sanction risk of
+    acting removed (start-of-year state: call before ``model.step()``).
+    """
     cfg, regime = model.config, model.regime
     x = decision.decision_inputs(model.cadres, cfg, regime)
     factual = decision.utilities(x, cfg.behaviour, regime).argmax(axis=1)
@@ -67,9 +70,12 @@ def best_responses(model) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
 def chilling(
     action: NDArray, best: NDArray, best_without_fear: NDArray
 ) -> tuple[int, int]:
-    """(chilled, active): the active cadres (formal, routine or bold this year; entrants' -1
-    excluded), and those among them whose best response is not bold but would be bold without
-    the perceived sanction risk of acting."""
+    """(chilled, active): active cadres, and those deterred from bold work.
+
+    (chilled, active): the active cadres (formal, routine or bold this year; entrants' -1 excluded),
+    and those among them whose best response is not bold but would be bold without the perceived
+    sanction risk of acting.
+    """
     active = action > IDLE
     chilled = active & (best != BOLD) & (best_without_fear == BOLD)
     return int(np.count_nonzero(chilled)), int(np.count_nonzero(active))

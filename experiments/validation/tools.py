@@ -135,8 +135,11 @@ def logit_fixed_effects(
 def interaction(
     a_high: NDArray, a_low: NDArray, b_high: NDArray, b_low: NDArray
 ) -> tuple[float, float]:
-    """Difference in differences of arm means, (a_high - a_low) - (b_high - b_low), and its
-    one-sided p-value (normal approximation; four independent arms)."""
+    """Difference in differences of arm means, with its p-value.
+
+    Difference in differences of arm means, (a_high - a_low) - (b_high - b_low), and its one-sided
+    p-value (normal approximation; four independent arms).
+    """
     arms = (a_high, a_low, b_high, b_low)
     diff = float((np.mean(a_high) - np.mean(a_low)) - (np.mean(b_high) - np.mean(b_low)))
     se = float(np.sqrt(sum(np.var(a, ddof=1) / a.size for a in arms)))
@@ -150,8 +153,11 @@ def run_stepwise(
     before: Callable[[CadreModel], Any],
     after: Callable[[CadreModel, Any], None],
 ) -> CadreModel:
-    """Run one model year by year: ``before(model)`` reads the start-of-year state, and
-    ``after(model, state)`` records the year, for the kept years (after the burn-in)."""
+    """Run one model year by year, observing each kept year.
+
+    Run one model year by year: ``before(model)`` reads the start-of-year state, and ``after(model,
+    state)`` records the year, for the kept years (after the burn-in).
+    """
     model = CadreModel(config(overrides), seed=seed)
     for year in range(1, STEPS + 1):
         state = before(model)

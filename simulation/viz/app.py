@@ -29,7 +29,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from mesa.visualization import SolaraViz
 from pydantic.fields import FieldInfo
 
-from simulation.config import ModelConfig
+from simulation.config import ModelConfig, config_value
 from simulation.formulas import ACTIONS
 from simulation.loading import field_info, list_presets, load_config
 from simulation.model import CadreModel
@@ -152,14 +152,6 @@ def slider(path: str, value: Any, lo: float | None = None) -> dict[str, Any]:
     clipped = min(max(value, low), high)
     return {"type": kind, "label": field_label(path), "min": low, "max": high, "step": step,
             "value": int(clipped) if kind == "SliderInt" else float(clipped)}
-
-
-def config_value(config: ModelConfig, path: str) -> Any:
-    """The value of a dotted path in a config."""
-    value: Any = config
-    for part in path.split("."):
-        value = getattr(value, part)
-    return value
 
 
 def model_params(preset: str, config: ModelConfig) -> dict[str, Any]:

@@ -1,5 +1,8 @@
-"""Colours of actions and of the causes of inaction, shared by every view (Okabe-Ito), so the
-app, the notebooks and the publication figures read alike."""
+"""Colours of actions and of the causes of inaction, shared by every view.
+
+Colours of actions and of the causes of inaction, shared by every view (Okabe-Ito), so the app, the
+notebooks and the publication figures read alike.
+"""
 
 #: Each action keeps its colour in the pyramid, the charts and the figures.
 ACTION_COLOURS: dict[str, str] = {
