@@ -16,6 +16,7 @@ import functools
 import logging
 import math
 import os
+import threading
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from pathlib import Path
@@ -92,9 +93,19 @@ def _load(payload: bytes) -> Any:
     return cloudpickle.loads(payload)
 
 
+#: NumPy's global state is per process: threads of one process take turns (use processes, or
+#: Dask workers with one thread each, for parallel evaluations).
+_GLOBAL_STATE = threading.Lock()
+
+
 def evaluate_seeded(payload: bytes, seed: int) -> Any:
     """Run pyABC's ``simulate_one`` (cloudpickled) with NumPy's global state seeded; restore it."""
     simulate_one = _load(payload)
+    with _GLOBAL_STATE:
+        return _evaluate_locked(simulate_one, seed)
+
+
+def _evaluate_locked(simulate_one: Any, seed: int) -> Any:
     state = np.random.get_state()  # noqa: NPY002 (pyABC draws from the global state)
     np.random.seed(seed)  # noqa: NPY002
     try:
@@ -232,6 +243,23 @@ class SeededExecutorSampler(Sampler):
         return sample
 
 
+class ResumableQuantileEpsilon(pyabc.QuantileEpsilon):
+    """pyABC's quantile tolerance schedule, made to survive a resume.
+
+    It starts at ``initial_epsilon`` (accept every prior draw in generation 0), then takes the
+    ``alpha``-quantile of the last population's distances. pyABC's own class sets the initial
+    value again when a loaded run continues; here a continued run (t > 0) takes the quantile of
+    the last stored population, as the uninterrupted run did.
+    """
+
+    def initialize(
+        self, t: int, get_weighted_distances: Any, get_all_records: Any,
+        max_nr_populations: int, acceptor_config: dict,
+    ) -> None:
+        if t > 0:
+            self._update(t, get_weighted_distances())
+
+
 def make_abc(
     targets: TargetSet,
     priors: PriorSet,
@@ -249,6 +277,6 @@ def make_abc(
         distance_function=pyabc_distance(targets),
         population_size=population_size,
         transitions=pyabc.MultivariateNormalTransition(),
-        eps=pyabc.QuantileEpsilon(initial_epsilon=1e9, alpha=0.5),
+        eps=ResumableQuantileEpsilon(initial_epsilon=1e9, alpha=0.5),
         sampler=SeededExecutorSampler(executor, seed, progress=progress, cache_dir=cache_dir),
     )

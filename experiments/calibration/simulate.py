@@ -14,7 +14,7 @@ import math
 import multiprocessing
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from typing import Any
 
 import numpy as np
@@ -144,6 +144,10 @@ def map_ordered[T, R](
 ) -> list[R]:
     """``[fn(x) for x in items]`` on ``executor``, in chunks, results in the order of ``items``.
 
+    At most two chunks per worker are in flight, and each finished chunk is handed to
+    ``on_chunk`` before more are submitted, so what finished is stored even if the run is
+    interrupted (an exception, Ctrl-C) before the end.
+
     Args:
         fn: a picklable function (module level) of one item.
         items: the work.
@@ -156,23 +160,31 @@ def map_ordered[T, R](
     """
     if not items:
         return []
+    workers = parallelism(executor)
     if chunk_size is None:
-        chunk_size = max(1, math.ceil(len(items) / (4 * parallelism(executor))))
-    starts = range(0, len(items), chunk_size)
-    futures = {
-        executor.submit(_apply_chunk, fn, list(items[s : s + chunk_size])): s for s in starts
-    }
+        chunk_size = max(1, math.ceil(len(items) / (4 * workers)))
+    starts = list(range(0, len(items), chunk_size))
     results: dict[int, list[R]] = {}
-    with tqdm(total=len(items), desc=desc, disable=not progress or None, leave=False) as bar:
-        from concurrent.futures import as_completed
+    pending: dict[Future, int] = {}
 
-        for future in as_completed(futures):
-            start = futures[future]
+    def collect(done: Iterable[Future]) -> None:
+        for future in done:
+            start = pending.pop(future)
             chunk = future.result()
             results[start] = chunk
             if on_chunk is not None:
                 on_chunk(start, chunk)
             bar.update(len(chunk))
+
+    with tqdm(total=len(items), desc=desc, disable=not progress or None, leave=False) as bar:
+        for start in starts:
+            while len(pending) >= 2 * workers:
+                collect(wait(pending, return_when=FIRST_COMPLETED).done)
+            future = executor.submit(_apply_chunk, fn, list(items[start : start + chunk_size]))
+            pending[future] = start
+            collect([f for f in list(pending) if f.done()])
+        while pending:
+            collect(wait(pending, return_when=FIRST_COMPLETED).done)
     return [r for s in sorted(results) for r in results[s]]
 
 
