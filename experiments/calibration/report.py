@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from experiments.calibration.priors import PriorSet
 from experiments.calibration.targets import TargetSet
@@ -140,7 +141,9 @@ def pair_plot(priors: PriorSet, posterior: pd.DataFrame,
             ax.set_xlim(px.low, px.high)
             if log_x:
                 ax.set_xscale("log")
-            ax.tick_params(labelsize=6)
+            for axis in (ax.xaxis, ax.yaxis):
+                axis.set_minor_formatter(NullFormatter())
+            ax.tick_params(which="both", labelsize=6)
             if i == k - 1:
                 ax.set_xlabel(xj, fontsize=7)
             if j == 0 and i > 0:
