@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from experiments.calibration.targets import DEFAULT_REGIME, SimulationSettings, TargetSet
+from experiments.calibration.targets import (
+    DEFAULT_REGIME,
+    SimulationSettings,
+    TargetSet,
+    target_statistics,
+)
 from simulation import CadreModel, ModelConfig, load_config
 
 
@@ -75,8 +80,6 @@ def simulate_targets(
     Returns:
         Target name -> statistic (NaN where a ratio's denominator is 0).
     """
-    from experiments.calibration.targets import target_statistics
-
     tables = {
         regime: simulate_regime(regime, params, targets.simulation, seed)
         for regime in targets.regimes
