@@ -115,6 +115,13 @@ def default_executor(workers: int = 2) -> Executor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
+def as_executor(executor: Any) -> Executor:
+    """A ``concurrent.futures.Executor``: a Dask ``Client`` becomes ``client.get_executor()``."""
+    if not isinstance(executor, Executor) and hasattr(executor, "get_executor"):
+        return executor.get_executor()
+    return executor
+
+
 def parallelism(executor: Executor, default: int = 2) -> int:
     """How many tasks the executor runs at once, where it says (process pools, Dask clients)."""
     if isinstance(executor, InlineExecutor):
@@ -122,7 +129,8 @@ def parallelism(executor: Executor, default: int = 2) -> int:
     workers = getattr(executor, "_max_workers", None)
     if workers:
         return int(workers)
-    ncores = getattr(executor, "ncores", None)  # a dask.distributed Client
+    client = getattr(executor, "_client", executor)  # Dask: ClientExecutor or Client
+    ncores = getattr(client, "ncores", None)
     if callable(ncores):
         try:
             return max(1, sum(ncores().values()))
@@ -163,6 +171,7 @@ def map_ordered[T, R](
     """
     if not items:
         return []
+    executor = as_executor(executor)
     workers = parallelism(executor)
     if chunk_size is None:
         chunk_size = max(1, math.ceil(len(items) / (4 * workers)))
