@@ -28,6 +28,8 @@ NOTEBOOKS: dict[str, dict[str, object]] = {
     "01_single_run.ipynb": {"N_CADRES": 200, "YEARS": 5},
     "02_regime_comparison.ipynb": {},  # RESULTS: the tiny sweep below
     "03_sensitivity.ipynb": {},  # RESULTS: the tiny sweep below
+    "04_calibration.ipynb": {"N_CADRES": 40, "STEPS": 6, "BURN_IN": 2, "POPULATION": 6,
+                             "PPC_DRAWS": 3, "DRAWS": 2, "REGIMES": ["strict_accountability"]},
 }
 #: Notebook file -> the experiment spec of the tiny sweep whose results folder it reads (RESULTS).
 SWEEPS: dict[str, dict[str, object]] = {

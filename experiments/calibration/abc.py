@@ -1,0 +1,282 @@
+"""The bridge to pyABC: a seeded sampler on any Executor, the model, prior and distance.
+
+pyABC (ABC-SMC) runs the generations, adapts the tolerance and the proposal, and keeps every
+generation in an SQLite history that a later run continues from (resume after a kill). What
+pyABC's own parallel samplers do not give is reproducibility: they accept whichever particles
+finish first. :class:`SeededExecutorSampler` makes a generation a pure function of the seed:
+evaluation ``i`` of generation ``t`` runs with the global NumPy state seeded from (seed, t, i)
+(pyABC draws proposals from it) and its model seed drawn from that, evaluations are sent in
+rounds to the executor, and particles are accepted in index order until the population is full.
+So the result does not depend on the executor, the number of workers or the timing.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import os
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+import numpy as np
+import pandas as pd
+import pyabc
+from pyabc.sampler import Sampler
+from tqdm.auto import tqdm
+
+from experiments.calibration.priors import PriorSet
+from experiments.calibration.simulate import map_ordered, parallelism, simulate_targets
+from experiments.calibration.store import read_parts, write_parquet
+from experiments.calibration.targets import TargetSet
+
+#: pyABC's loggers print a line per generation and per adaptation; the progress bars say enough.
+for _name in ("ABC", "pyabc", "Sampler", "Epsilon", "Distance", "Acceptor", "History"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+
+def pyabc_name(path: str) -> str:
+    """A parameter's name in pyABC's history: the dotted path with dots as double underscores."""
+    return path.replace(".", "__")
+
+
+def config_path(name: str) -> str:
+    """Inverse of :func:`pyabc_name`."""
+    return name.replace("__", ".")
+
+
+def pyabc_prior(priors: PriorSet) -> pyabc.Distribution:
+    """The priors as a pyABC Distribution of independent scipy random variables."""
+    rvs = {}
+    for path, p in priors.parameters.items():
+        if p.distribution == "uniform":
+            rv = pyabc.RV("uniform", p.low, p.high - p.low)
+        elif p.distribution == "loguniform":
+            rv = pyabc.RV("loguniform", p.low, p.high)
+        else:
+            a, b = (p.low - p.mean) / p.sd, (p.high - p.mean) / p.sd
+            rv = pyabc.RV("truncnorm", a, b, p.mean, p.sd)
+        rvs[pyabc_name(path)] = rv
+    return pyabc.Distribution(**rvs)
+
+
+def pyabc_distance(targets: TargetSet) -> pyabc.PNormDistance:
+    """Euclidean distance of standardised errors: sum over targets of ((sim - obs) / tol)^2,
+    square-rooted; ``tol`` is the target's sampling s.e. and mapping looseness combined."""
+    weights = {name: 1.0 / tol for name, tol in targets.tolerances().items()}
+    return pyabc.PNormDistance(p=2, fixed_weights=weights)
+
+
+class TargetModel:
+    """pyABC's model: parameter draw -> the targets' statistics (NaN-free: NaN becomes 1e6).
+
+    The model seed is drawn from NumPy's global state, which the sampler has seeded for this
+    evaluation, so a particle is a pure function of (calibration seed, generation, index).
+    """
+
+    def __init__(self, targets: TargetSet) -> None:
+        self.targets = targets
+
+    def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
+        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 (pyABC's global state)
+        params = {config_path(k): float(v) for k, v in pars.items()}
+        stats = simulate_targets(params, self.targets, seed)
+        return {k: (v if math.isfinite(v) else 1e6) for k, v in stats.items()}
+
+
+@functools.lru_cache(maxsize=2)
+def _load(payload: bytes) -> Any:
+    return cloudpickle.loads(payload)
+
+
+#: NumPy's global state is per process: threads of one process take turns (use processes, or
+#: Dask workers with one thread each, for parallel evaluations).
+_GLOBAL_STATE = threading.Lock()
+
+
+def evaluate_seeded(payload: bytes, seed: int) -> Any:
+    """Run pyABC's ``simulate_one`` (cloudpickled) with NumPy's global state seeded; restore it."""
+    simulate_one = _load(payload)
+    with _GLOBAL_STATE:
+        return _evaluate_locked(simulate_one, seed)
+
+
+def _evaluate_locked(simulate_one: Any, seed: int) -> Any:
+    state = np.random.get_state()  # noqa: NPY002 (pyABC draws from the global state)
+    np.random.seed(seed)  # noqa: NPY002
+    try:
+        return simulate_one()
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+
+
+def evaluation_seeds(seed: int, t: int, start: int, stop: int) -> list[int]:
+    """Seeds of evaluations ``start..stop-1`` of generation ``t``: each a function of its index."""
+    return [
+        int(np.random.SeedSequence([seed, t + 1, i]).generate_state(1)[0])
+        for i in range(start, stop)
+    ]
+
+
+def particle_row(index: int, particle: Any) -> dict[str, Any]:
+    """One evaluated particle as a flat table row (for the evaluation cache)."""
+    row: dict[str, Any] = {"index": index, "weight": particle.weight,
+                           "distance": particle.distance, "accepted": particle.accepted}
+    row |= {f"par:{k}": float(v) for k, v in particle.parameter.items()}
+    row |= {f"stat:{k}": float(v) for k, v in particle.sum_stat.items()}
+    return row
+
+
+def row_particle(row: Mapping[str, Any]) -> Any:
+    """Inverse of :func:`particle_row`."""
+    pars = {k[4:]: float(v) for k, v in row.items() if k.startswith("par:")}
+    stats = {k[5:]: float(v) for k, v in row.items() if k.startswith("stat:")}
+    return pyabc.Particle(
+        m=0, parameter=pyabc.Parameter(pars), weight=float(row["weight"]), sum_stat=stats,
+        distance=float(row["distance"]), accepted=bool(row["accepted"]),
+    )
+
+
+class SeededExecutorSampler(Sampler):
+    """A pyABC sampler on any ``concurrent.futures.Executor`` whose result depends on the seed only.
+
+    With ``cache_dir``, every finished chunk of evaluations is stored (Parquet, atomically) under
+    its generation and indices; a rerun after a kill reads them back instead of simulating
+    again, so no finished simulation is repeated, even inside an unfinished generation.
+
+    Args:
+        executor: runs the evaluations (process pool, Dask client, inline).
+        seed: the calibration seed.
+        progress: show one tqdm bar per generation.
+        cache_dir: folder of the evaluation cache (None: no cache).
+    """
+
+    def __init__(
+        self,
+        executor: Executor,
+        seed: int,
+        progress: bool = True,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.executor = executor
+        self.seed = int(seed)
+        self.progress = progress
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.simulated = 0  # evaluations actually simulated by this object (not read back)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["executor"] = None  # an executor does not travel to the workers
+        return state
+
+    def round_size(self, n: int, accepted: int, evaluated: int) -> int:
+        """Evaluations of the next round: the first n, then what the acceptance rate so far
+        says is still needed (at least one per worker, at most 20 n). Deterministic."""
+        if evaluated == 0:
+            return n
+        rate = max(accepted / evaluated, 0.02)
+        need = math.ceil(1.1 * (n - accepted) / rate)
+        return int(min(max(need, parallelism(self.executor)), 20 * n))
+
+    def _cached(self, t: int) -> dict[int, Any]:
+        if self.cache_dir is None:
+            return {}
+        table = read_parts(self.cache_dir, f"t{t + 1:03d}")
+        return {int(r["index"]): row_particle(r) for r in table.to_dict("records")}
+
+    def _evaluate(self, payload: bytes, t: int, start: int, stop: int,
+                  cached: dict[int, Any]) -> list[Any]:
+        todo = [i for i in range(start, stop) if i not in cached]
+        seeds = [evaluation_seeds(self.seed, t, i, i + 1)[0] for i in todo]
+        fresh: dict[int, Any] = {}
+
+        def store(first: int, particles: list[Any]) -> None:
+            index = todo[first : first + len(particles)]
+            fresh.update(zip(index, particles, strict=True))
+            if self.cache_dir is not None:
+                rows = [particle_row(i, p) for i, p in zip(index, particles, strict=True)]
+                write_parquet(pd.DataFrame(rows),
+                              self.cache_dir / f"t{t + 1:03d}-{index[0]:08d}.parquet")
+
+        map_ordered(functools.partial(evaluate_seeded, payload), seeds, self.executor,
+                    progress=False, on_chunk=store)
+        self.simulated += len(todo)
+        return [cached[i] if i in cached else fresh[i] for i in range(start, stop)]
+
+    def sample_until_n_accepted(
+        self,
+        n: int,
+        simulate_one: Any,
+        t: int,
+        *,
+        max_eval: float = np.inf,
+        all_accepted: bool = False,
+        ana_vars: Any = None,
+    ) -> Any:
+        payload = cloudpickle.dumps(simulate_one)
+        cached = self._cached(t)
+        sample = self._create_empty_sample()
+        accepted = evaluated = 0
+        label = "calibration sample" if t < 0 else f"generation {t}"
+        with tqdm(total=n, desc=label, disable=not self.progress or None, leave=False) as bar:
+            while accepted < n and evaluated < max_eval:
+                size = self.round_size(n, accepted, evaluated)
+                if math.isfinite(max_eval):
+                    size = min(size, int(max_eval) - evaluated)
+                particles = self._evaluate(payload, t, evaluated, evaluated + size, cached)
+                for particle in particles:  # in index order: independent of timing
+                    sample.append(particle)
+                    evaluated += 1
+                    if particle.accepted:
+                        accepted += 1
+                        bar.update()
+                        if accepted == n:
+                            break
+        self.nr_evaluations_ = evaluated
+        if accepted < n:
+            sample.ok = False
+        return sample
+
+
+class ResumableQuantileEpsilon(pyabc.QuantileEpsilon):
+    """pyABC's quantile tolerance schedule, made to survive a resume.
+
+    It starts at ``initial_epsilon`` (accept every prior draw in generation 0), then takes the
+    ``alpha``-quantile of the last population's distances. pyABC's own class sets the initial
+    value again when a loaded run continues; here a continued run (t > 0) takes the quantile of
+    the last stored population, as the uninterrupted run did.
+    """
+
+    def initialize(
+        self, t: int, get_weighted_distances: Any, get_all_records: Any,
+        max_nr_populations: int, acceptor_config: dict,
+    ) -> None:
+        if t > 0:
+            self._update(t, get_weighted_distances())
+
+
+def make_abc(
+    targets: TargetSet,
+    priors: PriorSet,
+    population_size: int,
+    executor: Executor,
+    seed: int,
+    progress: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> pyabc.ABCSMC:
+    """An ABC-SMC object: the target model, the priors, a standardised distance, a median
+    tolerance schedule that starts by accepting every prior draw, and the seeded sampler."""
+    return pyabc.ABCSMC(
+        models=TargetModel(targets),
+        parameter_priors=pyabc_prior(priors),
+        distance_function=pyabc_distance(targets),
+        population_size=population_size,
+        transitions=pyabc.MultivariateNormalTransition(),
+        eps=ResumableQuantileEpsilon(initial_epsilon=1e9, alpha=0.5),
+        sampler=SeededExecutorSampler(executor, seed, progress=progress, cache_dir=cache_dir),
+    )

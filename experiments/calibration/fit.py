@@ -1,0 +1,292 @@
+"""``calibrate``: fit the behavioural priors to the targets by ABC-SMC, check and report.
+
+The output folder holds:
+
+- ``manifest.json``: targets, priors, seed, budget, package and code versions, status;
+- ``abc.db``: pyABC's SQLite history, one population per finished generation;
+- ``evaluations/``: every finished simulation of the sampler (Parquet parts), read back on a
+  rerun so that a killed calibration repeats no finished simulation;
+- ``posterior.parquet``: the last generation's particles (one column per parameter, ``weight``);
+- ``generations.parquet``: tolerance, simulations and particles per generation;
+- ``ppc/``: fresh simulations at posterior draws; ``predictive_check.csv``;
+- ``identification.csv``; ``pairs.png``/``.pdf``; ``predictive_check.png``/``.pdf``;
+- ``report.md``: which parameters are pinned down, and the predictive check.
+
+Rerunning with the same arguments resumes (nothing finished is simulated again); with more
+generations it continues the same fit; with other targets, priors, seed or population size it
+refuses, so a folder never mixes two calibrations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.calibration import report
+from experiments.calibration.abc import config_path, make_abc
+from experiments.calibration.errors import CalibrationError
+from experiments.calibration.priors import PriorSet, load_priors
+from experiments.calibration.simulate import default_executor, draw_seeds, simulate_targets
+from experiments.calibration.store import (
+    read_json,
+    resumable_map,
+    write_json,
+    write_parquet,
+    write_text,
+)
+from experiments.calibration.targets import TargetSet, load_targets
+
+MANIFEST = "manifest.json"
+#: Packages whose versions go into the manifest.
+VERSIONED = ("cadresim", "mesa", "numpy", "pandas", "scipy", "pyabc", "pydantic", "pyarrow")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much simulation a calibration may spend.
+
+    Attributes:
+        population_size: particles per ABC-SMC generation.
+        generations: generations in all (a rerun with more continues the fit).
+        max_simulations: stop after this many simulations in all (None: no limit).
+        ppc_draws: posterior draws simulated afresh for the predictive check.
+    """
+
+    population_size: int = 100
+    generations: int = 5
+    max_simulations: int | None = None
+    ppc_draws: int = 40
+
+    def __post_init__(self) -> None:
+        for name in ("population_size", "generations", "ppc_draws"):
+            if getattr(self, name) < 1:
+                raise CalibrationError(f"budget {name} must be at least 1, got "
+                                       f"{getattr(self, name)}")
+
+
+@dataclass
+class CalibrationResult:
+    """What ``calibrate`` returns; everything in it is also stored in ``out``."""
+
+    out: Path
+    targets: TargetSet
+    priors: PriorSet
+    posterior: pd.DataFrame
+    generations: pd.DataFrame
+    ppc: pd.DataFrame
+    predictive_check: pd.DataFrame
+    identification: pd.DataFrame
+    simulated: int
+    manifest: dict[str, Any] = field(repr=False)
+
+    def draws(self, n: int, seed: int = 0) -> pd.DataFrame:
+        """``n`` parameter vectors resampled by weight (one per replicate of a comparison)."""
+        return posterior_draws(self.posterior, n, seed)
+
+
+def posterior_draws(posterior: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """``n`` rows of ``posterior`` drawn with replacement by ``weight``; parameter columns only."""
+    w = report.weights_of(posterior)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
+    rows = rng.choice(len(posterior), size=n, replace=True, p=w)
+    params = [c for c in posterior.columns if c not in ("weight", "generation")]
+    return posterior.iloc[rows][params].reset_index(drop=True)
+
+
+def package_versions() -> dict[str, str | None]:
+    """Python's and the key packages' versions (None for one not installed)."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def code_version() -> str | None:
+    """``git describe --always --dirty`` of this checkout, or None outside git."""
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=Path(__file__).parent,
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def fingerprint(targets: TargetSet, priors: PriorSet, seed: int, population_size: int) -> str:
+    """What identifies a calibration: a rerun into the same folder must match it."""
+    data = {
+        "targets": targets.model_dump(mode="json"), "priors": priors.model_dump(mode="json"),
+        "seed": seed, "population_size": population_size,
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _check_folder(out: Path, key: str) -> dict[str, Any]:
+    manifest = read_json(out / MANIFEST)
+    if manifest is not None and manifest.get("fingerprint") != key:
+        raise CalibrationError(
+            f"{out} holds another calibration (fingerprint {manifest.get('fingerprint')}, this "
+            f"one {key}: targets, priors, seed or population size differ); choose another "
+            "output folder or delete it"
+        )
+    return manifest or {}
+
+
+def _open_history(abc: Any, db: Path, observed: dict[str, float]) -> Any:
+    """Continue the history in ``db`` if it holds a run; else start one (a broken file from a
+    kill before the first commit is replaced)."""
+    url = f"sqlite:///{db}"
+    if db.exists():
+        try:
+            history = abc.load(url, 1)
+            _ = history.max_t
+            return history
+        except Exception:  # an empty or half-created database: start again
+            db.unlink()
+    return abc.new(url, observed)
+
+
+def _ppc_row(item: tuple[dict[str, float], int, TargetSet]) -> dict[str, float]:
+    params, seed, targets = item
+    return simulate_targets(params, targets, seed)
+
+
+def run_abc(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, seed: int,
+            executor: Executor, progress: bool) -> tuple[Any, int]:
+    """Run (or continue) the ABC-SMC fit in ``out``; the history and the simulations done now."""
+    abc = make_abc(targets, priors, budget.population_size, executor, seed, progress=progress,
+                   cache_dir=out / "evaluations")
+    history = _open_history(abc, out / "abc.db", targets.observed())
+    remaining = budget.generations - (history.max_t + 1)
+    if remaining > 0:
+        limit = budget.max_simulations if budget.max_simulations is not None else np.inf
+        abc.run(max_nr_populations=remaining, max_total_nr_simulations=limit)
+    return history, abc.sampler.simulated
+
+
+def posterior_table(history: Any) -> pd.DataFrame:
+    """The last generation's particles: one column per parameter (dotted path), ``weight``."""
+    frame, w = history.get_distribution(m=0, t=history.max_t)
+    frame = frame.rename(columns=config_path).reset_index(drop=True)
+    frame.columns.name = None
+    return frame.assign(weight=np.asarray(w, float), generation=int(history.max_t))
+
+
+def generations_table(history: Any) -> pd.DataFrame:
+    """Per generation: tolerance, simulations (samples) and particles."""
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    return pops[["t", "epsilon", "samples", "particles"]].reset_index(drop=True)
+
+
+def predictive_draws(targets: TargetSet, posterior: pd.DataFrame, draws: int, seed: int,
+                     folder: Path, executor: Executor, progress: bool) -> pd.DataFrame:
+    """Fresh simulations of every target at ``draws`` posterior draws (stored, resumable)."""
+    params = posterior_draws(posterior, draws, seed)
+    seeds = draw_seeds([seed, 11], draws)
+    items = [(row, s, targets) for row, s in zip(params.to_dict("records"), seeds, strict=True)]
+    table = resumable_map(_ppc_row, items, folder, "ppc", executor,
+                          desc="predictive check", progress=progress)
+    return pd.concat([params, table.drop(columns="item")], axis=1)
+
+
+def calibrate(
+    targets_path: str | os.PathLike[str] | TargetSet,
+    priors_path: str | os.PathLike[str] | PriorSet,
+    out: str | os.PathLike[str],
+    budget: Budget | None = None,
+    *,
+    seed: int = 0,
+    executor: Executor | None = None,
+    workers: int = 2,
+    progress: bool = True,
+    plots: bool = True,
+) -> CalibrationResult:
+    """Fit the priors' parameters to the targets by ABC-SMC (pyABC), then check and report.
+
+    Args:
+        targets_path: a targets YAML file (``configs/targets/``) or a validated TargetSet.
+        priors_path: a priors YAML file (``configs/priors/``) or a validated PriorSet.
+        out: output folder (created); rerunning into it resumes.
+        budget: population size, generations, simulation cap, predictive draws.
+        seed: the result is a pure function of the inputs and this seed, whatever the executor.
+        executor: any ``concurrent.futures.Executor`` (a Dask client works); default a process
+            pool of ``workers``, shut down at the end.
+        workers: processes of the default pool (1: run in this process).
+        progress: show progress bars.
+        plots: draw the pair plot and the predictive-check figure.
+
+    Returns:
+        The posterior, the checks and the tables, also stored in ``out``.
+
+    Raises:
+        CalibrationError: invalid targets or priors, or ``out`` holds another calibration.
+    """
+    targets = targets_path if isinstance(targets_path, TargetSet) else load_targets(targets_path)
+    priors = priors_path if isinstance(priors_path, PriorSet) else load_priors(priors_path)
+    budget = budget or Budget()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    key = fingerprint(targets, priors, seed, budget.population_size)
+    previous = _check_folder(out, key)
+    manifest: dict[str, Any] = {
+        "kind": "cadresim-calibration", "format": 1, "fingerprint": key, "seed": seed,
+        "budget": budget.__dict__, "targets": targets.model_dump(mode="json"),
+        "priors": priors.model_dump(mode="json"), "versions": package_versions(),
+        "code_version": code_version(), "method": "ABC-SMC (pyabc), seeded executor sampler",
+        "started": previous.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "running",
+    }
+    write_json(manifest, out / MANIFEST)
+    own = executor is None
+    executor = default_executor(workers) if own else executor
+    started = time.perf_counter()
+    try:
+        history, simulated = run_abc(targets, priors, out, budget, seed, executor, progress)
+        posterior = posterior_table(history)
+        generations = generations_table(history)
+        ppc = predictive_draws(targets, posterior, budget.ppc_draws, seed,
+                               out / "ppc" / f"t{history.max_t:03d}", executor, progress)
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+    check = report.predictive_check(targets, ppc)
+    ident = report.identification(priors, posterior)
+    total = int(history.total_nr_simulations)
+    manifest |= {
+        "status": "done", "generations_done": int(history.max_t + 1), "simulations": total,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds_this_session": round(time.perf_counter() - started, 2),
+        "simulated_this_session": simulated,
+    }
+    write_parquet(posterior, out / "posterior.parquet")
+    write_parquet(generations, out / "generations.parquet")
+    write_parquet(ppc, out / "ppc.parquet")
+    write_text(check.to_csv(index=False), out / "predictive_check.csv")
+    write_text(ident.to_csv(index=False), out / "identification.csv")
+    meta = {"seed": seed, "population_size": budget.population_size, "simulations": total}
+    write_text(report.markdown_report(targets, priors, generations, ident, check, meta),
+               out / "report.md")
+    if plots:
+        report.pair_plot(priors, posterior, out / "pairs")
+        report.predictive_plot(targets, ppc, out / "predictive_check")
+    write_json(manifest, out / MANIFEST)
+    return CalibrationResult(out, targets, priors, posterior, generations, ppc, check, ident,
+                             simulated, manifest)

@@ -1,0 +1,236 @@
+"""What a calibration tells a reader: which parameters the targets pin down, whether the fitted
+model reproduces each target within the survey's error, and the figures that show both.
+
+Pure functions of stored tables (posterior, posterior predictive draws), never of the model.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import NullFormatter
+
+from experiments.calibration.priors import PriorSet
+from experiments.calibration.targets import TargetSet
+
+#: Posterior 90% interval narrower than this share of the prior's: the targets pin it down.
+PINNED = 0.5
+#: ... narrower than this share: partly informed; wider: the targets say little about it.
+PARTLY = 0.8
+#: z for a two-sided 90% interval.
+Z90 = 1.6448536269514722
+
+POSTERIOR_COLOUR = "#0072B2"
+PRIOR_COLOUR = "#9A9A9A"
+TARGET_COLOUR = "#D55E00"
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float | np.ndarray) -> np.ndarray:
+    """Quantiles of ``x`` under weights ``w`` (inverse of the weighted empirical CDF, midpoint
+    rule)."""
+    x, w = np.asarray(x, float), np.asarray(w, float)
+    order = np.argsort(x)
+    x, w = x[order], w[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(q, cdf, x)
+
+
+def weights_of(posterior: pd.DataFrame) -> np.ndarray:
+    """The posterior's normalised weights (equal if it has no ``weight`` column)."""
+    w = posterior["weight"].to_numpy(float) if "weight" in posterior else np.ones(len(posterior))
+    return w / w.sum()
+
+
+def identification(priors: PriorSet, posterior: pd.DataFrame) -> pd.DataFrame:
+    """Per parameter: prior and posterior 90% intervals, their width ratio and a verdict.
+
+    Widths are compared on the log scale for log-uniform priors. Verdicts: ``pinned down``
+    (ratio < 0.5), ``partly`` (< 0.8), ``not pinned down``.
+    """
+    w = weights_of(posterior)
+    rows = []
+    for name, prior in priors.parameters.items():
+        x = posterior[name].to_numpy(float)
+        lo, med, hi = weighted_quantile(x, w, [0.05, 0.5, 0.95])
+        plo, phi = prior.frozen().ppf([0.05, 0.95])
+        scale = np.log if prior.log_scale else (lambda v: v)
+        ratio = float((scale(hi) - scale(lo)) / (scale(phi) - scale(plo)))
+        verdict = "pinned down" if ratio < PINNED else "partly" if ratio < PARTLY else (
+            "not pinned down")
+        rows.append({
+            "parameter": name, "prior_low": plo, "prior_high": phi,
+            "posterior_median": med, "posterior_low": lo, "posterior_high": hi,
+            "width_ratio": ratio, "verdict": verdict,
+        })
+    return pd.DataFrame(rows)
+
+
+def predictive_check(targets: TargetSet, ppc: pd.DataFrame) -> pd.DataFrame:
+    """Per target: the published value against the posterior predictive distribution.
+
+    ``ppc`` has one column per target (one row per posterior draw, simulated afresh). The 90%
+    predictive interval is widened by the survey's sampling error (+-1.645 s.e., binomial from n
+    where n is known) for ``within_sampling``; ``z`` is the median's distance from the value in
+    units of the target's tolerance (sampling s.e. and mapping_sd combined), and
+    ``within_tolerance`` is |z| <= 2.
+    """
+    rows = []
+    for t in targets.targets:
+        sims = ppc[t.name].to_numpy(float)
+        sims = sims[np.isfinite(sims)]
+        lo, med, hi = np.quantile(sims, [0.05, 0.5, 0.95]) if len(sims) else (np.nan,) * 3
+        se = t.sampling_se
+        widen = Z90 * (se or 0.0)
+        z = (med - t.value) / t.tolerance
+        rows.append({
+            "target": t.name, "statistic": t.statistic, "regime": t.regime,
+            "observed": t.value, "n": t.n, "sampling_se": se, "mapping_sd": t.mapping_sd,
+            "predictive_median": med, "predictive_low": lo, "predictive_high": hi,
+            "within_sampling": bool(lo - widen <= t.value <= hi + widen),
+            "z": z, "within_tolerance": bool(abs(z) <= 2.0),
+        })
+    return pd.DataFrame(rows)
+
+
+def _save(fig: plt.Figure, stem: str | os.PathLike[str]) -> list[Path]:
+    stem = Path(stem)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
+    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
+    fig.savefig(paths[1], bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def pair_plot(priors: PriorSet, posterior: pd.DataFrame,
+              stem: str | os.PathLike[str]) -> list[Path]:
+    """Posterior pair plot: weighted histograms (prior density as a grey line) on the diagonal,
+    weighted particles below it. Axes span the prior bounds. Writes PNG (300 dpi) and PDF."""
+    names = priors.names
+    k = len(names)
+    w = weights_of(posterior)
+    fig, axes = plt.subplots(k, k, figsize=(1.9 * k + 1, 1.9 * k + 1), squeeze=False)
+    for i, yi in enumerate(names):
+        for j, xj in enumerate(names):
+            ax = axes[i, j]
+            px = priors.parameters[xj]
+            if j > i:
+                ax.set_visible(False)
+                continue
+            log_x = px.log_scale
+            if i == j:
+                edges = (np.geomspace(px.low, px.high, 21) if log_x
+                         else np.linspace(px.low, px.high, 21))
+                ax.hist(posterior[xj], bins=edges, weights=w, density=True,
+                        color=POSTERIOR_COLOUR, alpha=0.7)
+                grid = np.geomspace(px.low, px.high, 200) if log_x else np.linspace(
+                    px.low, px.high, 200)
+                ax.plot(grid, px.frozen().pdf(grid), color=PRIOR_COLOUR, lw=1.2)
+                ax.set_yticks([])
+            else:
+                py = priors.parameters[yi]
+                ax.scatter(posterior[xj], posterior[yi], s=4 + 400 * w, alpha=0.5,
+                           color=POSTERIOR_COLOUR, linewidths=0)
+                ax.set_ylim(py.low, py.high)
+                if py.log_scale:
+                    ax.set_yscale("log")
+            ax.set_xlim(px.low, px.high)
+            if log_x:
+                ax.set_xscale("log")
+            for axis in (ax.xaxis, ax.yaxis):
+                axis.set_minor_formatter(NullFormatter())
+            ax.tick_params(which="both", labelsize=6)
+            if i == k - 1:
+                ax.set_xlabel(xj, fontsize=7)
+            if j == 0 and i > 0:
+                ax.set_ylabel(yi, fontsize=7)
+    fig.suptitle("Posterior (blue) against prior (grey)", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, stem)
+
+
+def predictive_plot(targets: TargetSet, ppc: pd.DataFrame,
+                    stem: str | os.PathLike[str]) -> list[Path]:
+    """Posterior predictive distribution of each target (dots and 90% bar) against the published
+    value with its sampling error (90%) and mapping tolerance (+-2 tol). PNG (300 dpi) and PDF."""
+    names = targets.names
+    fig, ax = plt.subplots(figsize=(6.0, 0.7 * len(names) + 1.2))
+    rng = np.random.default_rng(0)  # jitter only
+    for y, t in enumerate(targets.targets):
+        sims = ppc[t.name].to_numpy(float)
+        ax.scatter(sims, y + rng.uniform(-0.15, 0.15, len(sims)), s=6, alpha=0.4,
+                   color=POSTERIOR_COLOUR, linewidths=0)
+        lo, hi = np.nanquantile(sims, [0.05, 0.95])
+        ax.plot([lo, hi], [y + 0.25, y + 0.25], color=POSTERIOR_COLOUR, lw=2)
+        tol = t.tolerance
+        ax.plot([t.value - 2 * tol, t.value + 2 * tol], [y - 0.3, y - 0.3], color=TARGET_COLOUR,
+                lw=1, alpha=0.5)
+        se = t.sampling_se
+        if se:
+            ax.plot([t.value - Z90 * se, t.value + Z90 * se], [y - 0.3, y - 0.3],
+                    color=TARGET_COLOUR, lw=3)
+        ax.scatter([t.value], [y - 0.3], marker="D", color=TARGET_COLOUR, zorder=3, s=20)
+    ax.set_yticks(range(len(names)), [f"{t.name}\n{t.statistic}" for t in targets.targets],
+                  fontsize=7)
+    ax.set_xlabel("share")
+    ax.set_title("Posterior predictive check: simulated (blue) vs published (vermillion)",
+                 fontsize=8)
+    fig.tight_layout()
+    return _save(fig, stem)
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def markdown_report(targets: TargetSet, priors: PriorSet, generations: pd.DataFrame,
+                    ident: pd.DataFrame, check: pd.DataFrame, meta: dict) -> str:
+    """The calibration's plain-text report: fit, identification and predictive check."""
+    lines = [
+        f"# Calibration: {targets.name} with priors {priors.name}", "",
+        f"Seed {meta.get('seed')}; population {meta.get('population_size')} particles; "
+        f"{len(generations)} generations; {meta.get('simulations')} simulations; "
+        f"final tolerance {_fmt(float(generations['epsilon'].iloc[-1]) if len(generations) else None)} "  # noqa: E501
+        "(standardised distance).", "",
+        "## Which parameters the targets pin down", "",
+        "Posterior 90% interval against the prior's (log scale for log-uniform priors): "
+        f"narrower than {PINNED:.0%} of it is *pinned down*, than {PARTLY:.0%} *partly*.", "",
+        "| parameter | prior 90% | posterior median | posterior 90% | width ratio | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in ident.itertuples():
+        lines.append(
+            f"| {r.parameter} | {r.prior_low:.3g}-{r.prior_high:.3g} | {r.posterior_median:.3g} | "
+            f"{r.posterior_low:.3g}-{r.posterior_high:.3g} | {r.width_ratio:.2f} | {r.verdict} |"
+        )
+    pinned = ident.loc[ident.verdict == "pinned down", "parameter"].tolist()
+    loose = ident.loc[ident.verdict == "not pinned down", "parameter"].tolist()
+    lines += [
+        "",
+        f"Pinned down: {', '.join(pinned) or 'none'}. Not pinned down: {', '.join(loose) or 'none'}"
+        ". With fewer targets than parameters, directions along which the targets do not "
+        "change are left at their priors; read the pair plot for trade-offs between parameters.",
+        "", "## Posterior predictive check", "",
+        "Each target against fresh simulations at posterior draws: median and 90% interval; "
+        "'sampling' says whether the published value lies in that interval widened by the "
+        "survey's sampling error (binomial s.e. from n, where n is known); z is the distance in "
+        "units of the target's tolerance (sampling s.e. and mapping looseness combined).", "",
+        "| target | statistic | published | s.e. | predictive median | predictive 90% | "
+        "sampling | z |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in check.itertuples():
+        lines.append(
+            f"| {r.target} | {r.statistic} | {r.observed:.3f} | {_fmt(r.sampling_se)} | "
+            f"{r.predictive_median:.3f} | {r.predictive_low:.3f}-{r.predictive_high:.3f} | "
+            f"{'yes' if r.within_sampling else 'no'} | {r.z:+.2f} |"
+        )
+    lines += ["", "Targets and their looseness: see the targets file; figures left out:", ""]
+    lines += [f"- {u.figure}: {u.why}" for u in targets.unmapped] or ["- none"]
+    return "\n".join(lines) + "\n"
