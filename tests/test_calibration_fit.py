@@ -47,6 +47,7 @@ class KilledAfter(Executor):
         self.inner = InlineExecutor()
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
+        """Run the task inline, or raise KeyboardInterrupt after ``k`` submissions."""
         if self.submitted >= self.k:
             raise KeyboardInterrupt("killed")
         self.submitted += 1

@@ -2,6 +2,10 @@
 
 With ``--compare REGIME ...`` the calibrated regime comparison follows, one posterior draw per
 replicate, into ``DIR/comparison``.
+
+The same command is ``cadresim calibrate`` (``experiments.cli.calibrate``): both build their
+parser with :func:`add_arguments` and run with :func:`run`. Importing this module is cheap;
+pyABC and the model are imported when a calibration runs.
 """
 
 from __future__ import annotations
@@ -11,20 +15,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from experiments.calibration.errors import CalibrationError
-from experiments.calibration.fit import Budget, calibrate
 from simulation.loading import ConfigError
 
 DEFAULT_PRIORS = Path(__file__).resolve().parents[2] / "configs" / "priors" / "behaviour.yaml"
+DESCRIPTION = (
+    "Fit behavioural parameters to published figures by ABC-SMC (pyABC); "
+    "rerunning into the same folder resumes."
+)
 
 
-def parser() -> argparse.ArgumentParser:
-    """The command line of ``python -m experiments.calibration`` (later ``cadresim calibrate``)."""
-    p = argparse.ArgumentParser(
-        prog="python -m experiments.calibration",
-        description="Fit behavioural parameters to published figures by ABC-SMC (pyABC); "
-        "rerunning into the same folder resumes.",
-    )
+def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the calibration command's arguments to ``p`` (and return it)."""
     p.add_argument("targets", help="targets YAML (configs/targets/*.yaml)")
     p.add_argument("--priors", default=str(DEFAULT_PRIORS), help="priors YAML")
     p.add_argument("--out", help="output folder (default: results/calibration/<targets name>)")
@@ -43,33 +44,51 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m experiments.calibration``."""
+    return add_arguments(
+        argparse.ArgumentParser(prog="python -m experiments.calibration", description=DESCRIPTION)
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a calibration from parsed arguments; 0 on success.
+
+    Raises:
+        ConfigError: bad targets, priors, budget or output folder (``CalibrationError`` is a
+            subclass); the callers turn it into one message and exit code 2.
+    """
+    from experiments.calibration.fit import Budget, calibrate
+    from experiments.calibration.targets import load_targets
+
+    targets = load_targets(args.targets)
+    out = Path(args.out or Path("results") / "calibration" / targets.name)
+    budget = Budget(args.population, args.generations, args.max_simulations, args.ppc_draws)
+    result = calibrate(targets, args.priors, out, budget, seed=args.seed,
+                       workers=args.workers, progress=not args.quiet)
+    print((out / "report.md").read_text())
+    if args.compare is not None:
+        from experiments.calibration.compare import compare_regimes
+
+        comparison = compare_regimes(
+            result.posterior, args.compare, out / "comparison", draws=args.draws,
+            settings=targets.simulation, seed=args.seed,
+            smallest_effect=args.smallest_effect, workers=args.workers,
+            progress=not args.quiet,
+        )
+        print(comparison.robustness.to_string(index=False))
+    print(f"results in {out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a calibration from the command line; 0 on success, 2 on bad input."""
     args = parser().parse_args(argv)
     try:
-        from experiments.calibration.targets import load_targets
-
-        targets = load_targets(args.targets)
-        out = Path(args.out or Path("results") / "calibration" / targets.name)
-        budget = Budget(args.population, args.generations, args.max_simulations, args.ppc_draws)
-        result = calibrate(targets, args.priors, out, budget, seed=args.seed,
-                           workers=args.workers, progress=not args.quiet)
-        print((out / "report.md").read_text())
-        if args.compare is not None:
-            from experiments.calibration.compare import compare_regimes
-
-            comparison = compare_regimes(
-                result.posterior, args.compare, out / "comparison", draws=args.draws,
-                settings=targets.simulation, seed=args.seed,
-                smallest_effect=args.smallest_effect, workers=args.workers,
-                progress=not args.quiet,
-            )
-            print(comparison.robustness.to_string(index=False))
-    except (CalibrationError, ConfigError) as exc:
+        return run(args)
+    except ConfigError as exc:  # CalibrationError included
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"results in {out}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -65,8 +65,11 @@ def pyabc_prior(priors: PriorSet) -> pyabc.Distribution:
 
 
 def pyabc_distance(targets: TargetSet) -> pyabc.PNormDistance:
-    """Euclidean distance of standardised errors: sum over targets of ((sim - obs) / tol)^2,
-    square-rooted; ``tol`` is the target's sampling s.e. and mapping looseness combined."""
+    """Euclidean distance of standardised errors.
+
+    The square root of the sum over targets of ((sim - obs) / tol)^2; ``tol`` is the target's
+    sampling s.e. and mapping looseness combined.
+    """
     weights = {name: 1.0 / tol for name, tol in targets.tolerances().items()}
     return pyabc.PNormDistance(p=2, fixed_weights=weights)
 
@@ -82,6 +85,7 @@ class TargetModel:
         self.targets = targets
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
+        """The targets' statistics for one parameter draw (NaN replaced by 1e6)."""
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 (pyABC's global state)
         params = {config_path(k): float(v) for k, v in pars.items()}
         stats = simulate_targets(params, self.targets, seed)
@@ -175,8 +179,11 @@ class SeededExecutorSampler(Sampler):
         return state
 
     def round_size(self, n: int, accepted: int, evaluated: int) -> int:
-        """Evaluations of the next round: the first n, then what the acceptance rate so far
-        says is still needed (at least one per worker, at most 20 n). Deterministic."""
+        """Evaluations of the next round (deterministic).
+
+        The first n, then what the acceptance rate so far says is still needed (at least one
+        per worker, at most 20 n).
+        """
         if evaluated == 0:
             return n
         rate = max(accepted / evaluated, 0.02)
@@ -218,6 +225,7 @@ class SeededExecutorSampler(Sampler):
         all_accepted: bool = False,
         ana_vars: Any = None,
     ) -> Any:
+        """Evaluate seeded particles in index order until ``n`` are accepted (pyABC's API)."""
         payload = cloudpickle.dumps(simulate_one)
         cached = self._cached(t)
         sample = self._create_empty_sample()
@@ -256,6 +264,7 @@ class ResumableQuantileEpsilon(pyabc.QuantileEpsilon):
         self, t: int, get_weighted_distances: Any, get_all_records: Any,
         max_nr_populations: int, acceptor_config: dict,
     ) -> None:
+        """Set the tolerance of a continued run from its last stored population."""
         if t > 0:
             self._update(t, get_weighted_distances())
 
@@ -269,8 +278,11 @@ def make_abc(
     progress: bool = True,
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> pyabc.ABCSMC:
-    """An ABC-SMC object: the target model, the priors, a standardised distance, a median
-    tolerance schedule that starts by accepting every prior draw, and the seeded sampler."""
+    """An ABC-SMC object ready to run.
+
+    It holds the target model, the priors, a standardised distance, a median tolerance
+    schedule that starts by accepting every prior draw, and the seeded sampler.
+    """
     return pyabc.ABCSMC(
         models=TargetModel(targets),
         parameter_priors=pyabc_prior(priors),

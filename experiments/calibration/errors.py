@@ -16,7 +16,7 @@ class CalibrationError(ConfigError):
 
 
 def describe_validation_error(exc: ValidationError, origin: str) -> str:
-    """One line per problem: the field's dotted location, the bad value and what is allowed.
+    r"""One line per problem: the field's dotted location, the bad value and what is allowed.
 
     Args:
         exc: the pydantic error.

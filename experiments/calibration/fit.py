@@ -150,8 +150,10 @@ def _check_folder(out: Path, key: str) -> dict[str, Any]:
 
 
 def _open_history(abc: Any, db: Path, observed: dict[str, float]) -> Any:
-    """Continue the history in ``db`` if it holds a run; else start one (a broken file from a
-    kill before the first commit is replaced)."""
+    """Continue the history in ``db`` if it holds a run; else start one.
+
+    A broken file from a kill before the first commit is replaced.
+    """
     url = f"sqlite:///{db}"
     if db.exists():
         try:

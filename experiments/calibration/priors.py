@@ -153,8 +153,10 @@ class PriorSet(Strict):
         return sum(p.logpdf(theta[:, j]) for j, p in enumerate(self.parameters.values()))
 
     def to_unbounded(self, theta: np.ndarray) -> np.ndarray:
-        """Map draws to an unbounded space (logit of the position in the bounds, on the log
-        scale for loguniform priors), where Gaussian perturbation kernels work."""
+        """Map draws to an unbounded space, where Gaussian perturbation kernels work.
+
+        The logit of the position in the bounds, on the log scale for loguniform priors.
+        """
         theta = np.atleast_2d(theta)
         cols = []
         for j, p in enumerate(self.parameters.values()):
@@ -178,7 +180,7 @@ class PriorSet(Strict):
         return np.column_stack(cols)
 
     def log_jacobian(self, eta: np.ndarray) -> np.ndarray:
-        """log |d theta / d eta| at rows of ``eta``: turns a density in theta into one in eta."""
+        """Log |d theta / d eta| at rows of ``eta``: turns a density in theta into one in eta."""
         eta = np.atleast_2d(eta)
         total = np.zeros(len(eta))
         for j, p in enumerate(self.parameters.values()):

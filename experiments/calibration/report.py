@@ -1,5 +1,7 @@
-"""What a calibration tells a reader: which parameters the targets pin down, whether the fitted
-model reproduces each target within the survey's error, and the figures that show both.
+"""What a calibration tells a reader.
+
+Which parameters the targets pin down, whether the fitted model reproduces each target within
+the survey's error, and the figures that show both.
 
 Pure functions of stored tables (posterior, posterior predictive draws), never of the model.
 """
@@ -31,8 +33,10 @@ TARGET_COLOUR = "#D55E00"
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float | np.ndarray) -> np.ndarray:
-    """Quantiles of ``x`` under weights ``w`` (inverse of the weighted empirical CDF, midpoint
-    rule)."""
+    """Quantiles of ``x`` under weights ``w``.
+
+    The inverse of the weighted empirical CDF, midpoint rule.
+    """
     x, w = np.asarray(x, float), np.asarray(w, float)
     order = np.argsort(x)
     x, w = x[order], w[order]
@@ -108,8 +112,11 @@ def _save(fig: plt.Figure, stem: str | os.PathLike[str]) -> list[Path]:
 
 def pair_plot(priors: PriorSet, posterior: pd.DataFrame,
               stem: str | os.PathLike[str]) -> list[Path]:
-    """Posterior pair plot: weighted histograms (prior density as a grey line) on the diagonal,
-    weighted particles below it. Axes span the prior bounds. Writes PNG (300 dpi) and PDF."""
+    """Posterior pair plot; writes PNG (300 dpi) and PDF.
+
+    Weighted histograms (prior density as a grey line) on the diagonal, weighted particles
+    below it. Axes span the prior bounds.
+    """
     names = priors.names
     k = len(names)
     w = weights_of(posterior)
@@ -155,8 +162,11 @@ def pair_plot(priors: PriorSet, posterior: pd.DataFrame,
 
 def predictive_plot(targets: TargetSet, ppc: pd.DataFrame,
                     stem: str | os.PathLike[str]) -> list[Path]:
-    """Posterior predictive distribution of each target (dots and 90% bar) against the published
-    value with its sampling error (90%) and mapping tolerance (+-2 tol). PNG (300 dpi) and PDF."""
+    """Posterior predictive plot of each target; writes PNG (300 dpi) and PDF.
+
+    Each target's posterior predictive distribution (dots and 90% bar) against the published
+    value with its sampling error (90%) and mapping tolerance (+-2 tol).
+    """
     names = targets.names
     fig, ax = plt.subplots(figsize=(6.0, 0.7 * len(names) + 1.2))
     rng = np.random.default_rng(0)  # jitter only

@@ -99,6 +99,7 @@ class InlineExecutor(Executor):
         self._lock = threading.Lock()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` now; a finished future holds its result or exception."""
         future: Future = Future()
         future.set_running_or_notify_cancel()
         try:

@@ -1,5 +1,8 @@
-"""Files a calibration writes: atomically (a reader or a rerun after kill -9 sees the whole file
-or none), and work stored in numbered Parquet parts that a rerun reads back instead of redoing."""
+"""Files a calibration writes, atomically, and work stored in parts.
+
+Files are written atomically (a reader or a rerun after kill -9 sees the whole file or none);
+work is stored in numbered Parquet parts that a rerun reads back instead of redoing.
+"""
 
 from __future__ import annotations
 
@@ -78,9 +81,10 @@ def resumable_map(
     desc: str = "",
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Rows ``fn(item)`` for every item, stored in parts as they finish; a rerun runs only the
-    items not stored yet. Each row gets the item's position as ``item``; rows come back sorted
-    by it.
+    """Rows ``fn(item)`` for every item, stored in parts as they finish.
+
+    A rerun runs only the items not stored yet. Each row gets the item's position as ``item``;
+    rows come back sorted by it.
 
     Args:
         fn: picklable function of one item returning a flat mapping (one table row).

@@ -10,12 +10,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from experiments.cli import analyze, plot, regimes, run, sweep, validate
+from experiments.cli import analyze, calibrate, plot, regimes, run, sweep, validate
 from simulation import ConfigError
 
 EXIT_USAGE = 2
 #: The subcommands in help order; each module has ``register(subparsers)``.
-SUBCOMMANDS = (run, regimes, sweep, analyze, plot, validate)
+SUBCOMMANDS = (run, regimes, sweep, analyze, plot, validate, calibrate)
 
 
 def build_parser() -> argparse.ArgumentParser:
