@@ -806,8 +806,8 @@ class Supervisor:
             self.alone.append(task)
             return
         error = (
-            f"the worker process died while running this run, on each of {len(deaths)} tries "
-            f"(the run was retried at most {MAX_TRIES} times): " + "; ".join(deaths)
+            f"the worker process died while running this run, on each of its {len(deaths)} "
+            "tries (a run is tried at most MAX_TRIES times): " + "; ".join(deaths)
         )
         self.write([run_row(task, self.settings, error=error)], None)
 
