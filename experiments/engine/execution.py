@@ -759,7 +759,15 @@ class Supervisor:
         return bool(self.resend or self.alone)
 
     def _submit(self, tasks: list[RunTask], tier: int) -> None:
-        future = self.executor.submit(run_chunk, tasks, self.settings, self.simulate)
+        try:
+            future = self.executor.submit(run_chunk, tasks, self.settings, self.simulate)
+        except BrokenExecutor:  # the pool broke before its broken futures were collected
+            if tier == 2:
+                self.alone.insert(0, tasks[0])
+            else:
+                self.resend[:0] = tasks
+            self._pool_broke()
+            return
         self.in_flight[future] = _Submitted(tasks, tier)
         self.processes.update(getattr(self.executor, "_processes", None) or {})
 

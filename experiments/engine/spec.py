@@ -43,9 +43,9 @@ DESIGN_KINDS = ("grid", "lhs", "sobol", "morris", "points")
 MAX_RUN_TIMEOUT = 7 * 24 * 3600.0
 #: The largest design a spec may declare (points, regimes included) and the most runs (points
 #: x replications): far beyond any planned study, yet planning stays within about a minute and
-#: the manifest within about 150 MB.
+#: the manifest within about 80 MB.
 MAX_POINTS = 100_000
-MAX_RUNS = 1_000_000
+MAX_RUNS = 500_000
 #: Longest file or folder name most filesystems take, and longest path, in bytes.
 NAME_MAX = 255
 PATH_MAX = 4096
