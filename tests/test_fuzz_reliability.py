@@ -75,7 +75,7 @@ def fresh_dir(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-@settings(FUZZ, max_examples=30)
+@settings(FUZZ, max_examples=20)
 @given(
     path=st.sampled_from(sorted(known_paths())) | st.text(min_size=1, max_size=20),
     value=junk,
@@ -112,7 +112,7 @@ SPEC_FIELDS = ["name", "base", "regimes", "set", "design", "replications", "step
 
 
 @pytest.mark.slow
-@settings(FUZZ, max_examples=30)
+@settings(FUZZ, max_examples=20)
 @given(field=st.sampled_from(SPEC_FIELDS), value=junk,
        output=st.sampled_from(["out", "a/b", "/", "~", "", "a\0b", "x" * 300, "notempty"]))
 def test_fuzzed_specs_end_cleanly_and_write_only_their_output(tmp_path, capsys, monkeypatch,
@@ -215,7 +215,7 @@ def damaged_copy(tmp_path: Path, pristine: tuple[Path, Path], kinds, pick, value
 
 
 @pytest.mark.slow
-@settings(FUZZ, max_examples=20)
+@settings(FUZZ, max_examples=15)
 @given(kinds=st.lists(st.sampled_from(DAMAGES), min_size=1, max_size=3),
        pick=st.integers(0, 10_000), value=junk)
 def test_damaged_results_folders_are_repaired_or_refused(tmp_path, capsys, monkeypatch,

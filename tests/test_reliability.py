@@ -135,6 +135,30 @@ def test_system_exit_in_a_run_is_a_failed_run_and_its_chunk_mates_are_kept(tmp_p
     assert list(failed["run_id"]) == [POISONED_RUN] and "SystemExit: 3" in failed["error"][0]
 
 
+def interrupted_for_one_seed(config, seed, steps):
+    """The run raises KeyboardInterrupt on the poisoned seed."""
+    if seed == faulty_models.POISONED:
+        raise KeyboardInterrupt
+    return faulty_models.exits_for_one_seed(config, seed, steps)
+
+
+def test_keyboard_interrupt_in_a_run_ends_the_sweep_cleanly_keeping_finished_runs(
+    tmp_path, capsys, monkeypatch
+):
+    import experiments.engine.execution as execution
+
+    spec = tiny_spec(tmp_path)
+    monkeypatch.setattr(execution, "simulate_run", interrupted_for_one_seed)
+    assert cli(["sweep", spec, "--quiet", "--chunk-size", "2"]) == 130
+    assert "interrupted; rerun the same command to resume" in capsys.readouterr().err
+    kept = pd.read_parquet(tmp_path / "tiny" / "runs")
+    assert len(kept) == 8 and (kept["status"] == "ok").all()  # points 0 and 1: before it
+    monkeypatch.undo()
+    assert cli(["sweep", spec, "--quiet"]) == 0
+    assert "24 ok, 0 failed of 24 runs (16 in this session, 8 done before" in (
+        capsys.readouterr().out)
+
+
 @pytest.mark.parametrize("model, named", [
     (faulty_models.nan_for_one_seed, "inaction"),
     (faulty_models.inf_for_one_seed, "bold (per-step series)"),
