@@ -451,6 +451,9 @@ def figure_timeseries(results: Results) -> Figure:
         for i, (name, points) in enumerate(groups.items()):
             band = series_bands(results, metric, points)
             colour = group_colour(i)
+            if band.empty:  # no successful run at these points: say so in the legend
+                ax.plot([], [], color=colour, label=f"{name} (no successful run)")
+                continue
             ax.plot(band["step"], band["mean"], color=colour, label=name)
             ax.fill_between(band["step"], band["ci_low"], band["ci_high"], color=colour,
                             alpha=0.2, linewidth=0)
@@ -498,6 +501,8 @@ def figure_timeseries_causes(results: Results) -> Figure:  # noqa: C901 - one dr
         phases |= {text: handle for handle, text in _mark_phases(ax, results, [(points, "black")])}
         for metric in lines:
             band = series_bands(results, metric, points)
+            if band.empty:  # no successful run at these points
+                continue
             colour = CAUSE_COLOURS.get(metric, "black")
             total = metric == "inaction"
             ax.plot(band["step"], band["mean"], color=colour, linewidth=1.1 if total else 1.6,

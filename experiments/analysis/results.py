@@ -22,16 +22,20 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pyarrow import ArrowException
 
 from experiments.engine.storage import (
+    MANIFEST,
     RUN_COLUMNS,
     RUNS,
     SERIES,
     SERIES_COLUMNS,
     part_files,
+    part_spec_hash,
     read_manifest,
 )
 from simulation import ConfigError
+from simulation.loading import clip
 from simulation.outputs import REPORT_ORDER
 
 #: Designs whose points are samples of a space rather than chosen settings.
@@ -125,13 +129,22 @@ def _fail(path: Path, problem: str, hint: bool = True) -> ConfigError:
     return ConfigError(f"results folder {str(path)!r}: {problem}{tail}")
 
 
-def _read_parts(root: Path, files: list[Path]) -> pd.DataFrame:
+def _read_parts(root: Path, files: list[Path], spec_hash: Any = None) -> pd.DataFrame:
     frames = []
     for order, part in enumerate(files):
         try:
+            found = part_spec_hash(part)
             frame = pd.read_parquet(part)
-        except (OSError, ValueError) as exc:
-            raise _fail(root, f"cannot read {part.relative_to(root)} ({exc})") from None
+        except (OSError, ValueError, TypeError, NotImplementedError, ArrowException) as exc:
+            raise _fail(
+                root, f"cannot read {part.relative_to(root)} ({clip(str(exc))}); rerun "
+                "`cadresim sweep` on its spec to move damaged parts aside and rerun their runs",
+                hint=False,
+            ) from None
+        if found is not None and found != spec_hash:
+            raise _fail(root, f"{part.relative_to(root)} was written by another spec than "
+                        f"the one in {MANIFEST} (their spec hashes differ); the folder mixes "
+                        "two experiments", hint=False)
         frames.append(frame.assign(_order=order))
     if not frames:
         return pd.DataFrame()
@@ -189,8 +202,22 @@ def _parameter_paths(manifest: dict[str, Any], columns: list[str]) -> list[str]:
 
 
 def load_results(path: str | os.PathLike[str], include_failed: bool = False) -> Results:
-    """Load a results folder; ``include_failed`` keeps failed runs in ``runs``."""
-    root = Path(path)
+    """Load a results folder; ``include_failed`` keeps failed runs in ``runs``.
+
+    A damaged folder is a ConfigError saying what is wrong, never a misreading: parts of
+    another spec are refused, and data of unexpected types is reported as damage.
+    """
+    try:
+        return _load_results(Path(path), include_failed)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OSError,
+            ArrowException) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise _fail(Path(path), f"is damaged ({type(exc).__name__}: {clip(str(exc))})",
+                    hint=False) from None
+
+
+def _load_results(root: Path, include_failed: bool) -> Results:
     manifest = _manifest(root)
     if not (root / RUNS).is_dir():
         raise _fail(root, "has no runs/ folder")
@@ -198,10 +225,11 @@ def load_results(path: str | os.PathLike[str], include_failed: bool = False) -> 
     if not files:
         raise _fail(root, "has no finished runs yet (runs/ holds no part-*.parquet)",
                     hint=False)
-    runs = _read_parts(root, files)
+    runs = _read_parts(root, files, manifest.get("spec_hash"))
     missing = [c for c in ("run_id", "point", "replicate", "regime", "status") if c not in runs]
     if missing:
         raise _fail(root, f"runs/ parts lack the columns {', '.join(missing)}")
+    duplicated = int(runs["run_id"].duplicated().sum())
     runs = (runs.sort_values("_order", kind="stable")
             .drop_duplicates("run_id", keep="last")
             .drop(columns="_order"))
@@ -225,7 +253,7 @@ def load_results(path: str | os.PathLike[str], include_failed: bool = False) -> 
 
     series = pd.DataFrame(columns=list(SERIES_COLUMNS))
     if series_files := part_files(root, SERIES):
-        series = _read_parts(root, series_files)
+        series = _read_parts(root, series_files, manifest.get("spec_hash"))
         lacking = [c for c in ("run_id", "step", "metric", "value") if c not in series]
         if lacking:
             raise _fail(root, f"series/ parts lack the columns {', '.join(lacking)}")
@@ -239,6 +267,8 @@ def load_results(path: str | os.PathLike[str], include_failed: bool = False) -> 
         series = series[list(SERIES_COLUMNS)].sort_values(["metric", "point", "replicate",
                                                            "step"]).reset_index(drop=True)
     notes = []
+    if duplicated:
+        notes.append(f"{duplicated} duplicate run row(s): the row of the newest part is used")
     if n_failed and not include_failed:
         notes.append(f"{n_failed} failed run(s) left out (their tracebacks are in runs/, "
                      "column error)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from time import perf_counter
 
@@ -12,6 +13,10 @@ from experiments.cli.argtypes import whole_number
 from experiments.engine.storage import write_parquet_atomic
 from experiments.engine.yardstick import format_split_band, split_band, split_sensitivity
 from simulation import CadreModel, ConfigError, ModelConfig, load_config
+from simulation.loading import clip, field_info, shown
+
+#: Longest file or folder name most filesystems take, in bytes.
+NAME_MAX = 255
 
 #: Runs at least this large (cadres x years) get an estimate first; over LONG_RUN seconds, a
 #: progress bar too.
@@ -19,6 +24,9 @@ ESTIMATE_FROM = 2_000_000
 LONG_RUN = 5.0
 
 positive_int = whole_number(1)
+#: --steps is bounded as the config's steps field is.
+MAX_STEPS = next(m.le for m in field_info("steps").metadata if getattr(m, "le", None))
+steps_number = whole_number(1, MAX_STEPS)
 seed_number = whole_number(0, 2**32 - 1)
 non_negative_int = whole_number(0)
 
@@ -43,7 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run one configuration (a YAML file or a preset name) and print a summary.",
     )
     run.add_argument("config", metavar="CONFIG", help="YAML file or preset name (see `regimes`)")
-    run.add_argument("--steps", type=positive_int, help="years to simulate (default: config)")
+    run.add_argument(
+        "--steps", type=steps_number, help=f"years to simulate, 1 to {MAX_STEPS} (default: config)"
+    )
     run.add_argument("--seed", type=seed_number, help="random seed (default: config)")
     run.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -102,13 +112,32 @@ def _check_flags(args: argparse.Namespace, steps: int) -> None:
         raise ConfigError(f"--burn-in: got {args.burn_in}; allowed: 0 to {steps - 1} (< --steps)")
     for flag, path in (("--out", args.out), ("--snapshot-out", args.snapshot_out)):
         if path and not path.endswith(".parquet"):
-            raise ConfigError(f"{flag}: got {path!r}; allowed: a path ending in .parquet")
+            raise ConfigError(f"{flag}: got {shown(path)}; allowed: a path ending in .parquet")
+        if path:
+            check_file_path(flag, path)
     if bool(args.snapshot_at) != bool(args.snapshot_out):
         raise ConfigError("--snapshot-at and --snapshot-out go together")
     if args.snapshot_at and args.snapshot_at[-1] > steps:
         raise ConfigError(
             f"--snapshot-at: got step {args.snapshot_at[-1]}; allowed: 1 to {steps} (--steps)"
         )
+
+
+def check_file_path(flag: str, path: str) -> None:
+    """Refuse an output file path that cannot be written, before anything runs."""
+    if "\0" in path:
+        raise ConfigError(f"{flag}: got {shown(path)}; allowed: a path without NUL characters")
+    too_long = [part for part in path.split(os.sep) if len(os.fsencode(part)) > NAME_MAX]
+    if too_long:
+        raise ConfigError(
+            f"{flag}: got {shown(path)}; allowed: file and folder names of at most {NAME_MAX} "
+            "bytes"
+        )
+    if os.path.isdir(path):
+        raise ConfigError(f"{flag}: got {shown(path)}, an existing folder; allowed: a file path")
+    parent = os.path.dirname(path) or "."
+    if not os.path.isdir(parent):
+        raise ConfigError(f"{flag}: got {shown(path)}; its folder {shown(parent)} does not exist")
 
 
 def _announce_long_run(args: argparse.Namespace, config: ModelConfig, steps: int) -> bool:
@@ -142,8 +171,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             continue
         try:
             write_parquet_atomic(make(), path)
-        except (FileNotFoundError, PermissionError) as exc:
-            raise ConfigError(f"{flag}: cannot write {path!r}: {exc}") from None
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{flag}: cannot write {shown(path)}: {clip(str(exc))}") from None
     band = None
     if args.split_sensitivity:
         band = split_band(split_sensitivity(config, model.seed, steps, args.burn_in), config)

@@ -17,11 +17,28 @@ from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 
 from experiments.cli.argtypes import whole_number
 from experiments.engine.execution import SerialExecutor, exit_with_parent, plan_sweep, run_sweep
-from experiments.engine.spec import load_spec
-from simulation.loading import ConfigError
+from experiments.engine.spec import MAX_RUN_TIMEOUT, load_spec, planned_points
+from experiments.engine.storage import check_output_folder
+from simulation.loading import ConfigError, clip, shown
+
+#: Designs of at least this many points are announced before they are planned.
+LARGE_DESIGN = 10_000
 
 #: Modules a forkserver imports once, so each worker process starts with the model loaded.
 PRELOAD = ["experiments.engine.execution", "simulation.model"]
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse ``type``: seconds, more than 0 and at most a week."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not 0 < value <= MAX_RUN_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_RUN_TIMEOUT:g} (a week), got {text!r}"
+        )
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,6 +77,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--chunk-size", type=whole_number(1), metavar="K",
         help="runs per task sent to a worker (default: automatic, at most 32)",
     )
+    sweep.add_argument(
+        "--run-timeout", type=positive_seconds, metavar="SECONDS",
+        help="record a run that takes longer as failed (default: the spec's run_timeout, "
+        "else no limit)",
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=cmd_sweep)
 
@@ -87,9 +109,10 @@ def open_executor(
             else:
                 try:
                     client = stack.enter_context(Client(scheduler, timeout="15s"))
-                except (OSError, TimeoutError) as exc:
+                except (OSError, TimeoutError, ValueError, TypeError) as exc:
                     raise ConfigError(
-                        f"--scheduler: cannot reach {scheduler!r} ({exc})"
+                        f"--scheduler: cannot reach {shown(scheduler)} ({clip(str(exc))}); "
+                        "allowed: a Dask scheduler address such as tcp://10.0.0.5:8786"
                     ) from None
                 where = f"the Dask cluster at {scheduler}"
             threads = sum(client.nthreads().values()) or 1
@@ -114,6 +137,15 @@ def open_executor(
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Plan and run the spec on the executor the flags ask for; 1 if runs failed or remain."""
     spec = load_spec(args.spec)
+    check_output_folder(spec.output_dir)
+    size = planned_points(spec)
+    if size >= LARGE_DESIGN and not args.quiet:
+        print(
+            f"cadresim sweep {spec.name}: planning {size:,} points x {spec.replications} "
+            f"replications = {size * spec.replications:,} runs (every point's config is "
+            "validated first)",
+            file=sys.stderr,
+        )
     plan = plan_sweep(spec, origin=args.spec)
     with open_executor(args.workers, args.scheduler, args.dask_local) as (executor, n, where):
         if not args.quiet:
@@ -125,7 +157,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         try:
             report = run_sweep(
                 plan, executor, resume=args.resume, fresh=args.fresh, progress=not args.quiet,
-                parallelism=n, chunk_size=args.chunk_size,
+                parallelism=n, chunk_size=args.chunk_size, run_timeout=args.run_timeout,
             )
         except KeyboardInterrupt:
             print(

@@ -9,18 +9,29 @@ sweep goes on. Rerunning a sweep skips the runs already done and retries the fai
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import dataclasses
 import importlib.metadata
 import itertools
 import math
 import os
 import platform
+import signal
 import subprocess
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,20 +102,36 @@ def exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
     """Worker-process initializer: exit when the sweep process ``parent_pid`` is gone.
 
     A process-pool worker blocks forever on its task queue if the sweep is killed (kill -9
-    gives the pool no chance to stop it); this watcher thread ends such orphans.
+    gives the pool no chance to stop it); this watcher thread ends such orphans. The sweep
+    counts as gone when the worker's own parent changes (it was reparented: the sweep, or the
+    forkserver that started the worker, died) or when ``parent_pid`` no longer runs: it does
+    not exist or is a zombie not yet reaped (``os.kill(pid, 0)`` alone passes a zombie).
     """
+    original_parent = os.getppid()
 
     def watch() -> None:
         while True:
             time.sleep(interval)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # pragma: no cover - the pid now belongs to someone else
+            if os.getppid() != original_parent or not _running(parent_pid):
                 os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - the pid now belongs to someone else
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[-1].split()[0]
+    except (OSError, IndexError):  # no /proc (not Linux): existence is all we can check
+        return True
+    return state not in (b"Z", b"X")
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,6 +147,8 @@ class RunSettings:
     burn_in: int
     metrics: tuple[str, ...]
     series: tuple[str, ...] = ()
+    #: Seconds a run may take before it is stopped and recorded as failed (None: no limit).
+    timeout: float | None = None
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -157,19 +186,93 @@ def run_one(
 ) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     """Run one run: its ``runs/`` row (status ok or failed) and its long-format series columns.
 
-    Never raises for a failing model: the row says ``failed`` and holds the traceback.
+    Never raises for a failing model: the row says ``failed`` and holds the traceback. So do a
+    run that raises SystemExit, one that outlives ``settings.timeout`` and one whose outputs
+    are NaN or infinite.
     """
     start = time.perf_counter()
     try:
-        table = _simulate(simulate)(task.config, task.seed, settings.steps)
+        with run_deadline(settings.timeout):
+            table = _simulate(simulate)(task.config, task.seed, settings.steps)
         if len(table) != settings.steps:
             raise RuntimeError(f"the run returned {len(table)} steps, expected {settings.steps}")
-        row = run_row(task, settings, reduce_run(table, settings.burn_in, settings.outputs))
+        values = reduce_run(table, settings.burn_in, settings.outputs)
+        check_finite(values, table, settings.series)
+        row = run_row(task, settings, values)
         series = _series(task, settings, table)
-    except Exception:
+    except RunTimeout:
+        error = f"timed out: the run took longer than run_timeout = {settings.timeout:g} s"
+        row, series = run_row(task, settings, error=error), _empty_series()
+    except (Exception, SystemExit):
         row, series = run_row(task, settings, error=traceback.format_exc()), _empty_series()
     row["seconds"] = time.perf_counter() - start
     return row, series
+
+
+class RunTimeout(Exception):
+    """Raised inside a run that outlives its sweep's ``run_timeout``."""
+
+
+class NonFiniteOutput(ValueError):
+    """A run's outputs hold NaN or infinite values: the run failed."""
+
+
+def check_finite(
+    values: dict[str, float], table: pd.DataFrame, series: Iterable[str] = ()
+) -> None:
+    """Raise :class:`NonFiniteOutput` naming the outputs (or kept series) that are NaN or inf."""
+    bad = [name for name, value in values.items() if not math.isfinite(value)]
+    bad += [
+        f"{name} (per-step series)" for name in series
+        if name in table and not np.isfinite(table[name].to_numpy(float)).all()
+    ]
+    if bad:
+        raise NonFiniteOutput(f"the run's outputs are NaN or infinite: {', '.join(bad)}")
+
+
+@contextlib.contextmanager
+def run_deadline(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`RunTimeout` in this thread if the block lasts longer than ``seconds``.
+
+    In a process's main thread (process-pool workers, the serial executor) a SIGALRM timer
+    interrupts the run, sleeping included; in another thread (a Dask worker's) a timer thread
+    raises the exception asynchronously, which takes effect at the run's next Python line.
+    """
+    if not seconds:
+        yield
+        return
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        def alarm(signum: int, frame: Any) -> None:
+            raise RunTimeout
+
+        previous = signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    ident = threading.get_ident()
+    guard = threading.Lock()
+    done = []
+
+    def interrupt() -> None:
+        with guard:
+            if not done:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(ident), ctypes.py_object(RunTimeout)
+                )
+
+    timer = threading.Timer(seconds, interrupt)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with guard:
+            done.append(True)
+        timer.cancel()
 
 
 def run_row(
@@ -242,7 +345,8 @@ class SweepPlan:
     def __post_init__(self) -> None:
         spec = self.spec
         self.settings = RunSettings(
-            spec.steps, spec.burn_in, tuple(spec.kept_metrics), tuple(spec.series)
+            spec.steps, spec.burn_in, tuple(spec.kept_metrics), tuple(spec.series),
+            spec.run_timeout,
         )
 
     @property
@@ -459,6 +563,7 @@ def run_sweep(
     parallelism: int | None = None,
     chunk_size: int | None = None,
     simulate: Simulate | None = None,
+    run_timeout: float | None = None,
 ) -> SweepReport:
     """Run every run of a spec that is not yet done, on ``executor``; return the counts.
 
@@ -476,9 +581,14 @@ def run_sweep(
         simulate: the function that runs the model, ``(config, seed, steps) -> table``
             (tests inject failures through it; for a process pool or Dask it must be a
             module-level function, so that it can be pickled).
+        run_timeout: seconds a run may take before it is recorded as failed (overrides the
+            spec's ``run_timeout``).
     """
     plan = spec if isinstance(spec, SweepPlan) else plan_sweep(spec)
+    if run_timeout is not None:
+        plan.settings = dataclasses.replace(plan.settings, timeout=run_timeout)
     out = plan.out
+    storage.check_output_folder(out)
     started = time.perf_counter()
     with storage.results_lock(out):
         previous = storage.prepare_results_folder(out, plan.spec.spec_hash(), fresh=fresh)
@@ -488,6 +598,8 @@ def run_sweep(
                 f"{out} holds results made from different configs (the base config, a preset "
                 "or the model's defaults changed since); rerun with --fresh to start over"
             )
+        for message in storage.check_parts(out, plan.spec.spec_hash(), records):
+            print(f"cadresim sweep: {out}: {message}", file=sys.stderr)
         storage.remove_debris(out)
         finished = storage.finished_runs(out)
         if finished and not resume:
@@ -504,7 +616,8 @@ def run_sweep(
         storage.write_json_atomic(manifest, out / storage.MANIFEST)
 
         writer = storage.PartWriter(
-            out, storage.next_session(out), plan.runs_schema(), plan.series_schema()
+            out, storage.next_session(out), plan.runs_schema(), plan.series_schema(),
+            plan.spec.spec_hash(),
         )
         counts = {"ok": 0, "failed": 0}
         parallelism = parallelism or getattr(executor, "_max_workers", None) or 2
@@ -544,50 +657,210 @@ def _execute(
 ) -> None:
     """Submit chunks of runs and write their results as they complete.
 
-    Submit chunks of runs, at most 2 x parallelism in flight, and write each chunk's results to the
-    sink (one part of a results folder, or memory) as soon as it completes.
+    At most 2 x parallelism chunks are in flight; each chunk's results go to the sink (one part
+    of a results folder, or memory) as soon as it completes. Worker processes that die are
+    survived (see :class:`Supervisor`).
     """
     from tqdm.auto import tqdm
 
-    in_flight: dict[Future, list[RunTask]] = {}
     bar = tqdm(
         total=total, initial=initial, desc=desc, unit="run",
         file=sys.stderr, disable=not progress, dynamic_ncols=True, smoothing=0.05,
         mininterval=0.5,
     )
 
-    def collect(futures: Iterable[Future]) -> None:
-        for future in futures:
-            tasks = in_flight.pop(future)
-            try:
-                rows, series = future.result()
-            except BrokenExecutor:  # the pool is unusable: stop; a rerun resumes
-                raise
-            except Exception:  # the chunk never ran (e.g. a worker was lost): record it
-                error = "the run's chunk failed outside the model:\n" + traceback.format_exc()
-                rows, series = [run_row(task, settings, error=error) for task in tasks], None
-            sink.write(rows, series)
-            failed = sum(row["status"] != "ok" for row in rows)
-            counts["failed"] += failed
-            counts["ok"] += len(rows) - failed
-            bar.set_postfix(failed=counts["failed"], refresh=False)
-            bar.update(len(rows))
+    def write(rows: list[dict[str, Any]], series: dict[str, list[Any]] | None) -> None:
+        sink.write(rows, series)
+        failed = sum(row["status"] != "ok" for row in rows)
+        counts["failed"] += failed
+        counts["ok"] += len(rows) - failed
+        bar.set_postfix(failed=counts["failed"], refresh=False)
+        bar.update(len(rows))
 
-    try:
-        with bar:
-            for tasks in chunks:
-                while len(in_flight) >= 2 * parallelism:
-                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    collect(finished)
-                in_flight[executor.submit(run_chunk, tasks, settings, simulate)] = tasks
-                ready = [f for f in in_flight if f.done()]
-                collect(ready)
-            while in_flight:
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                collect(finished)
-    finally:
-        for future in in_flight:
-            future.cancel()
+    supervisor = Supervisor(executor, settings, simulate, write, 2 * parallelism)
+    with bar:
+        supervisor.run(chunks)
+
+
+#: A run whose worker process dies this many times, each time with no other run in flight, is
+#: recorded as failed (never retried forever).
+MAX_TRIES = 2
+
+
+@dataclass
+class _Submitted:
+    """Runs sent as one executor task.
+
+    ``tier`` 0 is a chunk, 1 a run resent on its own after a failure of its chunk, 2 a run
+    resent with nothing else in flight.
+    """
+
+    tasks: list[RunTask]
+    tier: int
+
+
+class Supervisor:
+    """Feeds runs to an executor, bounded in flight, and survives workers that die.
+
+    When a process pool breaks (a worker segfaulted, called ``os._exit`` or was OOM-killed),
+    the results already returned are kept, the pool is rebuilt, and the runs that were in
+    flight are suspects: each is resent as a task of its own; if the pool breaks again while
+    several suspects were in flight, each is then run with nothing else in flight, so that a
+    break names its run. A run that breaks the pool :data:`MAX_TRIES` times is recorded as
+    failed with the cause (the worker's exit code or signal). On other executors (Dask) a task
+    that fails outside the model (e.g. ``KilledWorker``) has its runs resent one per task once,
+    and a run that fails so on its own is recorded as failed with the reason.
+    """
+
+    def __init__(
+        self,
+        executor: Executor,
+        settings: RunSettings,
+        simulate: Simulate | None,
+        write: Callable[[list[dict[str, Any]], dict[str, list[Any]] | None], None],
+        limit: int,
+    ) -> None:
+        """Supervise ``executor``; ``write`` takes each finished batch of rows and series."""
+        self.executor = executor
+        self.settings = settings
+        self.simulate = simulate
+        self.write = write
+        self.limit = max(1, limit)
+        self.in_flight: dict[Future, _Submitted] = {}
+        self.resend: list[RunTask] = []  # tier 1, sent in parallel
+        self.alone: list[RunTask] = []  # tier 2, sent one at a time
+        self.deaths: dict[str, list[str]] = {}
+        self.processes: dict[int, Any] = {}
+        self.rebuilt: list[Executor] = []
+
+    def run(self, chunks: Iterable[list[RunTask]]) -> None:
+        """Run every chunk (and every resent run) to a row in the sink."""
+        pending = iter(chunks)
+        try:
+            while self._fill(pending) or self.in_flight:
+                if not self.in_flight:
+                    continue
+                finished, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=list(self.in_flight).index):
+                    if future in self.in_flight:
+                        self._collect(future)
+        finally:
+            for future in self.in_flight:
+                future.cancel()
+            for executor in self.rebuilt:
+                executor.shutdown(wait=True, cancel_futures=True)
+
+    def _fill(self, pending: Iterator[list[RunTask]]) -> bool:
+        """Submit up to the limit (runs resent on their own first); False when all is sent."""
+        while not self.alone and len(self.in_flight) < self.limit:
+            if self.resend:
+                self._submit([self.resend.pop(0)], 1)
+                continue
+            tasks = next(pending, None)
+            if tasks is None:
+                break
+            self._submit(tasks, 0)
+        else:
+            if self.alone and not self.in_flight:
+                self._submit([self.alone.pop(0)], 2)
+            return True
+        return bool(self.resend or self.alone)
+
+    def _submit(self, tasks: list[RunTask], tier: int) -> None:
+        try:
+            future = self.executor.submit(run_chunk, tasks, self.settings, self.simulate)
+        except BrokenExecutor:  # the pool broke before its broken futures were collected
+            if tier == 2:
+                self.alone.insert(0, tasks[0])
+            else:
+                self.resend[:0] = tasks
+            self._pool_broke()
+            return
+        self.in_flight[future] = _Submitted(tasks, tier)
+        self.processes.update(getattr(self.executor, "_processes", None) or {})
+
+    def _collect(self, future: Future) -> None:
+        sent = self.in_flight.pop(future)
+        try:
+            rows, series = future.result()
+        except BrokenExecutor:
+            self.in_flight[future] = sent
+            self._pool_broke()
+            return
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # the task failed outside the model (e.g. Dask's KilledWorker)
+            if len(sent.tasks) > 1:
+                self.resend += sent.tasks
+                return
+            error = "the run failed outside the model:\n" + traceback.format_exc()
+            rows, series = [run_row(task, self.settings, error=error) for task in sent.tasks], None
+        self.write(rows, series)
+
+    def _pool_broke(self) -> None:
+        """Keep what finished, blame or resend what was in flight, start a fresh pool."""
+        cause = self._death_cause()
+        lost: list[_Submitted] = []
+        for future, sent in list(self.in_flight.items()):
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._collect(future)
+            else:
+                lost.append(sent)
+        self.in_flight.clear()
+        self.executor = self._fresh_executor()
+        runs = [(task, sent.tier) for sent in lost for task in sent.tasks]
+        if len(runs) == 1:
+            self._blame(runs[0][0], cause)
+            return
+        for task, tier in runs:
+            (self.resend if tier == 0 else self.alone).append(task)
+
+    def _blame(self, task: RunTask, cause: str) -> None:
+        deaths = self.deaths.setdefault(task.run_id, [])
+        deaths.append(cause)
+        if len(deaths) < MAX_TRIES:
+            self.alone.append(task)
+            return
+        error = (
+            f"the worker process died while running this run, on each of its {len(deaths)} "
+            "tries (a run is tried at most MAX_TRIES times): " + "; ".join(deaths)
+        )
+        self.write([run_row(task, self.settings, error=error)], None)
+
+    def _death_cause(self) -> str:
+        """What ended the pool's dead workers: exit codes or signals, as far as known."""
+        causes = []
+        for pid, process in self.processes.items():
+            process.join(timeout=1.0)
+            code = getattr(process, "exitcode", None)
+            if code is None or code == 0:
+                continue
+            if code < 0:
+                try:
+                    name = signal.Signals(-code).name
+                except ValueError:
+                    name = f"signal {-code}"
+                hint = " (e.g. the out-of-memory killer)" if -code == signal.SIGKILL else ""
+                causes.append(f"worker process {pid} was killed by {name}{hint}")
+            else:
+                causes.append(f"worker process {pid} exited with code {code}")
+        self.processes.clear()
+        return ", ".join(causes) or "a worker process ended abruptly"
+
+    def _fresh_executor(self) -> Executor:
+        """A new process pool configured like the broken one (which is shut down)."""
+        old = self.executor
+        if not isinstance(old, ProcessPoolExecutor):
+            raise BrokenExecutor(f"the executor {old!r} is broken and cannot be rebuilt")
+        old.shutdown(wait=False, cancel_futures=True)
+        fresh = ProcessPoolExecutor(
+            max_workers=getattr(old, "_max_workers", None),
+            mp_context=getattr(old, "_mp_context", None),
+            initializer=getattr(old, "_initializer", None),
+            initargs=getattr(old, "_initargs", ()),
+        )
+        self.rebuilt.append(fresh)
+        return fresh
 
 
 # --------------------------------------------------------------------------------------------

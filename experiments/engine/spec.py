@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import os
 from typing import Annotated, Any, Literal
 
@@ -35,6 +36,7 @@ from simulation.loading import (
     known_paths,
     read_yaml,
     resolve_source,
+    shown,
     unknown_key_message,
 )
 from simulation.outputs import STEP_COLUMNS
@@ -48,6 +50,19 @@ RESERVED_PATHS = {
 }
 FOLDER_SAFE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 DESIGN_KINDS = ("grid", "lhs", "sobol", "morris", "points")
+#: Longest per-run timeout a spec may set: a week.
+MAX_RUN_TIMEOUT = 7 * 24 * 3600.0
+#: The largest design a spec may declare (points, regimes included) and the most runs (points
+#: x replications): far beyond any planned study, yet planning stays within about a minute and
+#: the manifest within about 80 MB.
+MAX_POINTS = 100_000
+MAX_RUNS = 500_000
+#: Longest file or folder name most filesystems take, and longest path, in bytes.
+NAME_MAX = 255
+PATH_MAX = 4096
+#: Fields that say how a sweep runs, not what it computes: left out of the spec hash, so
+#: changing them keeps a results folder resumable.
+EXECUTION_FIELDS = ("run_timeout",)
 
 
 class SpecSection(BaseModel):
@@ -178,6 +193,8 @@ class Spec(SpecSection):
     seed: int = Field(20261121, ge=0, le=2**32 - 1)
     common_random_numbers: bool = True
     output: str | None = None
+    #: Seconds a run may take before it is stopped and recorded as failed (None: no limit).
+    run_timeout: float | None = Field(None, gt=0, le=MAX_RUN_TIMEOUT)
 
     @property
     def output_dir(self) -> str:
@@ -194,8 +211,11 @@ class Spec(SpecSection):
         return self.model_dump(mode="json", by_alias=True)
 
     def spec_hash(self) -> str:
-        """sha256 of the canonical spec JSON: sorted keys, no spaces."""
-        return canonical_hash(self.as_data())
+        """sha256 of the canonical spec JSON: sorted keys, no spaces, no EXECUTION_FIELDS."""
+        data = self.as_data()
+        for name in EXECUTION_FIELDS:
+            data.pop(name, None)
+        return canonical_hash(data)
 
 
 def canonical_hash(data: Any) -> str:
@@ -347,7 +367,59 @@ def check_spec(spec: Spec) -> list[str]:
         if problem:
             problems.append(f"set.{problem}")
     problems += _design_problems(spec)
+    problems += _size_problems(spec) + _output_problems(spec.output)
     return problems
+
+
+def planned_points(spec: Spec) -> int:
+    """How many points the spec's design expands to (regimes included), without expanding it.
+
+    For a grid, an upper bound: integer values may round together.
+    """
+    design = spec.design
+    regimes = len(spec.regimes) if spec.regimes else 1
+    if design is None:
+        rows = 1
+    elif isinstance(design, GridDesign):
+        rows = math.prod(
+            v.num if isinstance(v, GridRange) else len(v) for v in design.parameters.values()
+        )
+    elif isinstance(design, LhsDesign):
+        rows = design.samples
+    elif isinstance(design, SobolDesign):
+        d = len(design.parameters)
+        rows = design.samples * (2 * d + 2 if design.second_order else d + 2)
+    elif isinstance(design, MorrisDesign):
+        rows = design.trajectories * (len(design.parameters) + 1)
+    else:
+        rows = len(design.points)
+    return regimes * rows
+
+
+def _size_problems(spec: Spec) -> list[str]:
+    """The design and the sweep must stay within MAX_POINTS points and MAX_RUNS runs."""
+    points = planned_points(spec)
+    if points > MAX_POINTS:
+        return [f"design: {points:,} points (regimes x design rows); allowed: at most "
+                f"{MAX_POINTS:,}"]
+    runs = points * spec.replications
+    if runs > MAX_RUNS:
+        return [f"replications: {spec.replications:,} x {points:,} points = {runs:,} runs; "
+                f"allowed: at most {MAX_RUNS:,} runs"]
+    return []
+
+
+def _output_problems(output: str | None) -> list[str]:
+    """``output`` must be a path the filesystem can hold."""
+    if output is None:
+        return []
+    if not output or "\0" in output:
+        return [f"output: got {shown(output)}; allowed: a folder path (not empty, no NUL)"]
+    encoded = os.fsencode(output)
+    if len(encoded) > PATH_MAX or any(len(p) > NAME_MAX for p in encoded.split(b"/")):
+        return [f"output: got {shown(output)}; allowed: folder names of at most {NAME_MAX} "
+                f"bytes, a path of at most {PATH_MAX}"]
+    return []
 
 
 def _source_problems(spec: Spec) -> list[str]:

@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,9 @@ MANIFEST = "manifest.json"
 RUNS = "runs"
 SERIES = "series"
 LOCK = ".lock"
+QUARANTINE = "quarantine"
+#: Parquet metadata key of the spec hash every part carries.
+SPEC_HASH_KEY = b"cadresim.spec_hash"
 #: Columns every runs/ part has, before the parameters and the run outputs.
 RUN_COLUMNS: tuple[str, ...] = (
     "run_id", "point", "replicate", "seed", "regime", "status", "error", "seconds",
@@ -94,9 +97,11 @@ def write_json_atomic(data: Any, path: str | os.PathLike[str]) -> Path:
 def read_manifest(out: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The folder's manifest, or None if it has none; a ConfigError if it cannot be read."""
     path = Path(out) / MANIFEST
-    if not path.is_file():
-        return None
     problem = f"results folder {str(out)!r}: {MANIFEST}"
+    if not path.is_file():
+        if path.exists() or path.is_symlink():
+            raise ConfigError(f"{problem} is not a file (a folder or a dangling link)")
+        return None
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError included
@@ -187,9 +192,11 @@ def remove_debris(out: str | os.PathLike[str]) -> None:
 def wipe_results(out: str | os.PathLike[str]) -> None:
     """Delete a sweep's results (manifest, runs/, series/, temporary files) and nothing else."""
     out = Path(out)
-    for kind in (RUNS, SERIES):
-        if (out / kind).is_dir():
+    for kind in (RUNS, SERIES, QUARANTINE):
+        if (out / kind).is_dir() and not (out / kind).is_symlink():
             shutil.rmtree(out / kind)
+        elif (out / kind).exists() or (out / kind).is_symlink():
+            (out / kind).unlink()
     (out / MANIFEST).unlink(missing_ok=True)
     for tmp in out.glob(".*.tmp") if out.is_dir() else ():
         tmp.unlink(missing_ok=True)
@@ -207,6 +214,11 @@ def prepare_results_folder(
     out = Path(out)
     if fresh:
         wipe_results(out)
+    for kind in (RUNS, SERIES):
+        folder = out / kind
+        if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+            raise ConfigError(f"results folder {str(out)!r}: {kind} is not a folder; move it "
+                              "away or rerun with --fresh")
     manifest = read_manifest(out)
     if manifest is not None and manifest.get("spec_hash") != spec_hash:
         raise ConfigError(
@@ -226,8 +238,9 @@ def prepare_results_folder(
 def results_lock(out: str | os.PathLike[str]) -> Iterator[None]:
     """Hold an exclusive lock on a results folder for one sweep.
 
-    A second sweep into the same folder is refused. The OS releases the lock when the process dies,
-    even by kill -9.
+    A second sweep into the same folder is refused. The OS releases the lock when the process
+    dies, even by kill -9. The lock is held on the folder itself (and on ``.lock`` in it, for
+    tools that look there), so deleting ``.lock`` during a sweep does not let a second sweep in.
     """
     out = Path(out)
     try:
@@ -239,15 +252,21 @@ def results_lock(out: str | os.PathLike[str]) -> Iterator[None]:
     except ImportError:  # pragma: no cover - not POSIX: no locking
         yield
         return
-    with open(out / LOCK, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(f"{out}: another sweep is writing to this folder") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    folder = os.open(out, os.O_RDONLY)
+    try:
+        with open(out / LOCK, "a+") as handle:
+            for fd in (folder, handle.fileno()):
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise ConfigError(f"{out}: another sweep is writing to this folder") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.flock(folder, fcntl.LOCK_UN)
+    finally:
+        os.close(folder)
 
 
 class PartWriter:
@@ -264,11 +283,12 @@ class PartWriter:
         session: int,
         runs_schema: pa.Schema,
         series_schema: pa.Schema | None = None,
+        spec_hash: str | None = None,
     ) -> None:
         self.out = Path(out)
         self.session = session
-        self.runs_schema = runs_schema
-        self.series_schema = series_schema
+        self.runs_schema = with_spec_hash(runs_schema, spec_hash)
+        self.series_schema = with_spec_hash(series_schema, spec_hash)
         self.sequence = 0
         (self.out / RUNS).mkdir(parents=True, exist_ok=True)
         if series_schema is not None:
@@ -284,3 +304,172 @@ class PartWriter:
         write_table_atomic(pa.Table.from_pylist(rows, schema=self.runs_schema),
                            self.out / RUNS / name)
         return name
+
+
+def with_spec_hash(schema: pa.Schema | None, spec_hash: str | None) -> pa.Schema | None:
+    """``schema`` with the spec hash in its metadata (written into every part's footer)."""
+    if schema is None or spec_hash is None:
+        return schema
+    return schema.with_metadata({**(schema.metadata or {}), SPEC_HASH_KEY: spec_hash.encode()})
+
+
+# --------------------------------------------------------------------------------------------
+# Damaged folders: check every part before a sweep resumes
+# --------------------------------------------------------------------------------------------
+
+
+def check_output_folder(out: str | os.PathLike[str]) -> None:
+    """Refuse an output path that must not become a results folder.
+
+    Refused: the filesystem root, a home directory, something that is not a folder, and an
+    existing folder that is neither empty nor a results folder (it has no manifest.json nor
+    results parts). Nothing is created here.
+    """
+    out = Path(out)
+    shown = repr(str(out))
+    try:
+        resolved = out.resolve()
+        exists = out.exists()
+        is_dir = out.is_dir()
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"output: {shown} is not a usable path ({exc})") from None
+    if resolved == Path(resolved.anchor):
+        raise ConfigError(f"output: {shown} is the filesystem root; set a results folder")
+    if resolved in _home_folders():
+        raise ConfigError(f"output: {shown} is a home directory; set a results folder in it")
+    if not exists:
+        if out.is_symlink():
+            raise ConfigError(f"output: {shown} is a dangling link")
+        return
+    if not is_dir:
+        raise ConfigError(f"output: {shown} exists and is not a folder")
+    ours = {MANIFEST, RUNS, SERIES, LOCK, QUARANTINE, "analysis", "figures"}
+    try:
+        entries = [p.name for p in out.iterdir()]
+    except OSError as exc:
+        raise ConfigError(f"output: cannot read the folder {shown} ({exc})") from None
+    if MANIFEST in entries or RUNS in entries:
+        return
+    others = [name for name in entries if name not in ours and not name.endswith(".tmp")]
+    if others:
+        raise ConfigError(
+            f"output: {shown} is a folder with other files ({', '.join(sorted(others)[:3])}"
+            f"{', ...' if len(others) > 3 else ''}) and no {MANIFEST}, so not a results "
+            "folder; set an empty or new folder"
+        )
+
+
+def _home_folders() -> set[Path]:
+    """The home directories of this machine's users (and of $HOME)."""
+    homes = {Path.home().resolve()} if "HOME" in os.environ else set()
+    try:
+        import pwd
+
+        homes |= {Path(entry.pw_dir).resolve() for entry in pwd.getpwall()
+                  if entry.pw_dir not in ("", "/")}
+    except (ImportError, OSError):  # pragma: no cover - not POSIX
+        pass
+    return homes
+
+
+def quarantine(out: str | os.PathLike[str], path: Path, reason: str) -> str:
+    """Move a damaged file (or entry named like a part) into ``OUT/quarantine/<kind>/``.
+
+    Returns the message saying so.
+    """
+    out = Path(out)
+    target_dir = out / QUARANTINE / path.parent.name
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / path.name
+    n = 1
+    while target.exists() or target.is_symlink():
+        n += 1
+        target = target_dir / f"{path.name}.{n}"
+    os.replace(path, target)
+    return (f"{path.parent.name}/{path.name}: {reason}; moved to "
+            f"{target.relative_to(out)}, its runs will run again")
+
+
+def part_spec_hash(path: Path) -> str | None:
+    """The spec hash in a part's metadata (None for a part written before parts carried it).
+
+    Raises OSError or an Arrow error for a part that cannot be read.
+    """
+    if path.is_symlink() and not path.exists():
+        raise OSError("a dangling link")
+    if not path.is_file():
+        raise OSError("not a regular file")
+    metadata = pq.read_schema(path).metadata or {}
+    value = metadata.get(SPEC_HASH_KEY)
+    return value.decode("utf-8", "replace") if value is not None else None
+
+
+def check_parts(
+    out: str | os.PathLike[str], spec_hash: str, run_ids: Collection[str]
+) -> list[str]:
+    """Make the parts of ``out`` safe to resume from; return messages for what was repaired.
+
+    A part that cannot be read (truncated, zeroed, not a file) is quarantined with its runs or
+    series twin, so its runs run again. A part of another spec (its spec hash, or run ids this
+    spec does not have) is refused. Runs with rows in several parts keep the row of the last
+    part in name order (write order); the older rows are dropped.
+    """
+    out = Path(out)
+    messages: list[str] = []
+    for kind in (RUNS, SERIES):
+        for path in part_files(out, kind):
+            problem = _part_problem(path, spec_hash, run_ids if kind == RUNS else None)
+            if problem is None:
+                continue
+            if problem.startswith("foreign"):
+                raise ConfigError(
+                    f"results folder {str(out)!r}: {kind}/{path.name} {problem[8:]}; remove it "
+                    "or rerun with --fresh"
+                )
+            messages.append(quarantine(out, path, problem))
+            twin = out / (SERIES if kind == RUNS else RUNS) / path.name
+            if twin.exists() or twin.is_symlink():
+                messages.append(quarantine(out, twin, f"the twin of a damaged {kind} part"))
+    messages += _drop_duplicates(out)
+    return messages
+
+
+def _part_problem(path: Path, spec_hash: str, run_ids: Collection[str] | None) -> str | None:
+    """Why a part cannot be used: None for a sound part of this spec.
+
+    ``foreign: ...`` for another spec's part; else why it cannot be read.
+    """
+    try:
+        found = part_spec_hash(path)
+        if found is not None and found != spec_hash:
+            return "foreign: was written by another spec (its spec hash differs)"
+        columns = ["run_id", "status"] if run_ids is not None else ["run_id"]
+        table = pq.read_table(path, columns=columns)
+    except (OSError, pa.ArrowException, ValueError, KeyError) as exc:
+        return f"cannot be read ({type(exc).__name__}: {str(exc)[:200]})"
+    if run_ids is not None:
+        unknown = set(table.column("run_id").to_pylist()) - set(run_ids)
+        if unknown:
+            return (f"foreign: holds runs this spec does not have (e.g. {sorted(unknown)[0]!r})")
+    return None
+
+
+def _drop_duplicates(out: Path) -> list[str]:
+    """Drop the older rows of runs that have rows in several runs/ parts."""
+    dropped: set[str] = set()
+    for _ in range(100):  # each pass removes one older copy of every duplicated run
+        seen: dict[str, str] = {}
+        older: dict[str, str] = {}
+        for path in part_files(out, RUNS):
+            for rid in pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist():
+                if seen.get(rid, path.name) != path.name:
+                    older[rid] = seen[rid]
+                seen[rid] = path.name
+        if not older:
+            break
+        drop_runs(out, older)
+        dropped |= set(older)
+    if not dropped:
+        return []
+    return [f"{len(dropped)} run(s) had rows in several parts (e.g. {min(dropped)!r}); kept the "
+            "row of the newest part"]

@@ -1,0 +1,86 @@
+"""Model stand-ins that fail hard for one run (worker-killing, hanging, exiting, NaN), for the
+reliability tests. Module-level, so that a process pool or Dask can pickle them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import numpy as np
+
+from experiments.engine.design import run_seed
+from simulation import CadreModel
+
+#: The seed of point 2, replicate 0 of the tiny spec of tests/test_sweep.py (spec seed 11).
+POISONED = run_seed(11, 2, 0)
+
+
+def _model(config, seed, steps):
+    return CadreModel(config, seed=seed).run(steps)
+
+
+def exits_for_one_seed(config, seed, steps):
+    """The worker process ends with os._exit(7) on the poisoned seed."""
+    if seed == POISONED:
+        os._exit(7)
+    return _model(config, seed, steps)
+
+
+def segfaults_for_one_seed(config, seed, steps):
+    """The worker process gets SIGSEGV on the poisoned seed (as a crash in C code would)."""
+    if seed == POISONED:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return _model(config, seed, steps)
+
+
+def killed_for_one_seed(config, seed, steps):
+    """The worker process gets SIGKILL on the poisoned seed (as from the OOM killer)."""
+    if seed == POISONED:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _model(config, seed, steps)
+
+
+def hangs_for_one_seed(config, seed, steps):
+    """The run never ends on the poisoned seed."""
+    while seed == POISONED:
+        time.sleep(0.05)
+    return _model(config, seed, steps)
+
+
+def spins_for_one_seed(config, seed, steps):
+    """The run loops without sleeping on the poisoned seed."""
+    n = 0
+    while seed == POISONED:
+        n += 1
+    return _model(config, seed, steps)
+
+
+def system_exit_for_one_seed(config, seed, steps):
+    """The run raises SystemExit on the poisoned seed."""
+    if seed == POISONED:
+        raise SystemExit(3)
+    return _model(config, seed, steps)
+
+
+def nan_for_one_seed(config, seed, steps):
+    """The run's inaction is NaN on the poisoned seed, without an exception."""
+    table = _model(config, seed, steps)
+    if seed == POISONED:
+        table["inaction"] = np.nan
+    return table
+
+
+def inf_for_one_seed(config, seed, steps):
+    """The run's kept series 'bold' is infinite at one step on the poisoned seed."""
+    table = _model(config, seed, steps)
+    if seed == POISONED:
+        table.loc[table.index[-1], "bold"] = np.inf
+    return table
+
+
+def fails_for_a_whole_point(config, seed, steps):
+    """Every run of tolerance 1.0 raises (so that point has no successful run)."""
+    if config.regime.fault_tolerance.tolerance == 1.0:
+        raise ValueError("tolerance 1.0 breaks this model")
+    return _model(config, seed, steps)
