@@ -55,7 +55,7 @@ experiments: venv
 # No usage telemetry, no version check against PyPI.
 app: venv
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run simulation/viz/app.py \
-		--host 127.0.0.1 --port 8765 --no-check-version
+		--host 127.0.0.1 --port 8765 --production --no-check-version
 
 lint: venv
 	$(VENV)/bin/ruff check .
