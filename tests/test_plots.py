@@ -147,6 +147,8 @@ def test_plot_command_writes_heatmap_and_says_what_it_skipped(tmp_path, capsys):
     assert_figure_files(folder / "figures", "heatmap_afraid")
     assert main(["plot", str(folder), "--metric", "nonsense"]) == 2
     assert "--metric" in capsys.readouterr().err
+    assert main(["plot", str(folder), "--metric", "afriad"]) == 2
+    assert "did you mean 'afraid'?" in capsys.readouterr().err
 
 
 def test_sobol_design_gets_index_bars(tmp_path):
