@@ -125,10 +125,10 @@ def fit_xticklabels(fig: Figure, ax: Axes) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def figure_inaction_by_cause(results: Results, analysis: Analysis) -> Figure:
-    """Stacked bars of unwilling / unable / afraid per point (regime), with the 95% CI of the
-    total inaction as a whisker; formalism as a hatched bar beside each stack."""
-    needed = ["inaction", *CAUSES]
+def bar_points(results: Results, analysis: Analysis, needed: list[str]
+               ) -> tuple[pd.DataFrame, list[int], dict[int, str], np.ndarray]:
+    """For a bar figure per point: the wide means, the points, their labels and bar positions;
+    Skip unless the runs keep ``needed`` and there are 2 to MAX_BARS compared points."""
     missing = [m for m in needed if m not in results.metrics]
     if missing:
         raise Skip(f"the runs do not keep {', '.join(missing)}")
@@ -141,8 +141,13 @@ def figure_inaction_by_cause(results: Results, analysis: Analysis) -> Figure:
         raise Skip(f"{n} points are too many bars (at most {MAX_BARS}); see the heatmap")
     wide = _wide_means(analysis.means)
     points = list(wide.index)
-    labels = point_labels(results)
-    x = np.arange(len(points))
+    return wide, points, point_labels(results), np.arange(len(points))
+
+
+def figure_inaction_by_cause(results: Results, analysis: Analysis) -> Figure:
+    """Stacked bars of unwilling / unable / afraid per point (regime), with the 95% CI of the
+    total inaction as a whisker; formalism as a hatched bar beside each stack."""
+    wide, points, labels, x = bar_points(results, analysis, ["inaction", *CAUSES])
     with_formalism = "formalism" in results.metrics
     width = 0.38 if with_formalism else 0.6
     offset = width / 2 + 0.02 if with_formalism else 0.0
@@ -197,21 +202,8 @@ def figure_inaction_by_form(results: Results, analysis: Analysis) -> Figure:
     """Per point (regime), two stacked bars of equal height: inaction in its three forms
     (lying flat, false action, avoidance) and beside it the same inaction by cause (unwilling,
     unable, afraid), with the 95% CI of the total as a whisker on each."""
-    needed = ["inaction", *FORM_COLOURS, *CAUSES]
-    missing = [m for m in needed if m not in results.metrics]
-    if missing:
-        raise Skip(f"the runs do not keep {', '.join(missing)}")
-    n = results.points["point"].nunique()
-    if n < 2:
-        raise Skip("a single point: nothing to compare")
-    if results.design_kind in SAMPLED_DESIGNS:
-        raise Skip(f"{results.design_kind} design: sampled points are not compared as bars")
-    if n > MAX_BARS:
-        raise Skip(f"{n} points are too many bars (at most {MAX_BARS}); see the heatmap")
-    wide = _wide_means(analysis.means)
-    points = list(wide.index)
-    labels = point_labels(results)
-    x = np.arange(len(points))
+    wide, points, labels, x = bar_points(results, analysis,
+                                         ["inaction", *FORM_COLOURS, *CAUSES])
     width, offset = 0.38, 0.21
     fig_width = min(FULL_WIDTH * 1.4, max(4.8, 1.0 * len(points) + 2.8))
     fig = _new_figure(fig_width, 3.8)

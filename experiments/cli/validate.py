@@ -122,17 +122,21 @@ def _run_with_progress(checks: list[core.Check], on_result: Callable[[core.Resul
     return results
 
 
+def _read_report(flag: str, path: Path) -> str:
+    """The text of a report file, or a clean error naming the flag."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{flag}: cannot read {str(path)!r}: {exc.strerror}") from None
+
+
 def _check_report(option: str | None, results: list[core.Result]) -> list[str]:
     """``--check-report FILE``: print each place FILE misquotes a result; a failure name per
     misquoted file (empty when it quotes every result exactly, or without the option)."""
     if not option:
         return []
     path = Path(option)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"--check-report: cannot read {str(path)!r}: "
-                          f"{exc.strerror}") from None
+    text = _read_report("--check-report", path)
     problems = report.mismatches(text, results)
     for problem in problems:
         print(f"report: {problem}", file=sys.stderr)
@@ -197,11 +201,7 @@ def _report_to_update(
     if not option:
         return None, ""
     path = Path(option)
-    try:
-        original = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"--update-report: cannot read {str(path)!r}: "
-                          f"{exc.strerror}") from None
+    original = _read_report("--update-report", path)
     for c in checks:
         try:
             report.result_text(original, c.name)
