@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from experiments.spec import load_spec
+from experiments.engine.spec import load_spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
