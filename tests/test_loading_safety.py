@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from experiments.engine.spec import load_spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from experiments.engine.spec import load_spec
 from simulation import ConfigError, load_config
 from simulation.loading import (
     MAX_YAML_BYTES,
