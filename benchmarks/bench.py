@@ -5,8 +5,9 @@ agent-steps per second and peak memory (RSS) of the vectorised model and of the 
 reference (benchmarks/reference), interleaved, the median of several repeats; the time split by
 phase of the step; and a full national-scale run (1 000 000 cadres for 30 years). Each
 measurement runs in a fresh process, so peak memory is that run's alone. Results go to
-benchmarks/results/<date>_<host>.json with a description of the machine, and a Markdown table
-to benchmarks/results/latest.md.
+results/bench/<date>_<host>.json (untracked) with a description of the machine, and a Markdown
+table to results/bench/latest.md; ``--record`` writes them into the tracked
+benchmarks/results/ instead (the record the README quotes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,16 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+#: The tracked record (``--record``), and where a plain run writes (untracked).
 RESULTS = Path(__file__).resolve().parent / "results"
+SCRATCH = Path("results") / "bench"
+
+
+def output_folder(record: bool) -> Path:
+    """Where a benchmark writes: the tracked record only when asked (``--record``)."""
+    folder = RESULTS if record else SCRATCH
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 MODEL_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 REFERENCE_SIZES = (1_000, 10_000, 100_000)
 NATIONAL = (1_000_000, 30)
@@ -260,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes only, 1 repeat")
     parser.add_argument("--no-national", action="store_true", help="skip the 1M x 30 run")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--record", action="store_true",
+                        help=f"write into the tracked {RESULTS.parent.name}/results/ "
+                        f"(default: {SCRATCH}/, untracked)")
     args = parser.parse_args(argv)
     if args.child:
         kind, *rest = args.child
@@ -276,16 +289,16 @@ def main(argv: list[str] | None = None) -> int:
         national = None
     print(f"CadreSim benchmark: {repeats} repeat(s), model sizes {sizes}, reference {ref_sizes}")
     result = run(repeats, sizes, ref_sizes, national)
-    RESULTS.mkdir(exist_ok=True)
+    folder = output_folder(args.record)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     name = f"{stamp}_{result['machine']['host']}{'_quick' if args.quick else ''}"
-    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (folder / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     table = markdown(result)
     if not args.quick:
-        (RESULTS / "latest.md").write_text(table + "\n")
+        (folder / "latest.md").write_text(table + "\n")
     print()
     print(table)
-    print(f"\nwritten: benchmarks/results/{name}.json")
+    print(f"\nwritten: {folder / name}.json")
     return 0
 
 

@@ -2,8 +2,9 @@
 
 ``python -m benchmarks.sweep_bench`` runs real ``cadresim sweep`` processes on generated specs
 in a temporary folder, sampling the resident memory of the sweep and its worker processes.
-Results go to benchmarks/results/sweep_<date>_<host>.json and a Markdown table to
-benchmarks/results/sweep_latest.md.
+Results go to results/bench/sweep_<date>_<host>.json and a Markdown table to
+results/bench/sweep_latest.md (untracked); ``--record`` writes them into the tracked
+benchmarks/results/ instead.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import psutil
 import yaml
 
-from benchmarks.bench import RESULTS, machine
+from benchmarks.bench import RESULTS, SCRATCH, machine, output_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The throughput workload: (runs, cadres, years). Heavy enough (about 15 s on one worker) that
@@ -149,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the sweep benchmark and print its report; the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--record", action="store_true",
+                        help=f"write into the tracked {RESULTS} (default: {SCRATCH}/)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cadresim-sweep-bench-") as tmp:
         folder = Path(tmp)
@@ -157,13 +160,13 @@ def main(argv: list[str] | None = None) -> int:
         print("memory over a 5 000-run sweep:", flush=True)
         result["memory"] = memory(folder)
     result |= {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
-    RESULTS.mkdir(exist_ok=True)
+    folder = output_folder(args.record)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    (RESULTS / f"sweep_{stamp}_{result['machine']['host']}.json").write_text(
+    (folder / f"sweep_{stamp}_{result['machine']['host']}.json").write_text(
         json.dumps(result, indent=2) + "\n"
     )
     table = markdown(result)
-    (RESULTS / "sweep_latest.md").write_text(table + "\n")
+    (folder / "sweep_latest.md").write_text(table + "\n")
     print()
     print(table)
     return 0

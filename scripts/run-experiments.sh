@@ -5,7 +5,7 @@ set -e
 bin=.venv/bin
 run() {  # run NAME [METRIC ...]: sweep, analyse, default figures, then one heatmap/index per metric
     name=$1; shift
-    $bin/cadresim sweep "configs/experiments/$name.yaml" --workers 2 --quiet
+    $bin/cadresim sweep "configs/experiments/$name.yaml" --workers 2
     $bin/cadresim analyze "results/$name" > /dev/null
     $bin/cadresim plot "results/$name" | grep '^written' || true
     for metric in "$@"; do

@@ -44,6 +44,8 @@ class Output:
         per: the denominator column of a ``"ratio"`` output.
         policy: False for an output no policy lever can move (an exogenous draw).
         per_step: True for a column of the per-step table; False for a derived run output.
+        scale: how figures and summaries show it: its value times ``scale`` in ``shown_unit``
+            (event rates: 1000, per 1 000 cadres a year; everything else 1, in ``unit``).
     """
 
     name: str
@@ -55,6 +57,12 @@ class Output:
     policy: bool = True
     per_step: bool = True
     per: str | None = None
+    scale: float = 1.0
+
+    @property
+    def shown_unit(self) -> str:
+        """The unit of the value as shown (``unit`` unless scaled)."""
+        return EVENT_UNIT if self.scale == PER_1000 else self.unit
 
     @property
     def column(self) -> str:
@@ -76,6 +84,7 @@ def output(
     of: str | None = None,
     per: str | None = None,
     policy: bool = True,
+    scale: float = 1.0,
 ) -> Output:
     """Declare an output (a per-step column unless ``of`` names the column it derives from)."""
     if name in OUTPUTS:
@@ -86,13 +95,23 @@ def output(
                              "before")
     if (reduce == "ratio") != (per is not None):
         raise ValueError(f"output {name!r}: a 'ratio' output needs per=, and only it")
-    declared = Output(name, label, short, unit, reduce, of, policy, per_step=of is None, per=per)
+    declared = Output(name, label, short, unit, reduce, of, policy, per_step=of is None, per=per,
+                      scale=scale)
     OUTPUTS[name] = declared
     return declared
 
 
 SHARE = "share"
 PROBABILITY = "probability"
+#: Event rates (a share of cadres a year) are shown per 1 000 cadres a year, everywhere.
+PER_1000 = 1000.0
+EVENT_UNIT = "per 1 000 cadres a year"
+
+
+def event(name: str, label: str, short: str) -> Output:
+    """Declare an event rate: a share of cadres a year, shown per 1 000 cadres a year."""
+    return output(name, label, short, SHARE, scale=PER_1000)
+
 
 # Inaction and its three forms (shares of all cadres): the forms add up to the headline.
 output("inaction", "Inaction (lying flat + false action + avoidance)", "Inaction", SHARE)
@@ -125,31 +144,30 @@ output("real_output", "Real output per cadre", "Real output", "output units per 
 output("measured_output", "Measured output per cadre", "Measured output",
        "output units per cadre")
 # Outcomes of bold work and of review (shares of all cadres).
-output("bold_success", "Successful bold work", "Bold successes", SHARE)
-output("bold_failure", "Failed bold work", "Bold failures", SHARE)
-output("tolerated_failures", "Failures tolerated by review", "Tolerated failures", SHARE)
-output("punished_failures", "Honest failures punished", "Punished failures", SHARE)
-output("violations_exposed", "Violations exposed to review", "Exposed violations", SHARE)
-output("shielded_violations", "Shielded violations (wrongly tolerated)", "Shielded violations",
-       SHARE)
-output("caught_inaction", "Inaction or formalism caught", "Caught inaction", SHARE)
-output("false_accusations", "False accusations", "False accusations", SHARE)
-output("cleared_accusations", "False accusations cleared", "Cleared accusations", SHARE)
-output("wrongful_sanctions", "Wrongful sanctions", "Wrongful sanctions", SHARE)
-output("leader_sanctions", "Unit leaders warned (dual investigation)", "Leaders warned", SHARE)
-output("sanctions", "Sanctions (any ground)", "Sanctions", SHARE)
-output("warnings", "Sanctions at the warning rung", "Warnings", SHARE)
-output("demotions", "Sanctions at the demotion rung", "Demotions", SHARE)
-output("removals", "Removals from the service", "Removals", SHARE)
-output("probation_failures", "Probation failures", "Probation failures", SHARE)
+event("bold_success", "Successful bold work", "Bold successes")
+event("bold_failure", "Failed bold work", "Bold failures")
+event("tolerated_failures", "Failures tolerated by review", "Tolerated failures")
+event("punished_failures", "Honest failures punished", "Punished failures")
+event("violations_exposed", "Violations exposed to review", "Exposed violations")
+event("shielded_violations", "Shielded violations (wrongly tolerated)", "Shielded violations")
+event("caught_inaction", "Inaction or formalism caught", "Caught inaction")
+event("false_accusations", "False accusations", "False accusations")
+event("cleared_accusations", "False accusations cleared", "Cleared accusations")
+event("wrongful_sanctions", "Wrongful sanctions", "Wrongful sanctions")
+event("leader_sanctions", "Unit leaders warned (dual investigation)", "Leaders warned")
+event("sanctions", "Sanctions (any ground)", "Sanctions")
+event("warnings", "Sanctions at the warning rung", "Warnings")
+event("demotions", "Sanctions at the demotion rung", "Demotions")
+event("removals", "Removals from the service", "Removals")
+event("probation_failures", "Probation failures", "Probation failures")
 # Careers and the organisation.
-output("promotions", "Promotions", "Promotions", SHARE)
-output("self_recommendations", "Self-recommendations", "Self-recommendations", SHARE)
+event("promotions", "Promotions", "Promotions")
+event("self_recommendations", "Self-recommendations", "Self-recommendations")
 output("senior_vacancy_rate", "Vacancy rate of senior positions", "Senior vacancies",
        "share of senior positions")  # vacant share of positions at ranks >= 1 at year end
-output("meritocracy", "Meritocracy (rank-ability correlation)", "Meritocracy", "[-1, 1]")
-output("retirements", "Retirements", "Retirements", SHARE)
-output("turnover", "Turnover (retired or removed)", "Turnover", SHARE)
+output("meritocracy", "Meritocracy (rank-ability correlation)", "Meritocracy", "correlation")
+event("retirements", "Retirements", "Retirements")
+event("turnover", "Turnover (retired or removed)", "Turnover")
 # Means over cadres.
 output("mean_motivation", "Mean motivation", "Motivation", "0-1")
 output("mean_ability", "Mean ability", "Ability", "0-1")

@@ -1,5 +1,5 @@
-"""The SolaraViz page without a browser: controls from the schema, models built the page's way,
-the figures, and the page's widgets rendered and clicked in-process."""
+"""The app without a browser: controls from the schema, models built the page's way, the
+figures, and the page's widgets rendered and clicked in-process."""
 
 from __future__ import annotations
 
@@ -21,12 +21,9 @@ from simulation.viz import app  # noqa: E402
 N = 200  # cadres in the models these tests build
 
 
-def page_kwargs(params: dict[str, Any], **moved: Any) -> dict[str, Any]:
-    """The keyword arguments SolaraViz's Reset passes: fixed values as they are, each control's
-    current value (its start value unless ``moved``)."""
-    kwargs = {k: (p["value"] if isinstance(p, dict) and "type" in p else p)
-              for k, p in params.items()}
-    return kwargs | moved
+def page_kwargs(choice: dict[str, Any], **moved: Any) -> dict[str, Any]:
+    """The keyword arguments Reset passes: the page's record of the choice, with ``moved``."""
+    return choice | moved
 
 
 def lever_paths() -> list[str]:
@@ -43,7 +40,7 @@ def test_every_regime_group_has_a_lever_on_the_page():
     assert groups == set(ModelConfig().regime.model_dump())
 
 
-@pytest.mark.parametrize("path", [*lever_paths(), app.POPULATION, app.SEED])
+@pytest.mark.parametrize("path", [*lever_paths(), app.POPULATION, app.STEPS])
 def test_controls_take_label_and_range_from_the_config_schema(path):
     info = field_info(path)
     spec = app.slider(path, app.config_value(ModelConfig(), path))
@@ -75,11 +72,12 @@ def test_the_page_cannot_build_an_invalid_model():
 
 def test_controls_start_at_the_presets_values():
     config = app.build_config("guangdong_three_distinctions", {})
-    params = app.model_params("guangdong_three_distinctions", config)
+    params = app.controls("guangdong_three_distinctions", config)
     assert params["preset"] == "guangdong_three_distinctions"
-    assert params["regime.fault_tolerance.tolerance"]["value"] == 0.8
-    assert params["regime.fault_tolerance.precision"]["value"] == 0.95
-    assert params["regime.supervision.clarification"]["value"] == 0.6
+    assert params["regime.fault_tolerance.tolerance"] == 0.8
+    assert params["regime.fault_tolerance.precision"] == 0.95
+    assert params["regime.supervision.clarification"] == 0.6
+    assert params["seed"] == config.seed
     assert set(app.preset_names()) >= {"default", "guangdong_three_distinctions"}
 
 
@@ -98,7 +96,7 @@ def test_controls_start_at_the_presets_values():
 )
 def test_model_is_built_from_preset_and_moved_controls(preset, moved):
     start = app.start_model(preset, **{app.POPULATION: N})
-    kwargs = page_kwargs(app.model_params(preset, start.config), **moved)
+    kwargs = page_kwargs(app.controls(preset, start.config), **moved)
     model = app.AppModel(**kwargs, scenario=None)  # Reset also passes Mesa's Scenario
     base = app.build_config(preset, {})
     for path in lever_paths():
@@ -132,9 +130,7 @@ def png_bytes(fig) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(
-    "figure", [app.pyramid_figure, app.action_shares_figure, app.inaction_split_figure]
-)
+@pytest.mark.parametrize("figure", app.VIEWS)
 def test_figures_render_before_and_after_steps(figure, stepped_model):
     fresh = app.start_model(**{app.POPULATION: N})
     assert png_bytes(figure(fresh)).startswith(b"\x89PNG")
@@ -170,7 +166,21 @@ def test_inaction_chart_stacks_the_three_causes_to_the_inaction_rate(stepped_mod
     tops = np.zeros(4)
     for container in ax.containers:
         tops = np.maximum(tops, [bar.get_y() + bar.get_height() for bar in container])
-    assert [c.get_label() for c in ax.containers] == list(app.CAUSE_COLOURS)
+    assert [c.get_label() for c in ax.containers] == ["Unwilling", "Unable", "Afraid"]
+    assert np.allclose(tops, stepped_model.results_table()["inaction"])
+
+
+@pytest.mark.parametrize(
+    ("figure", "labels"),
+    [(app.inaction_forms_figure, ["Lying flat", "False action", "Avoidance"]),
+     (app.inaction_reasons_figure, ["Says: no benefit", "Says: cannot", "Says: afraid"])],
+)
+def test_forms_and_reasons_charts_stack_to_the_inaction_rate(figure, labels, stepped_model):
+    ax = figure(stepped_model).axes[0]
+    tops = np.zeros(4)
+    for container in ax.containers:
+        tops = np.maximum(tops, [bar.get_y() + bar.get_height() for bar in container])
+    assert [c.get_label() for c in ax.containers] == labels
     assert np.allclose(tops, stepped_model.results_table()["inaction"])
 
 
@@ -204,25 +214,73 @@ def test_page_renders_steps_and_applies_a_moved_lever_on_reset():
         rc.find(v.Btn, children=["Reset"]).widget.click()
         assert "<td>Fault tolerance</td><td>0.7</td>" in summary(rc)
         before = images(rc)
-        assert len(before) == 3  # pyramid and two charts
+        assert len(before) == len(app.VIEWS)  # pyramid and four charts
         step = rc.find(v.Btn, children=["Step"]).widget
         step.click()
         step.click()
         assert "Year 2: inaction" in summary(rc)
         after = images(rc)
-        assert len(after) == 3
+        assert len(after) == len(app.VIEWS)
         assert all(a != b for a, b in zip(before, after, strict=True))
     finally:
         rc.close()
+
+
+def select_preset(rc, name: str) -> None:
+    rc.find(v.Select, label="Preset").widget.v_model = name
+
+
+def test_reset_keeps_the_preset_the_seed_and_every_moved_slider():
+    _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
+                          handle_error=False)
+    try:
+        select_preset(rc, "strict_accountability")
+        tolerance = app.field_label("regime.fault_tolerance.tolerance")
+        rc.find(v.Slider, label=tolerance).widget.v_model = 0.8
+        rc.find(v.TextField, label="Seed").widget.v_model = "42"
+        assert "press Reset" in str(rc.find(v.Alert).widgets[0].children)
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        html = summary(rc)
+        assert "Regime in force: strict_accountability" in html
+        assert "<td>Fault tolerance</td><td>0.8</td>" in html
+        assert "seed 42," in html
+        assert rc.find(v.Select, label="Preset").widget.v_model == "strict_accountability"
+        assert rc.find(v.Slider, label=tolerance).widget.v_model == 0.8
+        assert not rc.find(v.Alert).widgets
+        rc.find(v.Btn, children=["Reset"]).widget.click()  # a second Reset changes nothing
+        assert summary(rc) == html
+    finally:
+        rc.close()
+
+
+def test_step_is_disabled_when_the_run_has_ended():
+    _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
+                          handle_error=False)
+    try:
+        rc.find(v.Slider, label=app.field_label(app.STEPS)).widget.v_model = 2
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        step = rc.find(v.Btn, children=["Step"]).widget
+        step.click()
+        step.click()
+        assert step.disabled
+        assert rc.find(v.Btn, children=["▶"]).widget.disabled
+    finally:
+        rc.close()
+    model = app.AppModel(**{app.POPULATION: N, app.STEPS: 1})
+    model.step()
+    assert not model.running
+    assert "the run ended" in app.run_status(model)
 
 
 def test_choosing_a_preset_rebuilds_the_model_and_moves_the_sliders():
     _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
                           handle_error=False)
     try:
-        rc.find(v.Select, label="Preset").widget.v_model = "guangdong_three_distinctions"
+        select_preset(rc, "guangdong_three_distinctions")
         assert "Regime in force: guangdong_three_distinctions" in summary(rc)
         label = app.field_label("regime.fault_tolerance.precision")
         assert rc.find(v.Slider, label=label).widget.v_model == 0.95
+        titles = [item["text"] for item in rc.find(v.Select, label="Preset").widget.items]
+        assert "Guangdong three distinctions" in titles
     finally:
         rc.close()

@@ -1,7 +1,7 @@
 """The app in a real browser: start ``solara run simulation/viz/app.py`` on a free localhost port,
-open it in headless Chromium (Playwright driving the system's Chromium), move a lever, Reset,
-Step, check that the page and its charts change, then Play and pause. Saves a screenshot under
-tmp_path.
+open it in headless Chromium (Playwright driving the system's Chromium), pick a preset, move a
+lever, Reset, check the regime in force, Step, check that the page and its charts change, then
+Play and pause; every request goes to 127.0.0.1. Saves a screenshot under tmp_path.
 
 Skips where Chromium or Playwright is missing. To enable it:
 ``apt-get install chromium`` and ``pip install playwright`` (no ``playwright install``: the test
@@ -22,6 +22,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -102,14 +103,26 @@ def app_url(tmp_path: Path) -> Iterator[str]:
 
 def chart_images(page) -> list[str]:
     """The src of every figure on the page (pyramid and charts are PNG images)."""
-    return page.locator(".vue-grid-layout img").evaluate_all("imgs => imgs.map(i => i.src)")
+    return page.locator(".cadresim-main img").evaluate_all("imgs => imgs.map(i => i.src)")
 
 
 def lever(page, label: str):
     return page.locator(".v-input__slider", has_text=label)
 
 
-def test_app_moves_a_lever_steps_and_updates_its_charts(app_url, tmp_path):
+def is_local(url: str) -> bool:
+    """A request the page may make: to the app's own host, or an inline data/blob URL."""
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob") or parts.hostname == "127.0.0.1"
+
+
+def choose_preset(page, title: str) -> None:
+    """Open the preset picker and choose the preset shown as ``title``."""
+    page.locator(".v-select", has_text="Preset").locator(".v-select__slot").click()
+    page.locator(".menuable__content__active .v-list-item", has_text=title).first.click()
+
+
+def test_app_keeps_the_choice_across_reset_steps_and_plays(app_url, tmp_path):
     from simulation.viz.app import field_label
 
     tolerance = field_label("regime.fault_tolerance.tolerance")
@@ -122,46 +135,70 @@ def test_app_moves_a_lever_steps_and_updates_its_charts(app_url, tmp_path):
             page = browser.new_page()
             page.set_default_timeout(WAIT_MS)
             errors: list[str] = []
+            console: list[str] = []
+            outside: set[str] = set()  # requests to any host but the app's (data: URLs aside)
             page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda message: console.append(message.text))
+            page.on("request", lambda request: outside.update(
+                {request.url} - {u for u in [request.url] if is_local(u)}))
             page.goto(app_url, timeout=WAIT_MS)
-            page.get_by_text("Time: 0").wait_for()
+            page.get_by_text("Year 0 of 30").wait_for()
             page.get_by_text("Regime in force: default").wait_for()
-            page.wait_for_function("document.querySelectorAll('.vue-grid-layout img').length >= 3")
+            page.wait_for_function("document.querySelectorAll('.cadresim-main img').length >= 5")
 
-            # Move the fault-tolerance lever to about 0.8 by clicking its track, then Reset.
+            # A preset, then a slider moved on top of it, then Reset.
+            choose_preset(page, "Strict accountability")
+            page.get_by_text("Regime in force: strict_accountability").wait_for()
             track = lever(page, tolerance).locator(".v-slider")
             box = track.bounding_box()
             assert box is not None
             track.click(position={"x": box["width"] * 0.8, "y": box["height"] / 2})
             value = lever(page, tolerance).locator(".v-slider__thumb-label").inner_text()
             assert 0.7 <= float(value) <= 0.9, value
+            page.get_by_text("press Reset to apply them").wait_for()
             page.get_by_role("button", name="Reset", exact=True).click()
             in_force = page.locator(".cadresim-summary tr").filter(
                 has=page.locator("td:nth-child(2)", has_text=re.compile(r"^Fault tolerance$"))
             ).locator("td:last-child")
             sync_api.expect(in_force).to_have_text(value, timeout=WAIT_MS)
+            page.get_by_text("Regime in force: strict_accountability").wait_for()
+            sync_api.expect(page.get_by_text("press Reset to apply them")).to_have_count(0)
+            sync_api.expect(page.locator(".v-select", has_text="Preset")).to_contain_text(
+                "Strict accountability")
+            # The seed box shows the model's seed.
+            seed = page.locator(".v-text-field", has_text="Seed").locator("input")
+            summary_seed = re.search(r"seed (\d+)", page.locator(".cadresim-summary").inner_text())
+            assert summary_seed and seed.input_value() == summary_seed.group(1)
 
             before_images = chart_images(page)
-            before_shot = page.locator(".vue-grid-layout").screenshot()
+            before_shot = page.locator(".cadresim-main").screenshot()
             step = page.get_by_role("button", name="Step", exact=True)
             for year in (1, 2, 3):
                 step.click()
-                page.get_by_text(f"Time: {year}").wait_for()
+                page.get_by_text(f"Year {year} of 30").wait_for()
             page.get_by_text("Year 3: inaction").wait_for()
             page.wait_for_function(
-                "before => { const now = [...document.querySelectorAll('.vue-grid-layout img')]"
+                "before => { const now = [...document.querySelectorAll('.cadresim-main img')]"
                 ".map(i => i.src); return now.length === before.length"
                 " && now.every((src, i) => src !== before[i]); }",
                 arg=before_images,
             )
-            after_shot = page.locator(".vue-grid-layout").screenshot()
+            after_shot = page.locator(".cadresim-main").screenshot()
             assert after_shot != before_shot
+            sync_api.expect(in_force).to_have_text(value)  # still the regime the controls show
 
             # Play runs the model on its own until paused.
             page.get_by_role("button", name="▶", exact=True).click()
-            page.get_by_text(re.compile(r"Time: ([6-9]|\d{2,})\.")).wait_for()
+            page.get_by_text(re.compile(r"Year ([6-9]|\d{2,}) of 30")).wait_for()
             page.get_by_role("button", name="❚❚", exact=True).click()
             page.get_by_role("button", name="▶", exact=True).wait_for()
+
+            # No Mesa internals, no outside host, Vue in production mode.
+            body = page.locator("body").inner_text()
+            for internal in ("Page 0", "PAGE 0", "Use Threads", "Play Interval", "Time:"):
+                assert internal not in body, internal
+            assert not outside, outside
+            assert not [m for m in console if "development mode" in m], console
             screenshot = tmp_path / "cadresim_app.png"
             page.screenshot(path=str(screenshot), full_page=True)
             assert screenshot.stat().st_size > 10_000

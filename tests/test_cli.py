@@ -152,3 +152,29 @@ def test_split_sensitivity_reports_each_cause_band_around_the_configs_own_split(
         assert level["low"] <= level["at_config"] <= level["high"]
     assert main(args) == 0
     assert "How firm is the split?" in capsys.readouterr().out
+
+
+def test_version_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("cadresim ")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run", "configs/experiments/regime_comparison.yaml"],
+         "is an experiment spec (regimes, replications, a design), not a model config; run it "
+         "with `cadresim sweep configs/experiments/regime_comparison.yaml`"),
+        (["sweep", "configs/regimes/hubei_opinions.yaml"],
+         "is a model config (a regime preset), not an experiment spec; run it with "
+         "`cadresim run configs/regimes/hubei_opinions.yaml`"),
+    ],
+)
+def test_a_file_of_the_wrong_kind_is_named_with_the_command_that_takes_it(args, expected,
+                                                                          capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "did you mean" not in err

@@ -81,10 +81,13 @@ def test_bars_use_the_cause_colours_and_readable_labels(tmp_path):
     fig = figure_inaction_by_cause(results, analyze(results))
     ax = fig.axes[0]
     facecolours = {tuple(np.round(p.get_facecolor()[:3], 3)) for p in ax.patches}
-    for cause in ("unwilling", "unable", "afraid", "formalism"):
-        rgb = tuple(np.round(np.array(
-            [int(CAUSE_COLOURS[cause][i:i + 2], 16) for i in (1, 3, 5)]) / 255, 3))
-        assert rgb in facecolours
+    def rgb(colour: str) -> tuple:
+        return tuple(np.round(np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255, 3))
+
+    for cause in ("unwilling", "unable", "afraid"):
+        assert rgb(CAUSE_COLOURS[cause]) in facecolours
+    # False action is a form of inaction, inside the stack: no bar of its own beside it.
+    assert rgb(CAUSE_COLOURS["formalism"]) not in facecolours
     ticks = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
     assert ticks == ["Seniority baseline", "Guangdong three distinctions"]
     assert "[share]" in ax.get_ylabel()
@@ -147,6 +150,8 @@ def test_plot_command_writes_heatmap_and_says_what_it_skipped(tmp_path, capsys):
     assert_figure_files(folder / "figures", "heatmap_afraid")
     assert main(["plot", str(folder), "--metric", "nonsense"]) == 2
     assert "--metric" in capsys.readouterr().err
+    assert main(["plot", str(folder), "--metric", "afriad"]) == 2
+    assert "did you mean 'afraid'?" in capsys.readouterr().err
 
 
 def test_sobol_design_gets_index_bars(tmp_path):
@@ -164,7 +169,7 @@ def test_sobol_design_gets_index_bars(tmp_path):
                                    "samples": 64, "problem": problem})
     results = load_results(folder)
     written, skipped = make_figures(results, analyze(results))
-    assert {f.name for f in written} == {"sobol_inaction", "tradeoff"}
+    assert {f.name for f in written} == {"sobol_inaction"}  # no trade-off for a sample
     assert "sampled points" in dict(skipped)["inaction_by_cause"]
     assert_figure_files(folder / "figures", "sobol_inaction")
 
@@ -201,7 +206,7 @@ def test_a_varied_switch_step_is_marked_per_line(tmp_path):
         spec={"switch": {"step": 8, "label": "strict_then_tolerant"}})
     results = load_results(folder)
     assert list(point_labels(results).values()) == [
-        "Switch step = 8", "Switch step = 1", "Switch step = 1000"]
+        "Switch step = 8", "Switch step = 1", "Never switched"]
     ax = figure_timeseries(results).axes[0]
     dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
     assert sorted(line.get_xdata()[0] for line in dotted) == [0.5, 7.5]  # not 999.5

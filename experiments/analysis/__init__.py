@@ -27,6 +27,7 @@ _EXPORTS = {
     ),
     **dict.fromkeys(
         ("STYLE", "FigureResult", "Skip", "figure_heatmap", "figure_inaction_by_cause",
+         "figure_inaction_by_form",
          "figure_morris", "figure_sobol", "figure_timeseries", "figure_timeseries_causes",
          "figure_tradeoff", "make_figures"),
         _PLOTS,

@@ -15,15 +15,52 @@ from simulation.outputs import OUTPUTS
 
 
 class Label(NamedTuple):
-    """A readable name, a short name for crowded places, and the unit."""
+    """How an output or parameter is shown: name, short name, unit and display factor.
+
+    The factor takes the stored value to the shown one (1000 for event rates, per 1 000 cadres
+    a year).
+    """
 
     name: str
     short: str
     unit: str
+    scale: float = 1.0
 
 
 #: The label of every output, from the registry (``simulation.outputs``).
-METRICS: dict[str, Label] = {o.name: Label(o.label, o.short, o.unit) for o in OUTPUTS.values()}
+METRICS: dict[str, Label] = {
+    o.name: Label(o.label, o.short, o.shown_unit, o.scale) for o in OUTPUTS.values()
+}
+
+
+def shown(metric: str, values: object) -> object:
+    """Stored values of a metric as figures show them (event rates per 1 000 cadres a year)."""
+    scale = metric_label(metric).scale
+    return values if scale == 1.0 else values * scale
+
+
+def setting_text(path: str, value: object) -> str:
+    """``Name = value`` for a point's parameter setting.
+
+    A regime switch set beyond any run (the designs' way of saying 'never') reads 'never switched'.
+    """
+    if path == "switch.step" and float(value) >= NEVER_SWITCH:
+        return "Never switched"
+    lab = parameter_label(path)
+    try:
+        extra = field_info(path).json_schema_extra
+    except ConfigError:
+        extra = None
+    note = str((extra or {}).get("unit") or "") if isinstance(extra, dict) else ""
+    if "(0 = none)" in note and float(value) == 0:
+        return f"{lab.short}: none"
+    counted = lab.unit.startswith(("years", "cadres"))  # '55 years' reads; '0.5 probability' not
+    unit = f" {lab.unit}" if counted else ""
+    return f"{lab.short} = {format_value(value)}{unit}"
+
+
+#: A switch step at or beyond this is 'never' (no run is this long).
+NEVER_SWITCH = 1000
 
 
 def metric_label(metric: str) -> Label:
@@ -40,6 +77,8 @@ def parameter_label(path: str) -> Label:
     title = info.title or path.rsplit(".", 1)[-1].replace("_", " ").capitalize()
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     unit = str(extra.get("unit") or "")
+    if "(" in unit:  # 'years (0 = none)': the note belongs to the value, not the unit
+        unit = unit.split("(", 1)[0].strip()
     if path.startswith("switch.regime."):
         title = f"{title} (after switch)"
     return Label(title, title, unit)

@@ -25,7 +25,6 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import Bbox
 
 from experiments.analysis.labels import (
     axis_label,
@@ -33,6 +32,8 @@ from experiments.analysis.labels import (
     metric_label,
     parameter_label,
     regime_label,
+    setting_text,
+    shown,
 )
 from experiments.analysis.results import SAMPLED_DESIGNS, Results
 from experiments.analysis.statistics import Analysis, point_labels, t_interval
@@ -44,33 +45,17 @@ from simulation.viz import palette
 CAUSE_COLOURS: dict[str, str] = {
     **palette.CAUSE_COLOURS, "formalism": palette.ACTION_COLOURS["formal"],
 }
-#: Regimes and point groups: colours that stay clear of the cause colours.
-GROUP_COLOURS: tuple[str, ...] = (
-    "#1B9E77", "#444444", "#D55E00", "#7570B3", "#66A61E", "#A6761D", "#E7298A", "#17BECF",
-)
+#: The three forms of inaction (simulation.viz.palette, as in the app).
+FORM_COLOURS: dict[str, str] = palette.FORM_COLOURS
+#: Regimes and point groups: ten colours clear of the cause and form colours (palette).
+GROUP_COLOURS: tuple[str, ...] = palette.GROUP_COLOURS
 SOBOL_COLOURS = {"S1": "#31688E", "ST": "#8FD744"}
-STYLE: dict[str, object] = {
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
-    "legend.fontsize": 8,
-    "legend.frameon": False,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titleweight": "bold",
-    "lines.linewidth": 1.6,
-    "errorbar.capsize": 3,
-    "pdf.fonttype": 42,  # embed TrueType: text stays text in the PDF
-    "savefig.dpi": 300,
-}
+#: One style for every figure, the validation figures too (simulation.viz.palette).
+STYLE: dict[str, object] = palette.STYLE
 FULL_WIDTH = 7.0  # inches: a journal page width
 MAX_BARS = 16
 MAX_LINES = 8
 MAX_LABELLED_POINTS = 12
-MAX_CROSSES = 30
 ANNOTATE_CELLS = 49
 
 
@@ -140,13 +125,12 @@ def fit_xticklabels(fig: Figure, ax: Axes) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def figure_inaction_by_cause(results: Results, analysis: Analysis) -> Figure:
-    """Inaction by cause per point: stacked bars with the total's CI.
+def bar_points(results: Results, analysis: Analysis, needed: list[str]
+               ) -> tuple[pd.DataFrame, list[int], dict[int, str], np.ndarray]:
+    """For a bar figure per point: the wide means, the points, their labels and bar positions.
 
-    Stacked bars of unwilling / unable / afraid per point (regime), with the 95% CI of the total
-    inaction as a whisker; formalism as a hatched bar beside each stack.
+    Skip unless the runs keep ``needed`` and there are 2 to MAX_BARS compared points.
     """
-    needed = ["inaction", *CAUSES]
     missing = [m for m in needed if m not in results.metrics]
     if missing:
         raise Skip(f"the runs do not keep {', '.join(missing)}")
@@ -159,11 +143,17 @@ def figure_inaction_by_cause(results: Results, analysis: Analysis) -> Figure:
         raise Skip(f"{n} points are too many bars (at most {MAX_BARS}); see the heatmap")
     wide = _wide_means(analysis.means)
     points = list(wide.index)
-    labels = point_labels(results)
-    x = np.arange(len(points))
-    with_formalism = "formalism" in results.metrics
-    width = 0.38 if with_formalism else 0.6
-    offset = width / 2 + 0.02 if with_formalism else 0.0
+    return wide, points, point_labels(results), np.arange(len(points))
+
+
+def figure_inaction_by_cause(results: Results, analysis: Analysis) -> Figure:
+    """Stacked bars of unwilling / unable / afraid per point, with the total's 95% CI.
+
+    The causes stack to the headline inaction, whose three forms (false action among them) are
+    drawn by ``figure_inaction_by_form``.
+    """
+    wide, points, labels, x = bar_points(results, analysis, ["inaction", *CAUSES])
+    width, offset = 0.6, 0.0
     fig_width = min(FULL_WIDTH * 1.4, max(4.6, 1.0 * len(points) + 2.6))
     fig = _new_figure(fig_width, 3.6)
     ax = fig.add_subplot()
@@ -177,13 +167,6 @@ def figure_inaction_by_cause(results: Results, analysis: Analysis) -> Figure:
     ax.errorbar(x - offset, total, yerr=_half(wide, "inaction"), fmt="none", ecolor="black",
                 elinewidth=1, capsize=3)
     top = wide["ci_high"]["inaction"].fillna(wide["mean"]["inaction"]).max()
-    if with_formalism:
-        formal = wide["mean"]["formalism"].to_numpy(dtype=float)
-        ax.bar(x + offset, formal, width, color=CAUSE_COLOURS["formalism"], hatch="///",
-               edgecolor="white", linewidth=0.5, label=metric_label("formalism").short)
-        ax.errorbar(x + offset, formal, yerr=_half(wide, "formalism"), fmt="none",
-                    ecolor="black", elinewidth=1, capsize=3)
-        top = max(top, wide["ci_high"]["formalism"].fillna(wide["mean"]["formalism"]).max())
     whisker = Line2D([0], [0], color="black", marker="_", markersize=8, linewidth=1)
     handles, names = ax.get_legend_handles_labels()
     order = [2, 1, 0, *range(3, len(handles))]  # legend top-down as the stack reads
@@ -196,7 +179,59 @@ def figure_inaction_by_cause(results: Results, analysis: Analysis) -> Figure:
     ax.set_xticklabels([_wrap(labels[p], chars) for p in points])
     fit_xticklabels(fig, ax)
     ax.set_xlim(-0.6, len(points) - 0.4)
-    ax.set_title("Inaction by cause" + (", and formalism" if with_formalism else ""), loc="left")
+    ax.set_title("Inaction by cause", loc="left")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# 1b. Inaction by form beside inaction by cause (the demo's main figure)
+# --------------------------------------------------------------------------------------------
+
+#: The two splits of inaction drawn side by side, each stacking to the headline.
+SPLITS: tuple[tuple[str, dict[str, str]], ...] = (
+    ("form", FORM_COLOURS),
+    ("cause", {c: CAUSE_COLOURS[c] for c in CAUSES}),
+)
+
+
+def figure_inaction_by_form(results: Results, analysis: Analysis) -> Figure:
+    """Per point (regime), two stacked bars of equal height.
+
+    Inaction in its three forms (lying flat, false action, avoidance) and beside it the same
+    inaction by cause (unwilling, unable, afraid), with the 95% CI of the total as a whisker on
+    each.
+    """
+    wide, points, labels, x = bar_points(results, analysis,
+                                         ["inaction", *FORM_COLOURS, *CAUSES])
+    width, offset = 0.38, 0.21
+    fig_width = min(FULL_WIDTH * 1.4, max(4.8, 1.0 * len(points) + 2.8))
+    fig = _new_figure(fig_width, 3.8)
+    ax = fig.add_subplot()
+    total = wide["mean"]["inaction"].to_numpy(dtype=float)
+    for side, (_, parts) in zip((-1, 1), SPLITS, strict=True):
+        bottom = np.zeros(len(points))
+        for name, colour in parts.items():
+            values = wide["mean"][name].to_numpy(dtype=float)
+            ax.bar(x + side * offset, values, width, bottom=bottom, color=colour,
+                   edgecolor="white", linewidth=0.5, label=metric_label(name).short)
+            bottom += values
+        ax.errorbar(x + side * offset, total, yerr=_half(wide, "inaction"), fmt="none",
+                    ecolor="black", elinewidth=1, capsize=3)
+    handles, names = ax.get_legend_handles_labels()
+    title = Patch(visible=False)
+    whisker = Line2D([0], [0], color="black", marker="_", markersize=8, linewidth=1)
+    fig.legend([title, *handles[2::-1], title, *handles[5:2:-1], whisker],
+               ["Left bar: form", *names[2::-1], "Right bar: cause", *names[5:2:-1],
+                "95% CI of inaction"], loc="outside right upper")
+    top = wide["ci_high"]["inaction"].fillna(wide["mean"]["inaction"]).max()
+    ax.set_ylim(0, float(top) * 1.08 if math.isfinite(top) and top > 0 else 1)
+    ax.set_ylabel(_wrap(axis_label("inaction"), 40))
+    ax.set_xticks(x)
+    chars = max(8, int(14 * (fig_width - 2.6) / len(points)))
+    ax.set_xticklabels([_wrap(labels[p], chars) for p in points])
+    fit_xticklabels(fig, ax)
+    ax.set_xlim(-0.6, len(points) - 0.4)
+    ax.set_title("Inaction by form (left) and by cause (right)", loc="left")
     return fig
 
 
@@ -212,6 +247,21 @@ def _edges(values: np.ndarray) -> np.ndarray:
     mid = (values[1:] + values[:-1]) / 2
     return np.concatenate([[values[0] - (mid[0] - values[0])], mid,
                            [values[-1] + (values[-1] - mid[-1])]])
+
+
+def cell_format(values: np.ndarray) -> str:
+    """A format with one precision for all of a heatmap's values.
+
+    Enough decimals that a tenth of their range shows (0.021, 0.034 ... rather than 0.02, 0.03), at
+    most 4.
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    span = float(np.ptp(values)) if values.size else 0.0
+    if span == 0:
+        return "{:.3g}"
+    decimals = max(0, min(4, -math.floor(math.log10(span / 10))))
+    return f"{{:.{decimals}f}}"
 
 
 #: A third grid parameter with at most this many levels becomes one heatmap panel per level.
@@ -260,7 +310,7 @@ def heatmap_panels(results: Results, facet: str | None) -> list[tuple[str, pd.Da
             part = block if facet is None else block[block[facet] == level]
             title = regime_label(regime) if len(results.regimes) > 1 else ""
             if facet is not None:
-                where = f"{_wrap(axis_label(facet), 40)} = {format_value(float(level))}"
+                where = _wrap(setting_text(facet, level), 40)
                 title = f"{title}\n{where}" if title else where
             panels.append((title, part))
     return panels
@@ -280,6 +330,7 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
         raise Skip(f"the runs do not keep {metric}")
     px, py, facet = grid_axes(results)
     means = analysis.means[analysis.means["metric"] == metric]
+    means = means.assign(mean=shown(metric, means["mean"].astype(float)))
     panels = heatmap_panels(results, facet)
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
@@ -294,6 +345,7 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
         norm = Normalize(vmin=norm.vmin - 0.5, vmax=norm.vmax + 0.5)
     cmap = mpl.colormaps["viridis"]
     levels = MaxNLocator(7).tick_values(norm.vmin, norm.vmax)  # the same in every panel
+    cell = cell_format(finite)  # one precision in every cell: enough to show the gradient
     mesh = None
     for k, (title, block) in enumerate(panels):
         ax = axes[k // ncols][k % ncols]
@@ -309,14 +361,13 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
                     if np.isfinite(z[i, j]):
                         r, g, b, _ = cmap(norm(z[i, j]))
                         light = 0.299 * r + 0.587 * g + 0.114 * b > 0.5
-                        ax.text(xv, yv, f"{z[i, j]:.2g}" if abs(z[i, j]) < 0.01 else
-                                f"{z[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                                color="black" if light else "white")
+                        ax.text(xv, yv, cell.format(z[i, j]), ha="center", va="center",
+                                fontsize=7, color="black" if light else "white")
         elif min(z.shape) >= 3 and np.isfinite(z).all() and np.ptp(z) > 0:
             lines = ax.contour(xs, ys, z, levels=levels, colors="white", linewidths=0.8)
             halo = [patheffects.withStroke(linewidth=1.8, foreground="#333333")]
             lines.set(path_effects=halo)
-            for text in ax.clabel(lines, fontsize=6, fmt="%.2g", inline=True):
+            for text in ax.clabel(lines, fontsize=7, fmt=lambda v: cell.format(v), inline=True):
                 text.set_path_effects(halo)
         ax.set_xticks(xs if len(xs) <= 8 else ax.get_xticks())
         ax.set_yticks(ys if len(ys) <= 8 else ax.get_yticks())
@@ -450,6 +501,8 @@ def figure_timeseries(results: Results) -> Figure:
                                             for i, points in enumerate(groups.values())])
         for i, (name, points) in enumerate(groups.items()):
             band = series_bands(results, metric, points)
+            band[["mean", "ci_low", "ci_high"]] = shown(metric, band[["mean", "ci_low",
+                                                                      "ci_high"]])
             colour = group_colour(i)
             if band.empty:  # no successful run at these points: say so in the legend
                 ax.plot([], [], color=colour, label=f"{name} (no successful run)")
@@ -624,115 +677,67 @@ def figure_morris(results: Results, analysis: Analysis, metric: str = "inaction"
 # --------------------------------------------------------------------------------------------
 
 TRADE_OFF_X: tuple[str, ...] = ("shielded_violations", "wrongful_sanctions")
-_OFFSETS = [(6, 6), (6, -6), (-6, 6), (-6, -6), (0, 11), (0, -11), (11, 0), (-11, 0),
-            (14, 14), (14, -14), (-14, 14), (-14, -14), (0, 22), (0, -22), (22, 0), (-22, 0)]
+def _label_points(ax: Axes, x: np.ndarray, y: np.ndarray, texts: list[str],
+                  colours: list[str]) -> None:
+    """Name every point beside it, in its colour, with a leader line.
 
-
-def place_labels(fig: Figure, ax: Axes, xs: np.ndarray, ys: np.ndarray, texts: list[str],
-                 xerr: np.ndarray | None = None, yerr: np.ndarray | None = None) -> list[object]:
-    """Place point labels where they overlap nothing.
-
-    Annotate points, trying offsets until a label overlaps no other label, marker or CI whisker
-    (else the offset with the least overlap).
+    AdjustText moves the names until none overlaps another name or a point.
     """
-    fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
-    xerr = np.zeros(len(xs)) if xerr is None else xerr
-    yerr = np.zeros(len(ys)) if yerr is None else yerr
-    obstacles: list[tuple[Bbox, float]] = []  # (box in pixels, penalty)
-    for x, y, ex, ey in zip(xs, ys, xerr, yerr, strict=True):
-        (px, py), = ax.transData.transform([(x, y)])
-        obstacles.append((Bbox.from_extents(px - 4, py - 4, px + 4, py + 4), 0.5))
-        for a, b in (((x - ex, y), (x + ex, y)), ((x, y - ey), (x, y + ey))):
-            (ax0, ay0), (ax1, ay1) = ax.transData.transform([a, b])
-            obstacles.append((Bbox.from_extents(min(ax0, ax1) - 1, min(ay0, ay1) - 1,
-                                                max(ax0, ax1) + 1, max(ay0, ay1) + 1), 0.3))
-    frame = ax.get_window_extent(renderer)
-    annotations = []
-    for x, y, text in zip(xs, ys, texts, strict=True):
-        best, best_score = None, math.inf
-        for dx, dy in _OFFSETS:
-            ha = "left" if dx > 0 else "right" if dx < 0 else "center"
-            va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
-            ann = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                              ha=ha, va=va, fontsize=7)
-            box = ann.get_window_extent(renderer).expanded(1.04, 1.08)
-            score = sum(weight for other, weight in obstacles if box.overlaps(other))
-            if not (frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)):
-                score += 0.25
-            if score < best_score:
-                if best is not None:
-                    best[0].remove()
-                best, best_score = (ann, box), score
-            else:
-                ann.remove()
-            if score == 0:
-                break
-        obstacles.append((best[1], 1.0))
-        annotations.append(best[0])
-    return annotations
+    from adjustText import adjust_text
+
+    labels = [ax.text(xi, yi, text, color=colour, fontsize=7, ha="center", va="center")
+              for xi, yi, text, colour in zip(x, y, texts, colours, strict=True)]
+    adjust_text(labels, x=x, y=y, ax=ax, expand=(1.15, 1.4), min_arrow_len=4,
+                arrowprops={"arrowstyle": "-", "color": "0.45", "lw": 0.6})
 
 
-def figure_tradeoff(results: Results, analysis: Analysis) -> Figure:  # noqa: C901 - one drawing
-    """Trade-off: inaction against shielded violations and wrongful sanctions.
+def figure_tradeoff(results: Results, analysis: Analysis) -> Figure:
+    """Inaction against shielded violations and against wrongful sanctions.
 
-    Inaction against shielded violations and against wrongful sanctions: per-point means with 95% CI
-    crosses (plain dots for many points), coloured by regime, labelled when there are few points.
+    Per-point means with 95% CI crosses, every point named beside it (adjustText) in its own
+    colour. Drawn only where it shows something: a compared design with few enough points to
+    name, and an axis that is not zero everywhere.
     """
     if "inaction" not in results.metrics:
         raise Skip("the runs do not keep inaction")
+    if results.design_kind in SAMPLED_DESIGNS:
+        raise Skip(f"{results.design_kind} design: sampled points are not named regimes; see "
+                   "the sensitivity indices")
     xs_metrics = [m for m in TRADE_OFF_X if m in results.metrics]
     if not xs_metrics:
         raise Skip("the runs keep neither shielded_violations nor wrongful_sanctions")
     n = results.points["point"].nunique()
     if n < 2:
         raise Skip("a single point: no trade-off to show")
+    if n > MAX_LABELLED_POINTS:
+        raise Skip(f"{n} points are too many to name each (at most {MAX_LABELLED_POINTS}); see "
+                   "the heatmap")
     wide = _wide_means(analysis.means)
-    info = results.points.set_index("point").reindex(wide.index)
+    xs_metrics = [m for m in xs_metrics
+                  if np.nanmax(np.abs(wide["mean"][m].to_numpy(dtype=float))) > 0]
+    if not xs_metrics:
+        raise Skip("shielded violations and wrongful sanctions are zero at every point")
     labels = point_labels(results)
-    regimes = results.regimes
-    several = len(regimes) > 1
-    varying = results.varying_parameters()
-    legend = several and bool(varying)
-    colours = {r: group_colour(i) for i, r in enumerate(regimes)}
-    text_for = {}
-    for p in wide.index:
-        if legend:
-            text_for[p] = ", ".join(f"{parameter_label(q).short} = "
-                                    f"{format_value(info.at[p, q])}" for q in varying)
-        else:
-            text_for[p] = labels[p]
-    fig = _new_figure(FULL_WIDTH if len(xs_metrics) == 2 else 4.6, 3.5)
+    names = [_wrap(labels[p], 24) for p in wide.index]
+    colours = [group_colour(i) for i in range(len(wide.index))]
+    fig = _new_figure(FULL_WIDTH if len(xs_metrics) == 2 else 4.6, 4.0)
     axes = fig.subplots(1, len(xs_metrics), squeeze=False, sharey=True)[0]
-    y = wide["mean"]["inaction"].to_numpy(dtype=float)
-    yerr = _half(wide, "inaction")
+    y = shown("inaction", wide["mean"]["inaction"].to_numpy(dtype=float))
+    yerr = shown("inaction", _half(wide, "inaction"))
     for k, metric in enumerate(xs_metrics):
         ax = axes[k]
-        x = wide["mean"][metric].to_numpy(dtype=float)
-        xerr = _half(wide, metric)
-        crosses = n <= MAX_CROSSES
-        for regime in regimes:
-            mask = (info["regime"] == regime).to_numpy()
-            if crosses:
-                ax.errorbar(x[mask], y[mask], xerr=xerr[mask], yerr=yerr[mask], fmt="o",
-                            color=colours[regime], markersize=5, elinewidth=0.9, capsize=2,
-                            label=regime_label(regime))
-            else:
-                ax.plot(x[mask], y[mask], "o", color=colours[regime], markersize=3,
-                        alpha=0.5, markeredgewidth=0, label=regime_label(regime))
-        ax.set_xlabel(_wrap(axis_label(metric), 40))
+        x = shown(metric, wide["mean"][metric].to_numpy(dtype=float))
+        xerr = shown(metric, _half(wide, metric))
+        for i in range(len(x)):
+            ax.errorbar(x[i], y[i], xerr=xerr[i], yerr=yerr[i], fmt="o", color=colours[i],
+                        markersize=5, elinewidth=0.9, capsize=2)
+        ax.set_xlabel(_wrap(axis_label(metric), 36))
         if k == 0:
-            ax.set_ylabel(axis_label("inaction"))
-        ax.margins(x=0.15, y=0.12)
-        if n <= MAX_LABELLED_POINTS:
-            place_labels(fig, ax, x, y, [_wrap(text_for[p], 26) for p in wide.index],
-                         xerr if crosses else None, yerr if crosses else None)
-    if legend or (several and n > MAX_LABELLED_POINTS):
-        handles, names = axes[0].get_legend_handles_labels()
-        fig.legend(handles, names, loc="outside lower center", ncol=min(4, len(handles)))
-    fig.suptitle("Inaction against review errors, per point"
-                 + (" (95% CI crosses)" if n <= MAX_CROSSES else ""), x=0.02, ha="left",
-                 fontsize=10, fontweight="bold")
+            ax.set_ylabel(_wrap(axis_label("inaction"), 36))
+        ax.margins(x=0.12, y=0.1)
+        _label_points(ax, x, y, names, colours)
+    fig.suptitle("Inaction against review errors (means, 95% CI crosses)", x=0.02,
+                 ha="left", fontsize=10, fontweight="bold")
     return fig
 
 
@@ -745,7 +750,9 @@ def figure_plan(results: Results, analysis: Analysis,
                 metric: str = "inaction") -> list[tuple[str, str, Callable[[], Figure]]]:
     """(file name, description, builder) of every figure ``cadresim plot`` tries."""
     return [
-        ("inaction_by_cause", "inaction split into its causes, with formalism, per point",
+        ("inaction_by_form", "inaction in its three forms beside its causes, per point",
+         lambda: figure_inaction_by_form(results, analysis)),
+        ("inaction_by_cause", "inaction split into its causes, per point",
          lambda: figure_inaction_by_cause(results, analysis)),
         (f"heatmap_{metric}", f"{metric} over the two-parameter grid",
          lambda: figure_heatmap(results, analysis, metric)),

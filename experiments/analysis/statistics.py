@@ -38,6 +38,7 @@ from experiments.analysis.labels import (
     metric_label,
     parameter_label,
     regime_label,
+    setting_text,
 )
 from experiments.analysis.results import SAMPLED_DESIGNS, Results
 from experiments.engine.design import salib_problem as bounds_problem
@@ -71,15 +72,14 @@ def point_labels(results: Results) -> dict[int, str]:
     labels = {}
     for data in results.points.to_dict("records"):
         parts = [regime_label(data["regime"])] if several or not varying else []
-        parts += [f"{parameter_label(p).short} = {format_value(data[p])}" for p in varying]
+        parts += [setting_text(p, data[p]) for p in varying]
         labels[int(data["point"])] = ", ".join(parts)
     return labels
 
 
 def setting_label(parameters: list[str], values: tuple[Any, ...]) -> str:
     """A design row's parameter values as words (empty without parameters)."""
-    return ", ".join(f"{parameter_label(p).short} = {format_value(v)}"
-                     for p, v in zip(parameters, values, strict=True))
+    return ", ".join(setting_text(p, v) for p, v in zip(parameters, values, strict=True))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The ``cadresim`` command: its parser and entry point; each subcommand is a module here.
 
 Bad input (a config, an override, a flag) ends with one clear message on stderr and exit code
-2, never a traceback.
+2, never a traceback. A file of the wrong kind (an experiment spec given to ``run``, a model
+config or preset given to ``sweep``) is named as what it is, with the command that takes it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import yaml
 
 from experiments.cli import analyze, calibrate, plot, regimes, run, sweep, validate
 from simulation import ConfigError
@@ -16,6 +21,18 @@ from simulation import ConfigError
 EXIT_USAGE = 2
 #: The subcommands in help order; each module has ``register(subparsers)``.
 SUBCOMMANDS = (run, regimes, sweep, analyze, plot, validate, calibrate)
+#: Top-level keys only an experiment spec has, and only a model config (or preset) has.
+SPEC_KEYS = frozenset({"regimes", "replications", "design", "base", "burn_in", "series",
+                       "metrics", "output", "set"})
+CONFIG_KEYS = frozenset({"regime", "organisation", "population", "behaviour", "learning"})
+
+
+def package_version() -> str:
+    """The installed cadresim version."""
+    try:
+        return version("cadresim")
+    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,10 +41,49 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cadresim",
         description="Agent-based simulation of civil-service cadres under policy regimes.",
     )
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in SUBCOMMANDS:
         command.register(sub)
     return parser
+
+
+def file_kind(path: str) -> str | None:
+    """What kind of file ``path`` is: 'spec', 'config', or None.
+
+    'spec' for an experiment spec, 'config' for a model config or preset, None otherwise (not
+    a YAML mapping, or not a file: the subcommand reports that itself).
+    """
+    file = Path(path)
+    if file.suffix not in (".yaml", ".yml") or not file.is_file():
+        return None
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    keys = set(data)
+    if keys & SPEC_KEYS and not keys & CONFIG_KEYS:
+        return "spec"
+    if keys & CONFIG_KEYS and not keys & SPEC_KEYS:
+        return "config"
+    return None
+
+
+def check_file_kind(args: argparse.Namespace) -> None:
+    """Refuse an experiment spec given to ``run`` and a model config given to ``sweep``."""
+    if args.command == "run" and file_kind(args.config) == "spec":
+        raise ConfigError(
+            f"{args.config} is an experiment spec (regimes, replications, a design), not a "
+            f"model config; run it with `cadresim sweep {args.config}`"
+        )
+    if args.command == "sweep" and file_kind(args.spec) == "config":
+        raise ConfigError(
+            f"{args.spec} is a model config (a regime preset), not an experiment spec; run it "
+            f"with `cadresim run {args.spec}`, or name it under `regimes:` in a spec"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_file_kind(args)
         return args.handler(args)
     except ConfigError as exc:
         print(f"cadresim: error: {exc}", file=sys.stderr)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 
 from simulation import ConfigError
 
@@ -35,8 +36,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     results = load_results(args.results)
     if args.metric not in results.metrics:
+        close = difflib.get_close_matches(args.metric, results.metrics, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(
-            f"--metric: got {args.metric!r}; allowed: a kept metric "
+            f"--metric: got {args.metric!r}; {hint}allowed: a kept metric "
             f"({', '.join(results.metrics)})"
         )
     analysis = analyze(results)

@@ -100,6 +100,8 @@ def open_executor(
             raise ConfigError("--scheduler/--dask-local need dask[distributed]") from None
         with contextlib.ExitStack() as stack:
             if dask_local:
+                print(f"starting a local Dask cluster of {dask_local} workers (about 5-20 s)",
+                      file=sys.stderr, flush=True)
                 cluster = stack.enter_context(
                     LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
                                  dashboard_address=None, silence_logs=logging.ERROR)

@@ -1,7 +1,10 @@
-"""Figures of the validation checks: one small PNG per check that has one.
+"""Figures of the validation checks.
 
-Drawn with Agg on ``matplotlib.figure.Figure`` (no pyplot state), in the house style of
-``experiments.analysis.plots``, at 110 dpi so each file stays well under 150 KB.
+One per check that has one, as a 300 dpi PNG and a vector PDF beside it.
+
+Drawn with Agg on ``matplotlib.figure.Figure`` (no pyplot state), in the one style and palette of
+every figure (``simulation.viz.palette``, via ``experiments.analysis.plots``): actions in their
+action colours, arms and groups in the regime colours.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from matplotlib.figure import Figure
 
 from experiments.analysis.plots import STYLE, group_colour
 from experiments.validation.core import Outcome
+from simulation.viz.palette import ACTION_COLOURS
 
-DPI = 110
+DPI = 300
 
 
 def _figure(width: float = 6.0, height: float = 3.4, ncols: int = 1):
@@ -31,6 +35,7 @@ def _save(fig: Figure, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context(STYLE):
         fig.savefig(path, dpi=DPI)
+        fig.savefig(path.with_suffix(".pdf"))
 
 
 def _styled(draw):
@@ -161,9 +166,10 @@ def tu_gong_shares(outcome: Outcome, path: Path) -> None:
     fig, ax = _figure(6.4, 3.3)
     names = list(arms)
     bottom = np.zeros(len(names))
-    for k, action in enumerate(ACTION_ORDER):
+    for action in ACTION_ORDER:
         values = np.array([arms[n][action] for n in names])
-        ax.bar(range(len(names)), values, bottom=bottom, color=group_colour(k), label=action)
+        ax.bar(range(len(names)), values, bottom=bottom, color=ACTION_COLOURS[action],
+               label=action)
         bottom += values
     ax.set_xticks(range(len(names)), [n.replace(", ", ",\n") for n in names])
     ax.set_ylabel("share of cadres")
