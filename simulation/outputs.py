@@ -101,6 +101,10 @@ def output(
     return declared
 
 
+#: Version of what the outputs mean, written into every results manifest: 2 since inaction has
+#: three forms (2 December 2026; before, ``inaction`` was the idle share, today's lying_flat).
+OUTPUTS_VERSION = 2
+
 SHARE = "share"
 PROBABILITY = "probability"
 #: Event rates (a share of cadres a year) are shown per 1 000 cadres a year, everywhere.

@@ -35,6 +35,7 @@ def write_results(
     failed: set[tuple[int, int]] = frozenset(),
     n_parts: int = 2,
     seed: int = 7,
+    outputs_version: int | None = 2,
 ) -> Path:
     """Write a results folder: ``points`` are ``{"regime": ..., "parameters": {...}}`` in point
     order; ``values(point, parameters, replicate, rng)`` gives the run's metrics; ``series``
@@ -87,6 +88,7 @@ def write_results(
     manifest = {
         "spec": full_spec,
         "spec_hash": hashlib.sha256(json.dumps(full_spec, sort_keys=True).encode()).hexdigest(),
+        **({"outputs_version": outputs_version} if outputs_version is not None else {}),
         "design": dict(design) if design is not None else None,
         "points": [{"point": i, "regime": p["regime"], "parameters": dict(p.get("parameters", {}))}
                    for i, p in enumerate(points)],

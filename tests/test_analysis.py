@@ -5,6 +5,7 @@ function's inputs, and clean errors for folders that are not results."""
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -362,3 +363,16 @@ def test_a_folder_whose_runs_all_failed_says_so(tmp_path):
                            failed={(0, 0), (0, 1)})
     with pytest.raises(ConfigError, match="no successful runs \\(2 failed"):
         load_results(folder)
+
+
+def test_a_folder_from_before_the_three_forms_warns_that_its_inaction_is_the_idle_share(tmp_path):
+    old = write_results(tmp_path / "old", [{"regime": "default"}],
+                        lambda point, params, rep, rng: {"inaction": 0.2}, 3,
+                        outputs_version=None)
+    with pytest.warns(UserWarning, match="idle share"):
+        load_results(old)
+    new = write_results(tmp_path / "new", [{"regime": "default"}],
+                        lambda point, params, rep, rng: {"inaction": 0.2}, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_results(new)

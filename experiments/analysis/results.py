@@ -17,6 +17,7 @@ Decisions where the contract leaves room:
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from experiments.engine.storage import (
 )
 from simulation import ConfigError
 from simulation.loading import clip
-from simulation.outputs import REPORT_ORDER
+from simulation.outputs import OUTPUTS_VERSION, REPORT_ORDER
 
 #: Designs whose points are samples of a space rather than chosen settings.
 SAMPLED_DESIGNS = frozenset({"lhs", "sobol", "morris"})
@@ -217,6 +218,20 @@ def load_results(path: str | os.PathLike[str], include_failed: bool = False) -> 
                     hint=False) from None
 
 
+def _warn_if_idle_only(root: Path, manifest: dict[str, Any], runs: pd.DataFrame) -> None:
+    """Warn when a folder predates the three forms of inaction (docs/results-format.md).
+
+    Its ``inaction`` is the idle share, today's ``lying_flat``: reading it as today's headline
+    would silently change its meaning.
+    """
+    if "inaction" in runs and manifest.get("outputs_version", 1) < OUTPUTS_VERSION:
+        warnings.warn(
+            f"{root}: written before inaction had three forms (2 December 2026); its "
+            "'inaction' is the idle share, today's 'lying_flat', not today's headline",
+            UserWarning, stacklevel=3,
+        )
+
+
 def _load_results(root: Path, include_failed: bool) -> Results:
     manifest = _manifest(root)
     if not (root / RUNS).is_dir():
@@ -242,6 +257,7 @@ def _load_results(root: Path, include_failed: bool) -> Results:
                     "of runs/)", hint=False)
     runs = runs.sort_values(["point", "replicate"]).reset_index(drop=True)
     runs["regime"] = runs["regime"].astype(str)
+    _warn_if_idle_only(root, manifest, runs)
 
     parameters = _parameter_paths(manifest, list(runs.columns))
     metrics = [m for m in KNOWN_METRICS if m in runs]

@@ -56,7 +56,7 @@ from experiments.engine.spec import Spec
 from experiments.engine.storage import SERIES_COLUMNS
 from simulation.config import ModelConfig
 from simulation.loading import ConfigError
-from simulation.outputs import reduce_run, run_outputs
+from simulation.outputs import OUTPUTS_VERSION, reduce_run, run_outputs
 
 #: Packages whose versions go into the manifest.
 VERSIONED = (
@@ -513,6 +513,7 @@ def build_manifest(
     return {
         "spec": plan.spec.as_data(),
         "spec_hash": plan.spec.spec_hash(),
+        "outputs_version": OUTPUTS_VERSION,
         "design": plan.design.info,
         "points": [
             {"point": p.point, "regime": plan.builder.regime_label(p.regime),
