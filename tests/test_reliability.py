@@ -50,8 +50,11 @@ def failed_rows(out: Path) -> pd.DataFrame:
 
 
 def sweep_with(tmp_path: Path, simulate, workers: int = 1, **fields):
-    """Run the tiny spec with a faulty model on ``workers`` processes (1: this process)."""
-    spec = load_spec(tiny_spec(tmp_path, **fields))
+    """Run the tiny spec with a faulty model on ``workers`` processes (1: this process).
+
+    Without common random numbers, so that the poisoned seed belongs to one run only.
+    """
+    spec = load_spec(tiny_spec(tmp_path, **{"common_random_numbers": False, **fields}))
     with open_executor(workers, None, None) as (executor, n, _):
         return run_sweep(spec, executor, progress=False, parallelism=n, simulate=simulate)
 
@@ -80,7 +83,7 @@ def test_a_run_that_kills_its_worker_is_failed_after_its_tries_and_the_sweep_goe
 
 
 def test_a_hanging_run_times_out_and_is_recorded(tmp_path, capsys):
-    path = tiny_spec(tmp_path, run_timeout=1.5)
+    path = tiny_spec(tmp_path, run_timeout=1.5, common_random_numbers=False)
     assert load_spec(path).run_timeout == 1.5
     spec = load_spec(path)
     start = time.monotonic()
@@ -94,13 +97,15 @@ def test_a_hanging_run_times_out_and_is_recorded(tmp_path, capsys):
 
 
 def test_the_run_timeout_flag_overrides_the_spec_and_keeps_the_folder_resumable(tmp_path):
-    spec = load_spec(tiny_spec(tmp_path))
+    own_seeds = {"common_random_numbers": False}
+    spec = load_spec(tiny_spec(tmp_path, **own_seeds))
     run_sweep(spec, SerialExecutor(), progress=False, run_timeout=1.0,
               simulate=faulty_models.spins_for_one_seed)
     assert "run_timeout = 1 s" in failed_rows(tmp_path / "tiny")["error"][0]
     # the timeout is not part of the spec hash: a rerun with another timeout resumes
-    assert load_spec(tiny_spec(tmp_path, run_timeout=5)).spec_hash() == spec.spec_hash()
-    assert cli(["sweep", tiny_spec(tmp_path, run_timeout=5), "--quiet"]) == 0
+    again = tiny_spec(tmp_path, run_timeout=5, **own_seeds)
+    assert load_spec(again).spec_hash() == spec.spec_hash()
+    assert cli(["sweep", again, "--quiet"]) == 0
 
 
 def test_a_timeout_outside_the_main_thread_interrupts_the_run():
@@ -147,7 +152,7 @@ def test_keyboard_interrupt_in_a_run_ends_the_sweep_cleanly_keeping_finished_run
 ):
     import experiments.engine.execution as execution
 
-    spec = tiny_spec(tmp_path)
+    spec = tiny_spec(tmp_path, common_random_numbers=False)
     monkeypatch.setattr(execution, "simulate_run", interrupted_for_one_seed)
     assert cli(["sweep", spec, "--quiet", "--chunk-size", "2"]) == 130
     assert "interrupted; rerun the same command to resume" in capsys.readouterr().err
