@@ -20,11 +20,8 @@ refuses, so a folder never mixes two calibrations.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
-import platform
-import subprocess
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -48,6 +45,7 @@ from experiments.calibration.store import (
     write_text,
 )
 from experiments.calibration.targets import TargetSet, load_targets
+from experiments.engine.execution import code_version, package_versions
 
 MANIFEST = "manifest.json"
 #: Packages whose versions go into the manifest.
@@ -104,29 +102,6 @@ def posterior_draws(posterior: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     rows = rng.choice(len(posterior), size=n, replace=True, p=w)
     params = [c for c in posterior.columns if c not in ("weight", "generation")]
     return posterior.iloc[rows][params].reset_index(drop=True)
-
-
-def package_versions() -> dict[str, str | None]:
-    """Python's and the key packages' versions (None for one not installed)."""
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def code_version() -> str | None:
-    """``git describe --always --dirty`` of this checkout, or None outside git."""
-    try:
-        done = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=Path(__file__).parent,
-            capture_output=True, text=True, timeout=10, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
 
 
 def fingerprint(targets: TargetSet, priors: PriorSet, seed: int, population_size: int) -> str:
@@ -251,7 +226,7 @@ def calibrate(
     manifest: dict[str, Any] = {
         "kind": "cadresim-calibration", "format": 1, "fingerprint": key, "seed": seed,
         "budget": budget.__dict__, "targets": targets.model_dump(mode="json"),
-        "priors": priors.model_dump(mode="json"), "versions": package_versions(),
+        "priors": priors.model_dump(mode="json"), "versions": package_versions(VERSIONED),
         "code_version": code_version(), "method": "ABC-SMC (pyabc), seeded executor sampler",
         "started": previous.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "running",

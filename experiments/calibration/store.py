@@ -6,11 +6,9 @@ work is stored in numbered Parquet parts that a rerun reads back instead of redo
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -18,42 +16,35 @@ from typing import Any
 import pandas as pd
 
 from experiments.calibration.simulate import map_ordered
+from experiments.engine.storage import atomic_file, write_parquet_atomic
+
+__all__ = ["read_json", "read_parts", "resumable_map", "write_json", "write_parquet",
+           "write_text"]
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it is renamed onto ``path``."""
+def _folder_for(path: str | os.PathLike[str]) -> Path:
+    """``path``, its folder created if missing (a calibration writes into fresh subfolders)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return path
 
 
 def write_parquet(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a DataFrame to Parquet atomically (index dropped)."""
-    with atomic_path(path) as tmp:
-        table.to_parquet(tmp, index=False)
-    return Path(path)
+    """Write a DataFrame to Parquet atomically, creating its folder if needed."""
+    return write_parquet_atomic(table, _folder_for(path))
 
 
 def write_json(data: Any, path: str | os.PathLike[str]) -> Path:
-    """Write JSON atomically (sorted keys, indented)."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    """Write JSON atomically (sorted keys, indented; values JSON lacks written as text)."""
+    with atomic_file(_folder_for(path)) as tmp:
+        Path(tmp).write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
     return Path(path)
 
 
 def write_text(text: str, path: str | os.PathLike[str]) -> Path:
     """Write a text file atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    with atomic_file(_folder_for(path)) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
     return Path(path)
 
 

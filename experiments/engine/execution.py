@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     BrokenExecutor,
@@ -465,10 +465,10 @@ def plan_sweep(spec: Spec, origin: str = "<spec>") -> SweepPlan:
 # --------------------------------------------------------------------------------------------
 
 
-def package_versions() -> dict[str, str | None]:
+def package_versions(names: Sequence[str] = VERSIONED) -> dict[str, str | None]:
     """Python's and the key packages' versions (None for one not installed)."""
     versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in VERSIONED:
+    for name in names:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
