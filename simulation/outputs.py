@@ -44,6 +44,9 @@ class Output:
         per: the denominator column of a ``"ratio"`` output.
         policy: False for an output no policy lever can move (an exogenous draw).
         per_step: True for a column of the per-step table; False for a derived run output.
+        rare: True for a rare-event share whose run values pile up near 0 (a skewed,
+            far-from-normal distribution): regime comparisons bootstrap its differences
+            (``experiments.analysis.differences``) instead of using a t-interval.
     """
 
     name: str
@@ -55,6 +58,7 @@ class Output:
     policy: bool = True
     per_step: bool = True
     per: str | None = None
+    rare: bool = False
 
     @property
     def column(self) -> str:
@@ -76,6 +80,7 @@ def output(
     of: str | None = None,
     per: str | None = None,
     policy: bool = True,
+    rare: bool = False,
 ) -> Output:
     """Declare an output (a per-step column unless ``of`` names the column it derives from)."""
     if name in OUTPUTS:
@@ -86,7 +91,8 @@ def output(
                              "before")
     if (reduce == "ratio") != (per is not None):
         raise ValueError(f"output {name!r}: a 'ratio' output needs per=, and only it")
-    declared = Output(name, label, short, unit, reduce, of, policy, per_step=of is None, per=per)
+    declared = Output(name, label, short, unit, reduce, of, policy, per_step=of is None, per=per,
+                      rare=rare)
     OUTPUTS[name] = declared
     return declared
 
@@ -128,20 +134,21 @@ output("measured_output", "Measured output per cadre", "Measured output",
 output("bold_success", "Successful bold work", "Bold successes", SHARE)
 output("bold_failure", "Failed bold work", "Bold failures", SHARE)
 output("tolerated_failures", "Failures tolerated by review", "Tolerated failures", SHARE)
-output("punished_failures", "Honest failures punished", "Punished failures", SHARE)
+output("punished_failures", "Honest failures punished", "Punished failures", SHARE, rare=True)
 output("violations_exposed", "Violations exposed to review", "Exposed violations", SHARE)
 output("shielded_violations", "Shielded violations (wrongly tolerated)", "Shielded violations",
-       SHARE)
+       SHARE, rare=True)
 output("caught_inaction", "Inaction or formalism caught", "Caught inaction", SHARE)
-output("false_accusations", "False accusations", "False accusations", SHARE)
-output("cleared_accusations", "False accusations cleared", "Cleared accusations", SHARE)
-output("wrongful_sanctions", "Wrongful sanctions", "Wrongful sanctions", SHARE)
-output("leader_sanctions", "Unit leaders warned (dual investigation)", "Leaders warned", SHARE)
+output("false_accusations", "False accusations", "False accusations", SHARE, rare=True)
+output("cleared_accusations", "False accusations cleared", "Cleared accusations", SHARE, rare=True)
+output("wrongful_sanctions", "Wrongful sanctions", "Wrongful sanctions", SHARE, rare=True)
+output("leader_sanctions", "Unit leaders warned (dual investigation)", "Leaders warned", SHARE,
+       rare=True)
 output("sanctions", "Sanctions (any ground)", "Sanctions", SHARE)
 output("warnings", "Sanctions at the warning rung", "Warnings", SHARE)
-output("demotions", "Sanctions at the demotion rung", "Demotions", SHARE)
-output("removals", "Removals from the service", "Removals", SHARE)
-output("probation_failures", "Probation failures", "Probation failures", SHARE)
+output("demotions", "Sanctions at the demotion rung", "Demotions", SHARE, rare=True)
+output("removals", "Removals from the service", "Removals", SHARE, rare=True)
+output("probation_failures", "Probation failures", "Probation failures", SHARE, rare=True)
 # Careers and the organisation.
 output("promotions", "Promotions", "Promotions", SHARE)
 output("self_recommendations", "Self-recommendations", "Self-recommendations", SHARE)
@@ -159,7 +166,7 @@ output("belief_promote", "Belief: performance is promoted", "Belief: promoted", 
 output("belief_accuse", "Belief: falsely accused", "Belief: accused", PROBABILITY)
 # Exogenous: 1 in a year a policy reversal scrapped bold projects.
 output("policy_reversal", "Policy reversal years", "Policy reversals", "share of years",
-       policy=False)
+       policy=False, rare=True)
 
 #: Columns of the per-step table, in order (after ``step`` and ``regime``).
 STEP_COLUMNS: tuple[str, ...] = tuple(o.name for o in OUTPUTS.values() if o.per_step)

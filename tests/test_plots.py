@@ -175,7 +175,7 @@ def test_real_model_runs_go_through_analyze_and_plot(tmp_path, capsys):
                            switch={"step": 5, "preset": "guangdong_three_distinctions"})
     assert main(["analyze", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "Seniority baseline" in out and "Holm" in out
+    assert "Seniority baseline" in out and "95% interval" in out
     assert (folder / "analysis" / "comparisons.md").is_file()
     assert main(["plot", str(folder)]) == 0
     out = capsys.readouterr().out

@@ -26,7 +26,7 @@ from simulation.loading import (
     resolve_source,
     unknown_key_message,
 )
-from simulation.outputs import STEP_COLUMNS
+from simulation.outputs import STEP_COLUMNS, run_outputs
 
 #: Config fields a spec may not set or vary: the spec itself gives the steps and each run's seed.
 RESERVED_PATHS = {
@@ -118,6 +118,20 @@ class SpecSwitch(SpecSection):
     label: str | None = None
 
 
+class ReplicationTarget(SpecSection):
+    """Replications by precision: add replications in batches until every named metric's 95%
+    half-width is at most its target at every point, from ``min`` up to ``max`` per point
+    (``experiments.engine.adaptive``)."""
+
+    precision: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1)
+    min: int = Field(10, ge=2, le=1_000_000)
+    max: int = Field(200, ge=2, le=1_000_000)
+
+    def __str__(self) -> str:
+        """``10 to 200 (by precision)``, for messages."""
+        return f"{self.min} to {self.max} (by precision)"
+
+
 class Spec(SpecSection):
     """An experiment: what to vary, how often, for how long, what to keep and where."""
 
@@ -127,7 +141,7 @@ class Spec(SpecSection):
     regimes: list[str] | None = Field(None, min_length=1)
     set: dict[str, Any] = Field(default_factory=dict)
     design: DesignSpec | None = None
-    replications: int = Field(1, ge=1, le=1_000_000)
+    replications: Annotated[int, Field(ge=1, le=1_000_000)] | ReplicationTarget = 1
     steps: int = Field(ge=1, le=10_000)
     burn_in: int = Field(0, ge=0)
     metrics: list[str] | None = Field(None, min_length=1)
@@ -135,7 +149,19 @@ class Spec(SpecSection):
     switch: SpecSwitch | None = None
     seed: int = Field(20261121, ge=0, le=2**32 - 1)
     common_random_numbers: bool = True
+    smallest_effect: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     output: str | None = None
+
+    @property
+    def replication_target(self) -> ReplicationTarget | None:
+        """The precision targets, when replications are set by precision."""
+        return self.replications if isinstance(self.replications, ReplicationTarget) else None
+
+    @property
+    def initial_replications(self) -> int:
+        """Replications every point runs first: the fixed number, or the target's ``min``."""
+        target = self.replication_target
+        return target.min if target is not None else int(self.replications)  # type: ignore[arg-type]
 
     @property
     def output_dir(self) -> str:
@@ -148,8 +174,12 @@ class Spec(SpecSection):
         return list(self.metrics) if self.metrics is not None else list(STEP_COLUMNS)
 
     def as_data(self) -> dict[str, Any]:
-        """The spec as plain JSON-ready data, defaults filled in (for the manifest)."""
-        return self.model_dump(mode="json", by_alias=True)
+        """The spec as plain JSON-ready data, defaults filled in (for the manifest); an empty
+        ``smallest_effect`` is left out, so older specs keep their hash."""
+        data = self.model_dump(mode="json", by_alias=True)
+        if not data.get("smallest_effect"):
+            data.pop("smallest_effect", None)
+        return data
 
     def spec_hash(self) -> str:
         """sha256 of the canonical spec JSON: sorted keys, no spaces."""
@@ -210,6 +240,12 @@ def _relevant(errors: list[Any]) -> list[Any]:
             loc = [p for p in loc if p != "GridRange" and not str(p).startswith("list[")]
         if loc and loc[-1] in ("int", "float"):
             loc = loc[:-1]  # a number: int or float
+        if loc[:1] == ["replications"] and len(loc) > 1:
+            # a number or a {precision, min, max} mapping: report the branch the input chose
+            is_target = loc[1] == "ReplicationTarget"
+            if is_target != isinstance(err.get("input"), dict) and len(loc) == 2:
+                continue
+            loc = [loc[0], *loc[2:]]
         kept.append({**err, "loc": tuple(loc)})
     return kept
 
@@ -231,6 +267,8 @@ def spec_paths() -> list[str]:
             paths += [f"design.{f}" for f in sorted(fields)]
         elif name == "switch":
             paths += [f"switch.{f}" for f in SpecSwitch.model_fields]
+        elif name == "replications":
+            paths += [key, *(f"replications.{f}" for f in ReplicationTarget.model_fields)]
         else:
             paths.append(key)
     return paths
@@ -305,6 +343,7 @@ def check_spec(spec: Spec) -> list[str]:
             f"switch.step: got {spec.switch.step}; allowed: 1 to {spec.steps} (<= steps)"
         )
     problems += _metric_problems(spec)
+    problems += _statistics_problems(spec)
     for path in spec.set:
         problem = _path_problem(path, spec, numeric=False)
         if problem:
@@ -340,6 +379,25 @@ def _metric_problems(spec: Spec) -> list[str]:
                 problems.append(f"{name}.{i}: {_unknown_metric(metric)}")
         if len(set(chosen)) != len(chosen):
             problems.append(f"{name}: got {chosen}; allowed: each metric once")
+    return problems
+
+
+def _statistics_problems(spec: Spec) -> list[str]:
+    """``smallest_effect`` and ``replications.precision`` name run outputs the sweep keeps;
+    ``replications.min`` <= ``max``."""
+    problems: list[str] = []
+    kept = run_outputs(tuple(spec.kept_metrics))
+    target = spec.replication_target
+    named = [("smallest_effect", m) for m in spec.smallest_effect]
+    if target is not None:
+        named += [("replications.precision", m) for m in target.precision]
+        if target.min > target.max:
+            problems.append(f"replications.min: got {target.min}; allowed: at most "
+                            f"replications.max ({target.max})")
+    for where, metric in named:
+        if metric not in kept:
+            problems.append(f"{where}.{metric}: not a kept run output; allowed: "
+                            f"{', '.join(kept)}")
     return problems
 
 
