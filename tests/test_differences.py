@@ -181,3 +181,19 @@ def test_p_values_only_with_tests_and_never_on_non_policy_outputs(tmp_path, caps
     out = capsys.readouterr().out
     assert "p (adj.)" in out and "fdr_bh" in (folder / "analysis" / "comparisons.md").read_text()
     assert main(["analyze", str(folder), "--reference", "nonesuch"]) == 2
+
+
+def test_fixed_effects_logit_is_statsmodels_and_reports_non_convergence():
+    from experiments.validation.tools import LogitConvergenceError, logit_fixed_effects
+
+    rng = np.random.default_rng(11)
+    n, groups = 6000, rng.integers(0, 20, 6000)
+    x = rng.normal(size=(n, 2))
+    eta = 1.2 * x[:, 0] - 0.5 * x[:, 1] + np.linspace(-1, 1, 20)[groups]
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
+    slopes, se = logit_fixed_effects(y, x, groups)
+    assert np.all(np.abs(slopes - [1.2, -0.5]) < 3 * se)
+    assert np.all((se > 0) & (se < 0.1))
+    separated = (x[:, 0] > 0).astype(float)  # x predicts y perfectly: no finite maximum
+    with pytest.raises(LogitConvergenceError):
+        logit_fixed_effects(separated, x, groups)

@@ -67,7 +67,8 @@ def test_regime_experiment_gets_bars_series_and_trade_offs_and_skips_the_rest(tm
     results = load_results(folder)
     written, skipped = make_figures(results, analyze(results))
     names = {f.name for f in written}
-    assert names == {"inaction_by_cause", "timeseries", "timeseries_causes", "tradeoff"}
+    assert names == {"inaction_by_cause", "timeseries", "timeseries_causes", "tradeoff",
+                     "differences_inaction", "running_mean"}
     for name in names:
         assert_figure_files(folder / "figures", name)
     reasons = dict(skipped)
@@ -165,6 +166,7 @@ def test_sobol_design_gets_index_bars(tmp_path):
     results = load_results(folder)
     written, skipped = make_figures(results, analyze(results))
     assert {f.name for f in written} == {"sobol_inaction", "tradeoff"}
+    assert "one regime" in dict(skipped)["differences_inaction"]
     assert "sampled points" in dict(skipped)["inaction_by_cause"]
     assert_figure_files(folder / "figures", "sobol_inaction")
 
@@ -179,7 +181,8 @@ def test_real_model_runs_go_through_analyze_and_plot(tmp_path, capsys):
     assert (folder / "analysis" / "comparisons.md").is_file()
     assert main(["plot", str(folder)]) == 0
     out = capsys.readouterr().out
-    for name in ("inaction_by_cause", "timeseries", "timeseries_causes", "tradeoff"):
+    for name in ("inaction_by_cause", "timeseries", "timeseries_causes", "tradeoff",
+                 "differences_inaction", "running_mean"):
         assert f"written: {name}" in out
         assert_figure_files(folder / "figures", name)
 

@@ -286,10 +286,13 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
     cmap = mpl.colormaps["viridis"]
     levels = MaxNLocator(7).tick_values(norm.vmin, norm.vmax)  # the same in every panel
     mesh = None
+    half = ((means["ci_high"] - means["ci_low"]) / 2).to_numpy(dtype=float)
     for k, (title, block) in enumerate(panels):
         ax = axes[k // ncols][k % ncols]
         part = means[means["point"].isin(block["point"])]
         table = part.pivot_table(index=py, columns=px, values="mean", aggfunc="mean")
+        halves = part.assign(half=(part["ci_high"] - part["ci_low"]) / 2).pivot_table(
+            index=py, columns=px, values="half", aggfunc="max").reindex_like(table)
         xs = table.columns.to_numpy(dtype=float)
         ys = table.index.to_numpy(dtype=float)
         z = table.to_numpy(dtype=float)
@@ -300,8 +303,11 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
                     if np.isfinite(z[i, j]):
                         r, g, b, _ = cmap(norm(z[i, j]))
                         light = 0.299 * r + 0.587 * g + 0.114 * b > 0.5
-                        ax.text(xv, yv, f"{z[i, j]:.2g}" if abs(z[i, j]) < 0.01 else
-                                f"{z[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                        h = halves.to_numpy(dtype=float)[i, j]
+                        text = (f"{z[i, j]:.2g}" if abs(z[i, j]) < 0.01 else f"{z[i, j]:.2f}")
+                        if np.isfinite(h):
+                            text += f"\n±{h:.1g}"
+                        ax.text(xv, yv, text, ha="center", va="center", fontsize=7,
                                 color="black" if light else "white")
         elif min(z.shape) >= 3 and np.isfinite(z).all() and np.ptp(z) > 0:
             lines = ax.contour(xs, ys, z, levels=levels, colors="white", linewidths=0.8)
@@ -329,8 +335,11 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
         axes[k // ncols][k % ncols].set_visible(False)
     bar = fig.colorbar(mesh, ax=axes, shrink=0.9, pad=0.02)
     bar.set_label(_wrap(axis_label(metric), 36))
-    fig.suptitle(f"{metric_label(metric).name}: mean over replicates", x=0.02, ha="left",
-                 fontsize=10, fontweight="bold")
+    half = half[np.isfinite(half)]
+    note = (f" (± 95% CI half-width; largest ±{half.max():.1g})" if half.size
+            else " (one replicate: no interval)")
+    fig.suptitle(f"{metric_label(metric).name}: mean over replicates" + note, x=0.02,
+                 ha="left", fontsize=10, fontweight="bold")
     return fig
 
 
@@ -683,9 +692,10 @@ def figure_tradeoff(results: Results, analysis: Analysis) -> Figure:  # noqa: C9
                 ax.errorbar(x[mask], y[mask], xerr=xerr[mask], yerr=yerr[mask], fmt="o",
                             color=colours[regime], markersize=5, elinewidth=0.9, capsize=2,
                             label=regime_label(regime))
-            else:
-                ax.plot(x[mask], y[mask], "o", color=colours[regime], markersize=3,
-                        alpha=0.5, markeredgewidth=0, label=regime_label(regime))
+            else:  # many points: thin translucent 95% whiskers, so every estimate has one
+                ax.errorbar(x[mask], y[mask], xerr=xerr[mask], yerr=yerr[mask], fmt="o",
+                            color=colours[regime], markersize=3, alpha=0.5, elinewidth=0.5,
+                            capsize=0, markeredgewidth=0, label=regime_label(regime))
         ax.set_xlabel(_wrap(axis_label(metric), 40))
         if k == 0:
             ax.set_ylabel(axis_label("inaction"))
@@ -696,8 +706,7 @@ def figure_tradeoff(results: Results, analysis: Analysis) -> Figure:  # noqa: C9
     if legend or (several and n > MAX_LABELLED_POINTS):
         handles, names = axes[0].get_legend_handles_labels()
         fig.legend(handles, names, loc="outside lower center", ncol=min(4, len(handles)))
-    fig.suptitle("Inaction against review errors, per point"
-                 + (" (95% CI crosses)" if n <= MAX_CROSSES else ""), x=0.02, ha="left",
+    fig.suptitle("Inaction against review errors, per point (95% CI whiskers)", x=0.02, ha="left",
                  fontsize=10, fontweight="bold")
     return fig
 
@@ -707,9 +716,11 @@ def figure_tradeoff(results: Results, analysis: Analysis) -> Figure:  # noqa: C9
 # --------------------------------------------------------------------------------------------
 
 
-def figure_plan(results: Results, analysis: Analysis,
-                metric: str = "inaction") -> list[tuple[str, str, Callable[[], Figure]]]:
+def figure_plan(results: Results, analysis: Analysis, metric: str = "inaction",
+                reference: str | None = None) -> list[tuple[str, str, Callable[[], Figure]]]:
     """(file name, description, builder) of every figure ``cadresim plot`` tries."""
+    from experiments.analysis.estimate_plots import figure_differences, figure_running_mean
+
     return [
         ("inaction_by_cause", "inaction split into its causes, with formalism, per point",
          lambda: figure_inaction_by_cause(results, analysis)),
@@ -725,11 +736,16 @@ def figure_plan(results: Results, analysis: Analysis,
          lambda: figure_morris(results, analysis, metric)),
         ("tradeoff", "inaction against shielded violations / wrongful sanctions",
          lambda: figure_tradeoff(results, analysis)),
+        (f"differences_{metric}", f"each regime minus the reference regime on {metric}, with "
+         "95% intervals", lambda: figure_differences(results, analysis, metric, reference)),
+        ("running_mean", "running mean and 95% interval against replications",
+         lambda: figure_running_mean(results)),
     ]
 
 
 def make_figures(results: Results, analysis: Analysis, folder: Path | None = None,
-                 metric: str = "inaction") -> tuple[list[FigureResult], list[tuple[str, str]]]:
+                 metric: str = "inaction", reference: str | None = None,
+                 ) -> tuple[list[FigureResult], list[tuple[str, str]]]:
     """Draw every figure the data supports into ``folder`` (default ``RESULTS/figures``).
 
     Returns the written figures and (name, reason) for each skipped one.
@@ -737,7 +753,7 @@ def make_figures(results: Results, analysis: Analysis, folder: Path | None = Non
     folder = folder or results.path / "figures"
     written, skipped = [], []
     with mpl.rc_context(STYLE):
-        for name, description, build in figure_plan(results, analysis, metric):
+        for name, description, build in figure_plan(results, analysis, metric, reference):
             try:
                 fig = build()
             except Skip as reason:
