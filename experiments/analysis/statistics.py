@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -716,11 +717,13 @@ def _comparison_lines(results: Results, analysis: Analysis, shown: list[str]) ->
     against = (f"each regime minus {regime_label(analysis.reference)}" if analysis.reference
                else "B minus A")
     counts = table["relevance"].value_counts()
-    lines = ["", f"Regime differences ({against}), 95% intervals; "
-                 f"{comparison_method_text(results, table)}",
+    without = int((table["relevance"] == "").sum())
+    lines = ["", f"Regime differences ({against}) with 95% intervals:",
+             *textwrap.wrap(comparison_method_text(results, table), 100),
              f"Over all {len(table)} differences: {counts.get('beyond', 0)} beyond the SESOI, "
              f"{counts.get('within', 0)} within it, {counts.get('inconclusive', 0)} "
-             "inconclusive. Headline metrics:"]
+             "inconclusive" + (f", {without} without a SESOI or an interval" if without else "")
+             + ". Headline metrics:"]
     part = table[table["metric"].isin(shown)]
     has_setting = part["setting"].astype(bool).any()
     tests = "p_adjusted" in part
