@@ -90,8 +90,9 @@ def figure_differences(results: Results, analysis: Analysis, metric: str = "inac
              + ")", *([f"Smallest effect of interest: ±{sesoi:g}"]
                       if math.isfinite(sesoi) else [])]
     fig.legend(handles, [_wrap(t, 70) for t in texts], loc="outside lower center", ncol=1)
-    fig.suptitle(f"{metric_label(metric).name}: each regime minus {regime_label(ref)}",
-                 x=0.02, ha="left", fontsize=10, fontweight="bold")
+    fig.suptitle(_wrap(f"{metric_label(metric).short}: each regime minus "
+                       f"{regime_label(ref)}", 60), x=0.02, ha="left", fontsize=10,
+                 fontweight="bold")
     return fig
 
 

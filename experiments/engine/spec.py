@@ -315,6 +315,8 @@ def _describe(err: Any) -> str:
         allowed = allowed_values(info)
     if kind in ("int_type", "float_type", "int_parsing", "float_parsing") and not allowed:
         return f"{where}: got {value!r}; allowed: a number"
+    if loc == ["replications"]:
+        allowed = "an integer from 1 to 1000000, or {precision: {metric: half-width}, min, max}"
     if loc[:2] == ["design", "parameters"] and len(loc) == 3:
         allowed = (
             "a list of values or {from, to, num}" if kind == "list_type" else "[low, high]"
