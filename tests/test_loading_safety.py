@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from experiments.spec import load_spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from experiments.engine.spec import load_spec
 from simulation import ConfigError, load_config
 from simulation.loading import (
     MAX_YAML_BYTES,
@@ -67,7 +67,7 @@ def test_an_alias_bomb_is_refused_before_it_expands(tmp_path):
 
 
 def test_an_alias_bomb_in_an_experiment_spec_is_refused_too(tmp_path):
-    """experiments/spec.py reads specs through simulation.loading.read_yaml."""
+    """experiments/engine/spec.py reads specs through simulation.loading.read_yaml."""
     path = tmp_path / "spec.yaml"
     path.write_text(f"name: x\nsteps: 3\n{BOMB}\n")
     message = error_of(load_spec, path)

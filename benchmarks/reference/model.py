@@ -15,8 +15,9 @@ activation order of ``shuffle_do`` comes from Mesa's ``self.random``, and no res
 it except through which draw goes to which cadre. Both are seeded from the seed, so a run is a
 pure function of (config, seed). The draws are made in a different order (and only where
 needed) than in the vectorised model, so the two agree in distribution, not bit for bit. The
-initial population is ``simulation.population.initial_population`` with the same generator, so
-for one seed both models start from the identical population.
+initial population is ``simulation.population.initial_population`` with the model's
+(year 0, "population") stream of the seed (``simulation.streams``), so for one seed both models
+start from the identical population.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from simulation.config import ModelConfig, Regime
 from simulation.decision import AVOIDANCE, FALSE_ACTION, LYING_FLAT
 from simulation.population import draw_traits, initial_population
 from simulation.step import STEP_COLUMNS
+from simulation.streams import Streams
 
 #: Columns that describe the year-end population; all others are events of the year.
 STATE_COLUMNS = (
@@ -71,7 +73,8 @@ class ReferenceModel(mesa.Model):
         ]
 
         # The same year-0 population as CadreModel, copied into agents post by post.
-        arrays = initial_population(config, self.rng)
+        # The model builds its population from the (year 0, "population") stream of its seed.
+        arrays = initial_population(config, Streams.from_seed(seed).generator(0, "population"))
         columns = {name: getattr(arrays, name).tolist() for name in STATE}
         self.posts: list[ReferenceCadre] = [
             ReferenceCadre(
