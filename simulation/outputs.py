@@ -46,6 +46,9 @@ class Output:
         per_step: True for a column of the per-step table; False for a derived run output.
         scale: how figures and summaries show it: its value times ``scale`` in ``shown_unit``
             (event rates: 1000, per 1 000 cadres a year; everything else 1, in ``unit``).
+        rare: True for a rare-event share whose run values pile up near 0 (a skewed,
+            far-from-normal distribution): regime comparisons bootstrap its differences
+            (``experiments.analysis.differences``) instead of using a t-interval.
     """
 
     name: str
@@ -58,6 +61,7 @@ class Output:
     per_step: bool = True
     per: str | None = None
     scale: float = 1.0
+    rare: bool = False
 
     @property
     def shown_unit(self) -> str:
@@ -85,6 +89,7 @@ def output(
     per: str | None = None,
     policy: bool = True,
     scale: float = 1.0,
+    rare: bool = False,
 ) -> Output:
     """Declare an output (a per-step column unless ``of`` names the column it derives from)."""
     if name in OUTPUTS:
@@ -96,7 +101,7 @@ def output(
     if (reduce == "ratio") != (per is not None):
         raise ValueError(f"output {name!r}: a 'ratio' output needs per=, and only it")
     declared = Output(name, label, short, unit, reduce, of, policy, per_step=of is None, per=per,
-                      scale=scale)
+                      scale=scale, rare=rare)
     OUTPUTS[name] = declared
     return declared
 
@@ -112,9 +117,9 @@ PER_1000 = 1000.0
 EVENT_UNIT = "per 1 000 cadres a year"
 
 
-def event(name: str, label: str, short: str) -> Output:
+def event(name: str, label: str, short: str, rare: bool = False) -> Output:
     """Declare an event rate: a share of cadres a year, shown per 1 000 cadres a year."""
-    return output(name, label, short, SHARE, scale=PER_1000)
+    return output(name, label, short, SHARE, scale=PER_1000, rare=rare)
 
 
 # Inaction and its three forms (shares of all cadres): the forms add up to the headline.
@@ -151,19 +156,20 @@ output("measured_output", "Measured output per cadre", "Measured output",
 event("bold_success", "Successful bold work", "Bold successes")
 event("bold_failure", "Failed bold work", "Bold failures")
 event("tolerated_failures", "Failures tolerated by review", "Tolerated failures")
-event("punished_failures", "Honest failures punished", "Punished failures")
+event("punished_failures", "Honest failures punished", "Punished failures", rare=True)
 event("violations_exposed", "Violations exposed to review", "Exposed violations")
-event("shielded_violations", "Shielded violations (wrongly tolerated)", "Shielded violations")
+event("shielded_violations", "Shielded violations (wrongly tolerated)", "Shielded violations",
+      rare=True)
 event("caught_inaction", "Inaction or formalism caught", "Caught inaction")
-event("false_accusations", "False accusations", "False accusations")
-event("cleared_accusations", "False accusations cleared", "Cleared accusations")
-event("wrongful_sanctions", "Wrongful sanctions", "Wrongful sanctions")
-event("leader_sanctions", "Unit leaders warned (dual investigation)", "Leaders warned")
+event("false_accusations", "False accusations", "False accusations", rare=True)
+event("cleared_accusations", "False accusations cleared", "Cleared accusations", rare=True)
+event("wrongful_sanctions", "Wrongful sanctions", "Wrongful sanctions", rare=True)
+event("leader_sanctions", "Unit leaders warned (dual investigation)", "Leaders warned", rare=True)
 event("sanctions", "Sanctions (any ground)", "Sanctions")
 event("warnings", "Sanctions at the warning rung", "Warnings")
-event("demotions", "Sanctions at the demotion rung", "Demotions")
-event("removals", "Removals from the service", "Removals")
-event("probation_failures", "Probation failures", "Probation failures")
+event("demotions", "Sanctions at the demotion rung", "Demotions", rare=True)
+event("removals", "Removals from the service", "Removals", rare=True)
+event("probation_failures", "Probation failures", "Probation failures", rare=True)
 # Careers and the organisation.
 event("promotions", "Promotions", "Promotions")
 event("self_recommendations", "Self-recommendations", "Self-recommendations")
@@ -177,11 +183,11 @@ output("mean_motivation", "Mean motivation", "Motivation", "0-1")
 output("mean_ability", "Mean ability", "Ability", "0-1")
 output("belief_punish", "Belief: failure is punished", "Belief: punished", PROBABILITY)
 output("belief_detect", "Belief: inaction is detected", "Belief: detected", PROBABILITY)
-output("belief_promote", "Belief: performance is promoted", "Belief: promoted", "0-1")
+output("belief_promote", "Belief: performance is promoted", "Belief: promoted", "[-1, 1]")
 output("belief_accuse", "Belief: falsely accused", "Belief: accused", PROBABILITY)
 # Exogenous: 1 in a year a policy reversal scrapped bold projects.
 output("policy_reversal", "Policy reversal years", "Policy reversals", "share of years",
-       policy=False)
+       policy=False, rare=True)
 
 #: Columns of the per-step table, in order (after ``step`` and ``regime``).
 STEP_COLUMNS: tuple[str, ...] = tuple(o.name for o in OUTPUTS.values() if o.per_step)

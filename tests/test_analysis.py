@@ -21,12 +21,7 @@ from experiments.analysis.labels import (
 )
 from experiments.analysis.results import load_results
 from experiments.analysis.statistics import (
-    MANN_WHITNEY,
-    WELCH,
     analyze,
-    compare_groups,
-    hedges_g,
-    holm,
     point_means,
     regime_comparisons,
     second_order_layout,
@@ -143,7 +138,8 @@ def test_95_percent_intervals_cover_the_true_mean_about_95_percent_of_the_time(t
     truth = np.linspace(0.1, 0.5, 300)
 
     def values(point, params, rep, rng):
-        return {"inaction": rng.normal(truth[point], 0.05)}
+        own = np.random.default_rng([point, rep])  # independent points (the run seed is shared)
+        return {"inaction": own.normal(truth[point], 0.05)}
 
     points = [{"regime": "default", "parameters": {TOL: float(t)}} for t in truth]
     folder = write_results(tmp_path / "cover", points, values, replications=6,
@@ -165,41 +161,13 @@ def test_planted_regime_difference_is_found_and_a_null_one_is_not(tmp_path):
     assert len(table) == 3 * len(results.metrics)  # three pairs per metric
     row = table.set_index(["metric", "regime_a", "regime_b"])
     planted = row.loc[("inaction", REGIMES[0], REGIMES[2])]
-    assert planted["significant"]
+    assert planted["relevance"] == "beyond"
     assert planted["difference"] == pytest.approx(0.10, abs=0.02)  # B minus A
+    assert planted["diff_ci_low"] < planted["difference"] < planted["diff_ci_high"]
     assert planted["effect_size"] > 2
-    assert not row.loc[("inaction", REGIMES[0], REGIMES[1]), "significant"]
-    assert not table.loc[table["metric"] == "formalism", "significant"].any()
-    assert set(table["test"]) <= {WELCH, MANN_WHITNEY}
-    assert (table["p_holm"] >= table["p_value"]).all()
-
-
-def test_non_normal_groups_use_mann_whitney_and_report_rank_biserial():
-    rng = np.random.default_rng(3)
-    a = np.concatenate([rng.exponential(0.01, 14), [0.5, 0.6]])  # heavy tail: not normal
-    b = a + 1.0
-    out = compare_groups(a, b)
-    assert out["test"] == MANN_WHITNEY
-    assert out["effect_kind"] == "rank-biserial r"
-    assert out["effect_size"] == pytest.approx(1.0)  # every b above every a
-    assert compare_groups(b, a)["effect_size"] == pytest.approx(-1.0)
-
-
-def test_normal_groups_use_welch_and_hedges_g():
-    rng = np.random.default_rng(4)
-    a, b = rng.normal(0, 1, 20), rng.normal(1, 1, 20)
-    out = compare_groups(a, b)
-    assert out["test"] == WELCH
-    assert out["p_value"] == pytest.approx(stats.ttest_ind(b, a, equal_var=False).pvalue)
-    pooled = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
-    assert hedges_g(a, b) == pytest.approx((b.mean() - a.mean()) / pooled * (1 - 3 / 151))
-    assert out["diff_ci_low"] < out["difference"] < out["diff_ci_high"]
-
-
-def test_holm_adjusts_step_down_and_keeps_nans_out_of_the_family():
-    adjusted = holm(np.array([0.01, 0.04, 0.03, np.nan]))
-    np.testing.assert_allclose(adjusted[:3], [0.03, 0.06, 0.06])
-    assert np.isnan(adjusted[3])
+    assert row.loc[("inaction", REGIMES[0], REGIMES[1]), "relevance"] != "beyond"
+    assert (table.loc[table["metric"] == "formalism", "relevance"] != "beyond").all()
+    assert set(table["method"]) == {"Welch t"}  # synthetic runs do not share random numbers
 
 
 def test_regimes_crossed_with_a_grid_are_compared_within_each_grid_row(tmp_path):
@@ -212,7 +180,7 @@ def test_regimes_crossed_with_a_grid_are_compared_within_each_grid_row(tmp_path)
                            design={"kind": "grid", "parameters": {TOL: [0.0, 1.0]}})
     table, _ = regime_comparisons(load_results(folder), ["inaction"])
     assert list(table["setting"]) == ["Fault tolerance = 0", "Fault tolerance = 1"]
-    assert list(table["significant"]) == [False, True]
+    assert list(table["relevance"] == "beyond") == [False, True]
 
 
 def test_analyze_writes_csv_and_markdown_with_readable_labels(tmp_path, capsys):
@@ -227,7 +195,7 @@ def test_analyze_writes_csv_and_markdown_with_readable_labels(tmp_path, capsys):
     text = (folder / "analysis" / "means.md").read_text()
     assert "## Inaction (lying flat + false action + avoidance) [share]" in text
     compare = (folder / "analysis" / "comparisons.md").read_text()
-    assert "Holm" in compare and "Hedges g" in compare
+    assert "Hedges g" in compare and "SESOI" in compare and "Holm" not in compare
 
 
 # --------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_an_alias_bomb_is_refused_before_it_expands(tmp_path):
 
 
 def test_an_alias_bomb_in_an_experiment_spec_is_refused_too(tmp_path):
-    """experiments/spec.py reads specs through simulation.loading.read_yaml."""
+    """experiments/engine/spec.py reads specs through simulation.loading.read_yaml."""
     path = tmp_path / "spec.yaml"
     path.write_text(f"name: x\nsteps: 3\n{BOMB}\n")
     message = error_of(load_spec, path)

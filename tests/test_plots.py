@@ -67,7 +67,8 @@ def test_regime_experiment_gets_bars_series_and_trade_offs_and_skips_the_rest(tm
     results = load_results(folder)
     written, skipped = make_figures(results, analyze(results))
     names = {f.name for f in written}
-    assert names == {"inaction_by_cause", "timeseries", "timeseries_causes", "tradeoff"}
+    assert names == {"inaction_by_cause", "timeseries", "timeseries_causes", "tradeoff",
+                     "differences_inaction", "running_mean"}
     for name in names:
         assert_figure_files(folder / "figures", name)
     reasons = dict(skipped)
@@ -170,6 +171,7 @@ def test_sobol_design_gets_index_bars(tmp_path):
     results = load_results(folder)
     written, skipped = make_figures(results, analyze(results))
     assert {f.name for f in written} == {"sobol_inaction"}  # no trade-off for a sample
+    assert "one regime" in dict(skipped)["differences_inaction"]
     assert "sampled points" in dict(skipped)["inaction_by_cause"]
     assert_figure_files(folder / "figures", "sobol_inaction")
 
@@ -180,11 +182,12 @@ def test_real_model_runs_go_through_analyze_and_plot(tmp_path, capsys):
                            switch={"step": 5, "preset": "guangdong_three_distinctions"})
     assert main(["analyze", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "Seniority baseline" in out and "Holm" in out
+    assert "Seniority baseline" in out and "95% interval" in out
     assert (folder / "analysis" / "comparisons.md").is_file()
     assert main(["plot", str(folder)]) == 0
     out = capsys.readouterr().out
-    for name in ("inaction_by_cause", "timeseries", "timeseries_causes", "tradeoff"):
+    for name in ("inaction_by_cause", "timeseries", "timeseries_causes", "tradeoff",
+                 "differences_inaction", "running_mean"):
         assert f"written: {name}" in out
         assert_figure_files(folder / "figures", name)
 

@@ -421,10 +421,14 @@ def test_the_progress_bar_shows_runs_and_failures_on_stderr(tmp_path, capsys, mo
     assert "24/24" in err and "failed=8" in err
 
 
-def test_replicates_share_seeds_across_points_and_differ_within_a_point(tmp_path):
-    """Common random numbers: replicate r has one seed at every point; the runs still differ."""
+def test_every_run_has_its_own_seed(tmp_path):
+    """Common random numbers (the default): replicate r of every point shares its seed, and
+    replicates differ; opted out, every run has its own seed."""
     run_sweep(load_spec(tiny_spec(tmp_path)), SerialExecutor(), progress=False)
     runs, _ = read_results(tmp_path / "tiny")
-    assert (runs.groupby("replicate")["seed"].nunique() == 1).all()
+    assert runs.groupby("replicate")["seed"].nunique().eq(1).all()
     assert runs.groupby("point")["seed"].apply(lambda s: s.is_unique).all()
     assert np.unique(runs["inaction"]).size > 12
+    run_sweep(load_spec(tiny_spec(tmp_path, "own", common_random_numbers=False)),
+              SerialExecutor(), progress=False)
+    assert read_results(tmp_path / "own")[0]["seed"].is_unique

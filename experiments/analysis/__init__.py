@@ -1,8 +1,9 @@
 """Analysis of stored results: it reads a results folder, never the model.
 
 * ``results``: load a results folder (manifest, runs, series);
-* ``statistics``: means with intervals, regime comparisons, sensitivity indices;
-* ``plots``: the figures ``cadresim plot`` draws;
+* ``statistics``: means with intervals, regime differences, sensitivity indices;
+* ``differences``: the rules of a difference's interval, effect size and relevance;
+* ``plots``, ``estimate_plots``: the figures ``cadresim plot`` draws;
 * ``labels``: names and units of outputs (from ``simulation.outputs``) and parameters;
 * ``summary``: the one-run summary ``cadresim run`` prints.
 
@@ -21,7 +22,7 @@ _EXPORTS = {
     **dict.fromkeys(
         ("Analysis", "HEADLINE", "analyze", "format_estimate", "format_report",
          "metric_decimals", "morris_indices", "point_labels", "point_means",
-         "regime_comparisons", "salib_problem", "sobol_indices", "t_interval",
+         "precision_table", "regime_comparisons", "salib_problem", "sobol_indices", "t_interval",
          "write_analysis"),
         _STATISTICS,
     ),
@@ -32,6 +33,10 @@ _EXPORTS = {
          "figure_tradeoff", "make_figures"),
         _PLOTS,
     ),
+    **dict.fromkeys(("figure_differences", "figure_running_mean", "running_means"),
+                    "experiments.analysis.estimate_plots"),
+    **dict.fromkeys(("compare_arms", "smallest_effect", "relevance"),
+                    "experiments.analysis.differences"),
     **dict.fromkeys(
         ("Label", "axis_label", "format_value", "label", "metric_label",
          "parameter_label", "regime_label"),

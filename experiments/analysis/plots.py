@@ -347,10 +347,13 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
     levels = MaxNLocator(7).tick_values(norm.vmin, norm.vmax)  # the same in every panel
     cell = cell_format(finite)  # one precision in every cell: enough to show the gradient
     mesh = None
+    half = ((means["ci_high"] - means["ci_low"]) / 2).to_numpy(dtype=float)
     for k, (title, block) in enumerate(panels):
         ax = axes[k // ncols][k % ncols]
         part = means[means["point"].isin(block["point"])]
         table = part.pivot_table(index=py, columns=px, values="mean", aggfunc="mean")
+        halves = part.assign(half=(part["ci_high"] - part["ci_low"]) / 2).pivot_table(
+            index=py, columns=px, values="half", aggfunc="max").reindex_like(table)
         xs = table.columns.to_numpy(dtype=float)
         ys = table.index.to_numpy(dtype=float)
         z = table.to_numpy(dtype=float)
@@ -361,7 +364,11 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
                     if np.isfinite(z[i, j]):
                         r, g, b, _ = cmap(norm(z[i, j]))
                         light = 0.299 * r + 0.587 * g + 0.114 * b > 0.5
-                        ax.text(xv, yv, cell.format(z[i, j]), ha="center", va="center",
+                        text = cell.format(z[i, j])
+                        half = shown(metric, halves.to_numpy(dtype=float)[i, j])
+                        if np.isfinite(half):
+                            text += f"\n±{half:.1g}"
+                        ax.text(xv, yv, text, ha="center", va="center",
                                 fontsize=7, color="black" if light else "white")
         elif min(z.shape) >= 3 and np.isfinite(z).all() and np.ptp(z) > 0:
             lines = ax.contour(xs, ys, z, levels=levels, colors="white", linewidths=0.8)
@@ -389,8 +396,11 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
         axes[k // ncols][k % ncols].set_visible(False)
     bar = fig.colorbar(mesh, ax=axes, shrink=0.9, pad=0.02)
     bar.set_label(_wrap(axis_label(metric), 36))
-    fig.suptitle(f"{metric_label(metric).name}: mean over replicates", x=0.02, ha="left",
-                 fontsize=10, fontweight="bold")
+    half = half[np.isfinite(half)]
+    note = (f" (± 95% CI half-width; largest ±{half.max():.1g})" if half.size
+            else " (one replicate: no interval)")
+    fig.suptitle(f"{metric_label(metric).name}: mean over replicates" + note, x=0.02,
+                 ha="left", fontsize=10, fontweight="bold")
     return fig
 
 
@@ -746,9 +756,11 @@ def figure_tradeoff(results: Results, analysis: Analysis) -> Figure:
 # --------------------------------------------------------------------------------------------
 
 
-def figure_plan(results: Results, analysis: Analysis,
-                metric: str = "inaction") -> list[tuple[str, str, Callable[[], Figure]]]:
+def figure_plan(results: Results, analysis: Analysis, metric: str = "inaction",
+                reference: str | None = None) -> list[tuple[str, str, Callable[[], Figure]]]:
     """(file name, description, builder) of every figure ``cadresim plot`` tries."""
+    from experiments.analysis.estimate_plots import figure_differences, figure_running_mean
+
     return [
         ("inaction_by_form", "inaction in its three forms beside its causes, per point",
          lambda: figure_inaction_by_form(results, analysis)),
@@ -766,11 +778,16 @@ def figure_plan(results: Results, analysis: Analysis,
          lambda: figure_morris(results, analysis, metric)),
         ("tradeoff", "inaction against shielded violations / wrongful sanctions",
          lambda: figure_tradeoff(results, analysis)),
+        (f"differences_{metric}", f"each regime minus the reference regime on {metric}, with "
+         "95% intervals", lambda: figure_differences(results, analysis, metric, reference)),
+        ("running_mean", "running mean and 95% interval against replications",
+         lambda: figure_running_mean(results)),
     ]
 
 
 def make_figures(results: Results, analysis: Analysis, folder: Path | None = None,
-                 metric: str = "inaction") -> tuple[list[FigureResult], list[tuple[str, str]]]:
+                 metric: str = "inaction", reference: str | None = None,
+                 ) -> tuple[list[FigureResult], list[tuple[str, str]]]:
     """Draw every figure the data supports into ``folder`` (default ``RESULTS/figures``).
 
     Returns the written figures and (name, reason) for each skipped one.
@@ -778,7 +795,7 @@ def make_figures(results: Results, analysis: Analysis, folder: Path | None = Non
     folder = folder or results.path / "figures"
     written, skipped = [], []
     with mpl.rc_context(STYLE):
-        for name, description, build in figure_plan(results, analysis, metric):
+        for name, description, build in figure_plan(results, analysis, metric, reference):
             try:
                 fig = build()
             except Skip as reason:

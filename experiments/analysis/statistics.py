@@ -7,13 +7,16 @@ Choices (also stated in the written tables):
 
 - Means: per point, over replicates, of each run's kept metric; 95% t-intervals
   (mean ± t(0.975, n-1) s / sqrt(n)); no interval with a single replicate.
-- Regime comparisons: every pair of regimes at the same parameter values (each design row, or
-  the whole experiment without a design), for every kept metric. Welch's t-test, or
-  Mann-Whitney U when Shapiro-Wilk rejects normality at 0.05 in either group or a group has no
-  spread (groups under 3 runs cannot be checked and get Welch). One Holm family: every test in
-  the table. Effect sizes: Hedges' g (Welch rows), rank-biserial r (Mann-Whitney rows), signed
-  as regime B minus regime A, A being the regime that comes first in the spec. Sampled designs
+- Regime comparisons: every pair of regimes (or every regime against a chosen reference) at the
+  same parameter values (each design row, or the whole experiment without a design), for every
+  kept metric that policy can move: the difference B minus A (A first in the spec, or the
+  reference) in the metric's units with a 95% interval (paired on replicate when the arms share
+  random numbers, Welch otherwise, BCa bootstrap for rare-event outputs), Hedges' g, and where
+  the interval lies relative to the smallest effect of interest; p-values only on request,
+  adjusted by statsmodels (rules in :mod:`experiments.analysis.differences`). Sampled designs
   (lhs, sobol, morris) get no point-by-point comparisons.
+- Precision: for a spec with ``replications: {precision: ...}``, each point's half-width of
+  each named metric against its target.
 - Sobol: SALib's estimator on the per-point means in point order, per regime; first-order and
   total indices with bootstrap 95% intervals (half-widths, as SALib reports them).
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import textwrap
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +36,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.analysis.differences import (
+    adjust,
+    compare_arms,
+    is_policy,
+    smallest_effect,
+    test_p_value,
+)
 from experiments.analysis.labels import (
     axis_label,
     format_value,
@@ -52,8 +63,6 @@ BOOTSTRAP_SEED = 20261122
 HEADLINE: tuple[str, ...] = (
     "inaction", "lying_flat", "formalism", "avoidance", "unwilling", "unable", "afraid", "bold",
 )
-WELCH = "Welch t"
-MANN_WHITNEY = "Mann-Whitney U"
 MAX_PRINTED_ROWS = 40
 
 
@@ -145,109 +154,6 @@ def point_means(results: Results, metrics: list[str] | None = None,
 
 
 # --------------------------------------------------------------------------------------------
-# Two-group tests
-# --------------------------------------------------------------------------------------------
-
-
-def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
-    """Standardised mean difference (b - a) / pooled sd, with the small-sample correction."""
-    na, nb = len(a), len(b)
-    pooled = math.sqrt(((na - 1) * np.var(a, ddof=1) + (nb - 1) * np.var(b, ddof=1))
-                       / (na + nb - 2))
-    if pooled == 0:
-        return math.nan
-    correction = 1 - 3 / (4 * (na + nb) - 9)
-    return float((np.mean(b) - np.mean(a)) / pooled * correction)
-
-
-def rank_biserial(u_b: float, na: int, nb: int) -> float:
-    """Rank-biserial correlation from the U statistic of group b.
-
-    +1 when every b exceeds every a, -1 when every a exceeds every b.
-    """
-    return float(2 * u_b / (na * nb) - 1)
-
-
-def _looks_normal(x: np.ndarray, alpha: float) -> tuple[bool, float]:
-    """(normal?, Shapiro-Wilk p).
-
-    A group without spread is not normal; under 3 values the check is impossible and the group
-    counts as normal (p NaN).
-    """
-    if len(x) < 3:
-        return True, math.nan
-    if np.ptp(x) == 0:
-        return False, math.nan
-    p = float(stats.shapiro(x).pvalue)
-    return p >= alpha, p
-
-
-def compare_groups(a: np.ndarray, b: np.ndarray, alpha: float = ALPHA) -> dict[str, Any]:
-    """Compare group b with group a (Welch or Mann-Whitney).
-
-    Test b against a: Welch's t-test, or Mann-Whitney U if Shapiro-Wilk rejects normality in either
-    group. Returns test, statistic, p, effect size and kind, and the difference b - a with a Welch
-    interval (Welch rows only).
-    """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    out: dict[str, Any] = {
-        "n_a": len(a), "n_b": len(b),
-        "mean_a": float(a.mean()) if len(a) else math.nan,
-        "mean_b": float(b.mean()) if len(b) else math.nan,
-        "test": "none", "statistic": math.nan, "p_value": math.nan,
-        "effect_size": math.nan, "effect_kind": "", "diff_ci_low": math.nan,
-        "diff_ci_high": math.nan, "shapiro_p_a": math.nan, "shapiro_p_b": math.nan,
-    }
-    out["difference"] = out["mean_b"] - out["mean_a"]
-    if len(a) < 2 or len(b) < 2:
-        out["test"] = "none (fewer than 2 runs)"
-        return out
-    if np.ptp(a) == 0 and np.ptp(b) == 0:
-        out["test"] = "none (no variation)"
-        return out
-    with warnings.catch_warnings():  # near-identical values: scipy warns, the result stands
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return _test(a, b, alpha, out)
-
-
-def _test(a: np.ndarray, b: np.ndarray, alpha: float, out: dict[str, Any]) -> dict[str, Any]:
-    """Shapiro-Wilk on both groups, then Welch or Mann-Whitney; fills and returns ``out``."""
-    normal_a, out["shapiro_p_a"] = _looks_normal(a, alpha)
-    normal_b, out["shapiro_p_b"] = _looks_normal(b, alpha)
-    if normal_a and normal_b:
-        res = stats.ttest_ind(b, a, equal_var=False)
-        ci = res.confidence_interval(confidence_level=1 - alpha)
-        out.update(test=WELCH, statistic=float(res.statistic), p_value=float(res.pvalue),
-                   effect_size=hedges_g(a, b), effect_kind="Hedges g",
-                   diff_ci_low=float(ci.low), diff_ci_high=float(ci.high))
-    else:
-        res = stats.mannwhitneyu(b, a, alternative="two-sided")
-        out.update(test=MANN_WHITNEY, statistic=float(res.statistic),
-                   p_value=float(res.pvalue),
-                   effect_size=rank_biserial(float(res.statistic), len(a), len(b)),
-                   effect_kind="rank-biserial r")
-    return out
-
-
-def holm(pvalues: np.ndarray) -> np.ndarray:
-    """Holm-adjusted p-values (step-down, monotone); NaNs stay NaN and are not counted."""
-    p = np.asarray(pvalues, dtype=float)
-    adjusted = np.full_like(p, np.nan)
-    idx = np.flatnonzero(np.isfinite(p))
-    m = idx.size
-    if m == 0:
-        return adjusted
-    order = idx[np.argsort(p[idx], kind="stable")]
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p[i]))
-        adjusted[i] = running
-    return adjusted
-
-
-# --------------------------------------------------------------------------------------------
 # Regime comparisons
 # --------------------------------------------------------------------------------------------
 
@@ -278,41 +184,93 @@ def comparison_sets(results: Results) -> tuple[list[tuple[str, dict[str, int]]],
     return sets, ""
 
 
-def regime_comparisons(results: Results, metrics: list[str] | None = None,
-                       alpha: float = ALPHA) -> tuple[pd.DataFrame, str]:
-    """Pairwise regime differences per design row and metric, Holm-corrected as one family.
+def paired_arms(results: Results) -> bool:
+    """Whether points share random numbers, replicate by replicate.
+
+    The manifest's spec says ``common_random_numbers: true``; results written before that field
+    count as independent.
+    """
+    return results.spec.get("common_random_numbers") is True
+
+
+def regime_comparisons(results: Results, metrics: list[str] | None = None, *,
+                       reference: str | None = None, tests: bool = False,
+                       adjust_method: str = "holm",
+                       level: float = LEVEL) -> tuple[pd.DataFrame, str]:
+    """Regime differences per design row and metric.
+
+    B minus A with a 95% interval, Hedges' g, and where the interval lies relative to the metric's
+    smallest effect of interest (:mod:`experiments.analysis.differences`).
+
+    Args: results: the results folder. metrics: the metrics compared (default: every kept metric
+    that policy can move). reference: compare every regime with this one (A = reference); default:
+    every pair. tests: add p-values (``p_value``, ``p_adjusted``), adjusted over the whole table.
+    adjust_method: statsmodels' multipletests method, ``holm`` or ``fdr_bh``. level: the intervals'
+    confidence level.
 
     Returns the table (empty if not applicable) and the reason when it is empty.
     """
     sets, reason = comparison_sets(results)
     if not sets:
         return pd.DataFrame(), reason
-    metrics = metrics or results.metrics
+    if reference is not None and reference not in results.regimes:
+        raise ValueError(f"reference regime {reference!r} is not in this experiment; "
+                         f"regimes: {', '.join(results.regimes)}")
+    metrics = [m for m in (metrics or results.metrics) if is_policy(m)]
+    paired = paired_arms(results)
     order = {r: i for i, r in enumerate(results.regimes)}
-    by_point = {p: g for p, g in results.runs.groupby("point")}
-    empty = results.runs.iloc[0:0]
+    by_point = {p: g.set_index("replicate") for p, g in results.runs.groupby("point")}
+    empty = results.runs.iloc[0:0].set_index("replicate")
     rows = []
     for metric in metrics:
+        lab = metric_label(metric)
+        sesoi = smallest_effect(metric, results.spec)
         for setting, by_regime in sets:
             regimes = sorted(by_regime, key=order.__getitem__)
-            for ra, rb in itertools.combinations(regimes, 2):
+            if reference is None:
+                pairs = list(itertools.combinations(regimes, 2))
+            else:
+                pairs = [(reference, r) for r in regimes if r != reference and
+                         reference in by_regime]
+            for ra, rb in pairs:
                 pa, pb = by_regime[ra], by_regime[rb]
-                a = by_point.get(pa, empty)[metric].to_numpy()
-                b = by_point.get(pb, empty)[metric].to_numpy()
-                lab = metric_label(metric)
-                rows.append({
-                    "metric": metric, "metric_name": lab.name, "unit": lab.unit,
-                    "setting": setting, "regime_a": ra, "regime_b": rb,
-                    "point_a": pa, "point_b": pb, **compare_groups(a, b, alpha),
-                })
+                a = by_point.get(pa, empty)[metric].to_dict()
+                b = by_point.get(pb, empty)[metric].to_dict()
+                row = {"metric": metric, "metric_name": lab.name, "unit": lab.unit,
+                       "setting": setting, "regime_a": ra, "regime_b": rb,
+                       "point_a": pa, "point_b": pb,
+                       **compare_arms(a, b, paired=paired, metric=metric, sesoi=sesoi,
+                                      level=level)}
+                if tests:
+                    row["p_value"] = test_p_value(a, b, paired)
+                rows.append(row)
     table = pd.DataFrame(rows)
-    table["p_holm"] = holm(table["p_value"].to_numpy())
-    table["significant"] = table["p_holm"] < alpha
     first = ["metric", "metric_name", "unit", "setting", "regime_a", "regime_b", "point_a",
              "point_b", "n_a", "n_b", "mean_a", "mean_b", "difference", "diff_ci_low",
-             "diff_ci_high", "test", "statistic", "p_value", "p_holm", "significant",
-             "effect_size", "effect_kind", "shapiro_p_a", "shapiro_p_b"]
+             "diff_ci_high", "method", "effect_size", "smallest_effect", "relevance"]
+    if tests:
+        table["p_adjusted"] = adjust(table["p_value"].to_numpy(), adjust_method)
+        table["adjustment"] = adjust_method
+        first += ["p_value", "p_adjusted", "adjustment"]
     return table[first], ""
+
+
+def precision_table(results: Results, level: float = LEVEL) -> pd.DataFrame:
+    """Per point and named metric of a spec with ``replications.
+
+    {precision: ...}``: n, the 95% half-width, the target and whether it is reached (empty for fixed
+    replications).
+    """
+    targets = (results.spec.get("replications") or {})
+    targets = targets.get("precision") if isinstance(targets, dict) else None
+    if not targets:
+        return pd.DataFrame()
+    means = point_means(results, [m for m in targets if m in results.metrics], level=level)
+    table = means[["point", "label", "metric", "n"]].copy()
+    table["half_width"] = (means["ci_high"] - means["ci_low"]) / 2
+    table["target"] = table["metric"].map(targets)
+    table["reached"] = table["half_width"] <= table["target"]
+    return table
 
 
 # --------------------------------------------------------------------------------------------
@@ -472,19 +430,29 @@ class Analysis:
     sobol: pd.DataFrame
     morris: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    precision: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reference: str | None = None
 
 
-def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL) -> Analysis:
+def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL, *,
+            reference: str | None = None, tests: bool = False,
+            adjust_method: str = "holm") -> Analysis:
     """The whole analysis of a results folder.
 
-    Means for every point and metric, plus regime comparisons and sensitivity indices where the
-    design supports them; ``notes`` say what was left out and why.
+    Means for every point and metric, plus regime differences and sensitivity indices where the
+    design supports them; ``notes`` say what was left out and why. ``alpha`` is kept for
+    callers of the earlier signature; the intervals' level is ``level``.
     """
+    del alpha
     notes = list(results.notes)
     means = point_means(results, level=level)
-    comparisons, reason = regime_comparisons(results, alpha=alpha)
+    comparisons, reason = regime_comparisons(results, reference=reference, tests=tests,
+                                             adjust_method=adjust_method, level=level)
     if reason:
         notes.append(f"no regime comparisons: {reason}")
+    skipped = [m for m in results.metrics if not is_policy(m)]
+    if skipped and not comparisons.empty:
+        notes.append(f"not compared (no policy lever moves them): {', '.join(skipped)}")
     sobol_table = morris_table = pd.DataFrame()
     kind = results.design_kind
     for wanted, fn in (("sobol", sobol_indices), ("morris", morris_indices)):
@@ -503,7 +471,8 @@ def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL) -> Ana
     if kind not in ("sobol", "morris"):
         notes.append("sensitivity indices need a sobol (or morris) design; this one is "
                      + (f"'{kind}'" if kind else "absent"))
-    return Analysis(means, comparisons, sobol_table, morris_table, notes)
+    return Analysis(means, comparisons, sobol_table, morris_table, notes,
+                    precision_table(results, level), reference)
 
 
 def _decimals(half_width: float) -> int:
@@ -605,32 +574,67 @@ def _means_markdown(results: Results, analysis: Analysis, level: float) -> str:
     return "\n".join(out)
 
 
-def _comparisons_markdown(results: Results, table: pd.DataFrame, alpha: float) -> str:
-    out = [f"# {results.name}: regime comparisons", "",
-           "Difference = regime B minus regime A. Test: Welch's t-test, or Mann-Whitney U where "
-           f"a Shapiro-Wilk test rejects normality at {alpha} in either group (or a group has "
-           "no spread). p (Holm): Holm-adjusted over all "
-           f"{int(table['p_value'].notna().sum())} tests in this table; significant if below "
-           f"{alpha}. Effect: Hedges' g (Welch rows) or rank-biserial r (Mann-Whitney rows).",
+def comparison_method_text(results: Results, table: pd.DataFrame) -> str:
+    """One paragraph: how the differences and their intervals were computed."""
+    pairing = ("the arms share random numbers (common_random_numbers), so intervals are paired "
+               "on replicate" if paired_arms(results) else
+               "the arms do not share random numbers, so intervals are Welch t-intervals")
+    text = (f"Difference = regime B minus regime A with its 95% interval; {pairing}; "
+            "rare-event outputs get a BCa bootstrap interval (20 runs or more per arm). Effect: "
+            "Hedges' g (difference over the pooled between-run sd). SESOI: the smallest effect "
+            "of interest (spec's smallest_effect, else 0.01 for shares of cadres); relevance: "
+            "beyond = the interval lies beyond +-SESOI, within = inside it, inconclusive = it "
+            "straddles a bound.")
+    if "p_adjusted" in table:
+        n = int(table["p_value"].notna().sum())
+        text += (f" p: t-test matching the interval (paired or Welch), adjusted "
+                 f"({table['adjustment'].iloc[0]}, statsmodels) over the {n} tests in this "
+                 "table; with enough replications every difference is 'significant', so read "
+                 "the intervals first.")
+    return text
+
+
+def _difference_text(r: dict[str, Any]) -> str:
+    dec = _row_decimals(r["mean_a"], r["mean_b"])
+    diff = _num(r["difference"], dec, signed=True)
+    if math.isfinite(r["diff_ci_low"]):
+        diff += f" [{_num(r['diff_ci_low'], dec, signed=True)}, " \
+                f"{_num(r['diff_ci_high'], dec, signed=True)}]"
+    return diff
+
+
+def _comparisons_markdown(results: Results, table: pd.DataFrame) -> str:
+    out = [f"# {results.name}: regime differences", "", comparison_method_text(results, table),
            ""]
     has_setting = table["setting"].astype(bool).any()
+    tests = "p_adjusted" in table
     for metric, part in table.groupby("metric", sort=False):
         out += [f"## {axis_label(metric)}", ""]
-        headers = [*(["Setting"] if has_setting else []), "Regime A", "Regime B", "Mean A",
-                   "Mean B", "Difference", "Test", "p", "p (Holm)", "Significant", "Effect"]
+        headers = [*(["Setting"] if has_setting else []), "Regime A", "Regime B", "n", "Mean A",
+                   "Mean B", "Difference [95% CI]", "Method", "Hedges g", "SESOI", "Relevance",
+                   *(["p", "p (adjusted)"] if tests else [])]
         rows = []
         for r in part.to_dict("records"):
-            effect = ("n/a" if not math.isfinite(r["effect_size"])
-                      else f"{r['effect_kind']} = {r['effect_size']:+.2f}")
             dec = _row_decimals(r["mean_a"], r["mean_b"])
-            diff = _num(r["difference"], dec, signed=True)
-            if math.isfinite(r["diff_ci_low"]):
-                diff += f" [{_num(r['diff_ci_low'], dec)}, {_num(r['diff_ci_high'], dec)}]"
             rows.append([*([r["setting"]] if has_setting else []), regime_label(r["regime_a"]),
-                         regime_label(r["regime_b"]), _num(r["mean_a"], dec),
-                         _num(r["mean_b"], dec), diff, r["test"], _p(r["p_value"]),
-                         _p(r["p_holm"]), "yes" if r["significant"] else "no", effect])
+                         regime_label(r["regime_b"]), f"{r['n_a']}/{r['n_b']}",
+                         _num(r["mean_a"], dec), _num(r["mean_b"], dec), _difference_text(r),
+                         r["method"], _num(r["effect_size"], 2, signed=True),
+                         _num(r["smallest_effect"], dec), r["relevance"] or "n/a",
+                         *([_p(r["p_value"]), _p(r["p_adjusted"])] if tests else [])])
         out += [markdown_table(headers, rows), ""]
+    return "\n".join(out)
+
+
+def _precision_markdown(results: Results, table: pd.DataFrame) -> str:
+    out = [f"# {results.name}: precision reached", "",
+           "Replications by precision: each point ran until every named metric's 95% "
+           "half-width was at most its target, or the spec's max was reached.", ""]
+    rows = [[r["label"], metric_label(r["metric"]).short, str(r["n"]),
+             _num(r["half_width"], 5), _num(r["target"], 5), "yes" if r["reached"] else "no"]
+            for r in table.to_dict("records")]
+    out += [markdown_table(["Point", "Metric", "n", "Half-width", "Target", "Reached"], rows),
+            ""]
     return "\n".join(out)
 
 
@@ -661,6 +665,7 @@ def _sensitivity_markdown(results: Results, table: pd.DataFrame, kind: str) -> s
 def write_analysis(results: Results, analysis: Analysis, alpha: float = ALPHA,
                    level: float = LEVEL) -> list[Path]:
     """Write the tables as CSV and Markdown into ``RESULTS/analysis/``; returns the files."""
+    del alpha  # kept for callers of the earlier signature
     folder = results.path / "analysis"
     folder.mkdir(exist_ok=True)
     written = []
@@ -676,7 +681,11 @@ def write_analysis(results: Results, analysis: Analysis, alpha: float = ALPHA,
     if not analysis.comparisons.empty:
         analysis.comparisons.to_csv(folder / "comparisons.csv", index=False)
         written.append(folder / "comparisons.csv")
-        put("comparisons.md", _comparisons_markdown(results, analysis.comparisons, alpha))
+        put("comparisons.md", _comparisons_markdown(results, analysis.comparisons))
+    if not analysis.precision.empty:
+        analysis.precision.to_csv(folder / "precision.csv", index=False)
+        written.append(folder / "precision.csv")
+        put("precision.md", _precision_markdown(results, analysis.precision))
     for kind, table in (("Sobol", analysis.sobol), ("Morris", analysis.morris)):
         if not table.empty:
             table.to_csv(folder / f"{kind.lower()}.csv", index=False)
@@ -721,8 +730,55 @@ def _spread_lines(results: Results, analysis: Analysis, shown: list[str]) -> lis
     return [*lines, text_table(headers, rows)]
 
 
+def _comparison_lines(results: Results, analysis: Analysis, shown: list[str]) -> list[str]:
+    """The headline metrics' differences with intervals, effect sizes and relevance."""
+    table = analysis.comparisons
+    if table.empty:
+        return []
+    against = (f"each regime minus {regime_label(analysis.reference)}" if analysis.reference
+               else "B minus A")
+    counts = table["relevance"].value_counts()
+    without = int((table["relevance"] == "").sum())
+    lines = ["", f"Regime differences ({against}) with 95% intervals:",
+             *textwrap.wrap(comparison_method_text(results, table), 100),
+             f"Over all {len(table)} differences: {counts.get('beyond', 0)} beyond the SESOI, "
+             f"{counts.get('within', 0)} within it, {counts.get('inconclusive', 0)} "
+             "inconclusive" + (f", {without} without a SESOI or an interval" if without else "")
+             + ". Headline metrics:"]
+    part = table[table["metric"].isin(shown)]
+    has_setting = part["setting"].astype(bool).any()
+    tests = "p_adjusted" in part
+    rows = [[metric_label(r["metric"]).short, *([r["setting"]] if has_setting else []),
+             f"{regime_label(r['regime_b'])} - {regime_label(r['regime_a'])}",
+             _difference_text(r), r["method"], _num(r["effect_size"], 2, signed=True),
+             r["relevance"] or "n/a", *([_p(r["p_adjusted"])] if tests else [])]
+            for r in part.to_dict("records")]
+    headers = ["Metric", *(["Setting"] if has_setting else []), "Comparison",
+               "Difference [95% CI]", "Method", "g", "vs SESOI",
+               *(["p (adj.)"] if tests else [])]
+    lines.append(text_table(headers, rows[:MAX_PRINTED_ROWS]))
+    if len(rows) > MAX_PRINTED_ROWS:
+        lines.append(f"... {len(rows) - MAX_PRINTED_ROWS} more rows in analysis/comparisons.md")
+    return lines
+
+
+def _precision_lines(analysis: Analysis) -> list[str]:
+    """Which points reached their precision targets."""
+    table = analysis.precision
+    if table.empty:
+        return []
+    by_point = table.groupby("label", sort=False)["reached"].all()
+    missed = [label for label, ok in by_point.items() if not ok]
+    lines = ["", f"Precision targets: {int(by_point.sum())} of {len(by_point)} points reached "
+                 "every target (analysis/precision.md)."]
+    if missed:
+        lines.append("not reached (max replications): " + "; ".join(missed[:10])
+                     + (" ..." if len(missed) > 10 else ""))
+    return lines
+
+
 def format_report(results: Results, analysis: Analysis, level: float = LEVEL) -> str:
-    """What ``cadresim analyze`` prints: headline means, significant differences, indices."""
+    """What ``cadresim analyze`` prints: headline means, differences with intervals, indices."""
     n_points = results.points["point"].nunique()
     reps = results.runs.groupby("point").size()
     rep_text = (f"{reps.iloc[0]} replicates" if reps.nunique() == 1
@@ -734,31 +790,8 @@ def format_report(results: Results, analysis: Analysis, level: float = LEVEL) ->
         lines += _spread_lines(results, analysis, shown)
     else:
         lines += _point_lines(results, analysis, shown, level)
-    table = analysis.comparisons
-    if not table.empty:
-        tested = int(table["p_value"].notna().sum())
-        lines += ["", f"Regime comparisons (B minus A): {int(table['significant'].sum())} of "
-                      f"{tested} differences significant after Holm over all {tested} tests; "
-                      "headline metrics:"]
-        part = table[table["metric"].isin(shown)]
-        has_setting = part["setting"].astype(bool).any()
-        rows = []
-        for r in part.to_dict("records"):
-            effect = ("" if not math.isfinite(r["effect_size"])
-                      else f"{'g' if r['effect_kind'] == 'Hedges g' else 'r'}"
-                           f" = {r['effect_size']:+.2f}")
-            rows.append([metric_label(r["metric"]).short,
-                         *([r["setting"]] if has_setting else []),
-                         f"{regime_label(r['regime_b'])} - {regime_label(r['regime_a'])}",
-                         _num(r["difference"], _row_decimals(r["mean_a"], r["mean_b"]),
-                              signed=True), r["test"], _p(r["p_holm"]),
-                         "*" if r["significant"] else "", effect])
-        headers = ["Metric", *(["Setting"] if has_setting else []), "Comparison", "Difference",
-                   "Test", "p (Holm)", "", "Effect"]
-        lines.append(text_table(headers, rows[:MAX_PRINTED_ROWS]))
-        if len(rows) > MAX_PRINTED_ROWS:
-            lines.append(f"... {len(rows) - MAX_PRINTED_ROWS} more rows in "
-                         "analysis/comparisons.md")
+    lines += _comparison_lines(results, analysis, shown)
+    lines += _precision_lines(analysis)
     if not analysis.sobol.empty:
         metric = "inaction" if "inaction" in set(analysis.sobol["metric"]) else \
             analysis.sobol["metric"].iloc[0]

@@ -7,19 +7,29 @@ written into ``RESULTS/analysis``.
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``analyze`` subcommand."""
     analyze = subparsers.add_parser(
         "analyze",
-        help="means with 95%% CIs, regime comparisons and Sobol indices of a results folder",
-        description="Per-point means with 95% t-intervals for every kept metric; pairwise regime "
-        "tests (Welch or Mann-Whitney, Holm-corrected) when regimes are compared; Sobol (or "
-        "Morris) indices for such designs. Prints the headline numbers and writes CSV and "
-        "Markdown tables into RESULTS/analysis/.",
+        help="means with 95%% CIs, regime differences and Sobol indices of a results folder",
+        description="Per-point means with 95% t-intervals for every kept metric; regime "
+        "differences with 95% intervals (paired when the arms share random numbers, Welch "
+        "otherwise, BCa bootstrap for rare-event outputs), Hedges' g and the smallest effect of "
+        "interest when regimes are compared; Sobol (or Morris) indices for such designs. Prints "
+        "the headline numbers and writes CSV and Markdown tables into RESULTS/analysis/.",
     )
     analyze.add_argument("results", metavar="RESULTS", help="folder written by `cadresim sweep`")
+    analyze.add_argument("--reference", metavar="REGIME", default=None,
+                         help="compare every regime with this one (default: every pair)")
+    analyze.add_argument("--tests", action="store_true",
+                         help="add p-values, adjusted over the table (never on outputs no "
+                         "policy can move)")
+    analyze.add_argument("--adjust", choices=("holm", "fdr_bh"), default="holm",
+                         help="multiple-testing adjustment for --tests (statsmodels; default "
+                         "holm)")
     analyze.set_defaults(handler=cmd_analyze)
 
 
@@ -29,7 +39,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from experiments.analysis import analyze, format_report, load_results, write_analysis
 
     results = load_results(args.results)
-    analysis = analyze(results)
+    if args.reference is not None and args.reference not in results.regimes:
+        print(f"error: --reference {args.reference!r} is not a regime of this experiment; "
+              f"regimes: {', '.join(results.regimes)}", file=sys.stderr)
+        return 2
+    analysis = analyze(results, reference=args.reference, tests=args.tests,
+                       adjust_method=args.adjust)
     written = write_analysis(results, analysis)
     print(format_report(results, analysis))
     print()

@@ -26,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--metric", default="inaction", metavar="METRIC",
         help="metric of the heatmap and the sensitivity bars (default: inaction)",
     )
+    plot.add_argument(
+        "--reference", default=None, metavar="REGIME",
+        help="reference regime of the differences figure (default: the spec's first regime)",
+    )
     plot.set_defaults(handler=cmd_plot)
 
 
@@ -42,8 +46,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
             f"--metric: got {args.metric!r}; {hint}allowed: a kept metric "
             f"({', '.join(results.metrics)})"
         )
-    analysis = analyze(results)
-    written, skipped = make_figures(results, analysis, metric=args.metric)
+    if args.reference is not None and args.reference not in results.regimes:
+        raise ConfigError(f"--reference: got {args.reference!r}; allowed: a regime of this "
+                          f"experiment ({', '.join(results.regimes)})")
+    analysis = analyze(results, reference=args.reference)
+    written, skipped = make_figures(results, analysis, metric=args.metric,
+                                    reference=args.reference)
     folder = results.path / "figures"
     for fig in written:
         files = ", ".join(p.name for p in fig.files)

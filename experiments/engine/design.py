@@ -75,10 +75,13 @@ def run_seed(root: int, point: int, replicate: int, common: bool = True) -> int:
     return int(np.random.SeedSequence(root, spawn_key=key).generate_state(1)[0])
 
 
-def iter_runs(spec: Spec, n_points: int) -> Iterator[RunKey]:
-    """Every run of the sweep, in run_id order."""
+def iter_runs(spec: Spec, n_points: int, counts: Sequence[int] | None = None) -> Iterator[RunKey]:
+    """Every run of the sweep, in run_id order.
+
+    ``counts[point]`` replicates per point (default: the spec's fixed or initial replications).
+    """
     for point in range(n_points):
-        for replicate in range(spec.replications):
+        for replicate in range(spec.initial_replications if counts is None else counts[point]):
             yield RunKey(
                 run_id(point, replicate), point, replicate,
                 run_seed(spec.seed, point, replicate, spec.common_random_numbers),

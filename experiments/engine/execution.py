@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from experiments.engine import storage
+from experiments.engine import adaptive, storage
 from experiments.engine.design import (
     ConfigBuilder,
     Design,
@@ -341,6 +341,8 @@ class SweepPlan:
     #: Configs validated while planning, handed to the first task of their point (then dropped).
     configs: dict[int, ModelConfig] = field(default_factory=dict, repr=False)
     settings: RunSettings = field(init=False)
+    #: Replicates planned per point (grows stage by stage with replications by precision).
+    counts: list[int] = field(init=False)
 
     def __post_init__(self) -> None:
         spec = self.spec
@@ -348,6 +350,7 @@ class SweepPlan:
             spec.steps, spec.burn_in, tuple(spec.kept_metrics), tuple(spec.series),
             spec.run_timeout,
         )
+        self.counts = [spec.initial_replications] * len(self.design.points)
 
     @property
     def points(self) -> list[Point]:
@@ -356,8 +359,8 @@ class SweepPlan:
 
     @property
     def n_runs(self) -> int:
-        """Runs in the sweep: points x replications."""
-        return len(self.points) * self.spec.replications
+        """Runs planned: points x replications (by precision: the replicates planned so far)."""
+        return sum(self.counts)
 
     @property
     def out(self) -> Path:
@@ -366,7 +369,7 @@ class SweepPlan:
 
     def runs(self) -> Iterator[RunKey]:
         """Every run of the sweep in run_id order."""
-        return iter_runs(self.spec, len(self.points))
+        return iter_runs(self.spec, len(self.points), self.counts)
 
     def config(self, point: Point) -> ModelConfig:
         """The validated config of a point: the one planning validated, else built now."""
@@ -593,8 +596,12 @@ def run_sweep(
     started = time.perf_counter()
     with storage.results_lock(out):
         previous = storage.prepare_results_folder(out, plan.spec.spec_hash(), fresh=fresh)
+        target = plan.spec.replication_target
+        if target is not None:  # replay the stages the runs on disk completed
+            plan.counts = adaptive.replay(
+                adaptive.completed_values(out, list(target.precision)), plan.counts, target)
         records = plan.run_records()
-        if previous is not None and previous.get("runs") != records:
+        if previous is not None and _records_differ(previous.get("runs"), records, target):
             raise ConfigError(
                 f"{out} holds results made from different configs (the base config, a preset "
                 "or the model's defaults changed since); rerun with --fresh to start over"
@@ -625,15 +632,19 @@ def run_sweep(
         pending = (key for key in plan.runs() if key.run_id not in done)
         size = chunk_size or default_chunk_size(plan.n_runs - len(done), parallelism)
         chunks = (list(plan.tasks(batch)) for batch in itertools.batched(pending, size))
+        complete = target is None
         try:
             _execute(chunks, plan.n_runs, len(done), plan.settings, executor, writer, counts,
                      progress, parallelism, simulate, plan.spec.name)
+            while not complete:  # replications by precision: stage after stage
+                complete = _next_stage(plan, manifest, executor, writer, counts, progress,
+                                       parallelism, simulate)
         finally:
             finished = storage.finished_runs(out)
             manifest["status"] = _status(plan, finished)
             session = manifest["sessions"][-1]
             session.update(finished=_now(), ran=counts["ok"] + counts["failed"], **counts)
-            if manifest["status"]["pending"] == 0:
+            if manifest["status"]["pending"] == 0 and complete:
                 manifest["finished"] = session["finished"]
             storage.write_json_atomic(manifest, out / storage.MANIFEST)
     status = manifest["status"]
@@ -641,6 +652,58 @@ def run_sweep(
         out, plan.n_runs, status["ok"], status["failed"], status["pending"], len(done),
         counts["ok"] + counts["failed"], time.perf_counter() - started,
     )
+
+
+def _records_differ(previous: Any, records: dict[str, dict[str, Any]], target: Any) -> bool:
+    """Whether a folder's recorded runs contradict this plan's.
+
+    Any difference for fixed replications; for replications by precision, a difference on the runs
+    both name.
+    """
+    if target is None or not isinstance(previous, dict):
+        return previous != records
+    return any(previous[rid] != rec for rid, rec in records.items() if rid in previous)
+
+
+def _next_stage(
+    plan: SweepPlan,
+    manifest: dict[str, Any],
+    executor: Executor,
+    writer: storage.PartWriter,
+    counts: dict[str, int],
+    progress: bool,
+    parallelism: int,
+    simulate: Simulate | None,
+) -> bool:
+    """Decide, record and run the next stage of replications by precision.
+
+    The stage is decided from the completed runs and recorded in the manifest. True when this
+    session has nothing more to run: no point grows, or a failed run leaves the stage undecided
+    (a rerun retries it and goes on).
+    """
+    target = plan.spec.replication_target
+    assert target is not None
+    values = adaptive.completed_values(plan.out, list(target.precision))
+    done, ok = adaptive.stage_complete(values, plan.counts)
+    grown = adaptive.next_counts(values, plan.counts, target) if done and ok else plan.counts
+    complete = done and ok and grown == plan.counts
+    if done and not ok:  # a failed run: stop here, a rerun retries it and decides
+        manifest["precision"] = adaptive.manifest_entry(values, plan.counts, target, False)
+        return True
+    old = plan.counts
+    plan.counts = grown
+    manifest["runs"] = plan.run_records()
+    manifest["precision"] = adaptive.manifest_entry(values, old, target, complete)
+    manifest["status"] = _status(plan, storage.finished_runs(plan.out))
+    storage.write_json_atomic(manifest, plan.out / storage.MANIFEST)
+    if complete:
+        return True
+    new = [key for key in plan.runs() if key.replicate >= old[key.point]]
+    size = default_chunk_size(len(new), parallelism)
+    chunks = (list(plan.tasks(batch)) for batch in itertools.batched(new, size))
+    _execute(chunks, plan.n_runs, plan.n_runs - len(new), plan.settings, executor, writer,
+             counts, progress, parallelism, simulate, plan.spec.name)
+    return False
 
 
 def _execute(

@@ -39,7 +39,7 @@ from simulation.loading import (
     shown,
     unknown_key_message,
 )
-from simulation.outputs import STEP_COLUMNS
+from simulation.outputs import STEP_COLUMNS, run_outputs
 
 #: Config fields a spec may not set or vary: the spec itself gives the steps and each run's seed.
 RESERVED_PATHS = {
@@ -175,6 +175,38 @@ class SpecSwitch(SpecSection):
     label: str | None = None
 
 
+class ReplicationTarget(SpecSection):
+    """Replications by precision.
+
+    Add replications in batches until every named metric's 95% half-width is at most its target at
+    every point, from ``min`` up to ``max`` per point (``experiments.engine.adaptive``).
+    """
+
+    precision: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1)
+    min: int = Field(10, ge=2, le=1_000_000)
+    max: int = Field(200, ge=2, le=1_000_000)
+
+    def __str__(self) -> str:
+        """``10 to 200 (by precision)``, for messages."""
+        return f"{self.min} to {self.max} (by precision)"
+
+
+#: The tags of the two forms of ``replications``, chosen from the input like GRID_FORMS.
+REPLICATION_FORMS = ("count", "target")
+
+
+def _replication_form(value: Any) -> str:
+    """``target`` for a mapping (or a validated target), else ``count``."""
+    return "target" if isinstance(value, dict | ReplicationTarget) else "count"
+
+
+Replications = Annotated[
+    Annotated[int, Field(ge=1, le=1_000_000), Tag("count")]
+    | Annotated[ReplicationTarget, Tag("target")],
+    Discriminator(_replication_form),
+]
+
+
 class Spec(SpecSection):
     """An experiment: what to vary, how often, for how long, what to keep and where."""
 
@@ -184,7 +216,7 @@ class Spec(SpecSection):
     regimes: list[str] | None = Field(None, min_length=1)
     set: dict[str, Any] = Field(default_factory=dict)
     design: DesignSpec | None = None
-    replications: int = Field(1, ge=1, le=1_000_000)
+    replications: Replications = 1
     steps: int = Field(ge=1, le=10_000)
     burn_in: int = Field(0, ge=0)
     metrics: list[str] | None = Field(None, min_length=1)
@@ -192,9 +224,21 @@ class Spec(SpecSection):
     switch: SpecSwitch | None = None
     seed: int = Field(20261121, ge=0, le=2**32 - 1)
     common_random_numbers: bool = True
+    smallest_effect: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     output: str | None = None
     #: Seconds a run may take before it is stopped and recorded as failed (None: no limit).
     run_timeout: float | None = Field(None, gt=0, le=MAX_RUN_TIMEOUT)
+
+    @property
+    def replication_target(self) -> ReplicationTarget | None:
+        """The precision targets, when replications are set by precision."""
+        return self.replications if isinstance(self.replications, ReplicationTarget) else None
+
+    @property
+    def initial_replications(self) -> int:
+        """Replications every point runs first: the fixed number, or the target's ``min``."""
+        target = self.replication_target
+        return target.min if target is not None else int(self.replications)  # type: ignore[arg-type]
 
     @property
     def output_dir(self) -> str:
@@ -207,8 +251,14 @@ class Spec(SpecSection):
         return list(self.metrics) if self.metrics is not None else list(STEP_COLUMNS)
 
     def as_data(self) -> dict[str, Any]:
-        """The spec as plain JSON-ready data, defaults filled in (for the manifest)."""
-        return self.model_dump(mode="json", by_alias=True)
+        """The spec as plain JSON-ready data, defaults filled in (for the manifest).
+
+        An empty ``smallest_effect`` is left out, so older specs keep their hash.
+        """
+        data = self.model_dump(mode="json", by_alias=True)
+        if not data.get("smallest_effect"):
+            data.pop("smallest_effect", None)
+        return data
 
     def spec_hash(self) -> str:
         """sha256 of the canonical spec JSON: sorted keys, no spaces, no EXECUTION_FIELDS."""
@@ -264,6 +314,8 @@ def _relevant(errors: list[Any]) -> list[Any]:
             del loc[1]  # the design's kind
         if loc[:2] == ["design", "parameters"] and len(loc) > 3 and loc[3] in GRID_FORMS:
             del loc[3]  # the grid value's form
+        if loc[:1] == ["replications"] and len(loc) > 1 and loc[1] in REPLICATION_FORMS:
+            del loc[1]  # the replications' form
         kept.append({**err, "loc": tuple(loc)})
     return kept
 
@@ -285,6 +337,8 @@ def spec_paths() -> list[str]:
             paths += [f"design.{f}" for f in sorted(fields)]
         elif name == "switch":
             paths += [f"switch.{f}" for f in SpecSwitch.model_fields]
+        elif name == "replications":
+            paths += [key, *(f"replications.{f}" for f in ReplicationTarget.model_fields)]
         else:
             paths.append(key)
     return paths
@@ -362,6 +416,7 @@ def check_spec(spec: Spec) -> list[str]:
             f"switch.step: got {spec.switch.step}; allowed: 1 to {spec.steps} (<= steps)"
         )
     problems += _metric_problems(spec)
+    problems += _statistics_problems(spec)
     for path in spec.set:
         problem = _path_problem(path, spec, numeric=False)
         if problem:
@@ -402,9 +457,11 @@ def _size_problems(spec: Spec) -> list[str]:
     if points > MAX_POINTS:
         return [f"design: {points:,} points (regimes x design rows); allowed: at most "
                 f"{MAX_POINTS:,}"]
-    runs = points * spec.replications
+    target = spec.replication_target
+    most = target.max if target is not None else int(spec.replications)
+    runs = points * most
     if runs > MAX_RUNS:
-        return [f"replications: {spec.replications:,} x {points:,} points = {runs:,} runs; "
+        return [f"replications: up to {most:,} x {points:,} points = {runs:,} runs; "
                 f"allowed: at most {MAX_RUNS:,} runs"]
     return []
 
@@ -449,6 +506,27 @@ def _metric_problems(spec: Spec) -> list[str]:
                 problems.append(f"{name}.{i}: {_unknown_metric(metric)}")
         if len(set(chosen)) != len(chosen):
             problems.append(f"{name}: got {chosen}; allowed: each metric once")
+    return problems
+
+
+def _statistics_problems(spec: Spec) -> list[str]:
+    """``smallest_effect`` and ``replications.precision`` name run outputs the sweep keeps.
+
+    ``replications.min`` <= ``max``.
+    """
+    problems: list[str] = []
+    kept = run_outputs(tuple(spec.kept_metrics))
+    target = spec.replication_target
+    named = [("smallest_effect", m) for m in spec.smallest_effect]
+    if target is not None:
+        named += [("replications.precision", m) for m in target.precision]
+        if target.min > target.max:
+            problems.append(f"replications.min: got {target.min}; allowed: at most "
+                            f"replications.max ({target.max})")
+    for where, metric in named:
+        if metric not in kept:
+            problems.append(f"{where}.{metric}: not a kept run output; allowed: "
+                            f"{', '.join(kept)}")
     return problems
 
 

@@ -13,6 +13,7 @@ not count.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -103,33 +104,48 @@ def z_within(x: NDArray, groups: NDArray) -> NDArray[np.float64]:
     return out
 
 
+class LogitConvergenceError(RuntimeError):
+    """A fixed-effects logit that did not converge: its slopes would be meaningless."""
+
+
 def logit_fixed_effects(
     y: NDArray, x: NDArray, groups: NDArray, iterations: int = 100
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Logistic regression of 0/1 ``y`` on columns ``x`` with one intercept per group.
 
-    Newton-Raphson (IRLS) on the full likelihood; returns the slopes of ``x`` and their standard
-    errors. Groups where ``y`` does not vary should be dropped first (their intercepts diverge).
+    ``statsmodels`` ``Logit`` (Newton-Raphson on the full likelihood, one dummy per group and no
+    common constant); returns the slopes of ``x`` and their standard errors. Groups where ``y``
+    does not vary should be dropped first (their intercepts diverge).
+
+    Raises:
+        LogitConvergenceError: the fit did not converge within ``iterations`` Newton steps, or
+            the data separate perfectly (the message gives statsmodels' diagnostics).
     """
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
     y = np.asarray(y, dtype=np.float64)
     x = np.atleast_2d(np.asarray(x, dtype=np.float64).T).T
     _, index = np.unique(groups, return_inverse=True)
     dummies = np.zeros((y.size, index.max() + 1))
     dummies[np.arange(y.size), index] = 1.0
     design = np.column_stack([x, dummies])
-    beta = np.zeros(design.shape[1])
-    hessian = np.eye(design.shape[1])
-    for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
-        w = p * (1.0 - p)
-        hessian = design.T @ (design * w[:, None]) + 1e-9 * np.eye(design.shape[1])
-        step = np.linalg.solve(hessian, design.T @ (y - p))
-        beta += step
-        if np.abs(step).max() < 1e-10:
-            break
+    with warnings.catch_warnings(), np.errstate(over="ignore"):  # exp overflow: p rounds to 0/1
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        try:
+            fit = sm.Logit(y, design).fit(method="newton", maxiter=iterations, disp=False,
+                                          warn_convergence=False)
+        except PerfectSeparationWarning as exc:
+            raise LogitConvergenceError(f"fixed-effects logit: {exc}") from None
+    retvals = fit.mle_retvals
+    if not retvals.get("converged", False):
+        raise LogitConvergenceError(
+            f"fixed-effects logit did not converge in {retvals.get('iterations')} Newton "
+            f"iterations (log-likelihood {fit.llf:.6g}, {y.size} rows, "
+            f"{dummies.shape[1]} groups)"
+        )
     k = x.shape[1]
-    se = np.sqrt(np.diag(np.linalg.inv(hessian))[:k])
-    return beta[:k], se
+    return np.asarray(fit.params[:k], dtype=float), np.asarray(fit.bse[:k], dtype=float)
 
 
 def interaction(

@@ -1,0 +1,113 @@
+"""Variance reduction by common random numbers, for small lever changes.
+
+``python -m benchmarks.crn_bench`` runs, for each lever change below, three arms of ``N``
+replicates of the default model: A (the lever's base value) and B (the changed value) on the
+same seeds (replicate r of both: the sweep's common random numbers), and B' (the changed value)
+on seeds of its own. For each metric it reports
+
+    ratio = var(B_r - A_r) / var(B'_r - A_r)
+
+the variance of paired differences over that of independent ones: the share of runs a paired
+comparison needs for the same precision (1 = no gain). Seeds are the sweep's:
+``run_seed(ROOT, point, r, common)`` with point 0 for A, B and point 1, common=False for B'.
+CPU time (process) and wall time of the runs are reported. Results go to an untracked path,
+``results/benchmarks/crn_<date>.json`` and ``results/benchmarks/crn_latest.md`` (``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from experiments.engine.design import run_seed
+from experiments.engine.execution import run_arm
+from simulation import load_config
+
+ROOT_SEED = 20261202
+#: (label, dotted path, base value, changed value): small policy changes.
+CHANGES = (
+    ("annual evaluation 0.10 -> 0.12", "regime.accountability.annual_evaluation", 0.10, 0.12),
+    ("fault tolerance 0.0 -> 0.1", "regime.fault_tolerance.tolerance", 0.0, 0.1),
+    ("training 0.00 -> 0.02", "regime.support.training", 0.0, 0.02),
+)
+METRICS = ("inaction", "bold", "afraid")
+OUT = Path(__file__).resolve().parent.parent / "results" / "benchmarks"
+
+
+def arm(path: str, value: float, seeds: list[int], n_cadres: int, steps: int,
+        burn_in: int) -> dict[str, np.ndarray]:
+    """Run values of METRICS for one lever value over ``seeds``."""
+    config = load_config(overrides={"organisation.n_cadres": n_cadres, path: value})
+    table = run_arm(config, seeds, steps, burn_in, METRICS).runs_table()
+    return {m: table[m].to_numpy(dtype=float) for m in METRICS}
+
+
+def measure(replicates: int, n_cadres: int, steps: int, burn_in: int) -> dict:
+    """The variance ratios of every change and metric, with the time the runs took."""
+    common = [run_seed(ROOT_SEED, 0, r, True) for r in range(replicates)]
+    own = [run_seed(ROOT_SEED, 1, r, False) for r in range(replicates)]
+    rows = []
+    wall, cpu = time.perf_counter(), time.process_time()
+    for label, path, base, changed in CHANGES:
+        a = arm(path, base, common, n_cadres, steps, burn_in)
+        b = arm(path, changed, common, n_cadres, steps, burn_in)
+        b_own = arm(path, changed, own, n_cadres, steps, burn_in)
+        for metric in METRICS:
+            paired = float(np.var(b[metric] - a[metric], ddof=1))
+            independent = float(np.var(b_own[metric] - a[metric], ddof=1))
+            rows.append({
+                "change": label, "metric": metric,
+                "difference": float(np.mean(b[metric] - a[metric])),
+                "var_paired": paired, "var_independent": independent,
+                "ratio": paired / independent if independent > 0 else float("nan"),
+            })
+    return {
+        "replicates": replicates, "n_cadres": n_cadres, "steps": steps, "burn_in": burn_in,
+        "root_seed": ROOT_SEED, "runs": 3 * len(CHANGES) * replicates,
+        "wall_seconds": time.perf_counter() - wall, "cpu_seconds": time.process_time() - cpu,
+        "rows": rows,
+    }
+
+
+def markdown(result: dict) -> str:
+    """The ratios as a Markdown table."""
+    lines = [f"Common random numbers: variance of paired / independent differences "
+             f"({result['replicates']} replicates per arm, {result['n_cadres']} cadres, "
+             f"{result['steps']} years, burn-in {result['burn_in']}; {result['runs']} runs in "
+             f"{result['wall_seconds']:.0f} s wall, {result['cpu_seconds']:.0f} s CPU)", "",
+             "| lever change | metric | mean difference | var paired | var independent | ratio |",
+             "|---|---|---|---|---|---|"]
+    for r in result["rows"]:
+        lines.append(f"| {r['change']} | {r['metric']} | {r['difference']:+.4f} | "
+                     f"{r['var_paired']:.2e} | {r['var_independent']:.2e} | {r['ratio']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicates", type=int, default=40)
+    parser.add_argument("--cadres", type=int, default=500)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--burn-in", type=int, default=10)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    result = measure(args.replicates, args.cadres, args.steps, args.burn_in)
+    result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    text = markdown(result)
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = result["date"][:10]
+    (args.out / f"crn_{stamp}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    (args.out / "crn_latest.md").write_text(text, encoding="utf-8")
+    print(f"written: {args.out / f'crn_{stamp}.json'}, {args.out / 'crn_latest.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
