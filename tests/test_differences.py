@@ -130,7 +130,8 @@ def three_regimes(folder, replications=12, crn=False):
     shift = {0: 0.0, 1: 0.0, 2: 0.10}
 
     def values(point, params, rep, rng):
-        shared = rng.normal(0, 0.05) if crn else 0.0  # rng: keyed by replicate alone
+        # The shared luck of replicate ``rep``, the same in every regime.
+        shared = np.random.default_rng([99, rep]).normal(0, 0.05) if crn else 0.0
         own = np.random.default_rng([point, rep])
         return {"inaction": 0.30 + shift[point] + shared + own.normal(0, 0.01),
                 "formalism": 0.2 + shared + own.normal(0, 0.01),

@@ -394,6 +394,8 @@ def _allowed_at(loc: tuple[Any, ...], kind: str) -> str:
     """What the spec field at a location accepts ("" if nothing to say)."""
     if loc[:2] == ("design", "parameters") and len(loc) == 3:
         return "a list of values or {from, to, num}" if kind == "list_type" else "[low, high]"
+    if loc == ("replications",):
+        return "an integer from 1 to 1000000, or {precision: {metric: half-width}, min, max}"
     info = _spec_field(loc)
     if info is not None and info.annotation in (int, float, str, bool):
         return allowed_values(info)
