@@ -1,10 +1,14 @@
-"""The one error type of the calibration package, and pydantic errors turned into plain text."""
+"""The one error type of the calibration package, and its wording of validation errors.
+
+The per-error wording is the project's one translator, ``simulation.errors.describe_error``.
+"""
 
 from __future__ import annotations
 
 from pydantic import ValidationError
 
-from simulation.loading import ConfigError
+from simulation.errors import describe_error
+from simulation.loading import ConfigError, shown
 
 
 class CalibrationError(ConfigError):
@@ -13,6 +17,10 @@ class CalibrationError(ConfigError):
     A subclass of ``simulation.ConfigError``, so callers that already catch config errors (the
     CLI) catch these too.
     """
+
+
+def _unknown(where: str) -> str:
+    return f"{where}: unknown key (not allowed here)"
 
 
 def describe_validation_error(exc: ValidationError, origin: str) -> str:
@@ -26,15 +34,8 @@ def describe_validation_error(exc: ValidationError, origin: str) -> str:
         A message such as ``targets 'x.yaml' are not valid:\\n  - targets.0.value: got 1.5 ...``.
     """
     lines = [f"{origin!r} is not valid:"]
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            lines.append(f"  - {loc}: unknown key (not allowed here)")
-        elif err["type"] in ("value_error", "assertion_error") or err["type"].startswith("model_"):
-            lines.append(f"  - {loc}: {msg}")
-        else:
-            value = err.get("input")
-            shown = "a mapping" if isinstance(value, dict) else repr(value)
-            lines.append(f"  - {loc}: got {shown}: {msg}")
+    lines += [
+        "  - " + describe_error(err, allowed=lambda _loc: "", unknown=_unknown, show=shown)
+        for err in exc.errors()
+    ]
     return "\n".join(lines)
