@@ -32,6 +32,8 @@ def describe_error(
     kind = err["type"]
     if kind == "extra_forbidden":
         return unknown(where)
+    if kind == "missing":
+        return f"{where or '(top level)'}: required, but missing"
     msg = err["msg"].removeprefix("Value error, ")
     if kind == "value_error":  # a validator's message states the problem itself
         return f"{where or '(top level)'}: {msg}"
