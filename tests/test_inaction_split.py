@@ -331,9 +331,10 @@ def test_cause_shares_rows_sum_to_one_with_the_unremoved_rest_counted_as_unwilli
     inactive[0] = True
     shares = cause_shares(inactive)
     np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-12)
-    stubborn = inactive[7]
-    lone = ~inactive[1:].any(axis=0)  # any change alone already removes it ... or all do
-    assert stubborn.any() and lone.any()
+    # A cadre no change (nor any combination) moves is wholly unwilling: its own choice.
+    stubborn = inactive.all(axis=0)
+    assert stubborn.any()
+    np.testing.assert_array_equal(shares[stubborn], [[1.0, 0.0, 0.0]] * int(stubborn.sum()))
 
 
 def test_the_split_does_not_depend_on_the_order_of_the_factors():

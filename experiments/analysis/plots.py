@@ -602,19 +602,26 @@ def figure_timeseries_causes(results: Results) -> Figure:  # noqa: C901 - one dr
 # --------------------------------------------------------------------------------------------
 
 
+def _index_table(results: Results, indices: pd.DataFrame, kind: str, name: str,
+                 metric: str) -> pd.DataFrame:
+    """One metric's sensitivity indices, or Skip saying why there are none to draw."""
+    if results.design_kind != kind:
+        raise Skip(f"the design is {results.design_kind or 'none'}, not {kind}")
+    if indices.empty:
+        raise Skip(f"the {name} indices could not be computed (see `cadresim analyze`)")
+    table = indices[indices["metric"] == metric]
+    if table.empty:
+        raise Skip(f"no {name} indices for {metric}")
+    return table
+
+
 def figure_sobol(results: Results, analysis: Analysis, metric: str = "inaction") -> Figure:
     """Bars of Sobol indices (S1 and ST) per regime.
 
     Horizontal bars of first-order (S1) and total (ST) Sobol indices with their bootstrap 95%
     intervals, one panel per regime, parameters sorted by ST.
     """
-    if results.design_kind != "sobol":
-        raise Skip(f"the design is {results.design_kind or 'none'}, not sobol")
-    if analysis.sobol.empty:
-        raise Skip("the Sobol indices could not be computed (see `cadresim analyze`)")
-    table = analysis.sobol[analysis.sobol["metric"] == metric]
-    if table.empty:
-        raise Skip(f"no Sobol indices for {metric}")
+    table = _index_table(results, analysis.sobol, "sobol", "Sobol", metric)
     regimes = list(dict.fromkeys(table["regime"]))
     n_params = table["parameter"].nunique()
     ncols = min(2, len(regimes))
@@ -654,13 +661,7 @@ def figure_sobol(results: Results, analysis: Analysis, metric: str = "inaction")
 
 def figure_morris(results: Results, analysis: Analysis, metric: str = "inaction") -> Figure:
     """Horizontal bars of Morris mu* with bootstrap 95% intervals, one panel per regime."""
-    if results.design_kind != "morris":
-        raise Skip(f"the design is {results.design_kind or 'none'}, not morris")
-    if analysis.morris.empty:
-        raise Skip("the Morris indices could not be computed (see `cadresim analyze`)")
-    table = analysis.morris[analysis.morris["metric"] == metric]
-    if table.empty:
-        raise Skip(f"no Morris indices for {metric}")
+    table = _index_table(results, analysis.morris, "morris", "Morris", metric)
     regimes = list(dict.fromkeys(table["regime"]))
     order = table.groupby("parameter")["mu_star"].mean().sort_values().index
     fig = _new_figure(5.2, (0.3 * len(order) + 1.0) * len(regimes) + 0.6)

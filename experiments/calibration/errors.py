@@ -5,7 +5,7 @@ The per-error wording is the project's one translator, ``simulation.errors.descr
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from simulation.errors import describe_error
 from simulation.loading import ConfigError, shown
@@ -39,3 +39,14 @@ def describe_validation_error(exc: ValidationError, origin: str) -> str:
         for err in exc.errors()
     ]
     return "\n".join(lines)
+
+
+def validated(model: type[BaseModel], data: object, origin: str, what: str) -> BaseModel:
+    """``data`` validated as ``model``; a CalibrationError naming each bad field otherwise.
+
+    ``what`` starts the message ("targets", "priors").
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise CalibrationError(f"{what} " + describe_validation_error(exc, origin)) from None

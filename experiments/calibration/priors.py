@@ -12,10 +12,10 @@ import os
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 from scipy import stats
 
-from experiments.calibration.errors import CalibrationError, describe_validation_error
+from experiments.calibration.errors import validated
 from experiments.calibration.targets import Name, Strict, Text
 from simulation.loading import ConfigError, field_info, read_yaml
 
@@ -202,10 +202,7 @@ def validate_priors(data: dict, origin: str = "<priors>") -> PriorSet:
     Raises:
         CalibrationError: naming each bad parameter, its value and what is allowed.
     """
-    try:
-        return PriorSet.model_validate(data)
-    except ValidationError as exc:
-        raise CalibrationError("priors " + describe_validation_error(exc, origin)) from None
+    return validated(PriorSet, data, origin, "priors")  # type: ignore[return-value]
 
 
 def load_priors(path: str | os.PathLike[str]) -> PriorSet:

@@ -22,12 +22,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from experiments.calibration.errors import CalibrationError, describe_validation_error
+from experiments.calibration.errors import validated
 from simulation.loading import list_presets, read_yaml
 from simulation.step import STEP_COLUMNS
 
@@ -213,10 +212,7 @@ def validate_targets(data: dict, origin: str = "<targets>") -> TargetSet:
     Raises:
         CalibrationError: naming each bad field, its value and what is allowed.
     """
-    try:
-        return TargetSet.model_validate(data)
-    except ValidationError as exc:
-        raise CalibrationError("targets " + describe_validation_error(exc, origin)) from None
+    return validated(TargetSet, data, origin, "targets")  # type: ignore[return-value]
 
 
 def load_targets(path: str | os.PathLike[str]) -> TargetSet:
