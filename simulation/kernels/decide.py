@@ -200,16 +200,12 @@ def maximum(a: float, b: float) -> float:
 def first_argmax(values: NDArray[np.float64], length: int) -> int:
     """``np.argmax`` of ``values[:length]``: the first largest value's index, or first NaN's."""
     best = values[0]
-    if best != best:
-        return 0
     index = 0
     for k in range(1, length):
         value = values[k]
-        if not value <= best:
+        if best == best and not value <= best:  # larger, or a NaN (kept: best is then NaN)
             best = value
             index = k
-            if value != value:
-                break
     return index
 
 
