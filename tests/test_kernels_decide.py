@@ -85,8 +85,11 @@ def decide_configs(draw):
 
 
 def random_inputs(seed: int, n: int, coarse: bool) -> DecisionInputs:
-    """Decision inputs over their ranges; ``coarse`` draws from a few levels, so that many
-    cadres are alike and utilities tie (taste breaks ties at temperature 0)."""
+    """Decision inputs over their ranges, or (``coarse``) from a few levels each.
+
+    Coarse inputs make many cadres alike, so that utilities tie (taste breaks ties at
+    temperature 0).
+    """
     rng = np.random.default_rng(seed)
 
     def unit() -> np.ndarray:
@@ -100,15 +103,17 @@ def random_inputs(seed: int, n: int, coarse: bool) -> DecisionInputs:
     )
 
 
-def model_inputs(config, seed: int, years: int):
-    """(inputs, taste) at the start of each of the first ``years`` years of a NumPy-path run."""
+def model_inputs(config, seed: int, years: int) -> list[tuple]:
+    """(regime, inputs, taste) at the start of each of a NumPy-path run's first ``years`` years."""
+    found = []
     with kernels.using("numpy"):
         model = CadreModel(config, seed=seed)
         for year in range(years):
             x = decision_inputs(model.cadres, config, model.regime)
             taste = model.streams.generator(year, "decide").gumbel(size=(model.cadres.n, 4))
-            yield model.regime, x, taste
+            found.append((model.regime, x, taste))
             model.step()
+    return found
 
 
 # --------------------------------------------------------------------------------------------
