@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
+from simulation import kernels
 from simulation.config import Behaviour, ModelConfig, Regime
 from simulation.population import CadreArrays
 
@@ -66,8 +67,13 @@ class DecisionInputs:
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
     """Weight of the promotion prize for each cadre this year (0 if it cannot compete).
 
-    Probationers count fully: keeping the new post depends on measured work.
+    Probationers count fully: keeping the new post depends on measured work. Compiled
+    (simulation/kernels/decide.py) when ``kernels.compiled()``.
     """
+    if kernels.compiled():
+        from simulation.kernels.decide import career_weights as compiled_weights
+
+        return compiled_weights(cadres, config, regime)
     promo = regime.promotion
     top = cadres.rank >= config.organisation.n_ranks - 1
     years_short = np.maximum(promo.min_tenure - cadres.years_in_rank, 0)
@@ -202,6 +208,22 @@ def choose(
     """Each cadre's action: the best after its taste draws ``taste`` (n, 4), a logit choice."""
     b = config.behaviour
     return f.taste_choice(utilities(x, b, regime), taste, b.temperature)
+
+
+def decide(
+    x: DecisionInputs, config: ModelConfig, regime: Regime, taste: NDArray[np.float64]
+) -> tuple[NDArray[np.int8], Inaction]:
+    """Phase 1: each cadre's action and this year's inaction (``choose``, ``account_inaction``).
+
+    Runs the compiled kernel (simulation/kernels/decide.py) when ``kernels.compiled()``, else
+    this module's NumPy code, the reference; both give the same results bit for bit.
+    """
+    if kernels.compiled():
+        from simulation.kernels.decide import decide as compiled_decide
+
+        return compiled_decide(x, config, regime, taste)
+    action = choose(x, config, regime, taste)
+    return action, account_inaction(x, action, taste, config, regime)
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation.accountability import Review, review
 from simulation.config import ModelConfig, Regime
-from simulation.decision import Inaction, account_inaction, choose, decision_inputs
+from simulation.decision import Inaction, decide, decision_inputs
 from simulation.demography import age_one_year, renew
 from simulation.learning import (
     commend,
@@ -56,8 +56,7 @@ def advance(
     # 1. Choose.
     inputs = decision_inputs(cadres, config, regime)
     taste = streams.generator(year, "decide").gumbel(size=(n, len(f.ACTIONS)))
-    action = choose(inputs, config, regime, taste)
-    inaction = account_inaction(inputs, action, taste, config, regime)
+    action, inaction = decide(inputs, config, regime, taste)
     cadres.action[:] = action
     if clock:
         clock.lap("decide")

@@ -1,0 +1,427 @@
+"""Phase 1 (decide) compiled: choices, inaction's forms, causes and reasons in one pass.
+
+The same computation as ``decision.choose`` followed by ``decision.account_inaction``, bit for
+bit: one loop over cadres does each cadre's utilities, its choice, the fearless counterfactual,
+the seven counterfactual coalitions, the Shapley split and the main reason, where the NumPy path
+makes some 650 array calls. Every floating-point expression is written in the order the NumPy
+code evaluates it; tests/test_kernels_decide.py pins the pieces to ``decision.utility_parts``,
+``decision.counterfactual``, ``formulas.taste_choice`` and ``formulas.shapley_three``, and the
+whole to the NumPy path.
+
+Two things stay in NumPy so that the results stay identical:
+- the bold success probability (``formulas.bold_success_probability``, an ``exp``) at each
+  cadre's own ability and at that ability raised to 'able enough', computed in bulk: Numba's
+  libm ``exp`` differs from NumPy's SIMD ``exp`` in the last bit for a few inputs in a hundred;
+- the sum of the causes over cadres: the kernel returns each inactive cadre's shares (m, 3) and
+  NumPy sums them in its own order of summation.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from simulation import formulas as f
+from simulation.config import Behaviour, ModelConfig, Regime
+from simulation.decision import (
+    ACTIVE,
+    AVOIDANCE,
+    FALSE_ACTION,
+    LYING_FLAT,
+    RAISE_ABILITY,
+    RAISE_MOTIVATION,
+    REMOVE_FEAR,
+    DecisionInputs,
+    Inaction,
+    efforts,
+    promotion_scale,
+    reference_levels,
+)
+from simulation.population import CadreArrays
+
+IDLE, FORMAL, ROUTINE, BOLD = f.IDLE, f.FORMAL, f.ROUTINE, f.BOLD
+#: Rows of a cadre's utility parts (4, 4): the fields of ``decision.UtilityParts``, in order.
+BENEFIT, COST, SANCTION, GAIN = range(4)
+#: Slots of the main reason's three parts, in ``decision.CAUSES`` order.
+UNWILLING, UNABLE, AFRAID = range(3)
+#: Shapley weight of a marginal gain by the size of the coalition it joins (three factors).
+SHAPLEY_WEIGHTS = (1.0 / 3.0, 1.0 / 6.0, 1.0 / 3.0)
+#: Order of the coalitions: no change, then fear removed (which settles whether routine work is
+#: avoidance), then the rest, needed only for an inactive cadre.
+COALITIONS = (0, REMOVE_FEAR, 1, 2, 3, 5, 6, 7)
+
+
+class Terms(NamedTuple):
+    """The scalars of the utility, from the config and the regime in force.
+
+    Each is computed as ``decision.utility_parts`` computes it, so that the kernel's arithmetic
+    on them rounds the same way.
+    """
+
+    temperature: float
+    intrinsic_value: float
+    output_formal: float
+    output_routine: float
+    bold_output: float  # output of a successful bold task after policy volatility
+    formal_visibility: float
+    hollow_credit: float  # 1 - evaluation precision: the share of hollow work credited
+    promotion_prize: float
+    promotion_scale: float
+    formalism_detection: float
+    safe_work_accusation_ratio: float
+    routine_risk: float  # routine failure rate x generalised accountability
+    violation_risk: float  # violation exposure x (1 - shield probability)
+    violation_gain: float
+    cost_formal: float  # effort cost of each action for a fully able cadre
+    cost_routine: float
+    cost_bold: float
+    ability_cost_slope: float
+    motivated: float  # the reference levels of the cause split
+    able: float
+
+
+class Inputs(NamedTuple):
+    """The ``DecisionInputs`` arrays, with the bold success probabilities NumPy computed."""
+
+    motivation: NDArray[np.float64]
+    ability: NDArray[np.float64]
+    p_own: NDArray[np.float64]  # bold success probability at the cadre's ability
+    p_able: NDArray[np.float64]  # ... at its ability raised to 'able enough'
+    risk_aversion: NDArray[np.float64]
+    violation_prone: NDArray[np.bool_]
+    visibility: NDArray[np.float64]
+    career: NDArray[np.float64]
+    belief_punish: NDArray[np.float64]
+    belief_detect: NDArray[np.float64]
+    belief_promote: NDArray[np.float64]
+    belief_accuse: NDArray[np.float64]
+    sanction_cost: NDArray[np.float64]
+    fear: float
+
+
+def terms(behaviour: Behaviour, regime: Regime) -> Terms:
+    """The utility's scalars for ``behaviour`` under ``regime``."""
+    b, ev, sup = behaviour, regime.evaluation, regime.support
+    acc, ft = regime.accountability, regime.fault_tolerance
+    # At ability 1 effort_cost is scale * effort**2 * (1 + slope * 0): exactly the product it
+    # forms first, which the kernel then multiplies by 1 + slope * (1 - ability).
+    full_ability = f.effort_cost(efforts(b), 1.0, b.effort_cost, b.ability_cost_slope,
+                                 sup.burden, b.care_cost_relief * sup.care)
+    motivated, able = reference_levels(b)
+    shield = f.shield_probability(ft.tolerance, ft.precision)
+    return Terms(
+        temperature=float(b.temperature),
+        intrinsic_value=b.intrinsic_value,
+        output_formal=b.output_formal,
+        output_routine=b.output_routine,
+        bold_output=b.output_bold * (1.0 - sup.policy_volatility),
+        formal_visibility=b.formal_visibility,
+        hollow_credit=f.formal_credit(1.0, ev.precision),
+        promotion_prize=b.promotion_prize,
+        promotion_scale=promotion_scale(b),
+        formalism_detection=ev.formalism_detection,
+        safe_work_accusation_ratio=b.safe_work_accusation_ratio,
+        routine_risk=b.routine_failure_rate * acc.generalised_accountability,
+        violation_risk=b.violation_exposure * (1.0 - shield),
+        violation_gain=b.violation_gain,
+        cost_formal=float(full_ability[FORMAL]),
+        cost_routine=float(full_ability[ROUTINE]),
+        cost_bold=float(full_ability[BOLD]),
+        ability_cost_slope=b.ability_cost_slope,
+        motivated=motivated,
+        able=able,
+    )
+
+
+def inputs(x: DecisionInputs, behaviour: Behaviour, able: float) -> Inputs:
+    """The kernel's inputs: ``x``'s arrays and the bold success probabilities (NumPy's exp)."""
+    b = behaviour
+    # One bulk call for both abilities: NumPy's exp gives each element the same bits wherever
+    # it sits in an array.
+    p_own, p_able = f.bold_success_probability(
+        np.stack((x.ability, np.maximum(x.ability, able))), b.bold_difficulty, b.bold_spread
+    )
+    return Inputs(
+        motivation=x.motivation,
+        ability=x.ability,
+        p_own=p_own,
+        p_able=p_able,
+        risk_aversion=x.risk_aversion,
+        violation_prone=x.violation_prone,
+        visibility=x.visibility,
+        career=x.career,
+        belief_punish=x.belief_punish,
+        belief_detect=x.belief_detect,
+        belief_promote=x.belief_promote,
+        belief_accuse=x.belief_accuse,
+        sanction_cost=x.sanction_cost,
+        fear=float(x.fear),
+    )
+
+
+def decide(
+    x: DecisionInputs, config: ModelConfig, regime: Regime, taste: NDArray[np.float64]
+) -> tuple[NDArray[np.int8], Inaction]:
+    """Each cadre's action and the year's inaction, as ``choose`` then ``account_inaction``."""
+    t = terms(config.behaviour, regime)
+    action, form, shares, reasons = decide_cadres(inputs(x, config.behaviour, t.able), taste, t)
+    return action, Inaction(form=form, causes=shares.sum(axis=0), reasons=reasons)
+
+
+def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
+    """``decision.career_weights``, compiled; NumPy's pow gives the weight of each shortfall."""
+    promo = regime.promotion
+    # The weight of an eligible cadre short of tenure by 0, 1, ... min_tenure years.
+    by_shortfall = f.career_weight(np.arange(promo.min_tenure + 1),
+                                   config.behaviour.future_discount, True)
+    return career_weights_of(
+        cadres.rank, cadres.years_in_rank, cadres.fast_track, cadres.age, cadres.sanction_years,
+        cadres.probation_years, cadres.ability, by_shortfall, config.organisation.n_ranks - 1,
+        promo.age_ceiling, float(promo.self_recommendation),
+        float(promo.self_recommendation_ability),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The kernel and its pieces, one cadre at a time
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (a NaN wins)."""
+    return a if (a >= b or a != a) else b
+
+
+@njit(cache=True)
+def first_argmax(values: NDArray[np.float64], length: int) -> int:
+    """``np.argmax`` of ``values[:length]``: the first largest value's index, or first NaN's."""
+    best = values[0]
+    index = 0
+    for k in range(1, length):
+        value = values[k]
+        if best == best and not value <= best:  # larger, or a NaN (kept: best is then NaN)
+            best = value
+            index = k
+    return index
+
+
+@njit(cache=True)
+def cadre_parts(parts: NDArray[np.float64], coalition: int, i: int, x: Inputs, t: Terms
+                ) -> None:
+    """Cadre ``i``'s ``decision.utility_parts`` under ``coalition`` into ``parts[coalition]``.
+
+    ``parts`` is (8 coalitions, 4 parts, 4 actions); the coalition's changes (bits
+    RAISE_MOTIVATION, RAISE_ABILITY, REMOVE_FEAR) are made as ``decision.counterfactual`` makes
+    them.
+    """
+    c = coalition
+    raised = coalition & RAISE_ABILITY
+    motivation = x.motivation[i]
+    if coalition & RAISE_MOTIVATION:
+        motivation = maximum(motivation, t.motivated)
+    ability = maximum(x.ability[i], t.able) if raised else x.ability[i]
+    p_success = x.p_able[i] if raised else x.p_own[i]
+    fear = 0.0 if coalition & REMOVE_FEAR else x.fear
+    violation_prone = x.violation_prone[i]
+
+    intrinsic = t.intrinsic_value * motivation
+    career = t.promotion_prize * x.career[i] * x.belief_promote[i] / t.promotion_scale
+    real_bold = p_success * t.bold_output
+    measured_formal = t.output_formal + t.formal_visibility * x.visibility[i] * t.hollow_credit
+    parts[c, BENEFIT, IDLE] = 0.0
+    parts[c, BENEFIT, FORMAL] = intrinsic * t.output_formal + career * measured_formal
+    parts[c, BENEFIT, ROUTINE] = intrinsic * t.output_routine + career * t.output_routine
+    parts[c, BENEFIT, BOLD] = intrinsic * real_bold + career * real_bold
+
+    handicap = 1.0 + t.ability_cost_slope * (1.0 - ability)
+    parts[c, COST, IDLE] = 0.0
+    parts[c, COST, FORMAL] = t.cost_formal * handicap
+    parts[c, COST, ROUTINE] = t.cost_routine * handicap
+    parts[c, COST, BOLD] = t.cost_bold * handicap
+
+    # Perceived chance of a sanction per action, times the sanction as felt.
+    felt = (1.0 + x.risk_aversion[i]) * x.sanction_cost[i]
+    detect = x.belief_detect[i]
+    accuse = x.belief_accuse[i] * fear
+    safe_accuse = t.safe_work_accusation_ratio * accuse
+    violation = t.violation_risk if violation_prone else 0.0
+    parts[c, SANCTION, IDLE] = felt * detect
+    parts[c, SANCTION, FORMAL] = felt * (detect * t.formalism_detection + safe_accuse)
+    parts[c, SANCTION, ROUTINE] = felt * (t.routine_risk * fear + safe_accuse)
+    parts[c, SANCTION, BOLD] = felt * ((1.0 - p_success) * x.belief_punish[i] * fear + accuse
+                                       + violation)
+
+    parts[c, GAIN, IDLE] = 0.0
+    parts[c, GAIN, FORMAL] = 0.0
+    parts[c, GAIN, ROUTINE] = 0.0
+    parts[c, GAIN, BOLD] = t.violation_gain if violation_prone else 0.0
+
+
+@njit(cache=True)
+def total(parts: NDArray[np.float64], coalition: int, action: int) -> float:
+    """Utility of ``action`` under ``coalition``: benefit - cost - sanction + gain."""
+    c = coalition
+    return (parts[c, BENEFIT, action] - parts[c, COST, action] - parts[c, SANCTION, action]
+            + parts[c, GAIN, action])
+
+
+@njit(cache=True)
+def taste_choice(parts: NDArray[np.float64], coalition: int, taste: NDArray[np.float64], i: int,
+                 temperature: float, scored: NDArray[np.float64]) -> int:
+    """Cadre ``i``'s ``formulas.taste_choice`` under ``coalition``, with its taste row.
+
+    ``scored`` is scratch space for 4 values.
+    """
+    if temperature <= 0.0:
+        best = total(parts, coalition, 0)
+        for k in range(1, 4):
+            u = total(parts, coalition, k)
+            if u > best or u != u:  # np.max: the largest, or NaN if any
+                best = u
+        for k in range(4):
+            scored[k] = taste[i, k] if total(parts, coalition, k) == best else -np.inf
+    else:
+        for k in range(4):
+            scored[k] = total(parts, coalition, k) + temperature * taste[i, k]
+    return first_argmax(scored, 4)
+
+
+@njit(cache=True)
+def inactive(action: int, fearless_action: int, violation_prone: bool) -> bool:
+    """Whether ``decision.inaction_forms`` calls ``action`` a form of inaction."""
+    if action in (IDLE, FORMAL):
+        return True
+    return action == ROUTINE and fearless_action == BOLD and not violation_prone
+
+
+@njit(cache=True)
+def shapley_three(gain: NDArray[np.float64], out: NDArray[np.float64], row: int) -> None:
+    """One row of ``formulas.shapley_three``: ``gain`` (8,) by coalition into ``out[row]``."""
+    for j in range(3):
+        bit = 1 << j
+        value = 0.0
+        for s in range(8):
+            if s & bit:
+                continue
+            size = (s & 1) + ((s >> 1) & 1) + ((s >> 2) & 1)
+            value += SHAPLEY_WEIGHTS[size] * (gain[s | bit] - gain[s])
+        out[row, j] = value
+
+
+@njit(cache=True)
+def gap(parts: NDArray[np.float64], coalition: int, part: int, alternative: int, action: int
+        ) -> float:
+    """The alternative's value of a utility part minus the chosen action's."""
+    return parts[coalition, part, alternative] - parts[coalition, part, action]
+
+
+@njit(cache=True)
+def main_reason(parts: NDArray[np.float64], action: int, avoiding: bool,
+                scratch: NDArray[np.float64]) -> int:
+    """One cadre's ``decision.main_reasons``, from its utility parts under coalitions 0 and 2.
+
+    Coalition 0 is the cadre as it is, RAISE_ABILITY the cadre once able enough. ``scratch`` is
+    space for at least 3 values.
+    """
+    own, full = 0, RAISE_ABILITY
+    alternative = BOLD if total(parts, own, BOLD) >= total(parts, own, ROUTINE) else ROUTINE
+    if avoiding:
+        alternative = BOLD
+    scratch[UNWILLING] = (gap(parts, full, COST, alternative, action)
+                          - gap(parts, full, BENEFIT, alternative, action)
+                          - gap(parts, own, GAIN, alternative, action))
+    scratch[UNABLE] = (gap(parts, own, COST, alternative, action)
+                       - gap(parts, full, COST, alternative, action)
+                       + gap(parts, full, BENEFIT, alternative, action)
+                       - gap(parts, own, BENEFIT, alternative, action))
+    scratch[AFRAID] = gap(parts, own, SANCTION, alternative, action)
+    return first_argmax(scratch, 3)
+
+
+@njit(cache=True)
+def decide_cadres(
+    x: Inputs, taste: NDArray[np.float64], t: Terms
+) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64]]:
+    """Actions (n,), forms (n,), each inactive cadre's cause shares (m, 3), reason counts (3,).
+
+    ``x`` is an ``Inputs``, ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``.
+    """
+    n = x.ability.shape[0]
+    action = np.empty(n, dtype=np.int8)
+    form = np.empty(n, dtype=np.int8)
+    shares = np.empty((n, 3))
+    reasons = np.zeros(3)
+    parts = np.empty((8, 4, 4))  # the cadre's utility parts under each coalition of changes
+    acts = np.empty(8, dtype=np.int8)
+    gain = np.empty(8)
+    scratch = np.empty(4)
+    m = 0
+    for i in range(n):
+        vp = x.violation_prone[i]
+        active = False
+        for coalition in COALITIONS:
+            cadre_parts(parts, coalition, i, x, t)
+            acts[coalition] = taste_choice(parts, coalition, taste, i, t.temperature, scratch)
+            if coalition == 0:
+                active = acts[0] == BOLD
+            elif coalition == REMOVE_FEAR and acts[0] == ROUTINE:
+                active = not inactive(ROUTINE, acts[REMOVE_FEAR], vp)
+            if active:
+                break
+        chosen = acts[0]
+        action[i] = chosen
+        if active:
+            form[i] = ACTIVE
+            continue
+        avoiding = chosen == ROUTINE
+        form[i] = LYING_FLAT if chosen == IDLE else FALSE_ACTION if chosen == FORMAL else AVOIDANCE
+        for coalition in range(8):
+            still = inactive(acts[coalition], acts[coalition | REMOVE_FEAR], vp)
+            gain[coalition] = 0.0 if still else 1.0
+        shapley_three(gain, shares, m)
+        shares[m, 0] += 1.0 - gain[7]  # inaction no change removes is the cadre's own choice
+        reasons[main_reason(parts, chosen, avoiding, scratch)] += 1.0
+        m += 1
+    return action, form, shares[:m], reasons
+
+
+# --------------------------------------------------------------------------------------------
+# Career weights, one of the decision inputs
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def career_weights_of(
+    rank: NDArray[np.int8], years_in_rank: NDArray[np.int16], fast_track: NDArray[np.bool_],
+    age: NDArray[np.int16], sanction_years: NDArray[np.int16],
+    probation_years: NDArray[np.int8], ability: NDArray[np.float64],
+    by_shortfall: NDArray[np.float64], top_rank: int, age_ceiling: int,
+    self_recommendation: float, self_recommendation_ability: float,
+) -> NDArray[np.float64]:
+    """Each cadre's weight of the promotion prize, as ``decision.career_weights`` gives it.
+
+    ``by_shortfall[k]`` is the weight of an eligible cadre k years short of the minimum tenure
+    (``len(by_shortfall) - 1``).
+    """
+    min_tenure = by_shortfall.shape[0] - 1
+    n = rank.shape[0]
+    weight = np.empty(n)
+    for i in range(n):
+        if probation_years[i] > 0:
+            weight[i] = 1.0  # keeping the new post depends on measured work
+            continue
+        short = 0 if fast_track[i] else max(min_tenure - years_in_rank[i], 0)
+        if short > min_tenure:
+            raise ValueError("career weights: years_in_rank must not be negative")
+        too_old = age_ceiling > 0 and age[i] >= age_ceiling and not fast_track[i]
+        free = rank[i] < top_rank and sanction_years[i] == 0
+        w = by_shortfall[short] if free and not too_old else 0.0
+        if (self_recommendation > 0 and free and (short > 0 or too_old)
+                and ability[i] >= self_recommendation_ability):
+            w = maximum(w, self_recommendation)
+        weight[i] = w
+    return weight
