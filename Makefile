@@ -16,7 +16,7 @@ help:
 	@echo "make experiments - run, analyse and plot the six shipped experiments, with progress"
 	@echo "              (10-25 minutes: the Sobol sweep alone took 7 minutes)"
 	@echo "make validate - the validation suite, each check once, with progress (3 minutes on"
-	@echo "              an idle core, 6-13 loaded)"
+	@echo "              an idle core, 9-15 loaded)"
 	@echo "make bench  - speed and memory against the per-agent reference (about 6 minutes);"
 	@echo "              writes results/bench/ (untracked); make bench BENCH_ARGS=--record to"
 	@echo "              update the tracked benchmarks/results/"

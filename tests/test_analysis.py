@@ -4,6 +4,7 @@ function's inputs, and clean errors for folders that are not results."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import warnings
 from pathlib import Path
@@ -23,14 +24,16 @@ from experiments.analysis.results import load_results
 from experiments.analysis.statistics import (
     analyze,
     point_means,
+    ratio_interval,
     regime_comparisons,
     second_order_layout,
     sobol_indices,
     t_interval,
 )
+from experiments.analysis.summary import format_summary, summarise
 from experiments.cli import main
 from simulation import ConfigError
-from simulation.outputs import OUTPUTS
+from simulation.outputs import OUTPUTS, STEP_COLUMNS
 from tests.synthetic_results import write_results
 
 TOL = "regime.fault_tolerance.tolerance"
@@ -149,6 +152,26 @@ def test_95_percent_intervals_cover_the_true_mean_about_95_percent_of_the_time(t
     assert 0.91 <= covered.mean() <= 0.985
 
 
+def test_ratio_interval_is_the_linearised_ratio_estimator():
+    # Two seeds: 1 of 4 and 3 of 4. Pooled rate 4 / 8; residuals (1 - 2) / 4 and (3 - 2) / 4,
+    # s.d. 0.25 sqrt(2), standard error 0.25, t with one degree of freedom.
+    rate, low, high = ratio_interval(np.array([[1.0], [3.0]]), np.array([[4.0], [4.0]]))
+    half = stats.t.ppf(0.975, 1) * 0.25
+    assert (rate[0], low[0], high[0]) == (0.5, pytest.approx(0.5 - half),
+                                          pytest.approx(0.5 + half))
+
+
+def test_95_percent_ratio_intervals_cover_the_rate_about_95_percent_of_the_time():
+    rng = np.random.default_rng(11)
+    seeds, trials, truth = 20, 4000, 0.2
+    exposures = rng.integers(50, 400, size=(seeds, trials))
+    rates = np.clip(rng.normal(truth, 0.05, size=(seeds, trials)), 0, 1)  # seeds differ
+    events = rng.binomial(exposures, rates)
+    _, low, high = ratio_interval(events, exposures)
+    covered = np.mean((low <= truth) & (truth <= high))
+    assert 0.935 <= covered <= 0.965
+
+
 # --------------------------------------------------------------------------------------------
 # Regime comparisons
 # --------------------------------------------------------------------------------------------
@@ -196,6 +219,58 @@ def test_analyze_writes_csv_and_markdown_with_readable_labels(tmp_path, capsys):
     assert "## Inaction (lying flat + false action + avoidance) [share]" in text
     compare = (folder / "analysis" / "comparisons.md").read_text()
     assert "Hedges g" in compare and "SESOI" in compare and "Holm" not in compare
+
+
+def markdown_rows(text: str, heading: str) -> list[dict[str, str]]:
+    """The rows of the first Markdown table under ``heading``, as header -> cell."""
+    lines = text[text.index(heading):].splitlines()[1:]
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    table = list(itertools.takewhile(lambda line: line.startswith("|"), lines[start:]))
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    return [dict(zip(header, (c.strip() for c in row.strip("|").split("|")), strict=True))
+            for row in table[2:]]
+
+
+def test_tables_for_people_show_event_rates_per_1000_cadres_as_the_figures_do(tmp_path, capsys):
+    """One unit per output: the Markdown tables scale event rates as the registry says (as the
+    figures do); the CSVs keep the stored shares and say so."""
+    regimes = REGIMES[:2]
+
+    def values(point, params, rep, rng):
+        return {"inaction": rng.normal(0.3, 0.01),
+                "sanctions": rng.normal(0.0589 + 0.01 * point, 0.0005)}
+
+    folder = write_results(tmp_path / "events", [{"regime": r} for r in regimes], values, 10,
+                           spec={"regimes": regimes})
+    assert main(["analyze", str(folder)]) == 0
+    capsys.readouterr()
+    analysis = folder / "analysis"
+    csv = pd.read_csv(analysis / "means.csv").set_index(["metric", "point"])
+    assert csv.loc[("sanctions", 0), "unit"] == "share"
+    assert csv.loc[("sanctions", 0), "mean"] == pytest.approx(0.0589, abs=0.0005)
+    assert csv.loc[("inaction", 0), "unit"] == "share"
+    heading = "## Sanctions (any ground) [per 1 000 cadres a year]"
+    means = markdown_rows((analysis / "means.md").read_text(), heading)
+    assert [float(r["Mean"]) for r in means] == [pytest.approx(58.9, abs=0.5),
+                                                 pytest.approx(68.9, abs=0.5)]
+    low, high = (float(x) for x in means[0]["95% CI"].strip("[]").split(","))
+    assert low < float(means[0]["Mean"]) < high and high - low < 1.0
+    shares = markdown_rows((analysis / "means.md").read_text(), "## Inaction")
+    assert float(shares[0]["Mean"]) == pytest.approx(0.3, abs=0.01)  # a share stays a share
+    diff = markdown_rows((analysis / "comparisons.md").read_text(), heading)[0]
+    assert float(diff["Difference [95% CI]"].split()[0]) == pytest.approx(10.0, abs=0.5)
+    assert float(diff["Mean A"]) == pytest.approx(58.9, abs=0.5)
+    assert float(diff["SESOI"]) == pytest.approx(10.0)  # the default 0.01 share, per 1 000
+
+
+def test_the_run_summary_scales_event_rates_as_the_registry_says():
+    table = pd.DataFrame({c: np.full(4, 0.5) for c in STEP_COLUMNS})
+    table["wrongful_sanctions"] = [0.9, 0.002, 0.004, 0.006]  # the first year is burn-in
+    table["bold"] = [0.9, 0.1, 0.2, 0.3]
+    summary = summarise(table, burn_in=1)
+    assert summary["wrongful_sanctions_per_1000"] == pytest.approx(4.0)
+    assert summary["bold"] == pytest.approx(0.2)  # a share stays a share
+    assert "Wrongful sanctions per 1 000 cadres a year" in format_summary(summary)
 
 
 # --------------------------------------------------------------------------------------------

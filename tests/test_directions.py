@@ -97,9 +97,10 @@ def test_fault_tolerance_raises_bold_share():
 
 @pytest.mark.slow
 def test_stronger_inaction_detection_lowers_idle_share():
-    """annual_evaluation 0.5 vs 0.05; minimum effect 0.05 on the idle (inaction) share."""
+    """annual_evaluation 0.5 vs 0.05; minimum effect 0.05 on the idle share (lying_flat: the
+    headline inaction also counts formal work and avoidance)."""
     key = "regime.accountability.annual_evaluation"
-    compare({}, {key: 0.5}, {key: 0.05}, column("inaction"), min_effect=0.05)
+    compare({}, {key: 0.5}, {key: 0.05}, column("lying_flat"), min_effect=0.05)
 
 
 def eligible_idle_share(overrides: Mapping[str, Any], seed: int) -> float:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
+import pandas as pd
+import pytest
+
+import experiments.cli.run as cli
 from experiments.cli import main
 from experiments.cli.run import estimate_run_seconds
 from simulation import CadreModel, load_config
 from simulation.timing import PHASES, PhaseClock
 
 SMALL = {"organisation.n_cadres": 300}
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_snapshots_are_kept_only_at_the_chosen_steps_and_do_not_change_the_run():
@@ -67,13 +72,61 @@ def test_cli_writes_snapshots_and_checks_their_flags(tmp_path, capsys):
     assert "go together" in capsys.readouterr().err
 
 
-def test_cli_estimates_long_runs_on_stderr(capsys, monkeypatch):
-    import experiments.cli.run as cli
+RUN = ["run", "default", "--set", "organisation.n_cadres=300"]
 
-    monkeypatch.setattr(cli, "ESTIMATE_FROM", 1000)
-    monkeypatch.setattr(cli, "LONG_RUN", 0.0)
-    assert main(["run", "default", "--steps", "5", "--set", "organisation.n_cadres=300"]) == 0
-    assert "about" in capsys.readouterr().err
-    assert main(["run", "default", "--steps", "5", "--quiet",
-                 "--set", "organisation.n_cadres=300"]) == 0
+
+@pytest.fixture
+def progress_asked(monkeypatch):
+    """What ``cadresim run`` asked of ``CadreModel.run``: a progress bar or not, per run."""
+    asked = []
+    original = CadreModel.run
+
+    def run(self, steps=None, progress=False):
+        asked.append(progress)
+        return original(self, steps)
+
+    monkeypatch.setattr(CadreModel, "run", run)
+    return asked
+
+
+def test_a_run_of_estimate_from_cadre_years_prints_its_estimate_even_when_quick(
+    capsys, monkeypatch, progress_asked
+):
+    monkeypatch.setattr(cli, "ESTIMATE_FROM", 1500)  # 300 cadres x 5 years; LONG_RUN as shipped
+    assert main([*RUN, "--steps", "5"]) == 0
+    err = capsys.readouterr().err
+    assert "5 years of 300 cadres (1,500 cadre-years)" in err
+    assert "on this machine" in err
+    assert progress_asked == [False]  # a quick run gets no progress bar
+
+
+def test_a_smaller_run_or_a_quiet_one_prints_no_estimate(capsys, monkeypatch, progress_asked):
+    monkeypatch.setattr(cli, "ESTIMATE_FROM", 1500)
+    assert main([*RUN, "--steps", "4"]) == 0  # 1 200 cadre-years
     assert capsys.readouterr().err == ""
+    assert main([*RUN, "--steps", "5", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert progress_asked == [False, False]
+
+
+def test_a_run_estimated_over_long_run_seconds_gets_a_progress_bar(
+    capsys, monkeypatch, progress_asked
+):
+    monkeypatch.setattr(cli, "ESTIMATE_FROM", 1500)
+    monkeypatch.setattr(cli, "estimate_run_seconds", lambda config, steps: 600.0)
+    assert main([*RUN, "--steps", "5"]) == 0
+    assert "about 10.0 min on this machine" in capsys.readouterr().err
+    assert progress_asked == [True]
+
+
+def test_the_shipped_threshold_is_the_readmes_two_million_cadre_years():
+    assert cli.ESTIMATE_FROM == 2_000_000
+    assert "over 2 million cadre-years" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0.4, "under 1 s"), (1.0, "about 1 s"), (40.2, "about 40 s"), (89.0, "about 89 s"),
+    (210.0, "about 3.5 min"), (3600.0, "about 60.0 min"),
+])
+def test_durations_read_in_seconds_then_minutes(seconds, text):
+    assert cli.duration_text(seconds) == text

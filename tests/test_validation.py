@@ -16,11 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.container import BarContainer, ErrorbarContainer
+from scipy import stats
 
 import simulation.decision
 import simulation.formulas
 from experiments.cli import validate as validate_command
-from experiments.validation import core, probes, report
+from experiments.validation import core, figures, patterns, probes, report, tools
 from simulation import CadreModel, ConfigError, load_config
 
 try:
@@ -229,6 +231,63 @@ def test_validate_list_names_every_check(capsys):
     assert validate(["--list"]) == 0
     out = capsys.readouterr().out
     assert all(name in out for name in FAST + SLOW)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures of the sweeps: estimates with their intervals
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures a drawing function would save, captured instead of written."""
+    figures_drawn = []
+    monkeypatch.setattr(figures, "_save", lambda fig, path: figures_drawn.append(fig))
+    return figures_drawn
+
+
+def _interval_segments(ax) -> list[tuple[float, float, float]]:
+    """(x, low, high) of every vertical error bar drawn on ``ax``."""
+    out = []
+    for container in ax.containers:
+        if isinstance(container, ErrorbarContainer):
+            for segment in container.lines[2][0].get_segments():
+                (x, low), (_, high) = segment
+                out.append((float(x), float(low), float(high)))
+    return sorted(out)
+
+
+def test_seed_figures_show_each_arms_mean_with_its_95_percent_t_interval(drawn):
+    rng = np.random.default_rng(5)
+    arms = {"default": rng.normal(0.44, 0.01, 20), "certainty x 2": rng.normal(0.29, 0.02, 20),
+            "severity x 2": rng.normal(0.38, 0.015, 20)}
+    figures.nagin_bars(core.Outcome([], "", {"arms": arms}), Path("unused.png"))
+    segments = _interval_segments(drawn[0].axes[0])
+    assert len(segments) == 3
+    for (_, low, high), values in zip(segments, arms.values(), strict=True):
+        expected = stats.t.interval(0.95, values.size - 1, loc=values.mean(),
+                                    scale=stats.sem(values))
+        assert (low, high) == (pytest.approx(expected[0]), pytest.approx(expected[1]))
+
+
+def test_action_share_figure_draws_every_bar_with_an_interval(drawn):
+    rng = np.random.default_rng(6)
+    shares = {"idle": 0.45, "formal": 0.18, "routine": 0.34, "bold": 0.03}
+    arms = {name: {a: rng.normal(v, 0.01, 20) for a, v in shares.items()}
+            for name in ("default", "intensified")}
+    figures.tu_gong_shares(core.Outcome([], "", {"arms": arms}), Path("unused.png"))
+    ax = drawn[0].axes[0]
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert len(bars) == 4 and all(b.errorbar is not None for b in bars)
+    heights = np.array([[patch.get_height() for patch in b] for b in bars])
+    assert heights.sum(axis=0) == pytest.approx([1.0, 1.0], abs=0.05)  # shares, not stacked
+
+
+def test_the_action_shares_the_checks_measure_are_the_four_actions_and_add_up_to_one():
+    shares = tools.arm_table_means({}, tools.seeds(1, 0, 2), patterns.SHARES)
+    total = shares["idle"] + shares["formal"] + shares["routine"] + shares["bold"]
+    assert total == pytest.approx(np.ones(2))
+    assert np.all(shares["formal"] > 0) and np.all(shares["idle"] > 0)
 
 
 def test_validate_writes_figures(tmp_path, capsys):

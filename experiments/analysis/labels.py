@@ -2,12 +2,17 @@
 
 Output names and units come from the output registry (``simulation.outputs``); parameter names
 and units from the config schema (``simulation.loading.field_info``), so a renamed field or
-output is renamed everywhere.
+output is renamed everywhere. Values are stored as the model computes them (event rates as
+shares of cadres a year) and shown, in figures and in the tables written for people, as the
+registry's ``Output.scale`` says (per 1 000 cadres a year).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
+
+import pandas as pd
 
 from simulation import ConfigError
 from simulation.loading import field_info
@@ -37,6 +42,26 @@ def shown(metric: str, values: object) -> object:
     """Stored values of a metric as figures show them (event rates per 1 000 cadres a year)."""
     scale = metric_label(metric).scale
     return values if scale == 1.0 else values * scale
+
+
+def shown_columns(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """A copy of a long analysis table with its value ``columns`` as figures show them.
+
+    Each row is scaled by the factor of its ``metric`` (event rates per 1 000 cadres a year), so
+    a table written for people reads in the units of the figures and of ``axis_label``.
+    """
+    scale = table["metric"].map(lambda m: metric_label(m).scale).to_numpy(dtype=float)
+    out = table.copy()
+    for column in columns:
+        if column in out:
+            out[column] = out[column].to_numpy(dtype=float) * scale
+    return out
+
+
+def stored_unit(metric: str) -> str:
+    """The unit of a metric's stored values (results, analysis CSVs): event rates as shares."""
+    out = OUTPUTS.get(metric)
+    return out.unit if out is not None else ""
 
 
 def setting_text(path: str, value: object) -> str:

@@ -50,9 +50,12 @@ from experiments.analysis.labels import (
     parameter_label,
     regime_label,
     setting_text,
+    shown_columns,
+    stored_unit,
 )
 from experiments.analysis.results import SAMPLED_DESIGNS, Results
 from experiments.engine.design import salib_problem as bounds_problem
+from simulation.outputs import EVENT_UNIT
 
 LEVEL = 0.95
 ALPHA = 0.05
@@ -64,6 +67,14 @@ HEADLINE: tuple[str, ...] = (
     "inaction", "lying_flat", "formalism", "avoidance", "unwilling", "unable", "afraid", "bold",
 )
 MAX_PRINTED_ROWS = 40
+#: The columns of each analysis table that are in the metric's unit, scaled as figures show
+#: them in the Markdown tables and on the terminal (the CSVs keep the stored values).
+ESTIMATE_COLUMNS = ("mean", "sd", "ci_low", "ci_high")
+DIFFERENCE_COLUMNS = ("mean_a", "mean_b", "difference", "diff_ci_low", "diff_ci_high",
+                      "smallest_effect")
+MORRIS_COLUMNS = ("mu_star", "mu_star_conf", "mu", "sigma")
+SHOWN_NOTE = f"event rates {EVENT_UNIT}, as in the figures; the CSV files keep them as " \
+    "shares, the spec's smallest_effect too"
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,6 +125,30 @@ def t_interval(values: np.ndarray, level: float = LEVEL) -> tuple[int, float, fl
     return n, mean, sd, mean - half, mean + half
 
 
+def ratio_interval(events: np.ndarray, exposures: np.ndarray,
+                   level: float = LEVEL) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ratio, low, high): a pooled rate over independent replicates with its t-interval.
+
+    ``events`` and ``exposures`` hold one row per replicate (a seed) and one column per
+    cell (an age, a quintile): the rate is sum(events) / sum(exposures) over the replicates,
+    as a pooled figure is reported, and its standard error is the ratio estimator's,
+    linearised over the replicates (Cochran 1977, section 6.4): the s.d. of
+    (events - rate exposures) / mean(exposures), over sqrt(n); t with n - 1 degrees of
+    freedom. Cells without exposure, or with fewer than two replicates, get NaN.
+    """
+    y = np.atleast_2d(np.asarray(events, dtype=float))
+    x = np.atleast_2d(np.asarray(exposures, dtype=float))
+    if y.shape != x.shape:
+        raise ValueError(f"events {y.shape} and exposures {x.shape} differ in shape")
+    n = y.shape[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = y.sum(axis=0) / x.sum(axis=0)
+        residual = (y - ratio * x) / x.mean(axis=0)
+        half = (stats.t.ppf(0.5 + level / 2, n - 1) * residual.std(axis=0, ddof=1) / math.sqrt(n)
+                if n > 1 else np.full(ratio.shape, np.nan))
+    return ratio, ratio - half, ratio + half
+
+
 def point_means(results: Results, metrics: list[str] | None = None,
                 level: float = LEVEL) -> pd.DataFrame:
     """Means with t-intervals of every point and metric (long table).
@@ -149,7 +184,7 @@ def point_means(results: Results, metrics: list[str] | None = None,
                  table["point"].map(lambda q: labels.get(int(q), str(q))))
     at = table.columns.get_loc("metric") + 1
     table.insert(at, "metric_name", table["metric"].map(lambda m: metric_label(m).name))
-    table.insert(at + 1, "unit", table["metric"].map(lambda m: metric_label(m).unit))
+    table.insert(at + 1, "unit", table["metric"].map(stored_unit))
     return table
 
 
@@ -236,7 +271,7 @@ def regime_comparisons(results: Results, metrics: list[str] | None = None, *,
                 pa, pb = by_regime[ra], by_regime[rb]
                 a = by_point.get(pa, empty)[metric].to_dict()
                 b = by_point.get(pb, empty)[metric].to_dict()
-                row = {"metric": metric, "metric_name": lab.name, "unit": lab.unit,
+                row = {"metric": metric, "metric_name": lab.name, "unit": stored_unit(metric),
                        "setting": setting, "regime_a": ra, "regime_b": rb,
                        "point_a": pa, "point_b": pb,
                        **compare_arms(a, b, paired=paired, metric=metric, sesoi=sesoi,
@@ -556,9 +591,11 @@ def _means_markdown(results: Results, analysis: Analysis, level: float) -> str:
     out = [f"# {results.name}: means over replicates",
            "",
            f"Each run's value is its mean over the steps after a burn-in of {results.burn_in}; "
-           f"the table gives the mean over replicates and its {level:.0%} t-interval.",
+           f"the table gives the mean over replicates and its {level:.0%} t-interval, in the "
+           f"unit of each heading ({SHOWN_NOTE}).",
            ""]
-    for metric, table in analysis.means.groupby("metric", sort=False):
+    means = shown_columns(analysis.means, ESTIMATE_COLUMNS)
+    for metric, table in means.groupby("metric", sort=False):
         dec = metric_decimals(table)
         out += [f"## {axis_label(metric)}", ""]
         headers = ["Point", *(["Regime"] if several else []),
@@ -605,7 +642,9 @@ def _difference_text(r: dict[str, Any]) -> str:
 
 def _comparisons_markdown(results: Results, table: pd.DataFrame) -> str:
     out = [f"# {results.name}: regime differences", "", comparison_method_text(results, table),
+           "", f"Means, differences and SESOI are in the unit of each heading ({SHOWN_NOTE}).",
            ""]
+    table = shown_columns(table, DIFFERENCE_COLUMNS)
     has_setting = table["setting"].astype(bool).any()
     tests = "p_adjusted" in table
     for metric, part in table.groupby("metric", sort=False):
@@ -630,11 +669,13 @@ def _precision_markdown(results: Results, table: pd.DataFrame) -> str:
     out = [f"# {results.name}: precision reached", "",
            "Replications by precision: each point ran until every named metric's 95% "
            "half-width was at most its target, or the spec's max was reached.", ""]
-    rows = [[r["label"], metric_label(r["metric"]).short, str(r["n"]),
-             _num(r["half_width"], 5), _num(r["target"], 5), "yes" if r["reached"] else "no"]
+    table = shown_columns(table, ("half_width", "target"))
+    rows = [[r["label"], metric_label(r["metric"]).short, metric_label(r["metric"]).unit,
+             str(r["n"]), _num(r["half_width"], 5), _num(r["target"], 5),
+             "yes" if r["reached"] else "no"]
             for r in table.to_dict("records")]
-    out += [markdown_table(["Point", "Metric", "n", "Half-width", "Target", "Reached"], rows),
-            ""]
+    out += [markdown_table(["Point", "Metric", "Unit", "n", "Half-width", "Target", "Reached"],
+                           rows), ""]
     return "\n".join(out)
 
 
@@ -647,6 +688,7 @@ def _sensitivity_markdown(results: Results, table: pd.DataFrame, kind: str) -> s
         out += ["Morris mean absolute elementary effect (mu*) with its bootstrap 95% interval, "
                 "mean effect (mu) and spread (sigma), on per-point means.", ""]
     several = table["regime"].nunique() > 1
+    table = shown_columns(table, MORRIS_COLUMNS)
     for (regime, metric), part in table.groupby(["regime", "metric"], sort=False):
         title = axis_label(metric) + (f" — {regime_label(regime)}" if several else "")
         out += [f"## {title}", ""]
@@ -699,7 +741,7 @@ def _point_lines(results: Results, analysis: Analysis, shown: list[str],
     """One row per point: mean ± CI half-width of the headline metrics."""
     lines = [f"Means over replicates ± half-width of the {level:.0%} t-interval "
              f"(burn-in {results.burn_in} steps):"]
-    wide = analysis.means[analysis.means["metric"].isin(shown)]
+    wide = shown_columns(analysis.means[analysis.means["metric"].isin(shown)], ESTIMATE_COLUMNS)
     decimals = {m: metric_decimals(t) for m, t in wide.groupby("metric")}
     rows = []
     for _point, part in wide.groupby("point", sort=True):
@@ -715,7 +757,7 @@ def _spread_lines(results: Results, analysis: Analysis, shown: list[str]) -> lis
     """For many points: per regime, the median and range of the per-point means."""
     lines = [f"Per-point means over replicates (burn-in {results.burn_in} steps), their median "
              "[min, max] over the points of each regime; every point is in analysis/means.md:"]
-    wide = analysis.means[analysis.means["metric"].isin(shown)]
+    wide = shown_columns(analysis.means[analysis.means["metric"].isin(shown)], ("mean",))
     rows = []
     for regime in results.regimes:
         part = wide[wide["regime"] == regime]
@@ -745,7 +787,7 @@ def _comparison_lines(results: Results, analysis: Analysis, shown: list[str]) ->
              f"{counts.get('within', 0)} within it, {counts.get('inconclusive', 0)} "
              "inconclusive" + (f", {without} without a SESOI or an interval" if without else "")
              + ". Headline metrics:"]
-    part = table[table["metric"].isin(shown)]
+    part = shown_columns(table[table["metric"].isin(shown)], DIFFERENCE_COLUMNS)
     has_setting = part["setting"].astype(bool).any()
     tests = "p_adjusted" in part
     rows = [[metric_label(r["metric"]).short, *([r["setting"]] if has_setting else []),
@@ -807,8 +849,9 @@ def format_report(results: Results, analysis: Analysis, level: float = LEVEL) ->
     if not analysis.morris.empty:
         metric = "inaction" if "inaction" in set(analysis.morris["metric"]) else \
             analysis.morris["metric"].iloc[0]
-        part = analysis.morris[analysis.morris["metric"] == metric]
-        lines += ["", f"Morris mu* of {metric_label(metric).name}:"]
+        part = shown_columns(analysis.morris[analysis.morris["metric"] == metric],
+                             MORRIS_COLUMNS)
+        lines += ["", f"Morris mu* of {axis_label(metric)}:"]
         lines.append(text_table(
             ["Regime", "Parameter", "mu*", "sigma"],
             [[regime_label(r["regime"]), r["parameter_name"],

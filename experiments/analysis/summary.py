@@ -1,7 +1,9 @@
 """The one-run summary: the handful of figures a researcher reads first, from a per-step table.
 
 Each line reports one output of the registry (``simulation.outputs``), reduced as the registry
-says unless the line says otherwise (meritocracy is reported in the final year).
+says unless the line says otherwise (meritocracy is reported in the final year), and scaled as
+the registry says (``Output.scale``: event rates per 1 000 cadres a year, as in the figures and
+the analysis tables).
 """
 
 from __future__ import annotations
@@ -11,18 +13,15 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.outputs import OUTPUTS, Reduce, reduce_output
-
-#: Event rates are reported per 1 000 cadres per year, so runs of any size compare directly.
-PER_1000 = 1000.0
+from simulation.outputs import EVENT_UNIT, OUTPUTS, Reduce, reduce_output
 
 
 @dataclass(frozen=True)
 class SummaryLine:
     """One line of the summary.
 
-    Its key (also in ``cadresim run --json``), label and format, the output it reports, how (None:
-    as the registry reduces it), and a scale factor.
+    Its key (also in ``cadresim run --json``), label and format, the output it reports, and how
+    (None: as the registry reduces it).
     """
 
     key: str
@@ -30,7 +29,6 @@ class SummaryLine:
     fmt: str
     output: str
     reduce: Reduce | None = None
-    scale: float | None = None
 
 
 #: The lines of the readable summary, in print order.
@@ -50,10 +48,10 @@ SUMMARY_LINES: tuple[SummaryLine, ...] = (
                 "reason_unable_share"),
     SummaryLine("routine", "Routine work (mean share)", "{:.1%}", "routine"),
     SummaryLine("bold", "Bold work (mean share)", "{:.1%}", "bold"),
-    SummaryLine("wrongful_sanctions_per_1000", "Wrongful sanctions per 1000 cadres/yr", "{:.1f}",
-                "wrongful_sanctions", scale=PER_1000),
-    SummaryLine("shielded_violations_per_1000", "Shielded violations per 1000 cadres/yr",
-                "{:.1f}", "shielded_violations", scale=PER_1000),
+    SummaryLine("wrongful_sanctions_per_1000", f"Wrongful sanctions {EVENT_UNIT}", "{:.1f}",
+                "wrongful_sanctions"),
+    SummaryLine("shielded_violations_per_1000", f"Shielded violations {EVENT_UNIT}",
+                "{:.1f}", "shielded_violations"),
     SummaryLine("meritocracy", "Meritocracy (rank-ability corr., final)", "{:+.3f}",
                 "meritocracy", reduce="final"),
     SummaryLine("real_output", "Real output per cadre (mean)", "{:.3f}", "real_output"),
@@ -68,8 +66,8 @@ def summarise(table: pd.DataFrame, burn_in: int = 0) -> dict[str, Any]:
         raise ValueError(f"burn_in must be from 0 to {len(table) - 1}, got {burn_in}")
     summary: dict[str, Any] = {}
     for line in SUMMARY_LINES:
-        value = reduce_output(table, OUTPUTS[line.output], burn_in, line.reduce)
-        summary[line.key] = value * line.scale if line.scale is not None else value
+        out = OUTPUTS[line.output]
+        summary[line.key] = reduce_output(table, out, burn_in, line.reduce) * out.scale
     return summary
 
 

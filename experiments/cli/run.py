@@ -11,15 +11,21 @@ from time import perf_counter
 from experiments.analysis.summary import format_summary, summarise
 from experiments.cli.argtypes import whole_number
 from experiments.engine.storage import write_parquet_atomic
-from experiments.engine.yardstick import format_split_band, split_band, split_sensitivity
+from experiments.engine.yardstick import (
+    ABLE_ENOUGH_SUCCESS,
+    MOTIVATED_ENOUGH_COVER,
+    format_split_band,
+    split_band,
+    split_sensitivity,
+)
 from simulation import CadreModel, ConfigError, ModelConfig, load_config
 from simulation.loading import clip, field_info, shown
 
 #: Longest file or folder name most filesystems take, in bytes.
 NAME_MAX = 255
 
-#: Runs at least this large (cadres x years) get an estimate first; over LONG_RUN seconds, a
-#: progress bar too.
+#: Runs of at least this many cadre-years (cadres x years) print an estimate of their duration
+#: first, however fast the machine; those estimated over LONG_RUN seconds show a progress bar too.
 ESTIMATE_FROM = 2_000_000
 LONG_RUN = 5.0
 
@@ -140,19 +146,33 @@ def check_file_path(flag: str, path: str) -> None:
         raise ConfigError(f"{flag}: got {shown(path)}; its folder {shown(parent)} does not exist")
 
 
+def duration_text(seconds: float) -> str:
+    """A duration as a reader wants it: ``under 1 s``, ``about 40 s``, ``about 3.5 min``."""
+    if seconds < 1:
+        return "under 1 s"
+    if seconds < 90:
+        return f"about {seconds:.0f} s"
+    return f"about {seconds / 60:.1f} min"
+
+
 def _announce_long_run(args: argparse.Namespace, config: ModelConfig, steps: int) -> bool:
-    """Print a time estimate for a large run; True when it deserves a progress bar."""
-    if args.quiet or config.organisation.n_cadres * steps < ESTIMATE_FROM:
+    """Print a time estimate for a run of ESTIMATE_FROM cadre-years or more.
+
+    Returns True when the run deserves a progress bar (estimated over LONG_RUN seconds).
+    """
+    cadre_years = config.organisation.n_cadres * steps
+    if args.quiet or cadre_years < ESTIMATE_FROM:
         return False
     estimate = estimate_run_seconds(config, steps)
-    if estimate <= LONG_RUN:
-        return False
+    reruns = len(ABLE_ENOUGH_SUCCESS) * len(MOTIVATED_ENOUGH_COVER)
+    also = f", then as long again for each of the {reruns} split-sensitivity reruns" \
+        if args.split_sensitivity else ""
     print(
-        f"cadresim: {steps} years of {config.organisation.n_cadres:,} cadres: "
-        f"about {estimate:.0f} s on this machine",
-        file=sys.stderr,
+        f"cadresim: {steps} years of {config.organisation.n_cadres:,} cadres "
+        f"({cadre_years:,} cadre-years): {duration_text(estimate)} on this machine{also}",
+        file=sys.stderr, flush=True,
     )
-    return True
+    return estimate > LONG_RUN
 
 
 def cmd_run(args: argparse.Namespace) -> int:

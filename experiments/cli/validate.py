@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="check the model against analytic limits and published stylised facts",
         description="Run the validation suite: analytic limits of the decision rule (fast) and "
         "stylised facts from the literature reproduced by seeded sweeps (slow: about 3 "
-        "minutes on one idle core, 6-13 on a loaded 2-core machine). Says which check is "
+        "minutes on one idle core, 9-15 on a loaded 2-core machine). Says which check is "
         "running, then prints PASS/FAIL for each check with its measured figures and criterion. "
         "Deterministic: fixed seeds throughout. Exit code 0 if every check passes, 1 if not.",
     )
@@ -46,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="print the results as Markdown (summary table and one block per check)",
     )
     validate.add_argument(
-        "--figures", metavar="DIR", help="write each check's figure into DIR as NAME.png"
+        "--figures", metavar="DIR",
+        help="write each check's figure into DIR as NAME.png (300 dpi) and NAME.pdf",
     )
     validate.add_argument(
         "--update-report", metavar="FILE",

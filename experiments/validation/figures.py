@@ -5,22 +5,36 @@ One per check that has one, as a 300 dpi PNG and a vector PDF beside it.
 Drawn with Agg on ``matplotlib.figure.Figure`` (no pyplot state), in the one style and palette of
 every figure (``simulation.viz.palette``, via ``experiments.analysis.plots``): actions in their
 action colours, arms and groups in the regime colours.
+
+Every estimate from the seeded sweeps carries its 95% interval over seeds, from
+``experiments.analysis.statistics``: a mean over seeds its t-interval (beside the seeds
+themselves, faint), a rate pooled over seeds (promotion by quintile, idleness by age) the ratio
+estimator's interval. The analytic checks' figures show exact probabilities of constructed
+cadres, not estimates, and have none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from experiments.analysis.plots import STYLE, group_colour
+from experiments.analysis.statistics import LEVEL, ratio_interval, t_interval
 from experiments.validation.core import Outcome
 from simulation.viz.palette import ACTION_COLOURS
 
 DPI = 300
+#: Seeds are drawn left of their arm's position, the mean and its interval right of it.
+SEED_OFFSET = 0.13
+INTERVAL_TEXT = f"mean, {LEVEL:.0%} CI"
 
 
 def _figure(width: float = 6.0, height: float = 3.4, ncols: int = 1):
@@ -36,6 +50,37 @@ def _save(fig: Figure, path: Path) -> None:
     with mpl.rc_context(STYLE):
         fig.savefig(path, dpi=DPI)
         fig.savefig(path.with_suffix(".pdf"))
+
+
+def _mean_error(arms: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Means over seeds of each arm, and their t-intervals as ``errorbar``'s ``yerr``."""
+    rows = np.array([t_interval(values)[1:] for values in arms])  # (n, mean, sd, low, high)
+    mean, low, high = rows[:, 0], rows[:, 2], rows[:, 3]
+    return mean, np.vstack([mean - low, high - mean])
+
+
+def _seeds_and_means(ax: Axes, arms: Sequence[np.ndarray], colours: Sequence[str],
+                     positions: Sequence[float] | None = None) -> None:
+    """Each seed's value as a faint dot, and each arm's mean with its 95% t-interval."""
+    x = np.arange(len(arms), dtype=float) if positions is None else np.asarray(positions, float)
+    jitter = np.random.default_rng(0)  # the same scatter on every run: figures reproduce
+    for xi, values, colour in zip(x, arms, colours, strict=True):
+        spread = jitter.uniform(-0.07, 0.07, size=len(values))
+        ax.plot(xi - SEED_OFFSET + spread, values, "o", ms=2.5, mew=0, alpha=0.45, color=colour)
+    mean, error = _mean_error(arms)
+    for xi, m, low, high, colour in zip(x, mean, *error, colours, strict=True):
+        ax.errorbar(xi + SEED_OFFSET, m, yerr=[[low], [high]], fmt="o", ms=4.5, color=colour,
+                    mec="black", mew=0.6, ecolor="black", elinewidth=1.1)
+    ax.set_xlim(x.min() - 0.5, x.max() + 0.5)
+
+
+def _seeds_legend(ax: Axes, count: int, **where) -> None:
+    """The key of ``_seeds_and_means``: a dot per seed, the mean with its interval."""
+    seed = Line2D([], [], ls="none", marker="o", ms=3, mew=0, alpha=0.6, color="0.4",
+                  label=f"one seed ({count} per arm)")
+    mean = ax.errorbar([], [], yerr=[], fmt="o", ms=4.5, color="0.4", mec="black", mew=0.6,
+                       ecolor="black", elinewidth=1.1, label=INTERVAL_TEXT)
+    ax.legend(handles=[seed, mean], **where)
 
 
 def _styled(draw):
@@ -122,12 +167,15 @@ def hm_decision(outcome: Outcome, path: Path) -> None:
 
 @_styled
 def li_zhou_quintiles(outcome: Outcome, path: Path) -> None:
-    """Promotion rate by quintile of the record within the candidate pool."""
-    rate = outcome.data["quintile_rate"]
+    """Promotion rate by quintile of the record within the candidate pool, with 95% intervals."""
+    d = outcome.data
+    rate, low, high = ratio_interval(d["quintile_won"], d["quintile_all"])
     fig, ax = _figure(4.8, 3.2)
-    ax.bar(np.arange(1, 6), rate, color=group_colour(0))
+    ax.bar(np.arange(1, 6), rate, color=group_colour(0),
+           yerr=np.vstack([rate - low, high - rate]), ecolor="black",
+           error_kw={"elinewidth": 1.1})
     ax.set_xlabel("quintile of the performance record within the candidate pool")
-    ax.set_ylabel("promotion rate")
+    ax.set_ylabel(f"promotion rate ({LEVEL:.0%} CI over {len(d['quintile_won'])} seeds)")
     ax.set_title("Promotion rises with relative performance")
     _save(fig, path)
 
@@ -136,7 +184,7 @@ def li_zhou_quintiles(outcome: Outcome, path: Path) -> None:
 def li_zhou_coefficients(outcome: Outcome, path: Path) -> None:
     """Joint logit coefficients over seeds: record vs this year's output (and the diagnostic)."""
     d = outcome.data
-    fig, ax = _figure(6.4, 3.3)
+    fig, ax = _figure(6.6, 3.4)
     groups = [
         ("record", d["record"], 0), ("this year", d["annual"], 1),
         ("tenure mean\n(memory 0.6)", d["mean_tenure"], 2),
@@ -144,15 +192,13 @@ def li_zhou_coefficients(outcome: Outcome, path: Path) -> None:
         ("tenure mean\n(memory 0.8)", d["mean_tenure_08"], 2),
         ("this year\n(memory 0.8)", d["mean_annual_08"], 3),
     ]
-    for x, (_, values, colour) in enumerate(groups):
-        ax.boxplot(values, positions=[x], widths=0.5, patch_artist=True,
-                   boxprops={"facecolor": group_colour(colour), "alpha": 0.6},
-                   medianprops={"color": "black"})
+    _seeds_and_means(ax, [g[1] for g in groups], [group_colour(g[2]) for g in groups])
     ax.set_xticks(range(len(groups)), [g[0] for g in groups])
     ax.axvline(1.5, color="0.7", lw=1)
     ax.axhline(0, color="0.7", lw=1)
-    ax.set_ylabel("logit coefficient per s.d. (20 seeds)")
+    ax.set_ylabel("logit coefficient per s.d.")
     ax.set_title("What predicts promotion, seniority controlled")
+    _seeds_legend(ax, len(d["record"]), loc="upper right")
     _save(fig, path)
 
 
@@ -161,20 +207,22 @@ ACTION_ORDER = ("idle", "formal", "routine", "bold")
 
 @_styled
 def tu_gong_shares(outcome: Outcome, path: Path) -> None:
-    """Stacked action shares under default and intensified accountability."""
+    """Action shares, means over seeds with 95% intervals, by accountability regime."""
     arms = outcome.data["arms"]
-    fig, ax = _figure(6.4, 3.3)
     names = list(arms)
-    bottom = np.zeros(len(names))
-    for action in ACTION_ORDER:
-        values = np.array([arms[n][action] for n in names])
-        ax.bar(range(len(names)), values, bottom=bottom, color=ACTION_COLOURS[action],
-               label=action)
-        bottom += values
+    fig, ax = _figure(6.8, 3.4)
+    width = 0.8 / len(ACTION_ORDER)
+    for j, action in enumerate(ACTION_ORDER):
+        mean, error = _mean_error([arms[n][action] for n in names])
+        x = np.arange(len(names)) + (j - (len(ACTION_ORDER) - 1) / 2) * width
+        ax.bar(x, mean, width, yerr=error, color=ACTION_COLOURS[action], label=action,
+               ecolor="black", error_kw={"elinewidth": 1.0, "capsize": 2})
     ax.set_xticks(range(len(names)), [n.replace(", ", ",\n") for n in names])
-    ax.set_ylabel("share of cadres")
+    seeds = len(arms[names[0]]["idle"])
+    ax.set_ylabel(f"share of cadres ({LEVEL:.0%} CI, {seeds} seeds)")
+    ax.set_ylim(0, 1)
     ax.set_title("Accountability intensified: detection x 4, sanctions x 2")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(title="action", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     _save(fig, path)
 
 
@@ -182,16 +230,16 @@ def tu_gong_shares(outcome: Outcome, path: Path) -> None:
 def wang_chilling(outcome: Outcome, path: Path) -> None:
     """Chilled share of active cadres and bold share, default vs harsher sanctions."""
     d = outcome.data
-    fig, (left, right) = _figure(6.4, 3.2, ncols=2)
+    fig, (left, right) = _figure(6.6, 3.3, ncols=2)
+    colours = [group_colour(0), group_colour(1)]
     for ax, key, label in ((left, "chilled", "chilled share of active cadres"),
                            (right, "bold", "bold share")):
-        ax.boxplot([d["base"][key], d["harsh"][key]], widths=0.5, patch_artist=True,
-                   boxprops={"facecolor": group_colour(0), "alpha": 0.6},
-                   medianprops={"color": "black"})
-        ax.set_xticks([1, 2], ["default", "sanctions x 2"])
+        _seeds_and_means(ax, [d["base"][key], d["harsh"][key]], colours)
+        ax.set_xticks([0, 1], ["default", "sanctions x 2"])
         ax.set_ylabel(label)
     left.set_title("Chilling effect")
     right.set_title("Initiative")
+    _seeds_legend(right, len(d["base"]["bold"]), loc="upper right")
     _save(fig, path)
 
 
@@ -199,60 +247,66 @@ def wang_chilling(outcome: Outcome, path: Path) -> None:
 def hm_model(outcome: Outcome, path: Path) -> None:
     """Formal share and real output against the performance weight, by measurement quality."""
     d = outcome.data
-    fig, (left, right) = _figure(6.6, 3.2, ncols=2)
+    fig, (left, right) = _figure(6.6, 3.3, ncols=2)
+    weights = np.array([0.1, 0.9])
     for k, (name, values) in enumerate(d.items()):
-        left.plot([0.1, 0.9], values["formal"], "o-", color=group_colour(k),
-                  label=f"{name} measurement")
-        right.plot([0.1, 0.9], values["real"], "o-", color=group_colour(k))
-    left.set_xlabel("performance weight in promotion")
-    right.set_xlabel("performance weight in promotion")
-    left.set_ylabel("formal share")
-    right.set_ylabel("real output per cadre")
-    left.set_title("Formalism")
-    right.set_title("Real output")
+        shift = (k - (len(d) - 1) / 2) * 0.012  # side by side, so the intervals stay apart
+        for ax, key in ((left, "formal"), (right, "real")):
+            mean, error = _mean_error(values[key])
+            ax.errorbar(weights + shift, mean, yerr=error, fmt="o-", color=group_colour(k),
+                        label=f"{name} measurement")
+    seeds = len(next(iter(d.values()))["formal"][0])
+    for ax, label, title in ((left, "formal share", "Formalism"),
+                             (right, "real output per cadre", "Real output")):
+        ax.set_xlabel("performance weight in promotion")
+        ax.set_xticks(weights)
+        ax.set_ylabel(f"{label} ({LEVEL:.0%} CI, {seeds} seeds)")
+        ax.set_title(title)
     left.legend()
     _save(fig, path)
 
 
 @_styled
 def effort_levels(outcome: Outcome, path: Path) -> None:
-    """Mean effort of eligible cadres at each level of a tournament lever (20 seeds each)."""
+    """Mean effort of eligible cadres at each level of a tournament lever, over 20 seeds each."""
     d = outcome.data
-    fig, ax = _figure(4.6, 3.2)
-    ax.boxplot(d["arms"], positions=range(len(d["levels"])), widths=0.5, patch_artist=True,
-               boxprops={"facecolor": group_colour(0), "alpha": 0.6},
-               medianprops={"color": "black"})
+    fig, ax = _figure(4.8, 3.3)
+    _seeds_and_means(ax, d["arms"], [group_colour(0)] * len(d["arms"]))
     ax.set_xticks(range(len(d["levels"])), [f"{v:g}" for v in d["levels"]])
     ax.set_xlabel(d["label"])
     ax.set_ylabel("mean effort, cadres with a career stake")
     ax.set_title("Tournament incentives and effort")
+    _seeds_legend(ax, len(d["arms"][0]), loc="best")
     _save(fig, path)
 
 
 @_styled
 def nagin_bars(outcome: Outcome, path: Path) -> None:
-    """Idle share: default, doubled detection, doubled sanction costs."""
+    """Idle share: default, doubled detection, doubled sanction costs, over 20 seeds each."""
     arms = outcome.data["arms"]
-    fig, ax = _figure(4.6, 3.2)
-    ax.boxplot(list(arms.values()), widths=0.5, patch_artist=True,
-               boxprops={"facecolor": group_colour(0), "alpha": 0.6},
-               medianprops={"color": "black"})
-    ax.set_xticks(range(1, len(arms) + 1), list(arms))
-    ax.set_ylabel("idle share")
+    fig, ax = _figure(4.8, 3.3)
+    _seeds_and_means(ax, list(arms.values()), [group_colour(k) for k in range(len(arms))])
+    ax.set_xticks(range(len(arms)), list(arms))
+    ax.set_ylabel("idle share (lying flat)")
     ax.set_title("Certainty deters more than severity")
+    _seeds_legend(ax, len(next(iter(arms.values()))), loc="best")
     _save(fig, path)
 
 
 @_styled
 def age_profile(outcome: Outcome, path: Path) -> None:
-    """Idle share by age, with and without an age ceiling."""
+    """Idle share by age, with and without an age ceiling; bands are 95% intervals over seeds."""
     d = outcome.data
-    fig, ax = _figure(5.4, 3.2)
-    for k, (name, values) in enumerate(d["arms"].items()):
-        ax.plot(d["ages"], values, "o-", ms=3, color=group_colour(k), label=name)
+    fig, ax = _figure(5.4, 3.3)
+    for k, (name, (idle, cadres)) in enumerate(d["arms"].items()):
+        share, low, high = ratio_interval(idle, cadres)
+        ax.fill_between(d["ages"], low, high, color=group_colour(k), alpha=0.25, lw=0)
+        ax.plot(d["ages"], share, "o-", ms=3, color=group_colour(k), label=name)
+    seeds = len(next(iter(d["arms"].values()))[0])
     ax.axvline(d["ceiling"] - 0.5, color="0.5", ls="--", lw=1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("age")
     ax.set_ylabel("idle share (below top rank, unsanctioned)")
     ax.set_title("Career concerns end at the age ceiling")
-    ax.legend()
+    ax.legend(title=f"band: {LEVEL:.0%} CI, {seeds} seeds")
     _save(fig, path)

@@ -38,7 +38,8 @@ from simulation.formulas import IDLE
 
 
 def _bold_among_active(table):
-    return table["bold"] / (1.0 - table["inaction"])
+    """Bold share of the active cadres (formal, routine or bold: all but the idle)."""
+    return table["bold"] / (1.0 - table["lying_flat"])
 
 
 def _change(
@@ -81,9 +82,9 @@ def li_zhou_panel(record_memory: float, base: int) -> dict[str, Any]:
     """
     cfg = config({"regime.promotion.record_memory": record_memory})
     slope, joint_record, joint_annual, mean_tenure, mean_annual = [], [], [], [], []
-    quintile_won = np.zeros(5)
-    quintile_all = np.zeros(5)
-    for seed in seeds(base):
+    quintile_won = np.zeros((SEEDS, 5))  # per seed: promoted candidate-years by quintile
+    quintile_all = np.zeros((SEEDS, 5))  # per seed: candidate-years by quintile
+    for k, seed in enumerate(seeds(base)):
         views: list[probes.TournamentView] = []
         rows: list[np.ndarray] = []
         model = CadreModel(cfg, seed=seed)
@@ -134,15 +135,17 @@ def li_zhou_panel(record_memory: float, base: int) -> dict[str, Any]:
         for g in np.unique(group):
             i = np.flatnonzero(group == g)
             q = np.minimum((stats.rankdata(panel[i, 3]) - 1) * 5 // i.size, 4).astype(int)
-            quintile_won += np.bincount(q, weights=won[i], minlength=5)
-            quintile_all += np.bincount(q, minlength=5)
+            quintile_won[k] += np.bincount(q, weights=won[i], minlength=5)
+            quintile_all[k] += np.bincount(q, minlength=5)
     return {
         "slope": np.array(slope),
         "joint_record": np.array(joint_record),
         "joint_annual": np.array(joint_annual),
         "mean_tenure": np.array(mean_tenure),
         "mean_annual": np.array(mean_annual),
-        "quintile_rate": quintile_won / quintile_all,
+        "quintile_rate": quintile_won.sum(axis=0) / quintile_all.sum(axis=0),
+        "quintile_won": quintile_won,
+        "quintile_all": quintile_all,
         "candidate_years": int(quintile_all.sum()),
     }
 
@@ -172,7 +175,8 @@ def run_li_zhou_relative() -> Outcome:
         headline=f"logit slope {fmt(slope.mean())} per s.d. of relative record; promotion rate "
         f"{fmt(rate[0])} (bottom quintile) -> {fmt(rate[-1])} (top); "
         f"{est['candidate_years']:,} candidate-years",
-        data={"quintile_rate": rate},
+        data={"quintile_rate": rate, "quintile_won": est["quintile_won"],
+              "quintile_all": est["quintile_all"]},
     )
 
 
@@ -250,8 +254,10 @@ INTENSIFIED = {
     "regime.accountability.removal_cost": 8.0,
 }
 NO_FORMAL_CHECK = {"regime.evaluation.formalism_detection": 0.0}
+#: The four action shares (they add up to 1) and bold work among the active: what the
+#: accountability and deterrence checks measure.
 SHARES = {
-    "idle": "inaction", "formal": "formalism", "routine": "routine", "bold": "bold",
+    "idle": "lying_flat", "formal": "formalism", "routine": "routine", "bold": "bold",
     "bold_active": _bold_among_active,
 }
 
@@ -282,7 +288,7 @@ def run_tu_gong() -> Outcome:
         f"{fmt(base['bold_active'].mean(), 4)} -> {fmt(strict['bold_active'].mean(), 4)}; "
         f"formal (unexamined) {fmt(base_nf['formal'].mean())} -> "
         f"{fmt(strict_nf['formal'].mean())}",
-        data={"arms": {k: {s: float(v[s].mean()) for s in ("idle", "formal", "routine", "bold")}
+        data={"arms": {k: {s: v[s] for s in ("idle", "formal", "routine", "bold")}
                        for k, v in arms.items()}},
     )
 
@@ -404,8 +410,8 @@ def run_hm_model() -> Outcome:
         headline=f"formal share, weight 0.1 -> 0.9: poor measurement "
         f"{fmt(poor_lo['formal'].mean())} -> {fmt(poor_hi['formal'].mean())}, good "
         f"{fmt(good_lo['formal'].mean())} -> {fmt(good_hi['formal'].mean())}",
-        data={k: {"formal": [float(a["formal"].mean()) for a in v],
-                  "real": [float(a["real"].mean()) for a in v]} for k, v in arms.items()},
+        data={k: {"formal": [a["formal"] for a in v], "real": [a["real"] for a in v]}
+              for k, v in arms.items()},
     )
 
 
@@ -533,7 +539,7 @@ CERTAINTY = {"regime.accountability.annual_evaluation": 0.2}  # detection 0.1 ->
 
 def run_nagin() -> Outcome:
     """Measure the ``nagin_certainty_vs_severity`` check (criterion and source: its Check)."""
-    cols = {"idle": "inaction"}
+    cols = {"idle": SHARES["idle"]}
     base = arm_table_means({}, seeds(7000, 0), cols)["idle"]
     certain = arm_table_means(CERTAINTY, seeds(7000, 1), cols)["idle"]
     severe = arm_table_means(HARSHER, seeds(7000, 2), cols)["idle"]
@@ -616,7 +622,8 @@ def run_age_ceiling() -> Outcome:
         runs = [_age_run(overrides, s) for s in seeds(8000, k)]
         arms[name] = {
             "gap": np.array([r[0] for r in runs]),
-            "idle_by_age": sum(r[1] for r in runs) / sum(r[2] for r in runs),
+            "idle": np.array([r[1] for r in runs]),  # per seed and age: idle cadre-years
+            "all": np.array([r[2] for r in runs]),  # per seed and age: cadre-years
         }
     free, capped = arms["no ceiling"]["gap"], arms[f"ceiling {CEILING}"]["gap"]
     conditions = [
@@ -628,7 +635,7 @@ def run_age_ceiling() -> Outcome:
         conditions=conditions,
         headline=f"idle share jump at age {CEILING}: {fmt(free.mean())} without a ceiling, "
         f"{fmt(capped.mean())} with a ceiling at {CEILING}",
-        data={"ages": AGES, "arms": {k: v["idle_by_age"] for k, v in arms.items()},
+        data={"ages": AGES, "arms": {k: (v["idle"], v["all"]) for k, v in arms.items()},
               "ceiling": CEILING},
     )
 
