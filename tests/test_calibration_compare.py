@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.calibration.compare import compare_regimes, robustness
+from experiments.analysis.robustness import robustness
+from experiments.calibration.compare import compare_regimes
 from experiments.calibration.errors import CalibrationError
 from experiments.calibration.simulate import InlineExecutor
 from experiments.calibration.targets import SimulationSettings
@@ -93,7 +94,7 @@ def test_robustness_counts_draws_beating_the_status_quo_by_the_smallest_effect()
                      0.30, 0.295, 0.20,
                      0.30, 0.25, 0.20],
     })
-    table = robustness(runs, smallest_effect=0.01).set_index("regime")
+    table = robustness(runs, "default", smallest_effect=0.01).set_index("regime")
     assert table.loc["a", "share_better"] == 0.75  # 0.05, 0.02, 0.005 (< 0.01), 0.05
     assert table.loc["b", "share_better"] == 0.75
     assert table.loc["b", "share_best"] == 0.75

@@ -222,3 +222,22 @@ def test_cadresim_sweep_reports_a_bad_posterior_and_exits_2(tmp_path, capsys):
     assert main(["sweep", str(path), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "posterior: got 'no/such/calibration'" in err and "cadresim calibrate" in err
+
+
+def test_analyze_reports_the_share_of_draws_each_regime_beats_the_reference(tmp_path, capsys):
+    runs = sweep(tmp_path, smallest_effect={"inaction": 0.02})
+    assert main(["analyze", str(tmp_path / "calibrated")]) == 0
+    assert "Robustness across 5 posterior draws" in capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "calibrated" / "analysis" / "robustness.csv")
+    row = table.set_index("regime").loc["strict_accountability"]
+    wide = runs.pivot(index="replicate", columns="regime", values="inaction")
+    gain = wide["default"] - wide["strict_accountability"]
+    assert row["share_better"] == pytest.approx(float((gain > 0.02).mean()))
+    assert row["share_worse"] == pytest.approx(float((gain < -0.02).mean()))
+    assert row["reference"] == "default" and row["draws"] == 5
+
+
+def test_a_sweep_without_posterior_has_no_robustness_table(tmp_path):
+    sweep(tmp_path, posterior=None)
+    assert main(["analyze", str(tmp_path / "calibrated")]) == 0
+    assert not (tmp_path / "calibrated" / "analysis" / "robustness.csv").exists()

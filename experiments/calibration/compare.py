@@ -19,14 +19,14 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from experiments.analysis.results import load_results
+from experiments.analysis.robustness import robustness
 from experiments.calibration.errors import CalibrationError
 from experiments.calibration.simulate import default_executor
 from experiments.calibration.store import write_parquet
 from experiments.calibration.targets import DEFAULT_REGIME, SimulationSettings, known_regimes
-from experiments.analysis.results import load_results
 from experiments.engine.execution import run_sweep
 from experiments.engine.posterior import load_posterior
 from experiments.engine.spec import Spec, parse_spec
@@ -112,37 +112,6 @@ def summarise(runs: pd.DataFrame, metrics: Sequence[str] = METRICS) -> pd.DataFr
     out = grouped.agg(mean="mean", median="median",
                       low=lambda v: v.quantile(0.05), high=lambda v: v.quantile(0.95))
     return out.reset_index()
-
-
-def robustness(runs: pd.DataFrame, baseline: str = DEFAULT_REGIME, metric: str = "inaction",
-               smallest_effect: float = 0.01) -> pd.DataFrame:
-    """For each regime, paired differences from the baseline across posterior draws.
-
-    ``improvement = baseline - regime`` (lower inaction is better), per replicate. Columns: the
-    median improvement and its 90% interval, ``share_better`` (improvement > smallest_effect),
-    ``share_worse`` (< -smallest_effect), ``share_best`` (lowest of all regimes in that draw)
-    and a verdict: ``robustly better``/``robustly worse`` when that share is at least 0.9.
-    """
-    wide = runs.pivot(index="replicate", columns="regime", values=metric)
-    if baseline not in wide:
-        raise CalibrationError(f"baseline {baseline!r} is not among the compared regimes")
-    best = wide.idxmin(axis=1)
-    rows = []
-    for regime in wide.columns:
-        gain = (wide[baseline] - wide[regime]).to_numpy(float)
-        better = float(np.mean(gain > smallest_effect))
-        worse = float(np.mean(gain < -smallest_effect))
-        verdict = ("baseline" if regime == baseline else "robustly better" if better >= 0.9
-                   else "robustly worse" if worse >= 0.9 else "depends on the parameters")
-        rows.append({
-            "regime": regime, "metric": metric, "median_improvement": float(np.median(gain)),
-            "improvement_low": float(np.quantile(gain, 0.05)),
-            "improvement_high": float(np.quantile(gain, 0.95)),
-            "share_better": better, "share_worse": worse,
-            "share_best": float(np.mean(best == regime)), "verdict": verdict,
-        })
-    table = pd.DataFrame(rows)
-    return table.sort_values("median_improvement", ascending=False, ignore_index=True)
 
 
 def compare_regimes(
