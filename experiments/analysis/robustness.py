@@ -11,6 +11,8 @@ it is best of all; a verdict says *robustly better* (or *worse*) when that share
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -124,4 +126,4 @@ def robustness_lines(table: pd.DataFrame) -> list[str]:
     if table.empty:
         return []
     headers, rows = _rows(table)
-    return ["", _heading(table), text_table(headers, rows)]
+    return ["", *textwrap.wrap(_heading(table), 100), text_table(headers, rows)]
