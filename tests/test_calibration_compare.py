@@ -13,8 +13,8 @@ from experiments.calibration.compare import compare_regimes
 from experiments.calibration.errors import CalibrationError
 from experiments.calibration.simulate import InlineExecutor
 from experiments.calibration.targets import SimulationSettings
-from simulation.loading import ConfigError
 from experiments.engine.storage import part_files
+from simulation.loading import ConfigError
 from tests.test_calibration_fit import KilledAfter
 
 SETTINGS = SimulationSettings(n_cadres=40, steps=6, burn_in=2)
