@@ -241,3 +241,19 @@ def test_a_sweep_without_posterior_has_no_robustness_table(tmp_path):
     sweep(tmp_path, posterior=None)
     assert main(["analyze", str(tmp_path / "calibrated")]) == 0
     assert not (tmp_path / "calibrated" / "analysis" / "robustness.csv").exists()
+
+
+def test_the_shipped_calibrated_comparison_compares_every_preset_under_a_posterior(tmp_path):
+    import yaml
+
+    from simulation.loading import list_presets
+
+    path = Path(__file__).resolve().parent.parent / "configs" / "experiments" / (
+        "calibrated_regime_comparison.yaml")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["posterior"] == "results/calibration/peoples_tribune_2015_2018"
+    spec = parse_spec({**data, "posterior": str(write_posterior(tmp_path / "fit"))})
+    assert set(spec.regimes) == {"default", *list_presets()}
+    missing = {**data, "posterior": str(tmp_path / "no-calibration-yet")}
+    with pytest.raises(ConfigError, match="run `cadresim calibrate` first"):
+        parse_spec(missing)
