@@ -1,5 +1,6 @@
-"""Posterior-driven regime comparisons: common random numbers, deterministic given the seed,
-resumable after a kill, and a robustness summary that reads correctly."""
+"""Posterior-driven regime comparisons: a sweep under the posterior, with common random numbers,
+deterministic given the seed, resumable after a kill, and a robustness summary that reads
+correctly."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.calibration.compare import compare_regimes, robustness
+from experiments.analysis.robustness import robustness
+from experiments.calibration.compare import compare_regimes
 from experiments.calibration.errors import CalibrationError
 from experiments.calibration.simulate import InlineExecutor
 from experiments.calibration.targets import SimulationSettings
+from experiments.engine.storage import part_files
+from simulation.loading import ConfigError
 from tests.test_calibration_fit import KilledAfter
 
 SETTINGS = SimulationSettings(n_cadres=40, steps=6, burn_in=2)
@@ -22,50 +26,62 @@ POSTERIOR = pd.DataFrame({
 REGIMES = ["strict_accountability", "guangdong_three_distinctions"]
 
 
-def compare(out=None, executor=None, seed=4, posterior=POSTERIOR):
+@pytest.fixture(scope="module")
+def posterior(tmp_path_factory):
+    """A calibration-like folder holding POSTERIOR as posterior.parquet."""
+    folder = tmp_path_factory.mktemp("calibration")
+    POSTERIOR.to_parquet(folder / "posterior.parquet", index=False)
+    return folder
+
+
+def compare(posterior, out=None, executor=None, seed=4):
     return compare_regimes(posterior, REGIMES, out, draws=5, settings=SETTINGS, seed=seed,
                            executor=executor or InlineExecutor(), progress=False)
 
 
-def test_every_regime_runs_on_the_same_draw_and_seed():
-    runs = compare().runs
+def test_every_regime_runs_on_the_same_draw_and_seed(posterior):
+    runs = compare(posterior).runs
     assert set(runs["regime"]) == {"default", *REGIMES}
     per_replicate = runs.groupby("replicate")
     assert (per_replicate["seed"].nunique() == 1).all()
+    assert (per_replicate["particle"].nunique() == 1).all()
     assert (per_replicate["param:population.motivation_mean"].nunique() == 1).all()
+    drawn = POSTERIOR.iloc[runs["particle"]]["population.motivation_mean"].to_numpy()
+    np.testing.assert_array_equal(runs["param:population.motivation_mean"], drawn)
     assert runs["replicate"].nunique() == 5
 
 
-def test_comparison_is_deterministic_given_its_seed():
-    a, b = compare(), compare()
+def test_comparison_is_deterministic_given_its_seed(posterior):
+    a, b = compare(posterior), compare(posterior)
     pd.testing.assert_frame_equal(a.runs, b.runs)
     pd.testing.assert_frame_equal(a.robustness, b.robustness)
-    assert not compare(seed=5).runs["inaction"].equals(a.runs["inaction"])
+    assert not compare(posterior, seed=5).runs["inaction"].equals(a.runs["inaction"])
 
 
-def test_comparison_resumes_after_a_kill(tmp_path):
-    whole = compare(tmp_path / "whole")
+def test_comparison_is_a_sweep_that_resumes_after_a_kill(posterior, tmp_path):
+    whole = compare(posterior, tmp_path / "whole")
     with pytest.raises(KeyboardInterrupt):
-        compare(tmp_path / "killed", executor=KilledAfter(2))
-    parts = list((tmp_path / "killed" / "parts").glob("*.parquet"))
-    stored = sum(len(pd.read_parquet(p)) for p in parts)
+        compare(posterior, tmp_path / "killed", executor=KilledAfter(5))
+    stored = sum(len(pd.read_parquet(p)) for p in part_files(tmp_path / "killed"))
     assert 0 < stored < len(whole.runs)
     calls = []
 
     class Counting(InlineExecutor):
         def submit(self, fn, /, *args, **kwargs):
-            calls.append(len(args[1]))  # items in the chunk
+            calls.append(len(args[0]))  # runs in the chunk
             return super().submit(fn, *args, **kwargs)
 
-    resumed = compare(tmp_path / "killed", executor=Counting())
+    resumed = compare(posterior, tmp_path / "killed", executor=Counting())
     assert sum(calls) == len(whole.runs) - stored
     pd.testing.assert_frame_equal(whole.runs, resumed.runs)
-    with pytest.raises(CalibrationError, match="holds another comparison"):
-        compare(tmp_path / "killed", seed=9)
+    assert (tmp_path / "killed" / "analysis" / "robustness.parquet").is_file()
+    with pytest.raises(ConfigError, match="different spec"):
+        compare(posterior, tmp_path / "killed", seed=9)
 
 
 def test_uncalibrated_comparison_runs_at_the_defaults():
-    runs = compare(posterior=None).runs
+    runs = compare(None).runs
+    assert "particle" not in runs
     assert not any(c.startswith("param:") for c in runs.columns)
 
 
@@ -78,7 +94,7 @@ def test_robustness_counts_draws_beating_the_status_quo_by_the_smallest_effect()
                      0.30, 0.295, 0.20,
                      0.30, 0.25, 0.20],
     })
-    table = robustness(runs, smallest_effect=0.01).set_index("regime")
+    table = robustness(runs, "default", smallest_effect=0.01).set_index("regime")
     assert table.loc["a", "share_better"] == 0.75  # 0.05, 0.02, 0.005 (< 0.01), 0.05
     assert table.loc["b", "share_better"] == 0.75
     assert table.loc["b", "share_best"] == 0.75
@@ -88,5 +104,5 @@ def test_robustness_counts_draws_beating_the_status_quo_by_the_smallest_effect()
 
 def test_unknown_regime_is_rejected():
     with pytest.raises(CalibrationError, match="unknown regimes"):
-        compare_regimes(POSTERIOR, ["utopia"], draws=1, settings=SETTINGS,
+        compare_regimes(None, ["utopia"], draws=1, settings=SETTINGS,
                         executor=InlineExecutor(), progress=False)

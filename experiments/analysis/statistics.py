@@ -467,6 +467,8 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     precision: pd.DataFrame = field(default_factory=pd.DataFrame)
     reference: str | None = None
+    #: Under a posterior: each regime's share of draws better than the reference (robustness.py).
+    robustness: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL, *,
@@ -507,7 +509,18 @@ def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL, *,
         notes.append("sensitivity indices need a sobol (or morris) design; this one is "
                      + (f"'{kind}'" if kind else "absent"))
     return Analysis(means, comparisons, sobol_table, morris_table, notes,
-                    precision_table(results, level), reference)
+                    precision_table(results, level), reference, posterior_robustness(
+                        results, reference))
+
+
+def posterior_robustness(results: Results, reference: str | None) -> pd.DataFrame:
+    """The robustness of the regime ranking across posterior draws (empty without a posterior)."""
+    if "posterior" not in results.manifest:
+        return pd.DataFrame()
+    from experiments.analysis.robustness import RANKED, robustness_table
+
+    sets, _ = comparison_sets(results)
+    return robustness_table(results, sets, reference, smallest_effect(RANKED, results.spec))
 
 
 def _decimals(half_width: float) -> int:
@@ -728,6 +741,12 @@ def write_analysis(results: Results, analysis: Analysis, alpha: float = ALPHA,
         analysis.precision.to_csv(folder / "precision.csv", index=False)
         written.append(folder / "precision.csv")
         put("precision.md", _precision_markdown(results, analysis.precision))
+    if not analysis.robustness.empty:
+        from experiments.analysis.robustness import robustness_markdown
+
+        analysis.robustness.to_csv(folder / "robustness.csv", index=False)
+        written.append(folder / "robustness.csv")
+        put("robustness.md", robustness_markdown(analysis.robustness))
     for kind, table in (("Sobol", analysis.sobol), ("Morris", analysis.morris)):
         if not table.empty:
             table.to_csv(folder / f"{kind.lower()}.csv", index=False)
@@ -833,6 +852,10 @@ def format_report(results: Results, analysis: Analysis, level: float = LEVEL) ->
     else:
         lines += _point_lines(results, analysis, shown, level)
     lines += _comparison_lines(results, analysis, shown)
+    if not analysis.robustness.empty:
+        from experiments.analysis.robustness import robustness_lines
+
+        lines += robustness_lines(analysis.robustness)
     lines += _precision_lines(analysis)
     if not analysis.sobol.empty:
         metric = "inaction" if "inaction" in set(analysis.sobol["metric"]) else \

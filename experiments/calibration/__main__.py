@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         from experiments.calibration.compare import compare_regimes
 
         comparison = compare_regimes(
-            result.posterior, args.compare, out / "comparison", draws=args.draws,
+            result.out, args.compare, out / "comparison", draws=args.draws,
             settings=targets.simulation, seed=args.seed,
             smallest_effect=args.smallest_effect, workers=args.workers,
             progress=not args.quiet,

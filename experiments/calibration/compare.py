@@ -1,37 +1,43 @@
 """Regime comparisons that carry the parameter uncertainty of a calibration.
 
-Replicate ``i`` draws one parameter vector from the posterior and one seed; every regime runs
-with that same draw and seed (common random numbers), so regime differences within a replicate
-are paired. Across replicates the intervals include both the parameter uncertainty and the
-run-to-run noise. The robustness summary, in the spirit of robust decision-making, gives for each
-regime the share of posterior draws in which it beats the status quo by more than the smallest
-effect of interest.
+A comparison is a sweep (``experiments.engine``) whose spec draws the behavioural parameters from
+the posterior (the spec's ``posterior`` field, ``experiments.engine.posterior``): replicate ``i``
+of every regime runs with the same posterior particle and the same seed (common random numbers),
+so regime differences within a replicate are paired. Across replicates the intervals include
+both the parameter uncertainty and the run-to-run noise. The robustness summary, in the spirit of
+robust decision-making, gives for each regime the share of posterior draws in which it beats the
+status quo by more than the smallest effect of interest.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import os
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from experiments.analysis.results import load_results
+from experiments.analysis.robustness import robustness
 from experiments.calibration.errors import CalibrationError
-from experiments.calibration.fit import posterior_draws
-from experiments.calibration.simulate import default_executor, draw_seeds, simulate_regime
-from experiments.calibration.store import read_json, resumable_map, write_json, write_parquet
+from experiments.calibration.simulate import default_executor
+from experiments.calibration.store import write_parquet
 from experiments.calibration.targets import DEFAULT_REGIME, SimulationSettings, known_regimes
+from experiments.engine.execution import run_sweep
+from experiments.engine.posterior import load_posterior
+from experiments.engine.spec import Spec, parse_spec
 
 #: Outputs reported per regime: the headline, its forms, its causes and the reasons given.
 METRICS: tuple[str, ...] = (
     "inaction", "lying_flat", "formalism", "avoidance", "unwilling", "unable", "afraid",
     "reason_unwilling", "reason_unable", "reason_afraid", "bold", "real_output",
 )
+#: Prefix of the runs table's columns holding a run's drawn parameter values.
+PARAM = "param:"
 
 
 @dataclass
@@ -43,19 +49,60 @@ class Comparison:
     robustness: pd.DataFrame
 
 
-def _run_pair(item: tuple[int, str, dict[str, float], int, SimulationSettings]) -> dict[str, Any]:
-    replicate, regime, params, seed, settings = item
-    table = simulate_regime(regime, params, settings, seed)
-    kept = table[table["step"] > settings.burn_in]
-    return {"replicate": replicate, "regime": regime, "seed": seed,
-            **{m: float(kept[m].mean()) for m in METRICS}}
+def comparison_spec(
+    posterior: str | os.PathLike[str] | None,
+    regimes: Sequence[str],
+    out: str | os.PathLike[str],
+    *,
+    draws: int,
+    settings: SimulationSettings,
+    seed: int,
+    metric: str = "inaction",
+    smallest_effect: float = 0.01,
+) -> Spec:
+    """The sweep spec of a comparison: each regime at ``draws`` replicates, one particle each.
+
+    The same spec as a file in ``configs/experiments/`` runs with ``cadresim sweep``. Runs
+    simulate ``settings.n_cadres`` cadres for ``settings.steps`` years, the first
+    ``settings.burn_in`` left out; one seed per draw (``settings.replications``, the seeds a
+    calibration averages per draw, does not apply).
+    """
+    data = {
+        "name": "calibrated_comparison" if posterior is not None else "uncalibrated_comparison",
+        "description": "Regimes compared under the posterior of a calibration, one draw per "
+                       "replicate" if posterior is not None else "Regimes compared at the "
+                       "defaults",
+        "regimes": list(regimes),
+        "set": {"organisation.n_cadres": settings.n_cadres},
+        "steps": settings.steps,
+        "burn_in": settings.burn_in,
+        "replications": draws,
+        "metrics": list(METRICS),
+        "seed": seed,
+        "smallest_effect": {metric: smallest_effect},
+        "output": str(out),
+    }
+    if posterior is not None:
+        data["posterior"] = str(posterior)
+    return parse_spec(data, origin="compare_regimes")
 
 
-def replicate_parameters(posterior: pd.DataFrame | None, draws: int, seed: int) -> list[dict]:
-    """One parameter vector per replicate: posterior draws by weight, or {} (the defaults)."""
-    if posterior is None:
-        return [{} for _ in range(draws)]
-    return posterior_draws(posterior, draws, seed).to_dict("records")
+@contextlib.contextmanager
+def _results_folder(out: str | os.PathLike[str] | None) -> Iterator[Path]:
+    """``out`` (created), or a temporary folder removed afterwards."""
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        yield Path(out)
+        return
+    with tempfile.TemporaryDirectory(prefix="comparison-") as folder:
+        yield Path(folder)
+
+
+def drawn_values(posterior: str | os.PathLike[str], particles: pd.Series) -> pd.DataFrame:
+    """Each run's drawn parameter values (``param:<path>`` columns), from its particle."""
+    sample = load_posterior(str(posterior))
+    rows = [sample.draw(int(k)) for k in particles]
+    return pd.DataFrame(rows, index=particles.index).add_prefix(PARAM)
 
 
 def summarise(runs: pd.DataFrame, metrics: Sequence[str] = METRICS) -> pd.DataFrame:
@@ -67,48 +114,8 @@ def summarise(runs: pd.DataFrame, metrics: Sequence[str] = METRICS) -> pd.DataFr
     return out.reset_index()
 
 
-def robustness(runs: pd.DataFrame, baseline: str = DEFAULT_REGIME, metric: str = "inaction",
-               smallest_effect: float = 0.01) -> pd.DataFrame:
-    """For each regime, paired differences from the baseline across posterior draws.
-
-    ``improvement = baseline - regime`` (lower inaction is better), per replicate. Columns: the
-    median improvement and its 90% interval, ``share_better`` (improvement > smallest_effect),
-    ``share_worse`` (< -smallest_effect), ``share_best`` (lowest of all regimes in that draw)
-    and a verdict: ``robustly better``/``robustly worse`` when that share is at least 0.9.
-    """
-    wide = runs.pivot(index="replicate", columns="regime", values=metric)
-    if baseline not in wide:
-        raise CalibrationError(f"baseline {baseline!r} is not among the compared regimes")
-    best = wide.idxmin(axis=1)
-    rows = []
-    for regime in wide.columns:
-        gain = (wide[baseline] - wide[regime]).to_numpy(float)
-        better = float(np.mean(gain > smallest_effect))
-        worse = float(np.mean(gain < -smallest_effect))
-        verdict = ("baseline" if regime == baseline else "robustly better" if better >= 0.9
-                   else "robustly worse" if worse >= 0.9 else "depends on the parameters")
-        rows.append({
-            "regime": regime, "metric": metric, "median_improvement": float(np.median(gain)),
-            "improvement_low": float(np.quantile(gain, 0.05)),
-            "improvement_high": float(np.quantile(gain, 0.95)),
-            "share_better": better, "share_worse": worse,
-            "share_best": float(np.mean(best == regime)), "verdict": verdict,
-        })
-    table = pd.DataFrame(rows)
-    return table.sort_values("median_improvement", ascending=False, ignore_index=True)
-
-
-def _identity(posterior: pd.DataFrame | None, regimes: Sequence[str], draws: int, seed: int,
-              settings: SimulationSettings) -> str:
-    h = hashlib.sha256()
-    if posterior is not None:
-        h.update(pd.util.hash_pandas_object(posterior, index=False).to_numpy().tobytes())
-    h.update(repr((list(regimes), draws, seed, settings.model_dump())).encode())
-    return h.hexdigest()[:16]
-
-
 def compare_regimes(
-    posterior: pd.DataFrame | None,
+    posterior: str | os.PathLike[str] | None,
     regimes: Sequence[str],
     out: str | os.PathLike[str] | None = None,
     *,
@@ -124,11 +131,17 @@ def compare_regimes(
 ) -> Comparison:
     """Run every regime at ``draws`` posterior draws with common random numbers; summarise.
 
+    The runs are a sweep of :func:`comparison_spec` into ``out``: a results folder that
+    ``cadresim analyze`` reads too, with ``analysis/summary.parquet`` and
+    ``analysis/robustness.parquet`` beside it.
+
     Args:
-        posterior: a posterior table (``posterior.parquet``: parameter columns and ``weight``),
-            or None for an uncalibrated comparison at the defaults (seeds vary only).
+        posterior: a calibration folder (its ``posterior.parquet``) or a Parquet file of
+            particles (parameter columns, ``weight``), or None for an uncalibrated comparison
+            at the defaults (seeds vary only).
         regimes: presets (or ``default``) to compare; the baseline is added if missing.
-        out: folder for the runs (resumable: a rerun runs only what is missing) and tables.
+        out: the results folder (resumable: a rerun runs only what is missing; one that holds
+            another comparison is refused), or None for a temporary one.
         draws: replicates, one posterior draw and one seed each.
         settings: population size, years and burn-in of each run.
         seed: the comparison is a pure function of its inputs and this seed.
@@ -144,40 +157,29 @@ def compare_regimes(
     unknown = [r for r in regimes if r not in known_regimes()]
     if unknown:
         raise CalibrationError(f"unknown regimes {unknown}; allowed: {', '.join(known_regimes())}")
-    params = replicate_parameters(posterior, draws, seed)
-    seeds = draw_seeds([seed, 13], draws)
-    items = [(i, r, params[i], seeds[i], settings) for i in range(draws) for r in regimes]
     own = executor is None
     executor = default_executor(workers) if own else executor
     try:
-        if out is None:
-            from experiments.calibration.simulate import map_ordered
-
-            rows = map_ordered(_run_pair, items, executor, desc="regimes", progress=progress)
-            runs = pd.DataFrame(rows)
-        else:
-            out = Path(out)
-            key = _identity(posterior, regimes, draws, seed, settings)
-            manifest = read_json(out / "manifest.json")
-            if manifest is not None and manifest.get("identity") != key:
-                raise CalibrationError(f"{out} holds another comparison; choose another folder")
-            out.mkdir(parents=True, exist_ok=True)
-            write_json({"kind": "cadresim-calibrated-comparison", "identity": key,
-                        "regimes": regimes, "draws": draws, "seed": seed,
-                        "settings": settings.model_dump(), "baseline": baseline,
-                        "smallest_effect": smallest_effect, "metric": metric,
-                        "calibrated": posterior is not None}, out / "manifest.json")
-            runs = resumable_map(_run_pair, items, out / "parts", "runs", executor,
-                                 desc="regimes", progress=progress).drop(columns="item")
+        with _results_folder(out) as folder:
+            spec = comparison_spec(posterior, regimes, folder, draws=draws, settings=settings,
+                                   seed=seed, metric=metric, smallest_effect=smallest_effect)
+            report = run_sweep(spec, executor, progress=progress)
+            if report.failed or report.pending:
+                raise CalibrationError(f"{report.failed} of {report.total} comparison runs "
+                                       f"failed; see the error column of {folder}/runs")
+            runs = load_results(folder).runs
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
-    params_table = pd.DataFrame(params).add_prefix("param:")
-    runs = runs.merge(params_table.assign(replicate=range(draws)), on="replicate", how="left")
+    kept = ["replicate", "regime", "seed", *(["particle"] if posterior is not None else []),
+            *METRICS]
+    runs = runs[kept]
+    if posterior is not None:
+        runs = runs.join(drawn_values(posterior, runs["particle"]))
     result = Comparison(runs, summarise(runs), robustness(runs, baseline, metric,
                                                           smallest_effect))
     if out is not None:
-        write_parquet(result.runs, Path(out) / "runs.parquet")
-        write_parquet(result.summary, Path(out) / "summary.parquet")
-        write_parquet(result.robustness, Path(out) / "robustness.parquet")
+        analysis = Path(out) / "analysis"
+        write_parquet(result.summary, analysis / "summary.parquet")
+        write_parquet(result.robustness, analysis / "robustness.parquet")
     return result

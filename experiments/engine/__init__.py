@@ -2,6 +2,7 @@
 
 * ``spec``: the experiment declared as data and validated (docs/results-format.md);
 * ``design``: its points, each run's seed and each point's config;
+* ``posterior``: a calibration's posterior, one particle per replicate (a spec's ``posterior``);
 * ``execution``: runs on any ``concurrent.futures.Executor``, results to a sink as they arrive
   (a results folder, or memory: ``run_arm``);
 * ``storage``: atomic Parquet parts and the manifest of a results folder.

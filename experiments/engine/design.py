@@ -1,8 +1,10 @@
 """Turning a spec into design points, run seeds and the config of each point.
 
 Points are numbered in design order with the regime outermost; each run's seed comes from
-``SeedSequence(seed, spawn_key=(point, replicate))`` (docs/results-format.md), so a run's result
-does not depend on which worker runs it, or when.
+``SeedSequence(seed, spawn_key=(replicate,))`` (docs/results-format.md), so a run's result
+does not depend on which worker runs it, or when. With a ``posterior``, replicate r of every
+point also draws one particle (``experiments.engine.posterior``), whose values the run's config
+takes on top of the point's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from experiments.engine.posterior import Posterior, load_posterior
 from experiments.engine.spec import (
     GridDesign,
     GridRange,
@@ -42,12 +45,13 @@ class Point:
 
 @dataclass(frozen=True)
 class RunKey:
-    """One run: a point and a replicate, with its seed."""
+    """One run: a point and a replicate, with its seed (and its posterior particle, if any)."""
 
     run_id: str
     point: int
     replicate: int
     seed: int
+    particle: int | None = None
 
 
 @dataclass
@@ -75,16 +79,26 @@ def run_seed(root: int, point: int, replicate: int, common: bool = True) -> int:
     return int(np.random.SeedSequence(root, spawn_key=key).generate_state(1)[0])
 
 
-def iter_runs(spec: Spec, n_points: int, counts: Sequence[int] | None = None) -> Iterator[RunKey]:
+def iter_runs(
+    spec: Spec,
+    n_points: int,
+    counts: Sequence[int] | None = None,
+    posterior: Posterior | None = None,
+) -> Iterator[RunKey]:
     """Every run of the sweep, in run_id order.
 
-    ``counts[point]`` replicates per point (default: the spec's fixed or initial replications).
+    ``counts[point]`` replicates per point (default: the spec's fixed or initial replications);
+    with a ``posterior``, each run's particle (the same for replicate r of every point).
     """
+    particles: dict[int, int] = {}
     for point in range(n_points):
         for replicate in range(spec.initial_replications if counts is None else counts[point]):
+            if posterior is not None and replicate not in particles:
+                particles[replicate] = posterior.particle(spec.seed, replicate)
             yield RunKey(
                 run_id(point, replicate), point, replicate,
                 run_seed(spec.seed, point, replicate, spec.common_random_numbers),
+                particles.get(replicate),
             )
 
 
@@ -188,7 +202,8 @@ SAMPLERS: dict[str, Callable[[Any, int], list[dict[str, Value]]]] = {
 class ConfigBuilder:
     """Builds each point's validated config.
 
-    Base (or a regime preset over it), then ``set``, the switch, then the point's parameters.
+    Base (or a regime preset over it), then ``set``, the switch, then the point's parameters,
+    then (with a posterior) the values of the run's particle.
 
     A regime preset replaces the base's ``regime`` section whole (presets are written against
     the defaults, so a comparison of presets compares exactly them); the other sections come
@@ -221,6 +236,7 @@ class ConfigBuilder:
                 for key, value in _flatten(switch, "switch"):
                     data = set_dotted(data, key, value)
             self._data[str(data["name"]) if regime is None else regime] = data
+        self.posterior = load_posterior(spec.posterior) if spec.posterior is not None else None
 
     @property
     def regimes(self) -> list[str]:
@@ -231,12 +247,21 @@ class ConfigBuilder:
         """The name written in the regime column."""
         return str(self._data[regime]["name"])
 
-    def config(self, regime: str, parameters: dict[str, Value]) -> ModelConfig:
-        """The validated config of a regime with the given parameter values."""
+    def config(
+        self, regime: str, parameters: dict[str, Value], particle: int | None = None
+    ) -> ModelConfig:
+        """The validated config of a regime with the given parameter values (and particle)."""
         data = self._data[regime]
-        for key, value in parameters.items():
+        where = f"{self.origin}, regime {regime}"
+        drawn: dict[str, Value] = {}
+        if particle is not None:
+            if self.posterior is None:
+                raise ValueError(f"particle {particle} given, but the spec has no posterior")
+            drawn = {k: _typed(k, v) for k, v in self.posterior.draw(particle).items()}
+            where += f", posterior particle {particle}"
+        for key, value in {**parameters, **drawn}.items():
             data = set_dotted(data, key, value)
-        return validate_config(data, origin=f"{self.origin}, regime {regime}")
+        return validate_config(data, origin=where)
 
 
 def _flatten(data: dict[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:

@@ -52,6 +52,7 @@ from experiments.engine.design import (
     iter_runs,
     run_id,
 )
+from experiments.engine.posterior import Posterior
 from experiments.engine.spec import Spec
 from experiments.engine.storage import SERIES_COLUMNS
 from simulation.config import ModelConfig
@@ -167,6 +168,8 @@ class RunTask:
     regime: str
     parameters: dict[str, int | float]
     config: ModelConfig
+    #: The posterior particle whose values the config holds (None: the spec has no posterior).
+    particle: int | None = None
 
 
 def simulate_run(config: ModelConfig, seed: int, steps: int) -> pd.DataFrame:
@@ -284,6 +287,8 @@ def run_row(
         "seed": task.seed, "regime": task.regime, "status": "failed" if error else "ok",
         "error": error, "seconds": math.nan if error else 0.0, **task.parameters,
     }
+    if task.particle is not None:
+        row["particle"] = task.particle
     if values is None:
         values = dict.fromkeys(settings.outputs, math.nan)
     row.update(values)
@@ -340,6 +345,8 @@ class SweepPlan:
     point_hashes: list[str]
     #: Configs validated while planning, handed to the first task of their point (then dropped).
     configs: dict[int, ModelConfig] = field(default_factory=dict, repr=False)
+    #: With a posterior: the config hash of each (point, particle) the replicates can draw.
+    drawn_hashes: dict[tuple[int, int], str] = field(default_factory=dict, repr=False)
     settings: RunSettings = field(init=False)
     #: Replicates planned per point (grows stage by stage with replications by precision).
     counts: list[int] = field(init=False)
@@ -369,7 +376,7 @@ class SweepPlan:
 
     def runs(self) -> Iterator[RunKey]:
         """Every run of the sweep in run_id order."""
-        return iter_runs(self.spec, len(self.points), self.counts)
+        return iter_runs(self.spec, len(self.points), self.counts, self.builder.posterior)
 
     def config(self, point: Point) -> ModelConfig:
         """The validated config of a point: the one planning validated, else built now."""
@@ -385,13 +392,21 @@ class SweepPlan:
         stays bounded however large the design).
         """
         cached: tuple[int, ModelConfig] | None = None
+        drawn: dict[int, ModelConfig] = {}  # this point's configs by particle
         for key in keys:
             point = self.points[key.point]
             if cached is None or cached[0] != key.point:
                 cached = (key.point, self.config(point))
+                drawn.clear()
+            config = cached[1]
+            if key.particle is not None:
+                if key.particle not in drawn:
+                    drawn[key.particle] = self.builder.config(
+                        point.regime, point.parameters, key.particle)
+                config = drawn[key.particle]
             yield RunTask(
                 key.run_id, key.point, key.replicate, key.seed,
-                self.builder.regime_label(point.regime), point.parameters, cached[1],
+                self.builder.regime_label(point.regime), point.parameters, config, key.particle,
             )
 
     def runs_schema(self) -> pa.Schema:
@@ -401,6 +416,8 @@ class SweepPlan:
             ("seed", pa.int64()), ("regime", pa.string()), ("status", pa.string()),
             ("error", pa.string()), ("seconds", pa.float64()),
         ]
+        if self.builder.posterior is not None:
+            fields.append(("particle", pa.int64()))
         fields += [
             (path, pa.int64() if kind is int else pa.float64())
             for path, kind in self.design.parameters.items()
@@ -417,14 +434,19 @@ class SweepPlan:
         return pa.schema([(name, types.get(name, pa.string())) for name in SERIES_COLUMNS])
 
     def run_records(self) -> dict[str, dict[str, Any]]:
-        """The manifest's ``runs``: point, replicate, seed and config hash of every run."""
-        return {
-            key.run_id: {
-                "point": key.point, "replicate": key.replicate, "seed": key.seed,
-                "config_hash": self.point_hashes[key.point],
-            }
-            for key in self.runs()
-        }
+        """The manifest's ``runs``: point, replicate, seed and config hash of every run.
+
+        With a posterior, also the run's particle, and the hash is of the config with its values.
+        """
+        records: dict[str, dict[str, Any]] = {}
+        for key in self.runs():
+            record = {"point": key.point, "replicate": key.replicate, "seed": key.seed,
+                      "config_hash": self.point_hashes[key.point]}
+            if key.particle is not None:
+                record |= {"particle": key.particle,
+                           "config_hash": self.drawn_hashes[(key.point, key.particle)]}
+            records[key.run_id] = record
+        return records
 
 
 def plan_sweep(spec: Spec, origin: str = "<spec>") -> SweepPlan:
@@ -435,21 +457,22 @@ def plan_sweep(spec: Spec, origin: str = "<spec>") -> SweepPlan:
     """
     builder = ConfigBuilder(spec, origin)
     design = expand(spec, builder)
+    particles = drawn_particles(spec, builder.posterior)
     hashes: list[str] = []
+    drawn_hashes: dict[tuple[int, int], str] = {}
     problems: list[str] = []
     configs: dict[int, ModelConfig] = {}
     for point in design.points:
+        particle = None
         try:
             config = builder.config(point.regime, point.parameters)
+            for particle in particles:
+                drawn = builder.config(point.regime, point.parameters, particle)
+                drawn_hashes[(point.point, particle)] = config_hash(drawn)
         except ConfigError as exc:
             hashes.append("")
             if len(problems) < 5:
-                shown = "; ".join(
-                    [point.regime, *(f"{k}={v:g}" for k, v in point.parameters.items())]
-                )
-                lines = str(exc).splitlines()
-                detail = " ".join(line.strip(" -") for line in lines[1:]) or lines[0]
-                problems.append(f"  - point {point.point} ({shown}): {detail}")
+                problems.append(_point_problem(point, particle, exc))
             elif len(problems) == 5:
                 problems.append("  - ... (more points fail)")
             continue
@@ -460,7 +483,26 @@ def plan_sweep(spec: Spec, origin: str = "<spec>") -> SweepPlan:
         raise ConfigError(
             f"spec {origin!r}: design points with invalid configs:\n" + "\n".join(problems)
         )
-    return SweepPlan(spec, origin, design, builder, hashes, configs)
+    return SweepPlan(spec, origin, design, builder, hashes, configs, drawn_hashes)
+
+
+def drawn_particles(spec: Spec, posterior: Posterior | None) -> list[int]:
+    """The distinct particles the spec's replicates can draw (up to ``replications.max``)."""
+    if posterior is None:
+        return []
+    target = spec.replication_target
+    most = target.max if target is not None else spec.initial_replications
+    return sorted({posterior.particle(spec.seed, r) for r in range(most)})
+
+
+def _point_problem(point: Point, particle: int | None, exc: ConfigError) -> str:
+    """One line for a point whose config (or the config of one of its particles) is invalid."""
+    shown = "; ".join([point.regime, *(f"{k}={v:g}" for k, v in point.parameters.items())])
+    if particle is not None:
+        shown += f"; posterior particle {particle}"
+    lines = str(exc).splitlines()
+    detail = " ".join(line.strip(" -") for line in lines[1:]) or lines[0]
+    return f"  - point {point.point} ({shown}): {detail}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -524,6 +566,7 @@ def build_manifest(
             for p in plan.points
         ],
         "runs": runs,
+        **posterior_entry(plan),
         "versions": versions,
         "code_version": version,
         "started": (previous or {}).get("started") or session["started"],
@@ -531,6 +574,14 @@ def build_manifest(
         "status": {"ok": 0, "failed": 0, "pending": plan.n_runs},
         "sessions": sessions,
     }
+
+
+def posterior_entry(plan: SweepPlan) -> dict[str, Any]:
+    """The manifest's ``posterior`` (file, digest, drawn particles' values), if the spec has one."""
+    posterior = plan.builder.posterior
+    if posterior is None:
+        return {}
+    return {"posterior": posterior.manifest_entry(drawn_particles(plan.spec, posterior))}
 
 
 # --------------------------------------------------------------------------------------------

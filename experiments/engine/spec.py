@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
+from experiments.engine.posterior import load_posterior
 from simulation.errors import describe_error
 from simulation.loading import (
     ConfigError,
@@ -226,6 +227,9 @@ class Spec(SpecSection):
     common_random_numbers: bool = True
     smallest_effect: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     output: str | None = None
+    #: A calibration's posterior (its folder, or a Parquet file of particles): replicate r of
+    #: every point runs with one particle drawn by weight (experiments.engine.posterior).
+    posterior: str | None = Field(None, min_length=1, max_length=PATH_MAX)
     #: Seconds a run may take before it is stopped and recorded as failed (None: no limit).
     run_timeout: float | None = Field(None, gt=0, le=MAX_RUN_TIMEOUT)
 
@@ -253,11 +257,14 @@ class Spec(SpecSection):
     def as_data(self) -> dict[str, Any]:
         """The spec as plain JSON-ready data, defaults filled in (for the manifest).
 
-        An empty ``smallest_effect`` is left out, so older specs keep their hash.
+        An empty ``smallest_effect`` and a missing ``posterior`` are left out, so older specs
+        keep their hash.
         """
         data = self.model_dump(mode="json", by_alias=True)
         if not data.get("smallest_effect"):
             data.pop("smallest_effect", None)
+        if data.get("posterior") is None:
+            data.pop("posterior", None)
         return data
 
     def spec_hash(self) -> str:
@@ -424,6 +431,7 @@ def check_spec(spec: Spec) -> list[str]:
         if problem:
             problems.append(f"set.{problem}")
     problems += _design_problems(spec)
+    problems += _posterior_problems(spec)
     problems += _size_problems(spec) + _output_problems(spec.output)
     return problems
 
@@ -573,6 +581,63 @@ def _value_problem(path: str, value: Any) -> str | None:
         adapter.validate_python(value)
     except ValidationError:
         return f"got {value!r}; allowed: {allowed_values(info)}"
+    return None
+
+
+def varied_paths(spec: Spec) -> list[str]:
+    """The config paths the spec's design varies, in design order."""
+    design = spec.design
+    if design is None:
+        return []
+    if isinstance(design, PointsDesign):
+        return list(dict.fromkeys(p for point in design.points for p in point))
+    return list(design.parameters)
+
+
+#: Prefixes of the policy levers: designed or set, never drawn from a posterior.
+LEVERS = ("regime.", "switch.")
+
+
+def _posterior_problems(spec: Spec) -> list[str]:
+    """The posterior must load; its columns must be number fields, not levers, left free.
+
+    Each column's values must be allowed for its field (checked on the smallest and largest
+    value, and on whole numbers for an integer field).
+    """
+    if spec.posterior is None:
+        return []
+    try:
+        posterior = load_posterior(spec.posterior)
+    except ConfigError as exc:
+        return [str(exc)]
+    problems: list[str] = []
+    varied = set(varied_paths(spec))
+    for i, path in enumerate(posterior.parameters):
+        where = f"posterior: column {path!r}"
+        if path.startswith(LEVERS):
+            problems.append(f"{where}: a policy lever; allowed: behavioural and population "
+                            "parameters (levers are set or designed, not drawn)")
+        elif problem := _path_problem(path, spec, numeric=True):
+            problems.append(f"posterior: column {problem}")
+        elif path in spec.set or path in varied:
+            how = "fixed by set; draw it or fix it" if path in spec.set else (
+                "varied by the design; draw it or vary it")
+            problems.append(f"{where}: also {how}, not both")
+        elif (bad := _drawn_value_problem(path, posterior.values[:, i])) is not None:
+            problems.append(f"{where}: {bad}")
+    return problems
+
+
+def _drawn_value_problem(path: str, values: Any) -> str | None:
+    """Why a posterior column's values are not allowed for the field ``path``, or None."""
+    if parameter_type(path) is int:
+        fractional = [v for v in values.tolist() if not float(v).is_integer()]
+        if fractional:
+            return _value_problem(path, fractional[0])
+        values = values.astype(int)
+    for value in (values.min(), values.max()):
+        if (bad := _value_problem(path, value.item())) is not None:
+            return bad
     return None
 
 

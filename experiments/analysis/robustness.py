@@ -1,0 +1,129 @@
+"""How robust a regime ranking is to the parameter uncertainty of a calibration.
+
+In a sweep under a posterior (the spec's ``posterior``), replicate r of every regime ran on the
+same posterior particle and seed, so ``reference - regime`` in replicate r is the regime's
+improvement in one plausible world. In the spirit of robust decision-making, each regime is
+summarised by the share of posterior draws in which it beats the reference by more than the
+smallest effect of interest, the share in which it is worse by as much, and the share in which
+it is best of all; a verdict says *robustly better* (or *worse*) when that share is at least
+:data:`ROBUST_SHARE`. Lower is better for the metric ranked (inaction).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+
+from experiments.analysis.labels import metric_label, regime_label
+from experiments.analysis.results import Results
+from experiments.analysis.statistics import markdown_table, text_table
+
+#: Share of draws at which a regime is called robustly better (or worse) than the reference.
+ROBUST_SHARE = 0.9
+#: The metric ranked by default: the headline, lower is better.
+RANKED = "inaction"
+
+
+def robustness(runs: pd.DataFrame, baseline: str, metric: str = RANKED,
+               smallest_effect: float = 0.01) -> pd.DataFrame:
+    """For each regime, paired differences from the baseline across replicates (posterior draws).
+
+    ``improvement = baseline - regime`` per replicate (lower ``metric`` is better); replicates
+    that some regime lacks (a failed run) are left out. Columns: the median improvement and its
+    90% interval, ``share_better`` (improvement > smallest_effect), ``share_worse``
+    (< -smallest_effect), ``share_best`` (lowest of all regimes in that draw), ``draws`` and the
+    verdict. Sorted by median improvement, best first.
+
+    Raises:
+        ValueError: the baseline is not among the runs' regimes.
+    """
+    wide = runs.pivot(index="replicate", columns="regime", values=metric).dropna()
+    if baseline not in wide:
+        raise ValueError(f"baseline {baseline!r} is not among the compared regimes; allowed: "
+                         f"{', '.join(map(str, wide.columns))}")
+    best = wide.idxmin(axis=1)
+    rows = []
+    for regime in wide.columns:
+        gain = (wide[baseline] - wide[regime]).to_numpy(float)
+        better = float(np.mean(gain > smallest_effect))
+        worse = float(np.mean(gain < -smallest_effect))
+        rows.append({
+            "regime": regime, "metric": metric, "median_improvement": float(np.median(gain)),
+            "improvement_low": float(np.quantile(gain, 0.05)),
+            "improvement_high": float(np.quantile(gain, 0.95)),
+            "share_better": better, "share_worse": worse,
+            "share_best": float(np.mean(best == regime)), "draws": len(gain),
+            "smallest_effect": smallest_effect,
+            "verdict": verdict(regime == baseline, better, worse),
+        })
+    table = pd.DataFrame(rows)
+    return table.sort_values("median_improvement", ascending=False, ignore_index=True)
+
+
+def verdict(is_baseline: bool, better: float, worse: float) -> str:
+    """``baseline``, ``robustly better``/``worse`` (share >= ROBUST_SHARE), else it depends."""
+    if is_baseline:
+        return "baseline"
+    if better >= ROBUST_SHARE:
+        return "robustly better"
+    if worse >= ROBUST_SHARE:
+        return "robustly worse"
+    return "depends on the parameters"
+
+
+def robustness_table(results: Results, sets: list[tuple[str, dict[str, int]]],
+                     reference: str | None, smallest_effect: float,
+                     metric: str = RANKED) -> pd.DataFrame:
+    """:func:`robustness` at each design row run under several regimes (``setting`` column).
+
+    ``sets`` are the design rows (``statistics.comparison_sets``); the reference is
+    ``reference``, else each row's first regime in spec order.
+    """
+    frames = []
+    for setting, by_regime in sets:
+        base = reference if reference is not None else next(iter(by_regime))
+        if base not in by_regime or metric not in results.runs:
+            continue
+        part = results.runs[results.runs["point"].isin(list(by_regime.values()))]
+        frames.append(robustness(part, base, metric, smallest_effect)
+                      .assign(setting=setting, reference=base))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    has_setting = table["setting"].astype(bool).any()
+    headers = [*(["Setting"] if has_setting else []), "Regime", "Median improvement [90%]",
+               "Better", "Worse", "Best", "Verdict"]
+    rows = [[*([r["setting"]] if has_setting else []), regime_label(r["regime"]),
+             f"{r['median_improvement']:+.3f} [{r['improvement_low']:+.3f}, "
+             f"{r['improvement_high']:+.3f}]",
+             f"{r['share_better']:.0%}", f"{r['share_worse']:.0%}", f"{r['share_best']:.0%}",
+             r["verdict"]] for r in table.to_dict("records")]
+    return headers, rows
+
+
+def _heading(table: pd.DataFrame) -> str:
+    first = table.iloc[0]
+    metric = metric_label(first["metric"]).name
+    return (f"Robustness across {int(first['draws'])} posterior draws: improvement = "
+            f"{regime_label(first['reference'])} minus the regime in {metric} (lower is "
+            f"better), per draw; better or worse by more than {first['smallest_effect']:g} "
+            f"(the smallest effect of interest); 'robustly' at {ROBUST_SHARE:.0%} of draws or "
+            "more.")
+
+
+def robustness_markdown(table: pd.DataFrame) -> str:
+    """``analysis/robustness.md``."""
+    headers, rows = _rows(table)
+    return "\n".join(["# Robustness to the posterior", "", _heading(table), "",
+                      markdown_table(headers, rows)])
+
+
+def robustness_lines(table: pd.DataFrame) -> list[str]:
+    """What ``cadresim analyze`` prints about robustness (nothing without a posterior)."""
+    if table.empty:
+        return []
+    headers, rows = _rows(table)
+    return ["", *textwrap.wrap(_heading(table), 100), text_table(headers, rows)]
