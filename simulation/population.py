@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation import kernels
 from simulation.config import ModelConfig, Population
 from simulation.formulas import rank_capacities
 from simulation.network import build_peers, peer_matrix
@@ -61,6 +62,8 @@ class CadreArrays:
         return [f.name for f in fields(self)]
 
 
+#: years_since_sanction of a cadre never sanctioned (beyond any strike expiry).
+NEVER_SANCTIONED = 99
 #: Below this coefficient of variation (sd / mean) a gamma trait is the constant mean: the
 #: shape (mean / sd)**2 would exceed 1e12, and at sd = 1e-160 it overflows.
 GAMMA_MIN_CV = 1e-6
@@ -153,7 +156,7 @@ def initial_population(config: ModelConfig, rng: np.random.Generator) -> CadreAr
         record=np.clip(rng.normal(0.4, 0.15, n), 0.0, None),
         sanction_years=np.zeros(n, dtype=np.int16),
         strikes=np.zeros(n, dtype=np.int8),
-        years_since_sanction=np.full(n, 99, dtype=np.int16),
+        years_since_sanction=np.full(n, NEVER_SANCTIONED, dtype=np.int16),
         probation_years=np.zeros(n, dtype=np.int8),
         fast_track=np.zeros(n, dtype=np.bool_),
         belief_punish=np.full(n, learn.prior_punish),
@@ -188,20 +191,40 @@ def replace_departed(
     # leaves (which a lever may change) shifts no other entrant's draws.
     for name, values in draw_traits(pop, rng, cadres.n).items():
         getattr(cadres, name)[departed] = values[departed]
-    cadres.person[departed] = np.arange(next_person, next_person + k)
     entry_age = rng.integers(pop.entry_age_min, pop.entry_age_max + 1, cadres.n)
+    if kernels.compiled():
+        from simulation.kernels.demography import start_careers as start_compiled
+
+        start_compiled(cadres, departed, entry_age, entry_record, next_person)
+    else:
+        start_careers(cadres, departed, entry_age, entry_record, next_person)
+    peers = cadres.peers[departed]
+    for name in ("belief_punish", "belief_detect", "belief_promote", "belief_accuse"):
+        belief = getattr(cadres, name)
+        belief[departed] = belief[peers].mean(axis=1)
+    return next_person + k
+
+
+def start_careers(
+    cadres: CadreArrays,
+    departed: NDArray[np.intp],
+    entry_age: NDArray[np.integer],
+    entry_record: float,
+    next_person: int,
+) -> None:
+    """Entrants' careers in the ``departed`` slots: new ids, entry ages, rank 0, a clean slate.
+
+    ``entry_age`` holds a drawn age for every slot; ``entry_record`` is every entrant's record.
+    """
+    k = departed.size
+    cadres.person[departed] = np.arange(next_person, next_person + k)
     cadres.age[departed] = entry_age[departed]
     cadres.rank[departed] = 0
     cadres.years_in_rank[departed] = 0
     cadres.record[departed] = entry_record
     cadres.sanction_years[departed] = 0
     cadres.strikes[departed] = 0
-    cadres.years_since_sanction[departed] = 99
+    cadres.years_since_sanction[departed] = NEVER_SANCTIONED
     cadres.probation_years[departed] = 0
     cadres.fast_track[departed] = False
     cadres.action[departed] = -1
-    peers = cadres.peers[departed]
-    for name in ("belief_punish", "belief_detect", "belief_promote", "belief_accuse"):
-        belief = getattr(cadres, name)
-        belief[departed] = belief[peers].mean(axis=1)
-    return next_person + k
