@@ -90,6 +90,8 @@ def advance(
     if clock:
         clock.lap("demography")
     stats = aggregates(cadres, capacities, action, inaction, out, rev, tour, retiring, removed)
+    if clock:
+        clock.lap("statistics")
     return stats, next_person
 
 
