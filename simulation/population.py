@@ -174,49 +174,46 @@ def replace_departed(
     rng: np.random.Generator,
     next_person: int,
 ) -> int:
-    """Put entrants into the slots in ``departed``; returns the next unused person id.
-
-    Entrants start at rank 0 with fresh traits, no sanctions, the mean record of the rank-0
-    cadres who stay, and the mean beliefs their new peers held this year (socialisation into the
-    unit's view of the rules).
-    """
+    """Put entrants into the slots in ``departed``; returns the next unused person id."""
     k = departed.size
     if k == 0:
         return next_person
-    staying_staff = cadres.rank == 0
-    staying_staff[departed] = False
-    entry_record = cadres.record[staying_staff].mean() if staying_staff.any() else 0.0
     pop = config.population
     # A would-be entrant is drawn for every slot and used where the slot is empty, so who
     # leaves (which a lever may change) shifts no other entrant's draws.
-    for name, values in draw_traits(pop, rng, cadres.n).items():
-        getattr(cadres, name)[departed] = values[departed]
+    traits = draw_traits(pop, rng, cadres.n)
     entry_age = rng.integers(pop.entry_age_min, pop.entry_age_max + 1, cadres.n)
+    for name, values in traits.items():
+        getattr(cadres, name)[departed] = values[departed]
     if kernels.compiled():
         from simulation.kernels.demography import start_careers as start_compiled
 
-        start_compiled(cadres, departed, entry_age, entry_record, next_person)
+        start_compiled(cadres, departed, entry_age, next_person)
     else:
-        start_careers(cadres, departed, entry_age, entry_record, next_person)
-    peers = cadres.peers[departed]
-    for name in ("belief_punish", "belief_detect", "belief_promote", "belief_accuse"):
-        belief = getattr(cadres, name)
-        belief[departed] = belief[peers].mean(axis=1)
+        start_careers(cadres, departed, entry_age, next_person)
     return next_person + k
+
+
+#: The beliefs an entrant takes over from its new peers.
+BELIEFS: tuple[str, ...] = ("belief_punish", "belief_detect", "belief_promote", "belief_accuse")
 
 
 def start_careers(
     cadres: CadreArrays,
     departed: NDArray[np.intp],
     entry_age: NDArray[np.integer],
-    entry_record: float,
     next_person: int,
 ) -> None:
-    """Entrants' careers in the ``departed`` slots: new ids, entry ages, rank 0, a clean slate.
+    """Entrants' careers in the ``departed`` slots (``entry_age`` holds an age for every slot).
 
-    ``entry_age`` holds a drawn age for every slot; ``entry_record`` is every entrant's record.
+    Entrants start at rank 0 with new ids, no sanctions, the mean record of the rank-0 cadres
+    who stay, and the mean beliefs their new peers held this year (socialisation into the
+    unit's view of the rules).
     """
     k = departed.size
+    staying_staff = cadres.rank == 0
+    staying_staff[departed] = False
+    entry_record = cadres.record[staying_staff].mean() if staying_staff.any() else 0.0
     cadres.person[departed] = np.arange(next_person, next_person + k)
     cadres.age[departed] = entry_age[departed]
     cadres.rank[departed] = 0
@@ -228,3 +225,7 @@ def start_careers(
     cadres.probation_years[departed] = 0
     cadres.fast_track[departed] = False
     cadres.action[departed] = -1
+    peers = cadres.peers[departed]
+    for name in BELIEFS:
+        belief = getattr(cadres, name)
+        belief[departed] = belief[peers].mean(axis=1)

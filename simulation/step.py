@@ -135,70 +135,45 @@ def aggregates(
     """
     n = cadres.n
     if kernels.compiled():
+        from simulation.kernels.statistics import averages as averages_compiled
         from simulation.kernels.statistics import tally as tally_compiled
 
         counts = tally_compiled(action, out, rev, tour, retiring, removed)
+        means = averages_compiled(cadres, out)
     else:
         counts = tally(action, out, rev, tour, retiring, removed)
-    shares = {name: count / n for name, count in zip(TALLIED, counts.tolist(), strict=True)}
+        means = averages(cadres, out)
+    # Shares of cadres (bold_success, ..., routine, bold, warnings, ...), means, and the rest.
+    stats = {name: count / n for name, count in zip(TALLIED, counts.tolist(), strict=True)}
+    stats |= zip(AVERAGED, means, strict=True)
     forms = inaction.counts() / n
     senior = capacities[1:].sum()
-    stats = {
+    stats |= {
         "inaction": forms.sum(),
         "lying_flat": forms[0],
         "formalism": forms[1],
         "avoidance": forms[2],
-        "routine": shares["routine"],
-        "bold": shares["bold"],
         "unwilling": inaction.causes[0] / n,
         "unable": inaction.causes[1] / n,
         "afraid": inaction.causes[2] / n,
         "reason_unwilling": inaction.reasons[0] / n,
         "reason_unable": inaction.reasons[1] / n,
         "reason_afraid": inaction.reasons[2] / n,
-        "real_output": out.real.mean(),
-        "measured_output": out.measured.mean(),
-        "bold_success": shares["bold_success"],
-        "bold_failure": shares["bold_failure"],
-        "tolerated_failures": shares["tolerated_failures"],
-        "punished_failures": shares["punished_failures"],
-        "violations_exposed": shares["violations_exposed"],
-        "shielded_violations": shares["shielded_violations"],
-        "caught_inaction": shares["caught_inaction"],
-        "false_accusations": shares["false_accusations"],
-        "cleared_accusations": shares["cleared_accusations"],
-        "wrongful_sanctions": shares["wrongful_sanctions"],
-        "leader_sanctions": shares["leader_sanctions"],
-        "sanctions": shares["sanctions"],
-        "warnings": shares["warning"],
-        "demotions": shares["demotion"],
-        "removals": shares["removal"],
-        "probation_failures": shares["probation_failures"],
-        "promotions": shares["promotions"],
-        "self_recommendations": shares["self_recommendations"],
         "senior_vacancy_rate": vacancies(cadres.rank, capacities).sum() / senior if senior else 0.0,
-        "meritocracy": f.rank_ability_correlation(cadres.rank, cadres.ability),
-        "retirements": shares["retirements"],
-        "turnover": shares["turnover"],
-        "mean_motivation": cadres.motivation.mean(),
-        "mean_ability": cadres.ability.mean(),
-        "belief_punish": cadres.belief_punish.mean(),
-        "belief_detect": cadres.belief_detect.mean(),
-        "belief_promote": cadres.belief_promote.mean(),
-        "belief_accuse": cadres.belief_accuse.mean(),
         "policy_reversal": float(out.reversal),
     }
     return {k: float(stats[k]) for k in STEP_COLUMNS}
 
 
-#: What ``tally`` counts, in order: cadres with each of the year's events, then cadres taking
-#: each action (ACTIONS), then sanctions on each rung (RUNGS).
+#: What ``tally`` counts, in order (named as the step's outputs where they are one): cadres
+#: with each of the year's events, then cadres taking each action (ACTIONS), then sanctions on
+#: each rung (RUNGS).
 TALLIED: tuple[str, ...] = (
     "bold_success", "bold_failure", "tolerated_failures", "punished_failures",
     "violations_exposed", "shielded_violations", "caught_inaction", "false_accusations",
     "cleared_accusations", "wrongful_sanctions", "leader_sanctions", "sanctions",
     "probation_failures", "promotions", "self_recommendations", "retirements", "turnover",
-    *f.ACTIONS, *f.RUNGS,
+    *f.ACTIONS, "warnings", "demotions", "removals",
 )
 
 
@@ -223,3 +198,19 @@ def tally(
         np.bincount(action, minlength=len(f.ACTIONS)),
         np.bincount(rev.rung[rev.sanctioned], minlength=len(f.RUNGS)),
     ])
+
+
+#: What ``averages`` returns, in order: means over cadres, then meritocracy.
+AVERAGED: tuple[str, ...] = (
+    "real_output", "measured_output", "mean_motivation", "mean_ability", "belief_punish",
+    "belief_detect", "belief_promote", "belief_accuse", "meritocracy",
+)
+
+
+def averages(cadres: CadreArrays, out: Outcomes) -> list[float]:
+    """The year's means over cadres and the rank-ability correlation, in AVERAGED order."""
+    return [
+        out.real.mean(), out.measured.mean(), cadres.motivation.mean(), cadres.ability.mean(),
+        cadres.belief_punish.mean(), cadres.belief_detect.mean(), cadres.belief_promote.mean(),
+        cadres.belief_accuse.mean(), f.rank_ability_correlation(cadres.rank, cadres.ability),
+    ]

@@ -2,6 +2,7 @@
 
 The NumPy paths are simulation.demography.age_one_year and simulation.population.start_careers;
 the draws (reassessment, entrants' traits and ages) are made there, in NumPy, on both paths.
+Means are summed in NumPy's pairwise order (simulation.kernels.reductions).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from numpy.typing import NDArray
 
 from simulation.config import ModelConfig, Regime
 from simulation.demography import MAX_YEARS_SINCE_SANCTION
-from simulation.population import NEVER_SANCTIONED, CadreArrays
+from simulation.kernels.reductions import mean, pairwise_sum
+from simulation.population import BELIEFS, NEVER_SANCTIONED, CadreArrays
 
 
 def age_one_year(
@@ -30,14 +32,13 @@ def start_careers(
     cadres: CadreArrays,
     departed: NDArray[np.intp],
     entry_age: NDArray[np.integer],
-    entry_record: float,
     next_person: int,
 ) -> None:
     """As simulation.population.start_careers."""
-    _start(departed, entry_age, entry_record, next_person, cadres.person, cadres.age,
-           cadres.rank, cadres.years_in_rank, cadres.record, cadres.sanction_years,
-           cadres.strikes, cadres.years_since_sanction, cadres.probation_years,
-           cadres.fast_track, cadres.action)
+    _start(departed, entry_age, next_person, cadres.person, cadres.age, cadres.rank,
+           cadres.years_in_rank, cadres.record, cadres.sanction_years, cadres.strikes,
+           cadres.years_since_sanction, cadres.probation_years, cadres.fast_track,
+           cadres.action, cadres.peers, tuple(getattr(cadres, name) for name in BELIEFS))
 
 
 @njit(cache=True)
@@ -60,11 +61,22 @@ def _age(age, years_in_rank, years_since_sanction, sanction_years, strikes, reas
 
 
 @njit(cache=True)
-def _start(departed, entry_age, entry_record, next_person, person, age, rank, years_in_rank,
-           record, sanction_years, strikes, years_since_sanction, probation_years, fast_track,
-           action):  # pragma: no cover - compiled
-    """New ids, entry ages, rank 0 and a clean slate in the departed slots."""
-    for j in range(departed.size):
+def _start(departed, entry_age, next_person, person, age, rank, years_in_rank, record,
+           sanction_years, strikes, years_since_sanction, probation_years, fast_track, action,
+           peers, beliefs):  # pragma: no cover - compiled
+    """Entrants: new ids, entry ages, rank 0, a clean slate, the staff's record, peers' beliefs."""
+    n, k = rank.size, departed.size
+    leaving = np.zeros(n, dtype=np.bool_)
+    for j in range(k):
+        leaving[departed[j]] = True
+    staying_records = np.empty(n)
+    staying = 0
+    for i in range(n):
+        if rank[i] == 0 and not leaving[i]:
+            staying_records[staying] = record[i]
+            staying += 1
+    entry_record = mean(staying_records[:staying]) if staying > 0 else 0.0
+    for j in range(k):
         i = departed[j]
         person[i] = next_person + j
         age[i] = entry_age[i]
@@ -77,3 +89,13 @@ def _start(departed, entry_age, entry_record, next_person, person, age, rank, ye
         probation_years[i] = 0
         fast_track[i] = False
         action[i] = -1
+    ties = peers.shape[1]
+    held = np.empty(ties)
+    entrant_mean = np.empty(k)
+    for belief in beliefs:
+        for j in range(k):  # every mean first: entrants read this year's beliefs
+            for t in range(ties):
+                held[t] = belief[peers[departed[j], t]]
+            entrant_mean[j] = pairwise_sum(held, 0, ties) / ties
+        for j in range(k):
+            belief[departed[j]] = entrant_mean[j]
