@@ -315,3 +315,21 @@ def test_meritocracy_equals_the_formula(seed, n, kinds):
     rank = np.abs(np.round(spread_values(rng, n, kinds[0]))).clip(0, 7).astype(np.int8)
     ability = np.clip(spread_values(rng, n, kinds[1]), 0.0, 1.0)
     assert rank_ability_correlation(rank, ability) == f.rank_ability_correlation(rank, ability)
+
+
+def test_kernel_caches_follow_every_source_file_of_the_model(tmp_path, monkeypatch):
+    """A kernel's cache goes stale when any model file changes, not only the kernel's own."""
+    from simulation.kernels import jit, learning
+
+    locator = learning._learn._cache._impl.locator
+    assert isinstance(locator, jit.PackageStamped)
+    assert locator.get_source_stamp()[1] == jit.source_stamp()
+    model, kernels_dir = tmp_path / "simulation", tmp_path / "simulation" / "kernels"
+    kernels_dir.mkdir(parents=True)
+    (model / "formulas.py").write_text("IDLE = 0\n")
+    (kernels_dir / "learning.py").write_text("pass\n")
+    monkeypatch.setattr(jit, "MODEL", model)
+    monkeypatch.setattr(jit, "KERNELS", kernels_dir)
+    before = jit.source_stamp.__wrapped__()
+    (model / "formulas.py").write_text("IDLE = 1\n")
+    assert jit.source_stamp.__wrapped__() != before

@@ -9,12 +9,12 @@ and marks the leaders warned for their units; a second applies the sanctions and
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from simulation import formulas as f
 from simulation.accountability import Review, detection_chance
 from simulation.config import ModelConfig, Regime
+from simulation.kernels.jit import kernel
 from simulation.outcomes import Outcomes
 from simulation.population import CadreArrays
 
@@ -51,7 +51,7 @@ def judge(
     return Review(*findings)
 
 
-@njit(cache=True)
+@kernel
 def _judge(action, draw, unit, p_detect, leaders, bold_failure, bold_success, routine_failure,
            measured, violation_prone, strikes, years_since_sanction, sanction_years,
            probation_years, formalism_detection, tolerance, violation_exposure, shield,

@@ -8,11 +8,11 @@ Means are summed in NumPy's pairwise order (simulation.kernels.reductions).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from simulation.config import ModelConfig, Regime
 from simulation.demography import MAX_YEARS_SINCE_SANCTION
+from simulation.kernels.jit import kernel
 from simulation.kernels.reductions import mean, pairwise_sum
 from simulation.population import BELIEFS, NEVER_SANCTIONED, CadreArrays
 
@@ -41,7 +41,7 @@ def start_careers(
            cadres.action, cadres.peers, tuple(getattr(cadres, name) for name in BELIEFS))
 
 
-@njit(cache=True)
+@kernel
 def _age(age, years_in_rank, years_since_sanction, sanction_years, strikes, reassessment,
          reuse_disciplined, strike_expiry, retirement_age):  # pragma: no cover - compiled
     """Every clock a year on, reassessment, expired strikes; returns who reached retirement."""
@@ -60,7 +60,7 @@ def _age(age, years_in_rank, years_since_sanction, sanction_years, strikes, reas
     return retiring
 
 
-@njit(cache=True)
+@kernel
 def _start(departed, entry_age, next_person, person, age, rank, years_in_rank, record,
            sanction_years, strikes, years_since_sanction, probation_years, fast_track, action,
            peers, beliefs):  # pragma: no cover - compiled

@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from simulation import formulas as f
 from simulation.accountability import Review
 from simulation.config import ModelConfig, Regime
+from simulation.kernels.jit import kernel
 from simulation.kernels.scalar import clip01, indicator, rate_update, smooth
 from simulation.population import CadreArrays
 from simulation.promotion import Tournament
@@ -98,7 +98,7 @@ def learn(
     )
 
 
-@njit(cache=True)
+@kernel
 def _observe(action, caught_idle, caught_formal, failure_punished, failure_tolerated,
              accusation_upheld, motivation, commended, unit, p):  # pragma: no cover - compiled
     """(own observations (n, 8) float32, per-unit totals of the two detection columns)."""
@@ -127,7 +127,7 @@ def _observe(action, caught_idle, caught_formal, failure_punished, failure_toler
     return own, totals
 
 
-@njit(cache=True)
+@kernel
 def _learn(peers, unit, action, caught_idle, caught_formal, failure_punished, failure_tolerated,
            accusation_upheld, wrongful, commended, promoted, passed_over, rank, front_line,
            innate_motivation, motivation, ability, belief_detect, belief_punish, belief_accuse,

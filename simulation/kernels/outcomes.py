@@ -7,11 +7,11 @@ NumPy) and the bold success chances (computed there, with NumPy's exp).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from simulation import formulas as f
 from simulation.config import ModelConfig, Regime
+from simulation.kernels.jit import kernel
 from simulation.kernels.scalar import formal_credit, smooth
 from simulation.outcomes import OutcomeDraws, Outcomes
 from simulation.population import CadreArrays
@@ -39,7 +39,7 @@ def produce(
                     routine_failure=routine_failure, reversal=draws.reversal)
 
 
-@njit(cache=True)
+@kernel
 def _produce(action, p_success, success_draw, reversal, noise, routine_draw, visibility, record,
              output_formal, output_routine, output_bold, formal_visibility, precision,
              routine_failure_rate, record_rate):  # pragma: no cover - compiled

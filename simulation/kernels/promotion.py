@@ -8,10 +8,10 @@ do the draws. Scores are z-scores within each rank, summed in pool order as binc
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from simulation.config import Promotion
+from simulation.kernels.jit import kernel
 from simulation.population import CadreArrays
 from simulation.promotion import Pool
 
@@ -42,7 +42,7 @@ def publish(
     return _publish(pool.starts, pool.front_line, high, won, n_ranks)
 
 
-@njit(cache=True)
+@kernel
 def _form_pool(rank, sanction_years, probation_years, years_in_rank, age, fast_track, ability,
                record, front_line, self_draw, noise, leaving, n_ranks, min_tenure, age_ceiling,
                self_recommendation, self_recommendation_ability,
@@ -85,7 +85,7 @@ def _form_pool(rank, sanction_years, probation_years, years_in_rank, age, fast_t
     return (mask, self_recommended, members, starts, pool_record, score, front_line[members])
 
 
-@njit(cache=True)
+@kernel
 def promotion_score(record, seniority, performance_weight, noise,
                     groups):  # pragma: no cover - compiled
     """formulas.promotion_score with groups: w z(record) + (1 - w) z(seniority) + noise."""
@@ -98,7 +98,7 @@ def promotion_score(record, seniority, performance_weight, noise,
     return score
 
 
-@njit(cache=True)
+@kernel
 def standardise(x, groups):  # pragma: no cover - compiled
     """formulas.standardise within groups: sums in index order, as bincount makes them."""
     m = x.size
@@ -129,7 +129,7 @@ def standardise(x, groups):  # pragma: no cover - compiled
     return centred
 
 
-@njit(cache=True)
+@kernel
 def _publish(starts, front_line, high, won, n_ranks):  # pragma: no cover - compiled
     """Responsiveness per (rank, front line) and the size behind each (NaN and 0 if none)."""
     out = np.full((n_ranks, 2), np.nan)

@@ -12,13 +12,14 @@ summation, those tests fail and the kernels' means must follow.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from simulation.kernels.jit import kernel
 
 #: NumPy's PW_BLOCKSIZE: the longest run summed without splitting.
 BLOCK = 128
 
 
-@njit(cache=True)
+@kernel
 def block_sum(a, start, count):  # pragma: no cover - compiled
     """Sum of a run of at most BLOCK values, in NumPy's order for such a run."""
     if count < 8:
@@ -47,7 +48,7 @@ def block_sum(a, start, count):  # pragma: no cover - compiled
     return total
 
 
-@njit(cache=True)
+@kernel
 def pairwise_sum(a, start, count):  # pragma: no cover - compiled
     """Sum of a[start:start + count] in NumPy's pairwise order.
 
@@ -87,7 +88,7 @@ def pairwise_sum(a, start, count):  # pragma: no cover - compiled
     return partial[0]
 
 
-@njit(cache=True)
+@kernel
 def mean(a):  # pragma: no cover - compiled
     """``a.mean()`` of a non-empty 1-D float64 array, as NumPy computes it."""
     return pairwise_sum(a, 0, a.size) / a.size

@@ -8,34 +8,34 @@ computed in bulk by NumPy (Numba's libm may differ in the last bit).
 
 from __future__ import annotations
 
-from numba import njit
+from simulation.kernels.jit import kernel
 
 
-@njit(cache=True)
+@kernel
 def smooth(old: float, new: float, rate: float) -> float:
     """formulas.smooth: old + rate * (new - old)."""
     return old + rate * (new - old)
 
 
-@njit(cache=True)
+@kernel
 def rate_update(belief: float, events: float, exposure: float, rate: float) -> float:
     """formulas.rate_update: belief + rate * (events - belief * exposure) / max(exposure, 1)."""
     return belief + rate * (events - belief * exposure) / maximum(exposure, 1.0)
 
 
-@njit(cache=True)
+@kernel
 def formal_credit(visibility: float, evaluation_precision: float) -> float:
     """formulas.formal_credit: visibility * (1 - evaluation_precision)."""
     return visibility * (1.0 - evaluation_precision)
 
 
-@njit(cache=True)
+@kernel
 def maximum(a: float, b: float) -> float:
     """np.maximum of two floats: the larger, NaN if either is NaN (as NumPy propagates it)."""
     return a if (a >= b or a != a) else b
 
 
-@njit(cache=True)
+@kernel
 def clip01(x: float) -> float:
     """np.clip(x, 0, 1) of one float (NaN stays NaN)."""
     if x < 0.0:
@@ -45,7 +45,7 @@ def clip01(x: float) -> float:
     return x
 
 
-@njit(cache=True)
+@kernel
 def indicator(flag: bool) -> float:
     """A boolean as NumPy casts it to float: 1.0 or 0.0."""
     return 1.0 if flag else 0.0

@@ -8,11 +8,11 @@ pairwise order (simulation.kernels.reductions), so both give the same numbers.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from simulation import formulas as f
 from simulation.accountability import Review
+from simulation.kernels.jit import kernel
 from simulation.kernels.reductions import mean, pairwise_sum
 from simulation.outcomes import Outcomes
 from simulation.population import CadreArrays
@@ -46,7 +46,7 @@ def averages(cadres: CadreArrays, out: Outcomes) -> NDArray[np.float64]:
                      cadres.belief_accuse, cadres.rank)
 
 
-@njit(cache=True)
+@kernel
 def _averages(real, measured, motivation, ability, belief_punish, belief_detect, belief_promote,
               belief_accuse, rank):  # pragma: no cover - compiled
     """The eight means, then the rank-ability correlation."""
@@ -57,7 +57,7 @@ def _averages(real, measured, motivation, ability, belief_punish, belief_detect,
     ])
 
 
-@njit(cache=True)
+@kernel
 def rank_ability_correlation(rank, ability):  # pragma: no cover - compiled
     """formulas.rank_ability_correlation, with its temporaries and sums in NumPy's order."""
     n = rank.size
@@ -77,7 +77,7 @@ def rank_ability_correlation(rank, ability):  # pragma: no cover - compiled
     return pairwise_sum(products, 0, n) / denom if denom > 0 else 0.0
 
 
-@njit(cache=True)
+@kernel
 def _count(mask, other, how):  # pragma: no cover - compiled
     """Cadres in ``mask`` alone (how 0), ``mask | other`` (1) or ``mask & ~other`` (2).
 
@@ -96,7 +96,7 @@ def _count(mask, other, how):  # pragma: no cover - compiled
     return count
 
 
-@njit(cache=True)
+@kernel
 def _tally(action, bold_success, bold_failure, failure_tolerated, failure_punished,
            violation_exposed, violation_shielded, caught_idle, caught_formal, accused,
            accusation_upheld, wrongful, leader_sanctioned, sanctioned, probation_failed, promoted,
