@@ -80,31 +80,36 @@ def _judge(action, draw, unit, p_detect, leaders, bold_failure, bold_success, ro
     probation_failed = np.empty(n, dtype=np.bool_)
     own = np.empty(n, dtype=np.bool_)
     answerable = leaders.size > 0
+    # Bitwise & and | on booleans, not `and`/`or`: short-circuits on random draws would be
+    # unpredictable branches; these compile to straight-line, vectorisable code.
     for i in range(n):
         a = action[i]
-        bold = a == BOLD
+        idle, bold = a == IDLE, a == BOLD
         p = p_detect[unit[i]] if answerable else p_detect[0]
-        caught_idle[i] = a == IDLE and draw[0, i] < p
-        caught_formal[i] = a == FORMAL and draw[0, i] < p * formalism_detection
-        failure_tolerated[i] = bold_failure[i] and draw[1, i] < tolerance
-        failure_punished[i] = bold_failure[i] and not failure_tolerated[i]
-        violation_exposed[i] = bold and violation_prone[i] and draw[2, i] < violation_exposure
-        violation_shielded[i] = violation_exposed[i] and draw[3, i] < shield
-        routine_punished[i] = routine_failure[i] and draw[1, i] < generalised_accountability
+        ci = idle & (draw[0, i] < p)
+        cf = (a == FORMAL) & (draw[0, i] < p * formalism_detection)
+        tolerated = bold_failure[i] & (draw[1, i] < tolerance)
+        punished = bold_failure[i] & (not tolerated)
+        exposed = bold & violation_prone[i] & (draw[2, i] < violation_exposure)
+        shielded = exposed & (draw[3, i] < shield)
+        routine = routine_failure[i] & (draw[1, i] < generalised_accountability)
         exposure = 1.0 if bold else safe_work_accusation_ratio
-        accused[i] = a != IDLE and draw[4, i] < accusation_rate * exposure
-        accusation_upheld[i] = accused[i] and not draw[5, i] < clarification
-        if answerable and caught_idle[i] and draw[6, i] < dual_investigation:
-            leader_sanctioned[leaders[unit[i]]] = True
-        deserved = (caught_idle[i] or caught_formal[i]
-                    or (violation_exposed[i] and not violation_shielded[i]))
-        own[i] = (deserved or failure_punished[i] or routine_punished[i]
-                  or accusation_upheld[i])
-        honest_failure_punished = failure_punished[i] and not (violation_prone[i] and bold)
-        wrongful[i] = (honest_failure_punished or routine_punished[i]
-                       or accusation_upheld[i]) and not deserved
+        accuse = (not idle) & (draw[4, i] < accusation_rate * exposure)
+        upheld = accuse & (not draw[5, i] < clarification)
+        deserved = ci | cf | (exposed & (not shielded))
+        own[i] = deserved | punished | routine | upheld
+        honest_failure_punished = punished & (not (violation_prone[i] & bold))
+        wrongful[i] = (honest_failure_punished | routine | upheld) & (not deserved)
+        caught_idle[i], caught_formal[i] = ci, cf
+        failure_tolerated[i], failure_punished[i] = tolerated, punished
+        violation_exposed[i], violation_shielded[i] = exposed, shielded
+        routine_punished[i], accused[i], accusation_upheld[i] = routine, accuse, upheld
+    if answerable:  # apart, so that the loop above has no scattered store and vectorises
+        for i in range(n):
+            if caught_idle[i] and draw[6, i] < dual_investigation:
+                leader_sanctioned[leaders[unit[i]]] = True
     for i in range(n):
-        sanctioned[i] = own[i] or leader_sanctioned[i]
+        sanctioned[i] = own[i] | leader_sanctioned[i]
         rung[i] = WARNING if leader_sanctioned[i] else -1
         if own[i]:
             rung[i] = min(strikes[i], REMOVAL)
@@ -113,9 +118,9 @@ def _judge(action, draw, unit, p_detect, leaders, bold_failure, bold_success, ro
         if sanctioned[i]:
             sanction_years[i] = sanction_term
         on_probation = probation_years[i] > 0
-        poor = (measured[i] < probation_min_performance and not failure_tolerated[i]
-                and not bold_success[i])
-        probation_failed[i] = on_probation and (sanctioned[i] or poor)
+        poor = ((measured[i] < probation_min_performance) & (not failure_tolerated[i])
+                & (not bold_success[i]))
+        probation_failed[i] = on_probation & (sanctioned[i] | poor)
         if on_probation:
             probation_years[i] -= 1
         if probation_failed[i]:

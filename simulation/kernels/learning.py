@@ -111,11 +111,11 @@ def _observe(action, caught_idle, caught_formal, failure_punished, failure_toler
     for i in range(n):
         a = action[i]
         formal = a == FORMAL
-        safe = formal or a == ROUTINE
-        own[i, CAUGHT] = caught_idle[i] or caught_formal[i]
+        safe = formal | (a == ROUTINE)
+        own[i, CAUGHT] = caught_idle[i] | caught_formal[i]
         own[i, DETECT_EXPOSURE] = indicator(a == IDLE) + p.formalism_detection * indicator(formal)
         own[i, PUNISHED] = failure_punished[i]
-        own[i, REVIEWED] = failure_punished[i] or failure_tolerated[i]
+        own[i, REVIEWED] = failure_punished[i] | failure_tolerated[i]
         own[i, UPHELD] = accusation_upheld[i]
         own[i, ACCUSE_EXPOSURE] = (
             indicator(a == BOLD) + p.safe_work_accusation_ratio * indicator(safe)
@@ -132,38 +132,46 @@ def _learn(peers, unit, action, caught_idle, caught_formal, failure_punished, fa
            accusation_upheld, wrongful, commended, promoted, passed_over, rank, front_line,
            innate_motivation, motivation, ability, belief_detect, belief_punish, belief_accuse,
            belief_promote, published, statistic, weight, p):  # pragma: no cover - compiled
-    """Observations, then per cadre: peer sums, beliefs, motivation, ability (in place)."""
+    """Observations, then per cadre: peer sums, beliefs, motivation, ability (in place).
+
+    Sums are kept in scalar float32 variables (registers), not a small array, and every update
+    is written out: array temporaries or tuples of arrays inside the loop cost reference counts.
+    """
     own, totals = _observe(action, caught_idle, caught_formal, failure_punished,
                            failure_tolerated, accusation_upheld, motivation, commended, unit, p)
     n, k = peers.shape
-    ties = np.float32(k)
+    zero, ties = np.float32(0.0), np.float32(k)
     own_weight = np.float32(p.own_weight)
     role_model_boost = np.float32(p.role_model_boost)
-    seen = np.empty(N_OBSERVED, dtype=np.float32)
     for i in range(n):
-        seen[:] = 0.0
-        for j in range(k):
+        caught = exposure_d = punished = reviewed = zero
+        upheld = exposure_a = peer_motivation = role_models = zero
+        for j in range(k):  # the peers' sums, tie by tie, as SciPy's CSR product adds them
             peer = peers[i, j]
-            for c in range(N_OBSERVED):
-                seen[c] += own[peer, c]
-        # Peers' sums feed conformity and role models; detection also sees the whole unit.
-        norm = seen[MOTIVATION] / ties
-        role_models = seen[COMMENDED]
-        for c in (CAUGHT, DETECT_EXPOSURE):
-            seen[c] += np.float32(totals[unit[i], c] - own[i, c])
-        for belief, event, exposure in (
-            (belief_detect, CAUGHT, DETECT_EXPOSURE),
-            (belief_punish, PUNISHED, REVIEWED),
-            (belief_accuse, UPHELD, ACCUSE_EXPOSURE),
-        ):
-            events = own_weight * own[i, event] + seen[event]
-            exposed = own_weight * own[i, exposure] + seen[exposure]
-            belief[i] = clip01(rate_update(belief[i], np.float64(events), np.float64(exposed),
-                                           p.belief_rate))
+            caught += own[peer, CAUGHT]
+            exposure_d += own[peer, DETECT_EXPOSURE]
+            punished += own[peer, PUNISHED]
+            reviewed += own[peer, REVIEWED]
+            upheld += own[peer, UPHELD]
+            exposure_a += own[peer, ACCUSE_EXPOSURE]
+            peer_motivation += own[peer, MOTIVATION]
+            role_models += own[peer, COMMENDED]
+        # Detection is also seen across the whole unit (unit_mates_sums).
+        caught += np.float32(totals[unit[i], 0] - own[i, CAUGHT])
+        exposure_d += np.float32(totals[unit[i], 1] - own[i, DETECT_EXPOSURE])
+        belief_detect[i] = _learnt(belief_detect[i], own[i, CAUGHT], caught,
+                                   own[i, DETECT_EXPOSURE], exposure_d, own_weight,
+                                   p.belief_rate)
+        belief_punish[i] = _learnt(belief_punish[i], own[i, PUNISHED], punished,
+                                   own[i, REVIEWED], reviewed, own_weight, p.belief_rate)
+        belief_accuse[i] = _learnt(belief_accuse[i], own[i, UPHELD], upheld,
+                                   own[i, ACCUSE_EXPOSURE], exposure_a, own_weight,
+                                   p.belief_rate)
         group = 1 if front_line[i] else 0
         if published[rank[i], group]:
             belief_promote[i] = smooth(belief_promote[i], statistic[rank[i], group],
                                        weight[rank[i], group])
+        norm = peer_motivation / ties
         m = motivation[i]
         target = innate_motivation[i]
         target = target + p.care_lift * (1.0 - target)
@@ -171,7 +179,7 @@ def _learn(peers, unit, action, caught_idle, caught_formal, failure_punished, fa
             p.motivation_reversion * (target - m)
             + p.education * (1.0 - m)
             + p.conformity * (np.float64(norm) - m)
-            + p.recognition_boost * indicator(promoted[i] or commended[i])
+            + p.recognition_boost * indicator(promoted[i] | commended[i])
             + np.float64(role_model_boost * role_models)
             - p.unfairness_penalty * indicator(wrongful[i])
             - p.passed_over_penalty * indicator(passed_over[i])
@@ -181,3 +189,12 @@ def _learn(peers, unit, action, caught_idle, caught_formal, failure_punished, fa
         gain = (p.training + p.experience_gain * indicator(action[i] == BOLD)) * (1.0 - a)
         loss = p.skill_decay * indicator(action[i] == IDLE) * a
         ability[i] = clip01(a + gain - loss)
+
+
+@kernel
+def _learnt(belief, own_events, seen_events, own_exposure, seen_exposure, own_weight,
+            rate):  # pragma: no cover - compiled
+    """update_beliefs for one belief: own (weighted, float32) plus seen, then rate_update."""
+    events = own_weight * own_events + seen_events
+    exposed = own_weight * own_exposure + seen_exposure
+    return clip01(rate_update(belief, np.float64(events), np.float64(exposed), rate))

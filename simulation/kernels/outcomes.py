@@ -53,18 +53,19 @@ def _produce(action, p_success, success_draw, reversal, noise, routine_draw, vis
     for i in range(n):
         a = action[i]
         bold = a == BOLD
-        success[i] = bold and success_draw[i] < p_success[i]
-        failure[i] = bold and not success[i]
+        succeeded = bold & (success_draw[i] < p_success[i])  # & and |: no branch on a draw
+        success[i] = succeeded
+        failure[i] = bold & (not succeeded)
         output = 0.0
         if a == FORMAL:
             output = output_formal
         elif a == ROUTINE:
             output = output_routine
-        if success[i] and not reversal:
+        if succeeded and not reversal:
             output = output_bold
         real[i] = output
         credit = formal_credit(formal_visibility * visibility[i], precision) if a == FORMAL else 0.0
         measured[i] = output + credit + noise[i]
-        routine_failure[i] = a == ROUTINE and routine_draw[i] < routine_failure_rate
+        routine_failure[i] = (a == ROUTINE) & (routine_draw[i] < routine_failure_rate)
         record[i] = smooth(record[i], measured[i], record_rate)
     return real, measured, success, failure, routine_failure

@@ -53,18 +53,19 @@ def _form_pool(rank, sanction_years, probation_years, years_in_rank, age, fast_t
     self_recommended = np.zeros(n, dtype=np.bool_)
     starts = np.zeros(n_ranks + 1, dtype=np.intp)
     for i in range(n):
-        unsanctioned = (sanction_years[i] == 0 and probation_years[i] == 0
-                        and rank[i] < n_ranks - 1)
-        if leaving.size > 0 and leaving[i]:
-            unsanctioned = False
-        tenure_ok = years_in_rank[i] >= min_tenure or fast_track[i]
-        age_ok = age[i] < age_ceiling or fast_track[i] or age_ceiling <= 0
-        eligible = unsanctioned and tenure_ok and age_ok
+        # & and | rather than `and` and `or`: no branch on the state or a draw.
+        unsanctioned = ((sanction_years[i] == 0) & (probation_years[i] == 0)
+                        & (rank[i] < n_ranks - 1))
+        if leaving.size > 0:
+            unsanctioned &= not leaving[i]
+        tenure_ok = (years_in_rank[i] >= min_tenure) | fast_track[i]
+        age_ok = (age[i] < age_ceiling) | fast_track[i] | (age_ceiling <= 0)
+        eligible = unsanctioned & tenure_ok & age_ok
         if self_recommendation > 0:
-            self_recommended[i] = (unsanctioned and not eligible
-                                   and ability[i] >= self_recommendation_ability
-                                   and self_draw[i] < self_recommendation)
-        mask[i] = eligible or self_recommended[i]
+            self_recommended[i] = (unsanctioned & (not eligible)
+                                   & (ability[i] >= self_recommendation_ability)
+                                   & (self_draw[i] < self_recommendation))
+        mask[i] = eligible | self_recommended[i]
         if mask[i]:
             starts[rank[i] + 1] += 1
     for r in range(n_ranks):
