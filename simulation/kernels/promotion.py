@@ -52,6 +52,8 @@ def _form_pool(rank, sanction_years, probation_years, years_in_rank, age, fast_t
     mask = np.empty(n, dtype=np.bool_)
     self_recommended = np.zeros(n, dtype=np.bool_)
     starts = np.zeros(n_ranks + 1, dtype=np.intp)
+    candidates = np.empty(n + 1, dtype=np.intp)  # slot order; one spare for branch-free appends
+    count = 0
     for i in range(n):
         # & and | rather than `and` and `or`: no branch on the state or a draw.
         unsanctioned = ((sanction_years[i] == 0) & (probation_years[i] == 0)
@@ -66,16 +68,18 @@ def _form_pool(rank, sanction_years, probation_years, years_in_rank, age, fast_t
                                    & (ability[i] >= self_recommendation_ability)
                                    & (self_draw[i] < self_recommendation))
         mask[i] = eligible | self_recommended[i]
-        if mask[i]:
-            starts[rank[i] + 1] += 1
+        candidates[count] = i  # kept only if a candidate: the next append overwrites it
+        count += mask[i]
+        starts[rank[i] + 1] += mask[i]
     for r in range(n_ranks):
         starts[r + 1] += starts[r]
-    members = np.empty(starts[n_ranks], dtype=np.intp)
+    # Stable counting sort by rank: slot order within each rank, as argsort(kind="stable").
+    members = np.empty(count, dtype=np.intp)
     filled = starts[:n_ranks].copy()
-    for i in range(n):
-        if mask[i]:
-            members[filled[rank[i]]] = i
-            filled[rank[i]] += 1
+    for t in range(count):
+        i = candidates[t]
+        members[filled[rank[i]]] = i
+        filled[rank[i]] += 1
     groups = np.empty(members.size, dtype=np.intp)
     seniority = np.empty(members.size)
     for j in range(members.size):
