@@ -75,5 +75,9 @@ _register_locators()
 
 
 def kernel(function):
-    """Compile ``function`` as a kernel: nopython, cached, IEEE arithmetic as written."""
-    return njit(cache=True)(function)
+    """Compile ``function`` as a kernel: nopython, cached, IEEE arithmetic as written.
+
+    ``error_model="numpy"``: a float division by zero gives inf or NaN, as in NumPy, instead of
+    raising ZeroDivisionError (Numba's default, which also tests every divisor).
+    """
+    return njit(cache=True, error_model="numpy")(function)
