@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -100,7 +101,7 @@ def measure_compilation() -> dict:
         for label in ("empty cache", "cached"):
             proc = subprocess.run(
                 [sys.executable, "-c", _COMPILE_PROBE], capture_output=True, text=True,
-                check=True, cwd=root, env={"NUMBA_CACHE_DIR": cache, "PATH": ""},
+                check=True, cwd=root, env={**os.environ, "NUMBA_CACHE_DIR": cache},
             )
             out[label] = json.loads(proc.stdout.strip().splitlines()[-1])
     return out
