@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
+from simulation import kernels
 from simulation.config import Accountability, ModelConfig, Regime
 from simulation.outcomes import Outcomes
 from simulation.population import CadreArrays
@@ -64,14 +65,40 @@ def review(
     regime, so a lever never shifts another cadre's draws; only the order of demotions, drawn
     last, depends on the state.
     """
-    n = cadres.n
+    acc = regime.accountability
+    draw = rng.random((7, cadres.n))
+    # Unit leaders matter only when they answer for their units (dual investigation).
+    answerable = acc.dual_investigation > 0
+    leaders = unit_leaders(cadres, config.organisation.unit_size) if answerable else None
+    if kernels.compiled():
+        from simulation.kernels.accountability import judge as judge_compiled
+
+        rev = judge_compiled(cadres, action, out, config, regime, leaders, draw)
+    else:
+        rev = judge(cadres, action, out, config, regime, leaders, draw)
+    demote = np.flatnonzero((rev.rung == f.DEMOTION) | rev.probation_failed)
+    moved = move_down(cadres.rank, demote, capacities, rng)
+    cadres.years_in_rank[moved] = 0
+    return rev
+
+
+def judge(
+    cadres: CadreArrays,
+    action: NDArray[np.int8],
+    out: Outcomes,
+    config: ModelConfig,
+    regime: Regime,
+    leaders: NDArray[np.intp] | None,
+    draw: NDArray[np.float64],
+) -> Review:
+    """Everything but the demotions: who is caught, reviewed, accused and sanctioned.
+
+    Updates strikes, sanction years and probation in place. ``leaders`` are the unit leaders'
+    slots (None when leaders do not answer for their units); ``draw`` the (7, n) uniforms.
+    """
     acc, sup = regime.accountability, regime.supervision
-    draw = rng.random((7, n))
     idle = action == f.IDLE
     active = ~idle
-    answerable = acc.dual_investigation > 0
-    # Unit leaders matter only when they answer for their units (dual investigation).
-    leaders = unit_leaders(cadres, config.organisation.unit_size) if answerable else None
     caught_idle, caught_formal = _detect_inaction(cadres, action, config, regime, leaders, draw)
     (failure_tolerated, failure_punished, violation_exposed, violation_shielded,
      routine_punished) = _fault_tolerance_review(
@@ -98,10 +125,6 @@ def review(
 
     rung = _climb_ladder(cadres, own, sanctioned, leader_sanctioned, acc)
     probation_failed = _check_probation(cadres, out, regime, sanctioned, failure_tolerated)
-    demote = np.flatnonzero((rung == f.DEMOTION) | probation_failed)
-    moved = move_down(cadres.rank, demote, capacities, rng)
-    cadres.years_in_rank[moved] = 0
-
     return Review(
         caught_idle=caught_idle,
         caught_formal=caught_formal,
@@ -129,7 +152,23 @@ def _detect_inaction(
     draw: NDArray[np.float64],
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Who is caught lying flat and who doing formal work (``draw[0]``)."""
-    acc, sup, ev = regime.accountability, regime.supervision, regime.evaluation
+    p_detect = detection_chance(action, config, regime, leaders)
+    if leaders is not None:
+        p_detect = p_detect[cadres.unit]
+    caught_idle = (action == f.IDLE) & (draw[0] < p_detect)
+    caught_formal = (
+        (action == f.FORMAL) & (draw[0] < p_detect * regime.evaluation.formalism_detection)
+    )
+    return caught_idle, caught_formal
+
+
+def detection_chance(
+    action: NDArray[np.int8], config: ModelConfig, regime: Regime,
+    leaders: NDArray[np.intp] | None,
+) -> float | NDArray[np.float64]:
+    """Chance that lying flat is caught: one number, or one per unit when leaders answer for
+    their units (then a leader who works watches the unit too)."""
+    acc, sup = regime.accountability, regime.supervision
     p_detect = f.detection_probability(
         acc.annual_evaluation, sup.public_clues, sup.media_exposure
     )
@@ -138,10 +177,8 @@ def _detect_inaction(
         leader_action = action[leaders]
         watching = (leader_action == f.ROUTINE) | (leader_action == f.BOLD)
         watch = acc.dual_investigation * config.behaviour.leader_monitoring
-        p_detect = f.detection_probability(p_detect, watch * watching[cadres.unit])
-    caught_idle = (action == f.IDLE) & (draw[0] < p_detect)
-    caught_formal = (action == f.FORMAL) & (draw[0] < p_detect * ev.formalism_detection)
-    return caught_idle, caught_formal
+        p_detect = f.detection_probability(p_detect, watch * watching)
+    return p_detect
 
 
 def _fault_tolerance_review(

@@ -6,8 +6,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation import kernels
 from simulation.config import ModelConfig, Regime
 from simulation.population import CadreArrays, replace_departed
+
+#: years_since_sanction stops counting here (it only has to exceed any strike expiry).
+MAX_YEARS_SINCE_SANCTION = 10_000
 
 
 def age_one_year(
@@ -18,13 +22,19 @@ def age_one_year(
     Probation is counted down where it is checked (accountability), not here.
     """
     acc = regime.accountability
-    cadres.age += 1
-    cadres.years_in_rank += 1
-    np.minimum(cadres.years_since_sanction + 1, 10_000, out=cadres.years_since_sanction)
-    np.maximum(cadres.sanction_years - 1, 0, out=cadres.sanction_years)
     # Reuse of disciplined cadres (seeds 002, 003): reassessment lifts the promotion bar early.
     # One draw per cadre whatever the lever, so the lever shifts no later draw.
-    reassessed = rng.random(cadres.n) < regime.fault_tolerance.reuse_disciplined
+    reassessment = rng.random(cadres.n)
+    if kernels.compiled():
+        from simulation.kernels.demography import age_one_year as age_compiled
+
+        return age_compiled(cadres, config, regime, reassessment)
+    cadres.age += 1
+    cadres.years_in_rank += 1
+    np.minimum(cadres.years_since_sanction + 1, MAX_YEARS_SINCE_SANCTION,
+               out=cadres.years_since_sanction)
+    np.maximum(cadres.sanction_years - 1, 0, out=cadres.sanction_years)
+    reassessed = reassessment < regime.fault_tolerance.reuse_disciplined
     cadres.sanction_years[reassessed & (cadres.sanction_years > 0)] = 0
     # years_since_sanction is 1 at the end of the sanction's own year: clean years = value - 1.
     cadres.strikes[cadres.years_since_sanction > acc.strike_expiry] = 0

@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation import kernels
 from simulation.config import ModelConfig, Population
 from simulation.formulas import rank_capacities
 from simulation.network import build_peers, peer_matrix
@@ -61,6 +62,8 @@ class CadreArrays:
         return [f.name for f in fields(self)]
 
 
+#: years_since_sanction of a cadre never sanctioned (beyond any strike expiry).
+NEVER_SANCTIONED = 99
 #: Below this coefficient of variation (sd / mean) a gamma trait is the constant mean: the
 #: shape (mean / sd)**2 would exceed 1e12, and at sd = 1e-160 it overflows.
 GAMMA_MIN_CV = 1e-6
@@ -153,7 +156,7 @@ def initial_population(config: ModelConfig, rng: np.random.Generator) -> CadreAr
         record=np.clip(rng.normal(0.4, 0.15, n), 0.0, None),
         sanction_years=np.zeros(n, dtype=np.int16),
         strikes=np.zeros(n, dtype=np.int8),
-        years_since_sanction=np.full(n, 99, dtype=np.int16),
+        years_since_sanction=np.full(n, NEVER_SANCTIONED, dtype=np.int16),
         probation_years=np.zeros(n, dtype=np.int8),
         fast_track=np.zeros(n, dtype=np.bool_),
         belief_punish=np.full(n, learn.prior_punish),
@@ -171,37 +174,58 @@ def replace_departed(
     rng: np.random.Generator,
     next_person: int,
 ) -> int:
-    """Put entrants into the slots in ``departed``; returns the next unused person id.
-
-    Entrants start at rank 0 with fresh traits, no sanctions, the mean record of the rank-0
-    cadres who stay, and the mean beliefs their new peers held this year (socialisation into the
-    unit's view of the rules).
-    """
+    """Put entrants into the slots in ``departed``; returns the next unused person id."""
     k = departed.size
     if k == 0:
         return next_person
-    staying_staff = cadres.rank == 0
-    staying_staff[departed] = False
-    entry_record = cadres.record[staying_staff].mean() if staying_staff.any() else 0.0
     pop = config.population
     # A would-be entrant is drawn for every slot and used where the slot is empty, so who
     # leaves (which a lever may change) shifts no other entrant's draws.
-    for name, values in draw_traits(pop, rng, cadres.n).items():
-        getattr(cadres, name)[departed] = values[departed]
-    cadres.person[departed] = np.arange(next_person, next_person + k)
+    traits = draw_traits(pop, rng, cadres.n)
     entry_age = rng.integers(pop.entry_age_min, pop.entry_age_max + 1, cadres.n)
+    for name, values in traits.items():
+        getattr(cadres, name)[departed] = values[departed]
+    if kernels.compiled():
+        from simulation.kernels.demography import start_careers as start_compiled
+
+        start_compiled(cadres, departed, entry_age, next_person)
+    else:
+        start_careers(cadres, departed, entry_age, next_person)
+    return next_person + k
+
+
+#: The beliefs an entrant takes over from its new peers.
+BELIEFS: tuple[str, ...] = ("belief_punish", "belief_detect", "belief_promote", "belief_accuse")
+
+
+def start_careers(
+    cadres: CadreArrays,
+    departed: NDArray[np.intp],
+    entry_age: NDArray[np.integer],
+    next_person: int,
+) -> None:
+    """Entrants' careers in the ``departed`` slots (``entry_age`` holds an age for every slot).
+
+    Entrants start at rank 0 with new ids, no sanctions, the mean record of the rank-0 cadres
+    who stay, and the mean beliefs their new peers held this year (socialisation into the
+    unit's view of the rules).
+    """
+    k = departed.size
+    staying_staff = cadres.rank == 0
+    staying_staff[departed] = False
+    entry_record = cadres.record[staying_staff].mean() if staying_staff.any() else 0.0
+    cadres.person[departed] = np.arange(next_person, next_person + k)
     cadres.age[departed] = entry_age[departed]
     cadres.rank[departed] = 0
     cadres.years_in_rank[departed] = 0
     cadres.record[departed] = entry_record
     cadres.sanction_years[departed] = 0
     cadres.strikes[departed] = 0
-    cadres.years_since_sanction[departed] = 99
+    cadres.years_since_sanction[departed] = NEVER_SANCTIONED
     cadres.probation_years[departed] = 0
     cadres.fast_track[departed] = False
     cadres.action[departed] = -1
     peers = cadres.peers[departed]
-    for name in ("belief_punish", "belief_detect", "belief_promote", "belief_accuse"):
+    for name in BELIEFS:
         belief = getattr(cadres, name)
         belief[departed] = belief[peers].mean(axis=1)
-    return next_person + k

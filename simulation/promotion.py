@@ -7,11 +7,13 @@ so a promotion opens a vacancy that the rank below can fill in the same year.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
+from simulation import kernels
 from simulation.config import ModelConfig, Promotion, Regime
 from simulation.population import CadreArrays
 from simulation.positions import occupancy
@@ -82,41 +84,36 @@ def hold_tournament(
     # Each cadre's draws, whoever competes: a lever never shifts another cadre's draws.
     self_draw = rng.random(n)
     noise = rng.normal(0.0, promo.score_noise, n)
-    pool, self_recommended = _candidates(cadres, n_ranks, promo, self_draw, leaving)
+    if kernels.compiled():
+        from simulation.kernels.promotion import form_pool as form_pool_compiled
+        from simulation.kernels.promotion import publish as publish_compiled
+
+        pool = form_pool_compiled(cadres, n_ranks, promo, self_draw, noise, leaving)
+    else:
+        pool = form_pool(cadres, n_ranks, promo, self_draw, noise, leaving)
 
     promoted = np.zeros(n, dtype=np.bool_)
     passed_over = np.zeros(n, dtype=np.bool_)
-    responsiveness = np.full((n_ranks, 2), np.nan)
-    responsiveness_size = np.zeros((n_ranks, 2), dtype=np.int64)
+    won = np.zeros(pool.members.size, dtype=np.bool_)
+    high = np.zeros(pool.members.size, dtype=np.bool_)
     occupied = occupancy(cadres.rank, n_ranks)
-    # The pool grouped by rank once, instead of a pass over everyone per rank.
-    in_pool = np.flatnonzero(pool)
-    by_rank = in_pool[np.argsort(cadres.rank[in_pool], kind="stable")]
-    pool_rank = cadres.rank[by_rank].astype(np.intp)
-    starts = np.searchsorted(pool_rank, np.arange(n_ranks + 1))
-    pool_record = cadres.record[by_rank]
-    pool_score = f.promotion_score(
-        pool_record,
-        cadres.years_in_rank[by_rank],
-        promo.performance_weight,
-        noise[by_rank],
-        groups=pool_rank,
-    )
     for r in range(n_ranks - 2, -1, -1):
-        cands = by_rank[starts[r] : starts[r + 1]]
+        rank_r = slice(pool.starts[r], pool.starts[r + 1])
+        cands = pool.members[rank_r]
         if cands.size == 0:
             continue
         free = int(capacities[r + 1] - occupied[r + 1])
-        record = pool_record[starts[r] : starts[r + 1]]
-        score = pool_score[starts[r] : starts[r + 1]]
-        front_line = cadres.front_line[cands]
-        won = _winners(score, front_line, free, promo.front_line_quota)
-        winners = cands[won]
+        record = pool.record[rank_r]
+        won[rank_r] = _winners(pool.score[rank_r], pool.front_line[rank_r], free,
+                               promo.front_line_quota)
+        winners = cands[won[rank_r]]
         promoted[winners] = True
         occupied[r + 1] += winners.size
         occupied[r] -= winners.size
-        responsiveness[r], responsiveness_size[r] = _responsiveness(record, front_line, won)
-        passed_over[cands[top_share(record, 1 / 3) & ~won]] = True
+        high[rank_r] = top_share(record, 0.5)
+        passed_over[cands[top_share(record, 1 / 3) & ~won[rank_r]]] = True
+    publish_results = publish_compiled if kernels.compiled() else publish
+    responsiveness, responsiveness_size = publish_results(pool, high, won, n_ranks)
 
     competed_rank, seniority = cadres.rank.copy(), cadres.years_in_rank.copy()
     cadres.rank[promoted] += 1
@@ -124,14 +121,76 @@ def hold_tournament(
     cadres.probation_years[promoted] = promo.probation_years
     return Tournament(
         promoted=promoted,
-        pool=pool,
+        pool=pool.mask,
         competed_rank=competed_rank,
         seniority=seniority,
         passed_over=passed_over,
         responsiveness=responsiveness,
         responsiveness_size=responsiveness_size,
-        self_recommended=self_recommended,
+        self_recommended=pool.self_recommended,
     )
+
+
+class Pool(NamedTuple):
+    """This year's candidates, grouped by the rank they compete from."""
+
+    mask: NDArray[np.bool_]  # per cadre: a candidate (eligible or self-recommended)
+    self_recommended: NDArray[np.bool_]  # per cadre
+    members: NDArray[np.intp]  # candidates' slots, by rank, in slot order within a rank
+    starts: NDArray[np.intp]  # members[starts[r]:starts[r + 1]] compete from rank r
+    record: NDArray[np.float64]  # per member
+    score: NDArray[np.float64]  # per member: the tournament score within its rank
+    front_line: NDArray[np.bool_]  # per member
+
+
+def form_pool(
+    cadres: CadreArrays,
+    n_ranks: int,
+    promo: Promotion,
+    self_draw: NDArray[np.float64],
+    noise: NDArray[np.float64],
+    leaving: NDArray[np.bool_] | None,
+) -> Pool:
+    """The candidates grouped by rank once (not a pass over everyone per rank), and scored."""
+    mask, self_recommended = _candidates(cadres, n_ranks, promo, self_draw, leaving)
+    in_pool = np.flatnonzero(mask)
+    members = in_pool[np.argsort(cadres.rank[in_pool], kind="stable")]
+    rank = cadres.rank[members].astype(np.intp)
+    record = cadres.record[members]
+    score = f.promotion_score(
+        record,
+        cadres.years_in_rank[members],
+        promo.performance_weight,
+        noise[members],
+        groups=rank,
+    )
+    return Pool(
+        mask=mask,
+        self_recommended=self_recommended,
+        members=members,
+        starts=np.searchsorted(rank, np.arange(n_ranks + 1)),
+        record=record,
+        score=score,
+        front_line=cadres.front_line[members],
+    )
+
+
+def publish(
+    pool: Pool, high: NDArray[np.bool_], won: NDArray[np.bool_], n_ranks: int
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The published responsiveness per (rank, front line) and the size behind each.
+
+    ``high`` marks the members in the top half of their rank's records, ``won`` the promoted.
+    """
+    responsiveness = np.full((n_ranks, 2), np.nan)
+    size = np.zeros((n_ranks, 2), dtype=np.int64)
+    for r in range(n_ranks - 1):
+        rank_r = slice(pool.starts[r], pool.starts[r + 1])
+        if pool.starts[r + 1] > pool.starts[r]:
+            responsiveness[r], size[r] = _responsiveness(
+                high[rank_r], pool.front_line[rank_r], won[rank_r]
+            )
+    return responsiveness, size
 
 
 def _candidates(
@@ -183,17 +242,16 @@ def _winners(
 
 
 def _responsiveness(
-    record: NDArray[np.float64], front_line: NDArray[np.bool_], won: NDArray[np.bool_]
+    high: NDArray[np.bool_], front_line: NDArray[np.bool_], won: NDArray[np.bool_]
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Published responsiveness of one rank's promotions per group, and its sample size.
 
     Per group (office, front line) of one rank's candidates: P(promoted | top-half record) -
     P(promoted | bottom half), NaN for a group without both; and the size behind each, the
-    smaller of the group's top and bottom halves.
+    smaller of the group's top and bottom halves. ``high`` marks the top-half records.
     """
     out = np.full(2, np.nan)
     size = np.zeros(2, dtype=np.int64)
-    high = top_share(record, 0.5)
     for group in (0, 1):
         mine = front_line == bool(group)
         top, bottom = np.count_nonzero(high & mine), np.count_nonzero(~high & mine)

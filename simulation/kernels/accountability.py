@@ -1,0 +1,130 @@
+"""Phase 3, accountability, compiled: detection, review, accusations, ladder and probation.
+
+The NumPy path is simulation.accountability.judge; both take the same (7, n) uniforms, drawn
+in simulation.accountability.review, which also finds the unit leaders and applies the
+demotions (their order is a draw) on either path. A first pass decides each cadre's findings
+and marks the leaders warned for their units; a second applies the sanctions and probation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation import formulas as f
+from simulation.accountability import Review, detection_chance
+from simulation.config import ModelConfig, Regime
+from simulation.kernels.jit import kernel
+from simulation.outcomes import Outcomes
+from simulation.population import CadreArrays
+
+IDLE, FORMAL, BOLD = f.IDLE, f.FORMAL, f.BOLD
+WARNING, REMOVAL = f.WARNING, f.REMOVAL
+MAX_STRIKES = 100  # strikes are capped where the NumPy path caps them (_climb_ladder)
+
+
+def judge(
+    cadres: CadreArrays,
+    action: NDArray[np.int8],
+    out: Outcomes,
+    config: ModelConfig,
+    regime: Regime,
+    leaders: NDArray[np.intp] | None,
+    draw: NDArray[np.float64],
+) -> Review:
+    """As simulation.accountability.judge: the year's findings; updates the ladder in place."""
+    acc, sup, ft = regime.accountability, regime.supervision, regime.fault_tolerance
+    b = config.behaviour
+    p_detect = detection_chance(action, config, regime, leaders)
+    if leaders is None:  # one chance for all, and no leader answers for a unit
+        p_detect, leaders = np.full(1, p_detect), np.empty(0, dtype=np.intp)
+    findings = _judge(
+        action, draw, cadres.unit, p_detect, leaders, out.bold_failure, out.bold_success,
+        out.routine_failure, out.measured, cadres.violation_prone, cadres.strikes,
+        cadres.years_since_sanction, cadres.sanction_years, cadres.probation_years,
+        regime.evaluation.formalism_detection, ft.tolerance, b.violation_exposure,
+        f.shield_probability(ft.tolerance, ft.precision), acc.generalised_accountability,
+        sup.false_accusation_rate * (1.0 - sup.accuser_deterrence),
+        b.safe_work_accusation_ratio, sup.clarification, acc.dual_investigation,
+        acc.sanction_years, regime.promotion.probation_min_performance,
+    )
+    return Review(*findings)
+
+
+@kernel
+def _judge(action, draw, unit, p_detect, leaders, bold_failure, bold_success, routine_failure,
+           measured, violation_prone, strikes, years_since_sanction, sanction_years,
+           probation_years, formalism_detection, tolerance, violation_exposure, shield,
+           generalised_accountability, accusation_rate, safe_work_accusation_ratio,
+           clarification, dual_investigation, sanction_term,
+           probation_min_performance):  # pragma: no cover - compiled
+    """The Review's fields, in its order; strikes, sanctions and probation in place.
+
+    ``p_detect`` is the chance of detection per unit when ``leaders`` (one per unit) answer for
+    their units, else a single chance for all.
+    """
+    n = action.size
+    caught_idle = np.empty(n, dtype=np.bool_)
+    caught_formal = np.empty(n, dtype=np.bool_)
+    failure_punished = np.empty(n, dtype=np.bool_)
+    failure_tolerated = np.empty(n, dtype=np.bool_)
+    violation_exposed = np.empty(n, dtype=np.bool_)
+    violation_shielded = np.empty(n, dtype=np.bool_)
+    routine_punished = np.empty(n, dtype=np.bool_)
+    accused = np.empty(n, dtype=np.bool_)
+    accusation_upheld = np.empty(n, dtype=np.bool_)
+    leader_sanctioned = np.zeros(n, dtype=np.bool_)
+    sanctioned = np.empty(n, dtype=np.bool_)
+    wrongful = np.empty(n, dtype=np.bool_)
+    rung = np.empty(n, dtype=np.int8)
+    probation_failed = np.empty(n, dtype=np.bool_)
+    own = np.empty(n, dtype=np.bool_)
+    answerable = leaders.size > 0
+    # Bitwise & and | on booleans, not `and`/`or`: short-circuits on random draws would be
+    # unpredictable branches; these compile to straight-line, vectorisable code.
+    for i in range(n):
+        a = action[i]
+        idle, bold = a == IDLE, a == BOLD
+        p = p_detect[unit[i]] if answerable else p_detect[0]
+        ci = idle & (draw[0, i] < p)
+        cf = (a == FORMAL) & (draw[0, i] < p * formalism_detection)
+        tolerated = bold_failure[i] & (draw[1, i] < tolerance)
+        punished = bold_failure[i] & (not tolerated)
+        exposed = bold & violation_prone[i] & (draw[2, i] < violation_exposure)
+        shielded = exposed & (draw[3, i] < shield)
+        routine = routine_failure[i] & (draw[1, i] < generalised_accountability)
+        exposure = 1.0 if bold else safe_work_accusation_ratio
+        accuse = (not idle) & (draw[4, i] < accusation_rate * exposure)
+        upheld = accuse & (not draw[5, i] < clarification)
+        deserved = ci | cf | (exposed & (not shielded))
+        own[i] = deserved | punished | routine | upheld
+        honest_failure_punished = punished & (not (violation_prone[i] & bold))
+        wrongful[i] = (honest_failure_punished | routine | upheld) & (not deserved)
+        caught_idle[i], caught_formal[i] = ci, cf
+        failure_tolerated[i], failure_punished[i] = tolerated, punished
+        violation_exposed[i], violation_shielded[i] = exposed, shielded
+        routine_punished[i], accused[i], accusation_upheld[i] = routine, accuse, upheld
+    if answerable:  # apart, so that the loop above has no scattered store and vectorises
+        for i in range(n):
+            if caught_idle[i] and draw[6, i] < dual_investigation:
+                leader_sanctioned[leaders[unit[i]]] = True
+    for i in range(n):
+        sanctioned[i] = own[i] | leader_sanctioned[i]
+        rung[i] = WARNING if leader_sanctioned[i] else -1
+        if own[i]:
+            rung[i] = min(strikes[i], REMOVAL)
+            strikes[i] = min(strikes[i] + 1, MAX_STRIKES)
+            years_since_sanction[i] = 0
+        if sanctioned[i]:
+            sanction_years[i] = sanction_term
+        on_probation = probation_years[i] > 0
+        poor = ((measured[i] < probation_min_performance) & (not failure_tolerated[i])
+                & (not bold_success[i]))
+        probation_failed[i] = on_probation & (sanctioned[i] | poor)
+        if on_probation:
+            probation_years[i] -= 1
+        if probation_failed[i]:
+            probation_years[i] = 0
+    return (caught_idle, caught_formal, failure_punished, failure_tolerated, violation_exposed,
+            violation_shielded, routine_punished, accused, accusation_upheld, leader_sanctioned,
+            sanctioned, wrongful, rung, probation_failed)

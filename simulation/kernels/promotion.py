@@ -1,0 +1,157 @@
+"""Phase 4, promotion, compiled: the candidate pool with its scores, and the published statistics.
+
+The NumPy paths are simulation.promotion.form_pool and publish. Choosing the winners and the
+top shares of records stays in NumPy on both paths (argpartition breaks ties its own way), as
+do the draws. Scores are z-scores within each rank, summed in pool order as bincount sums.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.config import Promotion
+from simulation.kernels.jit import kernel
+from simulation.population import CadreArrays
+from simulation.promotion import Pool
+
+
+def form_pool(
+    cadres: CadreArrays,
+    n_ranks: int,
+    promo: Promotion,
+    self_draw: NDArray[np.float64],
+    noise: NDArray[np.float64],
+    leaving: NDArray[np.bool_] | None,
+) -> Pool:
+    """As simulation.promotion.form_pool."""
+    fields = _form_pool(
+        cadres.rank, cadres.sanction_years, cadres.probation_years, cadres.years_in_rank,
+        cadres.age, cadres.fast_track, cadres.ability, cadres.record, cadres.front_line,
+        self_draw, noise, np.empty(0, dtype=np.bool_) if leaving is None else leaving,
+        n_ranks, promo.min_tenure, promo.age_ceiling, promo.self_recommendation,
+        promo.self_recommendation_ability, promo.performance_weight,
+    )
+    return Pool(*fields)
+
+
+def publish(
+    pool: Pool, high: NDArray[np.bool_], won: NDArray[np.bool_], n_ranks: int
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """As simulation.promotion.publish."""
+    return _publish(pool.starts, pool.front_line, high, won, n_ranks)
+
+
+@kernel
+def _form_pool(rank, sanction_years, probation_years, years_in_rank, age, fast_track, ability,
+               record, front_line, self_draw, noise, leaving, n_ranks, min_tenure, age_ceiling,
+               self_recommendation, self_recommendation_ability,
+               performance_weight):  # pragma: no cover - compiled
+    """Pool's fields: who competes, grouped by rank in slot order, with their scores."""
+    n = rank.size
+    mask = np.empty(n, dtype=np.bool_)
+    self_recommended = np.zeros(n, dtype=np.bool_)
+    starts = np.zeros(n_ranks + 1, dtype=np.intp)
+    candidates = np.empty(n + 1, dtype=np.intp)  # slot order; one spare for branch-free appends
+    count = 0
+    for i in range(n):
+        # & and | rather than `and` and `or`: no branch on the state or a draw.
+        unsanctioned = ((sanction_years[i] == 0) & (probation_years[i] == 0)
+                        & (rank[i] < n_ranks - 1))
+        if leaving.size > 0:
+            unsanctioned &= not leaving[i]
+        tenure_ok = (years_in_rank[i] >= min_tenure) | fast_track[i]
+        age_ok = (age[i] < age_ceiling) | fast_track[i] | (age_ceiling <= 0)
+        eligible = unsanctioned & tenure_ok & age_ok
+        if self_recommendation > 0:
+            self_recommended[i] = (unsanctioned & (not eligible)
+                                   & (ability[i] >= self_recommendation_ability)
+                                   & (self_draw[i] < self_recommendation))
+        mask[i] = eligible | self_recommended[i]
+        candidates[count] = i  # kept only if a candidate: the next append overwrites it
+        count += mask[i]
+        starts[rank[i] + 1] += mask[i]
+    for r in range(n_ranks):
+        starts[r + 1] += starts[r]
+    # Stable counting sort by rank: slot order within each rank, as argsort(kind="stable").
+    members = np.empty(count, dtype=np.intp)
+    filled = starts[:n_ranks].copy()
+    for t in range(count):
+        i = candidates[t]
+        members[filled[rank[i]]] = i
+        filled[rank[i]] += 1
+    groups = np.empty(members.size, dtype=np.intp)
+    seniority = np.empty(members.size)
+    for j in range(members.size):
+        groups[j] = rank[members[j]]
+        seniority[j] = years_in_rank[members[j]]
+    pool_record = record[members]
+    score = promotion_score(pool_record, seniority, performance_weight, noise[members], groups)
+    return (mask, self_recommended, members, starts, pool_record, score, front_line[members])
+
+
+@kernel
+def promotion_score(record, seniority, performance_weight, noise,
+                    groups):  # pragma: no cover - compiled
+    """formulas.promotion_score with groups: w z(record) + (1 - w) z(seniority) + noise."""
+    w = performance_weight
+    merit = standardise(record, groups)
+    tenure = standardise(seniority, groups)
+    score = np.empty(record.size)
+    for j in range(record.size):
+        score[j] = w * merit[j] + (1.0 - w) * tenure[j] + noise[j]
+    return score
+
+
+@kernel
+def standardise(x, groups):  # pragma: no cover - compiled
+    """formulas.standardise within groups: sums in index order, as bincount makes them."""
+    m = x.size
+    n_groups = 0
+    for j in range(m):
+        n_groups = max(n_groups, groups[j] + 1)
+    size = np.zeros(n_groups)
+    total = np.zeros(n_groups)
+    for j in range(m):
+        size[groups[j]] += 1.0
+        total[groups[j]] += x[j]
+    for g in range(n_groups):
+        if size[g] == 0.0:
+            size[g] = 1.0
+    mean = total / size
+    centred = np.empty(m)
+    spread = np.zeros(n_groups)
+    for j in range(m):
+        centred[j] = x[j] - mean[groups[j]]
+        spread[groups[j]] += centred[j] * centred[j]
+    scale = np.zeros(n_groups)
+    for g in range(n_groups):
+        sd = np.sqrt(spread[g] / size[g])
+        if sd > 0:
+            scale[g] = 1.0 / sd
+    for j in range(m):
+        centred[j] = centred[j] * scale[groups[j]]
+    return centred
+
+
+@kernel
+def _publish(starts, front_line, high, won, n_ranks):  # pragma: no cover - compiled
+    """Responsiveness per (rank, front line) and the size behind each (NaN and 0 if none)."""
+    out = np.full((n_ranks, 2), np.nan)
+    size = np.zeros((n_ranks, 2), dtype=np.int64)
+    for r in range(n_ranks - 1):
+        for group in range(2):
+            top = bottom = won_top = won_bottom = 0
+            for j in range(starts[r], starts[r + 1]):
+                if front_line[j] != (group == 1):
+                    continue
+                if high[j]:
+                    top += 1
+                    won_top += won[j]
+                else:
+                    bottom += 1
+                    won_bottom += won[j]
+            size[r, group] = min(top, bottom)
+            if top and bottom:
+                out[r, group] = won_top / top - won_bottom / bottom
+    return out, size
