@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from simulation import formulas as f
@@ -40,6 +39,7 @@ from simulation.decision import (
     promotion_scale,
     reference_levels,
 )
+from simulation.kernels.jit import kernel
 from simulation.population import CadreArrays
 
 IDLE, FORMAL, ROUTINE, BOLD = f.IDLE, f.FORMAL, f.ROUTINE, f.BOLD
@@ -190,13 +190,13 @@ def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> 
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@kernel
 def maximum(a: float, b: float) -> float:
     """``np.maximum`` of two floats (a NaN wins)."""
     return a if (a >= b or a != a) else b
 
 
-@njit(cache=True)
+@kernel
 def first_argmax(values: NDArray[np.float64], length: int) -> int:
     """``np.argmax`` of ``values[:length]``: the first largest value's index, or first NaN's."""
     best = values[0]
@@ -209,7 +209,7 @@ def first_argmax(values: NDArray[np.float64], length: int) -> int:
     return index
 
 
-@njit(cache=True)
+@kernel
 def cadre_parts(parts: NDArray[np.float64], coalition: int, i: int, x: Inputs, t: Terms
                 ) -> None:
     """Cadre ``i``'s ``decision.utility_parts`` under ``coalition`` into ``parts[coalition]``.
@@ -261,7 +261,7 @@ def cadre_parts(parts: NDArray[np.float64], coalition: int, i: int, x: Inputs, t
     parts[c, GAIN, BOLD] = t.violation_gain if violation_prone else 0.0
 
 
-@njit(cache=True)
+@kernel
 def total(parts: NDArray[np.float64], coalition: int, action: int) -> float:
     """Utility of ``action`` under ``coalition``: benefit - cost - sanction + gain."""
     c = coalition
@@ -269,7 +269,7 @@ def total(parts: NDArray[np.float64], coalition: int, action: int) -> float:
             + parts[c, GAIN, action])
 
 
-@njit(cache=True)
+@kernel
 def taste_choice(parts: NDArray[np.float64], coalition: int, taste: NDArray[np.float64], i: int,
                  temperature: float, scored: NDArray[np.float64]) -> int:
     """Cadre ``i``'s ``formulas.taste_choice`` under ``coalition``, with its taste row.
@@ -290,7 +290,7 @@ def taste_choice(parts: NDArray[np.float64], coalition: int, taste: NDArray[np.f
     return first_argmax(scored, 4)
 
 
-@njit(cache=True)
+@kernel
 def inactive(action: int, fearless_action: int, violation_prone: bool) -> bool:
     """Whether ``decision.inaction_forms`` calls ``action`` a form of inaction."""
     if action in (IDLE, FORMAL):
@@ -298,7 +298,7 @@ def inactive(action: int, fearless_action: int, violation_prone: bool) -> bool:
     return action == ROUTINE and fearless_action == BOLD and not violation_prone
 
 
-@njit(cache=True)
+@kernel
 def shapley_three(gain: NDArray[np.float64], out: NDArray[np.float64], row: int) -> None:
     """One row of ``formulas.shapley_three``: ``gain`` (8,) by coalition into ``out[row]``."""
     for j in range(3):
@@ -312,14 +312,14 @@ def shapley_three(gain: NDArray[np.float64], out: NDArray[np.float64], row: int)
         out[row, j] = value
 
 
-@njit(cache=True)
+@kernel
 def gap(parts: NDArray[np.float64], coalition: int, part: int, alternative: int, action: int
         ) -> float:
     """The alternative's value of a utility part minus the chosen action's."""
     return parts[coalition, part, alternative] - parts[coalition, part, action]
 
 
-@njit(cache=True)
+@kernel
 def main_reason(parts: NDArray[np.float64], action: int, avoiding: bool,
                 scratch: NDArray[np.float64]) -> int:
     """One cadre's ``decision.main_reasons``, from its utility parts under coalitions 0 and 2.
@@ -342,7 +342,7 @@ def main_reason(parts: NDArray[np.float64], action: int, avoiding: bool,
     return first_argmax(scratch, 3)
 
 
-@njit(cache=True)
+@kernel
 def decide_cadres(
     x: Inputs, taste: NDArray[np.float64], t: Terms
 ) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64]]:
@@ -394,7 +394,7 @@ def decide_cadres(
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@kernel
 def career_weights_of(
     rank: NDArray[np.int8], years_in_rank: NDArray[np.int16], fast_track: NDArray[np.bool_],
     age: NDArray[np.int16], sanction_years: NDArray[np.int16],
