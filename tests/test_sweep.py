@@ -211,8 +211,8 @@ def test_failing_runs_are_recorded_the_sweep_goes_on_and_a_rerun_retries_them(
     tmp_path, monkeypatch, capsys
 ):
     spec = tiny_spec(tmp_path)
-    monkeypatch.setattr(execution, "simulate_run", fail_when_tolerant)
-    assert main(["sweep", spec, "--quiet"]) == 1
+    monkeypatch.setattr(execution, "simulate_run", fail_when_tolerant)  # in this process
+    assert main(["sweep", spec, "--quiet", "--in-process"]) == 1
     captured = capsys.readouterr()
     assert "16 ok, 8 failed of 24 runs" in captured.out
     assert "failed" in captured.err
@@ -416,7 +416,7 @@ def test_workers_and_dask_flags_do_not_mix(tmp_path, capsys):
 
 def test_the_progress_bar_shows_runs_and_failures_on_stderr(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(execution, "simulate_run", fail_when_tolerant)
-    assert main(["sweep", tiny_spec(tmp_path)]) == 1
+    assert main(["sweep", tiny_spec(tmp_path), "--in-process"]) == 1
     err = capsys.readouterr().err
     assert "24/24" in err and "failed=8" in err
 
