@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from experiments.engine.execution import (
     run_deadline,
     run_sweep,
 )
-from experiments.engine.runboard import process_running
+from experiments.engine.runboard import RunBoard, process_running
 from experiments.engine.spec import MAX_POINTS, MAX_RUNS, load_spec, parse_spec
 from experiments.engine.storage import QUARANTINE, part_files, part_spec_hash, results_lock
 from simulation.loading import ConfigError
@@ -118,6 +119,21 @@ def test_a_run_that_kills_its_worker_is_failed_after_its_tries_and_the_sweep_goe
     assert f"on each of its {MAX_TRIES} tries" in error and error.count(cause) == MAX_TRIES
     runs = pd.read_parquet(tmp_path / "tiny" / "runs")
     assert runs["run_id"].is_unique and len(runs) == 24
+
+
+@pytest.mark.slow  # as above
+def test_without_the_run_board_the_run_that_kills_its_worker_is_found_by_isolation(
+    tmp_path, no_process_left, monkeypatch
+):
+    """As for workers on another machine: lost runs are resent one per task, then alone."""
+    elsewhere = RunBoard(tempfile.mkdtemp(prefix="cadresim-runs-"), "another-machine")
+    monkeypatch.setattr(RunBoard, "open", classmethod(lambda cls: elsewhere))
+    report = sweep_with(tmp_path, faulty_models.exits_for_one_seed, workers=2)
+    assert (report.ok, report.failed, report.pending) == (23, 1, 0)
+    assert not Path(elsewhere.folder).exists()
+    error = failed_rows(tmp_path / "tiny")["error"][0]
+    assert error.count("exited with code 7") == MAX_TRIES
+    assert pd.read_parquet(tmp_path / "tiny" / "runs")["run_id"].is_unique
 
 
 @pytest.mark.slow  # a worker start after the kill, and the hard limit (timeout + grace)
@@ -310,6 +326,23 @@ def test_plot_copes_with_a_point_without_a_successful_run(tmp_path, capsys):
     assert cli(["plot", str(tmp_path / "tiny")]) == 0
     out = capsys.readouterr().out
     assert "written: timeseries" in out
+
+
+def test_the_run_board_shows_a_run_while_it_runs_and_tells_a_reused_pid_apart():
+    board = RunBoard.open()
+    try:
+        with board.running(POISONED_RUN):
+            (entry,) = board.entries()
+            assert (entry.pid, entry.run_id) == (os.getpid(), POISONED_RUN)
+            assert board.alive(entry) and time.time() - entry.since < 60
+        assert board.entries() == []
+        if Path("/proc/self/stat").exists():  # the same pid, started at another time
+            (Path(board.folder) / f"{os.getpid()}_1_1_{POISONED_RUN}").touch()
+            (stale,) = board.entries()
+            assert not board.alive(stale)
+    finally:
+        board.close()
+    assert not Path(board.folder).exists()
 
 
 def test_a_zombie_sweep_counts_as_gone_for_its_workers():

@@ -320,8 +320,9 @@ def test_a_sweep_killed_with_sigkill_finishes_on_rerun_with_exactly_the_expected
             "regime.fault_tolerance.tolerance": {"from": 0.0, "to": 1.0, "num": 10}}}}
     spec = tiny_spec(tmp_path, "killed", **fields)
     folder = tmp_path / "killed"
+    # in the sweep's process (the folder is what is tested; a killed pool sweep is tested below)
     command = [sys.executable, "-m", "experiments.cli", "sweep", spec, "--chunk-size", "1",
-               "--quiet"]
+               "--quiet", "--in-process"]
     assert _run_until_parts(command, folder, 3) == -signal.SIGKILL
     first = len(part_files(folder))
     assert 3 <= first < 60

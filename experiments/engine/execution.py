@@ -793,10 +793,13 @@ class Supervisor:
         # Dask would give a resent run the key (and the failure) of its first try
         dask = type(executor).__module__.split(".")[0] == "distributed"
         self.options: dict[str, Any] = {"pure": False} if dask else {}
+        # workers in other processes note their runs on a board (closed by run)
         self.board = None if isinstance(executor, SerialExecutor) else RunBoard.open()
-        timeout = settings.timeout
-        self.hard_limit = timeout + HARD_TIMEOUT_GRACE if timeout and self.board else None
-        self.poll = min(1.0, max(0.05, timeout / 10)) if self.hard_limit and timeout else None
+        self.hard_limit: float | None = None  # seconds after which a run's worker is killed
+        self.poll: float | None = None  # how often the board is read for runs past it
+        if settings.timeout and self.board is not None:
+            self.hard_limit = settings.timeout + HARD_TIMEOUT_GRACE
+            self.poll = min(1.0, max(0.05, settings.timeout / 10))
         self.in_flight: dict[Future, _Submitted] = {}
         self.resend: list[RunTask] = []  # tier 1, sent in parallel
         self.alone: list[RunTask] = []  # tier 2, sent one at a time
