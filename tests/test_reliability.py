@@ -144,12 +144,12 @@ def test_without_the_run_board_the_run_that_kills_its_worker_is_found_by_isolati
 def test_a_run_stuck_in_native_code_is_stopped_by_the_sweep_and_recorded_as_timed_out(
     tmp_path, no_process_left, model, workers
 ):
-    report = sweep_with(tmp_path, model, workers=workers, run_timeout=1)
+    report = sweep_with(tmp_path, model, workers=workers, run_timeout=2)
     assert (report.ok, report.failed, report.pending) == (23, 1, 0)
     failed = failed_rows(tmp_path / "tiny")
     assert list(failed["run_id"]) == [POISONED_RUN]
     assert failed["error"][0].startswith(
-        "timed out: the run took longer than run_timeout = 1 s and did not stop")
+        "timed out: the run took longer than run_timeout = 2 s and did not stop")
     runs = pd.read_parquet(tmp_path / "tiny" / "runs")
     assert runs["run_id"].is_unique and len(runs) == 24
 
@@ -182,7 +182,7 @@ def test_on_dask_a_run_stuck_in_native_code_is_stopped_and_recorded_as_timed_out
     tmp_path, local_dask
 ):
     report = sweep_with(tmp_path, faulty_models.hogs_the_gil_in_c_for_one_seed,
-                        executor=local_dask, run_timeout=1)
+                        executor=local_dask, run_timeout=2)
     assert (report.ok, report.failed, report.pending) == (23, 1, 0)
     failed = failed_rows(tmp_path / "tiny")
     assert list(failed["run_id"]) == [POISONED_RUN]
@@ -521,6 +521,7 @@ def test_dangerous_or_impossible_output_paths_are_refused(tmp_path, capsys, monk
     (["run", "default", "--steps", "2", "--out", "adir.parquet"], "--out"),
     (["run", "default", "--steps", "2", "--out", "nofolder/x.parquet"], "--out"),
     (["sweep", "SPEC", "--scheduler", "bogus"], "--scheduler"),
+    (["sweep", "SPEC", "--workers", "2", "--in-process"], "--workers"),
 ])
 def test_bad_flags_end_in_the_clean_error(tmp_path, capsys, monkeypatch, argv, named):
     monkeypatch.chdir(tmp_path)
