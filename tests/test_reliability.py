@@ -200,14 +200,16 @@ if __name__ == "__main__":
     with open_executor(1, None, None) as (pool, n, _):
         try:
             run_sweep(load_spec(sys.argv[1]), pool, progress=False, parallelism=n,
-                      simulate=faulty_models.sleeps_in_c_for_one_seed)
+                      simulate=faulty_models.hogs_the_gil_in_c_for_one_seed)
         except KeyboardInterrupt:
             sys.exit(130)
 """
 
 
 @pytest.mark.slow  # a sweep in a subprocess (imports, a forkserver)
-def test_an_interrupted_sweep_does_not_wait_for_a_run_stuck_in_native_code(tmp_path):
+@pytest.mark.parametrize("how, code", [(signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)])
+def test_an_ended_sweep_leaves_no_worker_stuck_in_native_code(tmp_path, how, code):
+    """Interrupted, the sweep kills its worker; killed, the kernel ends the worker with it."""
     spec = tiny_spec(tmp_path, common_random_numbers=False)  # no run_timeout: it would hang
     process = subprocess.Popen([sys.executable, "-c", INTERRUPTED_SWEEP, spec], cwd=REPO)
     folder = tmp_path / "tiny"
@@ -216,8 +218,8 @@ def test_an_interrupted_sweep_does_not_wait_for_a_run_stuck_in_native_code(tmp_p
         time.sleep(0.05)
     time.sleep(1.0)  # the chunk of runs 6-8 is stuck at run 8, the poisoned one
     workers = _live_descendants(process.pid)
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 130
+    process.send_signal(how)
+    assert process.wait(timeout=60) == code
     deadline = time.monotonic() + 15
     while any(map(process_running, workers)) and time.monotonic() < deadline:
         time.sleep(0.1)

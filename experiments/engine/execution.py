@@ -71,6 +71,8 @@ MAX_CHUNK = 32
 KEPT_CONFIGS = 4096
 
 Simulate = Callable[[ModelConfig, int, int], pd.DataFrame]
+#: prctl option: the signal this process gets when its parent ends (Linux).
+PR_SET_PDEATHSIG = 1
 
 
 class SerialExecutor(Executor):
@@ -107,8 +109,11 @@ def exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
     counts as gone when the worker's own parent changes (it was reparented: the sweep, or the
     forkserver that started the worker, died) or when ``parent_pid`` no longer runs: it does
     not exist or is a zombie not yet reaped (``os.kill(pid, 0)`` alone passes a zombie).
+    A thread needs the GIL, which a run stuck in native code may hold; so on Linux the kernel
+    also kills the worker when its parent process ends (see :func:`_die_with_parent`).
     """
     original_parent = os.getppid()
+    _die_with_parent()
 
     def watch() -> None:
         while True:
@@ -117,6 +122,30 @@ def exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this worker when its parent process ends (no GIL needed).
+
+    A forkserver's worker has the forkserver for parent, and the forkserver lives on while any
+    process holds its liveness pipe, which it hands to every worker. The worker lets go of it
+    (it starts no processes of its own), so a killed sweep ends its forkserver, and that ends
+    the worker, even one stuck in native code. (For the kernel, the parent is the thread that
+    started the worker: with the fork or spawn start methods, workers must be started from a
+    thread that lives as long as the pool.)
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if alive is not None:  # this process's copy: the sweep keeps its own
+        with contextlib.suppress(OSError):
+            os.close(alive)
+        server._forkserver_alive_fd = None
 
 
 # --------------------------------------------------------------------------------------------
