@@ -1004,8 +1004,10 @@ class Supervisor:
             if (now - entry.since <= self.hard_limit or entry.pid == os.getpid()
                     or (entry.pid, entry.start) in self.killed or not self.board.alive(entry)):
                 continue
-            with contextlib.suppress(ProcessLookupError, PermissionError):
+            try:
                 os.kill(entry.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):  # it died meanwhile, or is not ours
+                continue
             self.killed.add((entry.pid, entry.start))
             self.verdicts[entry.run_id] = (
                 f"timed out: the run took longer than run_timeout = {self.settings.timeout:g} s "
