@@ -28,7 +28,7 @@ from experiments.engine.execution import (
     run_deadline,
     run_sweep,
 )
-from experiments.engine.runboard import RunBoard, process_running
+from experiments.engine.runboard import PREFIX, RunBoard, process_running
 from experiments.engine.spec import MAX_POINTS, MAX_RUNS, load_spec, parse_spec
 from experiments.engine.storage import QUARANTINE, part_files, part_spec_hash, results_lock
 from simulation.loading import ConfigError
@@ -126,7 +126,7 @@ def test_without_the_run_board_the_run_that_kills_its_worker_is_found_by_isolati
     tmp_path, no_process_left, monkeypatch
 ):
     """As for workers on another machine: lost runs are resent one per task, then alone."""
-    elsewhere = RunBoard(tempfile.mkdtemp(prefix="cadresim-runs-"), "another-machine")
+    elsewhere = RunBoard(tempfile.mkdtemp(prefix=PREFIX), "another-machine")
     monkeypatch.setattr(RunBoard, "open", classmethod(lambda cls: elsewhere))
     report = sweep_with(tmp_path, faulty_models.exits_for_one_seed, workers=2)
     assert (report.ok, report.failed, report.pending) == (23, 1, 0)
@@ -345,6 +345,21 @@ def test_the_run_board_shows_a_run_while_it_runs_and_tells_a_reused_pid_apart():
     finally:
         board.close()
     assert not Path(board.folder).exists()
+
+
+def test_a_board_left_by_a_killed_sweep_is_removed_by_the_next(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # a sweep process that is gone
+    left, recent, live = (tmp_path / f"{PREFIX}{pid}-{tag}"
+                          for pid, tag in ((child.pid, "a"), (child.pid, "b"), (os.getpid(), "c")))
+    for folder in (left, recent, live):
+        folder.mkdir()
+    hour_ago = time.time() - 3700
+    for folder in (left, live):
+        os.utime(folder, (hour_ago, hour_ago))
+    RunBoard.open().close()
+    assert not left.exists() and recent.exists() and live.exists()
 
 
 def test_a_zombie_sweep_counts_as_gone_for_its_workers():

@@ -18,6 +18,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,9 @@ def process_running(pid: int, start: str = "") -> bool:
     return not start or not stat[1] or stat[1] == start
 
 
+#: Name of a board's folder in the temporary directory (then the sweep's pid).
+PREFIX = "cadresim-runs-"
+
 #: This worker process's start time, by pid (read once per process).
 _STARTS: dict[int, str] = {}
 
@@ -74,8 +78,17 @@ class RunBoard:
 
     @classmethod
     def open(cls) -> RunBoard:
-        """A new, empty board in the temporary directory; :meth:`close` removes it."""
-        return cls(tempfile.mkdtemp(prefix="cadresim-runs-"), socket.gethostname())
+        """A new, empty board in the temporary directory; :meth:`close` removes it.
+
+        Boards left behind by sweeps that were killed (their process is gone, and they have not
+        changed for an hour) are removed first.
+        """
+        for old in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+            owner = old.name.removeprefix(PREFIX).split("-", 1)[0]
+            with contextlib.suppress(OSError, ValueError):
+                if time.time() - old.stat().st_mtime > 3600 and not process_running(int(owner)):
+                    shutil.rmtree(old, ignore_errors=True)
+        return cls(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"), socket.gethostname())
 
     def close(self) -> None:
         """Remove the board's folder."""
