@@ -33,7 +33,7 @@ from experiments.engine.spec import MAX_POINTS, MAX_RUNS, load_spec, parse_spec
 from experiments.engine.storage import QUARANTINE, part_files, part_spec_hash, results_lock
 from simulation.loading import ConfigError
 from tests import faulty_models
-from tests.test_sweep import REPO, _live_descendants, tiny_spec
+from tests.test_sweep import REPO, _live_descendants, remove_boards_of, tiny_spec
 
 POISONED_RUN = "p00002-r0000"
 
@@ -220,6 +220,7 @@ def test_an_ended_sweep_leaves_no_worker_stuck_in_native_code(tmp_path, how, cod
     workers = _live_descendants(process.pid)
     process.send_signal(how)
     assert process.wait(timeout=60) == code
+    remove_boards_of(process.pid)
     deadline = time.monotonic() + 15
     while any(map(process_running, workers)) and time.monotonic() < deadline:
         time.sleep(0.1)

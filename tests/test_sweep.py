@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +24,7 @@ import experiments.engine.execution as execution
 from experiments.cli import main
 from experiments.engine.design import ConfigBuilder, run_seed
 from experiments.engine.execution import SerialExecutor, run_arm, run_sweep
+from experiments.engine.runboard import PREFIX
 from experiments.engine.spec import load_spec
 from experiments.engine.storage import part_files, results_lock
 from simulation import CadreModel
@@ -304,6 +307,12 @@ def _live_descendants(pid: int) -> set[int]:
     return found
 
 
+def remove_boards_of(pid: int) -> None:
+    """Remove the run board a killed sweep ``pid`` left in the temporary directory."""
+    for board in Path(tempfile.gettempdir()).glob(f"{PREFIX}{pid}-*"):
+        shutil.rmtree(board)
+
+
 def _alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -352,8 +361,10 @@ def test_a_killed_process_pool_sweep_leaves_no_workers_behind_and_resumes(tmp_pa
     workers: set[int] = set()
     command = [sys.executable, "-m", "experiments.cli", "sweep", spec, "--workers", "2",
                "--chunk-size", "1", "--quiet"]
-    killed = _run_until_parts(command, folder, 2, lambda pid: workers.update(
-        _live_descendants(pid)))
+    sweeps: list[int] = []
+    killed = _run_until_parts(command, folder, 2, lambda pid: (
+        sweeps.append(pid), workers.update(_live_descendants(pid))))
+    remove_boards_of(sweeps[0])
     assert killed == -signal.SIGKILL and len(workers) >= 2
     deadline = time.monotonic() + 15
     while any(map(_alive, workers)) and time.monotonic() < deadline:
