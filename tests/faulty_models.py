@@ -3,6 +3,7 @@ reliability tests. Module-level, so that a process pool or Dask can pickle them.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import time
@@ -85,4 +86,28 @@ def fails_for_a_whole_point(config, seed, steps):
     """Every run of tolerance 1.0 raises (so that point has no successful run)."""
     if config.regime.fault_tolerance.tolerance == 1.0:
         raise ValueError("tolerance 1.0 breaks this model")
+    return _model(config, seed, steps)
+
+
+def _stuck_in_native_code(libc: ctypes.CDLL) -> None:
+    """Sleep in C with SIGALRM blocked: no Python line runs, so the run's own timeout (a signal
+    in the main thread, an asynchronous exception elsewhere) never reaches it."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    while True:
+        libc.sleep(3600)
+
+
+def sleeps_in_c_for_one_seed(config, seed, steps):
+    """The run hangs in C on the poisoned seed (releasing the GIL, as I/O or a lock would)."""
+    if seed == POISONED:
+        _stuck_in_native_code(ctypes.CDLL(None))
+    return _model(config, seed, steps)
+
+
+def hogs_the_gil_in_c_for_one_seed(config, seed, steps):
+    """The run hangs in C on the poisoned seed holding the GIL, so that no other thread of its
+    process runs either (a Dask worker stops answering its scheduler)."""
+    if seed == POISONED:
+        _stuck_in_native_code(ctypes.PyDLL(None))
     return _model(config, seed, steps)

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,15 +25,15 @@ from experiments.engine.execution import (
     MAX_TRIES,
     RunTimeout,
     SerialExecutor,
-    _running,
     run_deadline,
     run_sweep,
 )
+from experiments.engine.runboard import PREFIX, RunBoard, process_running
 from experiments.engine.spec import MAX_POINTS, MAX_RUNS, load_spec, parse_spec
 from experiments.engine.storage import QUARANTINE, part_files, part_spec_hash, results_lock
 from simulation.loading import ConfigError
 from tests import faulty_models
-from tests.test_sweep import tiny_spec
+from tests.test_sweep import REPO, _live_descendants, remove_boards_of, tiny_spec
 
 POISONED_RUN = "p00002-r0000"
 
@@ -49,14 +52,48 @@ def failed_rows(out: Path) -> pd.DataFrame:
     return runs[runs["status"] != "ok"].reset_index(drop=True)
 
 
-def sweep_with(tmp_path: Path, simulate, workers: int = 1, **fields):
-    """Run the tiny spec with a faulty model on ``workers`` processes (1: this process).
+def sweep_with(tmp_path: Path, simulate, workers: int = 1, executor=None, **fields):
+    """Run the tiny spec with a faulty model on ``workers`` processes (or on ``executor``).
 
     Without common random numbers, so that the poisoned seed belongs to one run only.
     """
     spec = load_spec(tiny_spec(tmp_path, **{"common_random_numbers": False, **fields}))
-    with open_executor(workers, None, None) as (executor, n, _):
-        return run_sweep(spec, executor, progress=False, parallelism=n, simulate=simulate)
+    if executor is not None:
+        return run_sweep(spec, executor, progress=False, parallelism=2, simulate=simulate)
+    with open_executor(workers, None, None) as (pool, n, _):
+        return run_sweep(spec, pool, progress=False, parallelism=n, simulate=simulate)
+
+
+def new_processes(before: set[int]) -> set[int]:
+    """This process's live descendants not in ``before``, but for multiprocessing's helpers.
+
+    The forkserver and the resource tracker are started once and serve every later pool.
+    """
+    found = set()
+    for pid in _live_descendants(os.getpid()) - before:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"forkserver" not in command and b"resource_tracker" not in command:
+            found.add(pid)
+    return found
+
+
+def assert_no_process_left(before: set[int], wait: float = 15) -> None:
+    """Every process started since ``before`` ends within ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while new_processes(before) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not new_processes(before), "worker processes outlived their sweep"
+
+
+@pytest.fixture
+def no_process_left():
+    """The test leaves no worker process behind."""
+    before = _live_descendants(os.getpid())
+    yield
+    assert_no_process_left(before)
 
 
 # --------------------------------------------------------------------------------------------
@@ -64,15 +101,17 @@ def sweep_with(tmp_path: Path, simulate, workers: int = 1, **fields):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("model, cause", [
-    (faulty_models.exits_for_one_seed, "exited with code 7"),
-    (faulty_models.killed_for_one_seed, "killed by SIGKILL"),
+@pytest.mark.slow  # each death costs a worker start (a pool rebuilt): 5-15 s on a loaded machine
+@pytest.mark.parametrize("model, workers, cause", [
+    (faulty_models.exits_for_one_seed, 2, "exited with code 7"),
+    (faulty_models.killed_for_one_seed, 2, "killed by SIGKILL"),
+    (faulty_models.exits_for_one_seed, 1, "exited with code 7"),
+    (faulty_models.segfaults_for_one_seed, 1, "killed by SIGSEGV"),
 ])
 def test_a_run_that_kills_its_worker_is_failed_after_its_tries_and_the_sweep_goes_on(
-    tmp_path, model, cause
+    tmp_path, no_process_left, model, workers, cause
 ):
-    report = sweep_with(tmp_path, model, workers=2)
+    report = sweep_with(tmp_path, model, workers=workers)
     assert (report.ok, report.failed, report.pending) == (23, 1, 0)
     failed = failed_rows(tmp_path / "tiny")
     assert list(failed["run_id"]) == [POISONED_RUN]
@@ -80,6 +119,114 @@ def test_a_run_that_kills_its_worker_is_failed_after_its_tries_and_the_sweep_goe
     assert f"on each of its {MAX_TRIES} tries" in error and error.count(cause) == MAX_TRIES
     runs = pd.read_parquet(tmp_path / "tiny" / "runs")
     assert runs["run_id"].is_unique and len(runs) == 24
+
+
+@pytest.mark.slow  # as above
+def test_without_the_run_board_the_run_that_kills_its_worker_is_found_by_isolation(
+    tmp_path, no_process_left, monkeypatch
+):
+    """As for workers on another machine: lost runs are resent one per task, then alone."""
+    elsewhere = RunBoard(tempfile.mkdtemp(prefix=PREFIX), "another-machine")
+    monkeypatch.setattr(RunBoard, "open", classmethod(lambda cls: elsewhere))
+    report = sweep_with(tmp_path, faulty_models.exits_for_one_seed, workers=2)
+    assert (report.ok, report.failed, report.pending) == (23, 1, 0)
+    assert not Path(elsewhere.folder).exists()
+    error = failed_rows(tmp_path / "tiny")["error"][0]
+    assert error.count("exited with code 7") == MAX_TRIES
+    assert pd.read_parquet(tmp_path / "tiny" / "runs")["run_id"].is_unique
+
+
+@pytest.mark.slow  # a worker start after the kill, and the hard limit (timeout + grace)
+@pytest.mark.parametrize("model, workers", [
+    (faulty_models.sleeps_in_c_for_one_seed, 2),
+    (faulty_models.hogs_the_gil_in_c_for_one_seed, 1),
+])
+def test_a_run_stuck_in_native_code_is_stopped_by_the_sweep_and_recorded_as_timed_out(
+    tmp_path, no_process_left, model, workers
+):
+    report = sweep_with(tmp_path, model, workers=workers, run_timeout=2)
+    assert (report.ok, report.failed, report.pending) == (23, 1, 0)
+    failed = failed_rows(tmp_path / "tiny")
+    assert list(failed["run_id"]) == [POISONED_RUN]
+    assert failed["error"][0].startswith(
+        "timed out: the run took longer than run_timeout = 2 s and did not stop")
+    runs = pd.read_parquet(tmp_path / "tiny" / "runs")
+    assert runs["run_id"].is_unique and len(runs) == 24
+
+
+@pytest.fixture(scope="module")
+def local_dask():
+    """The executor of ``--dask-local 2``, for the module; its workers end with it."""
+    pytest.importorskip("distributed")
+    before = _live_descendants(os.getpid())
+    with open_executor(None, None, 2) as (executor, _, _):
+        yield executor
+    assert_no_process_left(before)
+
+
+@pytest.mark.slow  # a local Dask cluster (5-20 s to start), and a worker restart per death
+def test_on_dask_a_run_that_kills_its_worker_is_failed_after_its_tries(tmp_path, local_dask):
+    report = sweep_with(tmp_path, faulty_models.exits_for_one_seed, executor=local_dask)
+    assert (report.ok, report.failed, report.pending) == (23, 1, 0)
+    failed = failed_rows(tmp_path / "tiny")
+    assert list(failed["run_id"]) == [POISONED_RUN]
+    error = failed["error"][0]
+    assert f"on each of its {MAX_TRIES} tries" in error
+    assert len(re.findall(r"worker process \d+ died", error)) == MAX_TRIES
+    runs = pd.read_parquet(tmp_path / "tiny" / "runs")
+    assert runs["run_id"].is_unique and len(runs) == 24
+
+
+@pytest.mark.slow  # as above
+def test_on_dask_a_run_stuck_in_native_code_is_stopped_and_recorded_as_timed_out(
+    tmp_path, local_dask
+):
+    report = sweep_with(tmp_path, faulty_models.hogs_the_gil_in_c_for_one_seed,
+                        executor=local_dask, run_timeout=2)
+    assert (report.ok, report.failed, report.pending) == (23, 1, 0)
+    failed = failed_rows(tmp_path / "tiny")
+    assert list(failed["run_id"]) == [POISONED_RUN]
+    assert "did not stop (stuck outside Python" in failed["error"][0]
+
+
+INTERRUPTED_SWEEP = """
+import sys
+from experiments.cli.sweep import open_executor
+from experiments.engine.execution import run_sweep
+from experiments.engine.spec import load_spec
+from tests import faulty_models
+
+if __name__ == "__main__":
+    with open_executor(1, None, None) as (pool, n, _):
+        try:
+            run_sweep(load_spec(sys.argv[1]), pool, progress=False, parallelism=n,
+                      simulate=faulty_models.hogs_the_gil_in_c_for_one_seed)
+        except KeyboardInterrupt:
+            sys.exit(130)
+"""
+
+
+@pytest.mark.slow  # a sweep in a subprocess (imports, a forkserver)
+@pytest.mark.parametrize("how, code", [(signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)])
+def test_an_ended_sweep_leaves_no_worker_stuck_in_native_code(tmp_path, how, code):
+    """Interrupted, the sweep kills its worker; killed, the kernel ends the worker with it."""
+    spec = tiny_spec(tmp_path, common_random_numbers=False)  # no run_timeout: it would hang
+    process = subprocess.Popen([sys.executable, "-c", INTERRUPTED_SWEEP, spec], cwd=REPO)
+    folder = tmp_path / "tiny"
+    deadline = time.monotonic() + 120
+    while len(part_files(folder)) < 2 and time.monotonic() < deadline:  # runs 0-5 are done
+        time.sleep(0.05)
+    time.sleep(1.0)  # the chunk of runs 6-8 is stuck at run 8, the poisoned one
+    workers = _live_descendants(process.pid)
+    process.send_signal(how)
+    assert process.wait(timeout=60) == code
+    remove_boards_of(process.pid)
+    deadline = time.monotonic() + 15
+    while any(map(process_running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert workers and not any(map(process_running, workers))
+    kept = pd.read_parquet(folder / "runs")
+    assert len(kept) == 6 and (kept["status"] == "ok").all()
 
 
 def test_a_hanging_run_times_out_and_is_recorded(tmp_path, capsys):
@@ -154,7 +301,7 @@ def test_keyboard_interrupt_in_a_run_ends_the_sweep_cleanly_keeping_finished_run
 
     spec = tiny_spec(tmp_path, common_random_numbers=False)
     monkeypatch.setattr(execution, "simulate_run", interrupted_for_one_seed)
-    assert cli(["sweep", spec, "--quiet", "--chunk-size", "2"]) == 130
+    assert cli(["sweep", spec, "--quiet", "--chunk-size", "2", "--in-process"]) == 130
     assert "interrupted; rerun the same command to resume" in capsys.readouterr().err
     kept = pd.read_parquet(tmp_path / "tiny" / "runs")
     assert len(kept) == 8 and (kept["status"] == "ok").all()  # points 0 and 1: before it
@@ -184,14 +331,46 @@ def test_plot_copes_with_a_point_without_a_successful_run(tmp_path, capsys):
     assert "written: timeseries" in out
 
 
+def test_the_run_board_shows_a_run_while_it_runs_and_tells_a_reused_pid_apart():
+    board = RunBoard.open()
+    try:
+        with board.running(POISONED_RUN):
+            (entry,) = board.entries()
+            assert (entry.pid, entry.run_id) == (os.getpid(), POISONED_RUN)
+            assert board.alive(entry) and time.time() - entry.since < 60
+        assert board.entries() == []
+        if Path("/proc/self/stat").exists():  # the same pid, started at another time
+            (Path(board.folder) / f"{os.getpid()}_1_1_{POISONED_RUN}").touch()
+            (stale,) = board.entries()
+            assert not board.alive(stale)
+    finally:
+        board.close()
+    assert not Path(board.folder).exists()
+
+
+def test_a_board_left_by_a_killed_sweep_is_removed_by_the_next(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # a sweep process that is gone
+    left, recent, live = (tmp_path / f"{PREFIX}{pid}-{tag}"
+                          for pid, tag in ((child.pid, "a"), (child.pid, "b"), (os.getpid(), "c")))
+    for folder in (left, recent, live):
+        folder.mkdir()
+    hour_ago = time.time() - 3700
+    for folder in (left, live):
+        os.utime(folder, (hour_ago, hour_ago))
+    RunBoard.open().close()
+    assert not left.exists() and recent.exists() and live.exists()
+
+
 def test_a_zombie_sweep_counts_as_gone_for_its_workers():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     deadline = time.monotonic() + 10
-    while _running(child.pid) and time.monotonic() < deadline:
+    while process_running(child.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _running(child.pid)  # exited but not reaped: a zombie
+    assert not process_running(child.pid)  # exited but not reaped: a zombie
     child.wait()
-    assert _running(os.getpid())
+    assert process_running(os.getpid())
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,6 +539,7 @@ def test_dangerous_or_impossible_output_paths_are_refused(tmp_path, capsys, monk
     (["run", "default", "--steps", "2", "--out", "adir.parquet"], "--out"),
     (["run", "default", "--steps", "2", "--out", "nofolder/x.parquet"], "--out"),
     (["sweep", "SPEC", "--scheduler", "bogus"], "--scheduler"),
+    (["sweep", "SPEC", "--workers", "2", "--in-process"], "--workers"),
 ])
 def test_bad_flags_end_in_the_clean_error(tmp_path, capsys, monkeypatch, argv, named):
     monkeypatch.chdir(tmp_path)

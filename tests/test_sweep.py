@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +24,7 @@ import experiments.engine.execution as execution
 from experiments.cli import main
 from experiments.engine.design import ConfigBuilder, run_seed
 from experiments.engine.execution import SerialExecutor, run_arm, run_sweep
+from experiments.engine.runboard import PREFIX
 from experiments.engine.spec import load_spec
 from experiments.engine.storage import part_files, results_lock
 from simulation import CadreModel
@@ -211,8 +214,8 @@ def test_failing_runs_are_recorded_the_sweep_goes_on_and_a_rerun_retries_them(
     tmp_path, monkeypatch, capsys
 ):
     spec = tiny_spec(tmp_path)
-    monkeypatch.setattr(execution, "simulate_run", fail_when_tolerant)
-    assert main(["sweep", spec, "--quiet"]) == 1
+    monkeypatch.setattr(execution, "simulate_run", fail_when_tolerant)  # in this process
+    assert main(["sweep", spec, "--quiet", "--in-process"]) == 1
     captured = capsys.readouterr()
     assert "16 ok, 8 failed of 24 runs" in captured.out
     assert "failed" in captured.err
@@ -304,6 +307,12 @@ def _live_descendants(pid: int) -> set[int]:
     return found
 
 
+def remove_boards_of(pid: int) -> None:
+    """Remove the run board a killed sweep ``pid`` left in the temporary directory."""
+    for board in Path(tempfile.gettempdir()).glob(f"{PREFIX}{pid}-*"):
+        shutil.rmtree(board)
+
+
 def _alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -320,8 +329,9 @@ def test_a_sweep_killed_with_sigkill_finishes_on_rerun_with_exactly_the_expected
             "regime.fault_tolerance.tolerance": {"from": 0.0, "to": 1.0, "num": 10}}}}
     spec = tiny_spec(tmp_path, "killed", **fields)
     folder = tmp_path / "killed"
+    # in the sweep's process (the folder is what is tested; a killed pool sweep is tested below)
     command = [sys.executable, "-m", "experiments.cli", "sweep", spec, "--chunk-size", "1",
-               "--quiet"]
+               "--quiet", "--in-process"]
     assert _run_until_parts(command, folder, 3) == -signal.SIGKILL
     first = len(part_files(folder))
     assert 3 <= first < 60
@@ -351,8 +361,10 @@ def test_a_killed_process_pool_sweep_leaves_no_workers_behind_and_resumes(tmp_pa
     workers: set[int] = set()
     command = [sys.executable, "-m", "experiments.cli", "sweep", spec, "--workers", "2",
                "--chunk-size", "1", "--quiet"]
-    killed = _run_until_parts(command, folder, 2, lambda pid: workers.update(
-        _live_descendants(pid)))
+    sweeps: list[int] = []
+    killed = _run_until_parts(command, folder, 2, lambda pid: (
+        sweeps.append(pid), workers.update(_live_descendants(pid))))
+    remove_boards_of(sweeps[0])
     assert killed == -signal.SIGKILL and len(workers) >= 2
     deadline = time.monotonic() + 15
     while any(map(_alive, workers)) and time.monotonic() < deadline:
@@ -416,7 +428,7 @@ def test_workers_and_dask_flags_do_not_mix(tmp_path, capsys):
 
 def test_the_progress_bar_shows_runs_and_failures_on_stderr(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(execution, "simulate_run", fail_when_tolerant)
-    assert main(["sweep", tiny_spec(tmp_path)]) == 1
+    assert main(["sweep", tiny_spec(tmp_path), "--in-process"]) == 1
     err = capsys.readouterr().err
     assert "24/24" in err and "failed=8" in err
 

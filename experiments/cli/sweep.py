@@ -24,6 +24,15 @@ from simulation.loading import ConfigError, clip, shown
 #: Designs of at least this many points are announced before they are planned.
 LARGE_DESIGN = 10_000
 
+#: Dask settings of a local cluster: the sweep retries a run whose worker died itself, knowing
+#: which run it was (Dask would rerun a poisoned task on every worker in turn), and a worker
+#: slow to restart on a loaded machine is waited for (after 15 s, Dask's default, the cluster
+#: drops it, and with all its workers dropped the sweep would wait forever).
+LOCAL_DASK = {
+    "distributed.scheduler.allowed-failures": 0,
+    "distributed.deploy.lost-worker-timeout": "10 minutes",
+}
+
 #: Modules a forkserver imports once, so each worker process starts with the model loaded.
 PRELOAD = ["experiments.engine.execution", "simulation.model"]
 
@@ -53,9 +62,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sweep.add_argument("spec", metavar="SPEC", help="experiment spec (YAML)")
     sweep.add_argument(
         "--workers", type=whole_number(1), metavar="N",
-        help="worker processes on this machine (default 1: runs in this process)",
+        help="worker processes on this machine (default 1); a run that crashes or hangs its "
+        "worker is recorded as failed and the sweep goes on",
     )
     where = sweep.add_mutually_exclusive_group()
+    where.add_argument(
+        "--in-process", action="store_true",
+        help="run every run in this process, one after another, for debugging (pdb, "
+        "profilers); a run that crashes the interpreter ends the sweep (finished runs are "
+        "kept), and run_timeout cannot stop a run stuck in native code",
+    )
     where.add_argument(
         "--scheduler", metavar="ADDRESS",
         help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786",
@@ -88,13 +104,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @contextlib.contextmanager
 def open_executor(
-    workers: int | None, scheduler: str | None, dask_local: int | None
+    workers: int | None, scheduler: str | None, dask_local: int | None, in_process: bool = False
 ) -> Iterator[tuple[Executor, int, str]]:
-    """The executor the flags ask for, its parallelism and a description; closed on exit."""
+    """The executor the flags ask for, its parallelism and a description; closed on exit.
+
+    Runs go to worker processes (one by default), so that a run that crashes or hangs its
+    process is contained; ``in_process`` runs them in this process (debugging).
+    """
     if workers is not None and (scheduler or dask_local):
         raise ConfigError("--workers: not with --scheduler or --dask-local (Dask sets workers)")
+    if in_process:
+        if workers is not None:
+            raise ConfigError("--workers: not with --in-process (it runs in this process)")
+        yield SerialExecutor(), 1, "this process"
+        return
     if scheduler or dask_local:
         try:
+            import dask
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - a dependency
             raise ConfigError("--scheduler/--dask-local need dask[distributed]") from None
@@ -102,6 +128,7 @@ def open_executor(
             if dask_local:
                 print(f"starting a local Dask cluster of {dask_local} workers (about 5-20 s)",
                       file=sys.stderr, flush=True)
+                stack.enter_context(dask.config.set(LOCAL_DASK))
                 cluster = stack.enter_context(
                     LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
                                  dashboard_address=None, silence_logs=logging.ERROR)
@@ -121,9 +148,6 @@ def open_executor(
             yield client.get_executor(), threads, where
         return
     workers = workers or 1
-    if workers == 1:
-        yield SerialExecutor(), 1, "this process"
-        return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
@@ -133,7 +157,7 @@ def open_executor(
         initargs=(os.getpid(),),
     )
     with pool:
-        yield pool, workers, f"{workers} worker processes"
+        yield pool, workers, f"{workers} worker process{'es' if workers > 1 else ''}"
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -149,7 +173,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     plan = plan_sweep(spec, origin=args.spec)
-    with open_executor(args.workers, args.scheduler, args.dask_local) as (executor, n, where):
+    with open_executor(args.workers, args.scheduler, args.dask_local, args.in_process) as (
+        executor, n, where
+    ):
         if not args.quiet:
             print(
                 f"cadresim sweep {spec.name}: {plan.n_runs} runs ({len(plan.points)} points x "

@@ -53,6 +53,7 @@ from experiments.engine.design import (
     run_id,
 )
 from experiments.engine.posterior import Posterior
+from experiments.engine.runboard import RunBoard, process_running
 from experiments.engine.spec import Spec
 from experiments.engine.storage import SERIES_COLUMNS
 from simulation.config import ModelConfig
@@ -71,6 +72,8 @@ MAX_CHUNK = 32
 KEPT_CONFIGS = 4096
 
 Simulate = Callable[[ModelConfig, int, int], pd.DataFrame]
+#: prctl option: the signal this process gets when its parent ends (Linux).
+PR_SET_PDEATHSIG = 1
 
 
 class SerialExecutor(Executor):
@@ -107,32 +110,43 @@ def exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
     counts as gone when the worker's own parent changes (it was reparented: the sweep, or the
     forkserver that started the worker, died) or when ``parent_pid`` no longer runs: it does
     not exist or is a zombie not yet reaped (``os.kill(pid, 0)`` alone passes a zombie).
+    A thread needs the GIL, which a run stuck in native code may hold; so on Linux the kernel
+    also kills the worker when its parent process ends (see :func:`_die_with_parent`).
     """
     original_parent = os.getppid()
+    _die_with_parent()
 
     def watch() -> None:
         while True:
             time.sleep(interval)
-            if os.getppid() != original_parent or not _running(parent_pid):
+            if os.getppid() != original_parent or not process_running(parent_pid):
                 os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _running(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - the pid now belongs to someone else
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            state = handle.read().rsplit(b")", 1)[-1].split()[0]
-    except (OSError, IndexError):  # no /proc (not Linux): existence is all we can check
-        return True
-    return state not in (b"Z", b"X")
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this worker when its parent process ends (no GIL needed).
+
+    A forkserver's worker has the forkserver for parent, and the forkserver lives on while any
+    process holds its liveness pipe, which it hands to every worker. The worker lets go of it
+    (it starts no processes of its own), so a killed sweep ends its forkserver, and that ends
+    the worker, even one stuck in native code. (For the kernel, the parent is the thread that
+    started the worker: with the fork or spawn start methods, workers must be started from a
+    thread that lives as long as the pool.)
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if alive is not None:  # this process's copy: the sweep keeps its own
+        with contextlib.suppress(OSError):
+            os.close(alive)
+        server._forkserver_alive_fd = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,13 +330,20 @@ def _empty_series() -> dict[str, list[Any]]:
 
 
 def run_chunk(
-    tasks: list[RunTask], settings: RunSettings, simulate: Simulate | None = None
+    tasks: list[RunTask],
+    settings: RunSettings,
+    simulate: Simulate | None = None,
+    board: RunBoard | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
-    """Run several runs in turn (one executor task): their rows and their series, joined."""
+    """Run several runs in turn (one executor task): their rows and their series, joined.
+
+    Each run is noted on the sweep's ``board`` while it runs (see :class:`RunBoard`).
+    """
     rows = []
     series = _empty_series()
     for task in tasks:
-        row, run_series = run_one(task, settings, simulate)
+        with board.running(task.run_id) if board is not None else contextlib.nullcontext():
+            row, run_series = run_one(task, settings, simulate)
         rows.append(row)
         for name, values in run_series.items():
             series[name] += values
@@ -797,9 +818,12 @@ def _execute(
         supervisor.run(chunks)
 
 
-#: A run whose worker process dies this many times, each time with no other run in flight, is
-#: recorded as failed (never retried forever).
+#: A run whose worker process dies under it this many times is recorded as failed (never
+#: retried forever).
 MAX_TRIES = 2
+#: Seconds past ``run_timeout`` after which the sweep kills the worker process of a run that
+#: has not stopped itself (it is stuck outside Python, where its own timeout cannot reach).
+HARD_TIMEOUT_GRACE = 2.0
 
 
 @dataclass
@@ -815,16 +839,21 @@ class _Submitted:
 
 
 class Supervisor:
-    """Feeds runs to an executor, bounded in flight, and survives workers that die.
+    """Feeds runs to an executor, bounded in flight, and survives workers that die or hang.
 
-    When a process pool breaks (a worker segfaulted, called ``os._exit`` or was OOM-killed),
-    the results already returned are kept, the pool is rebuilt, and the runs that were in
-    flight are suspects: each is resent as a task of its own; if the pool breaks again while
-    several suspects were in flight, each is then run with nothing else in flight, so that a
-    break names its run. A run that breaks the pool :data:`MAX_TRIES` times is recorded as
-    failed with the cause (the worker's exit code or signal). On other executors (Dask) a task
-    that fails outside the model (e.g. ``KilledWorker``) has its runs resent one per task once,
-    and a run that fails so on its own is recorded as failed with the reason.
+    Worker processes on this machine note each run they execute on a :class:`RunBoard`. So
+    the sweep knows which run a dead worker was running, and it kills the worker of a run
+    still going :data:`HARD_TIMEOUT_GRACE` seconds past ``run_timeout`` (stuck in native code,
+    where the run's own timeout cannot interrupt it); that run is recorded as timed out.
+
+    When a worker dies (a process pool breaks, or Dask reports ``KilledWorker``), the results
+    already returned are kept, a broken pool is rebuilt, and the lost runs are sent again: the
+    run the board names is retried with nothing else in flight, the others as tasks of their
+    own. A run whose worker dies under it :data:`MAX_TRIES` times is recorded as failed with
+    the causes (exit codes or signals, where known). Without the board's word (a worker on
+    another machine), the lost runs are suspects: each is resent on its own, then alone, so
+    that a death names its run. A Dask task that fails otherwise outside the model has its
+    runs resent one per task once; a run that fails so on its own is recorded as failed.
     """
 
     def __init__(
@@ -841,29 +870,50 @@ class Supervisor:
         self.simulate = simulate
         self.write = write
         self.limit = max(1, limit)
+        # Dask would give a resent run the key (and the failure) of its first try
+        dask = type(executor).__module__.split(".")[0] == "distributed"
+        self.options: dict[str, Any] = {"pure": False} if dask else {}
+        # workers in other processes note their runs on a board (closed by run)
+        self.board = None if isinstance(executor, SerialExecutor) else RunBoard.open()
+        self.hard_limit: float | None = None  # seconds after which a run's worker is killed
+        self.poll: float | None = None  # how often the board is read for runs past it
+        if settings.timeout and self.board is not None:
+            self.hard_limit = settings.timeout + HARD_TIMEOUT_GRACE
+            self.poll = min(1.0, max(0.05, settings.timeout / 10))
         self.in_flight: dict[Future, _Submitted] = {}
         self.resend: list[RunTask] = []  # tier 1, sent in parallel
         self.alone: list[RunTask] = []  # tier 2, sent one at a time
-        self.deaths: dict[str, list[str]] = {}
+        self.deaths: dict[str, list[str]] = {}  # run_id: what ended its worker, each try
+        self.unsettled: set[str] = set()  # runs the board saw die with their worker
+        self.verdicts: dict[str, str] = {}  # runs whose worker the watchdog killed: the error
+        self.killed: set[tuple[int, str]] = set()  # (pid, start) of the processes it killed
         self.processes: dict[int, Any] = {}
         self.rebuilt: list[Executor] = []
 
     def run(self, chunks: Iterable[list[RunTask]]) -> None:
         """Run every chunk (and every resent run) to a row in the sink."""
         pending = iter(chunks)
+        ended = False
         try:
             while self._fill(pending) or self.in_flight:
                 if not self.in_flight:
                     continue
-                finished, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
-                for future in sorted(finished, key=list(self.in_flight).index):
+                order = list(self.in_flight)
+                finished, _ = wait(order, timeout=self.poll, return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=order.index):
                     if future in self.in_flight:
                         self._collect(future)
+                self._watch()
+            ended = True
         finally:
             for future in self.in_flight:
                 future.cancel()
+            if not ended:
+                self._end_runs()
             for executor in self.rebuilt:
                 executor.shutdown(wait=True, cancel_futures=True)
+            if self.board is not None:
+                self.board.close()
 
     def _fill(self, pending: Iterator[list[RunTask]]) -> bool:
         """Submit up to the limit (runs resent on their own first); False when all is sent."""
@@ -883,7 +933,9 @@ class Supervisor:
 
     def _submit(self, tasks: list[RunTask], tier: int) -> None:
         try:
-            future = self.executor.submit(run_chunk, tasks, self.settings, self.simulate)
+            future = self.executor.submit(
+                run_chunk, tasks, self.settings, self.simulate, self.board, **self.options
+            )
         except BrokenExecutor:  # the pool broke before its broken futures were collected
             if tier == 2:
                 self.alone.insert(0, tasks[0])
@@ -904,7 +956,11 @@ class Supervisor:
             return
         except KeyboardInterrupt:
             raise
-        except BaseException:  # the task failed outside the model (e.g. Dask's KilledWorker)
+        except BaseException as exc:  # the task failed outside the model (e.g. Dask's KilledWorker)
+            named = self._note_deaths({})
+            if type(exc).__name__ == "KilledWorker" or named & {t.run_id for t in sent.tasks}:
+                self._lost([sent], f"its Dask worker died ({type(exc).__name__}: {exc})")
+                return
             if len(sent.tasks) > 1:
                 self.resend += sent.tasks
                 return
@@ -913,8 +969,11 @@ class Supervisor:
         self.write(rows, series)
 
     def _pool_broke(self) -> None:
-        """Keep what finished, blame or resend what was in flight, start a fresh pool."""
-        cause = self._death_cause()
+        """Keep what finished, settle or resend what was in flight, start a fresh pool."""
+        codes = self._exit_codes()
+        self._note_deaths(codes)
+        cause = ", ".join(exit_cause(pid, code) for pid, code in codes.items() if code) or (
+            "a worker process ended abruptly")
         lost: list[_Submitted] = []
         for future, sent in list(self.in_flight.items()):
             if future.done() and not future.cancelled() and future.exception() is None:
@@ -923,44 +982,125 @@ class Supervisor:
                 lost.append(sent)
         self.in_flight.clear()
         self.executor = self._fresh_executor()
-        runs = [(task, sent.tier) for sent in lost for task in sent.tasks]
-        if len(runs) == 1:
-            self._blame(runs[0][0], cause)
-            return
-        for task, tier in runs:
-            (self.resend if tier == 0 else self.alone).append(task)
+        self._lost(lost, cause)
 
-    def _blame(self, task: RunTask, cause: str) -> None:
-        deaths = self.deaths.setdefault(task.run_id, [])
-        deaths.append(cause)
+    def _lost(self, lost: list[_Submitted], cause: str) -> None:
+        """Settle the runs of tasks lost with their worker.
+
+        A run the watchdog stopped is failed (timed out); a run the board saw die with its
+        worker is retried alone or failed (:meth:`_settle`), and the runs lost beside it are
+        resent. Without such a run, a run lost on its own is blamed (``cause``), and several
+        lost together are suspects: resent one per task, or alone if they were already.
+        """
+        runs = [(task, sent.tier) for sent in lost for task in sent.tasks]
+        named = any(t.run_id in self.verdicts or t.run_id in self.unsettled for t, _ in runs)
+        for task, tier in runs:
+            if task.run_id in self.verdicts:
+                self._fail(task, self.verdicts.pop(task.run_id))
+            elif task.run_id in self.unsettled:
+                self.unsettled.discard(task.run_id)
+                self._settle(task)
+            elif named:  # it only shared a worker (or a pool) with the run that ended it
+                self.resend.append(task)
+            elif len(runs) == 1:
+                self.deaths.setdefault(task.run_id, []).append(cause)
+                self._settle(task)
+            else:
+                (self.resend if tier == 0 else self.alone).append(task)
+
+    def _settle(self, task: RunTask) -> None:
+        """Retry a run whose worker died under it, alone; fail it after MAX_TRIES deaths."""
+        deaths = self.deaths[task.run_id]
         if len(deaths) < MAX_TRIES:
             self.alone.append(task)
             return
-        error = (
+        self._fail(task, (
             f"the worker process died while running this run, on each of its {len(deaths)} "
-            "tries (a run is tried at most MAX_TRIES times): " + "; ".join(deaths)
-        )
+            f"tries (a run is tried until its worker has died MAX_TRIES = {MAX_TRIES} times): "
+            + "; ".join(deaths)
+        ))
+
+    def _fail(self, task: RunTask, error: str) -> None:
         self.write([run_row(task, self.settings, error=error)], None)
 
-    def _death_cause(self) -> str:
-        """What ended the pool's dead workers: exit codes or signals, as far as known."""
-        causes = []
-        for pid, process in self.processes.items():
-            process.join(timeout=1.0)
-            code = getattr(process, "exitcode", None)
-            if code is None or code == 0:
+    def _note_deaths(self, codes: dict[int, int | None]) -> set[str]:
+        """Record a death for each run the board shows in a dead process; their run ids.
+
+        ``codes`` are a broken pool's exit codes by pid. The pool ends its other workers
+        (SIGTERM) when one dies: runs in those are not blamed when another death (or the
+        watchdog) explains the break. Runs in a process the watchdog killed are not blamed.
+        """
+        if self.board is None:
+            return set()
+        dead = [e for e in self.board.entries() if e.pid != os.getpid() and not self.board.alive(e)]
+        for entry in dead:
+            self.board.remove(entry)
+        dead = [e for e in dead if (e.pid, e.start) not in self.killed
+                and e.run_id not in self.verdicts]
+        ended = [e for e in dead if codes.get(e.pid) == -signal.SIGTERM]
+        if len(ended) < len(dead) or any(pid in codes for pid, _ in self.killed):
+            dead = [e for e in dead if e not in ended]
+        for entry in dead:
+            cause = exit_cause(entry.pid, codes.get(entry.pid))
+            self.deaths.setdefault(entry.run_id, []).append(cause)
+            self.unsettled.add(entry.run_id)
+        return {entry.run_id for entry in dead}
+
+    def _watch(self) -> None:
+        """Kill the worker process of a run still going past its hard limit: it timed out."""
+        if self.board is None or self.hard_limit is None:
+            return
+        now = time.time()
+        for entry in self.board.entries():
+            if (now - entry.since <= self.hard_limit or entry.pid == os.getpid()
+                    or (entry.pid, entry.start) in self.killed or not self.board.alive(entry)):
                 continue
-            if code < 0:
-                try:
-                    name = signal.Signals(-code).name
-                except ValueError:
-                    name = f"signal {-code}"
-                hint = " (e.g. the out-of-memory killer)" if -code == signal.SIGKILL else ""
-                causes.append(f"worker process {pid} was killed by {name}{hint}")
-            else:
-                causes.append(f"worker process {pid} exited with code {code}")
+            try:
+                os.kill(entry.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):  # it died meanwhile, or is not ours
+                continue
+            self.killed.add((entry.pid, entry.start))
+            self.verdicts[entry.run_id] = (
+                f"timed out: the run took longer than run_timeout = {self.settings.timeout:g} s "
+                "and did not stop (stuck outside Python, e.g. in native code), so its worker "
+                f"process {entry.pid} was killed"
+            )
+
+    def _end_runs(self) -> None:
+        """On an abnormal end, kill the pool workers still running runs.
+
+        Their results would be lost anyway, and shutting the pool down must not wait on a run
+        stuck in native code.
+        """
+        if self.board is None:
+            return
+        for entry in self.board.entries():
+            if entry.pid in self.processes and self.board.alive(entry):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(entry.pid, signal.SIGKILL)
+
+    def _exit_codes(self) -> dict[int, int | None]:
+        """The exit codes of the broken pool's processes by pid, once the pool has ended them.
+
+        The pool's own thread ends and reaps them (an exit code read from two threads can be
+        lost); a worker still running after a few seconds (it ignores SIGTERM) is killed, and
+        counted as ended by the pool.
+        """
+        manager = getattr(self.executor, "_executor_manager_thread", None)
+        outlived: set[int] = set()
+        if manager is not None:
+            manager.join(timeout=5.0)
+            for pid, process in self.processes.items():
+                if manager.is_alive() and process.is_alive():
+                    outlived.add(pid)
+                    process.kill()
+            manager.join(timeout=5.0)
+        codes = {
+            pid: -signal.SIGTERM if pid in outlived else getattr(process, "exitcode", None)
+            for pid, process in self.processes.items()
+        }
         self.processes.clear()
-        return ", ".join(causes) or "a worker process ended abruptly"
+        return codes
 
     def _fresh_executor(self) -> Executor:
         """A new process pool configured like the broken one (which is shut down)."""
@@ -976,6 +1116,20 @@ class Supervisor:
         )
         self.rebuilt.append(fresh)
         return fresh
+
+
+def exit_cause(pid: int, code: int | None) -> str:
+    """What ended worker process ``pid``: its exit code or signal (``None``: unknown)."""
+    if code is None:
+        return f"worker process {pid} died"
+    if code >= 0:
+        return f"worker process {pid} exited with code {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    hint = " (e.g. the out-of-memory killer)" if -code == signal.SIGKILL else ""
+    return f"worker process {pid} was killed by {name}{hint}"
 
 
 # --------------------------------------------------------------------------------------------
