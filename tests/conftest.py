@@ -25,6 +25,21 @@ def small_config(
     return load_config(overrides={"organisation.n_cadres": n_cadres, **(overrides or {})})
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the Numba kernels once, in the main process, before any worker starts.
+
+    On a clean clone the kernels' cache is empty and compiling them takes 10-15 s of CPU. Done
+    here, every pytest-xdist worker and every sweep worker a test starts loads them from the
+    cache instead, so the first run of a test does not spend its ``run_timeout`` compiling.
+    """
+    from simulation import kernels
+
+    if hasattr(session.config, "workerinput") or not kernels.compiled():
+        return
+    CadreModel(small_config(n_cadres=60), seed=1).run(3)
+
+
 @pytest.fixture
 def make_config() -> Callable[..., ModelConfig]:
     """Factory: ``make_config({"regime.fault_tolerance.tolerance": 0.8}, n_cadres=500)``."""
