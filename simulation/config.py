@@ -8,9 +8,9 @@ data: presets in ``configs/regimes/`` set only the fields they change.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
@@ -41,6 +41,9 @@ def plain_scalar(value: Any) -> Any:
     ``np.int64(500)`` becomes ``500`` and ``np.bool_(True)`` becomes ``True``, which the strict
     fields then judge like plain Python values: ``np.float64(2.5)`` is still no integer.
     """
+    np = sys.modules.get("numpy")  # no NumPy scalar exists before NumPy is imported, so the
+    if np is None:  # schema need not import it (``cadresim regimes`` stays quick)
+        return value
     if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
         return value.item()
     return value
