@@ -35,6 +35,15 @@ def _single(result: dict, command: str) -> dict:
     return next(r for r in result["single_run"]["rows"] if r["command"] == command)
 
 
+def cpu_runs_per_second(sweep: dict) -> float:
+    """Runs per second the workers' cores would give if the sweep had them to itself.
+
+    Runs x workers / CPU seconds of all the sweep's processes, start-up and planning included,
+    so it understates the rate once running.
+    """
+    return sweep["runs"] * sweep["workers"] / sweep["cpu_seconds"]
+
+
 def targets(result: dict) -> list[str]:
     """The targets table: what the issue asks, what was reached (wall; CPU), met or not."""
     lines = ["| target | reached: wall-clock | reached: CPU time | |", "|---|---:|---:|---|"]
@@ -47,11 +56,11 @@ def targets(result: dict) -> list[str]:
                          f"{_verdict(wall >= goal, cpu >= goal)} |")
     if "sweep" in result:
         sweep = result["sweep"]["numba"]
-        rate = sweep["steady_runs_per_second"]
+        rate, cpu_rate = sweep["steady_runs_per_second"], cpu_runs_per_second(sweep)
         lines.append(f"| demo sweep at least {SWEEP_TARGET:g} runs/s once running "
                      f"({sweep['workers']} workers) | {rate:.1f} runs/s | "
-                     f"{1e3 * sweep['cpu_seconds'] / sweep['runs']:.0f} ms CPU per run | "
-                     f"{_verdict(rate >= SWEEP_TARGET, False)} |")
+                     f"{cpu_rate:.1f} runs/s (whole sweep) | "
+                     f"{_verdict(rate >= SWEEP_TARGET, cpu_rate >= SWEEP_TARGET)} |")
     run = _single(result, SINGLE_NUMBA)
     over, over_cpu = run["over_mesa_seconds"], run["over_mesa_cpu_seconds"]
     lines.append(f"| single run at most {SINGLE_RUN_TARGET:g} s over `import mesa` | "
@@ -158,10 +167,11 @@ def sweep(result: dict) -> list[str]:
     lines = [f"The demo sweep ({first['runs']} runs of 1 000 cadres for 40 years, "
              f"{first['workers']} workers, median of {first['repeats']}):", "",
              "| path | runs/s once running | whole sweep s | CPU s, all processes "
-             "| peak memory MB |", "|---|---:|---:|---:|---:|"]
+             "| CPU ms per run | peak memory MB |", "|---|---:|---:|---:|---:|---:|"]
     for backend, s in result["sweep"].items():
         lines.append(f"| {backend} | {s['steady_runs_per_second']:.1f} | {s['seconds']:.1f} | "
-                     f"{s['cpu_seconds']:.1f} | {s['peak_mb']:.0f} |")
+                     f"{s['cpu_seconds']:.1f} | {1e3 * s['cpu_seconds'] / s['runs']:.0f} | "
+                     f"{s['peak_mb']:.0f} |")
     return lines
 
 
