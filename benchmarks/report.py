@@ -7,7 +7,10 @@ the CPU figure meets it where a busy machine's wall clock did not.
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+from pathlib import Path
 
 #: The issue's targets on the 2-core machine.
 THROUGHPUT_TARGETS = {10_000: 7.5e6, 1_000: 3e6}
@@ -71,7 +74,7 @@ def targets(result: dict) -> list[str]:
         wall, cpu, mb = nat["total_seconds"], nat["total_cpu_seconds"], nat["peak_rss_mb"]
         lines.append(
             f"| {nat['n']:,} cadres x {nat['years']} years in under {NATIONAL_SECONDS / 60:g} "
-            f"min and {NATIONAL_MB / 1024:g} GB | {wall:.0f} s, {mb / 1024:.2f} GB | "
+            f"min and {NATIONAL_MB / 1024:g} GB | {wall:.0f} s, {mb:,.0f} MB | "
             f"{cpu:.0f} s | "
             f"{_verdict(wall < NATIONAL_SECONDS and mb < NATIONAL_MB, cpu < NATIONAL_SECONDS)} |"
         )
@@ -209,3 +212,15 @@ def readme_with(text: str, summary: str) -> str:
         raise SystemExit(f"README.md: no {README_START} ... {README_END} block to update")
     block = f"{README_START}\n{summary}\n{README_END}"
     return pattern.sub(lambda _: block, text)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m benchmarks.report RESULT.json``: print the summary of a stored result."""
+    if len(argv) != 1:
+        raise SystemExit("usage: python -m benchmarks.report RESULT.json")
+    print(markdown(json.loads(Path(argv[0]).read_text(encoding="utf-8"))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
