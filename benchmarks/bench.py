@@ -1,13 +1,25 @@
-"""Speed and memory of the model against the per-agent reference, measured side by side.
+"""Speed and memory of the model, Numba kernels and NumPy reference path side by side.
 
-``python -m benchmarks.bench`` (``make bench``) measures, for each size, construction time,
-agent-steps per second and peak memory (RSS) of the vectorised model and of the per-agent
-reference (benchmarks/reference), interleaved, the median of several repeats; the time split by
-phase of the step; and a full national-scale run (1 000 000 cadres for 30 years). Each
-measurement runs in a fresh process, so peak memory is that run's alone. Results go to
-results/bench/<date>_<host>.json (untracked) with a description of the machine, and a Markdown
-table to results/bench/latest.md; ``--record`` writes them into the tracked
-benchmarks/results/ instead (the record the README quotes).
+``python -m benchmarks.bench`` (``make bench``) measures, each in a fresh process and with
+wall-clock and CPU seconds side by side (CPU time is what a busy machine distorts least):
+
+* throughput (agent-steps per second), build time, peak memory and the phase split at 1 000 to
+  1 000 000 cadres, for the Numba kernels and the NumPy reference path (``CADRESIM_KERNELS`` in
+  each child) and for the per-agent Mesa reference (benchmarks/reference), interleaved, the
+  median of several repeats; ratios are taken within each repeat (side by side), then the median;
+* where a sweep run's CPU time goes (1 000 cadres, 40 years): build, stepping, table, reduction;
+* the single-run check: ``cadresim run default --steps 40`` against ``python -c "import mesa"``,
+  process start to exit, and how fast ``--help``, ``regimes`` and a bad config answer
+  (benchmarks/startup.py);
+* the demo sweep (configs/experiments/regime_comparison.yaml: 200 runs on 2 workers), runs per
+  second once running, for both paths;
+* the whole civil service: 7 200 000 cadres for 30 years, construction included, and its peak
+  memory.
+
+Results go to results/bench/<date>_<host>.json (untracked) with a description of the machine
+(its load average included), and the Markdown summary, targets against what was reached, to
+results/bench/latest.md; ``--record`` writes them into the tracked benchmarks/results/ instead;
+``--update-readme`` copies the summary into the README's performance section.
 """
 
 from __future__ import annotations
@@ -16,18 +28,40 @@ import argparse
 import json
 import os
 import platform
-import resource
 import socket
 import statistics
 import subprocess
 import sys
-import time
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+
+import yaml
+
+from benchmarks import report, startup
 
 #: The tracked record (``--record``), and where a plain run writes (untracked).
 RESULTS = Path(__file__).resolve().parent / "results"
 SCRATCH = Path("results") / "bench"
+ROOT = Path(__file__).resolve().parent.parent
+#: Implementations of the hot path compared side by side (``CADRESIM_KERNELS``).
+BACKENDS = ("numba", "numpy")
+MODEL_SIZES = (1_000, 10_000, 100_000, 1_000_000)
+REFERENCE_SIZES = (1_000, 10_000, 100_000)
+#: China's civil service in 2015, at 1:1, for 30 years.
+NATIONAL = (7_200_000, 30)
+#: The demo sweep (``make demo``), run on this many worker processes.
+DEMO = ROOT / "configs" / "experiments" / "regime_comparison.yaml"
+DEMO_WORKERS = 2
+#: Runs whose CPU time is split into its parts (median per part).
+PER_RUN_RUNS = 20
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (a temporary file, then a rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def output_folder(record: bool) -> Path:
@@ -35,100 +69,26 @@ def output_folder(record: bool) -> Path:
     folder = RESULTS if record else SCRATCH
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-MODEL_SIZES = (1_000, 10_000, 100_000, 1_000_000)
-REFERENCE_SIZES = (1_000, 10_000, 100_000)
-NATIONAL = (1_000_000, 30)
-#: Wall-clock seconds of stepping to aim for per measurement (at least MIN_STEPS steps).
-TARGET_SECONDS = {"model": 2.0, "reference": 4.0}
-MIN_STEPS = 2
 
 
-# --------------------------------------------------------------------------------------------
-# One measurement (runs in a child process)
-# --------------------------------------------------------------------------------------------
-
-
-def _build(kind: str, n: int, seed: int):
-    from simulation import CadreModel, load_config
-
-    config = load_config(None, {"organisation.n_cadres": n})
-    if kind == "model":
-        return CadreModel(config, seed=seed)
-    from benchmarks.reference import ReferenceModel
-
-    return ReferenceModel(config, seed=seed)
-
-
-def measure(kind: str, n: int, steps: int | None, seed: int = 1) -> dict:
-    """Construction time, steady-state agent-steps/s, phase split and peak RSS of one run."""
-    from simulation.timing import PhaseClock
-
-    start = time.perf_counter()
-    model = _build(kind, n, seed)
-    build = time.perf_counter() - start
-    model.step()  # warm-up: first-call costs (imports, reporter validation) are not throughput
-    if steps is None:  # enough steps to fill the target time, judged from one more step
-        start = time.perf_counter()
-        model.step()
-        one = time.perf_counter() - start
-        steps = max(MIN_STEPS, int(TARGET_SECONDS[kind] / max(one, 1e-6)))
-    clock = PhaseClock()
-    if kind == "model":
-        model.phase_clock = clock
-    start = time.perf_counter()
-    for _ in range(steps):
-        model.step()
-    elapsed = time.perf_counter() - start
-    return {
-        "kind": kind,
-        "n": n,
-        "steps": steps,
-        "build_seconds": build,
-        "step_seconds": elapsed / steps,
-        "agent_steps_per_second": n * steps / elapsed,
-        "phase_seconds_per_step": (
-            {k: v / steps for k, v in clock.totals.items()} if kind == "model" else {}
-        ),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
-
-
-def national_run(n: int, years: int, seed: int = 1) -> dict:
-    """A full run as a researcher would do it: construction plus every year, timed together."""
-    from simulation import CadreModel, load_config
-
-    start = time.perf_counter()
-    model = CadreModel(load_config(None, {"organisation.n_cadres": n}), seed=seed)
-    model.run(years)
-    total = time.perf_counter() - start
-    return {
-        "kind": "national",
-        "n": n,
-        "years": years,
-        "total_seconds": total,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
-
-
-def _child(args: list[str]) -> dict:
-    """Run one measurement in a fresh interpreter and return its JSON record."""
+def child(args: list[str], backend: str | None = None) -> dict:
+    """Run one measurement (benchmarks/measure.py) in a fresh interpreter; its JSON record."""
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    root = Path(__file__).resolve().parent.parent
+    if backend is not None:
+        env["CADRESIM_KERNELS"] = backend
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench", "--child", *args],
-        capture_output=True, text=True, check=True, cwd=root, env=env,
+        [sys.executable, "-m", "benchmarks.measure", *args],
+        capture_output=True, text=True, check=False, cwd=ROOT, env=env,
     )
+    if proc.returncode != 0:
+        raise RuntimeError(f"measurement {args} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-# --------------------------------------------------------------------------------------------
-# The whole benchmark
-# --------------------------------------------------------------------------------------------
-
-
 def machine() -> dict:
-    """What the numbers were measured on."""
+    """What the numbers were measured on, and how busy it was when they started."""
     import mesa
+    import numba
     import numpy
     import scipy
 
@@ -152,152 +112,190 @@ def machine() -> dict:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
+        "numba": numba.__version__,
         "scipy": scipy.__version__,
         "mesa": mesa.__version__,
+        "load_average": list(os.getloadavg()),
     }
 
 
-def _median(records: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in records)
+# --------------------------------------------------------------------------------------------
+# The parts
+# --------------------------------------------------------------------------------------------
 
 
-def run(repeats: int, sizes: tuple[int, ...], reference_sizes: tuple[int, ...],
-        national: tuple[int, int] | None) -> dict:
-    """Measure everything; model and reference alternate within each repeat."""
+def _progress(rep: int, repeats: int, label: str, record: dict) -> None:
+    print(
+        f"  [{rep + 1}/{repeats}] {label:16s} n={record['n']:>9,}: "
+        f"{record['agent_steps_per_second'] / 1e6:7.3f} M agent-steps/s "
+        f"({record['agent_steps_per_cpu_second'] / 1e6:.3f} per CPU s), "
+        f"build {record['build_seconds']:6.2f} s, peak {record['peak_rss_mb']:7.0f} MB",
+        flush=True,
+    )
+
+
+def throughput(repeats: int, sizes: tuple[int, ...], reference_sizes: tuple[int, ...]) -> dict:
+    """Agent-steps per second: both paths and the reference, size by size, repeat by repeat."""
     raw: dict[tuple[str, int], list[dict]] = {}
-    plan = [("model", n) for n in sizes] + [("reference", n) for n in reference_sizes]
-    # Interleave: size by size, model then reference, repeat after repeat.
-    plan.sort(key=lambda item: (item[1], item[0]))
+    plan = [(f"model-{b}", n) for n in sizes for b in BACKENDS]
+    plan += [("reference", n) for n in reference_sizes]
+    plan.sort(key=lambda item: item[1])
     for rep in range(repeats):
-        for kind, n in plan:
-            record = _child([kind, str(n)])
-            raw.setdefault((kind, n), []).append(record)
-            print(
-                f"  [{rep + 1}/{repeats}] {kind:9s} n={n:>9,}: "
-                f"{record['agent_steps_per_second'] / 1e6:7.3f} M agent-steps/s, "
-                f"build {record['build_seconds']:6.2f} s, peak {record['peak_rss_mb']:7.0f} MB",
-                flush=True,
-            )
-    rows = []
-    for (kind, n), records in sorted(raw.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        phases = {}
-        if kind == "model":
-            phases = {
-                p: statistics.median(r["phase_seconds_per_step"][p] for r in records)
-                for p in records[0]["phase_seconds_per_step"]
-            }
-        rows.append({
-            "kind": kind,
-            "n": n,
-            "repeats": len(records),
-            "agent_steps_per_second": _median(records, "agent_steps_per_second"),
-            "build_seconds": _median(records, "build_seconds"),
-            "step_seconds": _median(records, "step_seconds"),
-            "peak_rss_mb": _median(records, "peak_rss_mb"),
-            "phase_seconds_per_step": phases,
-            "runs": records,
-        })
-    speedups = {}
-    for row in rows:
-        if row["kind"] != "model":
-            continue
-        ref = next((r for r in rows if r["kind"] == "reference" and r["n"] == row["n"]), None)
-        if ref:
-            # Ratio within each repeat (measured side by side), then the median.
-            ratios = [
-                m["agent_steps_per_second"] / r["agent_steps_per_second"]
-                for m, r in zip(row["runs"], ref["runs"], strict=False)
-            ]
-            speedups[row["n"]] = statistics.median(ratios)
-    result = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "rows": rows,
-        "speedup_over_reference": speedups,
+        for label, n in plan:
+            kind, _, backend = label.partition("-")
+            record = child([kind, str(n)], backend or None)
+            raw.setdefault((label, n), []).append(record)
+            _progress(rep, repeats, label, record)
+    rows = [summarise_throughput(label, n, records) for (label, n), records in raw.items()]
+    return {"rows": rows, "ratios": throughput_ratios(raw, sizes)}
+
+
+def summarise_throughput(label: str, n: int, records: list[dict]) -> dict:
+    """Medians over repeats of one (implementation, size)."""
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in records)
+
+    phases = {
+        key: {p: statistics.median(r[key][p] for r in records) for p in records[0][key]}
+        for key in ("phase_cpu_seconds_per_step",)
     }
-    if national:
-        print(f"  national run: {national[0]:,} cadres x {national[1]} years ...", flush=True)
-        result["national"] = _child(["national", str(national[0]), str(national[1])])
+    keys = ("agent_steps_per_second", "agent_steps_per_cpu_second", "build_seconds",
+            "build_cpu_seconds", "step_seconds", "step_cpu_seconds", "peak_rss_mb")
+    return {"label": label, "n": n, "repeats": len(records),
+            **{key: median(key) for key in keys}, **phases, "runs": records}
+
+
+def throughput_ratios(raw: dict[tuple[str, int], list[dict]], sizes: tuple[int, ...]) -> dict:
+    """Per size: each ratio within a repeat (measured side by side), then the median."""
+    pairs = {"numba_over_numpy": ("model-numba", "model-numpy"),
+             "numba_over_reference": ("model-numba", "reference"),
+             "numpy_over_reference": ("model-numpy", "reference")}
+    ratios: dict[str, dict[str, dict[str, float]]] = {}
+    for n in sizes:
+        for name, (top, bottom) in pairs.items():
+            if (top, n) not in raw or (bottom, n) not in raw:
+                continue
+            both = list(zip(raw[(top, n)], raw[(bottom, n)], strict=False))
+            ratios.setdefault(str(n), {})[name] = {
+                clock: statistics.median(a[key] / b[key] for a, b in both)
+                for clock, key in (("wall", "agent_steps_per_second"),
+                                   ("cpu", "agent_steps_per_cpu_second"))
+            }
+    return ratios
+
+
+def per_run(runs: int) -> dict:
+    """Where a sweep run's CPU time goes, for each path."""
+    result = {}
+    for backend in BACKENDS:
+        result[backend] = child(["per_run", str(runs)], backend)
+        parts = ", ".join(f"{k} {v:.1f}" for k, v in result[backend]["cpu_ms"].items())
+        print(f"  per run ({backend}): {parts} ms CPU", flush=True)
     return result
 
 
-def markdown(result: dict) -> str:
-    """The short table for the README."""
-    lines = [
-        "| cadres | model: M agent-steps/s | reference: M agent-steps/s | model / reference "
-        "| model build (s) | model peak RSS (MB) |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in (r for r in result["rows"] if r["kind"] == "model"):
-        ref = next(
-            (r for r in result["rows"] if r["kind"] == "reference" and r["n"] == row["n"]), None
-        )
-        speed = result["speedup_over_reference"].get(row["n"])
-        ref_cell = f"{ref['agent_steps_per_second'] / 1e6:.4f}" if ref else "–"
-        speed_cell = f"{speed:.0f}x" if speed else "–"
-        lines.append(
-            f"| {row['n']:,} | {row['agent_steps_per_second'] / 1e6:.2f} | {ref_cell} | "
-            f"{speed_cell} | {row['build_seconds']:.2f} | {row['peak_rss_mb']:.0f} |"
-        )
-    if "national" in result:
-        nat = result["national"]
-        lines.append("")
-        lines.append(
-            f"National scale: {nat['n']:,} cadres for {nat['years']} years took "
-            f"{nat['total_seconds']:.1f} s in all (construction included), peak memory "
-            f"{nat['peak_rss_mb']:.0f} MB."
-        )
-    model_10k = next(
-        (r for r in result["rows"] if r["kind"] == "model" and r["n"] == 10_000), None
-    )
-    if model_10k and model_10k["phase_seconds_per_step"]:
-        total = sum(model_10k["phase_seconds_per_step"].values())
-        split = ", ".join(
-            f"{p} {100 * s / total:.0f}%" for p, s in model_10k["phase_seconds_per_step"].items()
-        )
-        lines += ["", f"Time per step at 10,000 cadres by phase: {split}."]
-    m = result["machine"]
-    lines += ["", f"Measured {result['date']} on {m['cpu']} ({m['cores']} cores, "
-                  f"{m['memory_gb']} GB), Python {m['python']}, NumPy {m['numpy']}, "
-                  f"Mesa {m['mesa']}; median of {result['rows'][0]['repeats']} repeats."]
-    return "\n".join(lines)
+def demo_sweep(repeats: int) -> dict:
+    """The demo sweep on DEMO_WORKERS workers, both paths alternating; medians over repeats."""
+    from benchmarks.sweep_bench import run_sweep
+
+    spec = yaml.safe_load(DEMO.read_text())
+    runs = len(spec["regimes"]) * spec["replications"]
+    samples: dict[str, list[dict]] = {b: [] for b in BACKENDS}
+    with tempfile.TemporaryDirectory(prefix="cadresim-bench-demo-") as tmp:
+        path = Path(tmp) / "demo.yaml"
+        path.write_text(yaml.safe_dump({**spec, "output": str(Path(tmp) / "demo")}))
+        for rep in range(repeats):
+            for backend in BACKENDS:
+                env = {**os.environ, "CADRESIM_KERNELS": backend}
+                result = run_sweep(path, DEMO_WORKERS, env)
+                samples[backend].append(result)
+                print(f"  [{rep + 1}/{repeats}] demo sweep ({backend}): {runs} runs in "
+                      f"{result['seconds']:.1f} s, {result['steady']:.1f} runs/s once running",
+                      flush=True)
+    return {
+        backend: {
+            "runs": runs, "workers": DEMO_WORKERS, "repeats": len(results),
+            "steady_runs_per_second": statistics.median(r["steady"] for r in results),
+            "seconds": statistics.median(r["seconds"] for r in results),
+            "cpu_seconds": statistics.median(r["cpu_seconds"] for r in results),
+            "peak_mb": statistics.median(max(mb for _, mb in r["memory_mb"]) for r in results),
+            "samples": [{k: v for k, v in r.items() if k != "memory_mb"} for r in results],
+        }
+        for backend, results in samples.items()
+    }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print (or write) its report; the exit code."""
+def national(n: int, years: int) -> dict:
+    """The whole civil service, on the default path (the Numba kernels)."""
+    print(f"  national run: {n:,} cadres x {years} years ...", flush=True)
+    record = child(["national", str(n), str(years)], BACKENDS[0])
+    print(f"  {record['total_seconds']:.0f} s ({record['total_cpu_seconds']:.0f} s CPU), "
+          f"peak {record['peak_rss_mb']:.0f} MB", flush=True)
+    return record
+
+
+# --------------------------------------------------------------------------------------------
+# The whole benchmark
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The benchmark's flags."""
     parser = argparse.ArgumentParser(description="CadreSim speed and memory benchmarks.")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="small sizes only, 1 repeat")
-    parser.add_argument("--no-national", action="store_true", help="skip the 1M x 30 run")
-    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true",
+                        help="1 000 and 10 000 cadres, the single-run check, 1 repeat; no "
+                        "sweep, no national run (about 2 minutes)")
+    parser.add_argument("--no-national", action="store_true",
+                        help=f"skip the {NATIONAL[0]:,} x {NATIONAL[1]} run")
+    parser.add_argument("--no-sweep", action="store_true", help="skip the demo sweep")
     parser.add_argument("--record", action="store_true",
                         help=f"write into the tracked {RESULTS.parent.name}/results/ "
                         f"(default: {SCRATCH}/, untracked)")
-    args = parser.parse_args(argv)
-    if args.child:
-        kind, *rest = args.child
-        if kind == "national":
-            print(json.dumps(national_run(int(rest[0]), int(rest[1]))))
-        else:
-            print(json.dumps(measure(kind, int(rest[0]), None)))
-        return 0
-    sizes, ref_sizes, national = MODEL_SIZES, REFERENCE_SIZES, NATIONAL
-    repeats = args.repeats
-    if args.quick:
-        sizes, ref_sizes, national, repeats = (1_000, 10_000), (1_000,), None, 1
-    if args.no_national:
-        national = None
-    print(f"CadreSim benchmark: {repeats} repeat(s), model sizes {sizes}, reference {ref_sizes}")
-    result = run(repeats, sizes, ref_sizes, national)
+    parser.add_argument("--update-readme", action="store_true",
+                        help="copy the summary into README.md's performance section")
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Measure every part the flags ask for."""
+    quick = args.quick
+    repeats = 1 if quick else args.repeats
+    result: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "machine": machine(), "quick": quick, "repeats": repeats}
+    sizes, ref_sizes = ((1_000, 10_000), (1_000,)) if quick else (MODEL_SIZES, REFERENCE_SIZES)
+    print(f"throughput: {repeats} repeat(s), model sizes {sizes}, reference {ref_sizes}",
+          flush=True)
+    result["throughput"] = throughput(repeats, sizes, ref_sizes)
+    print("a sweep run's CPU time by part (1 000 cadres, 40 years):", flush=True)
+    result["per_run"] = per_run(PER_RUN_RUNS // 2 if quick else PER_RUN_RUNS)
+    print("single run against `import mesa`, process start to exit:", flush=True)
+    result["single_run"] = startup.measure(3 if quick else 5)
+    if not (quick or args.no_sweep):
+        print(f"demo sweep ({DEMO.name}) on {DEMO_WORKERS} workers:", flush=True)
+        result["sweep"] = demo_sweep(repeats)
+    if not (quick or args.no_national):
+        result["national"] = national(*NATIONAL)
+    result["load_average_after"] = list(os.getloadavg())
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print (and write) its summary; the exit code."""
+    args = parse_args(argv)
+    result = run(args)
     folder = output_folder(args.record)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     name = f"{stamp}_{result['machine']['host']}{'_quick' if args.quick else ''}"
-    (folder / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
-    table = markdown(result)
+    write_atomic(folder / f"{name}.json", json.dumps(result, indent=2) + "\n")
+    summary = report.markdown(result)
     if not args.quick:
-        (folder / "latest.md").write_text(table + "\n")
+        write_atomic(folder / "latest.md", summary + "\n")
+    if args.update_readme:
+        readme = ROOT / "README.md"
+        write_atomic(readme, report.readme_with(readme.read_text(encoding="utf-8"), summary))
     print()
-    print(table)
+    print(summary)
     print(f"\nwritten: {folder / name}.json")
     return 0
 

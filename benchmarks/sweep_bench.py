@@ -48,26 +48,36 @@ def spec(name: str, folder: Path, runs: int, n_cadres: int, steps: int) -> Path:
     return path
 
 
-def run_sweep(spec_path: Path, workers: int) -> dict:
-    """Time one sweep from a cold start, sampling the memory of its process tree."""
+def run_sweep(spec_path: Path, workers: int, env: dict[str, str] | None = None) -> dict:
+    """Time one sweep from a cold start, sampling the memory and CPU time of its process tree.
+
+    CPU seconds are the sum over the sweep and every process it started (workers, the
+    forkserver), as last sampled (every 0.1 s) before each ended.
+    """
     cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_path),
            "--workers", str(workers), "--quiet", "--fresh"]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=env)
     root = psutil.Process(proc.pid)
     samples: list[tuple[float, float]] = []
+    cpu: dict[int, float] = {}
     while proc.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
             rss = sum(p.memory_info().rss for p in tree if p.is_running())
             samples.append((time.perf_counter() - start, rss / 2**20))
+            for p in tree:
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
         except psutil.Error:
             pass
         time.sleep(0.1)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"sweep failed: {proc.stderr.read().decode()[-2000:]}")
-    return {"seconds": elapsed, "memory_mb": samples, "steady": steady_rate(spec_path)}
+    return {"seconds": elapsed, "cpu_seconds": sum(cpu.values()), "memory_mb": samples,
+            "steady": steady_rate(spec_path)}
 
 
 def steady_rate(spec_path: Path) -> float:

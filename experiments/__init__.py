@@ -12,7 +12,7 @@ names load on first use, so ``import experiments`` stays cheap.
 """
 
 from experiments.analysis import _EXPORTS as _ANALYSIS
-from experiments.engine import __all__ as _ENGINE
+from experiments.engine import _EXPORTS as _ENGINE
 from simulation.lazy import lazy_exports
 
 _EXPORTS = {

@@ -1,25 +1,20 @@
-"""CadreSim's model package: cadres choosing how hard to work under a policy regime."""
+"""CadreSim's model package: cadres choosing how hard to work under a policy regime.
 
-from simulation.agents import Cadre
-from simulation.config import ModelConfig, Regime
-from simulation.formulas import ACTIONS
-from simulation.loading import ConfigError, list_presets, load_config
-from simulation.model import CadreModel
-from simulation.outputs import CAUSES, OUTPUTS, STEP_COLUMNS, Output, output, reduce_run
+Exports load on first use (``simulation.lazy``), so ``from simulation import ConfigError`` does
+not import Mesa, and ``cadresim regimes`` or a bad config answers quickly.
+"""
 
-__all__ = [
-    "ACTIONS",
-    "CAUSES",
-    "OUTPUTS",
-    "STEP_COLUMNS",
-    "Cadre",
-    "CadreModel",
-    "ConfigError",
-    "ModelConfig",
-    "Output",
-    "Regime",
-    "list_presets",
-    "load_config",
-    "output",
-    "reduce_run",
-]
+from simulation.lazy import lazy_exports
+
+_EXPORTS = {
+    "ACTIONS": "simulation.formulas",
+    **dict.fromkeys(("CAUSES", "OUTPUTS", "STEP_COLUMNS", "Output", "output", "reduce_run"),
+                    "simulation.outputs"),
+    "Cadre": "simulation.agents",
+    "CadreModel": "simulation.model",
+    **dict.fromkeys(("ModelConfig", "Regime"), "simulation.config"),
+    "ConfigError": "simulation.errors",
+    **dict.fromkeys(("list_presets", "load_config"), "simulation.loading"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

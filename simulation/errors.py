@@ -12,6 +12,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message says which field and why.
+
+    Defined here, with no heavy imports, so the ``cadresim`` entry point can catch it without
+    loading the config schema.
+    """
+
+
 def describe_error(
     err: Mapping[str, Any],
     *,

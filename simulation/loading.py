@@ -29,7 +29,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from yaml.resolver import Resolver
 
 from simulation.config import ModelConfig
-from simulation.errors import describe_error
+from simulation.errors import ConfigError, describe_error
 
 #: Largest config or spec file read, in bytes (the shipped ones are under 10 kB).
 MAX_YAML_BYTES = 1_000_000
@@ -41,10 +41,6 @@ MAX_YAML_VALUES = 100_000
 SHOWN_CHARS = 80
 #: Longest rendering of a file's path in an error message.
 PATH_CHARS = 160
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot be used; the message says which field and why."""
 
 
 _SHORT_REPR = reprlib.Repr(

@@ -16,12 +16,13 @@ from simulation.formulas import ACTIONS, rank_capacities
 from simulation.loading import config_with_overrides, load_config
 from simulation.population import CadreArrays, initial_population
 from simulation.promotion import Tournament
+from simulation.record import RESULT_COLUMNS, StepRecord
 from simulation.step import STEP_COLUMNS, advance
 from simulation.streams import Streams
 from simulation.timing import PhaseClock
 
-#: Columns of ``results_table()``: the step, the regime in force, then the step's aggregates.
-RESULT_COLUMNS: tuple[str, ...] = ("step", "regime", *STEP_COLUMNS)
+__all__ = ["AGENT_FIELDS", "RESULT_COLUMNS", "CadreModel", "agent_reporters_for",
+           "fresh_seed", "lever_overrides"]
 #: Per-cadre values reported by ``agent_reporters=True`` (``person`` and ``slot`` always are).
 AGENT_FIELDS: tuple[str, ...] = ("person", "slot", "rank", "age", "ability", "motivation",
                                  "action")
@@ -166,21 +167,93 @@ class CadreModel(mesa.Model):
             config, self.streams.generator(0, "population")
         )
         self.next_person = org.n_cadres
-        self.cadre_agents: list[Cadre] = [Cadre(self, i) for i in range(org.n_cadres)]
+        # Agents are made on first use (model.agents, cadre_agents): a run that never looks at
+        # them (a sweep, a national run) does not pay for n Python objects.
+        self._cadre_agents: list[Cadre] | None = None
         self.stats: dict[str, float] = {}
-        self.history: list[tuple[int, str, dict[str, float]]] = []  # (step, regime, stats)
+        self.step_record = StepRecord(config.steps)  # every step's aggregates: results_table()
         self.snapshot_steps = frozenset(int(s) for s in snapshot_steps)
         self.snapshots: dict[int, pd.DataFrame] = {}
         self.phase_clock: PhaseClock | None = None  # set one to time the phases of each step
         # Called with each year's Tournament right after promotion (validation probes).
         self.tournament_observer: Callable[[Tournament], None] | None = None
-        # Mesa's batch_run adds its own "Step" column, so the collector has no "step" of its own
-        # (results_table() has one, from self.history).
-        self.datacollector = mesa.DataCollector(
+        # The DataCollector is made when first used; per-cadre reporters need it from step 1.
+        self._agent_reporters = agent_reporters_for(agent_reporters)
+        self._datacollector: mesa.DataCollector | None = None
+        if self._agent_reporters:
+            self._datacollector = self._new_datacollector()
+
+    # ---- Agents and DataCollector, made on first use --------------------------------------
+
+    @property
+    def cadre_agents(self) -> list[Cadre]:
+        """One Mesa agent per slot (``cadre_agents[i].index == i``), made on first use."""
+        if self._cadre_agents is None:
+            self._cadre_agents = []  # set first: registering each agent must not rebuild
+            self._cadre_agents.extend(Cadre(self, i) for i in range(self.cadres.n))
+        return self._cadre_agents
+
+    def _agents(self) -> Any:
+        self.cadre_agents  # noqa: B018 - made on first use, registered in slot order
+        return mesa.Model.agents.fget(self)
+
+    #: Mesa's AgentSet of all agents (the cadres are made on first use).
+    agents = property(_agents, mesa.Model.agents.fset, doc=mesa.Model.agents.__doc__)
+
+    @property
+    def agents_by_type(self) -> dict[type, Any]:
+        """Mesa's agent sets by type (the cadres are made on first use)."""
+        self.cadre_agents  # noqa: B018
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's agent types (the cadres are made on first use)."""
+        self.cadre_agents  # noqa: B018
+        return super().agent_types
+
+    def register_agent(self, agent: Any) -> None:
+        """Register an agent with Mesa; the cadres come first, so their ids are 1 .. n."""
+        self.cadre_agents  # noqa: B018
+        super().register_agent(agent)
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """Mesa's DataCollector: the regime, the seed and every step's aggregates.
+
+        Made on first use and filled with the steps already run (from ``self.step_record``, the
+        values it would have collected), then collected every step; a run that never asks for
+        it (a sweep) skips collecting. Per-cadre reporters collect from step 1. Mesa's
+        ``batch_run`` adds its own "Step" column, so the collector has no "step" of its own
+        (``results_table()`` has one).
+        """
+        if self._datacollector is None:
+            self._datacollector = self._new_datacollector()
+            self._replay(self._datacollector)
+        return self._datacollector
+
+    @datacollector.setter
+    def datacollector(self, collector: mesa.DataCollector) -> None:
+        self._datacollector = collector
+
+    def _new_datacollector(self) -> mesa.DataCollector:
+        return mesa.DataCollector(
             model_reporters={"regime": "regime_label", "seed": "seed"}
             | {name: lambda m, name=name: m.stats[name] for name in STEP_COLUMNS},
-            agent_reporters=agent_reporters_for(agent_reporters),
+            agent_reporters=self._agent_reporters,
         )
+
+    def _replay(self, collector: mesa.DataCollector) -> None:
+        """Collect every recorded step into ``collector`` as if it had collected all along."""
+        now = (self.time, self.regime_label, self.stats)
+        try:
+            for row in range(len(self.step_record)):
+                self.time = float(self.step_record.times[row])
+                self.regime_label = self.step_record.regimes[row]
+                self.stats = self.step_record.stats(row)
+                collector.collect(self)
+        finally:
+            self.time, self.regime_label, self.stats = now
 
     @staticmethod
     def _build_config(
@@ -228,8 +301,9 @@ class CadreModel(mesa.Model):
             self.cadres, self.config, self.regime, self.capacities, self.streams,
             self.steps, self.next_person, clock, self.tournament_observer,
         )
-        self.history.append((self.steps, self.regime_label, self.stats))
-        self.datacollector.collect(self)
+        self.step_record.add(self.steps, self.time, self.regime_label, self.stats)
+        if self._datacollector is not None:
+            self._datacollector.collect(self)
         if self.steps >= self.config.steps:
             self.running = False
         if self.steps in self.snapshot_steps:
@@ -256,16 +330,18 @@ class CadreModel(mesa.Model):
                 self.step()
         return self.results_table()
 
+    @property
+    def history(self) -> list[tuple[int, str, dict[str, float]]]:
+        """``(step, regime, aggregates)`` of every step so far, oldest first (``step_record``)."""
+        return self.step_record.entries()
+
     def results_table(self) -> pd.DataFrame:
         """One row per step so far: step, regime and the aggregates in ``STEP_COLUMNS``.
 
-        Built from the model's own record (``self.history``), so it does not depend on
+        Built once from the model's own record (``self.step_record``), so it does not depend on
         ``self.datacollector``, which a user may replace with their own.
         """
-        rows = [(step, regime, *(stats[k] for k in STEP_COLUMNS))
-                for step, regime, stats in self.history]
-        table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
-        return table.astype({"step": np.int64, **dict.fromkeys(STEP_COLUMNS, np.float64)})
+        return self.step_record.table()
 
     def snapshot(self) -> pd.DataFrame:
         """Per-cadre state now, one row per slot, read straight from the arrays (copied).

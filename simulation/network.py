@@ -6,6 +6,11 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+#: Slots whose ties are drawn together (rounded down to whole units, at least one): bounds the
+#: temporaries at a few tens of MB however many cadres, where drawing all at once took 4 times
+#: the peer matrix itself (about 2.5 GB at 7.2 million cadres).
+BLOCK_SLOTS = 1 << 16
+
 
 def build_peers(
     n: int, unit_size: int, in_unit: int, cross_unit: int, rng: np.random.Generator
@@ -14,32 +19,61 @@ def build_peers(
 
     Units are consecutive blocks of slots. Colleagues are drawn without replacement by ranking
     random keys within the unit block; cross-unit ties are uniform over the slots outside the
-    own unit. No cadre is its own peer.
+    own unit. No cadre is its own peer. Built block by block of whole units, drawing the same
+    numbers in the same order as one draw over all slots would, so the network does not depend
+    on the block size.
     """
+    peers = np.empty((n, in_unit + cross_unit), dtype=np.int32)
     n_units = -(-n // unit_size)
-    padded = n_units * unit_size
-    k_in = in_unit
-    peers_in = np.empty((n, 0), dtype=np.int32)
-    if k_in > 0:
-        # For each slot, a random permutation of its unit's positions; drop itself, keep k_in.
-        keys = rng.random((padded, unit_size))
-        slot = np.arange(padded)
-        block_start = (slot // unit_size) * unit_size
-        members = block_start[:, None] + np.arange(unit_size)[None, :]
-        invalid = (members == slot[:, None]) | (members >= n)
-        keys[invalid] = np.inf
-        order = np.argsort(keys, axis=1)[:, :k_in]
-        peers_in = np.take_along_axis(members, order, axis=1)[:n]
-        # A short last unit cannot supply k_in colleagues: borrow from outside it instead.
-        bad = np.take_along_axis(invalid, order, axis=1)[:n]
-        if bad.any():
-            rows = np.nonzero(bad)[0]
-            peers_in[bad] = outside_own_unit(rows, n, unit_size, rng)
-    peers_out = np.empty((n, 0), dtype=np.int64)
+    units_per_block = max(1, BLOCK_SLOTS // unit_size)
+    blocks = [
+        (u * unit_size, min(n_units, u + units_per_block) * unit_size)
+        for u in range(0, n_units, units_per_block)
+    ]
+    if in_unit > 0:
+        # A short last unit cannot supply in_unit colleagues: borrow from outside it instead,
+        # drawn after every unit's keys.
+        short = [unit_colleagues(peers[:, :in_unit], start, stop, n, unit_size, rng)
+                 for start, stop in blocks]
+        rows = np.concatenate([r for r, _ in short])
+        if rows.size:
+            cols = np.concatenate([c for _, c in short])
+            peers[rows, cols] = outside_own_unit(rows, n, unit_size, rng)
     if cross_unit > 0:
-        rows = np.repeat(np.arange(n), cross_unit)
-        peers_out = outside_own_unit(rows, n, unit_size, rng).reshape(n, cross_unit)
-    return np.concatenate([peers_in, peers_out], axis=1).astype(np.int32)
+        for start, stop in blocks:  # one block when the organisation is a single unit
+            stop = min(stop, n)
+            rows = np.repeat(np.arange(start, stop), cross_unit)
+            peers[start:stop, in_unit:] = outside_own_unit(rows, n, unit_size, rng).reshape(
+                stop - start, cross_unit
+            )
+    return peers
+
+
+def unit_colleagues(
+    out: NDArray[np.int32], start: int, stop: int, n: int, unit_size: int,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Fill ``out[start:stop]`` with in-unit colleagues of slots ``start .. stop - 1``.
+
+    ``start`` and ``stop`` are unit boundaries (``stop`` may pass ``n`` by the padding of a
+    short last unit). Each slot ranks a random key per position of its unit, itself and
+    positions past ``n`` last, and keeps the first ``out.shape[1]``. Returns (rows, columns) of
+    the entries a short unit could not fill (they hold no colleague yet), in row-major order.
+    """
+    k = out.shape[1]
+    keys = rng.random((stop - start, unit_size))
+    slot = np.arange(start, stop)
+    unit_start = slot - slot % unit_size
+    position = np.arange(unit_size)
+    keys[np.arange(stop - start), slot % unit_size] = np.inf  # never oneself
+    past_end = unit_start[:, None] + position[None, :] >= n
+    keys[past_end] = np.inf
+    order = np.argsort(keys, axis=1)[:, :k]
+    real = min(stop, n) - start
+    out[start : start + real] = (unit_start[:, None] + order)[:real]
+    empty = (np.take_along_axis(keys, order, axis=1) == np.inf)[:real]
+    rows, cols = np.nonzero(empty)
+    return rows + start, cols
 
 
 def outside_own_unit(

@@ -21,10 +21,12 @@ How a run reduces an output (``reduce``):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # tables are read through their methods: a spec's validation needs no pandas
+    import pandas as pd
 
 Reduce = Literal["mean", "final", "ratio"]
 

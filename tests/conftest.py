@@ -33,11 +33,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     here, every pytest-xdist worker and every sweep worker a test starts loads them from the
     cache instead, so the first run of a test does not spend its ``run_timeout`` compiling.
     """
-    from simulation import kernels
-
-    if hasattr(session.config, "workerinput") or not kernels.compiled():
-        return
-    CadreModel(small_config(n_cadres=60), seed=1).run(3)
+    if not hasattr(session.config, "workerinput"):
+        import simulation.kernels.warm  # noqa: F401 - importing it readies the kernels
 
 
 @pytest.fixture

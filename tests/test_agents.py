@@ -27,6 +27,22 @@ def test_cadres_are_registered_mesa_agents(model):
     assert model.cadre_agents[17].index == 17
 
 
+def test_agents_are_made_on_first_use_in_slot_order(make_model):
+    """A run that never looks at agents makes none; the first look makes all, ids 1 .. n."""
+    model = make_model(seed=3, n_cadres=N)
+    model.run(2)
+    assert len(mesa.Model.agents.fget(model)) == 0  # Mesa's own set: nothing made yet
+    agents = model.cadre_agents
+    assert [a.unique_id for a in agents] == list(range(1, N + 1))
+    assert model.agents_by_type[Cadre] is not None and len(model.agents) == N
+    # An agent of the user's own, registered first, still comes after the cadres.
+    other = make_model(seed=3, n_cadres=N)
+    extra = mesa.Agent(other)
+    assert extra.unique_id == N + 1
+    assert [a.unique_id for a in other.cadre_agents][:2] == [1, 2]
+    assert set(other.agent_types) == {Cadre, mesa.Agent}
+
+
 def test_agent_attributes_read_the_model_arrays(model):
     model.step()
     c = model.cadres

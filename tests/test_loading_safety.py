@@ -213,7 +213,7 @@ def test_an_out_of_range_set_is_blamed_on_the_set_not_the_file():
 def test_a_mapping_override_is_blamed_as_an_override():
     message = error_of(load_config, None, {"organisation.n_cadres": 5})
     assert message.startswith("override organisation.n_cadres: got 5")
-    assert "allowed: an integer from 20 to 5000000" in message
+    assert "allowed: an integer from 20 to 10000000" in message
 
 
 def test_an_override_breaking_a_cross_field_rule_is_named():

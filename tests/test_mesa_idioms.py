@@ -120,6 +120,34 @@ def test_the_collector_records_regime_and_seed_but_no_second_step_column(config)
     np.testing.assert_array_equal(frame["inaction"], model.results_table()["inaction"])
 
 
+def test_a_collector_first_used_mid_run_holds_every_step(config):
+    """The DataCollector is made on first use, filled with the steps run before, then collects."""
+    early = CadreModel(config, seed=9)
+    collected = early.datacollector  # used from the start: collects every step
+    early.run(3)
+    late = CadreModel(config, seed=9)
+    late.run(2)
+    assert late.datacollector is late.datacollector
+    late.run(1)
+    pd.testing.assert_frame_equal(late.datacollector.get_model_vars_dataframe(),
+                                  collected.get_model_vars_dataframe())
+    assert late.datacollector._collection_steps == collected._collection_steps == [1, 2, 3]
+    assert late.stats == early.stats and late.regime_label == early.regime_label
+
+
+def test_results_table_and_history_hold_every_step_beyond_the_planned_length(config):
+    model = CadreModel(config, seed=2)
+    assert model.results_table().empty
+    table = model.run(2 * config.steps + 1)  # the record grows past config.steps
+    assert list(table["step"]) == list(range(1, 2 * config.steps + 2))
+    assert table["step"].dtype == np.int64
+    assert table[list(STEP_COLUMNS)].dtypes.eq(np.float64).all()
+    assert [step for step, _, _ in model.history] == list(table["step"])
+    _, regime, stats = model.history[-1]
+    assert regime == model.regime_label and stats == model.stats
+    assert list(table.iloc[-1][list(STEP_COLUMNS)]) == [stats[k] for k in STEP_COLUMNS]
+
+
 # ---- Agent reporters --------------------------------------------------------------------------
 
 

@@ -555,10 +555,11 @@ def test_bad_flags_end_in_the_clean_error(tmp_path, capsys, monkeypatch, argv, n
 
 def test_a_large_design_is_announced_before_it_is_planned(tmp_path, capsys, monkeypatch):
     import experiments.cli.sweep as sweep_cli
+    import experiments.engine.execution as execution  # the command imports it when it runs
 
     monkeypatch.setattr(sweep_cli, "LARGE_DESIGN", 5)
     path = tiny_spec(tmp_path)
-    monkeypatch.setattr(sweep_cli, "plan_sweep", lambda *a, **k: (_ for _ in ()).throw(
+    monkeypatch.setattr(execution, "plan_sweep", lambda *a, **k: (_ for _ in ()).throw(
         ConfigError("stop after the announcement")))
     assert cli(["sweep", path]) == 2
     err = capsys.readouterr().err

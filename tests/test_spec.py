@@ -66,7 +66,7 @@ def test_the_contract_example_spec_is_valid():
         (
             "name: x\nsteps: 4\ndesign: {kind: lhs, samples: 8, parameters: "
             "{organisation.n_cadres: [10, 100]}}\n",
-            "organisation.n_cadres: got 10; allowed: an integer from 20 to 5000000",
+            "organisation.n_cadres: got 10; allowed: an integer from 20 to 10000000",
         ),
     ],
     ids=["unknown-key", "unknown-path", "out-of-range", "bad-kind", "broken-yaml", "lhs-bound"],

@@ -10,13 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import yaml
-
 from experiments.cli import analyze, calibrate, plot, regimes, run, sweep, validate
-from simulation import ConfigError
+from simulation.errors import ConfigError
 
 EXIT_USAGE = 2
 #: The subcommands in help order; each module has ``register(subparsers)``.
@@ -29,10 +26,26 @@ CONFIG_KEYS = frozenset({"regime", "organisation", "population", "behaviour", "l
 
 def package_version() -> str:
     """The installed cadresim version."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("cadresim")
     except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
         return "unknown"
+
+
+class VersionAction(argparse.Action):
+    """``--version``: print the installed version and exit (looked up only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        """A flag that takes no value."""
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show program's version number and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        """Print ``cadresim VERSION`` on stdout, as argparse's own version action does, and exit."""
+        print(f"{parser.prog} {package_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,8 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cadresim",
         description="Agent-based simulation of civil-service cadres under policy regimes.",
     )
-    parser.add_argument("--version", action="version",
-                        version=f"%(prog)s {package_version()}")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in SUBCOMMANDS:
         command.register(sub)
@@ -58,6 +70,8 @@ def file_kind(path: str) -> str | None:
     file = Path(path)
     if file.suffix not in (".yaml", ".yml") or not file.is_file():
         return None
+    import yaml
+
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):

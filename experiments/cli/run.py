@@ -1,4 +1,8 @@
-"""``cadresim run CONFIG``: run one configuration and print its summary."""
+"""``cadresim run CONFIG``: run one configuration and print its summary.
+
+The model, pandas and PyArrow are imported when the command runs, not when the parser is built,
+so ``cadresim --help`` and a bad config answer without them.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,15 @@ import json
 import os
 import sys
 from time import perf_counter
+from typing import TYPE_CHECKING
 
-from experiments.analysis.summary import format_summary, summarise
 from experiments.cli.argtypes import whole_number
-from experiments.engine.storage import write_parquet_atomic
-from experiments.engine.yardstick import (
-    ABLE_ENOUGH_SUCCESS,
-    MOTIVATED_ENOUGH_COVER,
-    format_split_band,
-    split_band,
-    split_sensitivity,
-)
-from simulation import CadreModel, ConfigError, ModelConfig, load_config
-from simulation.loading import clip, field_info, shown
+from simulation.errors import ConfigError
+from simulation.loading import clip, field_info, load_config, shown
+
+if TYPE_CHECKING:
+    from simulation.config import ModelConfig
+    from simulation.model import CadreModel
 
 #: Longest file or folder name most filesystems take, in bytes.
 NAME_MAX = 255
@@ -96,6 +96,8 @@ def estimate_run_seconds(config: ModelConfig, steps: int, sample_cadres: int = 2
     Times a small model of the same config (construction and three steps, after one warm-up
     step) and scales both linearly in the number of cadres.
     """
+    from simulation.model import CadreModel
+
     n = config.organisation.n_cadres
     small = min(n, sample_cadres)
     sample = config.model_copy(
@@ -164,6 +166,8 @@ def _announce_long_run(args: argparse.Namespace, config: ModelConfig, steps: int
     if args.quiet or cadre_years < ESTIMATE_FROM:
         return False
     estimate = estimate_run_seconds(config, steps)
+    from experiments.engine.yardstick import ABLE_ENOUGH_SUCCESS, MOTIVATED_ENOUGH_COVER
+
     reruns = len(ABLE_ENOUGH_SUCCESS) * len(MOTIVATED_ENOUGH_COVER)
     also = f", then as long again for each of the {reruns} split-sensitivity reruns" \
         if args.split_sensitivity else ""
@@ -175,27 +179,49 @@ def _announce_long_run(args: argparse.Namespace, config: ModelConfig, steps: int
     return estimate > LONG_RUN
 
 
+def write_tables(args: argparse.Namespace, model: CadreModel) -> None:
+    """Write the per-step table (``--out``) and the snapshots (``--snapshot-out``) if asked."""
+    outputs = [(path, flag, make) for path, flag, make in (
+        (args.out, "--out", model.results_table),
+        (args.snapshot_out, "--snapshot-out", model.snapshots_table),
+    ) if path]
+    if not outputs:
+        return
+    from experiments.engine.storage import write_parquet_atomic
+
+    for path, flag, make in outputs:
+        try:
+            write_parquet_atomic(make(), path)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{flag}: cannot write {shown(path)}: {clip(str(exc))}") from None
+
+
+def split_report(
+    config: ModelConfig, seed: int, steps: int, burn_in: int
+) -> tuple[list[dict], str]:
+    """``--split-sensitivity``: each cause's band (as JSON records, and as printed)."""
+    from experiments.engine.yardstick import format_split_band, split_band, split_sensitivity
+
+    band = split_band(split_sensitivity(config, seed, steps, burn_in), config)
+    return band.to_dict(orient="records"), format_split_band(band)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the configuration, write the tables asked for, print the summary."""
     config = load_config(args.config, args.overrides)
     steps = args.steps or config.steps
     _check_flags(args, steps)
     long_run = _announce_long_run(args, config, steps)
+    from experiments.analysis.summary import format_summary, summarise
+    from simulation.model import CadreModel
+
     model = CadreModel(config, seed=args.seed, snapshot_steps=args.snapshot_at)
     table = model.run(steps, progress=long_run)
     summary = summarise(table, burn_in=args.burn_in)
-    outputs = ((args.out, "--out", model.results_table), (args.snapshot_out, "--snapshot-out",
-               model.snapshots_table))
-    for path, flag, make in outputs:
-        if not path:
-            continue
-        try:
-            write_parquet_atomic(make(), path)
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{flag}: cannot write {shown(path)}: {clip(str(exc))}") from None
+    write_tables(args, model)
     band = None
     if args.split_sensitivity:
-        band = split_band(split_sensitivity(config, model.seed, steps, args.burn_in), config)
+        band = split_report(config, model.seed, steps, args.burn_in)
     if args.json:
         record = {
             "config": config.name,
@@ -206,7 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             **summary,
         }
         if band is not None:
-            record["split_sensitivity"] = band.to_dict(orient="records")
+            record["split_sensitivity"] = band[0]
         print(json.dumps(record))
         return 0
     header = (
@@ -215,7 +241,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     print(format_summary(summary, header=header))
     if band is not None:
-        print(format_split_band(band))
+        print(band[1])
     if args.out:
         print(f"per-step table written to {args.out}")
     if args.snapshot_out:

@@ -2,6 +2,9 @@
 
 Exit codes: 0 when every run succeeded, 1 when some failed (they are recorded, and retried by
 the next rerun), 2 for a bad spec or flag, or a results folder that holds another spec's results.
+
+Worker processes start first: with ``--workers N`` (N > 1) the forkserver that forks them begins
+importing the model while this process reads the spec and plans the sweep, on another core.
 """
 
 from __future__ import annotations
@@ -16,10 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 
 from experiments.cli.argtypes import whole_number
-from experiments.engine.execution import SerialExecutor, exit_with_parent, plan_sweep, run_sweep
-from experiments.engine.spec import MAX_RUN_TIMEOUT, load_spec, planned_points
-from experiments.engine.storage import check_output_folder
-from simulation.loading import ConfigError, clip, shown
+from simulation.errors import ConfigError
 
 #: Designs of at least this many points are announced before they are planned.
 LARGE_DESIGN = 10_000
@@ -34,11 +34,13 @@ LOCAL_DASK = {
 }
 
 #: Modules a forkserver imports once, so each worker process starts with the model loaded.
-PRELOAD = ["experiments.engine.execution", "simulation.model"]
+PRELOAD = ["experiments.engine.execution", "simulation.model", "simulation.kernels.warm"]
 
 
 def positive_seconds(text: str) -> float:
     """An argparse ``type``: seconds, more than 0 and at most a week."""
+    from experiments.engine.spec import MAX_RUN_TIMEOUT
+
     try:
         value = float(text)
     except ValueError:
@@ -111,8 +113,10 @@ def open_executor(
     Runs go to worker processes (one by default), so that a run that crashes or hangs its
     process is contained; ``in_process`` runs them in this process (debugging).
     """
-    if workers is not None and (scheduler or dask_local):
-        raise ConfigError("--workers: not with --scheduler or --dask-local (Dask sets workers)")
+    from experiments.engine.execution import SerialExecutor, exit_with_parent
+    from simulation.loading import clip, shown
+
+    check_executor_flags(workers, scheduler, dask_local)
     if in_process:
         if workers is not None:
             raise ConfigError("--workers: not with --in-process (it runs in this process)")
@@ -148,21 +152,57 @@ def open_executor(
             yield client.get_executor(), threads, where
         return
     workers = workers or 1
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(PRELOAD)
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=exit_with_parent,
+        max_workers=workers, mp_context=worker_context(), initializer=exit_with_parent,
         initargs=(os.getpid(),),
     )
     with pool:
         yield pool, workers, f"{workers} worker process{'es' if workers > 1 else ''}"
 
 
+def check_executor_flags(
+    workers: int | None, scheduler: str | None, dask_local: int | None
+) -> None:
+    """Refuse ``--workers`` together with a Dask flag."""
+    if workers is not None and (scheduler or dask_local):
+        raise ConfigError("--workers: not with --scheduler or --dask-local (Dask sets workers)")
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: forked by a forkserver that imported the model (PRELOAD).
+
+    Spawned where the platform has no forkserver.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def start_workers_early(args: argparse.Namespace) -> None:
+    """Start the forkserver of a local process pool now; workers fork from it later.
+
+    Its import of the model then overlaps this process's own imports, spec validation and
+    planning, on another core.
+    """
+    check_executor_flags(args.workers, args.scheduler, args.dask_local)
+    local_pool = not (args.in_process or args.scheduler or args.dask_local)
+    if local_pool and worker_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Plan and run the spec on the executor the flags ask for; 1 if runs failed or remain."""
+    start_workers_early(args)
+    from experiments.engine.spec import load_spec, planned_points
+
     spec = load_spec(args.spec)
+    from experiments.engine.execution import plan_sweep, run_sweep
+    from experiments.engine.storage import check_output_folder
+
     check_output_folder(spec.output_dir)
     size = planned_points(spec)
     if size >= LARGE_DESIGN and not args.quiet:

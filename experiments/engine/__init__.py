@@ -6,68 +6,30 @@
 * ``execution``: runs on any ``concurrent.futures.Executor``, results to a sink as they arrive
   (a results folder, or memory: ``run_arm``);
 * ``storage``: atomic Parquet parts and the manifest of a results folder.
+
+Exports load on first use, so the command line imports PyArrow and SciPy only for commands that
+need them.
 """
 
-from experiments.engine.design import (
-    ConfigBuilder,
-    Design,
-    Point,
-    RunKey,
-    config_hash,
-    expand,
-    iter_runs,
-    run_id,
-    run_seed,
-)
-from experiments.engine.execution import (
-    MemorySink,
-    RunSettings,
-    RunTask,
-    SerialExecutor,
-    SweepPlan,
-    SweepReport,
-    plan_sweep,
-    run_arm,
-    run_sweep,
-    simulate_run,
-)
-from experiments.engine.spec import Spec, load_spec, parse_spec
-from experiments.engine.storage import (
-    PartWriter,
-    atomic_file,
-    read_manifest,
-    results_lock,
-    write_json_atomic,
-    write_parquet_atomic,
-)
+from simulation.lazy import lazy_exports
 
-__all__ = [
-    "ConfigBuilder",
-    "Design",
-    "MemorySink",
-    "PartWriter",
-    "Point",
-    "RunKey",
-    "RunSettings",
-    "RunTask",
-    "SerialExecutor",
-    "Spec",
-    "SweepPlan",
-    "SweepReport",
-    "atomic_file",
-    "config_hash",
-    "expand",
-    "iter_runs",
-    "load_spec",
-    "parse_spec",
-    "plan_sweep",
-    "read_manifest",
-    "results_lock",
-    "run_arm",
-    "run_id",
-    "run_seed",
-    "run_sweep",
-    "simulate_run",
-    "write_json_atomic",
-    "write_parquet_atomic",
-]
+_EXPORTS = {
+    **dict.fromkeys(
+        ("ConfigBuilder", "Design", "Point", "RunKey", "config_hash", "expand", "iter_runs",
+         "run_id", "run_seed"),
+        "experiments.engine.design",
+    ),
+    **dict.fromkeys(
+        ("MemorySink", "RunSettings", "RunTask", "SerialExecutor", "SweepPlan", "SweepReport",
+         "plan_sweep", "run_arm", "run_sweep", "simulate_run"),
+        "experiments.engine.execution",
+    ),
+    **dict.fromkeys(("Spec", "load_spec", "parse_spec"), "experiments.engine.spec"),
+    **dict.fromkeys(
+        ("PartWriter", "atomic_file", "read_manifest", "results_lock", "write_json_atomic",
+         "write_parquet_atomic"),
+        "experiments.engine.storage",
+    ),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__all__ = sorted(_EXPORTS)

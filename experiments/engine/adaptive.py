@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from scipy import stats
 
 from experiments.engine import storage
 from experiments.engine.spec import ReplicationTarget
@@ -46,12 +45,19 @@ def completed_values(out: str | os.PathLike[str], metrics: list[str]) -> pd.Data
     return pd.concat(parts, ignore_index=True)
 
 
+def t_quantile(p: float, df: int) -> float:
+    """The ``p`` quantile of Student's t with ``df`` degrees of freedom (SciPy, loaded now)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(p, df))
+
+
 def half_width(values: np.ndarray, level: float = LEVEL) -> float:
     """Half-width of the t-interval of the mean of ``values`` (inf under 2 values)."""
     n = len(values)
     if n < 2:
         return math.inf
-    return float(stats.t.ppf(0.5 + level / 2, n - 1)) * float(np.std(values, ddof=1)) / \
+    return t_quantile(0.5 + level / 2, n - 1) * float(np.std(values, ddof=1)) / \
         math.sqrt(n)
 
 
@@ -59,7 +65,7 @@ def _wanted(values: np.ndarray, target: float, level: float) -> int:
     """Replicates the current sd asks for to reach ``target``."""
     n = len(values)
     sd = float(np.std(values, ddof=1))
-    return math.ceil((float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / target) ** 2)
+    return math.ceil((t_quantile(0.5 + level / 2, n - 1) * sd / target) ** 2)
 
 
 def stage_complete(values: pd.DataFrame, counts: list[int]) -> tuple[bool, bool]:
