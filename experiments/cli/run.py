@@ -211,8 +211,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
     steps = args.steps or config.steps
     _check_flags(args, steps)
-    long_run = _announce_long_run(args, config, steps)
     from experiments.analysis.summary import format_summary, summarise
+    from experiments.engine.yardstick import ABLE_ENOUGH_SUCCESS, MOTIVATED_ENOUGH_COVER
+    from simulation import kernels
+
+    # One run (and its split-sensitivity reruns) in this process: small ones skip Numba.
+    runs = 1 + (len(ABLE_ENOUGH_SUCCESS) * len(MOTIVATED_ENOUGH_COVER)
+                if args.split_sensitivity else 0)
+    kernels.prefer_for_one_run(config.organisation.n_cadres * steps * runs)
+    long_run = _announce_long_run(args, config, steps)
     from simulation.model import CadreModel
 
     model = CadreModel(config, seed=args.seed, snapshot_steps=args.snapshot_at)

@@ -19,6 +19,12 @@ BACKENDS: tuple[str, ...] = ("numba", "numpy")
 #: Environment variable that chooses the backend for a process (and its sweep workers).
 ENVIRONMENT = "CADRESIM_KERNELS"
 
+#: Cadre-years below which a process that makes a single run is faster on the NumPy path:
+#: Numba's start-up in a fresh process (its import and loading the cached kernels, about 0.45 s
+#: of CPU) outweighs what the kernels save (about 0.4 million cadre-years at 1 000 cadres to
+#: break even, 1.4 million at 10 000; benchmarks/startup.py).
+WORTH_COMPILING = 1_000_000
+
 _chosen: str | None = None
 
 
@@ -65,6 +71,17 @@ def using(name: str) -> Iterator[None]:
         yield
     finally:
         _chosen = before
+
+
+def prefer_for_one_run(cadre_years: int) -> str:
+    """Choose the backend for a process that makes one run of ``cadre_years``; returns it.
+
+    The NumPy path below WORTH_COMPILING, unless the backend was chosen already (by
+    ``CADRESIM_KERNELS`` or :func:`use`). Results are the same either way; only time differs.
+    """
+    if _chosen is None and ENVIRONMENT not in os.environ and cadre_years < WORTH_COMPILING:
+        use("numpy")
+    return backend()
 
 
 def numba_available() -> bool:
