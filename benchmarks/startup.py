@@ -34,6 +34,9 @@ def commands() -> dict[str, tuple[list[str], dict[str, str]]]:
     cli = cadresim()
     return {
         "python -c 'import mesa'": ([sys.executable, "-c", "import mesa"], {}),
+        # As a researcher types it: a lone run this small takes the NumPy path
+        # (simulation.kernels.prefer_for_one_run); the two below force each path.
+        "cadresim run default --steps 40": ([*cli, *SINGLE_RUN], {}),
         "cadresim run default --steps 40 (Numba)": (
             [*cli, *SINGLE_RUN], {"CADRESIM_KERNELS": "numba"}),
         "cadresim run default --steps 40 (NumPy)": (
@@ -66,8 +69,8 @@ def measure(repeats: int) -> dict:
     for rep in range(repeats):
         for label, (command, env) in todo.items():
             samples[label].append(time_process(command, env))
-        print(f"  [{rep + 1}/{repeats}] single run (Numba): "
-              f"{samples['cadresim run default --steps 40 (Numba)'][-1][0]:.2f} s wall, "
+        print(f"  [{rep + 1}/{repeats}] single run: "
+              f"{samples['cadresim run default --steps 40'][-1][0]:.2f} s wall, "
               f"import mesa {samples['python -c ' + repr('import mesa')][-1][0]:.2f} s",
               flush=True)
     mesa = samples["python -c 'import mesa'"]

@@ -17,7 +17,7 @@ def _result(wall_10k: float, cpu_10k: float, over_mesa: float, over_mesa_cpu: fl
                 "phase_cpu_seconds_per_step": {"decide": 0.001}}
 
     single = [
-        {"command": report.SINGLE_NUMBA, "seconds": 2.0, "cpu_seconds": 1.5,
+        {"command": report.SINGLE_RUN, "seconds": 2.0, "cpu_seconds": 1.5,
          "over_mesa_seconds": over_mesa, "over_mesa_cpu_seconds": over_mesa_cpu},
     ]
     return {
