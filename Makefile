@@ -19,7 +19,7 @@ help:
 	@echo "              an idle core, 9-15 loaded)"
 	@echo "make bench  - speed and memory, Numba and NumPy paths side by side, against the"
 	@echo "              per-agent reference; the single-run check, the demo sweep, 7.2 million"
-	@echo "              cadres x 30 years (about 30 minutes on a busy machine; BENCH_ARGS=--quick:"
+	@echo "              cadres x 30 years (17 minutes quiet, 29 busy; BENCH_ARGS=--quick:"
 	@echo "              1 minute); writes results/bench/ (untracked); BENCH_ARGS=--record"
 	@echo "              writes the tracked benchmarks/results/"
 	@echo "make lint   - ruff check"
