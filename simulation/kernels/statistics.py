@@ -17,9 +17,11 @@ from simulation.kernels.reductions import mean, pairwise_sum
 from simulation.outcomes import Outcomes
 from simulation.population import CadreArrays
 from simulation.promotion import Tournament
+from simulation.step import TALLIED
 
-N_EVENTS = 17  # the events at the head of simulation.step.TALLIED
 N_ACTIONS, N_RUNGS = len(f.ACTIONS), len(f.RUNGS)
+#: The events at the head of simulation.step.TALLIED (actions and rungs follow them).
+N_EVENTS = len(TALLIED) - N_ACTIONS - N_RUNGS
 
 
 def tally(
