@@ -7,8 +7,8 @@ Utilities are built from the cadre's *beliefs* about enforcement (learnt) and fr
 rules it knows (regime parameters). A choice is the best action after the cadre's idiosyncratic
 taste this year (Gumbel draws, so choice frequencies are logit). Keeping those draws lets the
 same function say what the *same* cadre would have done under counterfactual inputs: that is how
-responsibility avoidance and the unwilling / unable / afraid split are defined (DESIGN.md
-section 4, docs/ODD.md sections 7.1 and 8).
+responsibility avoidance and the unwilling / unable / afraid split are defined (docs/ODD.md
+sections 7.1 and 8; docs/design-brief.md, Outputs).
 """
 
 from __future__ import annotations

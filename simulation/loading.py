@@ -5,7 +5,7 @@ Every failure ends in :class:`ConfigError`, whose message names the field or fil
 and within bounds by :func:`parse_yaml`: no tag can construct a Python object; a file holds at
 most :data:`MAX_YAML_BYTES` bytes and :data:`MAX_YAML_VALUES` values, counting what an alias
 names as a copy (so an "alias bomb" is refused before it is expanded); a key given twice in one
-mapping is an error. Experiment specs (``experiments/spec.py``) are read through
+mapping is an error. Experiment specs (``experiments/engine/spec.py``) are read through
 :func:`read_yaml` too, so the same rules hold for them.
 """
 

@@ -1,6 +1,6 @@
 """Which implementation runs the hot path: Numba-compiled kernels, or the NumPy reference.
 
-Both give the same results bit for bit on one machine (tests/test_kernels.py); the NumPy path is
+Both give the same results bit for bit on one machine (tests/test_kernels_*.py); the NumPy path is
 kept as the reference the kernels are checked and benchmarked against. Choose with the
 ``CADRESIM_KERNELS`` environment variable (``numba``, the default, or ``numpy``), or in code with
 :func:`use` / :func:`using`. Numba is imported only when a kernel is first needed, so commands
