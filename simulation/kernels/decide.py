@@ -24,8 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
+from simulation.cadres import CadreArrays
 from simulation.config import Behaviour, ModelConfig, Regime
-from simulation.decision import (
+from simulation.kernels.jit import kernel
+from simulation.records import (
     ACTIVE,
     AVOIDANCE,
     FALSE_ACTION,
@@ -35,12 +37,8 @@ from simulation.decision import (
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
-    efforts,
-    promotion_scale,
-    reference_levels,
 )
-from simulation.kernels.jit import kernel
-from simulation.population import CadreArrays
+from simulation.tasks import efforts, promotion_scale, reference_levels
 
 IDLE, FORMAL, ROUTINE, BOLD = f.IDLE, f.FORMAL, f.ROUTINE, f.BOLD
 #: Rows of a cadre's utility parts (4, 4): the fields of ``decision.UtilityParts``, in order.
