@@ -3,39 +3,19 @@ the sanction ladder, dual investigations and the probation check."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation import kernels
+from simulation.cadres import CadreArrays
 from simulation.config import Accountability, ModelConfig, Regime
-from simulation.outcomes import Outcomes
-from simulation.population import CadreArrays
 from simulation.positions import move_down
+from simulation.records import Outcomes, Review
 
-
-@dataclass(frozen=True)
-class Review:
-    """Who was caught, reviewed, cleared or sanctioned this year, and why."""
-
-    caught_idle: NDArray[np.bool_]
-    caught_formal: NDArray[np.bool_]
-    failure_punished: NDArray[np.bool_]  # failed bold action not tolerated (wrongful unless
-    # the cadre is violation-prone)
-    failure_tolerated: NDArray[np.bool_]
-    violation_exposed: NDArray[np.bool_]
-    violation_shielded: NDArray[np.bool_]
-    routine_punished: NDArray[np.bool_]  # generalised accountability (wrongful)
-    accused: NDArray[np.bool_]  # falsely accused
-    accusation_upheld: NDArray[np.bool_]  # false accusation not cleared (wrongful)
-    leader_sanctioned: NDArray[np.bool_]  # warned under dual investigation of unit leaders
-    sanctioned: NDArray[np.bool_]  # any sanction this year (one per cadre)
-    wrongful: NDArray[np.bool_]  # honest failure punished, routine mishap punished, or false
-    # accusation upheld, for a cadre not also caught shirking or violating
-    rung: NDArray[np.int8]  # rung applied (-1 if none)
-    probation_failed: NDArray[np.bool_]
+#: Everything but the demotions (``judge`` or its compiled twin), with ``judge``'s arguments.
+Judge = Callable[..., Review]
 
 
 def unit_leaders(cadres: CadreArrays, unit_size: int) -> NDArray[np.intp]:
@@ -56,6 +36,7 @@ def review(
     regime: Regime,
     capacities: NDArray[np.int64],
     rng: np.random.Generator,
+    judged: Judge | None = None,
 ) -> Review:
     """Apply this year's accountability to the cadres in place and report what happened.
 
@@ -63,19 +44,16 @@ def review(
     dual investigations of unit leaders, the sanction ladder, probation checks and the
     demotions they bring. Every cadre's uniforms are drawn first, seven a cadre whatever the
     regime, so a lever never shifts another cadre's draws; only the order of demotions, drawn
-    last, depends on the state.
+    last, depends on the state. ``judged`` finds and sanctions (default ``judge``, the NumPy
+    reference; the phase table passes the compiled twin).
     """
     acc = regime.accountability
     draw = rng.random((7, cadres.n))
     # Unit leaders matter only when they answer for their units (dual investigation).
     answerable = acc.dual_investigation > 0
     leaders = unit_leaders(cadres, config.organisation.unit_size) if answerable else None
-    if kernels.compiled():
-        from simulation.kernels.accountability import judge as judge_compiled
-
-        rev = judge_compiled(cadres, action, out, config, regime, leaders, draw)
-    else:
-        rev = judge(cadres, action, out, config, regime, leaders, draw)
+    p_detect = detection_chance(action, config, regime, leaders)
+    rev = (judged or judge)(cadres, action, out, config, regime, leaders, p_detect, draw)
     demote = np.flatnonzero((rev.rung == f.DEMOTION) | rev.probation_failed)
     moved = move_down(cadres.rank, demote, capacities, rng)
     cadres.years_in_rank[moved] = 0
@@ -89,17 +67,20 @@ def judge(
     config: ModelConfig,
     regime: Regime,
     leaders: NDArray[np.intp] | None,
+    p_detect: float | NDArray[np.float64],
     draw: NDArray[np.float64],
 ) -> Review:
     """Everything but the demotions: who is caught, reviewed, accused and sanctioned.
 
     Updates strikes, sanction years and probation in place. ``leaders`` are the unit leaders'
-    slots (None when leaders do not answer for their units); ``draw`` the (7, n) uniforms.
+    slots (None when leaders do not answer for their units); ``p_detect`` the chance that
+    lying flat is caught (``detection_chance``); ``draw`` the (7, n) uniforms.
     """
     acc, sup = regime.accountability, regime.supervision
     idle = action == f.IDLE
     active = ~idle
-    caught_idle, caught_formal = _detect_inaction(cadres, action, config, regime, leaders, draw)
+    caught_idle, caught_formal = _detect_inaction(cadres, action, regime, leaders, p_detect,
+                                                  draw)
     (failure_tolerated, failure_punished, violation_exposed, violation_shielded,
      routine_punished) = _fault_tolerance_review(
         cadres, action, out, config, regime, draw
@@ -146,13 +127,12 @@ def judge(
 def _detect_inaction(
     cadres: CadreArrays,
     action: NDArray[np.int8],
-    config: ModelConfig,
     regime: Regime,
     leaders: NDArray[np.intp] | None,
+    p_detect: float | NDArray[np.float64],
     draw: NDArray[np.float64],
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Who is caught lying flat and who doing formal work (``draw[0]``)."""
-    p_detect = detection_chance(action, config, regime, leaders)
     if leaders is not None:
         p_detect = p_detect[cadres.unit]
     caught_idle = (action == f.IDLE) & (draw[0] < p_detect)

@@ -13,67 +13,44 @@ sections 7.1 and 8; docs/design-brief.md, Outputs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation import kernels
+from simulation.cadres import CadreArrays
 from simulation.config import Behaviour, ModelConfig, Regime
-from simulation.population import CadreArrays
+from simulation.records import (
+    ACTIVE,
+    AVOIDANCE,
+    FALSE_ACTION,
+    LYING_FLAT,
+    RAISE_ABILITY,
+    RAISE_MOTIVATION,
+    REMOVE_FEAR,
+    DecisionInputs,
+    Inaction,
+)
+from simulation.tasks import efforts, promotion_scale, reference_levels
+
+#: Each cadre's weight of the promotion prize (``career_weights`` or its compiled twin).
+CareerWeights = Callable[[CadreArrays, ModelConfig, Regime], NDArray[np.float64]]
 
 #: Causes of inaction and the reasons cadres give, in this order everywhere.
 CAUSES: tuple[str, ...] = ("unwilling", "unable", "afraid")
-#: Forms of inaction: per-cadre codes of ``Inaction.form`` (ACTIVE for a cadre that acts).
-LYING_FLAT, FALSE_ACTION, AVOIDANCE, ACTIVE = 0, 1, 2, -1
+#: Forms of inaction, in the order of the per-cadre codes of ``Inaction.form``
+#: (``records.LYING_FLAT``, ...; ``records.ACTIVE`` for a cadre that acts).
 FORMS: tuple[str, ...] = ("lying_flat", "false_action", "avoidance")
-
-
-@dataclass(frozen=True)
-class DecisionInputs:
-    """Per-cadre inputs of the utility (arrays of one length); counterfactuals swap fields.
-
-    The arrays are copies taken at the start of the step, so inputs kept past a step do not
-    change with the model's state.
-    """
-
-    motivation: NDArray[np.float64]
-    ability: NDArray[np.float64]
-    risk_aversion: NDArray[np.float64]
-    violation_prone: NDArray[np.bool_]
-    visibility: NDArray[np.float64]  # the post's multiplier of how visible hollow work is
-    career: NDArray[np.float64]  # weight of the promotion prize: eligibility x waiting discount
-    belief_punish: NDArray[np.float64]
-    belief_detect: NDArray[np.float64]
-    belief_promote: NDArray[np.float64]
-    belief_accuse: NDArray[np.float64]
-    sanction_cost: NDArray[np.float64]  # cost of the next rung of the ladder
-    fear: float = 1.0  # 1 = acting carries its perceived sanction risk; 0 = that risk removed
-
-    def subset(self, index: NDArray[np.intp]) -> DecisionInputs:
-        """The same inputs restricted to some cadres."""
-        picked = {
-            name: (value[index] if isinstance(value, np.ndarray) else value)
-            for name, value in self.__dict__.items()
-        }
-        return DecisionInputs(**picked)
-
-    def with_(self, **changes) -> DecisionInputs:
-        """A copy with some fields replaced (a counterfactual)."""
-        return replace(self, **changes)
 
 
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
     """Weight of the promotion prize for each cadre this year (0 if it cannot compete).
 
-    Probationers count fully: keeping the new post depends on measured work. Compiled
-    (simulation/kernels/decide.py) when ``kernels.compiled()``.
+    Probationers count fully: keeping the new post depends on measured work. The NumPy
+    reference of ``simulation.kernels.decide.career_weights``.
     """
-    if kernels.compiled():
-        from simulation.kernels.decide import career_weights as compiled_weights
-
-        return compiled_weights(cadres, config, regime)
     promo = regime.promotion
     top = cadres.rank >= config.organisation.n_ranks - 1
     years_short = np.maximum(promo.min_tenure - cadres.years_in_rank, 0)
@@ -93,8 +70,14 @@ def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> 
     return np.where(cadres.probation_years > 0, 1.0, weight)
 
 
-def decision_inputs(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> DecisionInputs:
-    """Copy the start-of-step state that enters the utility."""
+def decision_inputs(
+    cadres: CadreArrays, config: ModelConfig, regime: Regime,
+    weigh_careers: CareerWeights = career_weights,
+) -> DecisionInputs:
+    """Copy the start-of-step state that enters the utility.
+
+    ``weigh_careers`` gives the career weights (the phase table passes the compiled twin).
+    """
     acc = regime.accountability
     costs = (acc.warning_cost, acc.demotion_cost, acc.removal_cost)
     return DecisionInputs(
@@ -103,33 +86,13 @@ def decision_inputs(cadres: CadreArrays, config: ModelConfig, regime: Regime) ->
         risk_aversion=cadres.risk_aversion.copy(),
         violation_prone=cadres.violation_prone.copy(),
         visibility=cadres.visibility.copy(),
-        career=career_weights(cadres, config, regime),
+        career=weigh_careers(cadres, config, regime),
         belief_punish=cadres.belief_punish.copy(),
         belief_detect=cadres.belief_detect.copy(),
         belief_promote=cadres.belief_promote.copy(),
         belief_accuse=cadres.belief_accuse.copy(),
         sanction_cost=f.next_sanction_cost(cadres.strikes, costs),
     )
-
-
-def efforts(behaviour: Behaviour) -> NDArray[np.float64]:
-    """Effort level of each action, in ACTIONS order."""
-    return np.array(
-        [0.0, behaviour.effort_formal, behaviour.effort_routine, behaviour.effort_bold]
-    )
-
-
-def promotion_scale(behaviour: Behaviour) -> float:
-    """Measured output that earns the full promotion value: a good year's work, as shown.
-
-    The largest expected measured output of any action for a fully able cadre in a post of
-    average visibility under a blind evaluator (formal work in a very visible post can show
-    more, and is then worth more than the full value: that is the lure of image projects).
-    It is the same for every cadre, so the career value of an action does not depend on the
-    cadre's own other options.
-    """
-    b = behaviour
-    return max(b.output_bold, b.output_routine, b.output_formal + b.formal_visibility, 1e-12)
 
 
 @dataclass(frozen=True)
@@ -215,13 +178,9 @@ def decide(
 ) -> tuple[NDArray[np.int8], Inaction]:
     """Phase 1: each cadre's action and this year's inaction (``choose``, ``account_inaction``).
 
-    Runs the compiled kernel (simulation/kernels/decide.py) when ``kernels.compiled()``, else
-    this module's NumPy code, the reference; both give the same results bit for bit.
+    The NumPy reference; ``simulation.kernels.decide.decide`` gives the same results bit for
+    bit, and the phase table (``simulation.phases``) chooses which one a step runs.
     """
-    if kernels.compiled():
-        from simulation.kernels.decide import decide as compiled_decide
-
-        return compiled_decide(x, config, regime, taste)
     action = choose(x, config, regime, taste)
     return action, account_inaction(x, action, taste, config, regime)
 
@@ -229,27 +188,6 @@ def decide(
 # --------------------------------------------------------------------------------------------
 # Inaction: its form, its causes (counterfactuals) and the reason each cadre gives
 # --------------------------------------------------------------------------------------------
-
-
-def reference_levels(behaviour: Behaviour) -> tuple[float, float]:
-    """(motivated enough, able enough): the reference levels of the split (docs/ODD.md 8).
-
-    Both are read off the tasks, not the population or the regime, so they do not move with
-    the year, the regime or who happens to be in the service. Able enough: the ability at
-    which a bold task succeeds with probability ``able_enough_success``. Motivated enough: the
-    motivation at which the intrinsic value of routine work covers ``motivated_enough_cover``
-    of its effort cost for a cadre that able, without burden or care.
-    """
-    b = behaviour
-    able = f.ability_for_success(b.able_enough_success, b.bold_difficulty, b.bold_spread)
-    cost = f.effort_cost(b.effort_routine, able, b.effort_cost, b.ability_cost_slope, 0.0, 0.0)
-    value = b.intrinsic_value * b.output_routine
-    motivated = min(b.motivated_enough_cover * float(cost) / value, 1.0) if value > 0 else 1.0
-    return motivated, able
-
-
-#: Coalition bits of the three counterfactual changes, in CAUSES order.
-RAISE_MOTIVATION, RAISE_ABILITY, REMOVE_FEAR = 1, 2, 4
 
 
 def counterfactual(x: DecisionInputs, coalition: int, motivated: float, able: float
@@ -281,19 +219,6 @@ def inaction_forms(
     avoiding = (action == f.ROUTINE) & (fearless_action == f.BOLD) & ~violation_prone
     form[avoiding] = AVOIDANCE
     return form
-
-
-@dataclass(frozen=True)
-class Inaction:
-    """This year's inaction: per-cadre form, and counts of causes and reasons over cadres."""
-
-    form: NDArray[np.int8]  # LYING_FLAT, FALSE_ACTION, AVOIDANCE or ACTIVE per cadre
-    causes: NDArray[np.float64]  # (3,) inactive cadres attributed to CAUSES (sum = inactive)
-    reasons: NDArray[np.float64]  # (3,) inactive cadres naming each of CAUSES as main reason
-
-    def counts(self) -> NDArray[np.int64]:
-        """Cadres in each form, in FORMS order."""
-        return np.bincount(self.form[self.form >= 0], minlength=3)
 
 
 def account_inaction(

@@ -3,32 +3,40 @@ and entrants take the empty slots at the bottom rank."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation import kernels
+from simulation.cadres import MAX_YEARS_SINCE_SANCTION, CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.population import CadreArrays, replace_departed
+from simulation.population import CareerStart, replace_departed
 
-#: years_since_sanction stops counting here (it only has to exceed any strike expiry).
-MAX_YEARS_SINCE_SANCTION = 10_000
+#: A year on every clock, given the reassessment draws (``grow_older`` or its compiled twin).
+GrowOlder = Callable[[CadreArrays, ModelConfig, Regime, NDArray[np.float64]], NDArray[np.bool_]]
 
 
 def age_one_year(
-    cadres: CadreArrays, config: ModelConfig, regime: Regime, rng: np.random.Generator
+    cadres: CadreArrays, config: ModelConfig, regime: Regime, rng: np.random.Generator,
+    aged: GrowOlder | None = None,
 ) -> NDArray[np.bool_]:
     """Advance every clock by a year; returns who reached retirement age.
 
-    Probation is counted down where it is checked (accountability), not here.
+    Probation is counted down where it is checked (accountability), not here. ``aged`` moves
+    the clocks (default ``grow_older``, the NumPy reference; the phase table passes the
+    compiled twin).
     """
-    acc = regime.accountability
     # Reuse of disciplined cadres (seeds 002, 003): reassessment lifts the promotion bar early.
     # One draw per cadre whatever the lever, so the lever shifts no later draw.
     reassessment = rng.random(cadres.n)
-    if kernels.compiled():
-        from simulation.kernels.demography import age_one_year as age_compiled
+    return (aged or grow_older)(cadres, config, regime, reassessment)
 
-        return age_compiled(cadres, config, regime, reassessment)
+
+def grow_older(
+    cadres: CadreArrays, config: ModelConfig, regime: Regime, reassessment: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Every clock a year on, given the reassessment uniforms; returns who retires."""
+    acc = regime.accountability
     cadres.age += 1
     cadres.years_in_rank += 1
     np.minimum(cadres.years_since_sanction + 1, MAX_YEARS_SINCE_SANCTION,
@@ -47,6 +55,10 @@ def renew(
     config: ModelConfig,
     rng: np.random.Generator,
     next_person: int,
+    start: CareerStart | None = None,
 ) -> int:
-    """Replace everyone in ``leaving`` with an entrant; returns the next unused person id."""
-    return replace_departed(cadres, np.flatnonzero(leaving), config, rng, next_person)
+    """Replace everyone in ``leaving`` with an entrant; returns the next unused person id.
+
+    ``start`` starts the entrants' careers (``population.replace_departed``).
+    """
+    return replace_departed(cadres, np.flatnonzero(leaving), config, rng, next_person, start)

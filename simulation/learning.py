@@ -7,12 +7,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.accountability import Review
+from simulation.cadres import CadreArrays
 from simulation.config import Learning, ModelConfig, Regime
 from simulation.network import peer_sums, unit_mates_sums
-from simulation.outcomes import Outcomes
-from simulation.population import CadreArrays
-from simulation.promotion import Tournament
+from simulation.records import Outcomes, Review, Tournament
 
 
 def commend(out: Outcomes, share: float) -> NDArray[np.bool_]:
@@ -26,6 +24,25 @@ def commend(out: Outcomes, share: float) -> NDArray[np.bool_]:
     best = np.argpartition(-out.measured[heroes], k - 1)[:k]
     commended[heroes[best]] = True
     return commended
+
+
+def learn(
+    cadres: CadreArrays,
+    action: NDArray[np.int8],
+    rev: Review,
+    tour: Tournament,
+    commended: NDArray[np.bool_],
+    config: ModelConfig,
+    regime: Regime,
+) -> None:
+    """Beliefs, motivation and ability, in place, once the role models are ``commended``.
+
+    The NumPy reference of ``simulation.kernels.learning.learn``.
+    """
+    own, peers = observe(cadres, action, rev, commended, config, regime)
+    update_beliefs(cadres, own, peers, tour, config.learning)
+    update_motivation(cadres, peers, rev, tour, commended, config, regime)
+    update_ability(cadres, action, config, regime)
 
 
 #: What each cadre observed this year, as columns; peers' totals come from one sparse product.

@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 
 from simulation.agents import Cadre
+from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.formulas import ACTIONS, rank_capacities
 from simulation.loading import config_with_overrides, load_config
-from simulation.population import CadreArrays, initial_population
-from simulation.promotion import Tournament
+from simulation.population import initial_population
 from simulation.record import RESULT_COLUMNS, StepRecord
+from simulation.records import Tournament
 from simulation.step import STEP_COLUMNS, advance
 from simulation.streams import Streams
 from simulation.timing import PhaseClock

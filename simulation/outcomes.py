@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation import kernels
+from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.population import CadreArrays
+from simulation.records import OutcomeDraws, Outcomes
 
-
-@dataclass(frozen=True)
-class Outcomes:
-    """What this year's actions produced."""
-
-    real: NDArray[np.float64]  # real output per cadre
-    measured: NDArray[np.float64]  # what evaluation sees
-    bold_success: NDArray[np.bool_]
-    bold_failure: NDArray[np.bool_]  # honest failure of a bold task (goes to review)
-    routine_failure: NDArray[np.bool_]  # routine work gone wrong through no fault
-    reversal: bool  # a policy reversal scrapped this year's bold projects
-
-
-@dataclass(frozen=True)
-class OutcomeDraws:
-    """The phase's random draws, all made before any outcome is worked out."""
-
-    success: NDArray[np.float64]  # uniform per cadre: a bold task succeeds below its chance
-    reversal: bool  # a policy reversal scraps this year's bold projects
-    noise: NDArray[np.float64]  # evaluation noise per cadre
-    routine: NDArray[np.float64]  # uniform per cadre: routine work fails below the failure rate
+#: How the year's outcomes are worked out from the draws (``realise`` or its compiled twin).
+Realise = Callable[
+    [CadreArrays, NDArray[np.int8], ModelConfig, Regime, OutcomeDraws, NDArray[np.float64]],
+    Outcomes,
+]
 
 
 def draw_outcomes(rng: np.random.Generator, n: int, regime: Regime) -> OutcomeDraws:
@@ -49,15 +33,30 @@ def draw_outcomes(rng: np.random.Generator, n: int, regime: Regime) -> OutcomeDr
 def produce(
     cadres: CadreArrays, action: NDArray[np.int8], config: ModelConfig, regime: Regime,
     rng: np.random.Generator,
+    realised: Realise | None = None,
 ) -> Outcomes:
-    """Draw outcomes and update each cadre's smoothed performance record in place."""
-    b, ev = config.behaviour, regime.evaluation
+    """Draw outcomes and update each cadre's smoothed performance record in place.
+
+    ``realised`` works them out from the draws (default ``realise``, the NumPy reference; the
+    phase table passes the compiled twin). Both take the bold success chances computed here,
+    with NumPy's exp.
+    """
+    b = config.behaviour
     draws = draw_outcomes(rng, cadres.n, regime)
     p_success = f.bold_success_probability(cadres.ability, b.bold_difficulty, b.bold_spread)
-    if kernels.compiled():
-        from simulation.kernels.outcomes import produce as produce_compiled
+    return (realised or realise)(cadres, action, config, regime, draws, p_success)
 
-        return produce_compiled(cadres, action, config, regime, draws, p_success)
+
+def realise(
+    cadres: CadreArrays,
+    action: NDArray[np.int8],
+    config: ModelConfig,
+    regime: Regime,
+    draws: OutcomeDraws,
+    p_success: NDArray[np.float64],
+) -> Outcomes:
+    """Outcomes of this year's actions from their draws; updates each record in place."""
+    b, ev = config.behaviour, regime.evaluation
     bold = action == f.BOLD
     success = bold & (draws.success < p_success)
     per_action = np.array([0.0, b.output_formal, b.output_routine, 0.0])

@@ -1,69 +1,24 @@
-"""The cadre population as arrays the model owns (one contiguous array per attribute).
+"""The cadre population: the year-0 service, and entrants who take the slots of those who leave.
 
-A cadre is a slot index. When a cadre leaves (retirement, removal), an entrant takes the same
-slot, so unit membership and the peer network stay valid and no array is ever resized.
+The state itself, one array per attribute, is ``simulation.cadres.CadreArrays``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from functools import cached_property
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation import kernels
+from simulation.cadres import BELIEFS, NEVER_SANCTIONED, CadreArrays
 from simulation.config import ModelConfig, Population
 from simulation.formulas import rank_capacities
-from simulation.network import build_peers, peer_matrix
+from simulation.network import build_peers
 
+#: How entrants' careers start (``start_careers`` or its compiled twin), given the slots they
+#: take, an entry age for every slot and the first new person id.
+CareerStart = Callable[[CadreArrays, NDArray[np.intp], NDArray[np.integer], int], None]
 
-@dataclass(eq=False)
-class CadreArrays:
-    """Structure of arrays over all cadre slots; every field has length n (peers: n x k)."""
-
-    person: NDArray[np.int64]  # id of the person now in the slot (new entrants get new ids)
-    unit: NDArray[np.int32]  # work unit (slot // unit_size)
-    front_line: NDArray[np.bool_]  # in a front-line (grassroots) unit
-    visibility: NDArray[np.float64]  # the unit's multiplier of how visible hollow work is
-    peers: NDArray[np.int32]  # (n, k) peer slot indices
-    ability: NDArray[np.float64]  # a in [0, 1]
-    motivation: NDArray[np.float64]  # m in [0, 1]
-    innate_motivation: NDArray[np.float64]  # level motivation reverts to
-    risk_aversion: NDArray[np.float64]  # rho >= 0
-    violation_prone: NDArray[np.bool_]  # 'bold' work is a disguised self-serving violation
-    rank: NDArray[np.int8]  # 0 .. n_ranks - 1
-    years_in_rank: NDArray[np.int16]
-    age: NDArray[np.int16]
-    record: NDArray[np.float64]  # smoothed measured performance
-    sanction_years: NDArray[np.int16]  # years left barred from promotion
-    strikes: NDArray[np.int8]  # unexpired sanctions: rung of the next one
-    years_since_sanction: NDArray[np.int16]
-    probation_years: NDArray[np.int8]  # years of probation left after a promotion
-    fast_track: NDArray[np.bool_]  # in its rank's fast-track band at the last tournament
-    belief_punish: NDArray[np.float64]  # P(failed initiative is punished)
-    belief_detect: NDArray[np.float64]  # P(lying flat is detected)
-    belief_promote: NDArray[np.float64]  # P(measured performance leads to promotion)
-    belief_accuse: NDArray[np.float64]  # P(active cadre falsely accused and not cleared)
-    action: NDArray[np.int8]  # last action chosen (-1 before the first step)
-
-    @cached_property
-    def adjacency(self):
-        """The peer network as a sparse (n, n) matrix; peers are fixed for the whole run."""
-        return peer_matrix(self.peers)
-
-    @property
-    def n(self) -> int:
-        """Number of slots."""
-        return self.ability.shape[0]
-
-    def field_names(self) -> list[str]:
-        """Names of the per-cadre arrays (for snapshots and agent attributes)."""
-        return [f.name for f in fields(self)]
-
-
-#: years_since_sanction of a cadre never sanctioned (beyond any strike expiry).
-NEVER_SANCTIONED = 99
 #: Below this coefficient of variation (sd / mean) a gamma trait is the constant mean: the
 #: shape (mean / sd)**2 would exceed 1e12, and at sd = 1e-160 it overflows.
 GAMMA_MIN_CV = 1e-6
@@ -173,8 +128,13 @@ def replace_departed(
     config: ModelConfig,
     rng: np.random.Generator,
     next_person: int,
+    start: CareerStart | None = None,
 ) -> int:
-    """Put entrants into the slots in ``departed``; returns the next unused person id."""
+    """Put entrants into the slots in ``departed``; returns the next unused person id.
+
+    ``start`` starts their careers (default ``start_careers``, the NumPy reference; the phase
+    table passes the compiled twin).
+    """
     k = departed.size
     if k == 0:
         return next_person
@@ -185,17 +145,8 @@ def replace_departed(
     entry_age = rng.integers(pop.entry_age_min, pop.entry_age_max + 1, cadres.n)
     for name, values in traits.items():
         getattr(cadres, name)[departed] = values[departed]
-    if kernels.compiled():
-        from simulation.kernels.demography import start_careers as start_compiled
-
-        start_compiled(cadres, departed, entry_age, next_person)
-    else:
-        start_careers(cadres, departed, entry_age, next_person)
+    (start or start_careers)(cadres, departed, entry_age, next_person)
     return next_person + k
-
-
-#: The beliefs an entrant takes over from its new peers.
-BELIEFS: tuple[str, ...] = ("belief_punish", "belief_detect", "belief_promote", "belief_accuse")
 
 
 def start_careers(

@@ -6,33 +6,21 @@ so a promotion opens a vacancy that the rank below can fill in the same year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation import kernels
+from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Promotion, Regime
-from simulation.population import CadreArrays
 from simulation.positions import occupancy
+from simulation.records import Pool, Tournament
 
-
-@dataclass(frozen=True)
-class Tournament:
-    """This year's promotions and what cadres could observe about them."""
-
-    promoted: NDArray[np.bool_]
-    pool: NDArray[np.bool_]  # the candidates: eligible or self-recommended
-    competed_rank: NDArray[np.int8]  # each cadre's rank before this year's promotions
-    seniority: NDArray[np.int16]  # years in rank as scored (before promotions reset them)
-    passed_over: NDArray[np.bool_]  # top-third record among candidates, not promoted
-    # Published per (rank, front line): P(promoted | top-half record) - P(.. | bottom half).
-    responsiveness: NDArray[np.float64]
-    # Candidates behind each statistic: the smaller of its top-half and bottom-half groups.
-    responsiveness_size: NDArray[np.int64]
-    self_recommended: NDArray[np.bool_]
+#: The scored candidates (``form_pool`` or its compiled twin), with ``form_pool``'s arguments.
+FormPool = Callable[..., Pool]
+#: The published statistics (``publish`` or its compiled twin), with ``publish``'s arguments.
+Publish = Callable[..., tuple[NDArray[np.float64], NDArray[np.int64]]]
 
 
 def top_k(values: NDArray, k: int) -> NDArray[np.bool_]:
@@ -73,10 +61,14 @@ def hold_tournament(
     capacities: NDArray[np.int64],
     rng: np.random.Generator,
     leaving: NDArray[np.bool_] | None = None,
+    pooled: FormPool | None = None,
+    published: Publish | None = None,
 ) -> Tournament:
     """Fill vacancies top-down and update ranks, tenure and probation in place.
 
-    ``leaving`` marks cadres removed this year: they are not candidates.
+    ``leaving`` marks cadres removed this year: they are not candidates. ``pooled`` and
+    ``published`` form the pool and the statistics (default ``form_pool`` and ``publish``, the
+    NumPy reference; the phase table passes their compiled twins).
     """
     promo = regime.promotion
     n, n_ranks = cadres.n, config.organisation.n_ranks
@@ -84,13 +76,7 @@ def hold_tournament(
     # Each cadre's draws, whoever competes: a lever never shifts another cadre's draws.
     self_draw = rng.random(n)
     noise = rng.normal(0.0, promo.score_noise, n)
-    if kernels.compiled():
-        from simulation.kernels.promotion import form_pool as form_pool_compiled
-        from simulation.kernels.promotion import publish as publish_compiled
-
-        pool = form_pool_compiled(cadres, n_ranks, promo, self_draw, noise, leaving)
-    else:
-        pool = form_pool(cadres, n_ranks, promo, self_draw, noise, leaving)
+    pool = (pooled or form_pool)(cadres, n_ranks, promo, self_draw, noise, leaving)
 
     promoted = np.zeros(n, dtype=np.bool_)
     passed_over = np.zeros(n, dtype=np.bool_)
@@ -112,8 +98,7 @@ def hold_tournament(
         occupied[r] -= winners.size
         high[rank_r] = top_share(record, 0.5)
         passed_over[cands[top_share(record, 1 / 3) & ~won[rank_r]]] = True
-    publish_results = publish_compiled if kernels.compiled() else publish
-    responsiveness, responsiveness_size = publish_results(pool, high, won, n_ranks)
+    responsiveness, responsiveness_size = (published or publish)(pool, high, won, n_ranks)
 
     competed_rank, seniority = cadres.rank.copy(), cadres.years_in_rank.copy()
     cadres.rank[promoted] += 1
@@ -129,18 +114,6 @@ def hold_tournament(
         responsiveness_size=responsiveness_size,
         self_recommended=pool.self_recommended,
     )
-
-
-class Pool(NamedTuple):
-    """This year's candidates, grouped by the rank they compete from."""
-
-    mask: NDArray[np.bool_]  # per cadre: a candidate (eligible or self-recommended)
-    self_recommended: NDArray[np.bool_]  # per cadre
-    members: NDArray[np.intp]  # candidates' slots, by rank, in slot order within a rank
-    starts: NDArray[np.intp]  # members[starts[r]:starts[r + 1]] compete from rank r
-    record: NDArray[np.float64]  # per member
-    score: NDArray[np.float64]  # per member: the tournament score within its rank
-    front_line: NDArray[np.bool_]  # per member
 
 
 def form_pool(

@@ -12,23 +12,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation import kernels
-from simulation.accountability import Review, review
+from simulation.accountability import review
+from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.decision import Inaction, decide, decision_inputs
+from simulation.decision import decision_inputs
 from simulation.demography import age_one_year, renew
-from simulation.learning import (
-    commend,
-    observe,
-    update_ability,
-    update_beliefs,
-    update_motivation,
-)
-from simulation.outcomes import Outcomes, produce
+from simulation.learning import commend
+from simulation.outcomes import produce
 from simulation.outputs import STEP_COLUMNS  # the per-step outputs, in order
-from simulation.population import CadreArrays
+from simulation.phases import Phases, in_force
 from simulation.positions import vacancies
-from simulation.promotion import Tournament, hold_tournament
+from simulation.promotion import hold_tournament
+from simulation.records import AVERAGED, TALLIED, Inaction, Outcomes, Review, Tournament
 from simulation.streams import Streams
 from simulation.timing import PhaseClock
 
@@ -43,52 +38,57 @@ def advance(
     next_person: int,
     clock: PhaseClock | None = None,
     observer: Callable[[Tournament], None] | None = None,
+    phases: Phases | None = None,
 ) -> tuple[dict[str, float], int]:
     """Run one year in place; returns (the year's aggregates, next unused person id).
 
     Each phase draws from its own stream of ``streams`` for ``year`` (common random numbers).
     ``clock``, if given, is charged the time of each phase (for benchmarks). ``observer``, if
     given, is called with the year's Tournament right after promotion, while the cadres'
-    arrays still hold the state the tournament scored (for validation probes).
+    arrays still hold the state the tournament scored (for validation probes). ``phases`` is
+    the backend's table of functions (``simulation.phases``; default: the backend in force).
     """
     n = cadres.n
+    p = phases or in_force()
     if clock:
         clock.start()
     # 1. Choose.
-    inputs = decision_inputs(cadres, config, regime)
+    inputs = decision_inputs(cadres, config, regime, p.career_weights)
     taste = streams.generator(year, "decide").gumbel(size=(n, len(f.ACTIONS)))
-    action, inaction = decide(inputs, config, regime, taste)
+    action, inaction = p.decide(inputs, config, regime, taste)
     cadres.action[:] = action
     if clock:
         clock.lap("decide")
     # 2. Outcomes.
-    out = produce(cadres, action, config, regime, streams.generator(year, "outcomes"))
+    out = produce(cadres, action, config, regime, streams.generator(year, "outcomes"),
+                  p.realise)
     if clock:
         clock.lap("outcomes")
     # 3. Accountability.
     rev = review(cadres, action, out, config, regime, capacities,
-                 streams.generator(year, "accountability"))
+                 streams.generator(year, "accountability"), p.judge)
     if clock:
         clock.lap("accountability")
     # 4. Promotion.
     removed = rev.rung == f.REMOVAL
     tour = hold_tournament(cadres, config, regime, capacities,
-                           streams.generator(year, "promotion"), leaving=removed)
+                           streams.generator(year, "promotion"), removed, p.form_pool, p.publish)
     if observer is not None:
         observer(tour)
     if clock:
         clock.lap("promotion")
     # 5. Learning.
-    learn(cadres, action, out, rev, tour, config, regime)
+    learn(cadres, action, out, rev, tour, config, regime, p)
     if clock:
         clock.lap("learning")
     # 6. Demography.
     rng = streams.generator(year, "demography")
-    retiring = age_one_year(cadres, config, regime, rng)
-    next_person = renew(cadres, retiring | removed, config, rng, next_person)
+    retiring = age_one_year(cadres, config, regime, rng, p.grow_older)
+    next_person = renew(cadres, retiring | removed, config, rng, next_person, p.start_careers)
     if clock:
         clock.lap("demography")
-    stats = aggregates(cadres, capacities, action, inaction, out, rev, tour, retiring, removed)
+    stats = aggregates(cadres, capacities, action, inaction, out, rev, tour, retiring, removed,
+                       p)
     if clock:
         clock.lap("statistics")
     return stats, next_person
@@ -102,18 +102,11 @@ def learn(
     tour: Tournament,
     config: ModelConfig,
     regime: Regime,
+    phases: Phases,
 ) -> None:
     """Phase 5: beliefs, motivation and ability move with what each cadre saw this year."""
     commended = commend(out, regime.support.commendation)
-    if kernels.compiled():
-        from simulation.kernels.learning import learn as learn_compiled
-
-        learn_compiled(cadres, action, rev, tour, commended, config, regime)
-        return
-    own, peers = observe(cadres, action, rev, commended, config, regime)
-    update_beliefs(cadres, own, peers, tour, config.learning)
-    update_motivation(cadres, peers, rev, tour, commended, config, regime)
-    update_ability(cadres, action, config, regime)
+    phases.learn(cadres, action, rev, tour, commended, config, regime)
 
 
 def aggregates(
@@ -126,22 +119,16 @@ def aggregates(
     tour: Tournament,
     retiring: NDArray[np.bool_],
     removed: NDArray[np.bool_],
+    phases: Phases,
 ) -> dict[str, float]:
     """The year's per-step outputs.
 
     The year's per-step outputs (``STEP_COLUMNS`` of ``simulation.outputs``), from the phases'
-    results and the end-of-year state.
+    results and the end-of-year state: ``phases.tally`` counts, ``phases.averages`` averages.
     """
     n = cadres.n
-    if kernels.compiled():
-        from simulation.kernels.statistics import averages as averages_compiled
-        from simulation.kernels.statistics import tally as tally_compiled
-
-        counts = tally_compiled(action, out, rev, tour, retiring, removed)
-        means = averages_compiled(cadres, out)
-    else:
-        counts = tally(action, out, rev, tour, retiring, removed)
-        means = averages(cadres, out)
+    counts = phases.tally(action, out, rev, tour, retiring, removed)
+    means = phases.averages(cadres, out)
     # Shares of cadres (bold_success, ..., routine, bold, warnings, ...), means, and the rest.
     stats = {name: count / n for name, count in zip(TALLIED, counts.tolist(), strict=True)}
     stats |= zip(AVERAGED, means, strict=True)
@@ -162,54 +149,3 @@ def aggregates(
         "policy_reversal": float(out.reversal),
     }
     return {k: float(stats[k]) for k in STEP_COLUMNS}
-
-
-#: What ``tally`` counts, in order (named as the step's outputs where they are one): cadres
-#: with each of the year's events, then cadres taking each action (ACTIONS), then sanctions on
-#: each rung (RUNGS).
-TALLIED: tuple[str, ...] = (
-    "bold_success", "bold_failure", "tolerated_failures", "punished_failures",
-    "violations_exposed", "shielded_violations", "caught_inaction", "false_accusations",
-    "cleared_accusations", "wrongful_sanctions", "leader_sanctions", "sanctions",
-    "probation_failures", "promotions", "self_recommendations", "retirements", "turnover",
-    *f.ACTIONS, "warnings", "demotions", "removals",
-)
-
-
-def tally(
-    action: NDArray[np.int8],
-    out: Outcomes,
-    rev: Review,
-    tour: Tournament,
-    retiring: NDArray[np.bool_],
-    removed: NDArray[np.bool_],
-) -> NDArray[np.int64]:
-    """Cadres counted for each entry of TALLIED this year (the numerators of the shares)."""
-    events = (
-        out.bold_success, out.bold_failure, rev.failure_tolerated, rev.failure_punished,
-        rev.violation_exposed, rev.violation_shielded, rev.caught_idle | rev.caught_formal,
-        rev.accused, rev.accused & ~rev.accusation_upheld, rev.wrongful, rev.leader_sanctioned,
-        rev.sanctioned, rev.probation_failed, tour.promoted, tour.self_recommended, retiring,
-        retiring | removed,
-    )
-    return np.concatenate([
-        [np.count_nonzero(mask) for mask in events],
-        np.bincount(action, minlength=len(f.ACTIONS)),
-        np.bincount(rev.rung[rev.sanctioned], minlength=len(f.RUNGS)),
-    ])
-
-
-#: What ``averages`` returns, in order: means over cadres, then meritocracy.
-AVERAGED: tuple[str, ...] = (
-    "real_output", "measured_output", "mean_motivation", "mean_ability", "belief_punish",
-    "belief_detect", "belief_promote", "belief_accuse", "meritocracy",
-)
-
-
-def averages(cadres: CadreArrays, out: Outcomes) -> list[float]:
-    """The year's means over cadres and the rank-ability correlation, in AVERAGED order."""
-    return [
-        out.real.mean(), out.measured.mean(), cadres.motivation.mean(), cadres.ability.mean(),
-        cadres.belief_punish.mean(), cadres.belief_detect.mean(), cadres.belief_promote.mean(),
-        cadres.belief_accuse.mean(), f.rank_ability_correlation(cadres.rank, cadres.ability),
-    ]

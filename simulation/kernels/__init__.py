@@ -1,10 +1,12 @@
 """Which implementation runs the hot path: Numba-compiled kernels, or the NumPy reference.
 
-Both give the same results bit for bit on one machine (tests/test_kernels_*.py); the NumPy path is
-kept as the reference the kernels are checked and benchmarked against. Choose with the
-``CADRESIM_KERNELS`` environment variable (``numba``, the default, or ``numpy``), or in code with
-:func:`use` / :func:`using`. Numba is imported only when a kernel is first needed, so commands
-that never step the model do not pay for it.
+Both give the same results bit for bit on one machine (tests/test_kernels_decide.py,
+tests/test_kernels_phases.py); the NumPy path is kept as the reference the kernels are checked
+and benchmarked against. Choose with the ``CADRESIM_KERNELS`` environment variable (``numba``,
+the default, or ``numpy``), or in code with :func:`use` / :func:`using`; ``simulation.phases``
+reads the choice at each step and hands each phase its function. This module holds only the
+setting: the kernels are its submodules, which import no phase. Numba is imported only when a
+kernel is first needed, so commands that never step the model do not pay for it.
 """
 
 from __future__ import annotations

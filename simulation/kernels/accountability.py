@@ -1,26 +1,66 @@
 """Phase 3, accountability, compiled: detection, review, accusations, ladder and probation.
 
-The NumPy path is simulation.accountability.judge; both take the same (7, n) uniforms, drawn
-in simulation.accountability.review, which also finds the unit leaders and applies the
-demotions (their order is a draw) on either path. A first pass decides each cadre's findings
-and marks the leaders warned for their units; a second applies the sanctions and probation.
+The NumPy path is simulation.accountability.judge; both take the same (7, n) uniforms and
+chances of detection, drawn and worked out in simulation.accountability.review, which also finds
+the unit leaders and applies the demotions (their order is a draw) on either path. A first pass
+decides each cadre's findings and marks the leaders warned for their units; a second applies the
+sanctions and probation.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.accountability import Review, detection_chance
+from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.kernels.jit import kernel
-from simulation.outcomes import Outcomes
-from simulation.population import CadreArrays
+from simulation.records import Outcomes, Review
 
 IDLE, FORMAL, BOLD = f.IDLE, f.FORMAL, f.BOLD
 WARNING, REMOVAL = f.WARNING, f.REMOVAL
 MAX_STRIKES = 100  # strikes are capped where the NumPy path caps them (_climb_ladder)
+
+
+class Year(NamedTuple):
+    """What the review reads of each cadre's year: its action, draws, unit and outcomes."""
+
+    action: NDArray[np.int8]
+    draw: NDArray[np.float64]  # (7, n) uniforms
+    unit: NDArray[np.int32]
+    violation_prone: NDArray[np.bool_]
+    bold_failure: NDArray[np.bool_]
+    bold_success: NDArray[np.bool_]
+    routine_failure: NDArray[np.bool_]
+    measured: NDArray[np.float64]
+
+
+class Ladder(NamedTuple):
+    """The cadres' standing on the sanction ladder and in probation, updated in place."""
+
+    strikes: NDArray[np.int8]
+    years_since_sanction: NDArray[np.int16]
+    sanction_years: NDArray[np.int16]
+    probation_years: NDArray[np.int8]
+
+
+class Rules(NamedTuple):
+    """The review's scalars, from the config and the regime in force."""
+
+    formalism_detection: float
+    tolerance: float
+    violation_exposure: float
+    shield: float  # chance a disguised violation is shielded by mistake
+    generalised_accountability: float
+    accusation_rate: float  # false accusations per bold cadre, after deterrence
+    safe_work_accusation_ratio: float
+    clarification: float
+    dual_investigation: float
+    sanction_term: int  # years a sanction bars promotion
+    probation_min_performance: float
 
 
 def judge(
@@ -30,39 +70,48 @@ def judge(
     config: ModelConfig,
     regime: Regime,
     leaders: NDArray[np.intp] | None,
+    p_detect: float | NDArray[np.float64],
     draw: NDArray[np.float64],
 ) -> Review:
     """As simulation.accountability.judge: the year's findings; updates the ladder in place."""
     acc, sup, ft = regime.accountability, regime.supervision, regime.fault_tolerance
     b = config.behaviour
-    p_detect = detection_chance(action, config, regime, leaders)
     if leaders is None:  # one chance for all, and no leader answers for a unit
         p_detect, leaders = np.full(1, p_detect), np.empty(0, dtype=np.intp)
-    findings = _judge(
-        action, draw, cadres.unit, p_detect, leaders, out.bold_failure, out.bold_success,
-        out.routine_failure, out.measured, cadres.violation_prone, cadres.strikes,
-        cadres.years_since_sanction, cadres.sanction_years, cadres.probation_years,
-        regime.evaluation.formalism_detection, ft.tolerance, b.violation_exposure,
-        f.shield_probability(ft.tolerance, ft.precision), acc.generalised_accountability,
-        sup.false_accusation_rate * (1.0 - sup.accuser_deterrence),
-        b.safe_work_accusation_ratio, sup.clarification, acc.dual_investigation,
-        acc.sanction_years, regime.promotion.probation_min_performance,
+    year = Year(action=action, draw=draw, unit=cadres.unit,
+                violation_prone=cadres.violation_prone, bold_failure=out.bold_failure,
+                bold_success=out.bold_success, routine_failure=out.routine_failure,
+                measured=out.measured)
+    ladder = Ladder(strikes=cadres.strikes, years_since_sanction=cadres.years_since_sanction,
+                    sanction_years=cadres.sanction_years, probation_years=cadres.probation_years)
+    rules = Rules(
+        formalism_detection=regime.evaluation.formalism_detection,
+        tolerance=ft.tolerance,
+        violation_exposure=b.violation_exposure,
+        shield=f.shield_probability(ft.tolerance, ft.precision),
+        generalised_accountability=acc.generalised_accountability,
+        accusation_rate=sup.false_accusation_rate * (1.0 - sup.accuser_deterrence),
+        safe_work_accusation_ratio=b.safe_work_accusation_ratio,
+        clarification=sup.clarification,
+        dual_investigation=acc.dual_investigation,
+        sanction_term=acc.sanction_years,
+        probation_min_performance=regime.promotion.probation_min_performance,
     )
-    return Review(*findings)
+    findings = _judge(year, ladder, p_detect, leaders, rules)
+    return Review(*findings)  # the kernel returns them in Review's field order
 
 
 @kernel
-def _judge(action, draw, unit, p_detect, leaders, bold_failure, bold_success, routine_failure,
-           measured, violation_prone, strikes, years_since_sanction, sanction_years,
-           probation_years, formalism_detection, tolerance, violation_exposure, shield,
-           generalised_accountability, accusation_rate, safe_work_accusation_ratio,
-           clarification, dual_investigation, sanction_term,
-           probation_min_performance):  # pragma: no cover - compiled
-    """The Review's fields, in its order; strikes, sanctions and probation in place.
+def _judge(year, ladder, p_detect, leaders, r):  # pragma: no cover - compiled
+    """The Review's fields, in its order; the ``Ladder`` in place.
 
-    ``p_detect`` is the chance of detection per unit when ``leaders`` (one per unit) answer for
-    their units, else a single chance for all.
+    ``year`` is the ``Year``, ``r`` the ``Rules``. ``p_detect`` is the chance of detection per
+    unit when ``leaders`` (one per unit) answer for their units, else a single chance for all.
     """
+    action, draw, unit, violation_prone = year.action, year.draw, year.unit, year.violation_prone
+    bold_failure, bold_success = year.bold_failure, year.bold_success
+    routine_failure, measured = year.routine_failure, year.measured
+    strikes, years_since_sanction, sanction_years, probation_years = ladder
     n = action.size
     caught_idle = np.empty(n, dtype=np.bool_)
     caught_formal = np.empty(n, dtype=np.bool_)
@@ -87,15 +136,15 @@ def _judge(action, draw, unit, p_detect, leaders, bold_failure, bold_success, ro
         idle, bold = a == IDLE, a == BOLD
         p = p_detect[unit[i]] if answerable else p_detect[0]
         ci = idle & (draw[0, i] < p)
-        cf = (a == FORMAL) & (draw[0, i] < p * formalism_detection)
-        tolerated = bold_failure[i] & (draw[1, i] < tolerance)
+        cf = (a == FORMAL) & (draw[0, i] < p * r.formalism_detection)
+        tolerated = bold_failure[i] & (draw[1, i] < r.tolerance)
         punished = bold_failure[i] & (not tolerated)
-        exposed = bold & violation_prone[i] & (draw[2, i] < violation_exposure)
-        shielded = exposed & (draw[3, i] < shield)
-        routine = routine_failure[i] & (draw[1, i] < generalised_accountability)
-        exposure = 1.0 if bold else safe_work_accusation_ratio
-        accuse = (not idle) & (draw[4, i] < accusation_rate * exposure)
-        upheld = accuse & (not draw[5, i] < clarification)
+        exposed = bold & violation_prone[i] & (draw[2, i] < r.violation_exposure)
+        shielded = exposed & (draw[3, i] < r.shield)
+        routine = routine_failure[i] & (draw[1, i] < r.generalised_accountability)
+        exposure = 1.0 if bold else r.safe_work_accusation_ratio
+        accuse = (not idle) & (draw[4, i] < r.accusation_rate * exposure)
+        upheld = accuse & (not draw[5, i] < r.clarification)
         deserved = ci | cf | (exposed & (not shielded))
         own[i] = deserved | punished | routine | upheld
         honest_failure_punished = punished & (not (violation_prone[i] & bold))
@@ -106,7 +155,7 @@ def _judge(action, draw, unit, p_detect, leaders, bold_failure, bold_success, ro
         routine_punished[i], accused[i], accusation_upheld[i] = routine, accuse, upheld
     if answerable:  # apart, so that the loop above has no scattered store and vectorises
         for i in range(n):
-            if caught_idle[i] and draw[6, i] < dual_investigation:
+            if caught_idle[i] and draw[6, i] < r.dual_investigation:
                 leader_sanctioned[leaders[unit[i]]] = True
     for i in range(n):
         sanctioned[i] = own[i] | leader_sanctioned[i]
@@ -116,9 +165,9 @@ def _judge(action, draw, unit, p_detect, leaders, bold_failure, bold_success, ro
             strikes[i] = min(strikes[i] + 1, MAX_STRIKES)
             years_since_sanction[i] = 0
         if sanctioned[i]:
-            sanction_years[i] = sanction_term
+            sanction_years[i] = r.sanction_term
         on_probation = probation_years[i] > 0
-        poor = ((measured[i] < probation_min_performance) & (not failure_tolerated[i])
+        poor = ((measured[i] < r.probation_min_performance) & (not failure_tolerated[i])
                 & (not bold_success[i]))
         probation_failed[i] = on_probation & (sanctioned[i] | poor)
         if on_probation:

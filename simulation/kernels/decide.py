@@ -24,8 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
+from simulation.cadres import CadreArrays
 from simulation.config import Behaviour, ModelConfig, Regime
-from simulation.decision import (
+from simulation.kernels.jit import kernel
+from simulation.records import (
     ACTIVE,
     AVOIDANCE,
     FALSE_ACTION,
@@ -35,12 +37,8 @@ from simulation.decision import (
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
-    efforts,
-    promotion_scale,
-    reference_levels,
 )
-from simulation.kernels.jit import kernel
-from simulation.population import CadreArrays
+from simulation.tasks import efforts, promotion_scale, reference_levels
 
 IDLE, FORMAL, ROUTINE, BOLD = f.IDLE, f.FORMAL, f.ROUTINE, f.BOLD
 #: Rows of a cadre's utility parts (4, 4): the fields of ``decision.UtilityParts``, in order.
@@ -100,6 +98,28 @@ class Inputs(NamedTuple):
     belief_accuse: NDArray[np.float64]
     sanction_cost: NDArray[np.float64]
     fear: float
+
+
+class Standing(NamedTuple):
+    """What a cadre's career weight reads: its place, clocks, sanctions and ability."""
+
+    rank: NDArray[np.int8]
+    years_in_rank: NDArray[np.int16]
+    fast_track: NDArray[np.bool_]
+    age: NDArray[np.int16]
+    sanction_years: NDArray[np.int16]
+    probation_years: NDArray[np.int8]
+    ability: NDArray[np.float64]
+
+
+class Eligibility(NamedTuple):
+    """The promotion rules that set career weights, with NumPy's weight of each shortfall."""
+
+    by_shortfall: NDArray[np.float64]  # [k]: an eligible cadre's weight k years short of tenure
+    top_rank: int
+    age_ceiling: int
+    self_recommendation: float
+    self_recommendation_ability: float
 
 
 def terms(behaviour: Behaviour, regime: Regime) -> Terms:
@@ -177,12 +197,17 @@ def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> 
     # The weight of an eligible cadre short of tenure by 0, 1, ... min_tenure years.
     by_shortfall = f.career_weight(np.arange(promo.min_tenure + 1),
                                    config.behaviour.future_discount, True)
-    return career_weights_of(
-        cadres.rank, cadres.years_in_rank, cadres.fast_track, cadres.age, cadres.sanction_years,
-        cadres.probation_years, cadres.ability, by_shortfall, config.organisation.n_ranks - 1,
-        promo.age_ceiling, float(promo.self_recommendation),
-        float(promo.self_recommendation_ability),
+    standing = Standing(
+        rank=cadres.rank, years_in_rank=cadres.years_in_rank, fast_track=cadres.fast_track,
+        age=cadres.age, sanction_years=cadres.sanction_years,
+        probation_years=cadres.probation_years, ability=cadres.ability,
     )
+    rules = Eligibility(
+        by_shortfall=by_shortfall, top_rank=config.organisation.n_ranks - 1,
+        age_ceiling=promo.age_ceiling, self_recommendation=float(promo.self_recommendation),
+        self_recommendation_ability=float(promo.self_recommendation_ability),
+    )
+    return career_weights_of(standing, rules)
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,18 +420,17 @@ def decide_cadres(
 
 
 @kernel
-def career_weights_of(
-    rank: NDArray[np.int8], years_in_rank: NDArray[np.int16], fast_track: NDArray[np.bool_],
-    age: NDArray[np.int16], sanction_years: NDArray[np.int16],
-    probation_years: NDArray[np.int8], ability: NDArray[np.float64],
-    by_shortfall: NDArray[np.float64], top_rank: int, age_ceiling: int,
-    self_recommendation: float, self_recommendation_ability: float,
-) -> NDArray[np.float64]:
+def career_weights_of(c: Standing, rules: Eligibility) -> NDArray[np.float64]:
     """Each cadre's weight of the promotion prize, as ``decision.career_weights`` gives it.
 
-    ``by_shortfall[k]`` is the weight of an eligible cadre k years short of the minimum tenure
-    (``len(by_shortfall) - 1``).
+    ``rules.by_shortfall[k]`` is the weight of an eligible cadre k years short of the minimum
+    tenure (``len(by_shortfall) - 1``).
     """
+    rank, years_in_rank, fast_track, age = c.rank, c.years_in_rank, c.fast_track, c.age
+    sanction_years, probation_years, ability = c.sanction_years, c.probation_years, c.ability
+    by_shortfall, top_rank, age_ceiling = rules.by_shortfall, rules.top_rank, rules.age_ceiling
+    self_recommendation = rules.self_recommendation
+    self_recommendation_ability = rules.self_recommendation_ability
     min_tenure = by_shortfall.shape[0] - 1
     n = rank.shape[0]
     weight = np.empty(n)

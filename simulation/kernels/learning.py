@@ -1,8 +1,8 @@
 """Phase 5, learning, compiled: what each cadre saw, its peers' and unit's sums, and every update.
 
-The NumPy path (simulation.learning, called by simulation.step.learn) builds an (n, 8) table of
-observations, sums it over peers with a sparse product and over units with bincount, then
-updates beliefs, motivation and ability array by array. Here one pass builds the table and the
+The NumPy path (simulation.learning.learn, called by simulation.step.learn) builds an (n, 8)
+table of observations, sums it over peers with a sparse product and over units with bincount,
+then updates beliefs, motivation and ability array by array. Here one pass builds the table and the
 unit totals, and a second pass reads each cadre's peers' rows and applies every update to that
 cadre; sums run in the NumPy path's order (peers in tie order in float32, as SciPy's CSR
 product; unit totals in slot order in float64, as bincount), so results are the same bit for bit.
@@ -16,13 +16,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.accountability import Review
+from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.kernels.jit import kernel
 from simulation.kernels.prefetch import prefetch_row
 from simulation.kernels.scalar import clip01, indicator, rate_update, smooth
-from simulation.population import CadreArrays
-from simulation.promotion import Tournament
+from simulation.records import Review, Tournament
 
 IDLE, FORMAL, ROUTINE, BOLD = f.IDLE, f.FORMAL, f.ROUTINE, f.BOLD
 # Columns of the observation table (the kernel's own layout; learning.OBSERVED's meaning).
@@ -32,6 +31,45 @@ CAUGHT, DETECT_EXPOSURE, PUNISHED, REVIEWED, UPHELD, ACCUSE_EXPOSURE, MOTIVATION
 N_OBSERVED = 8
 #: Cadres ahead whose peers' rows are prefetched (best of 4-32 at a million cadres).
 AHEAD = 8
+
+
+class Seen(NamedTuple):
+    """What happened to each cadre this year that it and its peers can see."""
+
+    action: NDArray[np.int8]
+    caught_idle: NDArray[np.bool_]
+    caught_formal: NDArray[np.bool_]
+    failure_punished: NDArray[np.bool_]
+    failure_tolerated: NDArray[np.bool_]
+    accusation_upheld: NDArray[np.bool_]
+    wrongful: NDArray[np.bool_]
+    commended: NDArray[np.bool_]
+    promoted: NDArray[np.bool_]
+    passed_over: NDArray[np.bool_]
+
+
+class Learner(NamedTuple):
+    """Each cadre's ties, place and what learning moves (beliefs, motivation, ability)."""
+
+    peers: NDArray[np.int32]  # (n, k)
+    unit: NDArray[np.int32]
+    rank: NDArray[np.int8]
+    front_line: NDArray[np.bool_]
+    innate_motivation: NDArray[np.float64]
+    motivation: NDArray[np.float64]  # updated in place, as are the rest
+    ability: NDArray[np.float64]
+    belief_detect: NDArray[np.float64]
+    belief_punish: NDArray[np.float64]
+    belief_accuse: NDArray[np.float64]
+    belief_promote: NDArray[np.float64]
+
+
+class Published(NamedTuple):
+    """The published promotion statistics per (rank, front line), as update_beliefs reads them."""
+
+    published: NDArray[np.bool_]  # a statistic exists
+    statistic: NDArray[np.float64]  # its value (0 where none)
+    weight: NDArray[np.float64]  # the weight of the update toward it
 
 
 class Rates(NamedTuple):
@@ -87,24 +125,33 @@ def learn(
 ) -> None:
     """Phase 5 in place, as simulation.step.learn does after choosing the role models."""
     lrn = config.learning
-    # The published promotion statistics per (rank, front line), as update_beliefs reads them.
     stat = tour.responsiveness
     weight = lrn.belief_rate * f.pool_weight(tour.responsiveness_size, lrn.statistic_pseudocount)
-    _learn(
-        cadres.peers, cadres.unit, action,
-        rev.caught_idle, rev.caught_formal, rev.failure_punished, rev.failure_tolerated,
-        rev.accusation_upheld, rev.wrongful, commended, tour.promoted, tour.passed_over,
-        cadres.rank, cadres.front_line, cadres.innate_motivation,
-        cadres.motivation, cadres.ability, cadres.belief_detect, cadres.belief_punish,
-        cadres.belief_accuse, cadres.belief_promote,
-        ~np.isnan(stat), np.nan_to_num(stat), weight, rates(config, regime),
+    seen = Seen(action=action, caught_idle=rev.caught_idle, caught_formal=rev.caught_formal,
+                failure_punished=rev.failure_punished, failure_tolerated=rev.failure_tolerated,
+                accusation_upheld=rev.accusation_upheld, wrongful=rev.wrongful,
+                commended=commended, promoted=tour.promoted, passed_over=tour.passed_over)
+    learner = Learner(
+        peers=cadres.peers, unit=cadres.unit, rank=cadres.rank, front_line=cadres.front_line,
+        innate_motivation=cadres.innate_motivation, motivation=cadres.motivation,
+        ability=cadres.ability, belief_detect=cadres.belief_detect,
+        belief_punish=cadres.belief_punish, belief_accuse=cadres.belief_accuse,
+        belief_promote=cadres.belief_promote,
     )
+    published = Published(published=~np.isnan(stat), statistic=np.nan_to_num(stat),
+                          weight=weight)
+    _learn(seen, learner, published, rates(config, regime))
 
 
 @kernel
-def _observe(action, caught_idle, caught_formal, failure_punished, failure_tolerated,
-             accusation_upheld, motivation, commended, unit, p):  # pragma: no cover - compiled
-    """(own observations (n, 8) float32, per-unit totals of the two detection columns)."""
+def _observe(seen, motivation, unit, p):  # pragma: no cover - compiled
+    """(own observations (n, 8) float32, per-unit totals of the two detection columns).
+
+    ``seen`` is the year's ``Seen``, ``p`` the ``Rates``.
+    """
+    action, caught_idle, caught_formal = seen.action, seen.caught_idle, seen.caught_formal
+    failure_punished, failure_tolerated = seen.failure_punished, seen.failure_tolerated
+    accusation_upheld, commended = seen.accusation_upheld, seen.commended
     n = action.size
     n_units = 0
     for i in range(n):
@@ -131,17 +178,23 @@ def _observe(action, caught_idle, caught_formal, failure_punished, failure_toler
 
 
 @kernel
-def _learn(peers, unit, action, caught_idle, caught_formal, failure_punished, failure_tolerated,
-           accusation_upheld, wrongful, commended, promoted, passed_over, rank, front_line,
-           innate_motivation, motivation, ability, belief_detect, belief_punish, belief_accuse,
-           belief_promote, published, statistic, weight, p):  # pragma: no cover - compiled
+def _learn(seen, learner, published, p):  # pragma: no cover - compiled
     """Observations, then per cadre: peer sums, beliefs, motivation, ability (in place).
 
-    Sums are kept in scalar float32 variables (registers), not a small array, and every update
-    is written out: array temporaries or tuples of arrays inside the loop cost reference counts.
+    ``seen`` is the year's ``Seen``, ``learner`` the cadres' ``Learner`` arrays (updated in
+    place), ``published`` the ``Published`` statistics, ``p`` the ``Rates``. Sums are kept in
+    scalar float32 variables (registers), not a small array, and every update is written out:
+    array temporaries or tuples of arrays inside the loop cost reference counts.
     """
-    own, totals = _observe(action, caught_idle, caught_formal, failure_punished,
-                           failure_tolerated, accusation_upheld, motivation, commended, unit, p)
+    action, wrongful, commended = seen.action, seen.wrongful, seen.commended
+    promoted, passed_over = seen.promoted, seen.passed_over
+    peers, unit, rank, front_line = learner.peers, learner.unit, learner.rank, learner.front_line
+    innate_motivation, motivation = learner.innate_motivation, learner.motivation
+    ability, belief_detect = learner.ability, learner.belief_detect
+    belief_punish, belief_accuse = learner.belief_punish, learner.belief_accuse
+    belief_promote = learner.belief_promote
+    known, statistic, weight = published.published, published.statistic, published.weight
+    own, totals = _observe(seen, motivation, unit, p)
     n, k = peers.shape
     zero, ties = np.float32(0.0), np.float32(k)
     own_weight = np.float32(p.own_weight)
@@ -174,7 +227,7 @@ def _learn(peers, unit, action, caught_idle, caught_formal, failure_punished, fa
                                    own[i, ACCUSE_EXPOSURE], exposure_a, own_weight,
                                    p.belief_rate)
         group = 1 if front_line[i] else 0
-        if published[rank[i], group]:
+        if known[rank[i], group]:
             belief_promote[i] = smooth(belief_promote[i], statistic[rank[i], group],
                                        weight[rank[i], group])
         norm = peer_motivation / ties

@@ -7,13 +7,43 @@ do the draws. Scores are z-scores within each rank, summed in pool order as binc
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation.cadres import CadreArrays
 from simulation.config import Promotion
 from simulation.kernels.jit import kernel
-from simulation.population import CadreArrays
-from simulation.promotion import Pool
+from simulation.records import Pool
+
+
+class Standing(NamedTuple):
+    """What the pool reads of each cadre: its place, clocks, ability, record and draws."""
+
+    rank: NDArray[np.int8]
+    sanction_years: NDArray[np.int16]
+    probation_years: NDArray[np.int8]
+    years_in_rank: NDArray[np.int16]
+    age: NDArray[np.int16]
+    fast_track: NDArray[np.bool_]
+    ability: NDArray[np.float64]
+    record: NDArray[np.float64]
+    front_line: NDArray[np.bool_]
+    leaving: NDArray[np.bool_]  # removed this year (empty when no one is)
+    self_draw: NDArray[np.float64]  # uniform per cadre: recommends itself below the chance
+    noise: NDArray[np.float64]  # score noise per cadre
+
+
+class Rules(NamedTuple):
+    """The pool's scalars, from the regime in force."""
+
+    n_ranks: int
+    min_tenure: int
+    age_ceiling: int
+    self_recommendation: float
+    self_recommendation_ability: float
+    performance_weight: float
 
 
 def form_pool(
@@ -25,14 +55,21 @@ def form_pool(
     leaving: NDArray[np.bool_] | None,
 ) -> Pool:
     """As simulation.promotion.form_pool."""
-    fields = _form_pool(
-        cadres.rank, cadres.sanction_years, cadres.probation_years, cadres.years_in_rank,
-        cadres.age, cadres.fast_track, cadres.ability, cadres.record, cadres.front_line,
-        self_draw, noise, np.empty(0, dtype=np.bool_) if leaving is None else leaving,
-        n_ranks, promo.min_tenure, promo.age_ceiling, promo.self_recommendation,
-        promo.self_recommendation_ability, promo.performance_weight,
+    standing = Standing(
+        rank=cadres.rank, sanction_years=cadres.sanction_years,
+        probation_years=cadres.probation_years, years_in_rank=cadres.years_in_rank,
+        age=cadres.age, fast_track=cadres.fast_track, ability=cadres.ability,
+        record=cadres.record, front_line=cadres.front_line,
+        leaving=np.empty(0, dtype=np.bool_) if leaving is None else leaving,
+        self_draw=self_draw, noise=noise,
     )
-    return Pool(*fields)
+    rules = Rules(
+        n_ranks=n_ranks, min_tenure=promo.min_tenure, age_ceiling=promo.age_ceiling,
+        self_recommendation=promo.self_recommendation,
+        self_recommendation_ability=promo.self_recommendation_ability,
+        performance_weight=promo.performance_weight,
+    )
+    return Pool(*_form_pool(standing, rules))  # the kernel returns them in Pool's field order
 
 
 def publish(
@@ -43,11 +80,19 @@ def publish(
 
 
 @kernel
-def _form_pool(rank, sanction_years, probation_years, years_in_rank, age, fast_track, ability,
-               record, front_line, self_draw, noise, leaving, n_ranks, min_tenure, age_ceiling,
-               self_recommendation, self_recommendation_ability,
-               performance_weight):  # pragma: no cover - compiled
-    """Pool's fields: who competes, grouped by rank in slot order, with their scores."""
+def _form_pool(c, rules):  # pragma: no cover - compiled
+    """Pool's fields: who competes, grouped by rank in slot order, with their scores.
+
+    ``c`` is the cadres' ``Standing``.
+    """
+    rank, sanction_years, probation_years = c.rank, c.sanction_years, c.probation_years
+    years_in_rank, age, fast_track, ability = c.years_in_rank, c.age, c.fast_track, c.ability
+    record, front_line, leaving = c.record, c.front_line, c.leaving
+    self_draw, noise = c.self_draw, c.noise
+    n_ranks, min_tenure, age_ceiling = rules.n_ranks, rules.min_tenure, rules.age_ceiling
+    self_recommendation = rules.self_recommendation
+    self_recommendation_ability = rules.self_recommendation_ability
+    performance_weight = rules.performance_weight
     n = rank.size
     mask = np.empty(n, dtype=np.bool_)
     self_recommended = np.zeros(n, dtype=np.bool_)

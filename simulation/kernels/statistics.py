@@ -1,27 +1,69 @@
 """The step's statistics, compiled: the counts behind the year's shares, and its means.
 
-The NumPy paths are simulation.step.tally (a count_nonzero per event and two bincounts), whose
-integer counts are exact, and simulation.step.averages, whose means the kernel sums in NumPy's
-pairwise order (simulation.kernels.reductions), so both give the same numbers.
+The NumPy paths are simulation.statistics.tally (a count_nonzero per event and two bincounts),
+whose integer counts are exact, and simulation.statistics.averages, whose means the kernel sums
+in NumPy's pairwise order (simulation.kernels.reductions), so both give the same numbers.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.accountability import Review
+from simulation.cadres import CadreArrays
 from simulation.kernels.jit import kernel
 from simulation.kernels.reductions import mean, pairwise_sum
-from simulation.outcomes import Outcomes
-from simulation.population import CadreArrays
-from simulation.promotion import Tournament
-from simulation.step import TALLIED
+from simulation.records import EVENTS, Outcomes, Review, Tournament
 
-N_ACTIONS, N_RUNGS = len(f.ACTIONS), len(f.RUNGS)
-#: The events at the head of simulation.step.TALLIED (actions and rungs follow them).
-N_EVENTS = len(TALLIED) - N_ACTIONS - N_RUNGS
+N_EVENTS, N_ACTIONS, N_RUNGS = len(EVENTS), len(f.ACTIONS), len(f.RUNGS)
+#: How an event's cadres are counted from two masks: ``mask`` alone, ``mask | other``, or
+#: ``mask & ~other``.
+ALONE, EITHER, BUT_NOT = range(3)
+
+
+class Event(NamedTuple):
+    """Which cadres one event counts, as two masks and how they combine (ALONE, ...)."""
+
+    mask: NDArray[np.bool_]
+    other: NDArray[np.bool_]
+    how: int
+
+
+def events(
+    out: Outcomes,
+    rev: Review,
+    tour: Tournament,
+    retiring: NDArray[np.bool_],
+    removed: NDArray[np.bool_],
+) -> tuple[Event, ...]:
+    """The year's events, in EVENTS order: what simulation.statistics.tally counts of each."""
+
+    def alone(mask: NDArray[np.bool_]) -> Event:
+        return Event(mask, mask, ALONE)
+
+    by_name = {
+        "bold_success": alone(out.bold_success),
+        "bold_failure": alone(out.bold_failure),
+        "tolerated_failures": alone(rev.failure_tolerated),
+        "punished_failures": alone(rev.failure_punished),
+        "violations_exposed": alone(rev.violation_exposed),
+        "shielded_violations": alone(rev.violation_shielded),
+        "caught_inaction": Event(rev.caught_idle, rev.caught_formal, EITHER),
+        "false_accusations": alone(rev.accused),
+        "cleared_accusations": Event(rev.accused, rev.accusation_upheld, BUT_NOT),
+        "wrongful_sanctions": alone(rev.wrongful),
+        "leader_sanctions": alone(rev.leader_sanctioned),
+        "sanctions": alone(rev.sanctioned),
+        "probation_failures": alone(rev.probation_failed),
+        "promotions": alone(tour.promoted),
+        "self_recommendations": alone(tour.self_recommended),
+        "retirements": alone(retiring),
+        "turnover": Event(retiring, removed, EITHER),
+    }
+    return tuple(by_name[name] for name in EVENTS)
 
 
 def tally(
@@ -32,17 +74,12 @@ def tally(
     retiring: NDArray[np.bool_],
     removed: NDArray[np.bool_],
 ) -> NDArray[np.int64]:
-    """As simulation.step.tally: cadres counted for each entry of TALLIED."""
-    return _tally(
-        action, out.bold_success, out.bold_failure, rev.failure_tolerated, rev.failure_punished,
-        rev.violation_exposed, rev.violation_shielded, rev.caught_idle, rev.caught_formal,
-        rev.accused, rev.accusation_upheld, rev.wrongful, rev.leader_sanctioned, rev.sanctioned,
-        rev.probation_failed, tour.promoted, tour.self_recommended, retiring, removed, rev.rung,
-    )
+    """As simulation.statistics.tally: cadres counted for each entry of records.TALLIED."""
+    return _tally(events(out, rev, tour, retiring, removed), action, rev.sanctioned, rev.rung)
 
 
 def averages(cadres: CadreArrays, out: Outcomes) -> NDArray[np.float64]:
-    """As simulation.step.averages: means over cadres, then meritocracy."""
+    """As simulation.statistics.averages: means over cadres, then meritocracy."""
     return _averages(out.real, out.measured, cadres.motivation, cadres.ability,
                      cadres.belief_punish, cadres.belief_detect, cadres.belief_promote,
                      cadres.belief_accuse, cadres.rank)
@@ -81,15 +118,15 @@ def rank_ability_correlation(rank, ability):  # pragma: no cover - compiled
 
 @kernel
 def _count(mask, other, how):  # pragma: no cover - compiled
-    """Cadres in ``mask`` alone (how 0), ``mask | other`` (1) or ``mask & ~other`` (2).
+    """Cadres in ``mask`` alone (ALONE), ``mask | other`` (EITHER) or ``mask & ~other``.
 
     One tight loop per count, which LLVM vectorises (a loop over all counts at once does not).
     """
     count = 0
-    if how == 0:
+    if how == ALONE:
         for i in range(mask.size):
             count += mask[i]
-    elif how == 1:
+    elif how == EITHER:
         for i in range(mask.size):
             count += mask[i] | other[i]
     else:
@@ -99,24 +136,12 @@ def _count(mask, other, how):  # pragma: no cover - compiled
 
 
 @kernel
-def _tally(action, bold_success, bold_failure, failure_tolerated, failure_punished,
-           violation_exposed, violation_shielded, caught_idle, caught_formal, accused,
-           accusation_upheld, wrongful, leader_sanctioned, sanctioned, probation_failed, promoted,
-           self_recommended, retiring, removed, rung):  # pragma: no cover - compiled
-    """Counts in TALLIED's order: the events, then actions, then sanctions by rung."""
+def _tally(events, action, sanctioned, rung):  # pragma: no cover - compiled
+    """Counts in TALLIED's order: the ``events``, then actions, then sanctions by rung."""
     counts = np.zeros(N_EVENTS + N_ACTIONS + N_RUNGS, dtype=np.int64)
-    alone = (bold_success, bold_failure, failure_tolerated, failure_punished, violation_exposed,
-             violation_shielded)
-    for k in range(len(alone)):
-        counts[k] = _count(alone[k], alone[k], 0)
-    counts[6] = _count(caught_idle, caught_formal, 1)
-    counts[7] = _count(accused, accused, 0)
-    counts[8] = _count(accused, accusation_upheld, 2)
-    later = (wrongful, leader_sanctioned, sanctioned, probation_failed, promoted,
-             self_recommended, retiring)
-    for k in range(len(later)):
-        counts[9 + k] = _count(later[k], later[k], 0)
-    counts[16] = _count(retiring, removed, 1)
+    for k in range(N_EVENTS):
+        event = events[k]
+        counts[k] = _count(event.mask, event.other, event.how)
     for i in range(action.size):
         counts[N_EVENTS + action[i]] += 1
         if sanctioned[i]:

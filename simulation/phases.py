@@ -1,0 +1,100 @@
+"""Which implementation runs each phase of a step: the NumPy reference or the compiled kernels.
+
+The backend is chosen here and nowhere else. :func:`in_force` reads ``kernels.backend()`` (set
+by ``CADRESIM_KERNELS``, ``kernels.use`` or ``kernels.using``) and returns that backend's table
+of the functions that differ between the two paths; ``step.advance`` asks for it once a step and
+hands each entry to its phase. Phase modules and kernels never choose, and neither imports the
+other. Numba is imported only when the compiled table is first built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation import (
+    accountability,
+    decision,
+    demography,
+    kernels,
+    learning,
+    outcomes,
+    population,
+    promotion,
+    statistics,
+)
+from simulation.records import Inaction
+
+
+class Phases(NamedTuple):
+    """The functions one backend runs, by the NumPy reference's name; same arguments, same bits."""
+
+    backend: str  # one of kernels.BACKENDS
+    career_weights: decision.CareerWeights  # phase 1, an input of the utility
+    decide: Callable[..., tuple[NDArray[np.int8], Inaction]]  # phase 1
+    realise: outcomes.Realise  # phase 2, from its draws
+    judge: accountability.Judge  # phase 3, all but the demotions
+    form_pool: promotion.FormPool  # phase 4, the scored candidates
+    publish: promotion.Publish  # phase 4, the published statistics
+    learn: Callable[..., None]  # phase 5, once the role models are chosen
+    grow_older: demography.GrowOlder  # phase 6, the clocks
+    start_careers: population.CareerStart  # phase 6, entrants
+    tally: Callable[..., NDArray[np.int64]]  # the step's counts
+    averages: Callable[..., Sequence[float]]  # the step's means
+
+
+def reference() -> Phases:
+    """The NumPy path, which the kernels are checked and benchmarked against."""
+    return Phases(
+        backend="numpy",
+        career_weights=decision.career_weights,
+        decide=decision.decide,
+        realise=outcomes.realise,
+        judge=accountability.judge,
+        form_pool=promotion.form_pool,
+        publish=promotion.publish,
+        learn=learning.learn,
+        grow_older=demography.grow_older,
+        start_careers=population.start_careers,
+        tally=statistics.tally,
+        averages=statistics.averages,
+    )
+
+
+def compiled() -> Phases:
+    """The Numba kernels (simulation/kernels/), imported, and so compiled or loaded, here."""
+    from simulation.kernels import accountability as judging
+    from simulation.kernels import decide as deciding
+    from simulation.kernels import demography as ageing
+    from simulation.kernels import learning as learnt
+    from simulation.kernels import outcomes as realised
+    from simulation.kernels import promotion as promoting
+    from simulation.kernels import statistics as counted
+
+    return Phases(
+        backend="numba",
+        career_weights=deciding.career_weights,
+        decide=deciding.decide,
+        realise=realised.produce,
+        judge=judging.judge,
+        form_pool=promoting.form_pool,
+        publish=promoting.publish,
+        learn=learnt.learn,
+        grow_older=ageing.age_one_year,
+        start_careers=ageing.start_careers,
+        tally=counted.tally,
+        averages=counted.averages,
+    )
+
+
+def in_force() -> Phases:
+    """The table of the backend in force now (``kernels.backend()``).
+
+    Built on each call, a handful of lookups: a step run inside ``kernels.using(...)`` takes
+    that backend's path even if the model was made outside it.
+    """
+    return compiled() if kernels.compiled() else reference()
+

@@ -1,0 +1,182 @@
+"""What the phases of a step hand each other, shared by the NumPy path and the compiled kernels.
+
+Records of a year (the decision's inputs, inaction, outcomes, the review, the tournament) and the
+names of the step's counts and means. Both paths build and read them; this module imports no
+phase and no kernel, so neither path imports the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation import formulas as f
+
+# --------------------------------------------------------------------------------------------
+# Phase 1, choose
+# --------------------------------------------------------------------------------------------
+
+#: Forms of inaction: per-cadre codes of ``Inaction.form`` (ACTIVE for a cadre that acts).
+LYING_FLAT, FALSE_ACTION, AVOIDANCE, ACTIVE = 0, 1, 2, -1
+#: Coalition bits of the three counterfactual changes, in ``decision.CAUSES`` order.
+RAISE_MOTIVATION, RAISE_ABILITY, REMOVE_FEAR = 1, 2, 4
+
+
+@dataclass(frozen=True)
+class DecisionInputs:
+    """Per-cadre inputs of the utility (arrays of one length); counterfactuals swap fields.
+
+    The arrays are copies taken at the start of the step, so inputs kept past a step do not
+    change with the model's state.
+    """
+
+    motivation: NDArray[np.float64]
+    ability: NDArray[np.float64]
+    risk_aversion: NDArray[np.float64]
+    violation_prone: NDArray[np.bool_]
+    visibility: NDArray[np.float64]  # the post's multiplier of how visible hollow work is
+    career: NDArray[np.float64]  # weight of the promotion prize: eligibility x waiting discount
+    belief_punish: NDArray[np.float64]
+    belief_detect: NDArray[np.float64]
+    belief_promote: NDArray[np.float64]
+    belief_accuse: NDArray[np.float64]
+    sanction_cost: NDArray[np.float64]  # cost of the next rung of the ladder
+    fear: float = 1.0  # 1 = acting carries its perceived sanction risk; 0 = that risk removed
+
+    def subset(self, index: NDArray[np.intp]) -> DecisionInputs:
+        """The same inputs restricted to some cadres."""
+        picked = {
+            name: (value[index] if isinstance(value, np.ndarray) else value)
+            for name, value in self.__dict__.items()
+        }
+        return DecisionInputs(**picked)
+
+    def with_(self, **changes) -> DecisionInputs:
+        """A copy with some fields replaced (a counterfactual)."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Inaction:
+    """This year's inaction: per-cadre form, and counts of causes and reasons over cadres."""
+
+    form: NDArray[np.int8]  # LYING_FLAT, FALSE_ACTION, AVOIDANCE or ACTIVE per cadre
+    causes: NDArray[np.float64]  # (3,) inactive cadres attributed to CAUSES (sum = inactive)
+    reasons: NDArray[np.float64]  # (3,) inactive cadres naming each of CAUSES as main reason
+
+    def counts(self) -> NDArray[np.int64]:
+        """Cadres in each form, in ``decision.FORMS`` order."""
+        return np.bincount(self.form[self.form >= 0], minlength=3)
+
+
+# --------------------------------------------------------------------------------------------
+# Phase 2, outcomes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What this year's actions produced."""
+
+    real: NDArray[np.float64]  # real output per cadre
+    measured: NDArray[np.float64]  # what evaluation sees
+    bold_success: NDArray[np.bool_]
+    bold_failure: NDArray[np.bool_]  # honest failure of a bold task (goes to review)
+    routine_failure: NDArray[np.bool_]  # routine work gone wrong through no fault
+    reversal: bool  # a policy reversal scrapped this year's bold projects
+
+
+@dataclass(frozen=True)
+class OutcomeDraws:
+    """The phase's random draws, all made before any outcome is worked out."""
+
+    success: NDArray[np.float64]  # uniform per cadre: a bold task succeeds below its chance
+    reversal: bool  # a policy reversal scraps this year's bold projects
+    noise: NDArray[np.float64]  # evaluation noise per cadre
+    routine: NDArray[np.float64]  # uniform per cadre: routine work fails below the failure rate
+
+
+# --------------------------------------------------------------------------------------------
+# Phase 3, accountability
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Review:
+    """Who was caught, reviewed, cleared or sanctioned this year, and why."""
+
+    caught_idle: NDArray[np.bool_]
+    caught_formal: NDArray[np.bool_]
+    failure_punished: NDArray[np.bool_]  # failed bold action not tolerated (wrongful unless
+    # the cadre is violation-prone)
+    failure_tolerated: NDArray[np.bool_]
+    violation_exposed: NDArray[np.bool_]
+    violation_shielded: NDArray[np.bool_]
+    routine_punished: NDArray[np.bool_]  # generalised accountability (wrongful)
+    accused: NDArray[np.bool_]  # falsely accused
+    accusation_upheld: NDArray[np.bool_]  # false accusation not cleared (wrongful)
+    leader_sanctioned: NDArray[np.bool_]  # warned under dual investigation of unit leaders
+    sanctioned: NDArray[np.bool_]  # any sanction this year (one per cadre)
+    wrongful: NDArray[np.bool_]  # honest failure punished, routine mishap punished, or false
+    # accusation upheld, for a cadre not also caught shirking or violating
+    rung: NDArray[np.int8]  # rung applied (-1 if none)
+    probation_failed: NDArray[np.bool_]
+
+
+# --------------------------------------------------------------------------------------------
+# Phase 4, promotion
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tournament:
+    """This year's promotions and what cadres could observe about them."""
+
+    promoted: NDArray[np.bool_]
+    pool: NDArray[np.bool_]  # the candidates: eligible or self-recommended
+    competed_rank: NDArray[np.int8]  # each cadre's rank before this year's promotions
+    seniority: NDArray[np.int16]  # years in rank as scored (before promotions reset them)
+    passed_over: NDArray[np.bool_]  # top-third record among candidates, not promoted
+    # Published per (rank, front line): P(promoted | top-half record) - P(.. | bottom half).
+    responsiveness: NDArray[np.float64]
+    # Candidates behind each statistic: the smaller of its top-half and bottom-half groups.
+    responsiveness_size: NDArray[np.int64]
+    self_recommended: NDArray[np.bool_]
+
+
+class Pool(NamedTuple):
+    """This year's candidates, grouped by the rank they compete from."""
+
+    mask: NDArray[np.bool_]  # per cadre: a candidate (eligible or self-recommended)
+    self_recommended: NDArray[np.bool_]  # per cadre
+    members: NDArray[np.intp]  # candidates' slots, by rank, in slot order within a rank
+    starts: NDArray[np.intp]  # members[starts[r]:starts[r + 1]] compete from rank r
+    record: NDArray[np.float64]  # per member
+    score: NDArray[np.float64]  # per member: the tournament score within its rank
+    front_line: NDArray[np.bool_]  # per member
+
+
+# --------------------------------------------------------------------------------------------
+# The step's statistics
+# --------------------------------------------------------------------------------------------
+
+#: The year's events whose cadres ``tally`` counts, in order (named as the step's outputs).
+EVENTS: tuple[str, ...] = (
+    "bold_success", "bold_failure", "tolerated_failures", "punished_failures",
+    "violations_exposed", "shielded_violations", "caught_inaction", "false_accusations",
+    "cleared_accusations", "wrongful_sanctions", "leader_sanctions", "sanctions",
+    "probation_failures", "promotions", "self_recommendations", "retirements", "turnover",
+)
+#: Sanctions counted by the rung they reached, in ``formulas.RUNGS`` order.
+SANCTIONS_BY_RUNG: tuple[str, ...] = ("warnings", "demotions", "removals")
+#: What ``tally`` counts, in order: cadres with each of the year's EVENTS, then cadres taking
+#: each action (``formulas.ACTIONS``), then sanctions on each rung (SANCTIONS_BY_RUNG).
+TALLIED: tuple[str, ...] = (*EVENTS, *f.ACTIONS, *SANCTIONS_BY_RUNG)
+#: What ``averages`` returns, in order: means over cadres, then meritocracy.
+AVERAGED: tuple[str, ...] = (
+    "real_output", "measured_output", "mean_motivation", "mean_ability", "belief_punish",
+    "belief_detect", "belief_promote", "belief_accuse", "meritocracy",
+)

@@ -1,0 +1,103 @@
+"""The model package's imports point one way: kernels are leaves, and no module imports itself.
+
+Every import in ``simulation/`` is read from the source (``ast``), those inside functions too
+(a lazy import closes a cycle as surely as one at the top); imports under ``if TYPE_CHECKING:``
+run only in a type checker and are left out.
+"""
+
+from __future__ import annotations
+
+import ast
+import graphlib
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "simulation"
+#: What a kernel may import from the model: the leaves both paths share. Each is checked below
+#: to import nothing else of the model.
+LEAVES = frozenset({
+    "simulation.cadres", "simulation.config", "simulation.formulas", "simulation.network",
+    "simulation.records", "simulation.tasks",
+})
+#: Not a kernel: it readies the kernels by running a tiny model, so it imports the model.
+WARM_UP = "simulation.kernels.warm"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def type_checking_only(node: ast.AST) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def imported(name: str) -> set[str]:
+    """Modules of ``simulation`` that module ``name`` imports, at any depth of its code."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    pending: list[ast.AST] = [ast.parse(path.read_text(), str(path))]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and type_checking_only(node):
+            pending.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}" if base else anchor
+            # ``from simulation import formulas`` imports a module; ``from x import name`` x.
+            found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base
+                      for a in node.names}
+        pending.extend(ast.iter_child_nodes(node))
+    return {module for module in found if module in MODULES and module != name}
+
+
+GRAPH = {name: imported(name) for name in MODULES}
+KERNELS = sorted(name for name in MODULES
+                 if name.startswith("simulation.kernels.") and name != WARM_UP)
+
+
+def test_the_graph_sees_lazy_imports():
+    """The reader is not blind: it finds a function-level import the package is known to have."""
+    assert "simulation.kernels" in GRAPH["simulation.phases"]
+    assert "simulation.kernels.decide" in GRAPH["simulation.phases"]  # inside compiled()
+    assert "simulation.model" in GRAPH[WARM_UP]  # inside warm_up()
+    assert len(KERNELS) >= 10
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_a_kernel_imports_only_leaves_and_other_kernels(kernel):
+    phases = {module for module in GRAPH[kernel]
+              if module not in LEAVES and not module.startswith("simulation.kernels")}
+    assert not phases, f"{kernel} imports {sorted(phases)}, which are not leaves"
+
+
+@pytest.mark.parametrize("leaf", sorted(LEAVES))
+def test_a_leaf_imports_only_leaves(leaf):
+    assert GRAPH[leaf] <= LEAVES, f"{leaf} imports {sorted(GRAPH[leaf] - LEAVES)}"
+
+
+def test_no_phase_module_imports_a_kernel():
+    """Only the phase table (and the kernels themselves) reach into simulation.kernels.*."""
+    reaching = {name for name, targets in GRAPH.items()
+                if not name.startswith("simulation.kernels")
+                and any(t.startswith("simulation.kernels.") for t in targets)}
+    assert reaching == {"simulation.phases"}
+
+
+def test_the_model_package_has_no_import_cycle():
+    try:
+        graphlib.TopologicalSorter(GRAPH).prepare()
+    except graphlib.CycleError as error:
+        pytest.fail(f"import cycle: {' -> '.join(error.args[1])}")
