@@ -25,9 +25,12 @@ from simulation.population import CadreArrays
 
 #: Causes of inaction and the reasons cadres give, in this order everywhere.
 CAUSES: tuple[str, ...] = ("unwilling", "unable", "afraid")
-#: Forms of inaction: per-cadre codes of ``Inaction.form`` (ACTIVE for a cadre that acts).
-LYING_FLAT, FALSE_ACTION, AVOIDANCE, ACTIVE = 0, 1, 2, -1
-FORMS: tuple[str, ...] = ("lying_flat", "false_action", "avoidance")
+#: Forms of inaction: per-cadre codes of ``Inaction.form`` (ACTIVE for a cadre that acts), named
+#: as the outputs are (``simulation.outputs.FORMS``). False action is ``FORMALISM``;
+#: ``FALSE_ACTION``, its earlier name, is kept as an alias for code that still uses it.
+LYING_FLAT, FORMALISM, AVOIDANCE, ACTIVE = 0, 1, 2, -1
+FALSE_ACTION = FORMALISM
+FORMS: tuple[str, ...] = ("lying_flat", "formalism", "avoidance")
 
 
 @dataclass(frozen=True)
@@ -269,7 +272,7 @@ def inaction_forms(
     action: NDArray[np.int8], fearless_action: NDArray[np.int8],
     violation_prone: NDArray[np.bool_],
 ) -> NDArray[np.int8]:
-    """Form of inaction per cadre: LYING_FLAT, FALSE_ACTION, AVOIDANCE or ACTIVE.
+    """Form of inaction per cadre: LYING_FLAT, FORMALISM, AVOIDANCE or ACTIVE.
 
     Avoidance is routine work by a cadre who, with the same taste, would take on the bold task
     if the perceived sanction risk of acting were removed (a violation-prone cadre's 'bold' is
@@ -277,7 +280,7 @@ def inaction_forms(
     """
     form = np.full(action.shape, ACTIVE, dtype=np.int8)
     form[action == f.IDLE] = LYING_FLAT
-    form[action == f.FORMAL] = FALSE_ACTION
+    form[action == f.FORMAL] = FORMALISM
     avoiding = (action == f.ROUTINE) & (fearless_action == f.BOLD) & ~violation_prone
     form[avoiding] = AVOIDANCE
     return form
@@ -287,7 +290,7 @@ def inaction_forms(
 class Inaction:
     """This year's inaction: per-cadre form, and counts of causes and reasons over cadres."""
 
-    form: NDArray[np.int8]  # LYING_FLAT, FALSE_ACTION, AVOIDANCE or ACTIVE per cadre
+    form: NDArray[np.int8]  # LYING_FLAT, FORMALISM, AVOIDANCE or ACTIVE per cadre
     causes: NDArray[np.float64]  # (3,) inactive cadres attributed to CAUSES (sum = inactive)
     reasons: NDArray[np.float64]  # (3,) inactive cadres naming each of CAUSES as main reason
 

@@ -28,7 +28,7 @@ from simulation.config import Behaviour, ModelConfig, Regime
 from simulation.decision import (
     ACTIVE,
     AVOIDANCE,
-    FALSE_ACTION,
+    FORMALISM,
     LYING_FLAT,
     RAISE_ABILITY,
     RAISE_MOTIVATION,
@@ -378,7 +378,7 @@ def decide_cadres(
             form[i] = ACTIVE
             continue
         avoiding = chosen == ROUTINE
-        form[i] = LYING_FLAT if chosen == IDLE else FALSE_ACTION if chosen == FORMAL else AVOIDANCE
+        form[i] = LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else AVOIDANCE
         for coalition in range(8):
             still = inactive(acts[coalition], acts[coalition | REMOVE_FEAR], vp)
             gain[coalition] = 0.0 if still else 1.0
