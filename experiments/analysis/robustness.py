@@ -11,14 +11,10 @@ it is best of all; a verdict says *robustly better* (or *worse*) when that share
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pandas as pd
 
-from experiments.analysis.labels import metric_label, regime_label
 from experiments.analysis.results import Results
-from experiments.analysis.statistics import markdown_table, text_table
 
 #: Share of draws at which a regime is called robustly better (or worse) than the reference.
 ROBUST_SHARE = 0.9
@@ -90,40 +86,3 @@ def robustness_table(results: Results, sets: list[tuple[str, dict[str, int]]],
         frames.append(robustness(part, base, metric, smallest_effect)
                       .assign(setting=setting, reference=base))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    has_setting = table["setting"].astype(bool).any()
-    headers = [*(["Setting"] if has_setting else []), "Regime", "Median improvement [90%]",
-               "Better", "Worse", "Best", "Verdict"]
-    rows = [[*([r["setting"]] if has_setting else []), regime_label(r["regime"]),
-             f"{r['median_improvement']:+.3f} [{r['improvement_low']:+.3f}, "
-             f"{r['improvement_high']:+.3f}]",
-             f"{r['share_better']:.0%}", f"{r['share_worse']:.0%}", f"{r['share_best']:.0%}",
-             r["verdict"]] for r in table.to_dict("records")]
-    return headers, rows
-
-
-def _heading(table: pd.DataFrame) -> str:
-    first = table.iloc[0]
-    metric = metric_label(first["metric"]).name
-    return (f"Robustness across {int(first['draws'])} posterior draws: improvement = "
-            f"{regime_label(first['reference'])} minus the regime in {metric} (lower is "
-            f"better), per draw; better or worse by more than {first['smallest_effect']:g} "
-            f"(the smallest effect of interest); 'robustly' at {ROBUST_SHARE:.0%} of draws or "
-            "more.")
-
-
-def robustness_markdown(table: pd.DataFrame) -> str:
-    """``analysis/robustness.md``."""
-    headers, rows = _rows(table)
-    return "\n".join(["# Robustness to the posterior", "", _heading(table), "",
-                      markdown_table(headers, rows)])
-
-
-def robustness_lines(table: pd.DataFrame) -> list[str]:
-    """What ``cadresim analyze`` prints about robustness (nothing without a posterior)."""
-    if table.empty:
-        return []
-    headers, rows = _rows(table)
-    return ["", *textwrap.wrap(_heading(table), 100), text_table(headers, rows)]
