@@ -23,7 +23,7 @@ from experiments.analysis.labels import (
     shown_columns,
 )
 from experiments.analysis.results import SAMPLED_DESIGNS, Results
-from experiments.analysis.robustness import ROBUST_SHARE
+from experiments.analysis.robustness import ROBUST_SHARE, lower_is_better
 from experiments.analysis.statistics import ALPHA, Analysis
 from experiments.analysis.tables import (
     format_estimate,
@@ -351,8 +351,12 @@ def _rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 def _heading(table: pd.DataFrame) -> str:
     first = table.iloc[0]
     metric = metric_label(first["metric"]).name
+    reference = regime_label(first["reference"])
+    lower = lower_is_better(first["metric"])
+    improvement = (f"{reference} minus the regime" if lower else
+                   f"the regime minus {reference}")
     return (f"Robustness across {int(first['draws'])} posterior draws: improvement = "
-            f"{regime_label(first['reference'])} minus the regime in {metric} (lower is "
+            f"{improvement} in {metric} ({'lower' if lower else 'higher'} is "
             f"better), per draw; better or worse by more than {first['smallest_effect']:g} "
             f"(the smallest effect of interest); 'robustly' at {ROBUST_SHARE:.0%} of draws or "
             "more.")
