@@ -288,11 +288,7 @@ def canonical_hash(data: Any) -> str:
 
 def load_spec(path: str | os.PathLike[str]) -> Spec:
     """Read and validate a spec file; any problem is a ConfigError naming the field."""
-    try:
-        data = read_yaml(path)
-    except ConfigError as exc:  # the loader speaks of configs; this file is a spec
-        raise ConfigError(str(exc).replace("config ", "spec ", 1)) from None
-    return parse_spec(data, origin=str(path))
+    return parse_spec(read_yaml(path, what="spec"), origin=str(path))
 
 
 def parse_spec(data: dict[str, Any], origin: str = "<spec>") -> Spec:

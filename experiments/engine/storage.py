@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Collection, Iterator
@@ -36,19 +37,76 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     Yield a temporary path beside ``path`` (its name starts with '.'); on success it is renamed onto
     ``path``, so readers, and a rerun after kill -9, see the whole file or none.
+
+    A failure to write (a full disk, a read-only folder) is an OSError naming ``path``, with
+    its error number even when the writing library gave only text (PyArrow).
     """
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     os.close(fd)
     try:
         yield Path(tmp)
         os.chmod(tmp, _default_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _naming(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """``exc`` as an OSError of the same kind naming ``path`` (its number read from its text)."""
+    number = exc.errno
+    if number is None and (found := re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)):
+        number = int(found.group(1))
+    if number is None:
+        return exc
+    return OSError(number, os.strerror(number), str(path))
+
+
+def check_folder_or_absent(folder: str | os.PathLike[str]) -> None:
+    """Refuse a path that exists as something other than a folder (a file, a dangling link)."""
+    folder = Path(folder)
+    if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+        raise ConfigError(f"{str(folder)!r} exists and is not a folder; move it away and rerun")
+
+
+@contextlib.contextmanager
+def staged_folder(folder: str | os.PathLike[str], inside: str = "") -> Iterator[Path]:
+    """Write a set of files into ``folder`` so that none is ever seen half-written.
+
+    Yields an empty hidden folder beside ``folder`` (``.staging-*``, on the same filesystem);
+    when the block succeeds, every file written under its sub-folder ``inside`` is renamed into
+    ``folder`` (created if needed; a file of the same name is replaced whole). The staging
+    folder is removed whatever happens, so a full disk or a read-only folder leaves ``folder``
+    as it was.
+    """
+    folder = Path(folder)
+    check_folder_or_absent(folder)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{folder.name}-", dir=folder.parent))
+    except OSError as exc:
+        raise _naming(exc, folder) from exc
+    try:
+        yield staging
+        source = staging / inside
+        try:
+            folder.mkdir(exist_ok=True)
+            for file in sorted(p for p in source.rglob("*") if p.is_file()):
+                target = folder / file.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(file, target)
+        except OSError as exc:
+            raise _naming(exc, folder) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_parquet_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
