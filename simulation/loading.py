@@ -102,7 +102,7 @@ def list_presets() -> dict[str, str]:
     return presets
 
 
-def _path_kind(path: Path, what: str = "config") -> str | None:
+def path_kind(path: Path, what: str = "config") -> str | None:
     """'file', 'dir', 'other' or None (nothing there); a path the OS refuses is a ConfigError."""
     try:
         mode = path.stat().st_mode
@@ -130,7 +130,7 @@ def resolve_source(source: str | os.PathLike[str]) -> Path:
     if not os.fspath(source):
         raise ConfigError("config '': allowed: a YAML file's path or a preset name")
     path = Path(source)
-    kind = _path_kind(path)
+    kind = path_kind(path)
     if kind == "file":
         return path
     if kind is not None:
@@ -141,7 +141,7 @@ def resolve_source(source: str | os.PathLike[str]) -> Path:
     if path.suffix == "" and len(path.parts) == 1:
         for folder in (preset_dir(), config_dir()):  # a preset, or e.g. "default"
             candidate = folder / f"{path.name}.yaml"
-            if _path_kind(candidate) == "file":
+            if path_kind(candidate) == "file":
                 return candidate
     names = list(list_presets())
     close = difflib.get_close_matches(str(source), names, n=3)
@@ -186,7 +186,7 @@ def read_file_bytes(
     so a FIFO swapped in meanwhile cannot make the reader wait.
     """
     name = shown_path(path)
-    kind = _path_kind(Path(path), what)
+    kind = path_kind(Path(path), what)
     if kind is None:
         raise ConfigError(f"{what} {name}: no such file")
     if kind == "dir":

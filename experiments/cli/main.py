@@ -72,10 +72,10 @@ def file_kind(path: str, what: str = "config") -> str | None:
     reports it itself). The file is read by the careful reader (``read_yaml``), so a file that
     cannot be read or parsed is a ConfigError naming it as ``what``, never a traceback.
     """
-    from simulation.loading import _path_kind, read_yaml
+    from simulation.loading import path_kind, read_yaml
 
     file = Path(path)
-    if file.suffix not in (".yaml", ".yml") or _path_kind(file, what) is None:
+    if file.suffix not in (".yaml", ".yml") or path_kind(file, what) is None:
         return None
     keys = set(read_yaml(file, what))
     if keys & SPEC_KEYS and not keys & CONFIG_KEYS:
