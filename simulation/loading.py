@@ -417,11 +417,13 @@ def safe_load(text: str, origin: str = "<text>", what: str = "config") -> Any:
             where = f" at line {mark.line + 1}, column {mark.column + 1}"
         problem = getattr(exc, "problem", None) or type(exc).__name__
         raise ConfigError(f"{name}: invalid YAML{where}: {problem[:2 * SHOWN_CHARS]}") from None
-    except (ValueError, TypeError, RecursionError, OverflowError, MemoryError) as exc:
+    except (ValueError, TypeError, AttributeError, LookupError, RecursionError, OverflowError,
+            MemoryError) as exc:
         if isinstance(exc, ConfigError):
             raise
-        # e.g. a bad timestamp scalar, or !!int abc
-        detail = str(exc) or type(exc).__name__
+        # e.g. a date 2024-13-45, !!int abc, or !!timestamp text (PyYAML: AttributeError)
+        detail = str(exc) if isinstance(exc, ValueError | OverflowError) else ""
+        detail = detail or f"a value its tag cannot hold ({type(exc).__name__})"
         raise ConfigError(f"{name}: invalid YAML value: {detail[:2 * SHOWN_CHARS]}") from None
     finally:
         loader.dispose()
