@@ -136,7 +136,7 @@ def step_by_phase(model: CadreModel, backend: str) -> dict[str, tuple]:
             original = getattr(step_module, name)
             stack.enter_context(mock.patch.object(step_module, name, spy(phase, original)))
         step_module.advance(cadres, model.config, model.regime, model.capacities,
-                            model.streams, model.steps + 1, model.next_person)
+                            model.streams, model.year + 1, model.next_person)
     assert seen.keys() == PHASES.keys()
     return seen
 

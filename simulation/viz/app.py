@@ -314,7 +314,7 @@ def pyramid_figure(model: CadreModel) -> Figure:
         new = int(np.count_nonzero(c.action < 0)) if acted.size else 0
         fig.legend(handles=action_legend(shares if acted.size else None, new),
                    loc="outside right upper", title="last action")
-        ax.set_title(f"Year {model.steps}: {model.config.organisation.n_cadres} cadres by rank")
+        ax.set_title(f"Year {model.year}: {model.config.organisation.n_cadres} cadres by rank")
     return fig
 
 
@@ -403,7 +403,7 @@ def headline(model: CadreModel) -> str:
     def parts(names: tuple[str, ...]) -> str:
         return ", ".join(f"{OUTPUTS[n].short.lower()} {s[n]:.1%}" for n in names)
 
-    return (f"Year {model.steps}: inaction {s['inaction']:.1%} ({parts(FORMS)}; "
+    return (f"Year {model.year}: inaction {s['inaction']:.1%} ({parts(FORMS)}; "
             f"{parts(CAUSES)}); meritocracy {s['meritocracy']:.2f}")
 
 
@@ -434,8 +434,8 @@ def summary_html(model: AppModel) -> str:
 def run_status(model: CadreModel) -> str:
     """The year the model is at, and whether its run has ended."""
     if model.running:
-        return f"Year {model.steps} of {model.config.steps}"
-    return (f"Year {model.steps}: the run ended (its length is {model.config.steps} years). "
+        return f"Year {model.year} of {model.config.steps}"
+    return (f"Year {model.year}: the run ended (its length is {model.config.steps} years). "
             "Lengthen it below and press Reset to run longer.")
 
 
