@@ -33,7 +33,7 @@ from experiments.engine.spec import MAX_POINTS, MAX_RUNS, load_spec, parse_spec
 from experiments.engine.storage import QUARANTINE, part_files, part_spec_hash, results_lock
 from simulation.loading import ConfigError
 from tests import faulty_models
-from tests.test_sweep import REPO, _live_descendants, remove_boards_of, tiny_spec
+from tests.helpers import REPO, live_descendants, remove_boards_of, tiny_spec
 
 POISONED_RUN = "p00002-r0000"
 
@@ -70,7 +70,7 @@ def new_processes(before: set[int]) -> set[int]:
     The forkserver and the resource tracker are started once and serve every later pool.
     """
     found = set()
-    for pid in _live_descendants(os.getpid()) - before:
+    for pid in live_descendants(os.getpid()) - before:
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
@@ -91,7 +91,7 @@ def assert_no_process_left(before: set[int], wait: float = 15) -> None:
 @pytest.fixture
 def no_process_left():
     """The test leaves no worker process behind."""
-    before = _live_descendants(os.getpid())
+    before = live_descendants(os.getpid())
     yield
     assert_no_process_left(before)
 
@@ -158,7 +158,7 @@ def test_a_run_stuck_in_native_code_is_stopped_by_the_sweep_and_recorded_as_time
 def local_dask():
     """The executor of ``--dask-local 2``, for the module; its workers end with it."""
     pytest.importorskip("distributed")
-    before = _live_descendants(os.getpid())
+    before = live_descendants(os.getpid())
     with open_executor(None, None, 2) as (executor, _, _):
         yield executor
     assert_no_process_left(before)
@@ -217,7 +217,7 @@ def test_an_ended_sweep_leaves_no_worker_stuck_in_native_code(tmp_path, how, cod
     while len(part_files(folder)) < 2 and time.monotonic() < deadline:  # runs 0-5 are done
         time.sleep(0.05)
     time.sleep(1.0)  # the chunk of runs 6-8 is stuck at run 8, the poisoned one
-    workers = _live_descendants(process.pid)
+    workers = live_descendants(process.pid)
     process.send_signal(how)
     assert process.wait(timeout=60) == code
     remove_boards_of(process.pid)
