@@ -17,6 +17,29 @@ from simulation import CadreModel, ModelConfig, load_config
 #: Population size used unless a test asks for another.
 SMALL_N = 300
 
+# Markers, and what `make test-fast` leaves out (`make test` runs all but `validation`):
+#   slow       one test over ~2 s of CPU on an idle core: statistical checks, end-to-end figures,
+#              a fit, worker pools or subprocesses (mark it with @pytest.mark.slow);
+#   sweep      sweeps end to end through worker processes: kills, resumes, timeouts;
+#   browser    a real browser; notebooks: runs the notebooks; validation: make validate.
+# Files whose every test is of one kind get their marker here rather than on each test.
+FILE_MARKS = {
+    "test_sweep.py": "sweep",
+    "test_reliability.py": "sweep",
+    "test_fuzz_reliability.py": "sweep",
+    "test_adaptive.py": "sweep",
+    "test_app_browser.py": "browser",
+    "test_notebooks.py": "notebooks",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test of a file in ``FILE_MARKS`` that file's marker."""
+    for item in items:
+        mark = FILE_MARKS.get(item.path.name)
+        if mark:
+            item.add_marker(mark)
+
 
 def small_config(
     overrides: Mapping[str, Any] | None = None, n_cadres: int = SMALL_N

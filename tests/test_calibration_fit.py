@@ -76,6 +76,7 @@ def test_fit_resumes_after_a_kill_without_repeating_simulations(tmp_path):
     assert again.simulated == 0
 
 
+@pytest.mark.slow
 def test_more_generations_continue_the_same_fit(tmp_path):
     longer = Budget(population_size=8, generations=3, ppc_draws=3)
     straight = tiny_fit(tmp_path / "straight", budget=longer)
@@ -91,6 +92,7 @@ def test_a_folder_never_mixes_two_calibrations(tmp_path):
         tiny_fit(tmp_path / "a", seed=99)
 
 
+@pytest.mark.slow
 def test_synthetic_targets_recover_known_parameters(tmp_path):
     """Known answer: targets simulated at risk aversion 1.0 and motivation 0.6 (another seed)
     lie in the posterior's central 95% interval. Motivation (the drive target's driver) is
