@@ -17,15 +17,14 @@ from simulation import CadreModel, ModelConfig, load_config
 #: Population size used unless a test asks for another.
 SMALL_N = 300
 
-# Markers, and what `make test-fast` leaves out (`make test` runs all but `validation`):
-#   slow       one test over ~2 s of CPU on an idle core: statistical checks, end-to-end figures,
-#              a fit, worker pools or subprocesses (mark it with @pytest.mark.slow);
-#   sweep      sweeps end to end through worker processes: kills, resumes, timeouts;
-#   browser    a real browser; notebooks: runs the notebooks; validation: make validate.
-# Files whose every test is of one kind get their marker here rather than on each test.
+# Markers: `make test-fast` leaves out all five, `make test` only `validation`.
+#   slow       a test over ~2 s of CPU on an idle core: statistical checks, end-to-end figures,
+#              fits, worker pools, subprocesses;
+#   sweep      a sweep run end to end through its executor: kills, resumes, timeouts, damage;
+#   browser    a real browser;  notebooks  runs the notebooks;  validation  make validate.
+# Mark a test with @pytest.mark.<name>; a file whose every test is of one kind goes here instead.
 FILE_MARKS = {
     "test_sweep.py": "sweep",
-    "test_reliability.py": "sweep",
     "test_fuzz_reliability.py": "sweep",
     "test_adaptive.py": "sweep",
     "test_app_browser.py": "browser",

@@ -61,6 +61,7 @@ def test_fit_is_a_function_of_the_seed_on_any_executor(tmp_path):
     assert not np.allclose(other.posterior["weight"], inline.posterior["weight"])
 
 
+@pytest.mark.slow
 def test_fit_resumes_after_a_kill_without_repeating_simulations(tmp_path):
     whole = tiny_fit(tmp_path / "whole")
     with pytest.raises(KeyboardInterrupt):

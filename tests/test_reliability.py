@@ -229,6 +229,7 @@ def test_an_ended_sweep_leaves_no_worker_stuck_in_native_code(tmp_path, how, cod
     assert len(kept) == 6 and (kept["status"] == "ok").all()
 
 
+@pytest.mark.sweep
 def test_a_hanging_run_times_out_and_is_recorded(tmp_path, capsys):
     path = tiny_spec(tmp_path, run_timeout=1.5, common_random_numbers=False)
     assert load_spec(path).run_timeout == 1.5
@@ -243,6 +244,7 @@ def test_a_hanging_run_times_out_and_is_recorded(tmp_path, capsys):
     assert failed["error"][0] == "timed out: the run took longer than run_timeout = 1.5 s"
 
 
+@pytest.mark.sweep
 def test_the_run_timeout_flag_overrides_the_spec_and_keeps_the_folder_resumable(tmp_path):
     own_seeds = {"common_random_numbers": False}
     spec = load_spec(tiny_spec(tmp_path, **own_seeds))
@@ -280,6 +282,7 @@ def test_the_run_timeout_flag_is_bounded(tmp_path, capsys):
     assert "--run-timeout" in capsys.readouterr().err
 
 
+@pytest.mark.sweep
 def test_system_exit_in_a_run_is_a_failed_run_and_its_chunk_mates_are_kept(tmp_path):
     report = sweep_with(tmp_path, faulty_models.system_exit_for_one_seed)
     assert (report.ok, report.failed, report.pending) == (23, 1, 0)
@@ -294,6 +297,7 @@ def interrupted_for_one_seed(config, seed, steps):
     return faulty_models.exits_for_one_seed(config, seed, steps)
 
 
+@pytest.mark.sweep
 def test_keyboard_interrupt_in_a_run_ends_the_sweep_cleanly_keeping_finished_runs(
     tmp_path, capsys, monkeypatch
 ):
@@ -311,6 +315,7 @@ def test_keyboard_interrupt_in_a_run_ends_the_sweep_cleanly_keeping_finished_run
         capsys.readouterr().out)
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("model, named", [
     (faulty_models.nan_for_one_seed, "inaction"),
     (faulty_models.inf_for_one_seed, "bold (per-step series)"),
@@ -386,12 +391,14 @@ def finished(tmp_path) -> tuple[str, Path]:
     return spec, tmp_path / "tiny"
 
 
+@pytest.mark.sweep
 def test_parts_carry_the_spec_hash(finished):
     spec, out = finished
     for part in part_files(out, "runs") + part_files(out, "series"):
         assert part_spec_hash(part) == load_spec(spec).spec_hash()
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("damage", ["truncate", "zero", "directory", "dangling", "series"])
 def test_a_damaged_part_is_quarantined_and_its_runs_rerun(finished, capsys, damage):
     spec, out = finished
@@ -420,6 +427,7 @@ def test_a_damaged_part_is_quarantined_and_its_runs_rerun(finished, capsys, dama
     assert cli(["analyze", str(out)]) == 0
 
 
+@pytest.mark.sweep
 def test_a_foreign_part_is_refused_by_sweep_and_analyze(finished, tmp_path, capsys):
     spec, out = finished
     other = tiny_spec(tmp_path, name="other", seed=12)
@@ -433,6 +441,7 @@ def test_a_foreign_part_is_refused_by_sweep_and_analyze(finished, tmp_path, caps
     assert "another spec" in capsys.readouterr().err
 
 
+@pytest.mark.sweep
 def test_a_foreign_manifest_is_refused(finished, tmp_path, capsys):
     spec, out = finished
     other = tiny_spec(tmp_path, name="other", seed=12)
@@ -445,6 +454,7 @@ def test_a_foreign_manifest_is_refused(finished, tmp_path, capsys):
     assert "another spec" in capsys.readouterr().err
 
 
+@pytest.mark.sweep
 def test_duplicate_runs_are_resolved_and_reported(finished, capsys):
     spec, out = finished
     first = part_files(out, "runs")[0]
@@ -457,6 +467,7 @@ def test_duplicate_runs_are_resolved_and_reported(finished, capsys):
     assert runs["run_id"].is_unique and len(runs) == 24
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("damage", ["runs_file", "manifest_list", "manifest_dir"])
 def test_structural_damage_is_a_clean_error(finished, capsys, damage):
     spec, out = finished
@@ -566,6 +577,7 @@ def test_a_large_design_is_announced_before_it_is_planned(tmp_path, capsys, monk
     assert "planning 6 points x 4 replications = 24 runs" in err
 
 
+@pytest.mark.sweep
 def test_the_spec_records_the_run_timeout_in_the_manifest(finished):
     _, out = finished
     manifest = json.loads((out / "manifest.json").read_text())
