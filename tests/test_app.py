@@ -204,6 +204,7 @@ def images(rc) -> list[bytes]:
     return [w.value for w in rc.find(ipywidgets.Image).widgets]
 
 
+@pytest.mark.slow
 def test_page_renders_steps_and_applies_a_moved_lever_on_reset():
     _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
                           handle_error=False)
@@ -230,6 +231,7 @@ def select_preset(rc, name: str) -> None:
     rc.find(v.Select, label="Preset").widget.v_model = name
 
 
+@pytest.mark.slow
 def test_reset_keeps_the_preset_the_seed_and_every_moved_slider():
     _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
                           handle_error=False)
@@ -253,6 +255,7 @@ def test_reset_keeps_the_preset_the_seed_and_every_moved_slider():
         rc.close()
 
 
+@pytest.mark.slow
 def test_step_is_disabled_when_the_run_has_ended():
     _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
                           handle_error=False)

@@ -28,8 +28,7 @@ from simulation.kernels import reductions, scalar
 from simulation.kernels.promotion import promotion_score, standardise
 from simulation.kernels.statistics import rank_ability_correlation
 from simulation.loading import config_with_overrides, field_info, known_paths
-from tests.test_invariants import configs
-from tests.test_trait_draws import allowed_floats
+from tests.strategies import allowed_floats, configs
 
 PRESETS = sorted(p.stem for p in (Path(__file__).parent.parent / "configs" / "regimes").glob(
     "*.yaml"))
