@@ -397,7 +397,8 @@ def series_figure(model: AppModel, series: Mapping[str, str], title: str,
         fig = _figure(height=3.6 + 0.28 * (1 + len(comparison_key(model, comparison)))
                       if compared else 3.6)
         ax = fig.add_subplot()
-        ax.set_title(title, loc="left")
+        fig.suptitle(title, x=0.02, ha="left", fontsize=SCREEN_STYLE["axes.titlesize"],
+                     fontweight="bold")
         baseline = comparison.baseline.table if comparison.baseline is not None else None
         if table.empty and baseline is None:
             _no_data(ax, title)
@@ -421,10 +422,10 @@ def series_figure(model: AppModel, series: Mapping[str, str], title: str,
         horizon = max(model.config.steps, int(baseline["step"].max())
                       if baseline is not None and not baseline.empty else 0)
         ax.set_xlim(0.5, horizon + 0.5)
-        ax.set_ylim(0, 1 if full_scale else max(0.05, top * 1.35))
+        ax.set_ylim(0, 1 if full_scale else max(0.05, top * 1.1))
         _year_axis(ax)
         ax.set_ylabel("Share of cadres")
-        ax.legend(loc="upper left", ncols=len(series))
+        fig.legend(loc="outside right upper")
         if compared:
             fig.legend(handles=comparison_key(model, comparison), loc="outside lower left",
                        ncols=1, fontsize=9, handlelength=2.6)
@@ -439,7 +440,7 @@ def _no_data(ax: Any, what: str) -> None:
 
 def _year_axis(ax: Any) -> None:
     ax.set_xlabel("Year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     percent_axis(ax)
 
 
