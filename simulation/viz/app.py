@@ -246,7 +246,8 @@ class AppModel(CadreModel):
         super().__init__(config)
         self.preset = preset
         #: The run's name in legends: preset, the levers moved off it, population and seed.
-        self.label = run_label(preset, config, export.preset_config(preset), control_paths())
+        levers = [path for paths in LEVERS.values() for path in paths]
+        self.label = run_label(preset, config, export.preset_config(preset), levers)
 
 
 def choose_kernels(cadre_years: int) -> None:
@@ -707,8 +708,10 @@ def RegimeInForce(model: AppModel, tick: solara.Reactive[int]) -> None:
 
 @solara.component
 def Compare(model: AppModel, baseline: solara.Reactive[Run | None],
-            replicates: solara.Reactive[int], task_state: str) -> None:
+            replicates: solara.Reactive[int], task_state: str,
+            tick: solara.Reactive[int]) -> None:
     """Keep the run as a baseline, choose a replicate band, download the run."""
+    _ = tick.value  # the year reached names the downloads
     with solara.Card("Compare and download", style={"height": "100%"}):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Button("Keep as baseline", color="primary", outlined=True,
@@ -730,13 +733,16 @@ def Compare(model: AppModel, baseline: solara.Reactive[Run | None],
         if task_state:
             solara.Text(task_state, classes=["cadresim-replicate-state"],
                         style={"font-size": "0.9em"})
-        Downloads(model)
+        Downloads(model, model.steps)
 
 
 @solara.component
-def Downloads(model: AppModel) -> None:
-    """The run's table (CSV, Parquet), its config (YAML) and its ``cadresim run`` command."""
-    stem = export.file_stem(model.preset, model.config, model.steps)
+def Downloads(model: AppModel, year: int) -> None:
+    """The run's table (CSV, Parquet), its config (YAML) and its ``cadresim run`` command.
+
+    ``year``: the year reached (it names the files, and re-renders them each year).
+    """
+    stem = export.file_stem(model.preset, model.config, year)
     command = export.run_command(model.preset, model.config, out=f"{stem}.parquet")
     with solara.Row(style={"flex-wrap": "wrap", "gap": "4px", "margin-top": "8px"}):
         solara.FileDownload(lambda: export.table_csv(model.results_table()),
@@ -828,7 +834,8 @@ def Page(preset: str = GUI_START["preset"], n_cadres: int = GUI_START[POPULATION
         with solara.ColumnsResponsive(12, large=[7, 5]):
             RegimeInForce(model.value, tick)
             Compare(model.value, baseline, replicates,
-                    replicate_state(task, replicates.value, model.value.config, done.value))
+                    replicate_state(task, replicates.value, model.value.config, done.value),
+                    tick)
         Views(model.value, comparison, frame)
 
 
