@@ -817,7 +817,9 @@ def Page(preset: str = GUI_START["preset"], n_cadres: int = GUI_START[POPULATION
             return ()
         return tuple(run_replicates(config, n, progress=done.set))
 
-    task = solara.lab.use_task(replicate_runs, dependencies=[replicates.value, model.value],
+    # Keyed on the config, not the model: a Reset that keeps the config keeps the replicates.
+    task = solara.lab.use_task(replicate_runs, dependencies=[replicates.value,
+                                                             model.value.config.model_dump_json()],
                                prefer_threaded=True)
     runs = task.value if task.finished and task.value else ()
     comparison = solara.use_memo(lambda: Comparison(baseline.value, runs),
