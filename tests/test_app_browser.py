@@ -142,7 +142,8 @@ def timed_play(page, pid: int) -> tuple[float, float]:
     started = time.perf_counter()
     page.get_by_role("button", name="▶", exact=True).click()
     page.get_by_text("Year 30: the run ended").first.wait_for(timeout=PLAY_WAIT_MS)
-    page.wait_for_function("document.querySelector('.cadresim-main img') !== null")
+    # ❚❚ turns back into ▶ once the last year's charts are drawn
+    page.get_by_role("button", name="▶", exact=True).wait_for(timeout=PLAY_WAIT_MS)
     return time.perf_counter() - started, cpu_seconds(pid) - cpu
 
 
@@ -228,7 +229,8 @@ def test_app_keeps_the_choice_across_reset_steps_and_plays(app_server, tmp_path)
             page.get_by_role("button", name="Keep as baseline").click()
             page.get_by_text("Baseline (dashed): Strict accountability").wait_for()
             # A band of 5 replicates.
-            page.locator(".cadresim-replicates button", has_text="5").click()
+            band_choice = page.locator(".cadresim-replicates")
+            band_choice.get_by_role("button", name="5", exact=True).click()
             page.get_by_text("Band over this run and 5 replicates").wait_for(
                 timeout=PLAY_WAIT_MS)
             # Downloads: the table, the config and the command line.
@@ -254,7 +256,7 @@ def test_app_keeps_the_choice_across_reset_steps_and_plays(app_server, tmp_path)
             page.screenshot(path=str(screenshot), full_page=True)
             # and without them
             page.get_by_role("button", name="Clear baseline").click()
-            page.locator(".cadresim-replicates button", has_text="0").click()
+            band_choice.get_by_role("button", name="0", exact=True).click()
             page.get_by_role("button", name="Reset", exact=True).click()
             wall, cpu = timed_play(page, pid)
             print(f"play 30 years at 1000 cadres: {wall:.1f} s wall, {cpu:.1f} s server CPU "

@@ -426,7 +426,7 @@ def series_figure(model: AppModel, series: Mapping[str, str], title: str,
         ax.set_ylim(0, 1 if full_scale else max(0.05, top * 1.1))
         _year_axis(ax)
         ax.set_ylabel("Share of cadres")
-        fig.legend(loc="outside right upper")
+        fig.legend(loc="outside right center")
         if compared:
             fig.legend(handles=comparison_key(model, comparison), loc="outside lower left",
                        ncols=1, fontsize=9, handlelength=2.6)
@@ -696,7 +696,7 @@ def Controls(model: solara.Reactive[AppModel], choice: solara.Reactive[dict]) ->
 def RegimeInForce(model: AppModel, tick: solara.Reactive[int]) -> None:
     """The regime in force and this year's headline, with the preset's source on demand."""
     _ = tick.value  # the headline follows every year
-    with solara.Card("Regime in force", style={"height": "100%"}):
+    with solara.Card("This run", style={"height": "100%"}):
         solara.HTML(tag="div", unsafe_innerHTML=summary_html(model))
         source = preset_source(model.preset)
         if source:
