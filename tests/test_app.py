@@ -472,7 +472,9 @@ def test_run_label_names_the_preset_and_the_moved_levers():
 def test_pacer_draws_when_the_last_drawing_has_been_shown_as_long_as_it_took():
     now = [0.0]
     pacer = app.Pacer(clock=lambda: now[0])
-    assert pacer.due()  # the first drawing
+    assert not pacer.due()  # the charts of the year ▶ was pressed at are on screen
+    now[0] += app.FRAME_SECONDS
+    assert pacer.due()
 
     def slow_drawing() -> None:
         now[0] += 2.0

@@ -563,7 +563,7 @@ class Pacer:
 
     def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self.clock = clock
-        self.drawn_at = -math.inf
+        self.drawn_at = clock()  # the charts on screen when ▶ was pressed
         self.draw_seconds = 0.0
 
     def due(self, ended: bool = False) -> bool:
