@@ -266,5 +266,3 @@ def test_the_model_counts_its_own_years():
     assert model.year == 0
     table = model.run(2)
     assert model.year == 2 == int(table["step"].iloc[-1])
-    if hasattr(model, "steps"):  # Mesa 3
-        assert model.steps == model.year
