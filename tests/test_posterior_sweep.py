@@ -14,7 +14,8 @@ from scipy import stats
 
 from experiments.cli import main
 from experiments.engine.design import run_seed
-from experiments.engine.execution import SerialExecutor, run_sweep
+from experiments.engine.executors import SerialExecutor
+from experiments.engine.sweep import run_sweep
 from experiments.engine.posterior import draw_particle
 from experiments.engine.spec import parse_spec
 from simulation import CadreModel, load_config
