@@ -32,8 +32,9 @@ import numpy as np
 from experiments.calibration.fit import Budget, calibrate
 from experiments.calibration.priors import validate_priors
 from experiments.calibration.report import weighted_quantile
-from experiments.calibration.simulate import InlineExecutor, draw_seeds, simulate_targets
+from experiments.calibration.simulate import draw_seeds, simulate_targets
 from experiments.calibration.targets import validate_targets
+from experiments.engine.executors import SerialExecutor
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SOURCE = {"authors": "synthetic", "venue": "benchmark", "year": 2026, "firmness": "known"}
@@ -71,7 +72,7 @@ def one_replicate(args: tuple[int, int, int, int]) -> dict:
     with tempfile.TemporaryDirectory() as out:
         result = calibrate(targets_with(observed), PRIORS, out,
                            Budget(population, generations, ppc_draws=1), seed=seed + index,
-                           executor=InlineExecutor(), progress=False, plots=False)
+                           executor=SerialExecutor(), progress=False, plots=False)
     post = result.posterior
     w = post["weight"].to_numpy()
     row: dict = {"index": index, "skipped": False, "simulations": int(result.simulated)}
