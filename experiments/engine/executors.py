@@ -100,7 +100,6 @@ def _die_with_parent() -> None:
         server._forkserver_alive_fd = None
 
 
-
 def worker_context() -> multiprocessing.context.BaseContext:
     """How worker processes start: forked by a forkserver that imported the model (PRELOAD).
 

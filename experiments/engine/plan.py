@@ -208,7 +208,6 @@ def _point_problem(point: Point, particle: int | None, exc: ConfigError) -> str:
     return f"  - point {point.point} ({shown}): {detail}"
 
 
-
 def default_chunk_size(pending: int, parallelism: int) -> int:
     """Runs per executor task: about eight tasks per worker, at most MAX_CHUNK runs each."""
     return max(1, min(MAX_CHUNK, math.ceil(pending / (8 * max(1, parallelism)))))

@@ -76,7 +76,6 @@ def execute(
         supervisor.run(chunks)
 
 
-
 #: A run whose worker process dies under it this many times is recorded as failed (never
 #: retried forever).
 MAX_TRIES = 2
