@@ -45,7 +45,7 @@ from experiments.calibration.store import (
     write_text,
 )
 from experiments.calibration.targets import TargetSet, load_targets
-from experiments.engine.executors import local_executor
+from experiments.engine.executors import as_executor, local_executor
 from experiments.engine.manifest import code_version, package_versions
 
 MANIFEST = "manifest.json"
@@ -249,7 +249,7 @@ def calibrate(
     }
     write_json(manifest, out / MANIFEST)
     own = executor is None
-    executor = local_executor(workers) if own else executor
+    executor = local_executor(workers) if own else as_executor(executor)
     started = time.perf_counter()
     try:
         history, simulated = run_abc(targets, priors, out, budget, seed, executor, progress,

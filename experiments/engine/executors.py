@@ -125,6 +125,13 @@ def local_executor(workers: int) -> Executor:
     return SerialExecutor() if workers <= 1 else local_pool(workers)
 
 
+def as_executor(executor: Any) -> Executor:
+    """A ``concurrent.futures.Executor``: a Dask ``Client`` becomes ``client.get_executor()``."""
+    if not isinstance(executor, Executor) and hasattr(executor, "get_executor"):
+        return executor.get_executor()
+    return executor
+
+
 def parallelism(executor: Executor, default: int = 2) -> int:
     """How many runs ``executor`` runs at once, where it says (process pools, Dask); 1 serially."""
     if isinstance(executor, SerialExecutor):
