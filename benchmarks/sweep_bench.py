@@ -59,7 +59,8 @@ def run_tree(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     """Run a command from a cold start; its wall time and the memory and CPU of its process tree.
 
     CPU seconds are the sum over the process and every process it started (workers, the
-    forkserver), as last sampled (every 0.1 s) before each ended.
+    forkserver), as last sampled (every 0.1 s) before each ended; ``command_cpu_seconds`` is
+    the command's own process alone.
     """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -81,7 +82,8 @@ def run_tree(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[3]} failed: {proc.stderr.read().decode()[-2000:]}")
-    return {"seconds": elapsed, "cpu_seconds": sum(cpu.values()), "memory_mb": samples}
+    return {"seconds": elapsed, "cpu_seconds": sum(cpu.values()),
+            "command_cpu_seconds": cpu.get(proc.pid, 0.0), "memory_mb": samples}
 
 
 def steady_rate(spec_path: Path) -> float:

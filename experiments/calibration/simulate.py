@@ -135,13 +135,11 @@ class DrawSink:
     def _statistics(self, runs: dict[int, pd.DataFrame]) -> dict[str, float]:
         """The targets' statistics of one draw: its runs stacked per regime (``run`` column)."""
         replications = self.targets.simulation.replications
-        tables = {
-            regime: pd.concat(
-                [runs[position * replications + k].assign(run=k) for k in range(replications)],
-                ignore_index=True,
-            )
-            for position, regime in enumerate(self.targets.regimes)
-        }
+        tables = {}
+        for position, regime in enumerate(self.targets.regimes):
+            stacked = [runs[position * replications + k] for k in range(replications)]
+            tables[regime] = stacked[0] if replications == 1 else pd.concat(
+                [table.assign(run=k) for k, table in enumerate(stacked)], ignore_index=True)
         return target_statistics(tables, self.targets)
 
 
