@@ -66,6 +66,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         ConfigError: bad targets, priors, budget or output folder (``CalibrationError`` is a
             subclass); the entry point turns it into one message and exit code 2.
     """
+    if args.workers > 1:  # the workers' model loads while this process imports pyABC
+        from experiments.engine.executors import start_forkserver
+
+        start_forkserver()
     from experiments.calibration.fit import Budget, calibrate
     from experiments.calibration.targets import load_targets
 

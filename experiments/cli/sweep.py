@@ -164,14 +164,11 @@ def start_workers_early(args: argparse.Namespace) -> None:
     Its import of the model then overlaps this process's own imports, spec validation and
     planning, on another core.
     """
-    from experiments.engine.executors import worker_context
+    from experiments.engine.executors import start_forkserver
 
     check_executor_flags(args.workers, args.scheduler, args.dask_local)
-    local_pool = not (args.in_process or args.scheduler or args.dask_local)
-    if local_pool and worker_context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
+    if not (args.in_process or args.scheduler or args.dask_local):
+        start_forkserver()
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

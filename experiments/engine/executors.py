@@ -112,6 +112,14 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def start_forkserver() -> None:
+    """Start the forkserver of local pools now: its imports overlap the caller's own."""
+    if worker_context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def local_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of ``workers`` warm worker processes that end when this process ends."""
     return ProcessPoolExecutor(
