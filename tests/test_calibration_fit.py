@@ -14,8 +14,8 @@ from experiments.calibration.priors import validate_priors
 from experiments.calibration.report import weighted_quantile
 from experiments.calibration.simulate import simulate_targets
 from experiments.calibration.targets import validate_targets
-from tests.helpers import KilledAfter
 from experiments.engine.executors import SerialExecutor, local_executor
+from tests.helpers import KilledAfter
 
 SOURCE = {"authors": "synthetic", "venue": "test", "year": 2026, "firmness": "known answer"}
 #: Target statistic -> looseness; the mapping_sd covers the run-to-run noise at this size.

@@ -21,9 +21,7 @@ import experiments.engine.run as execution
 from experiments.cli import main
 from experiments.engine.batch import run_arm
 from experiments.engine.design import ConfigBuilder, run_seed
-from experiments.engine.batch import run_arm
 from experiments.engine.executors import SerialExecutor
-from experiments.engine.runboard import PREFIX
 from experiments.engine.spec import load_spec
 from experiments.engine.storage import part_files, results_lock
 from experiments.engine.sweep import run_sweep

@@ -29,8 +29,8 @@ from experiments.calibration.targets import DEFAULT_REGIME, SimulationSettings, 
 from experiments.engine.executors import as_executor, local_executor
 from experiments.engine.posterior import load_posterior
 from experiments.engine.spec import Spec, parse_spec
-from simulation.outputs import CAUSES, FORMS, REASONS, in_group
 from experiments.engine.sweep import run_sweep
+from simulation.outputs import CAUSES, FORMS, REASONS, in_group
 
 #: Outputs reported per regime: the headline, its forms, its causes and the reasons given.
 METRICS: tuple[str, ...] = (
