@@ -115,7 +115,8 @@ def _run_with_progress(checks: list[core.Check], on_result: Callable[[core.Resul
     """Run the checks in order, saying on stderr which one is running (unless ``quiet``).
 
     Inside a slow check, each model run is counted as it ends (a bar on a terminal, a line
-    every ``RUNS_PER_LINE`` runs in a log), so a slow check can be told from a hung one.
+    after the first run and every ``RUNS_PER_LINE`` runs in a log), so a slow check can be told
+    from a hung one.
     """
     results = []
     for i, check in enumerate(checks, 1):
@@ -152,8 +153,9 @@ def _runs_counted(name: str) -> Iterator[None]:
     def line() -> None:
         nonlocal done
         done += 1
-        if done % RUNS_PER_LINE == 0:
-            print(f"    {name}: {done} model runs done ({time.perf_counter() - start:.0f} s)",
+        if done == 1 or done % RUNS_PER_LINE == 0:
+            runs = "1 model run" if done == 1 else f"{done} model runs"
+            print(f"    {name}: {runs} done ({time.perf_counter() - start:.0f} s)",
                   file=sys.stderr, flush=True)
 
     with on_each_run(line):
