@@ -248,3 +248,18 @@ def test_a_file_of_the_wrong_kind_is_named_with_the_command_that_takes_it(args, 
     err = capsys.readouterr().err
     assert expected in err
     assert "did you mean" not in err
+
+
+@pytest.mark.parametrize(("burn_in", "stated"), [({"burn_in": 2}, 2), ({}, 3)])  # 3: default
+def test_the_analyze_report_states_its_burn_in(burn_in, stated, tmp_path, capsys):
+    spec = tmp_path / "tiny.yaml"
+    out = tmp_path / "tiny"
+    spec.write_text(yaml.safe_dump({
+        "name": "tiny", "regimes": ["seniority_baseline", "strict_accountability"],
+        "set": {"organisation.n_cadres": 40}, "replications": 2, "steps": 6, **burn_in,
+        "output": str(out)}))
+    assert main(["sweep", str(spec), "--in-process", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(out)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith(f"; burn-in {stated} years")
