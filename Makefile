@@ -8,7 +8,7 @@ PYTEST_WORKERS ?= 2
 
 # Durations measured on the 2-core development machine; "loaded" = other jobs running.
 help:
-	@echo "make demo   - create .venv if needed (install 1-3 minutes, shown), compare all preset"
+	@echo "make demo   - create .venv if needed (install 1.5-6 minutes, shown), compare all preset"
 	@echo "              regimes: table and figures (2-5 minutes)"
 	@echo "make test   - create .venv if needed and run the full test suite (5-9 minutes)"
 	@echo "make test-fast - unit and property tests: no sweeps, browser, notebooks or validation;"
@@ -18,8 +18,9 @@ help:
 	@echo "make app    - the interactive page at http://127.0.0.1:8765"
 	@echo "make experiments - run, analyse and plot the six shipped experiments, with progress"
 	@echo "              (10-25 minutes: the Sobol sweep alone took 7 minutes)"
-	@echo "make validate - the validation suite, each check once, with progress (3 minutes on"
-	@echo "              an idle core, 9-15 loaded)"
+	@echo "make validate - the validation suite, each check once, with progress inside each check"
+	@echo "              (1 minute quiet, 22 at load 10); exits 1: wang_chilling_effect is known"
+	@echo "              to fail (README, Validation)"
 	@echo "make bench  - speed and memory, Numba and NumPy paths side by side, against the"
 	@echo "              per-agent reference; the single-run check, the demo sweep, 7.2 million"
 	@echo "              cadres x 30 years (17 minutes quiet, 29 busy; BENCH_ARGS=--quick:"
@@ -34,9 +35,10 @@ $(PY):
 	"$$py" -m venv $(VENV)
 
 # The dev extra (tests) and the notebooks extra (Jupyter Lab, nbconvert), so that both set-up
-# commands leave notebooks ready to open. pip prints each package as it installs (1-3 minutes).
+# commands leave notebooks ready to open. pip prints each package as it installs (85 s
+# measured on a quiet machine, 6 minutes on a busy one).
 $(STAMP): pyproject.toml | $(PY)
-	@echo "installing CadreSim and its dependencies into $(VENV) (1-3 minutes)"
+	@echo "installing CadreSim and its dependencies into $(VENV) (1.5-6 minutes, depending on load)"
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off --upgrade pip
 	$(PY) -m pip install --disable-pip-version-check --progress-bar off -e '.[dev,notebooks]'
 	@touch $(STAMP)

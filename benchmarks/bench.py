@@ -19,7 +19,7 @@ wall-clock and CPU seconds side by side (CPU time is what a busy machine distort
 Results go to results/bench/<date>_<host>.json (untracked) with a description of the machine
 (its load average included), and the Markdown summary, targets against what was reached, to
 results/bench/latest.md; ``--record`` writes them into the tracked benchmarks/results/ instead;
-``--update-readme`` copies the summary into the README's performance section.
+``--update-readme`` copies the summary into docs/performance.md.
 """
 
 from __future__ import annotations
@@ -253,7 +253,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"write into the tracked {RESULTS.parent.name}/results/ "
                         f"(default: {SCRATCH}/, untracked)")
     parser.add_argument("--update-readme", action="store_true",
-                        help="copy the summary into README.md's performance section")
+                        help="copy the summary into docs/performance.md")
     return parser.parse_args(argv)
 
 
@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         write_atomic(folder / "latest.md", summary + "\n")
     if args.update_readme:
-        readme = ROOT / "README.md"
+        readme = ROOT / "docs" / "performance.md"
         write_atomic(readme, report.readme_with(readme.read_text(encoding="utf-8"), summary))
     print()
     print(summary)

@@ -18,7 +18,7 @@ SWEEP_TARGET = 60.0  # runs per second once running, on 2 workers
 SINGLE_RUN_TARGET = 0.5  # seconds over `python -c "import mesa"`
 NATIONAL_SECONDS = 300.0
 NATIONAL_MB = 8 * 1024
-#: Where the README's copy of the summary lives (``--update-readme``).
+#: Where docs/performance.md's copy of the summary lives (``--update-readme``).
 README_START = "<!-- bench:start (python -m benchmarks.bench --update-readme) -->"
 README_END = "<!-- bench:end -->"
 #: The single-run check as a researcher types it (the default backend rule).
@@ -209,7 +209,8 @@ def readme_with(text: str, summary: str) -> str:
     """The README ``text`` with its copy of the summary (between the markers) replaced."""
     pattern = re.compile(re.escape(README_START) + r".*?" + re.escape(README_END), re.S)
     if not pattern.search(text):
-        raise SystemExit(f"README.md: no {README_START} ... {README_END} block to update")
+        raise SystemExit(f"docs/performance.md: no {README_START} ... {README_END} block to "
+                         "update")
     block = f"{README_START}\n{summary}\n{README_END}"
     return pattern.sub(lambda _: block, text)
 

@@ -8,6 +8,7 @@ the same way: ``field: got value (problem); allowed: what``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -49,4 +50,19 @@ def describe_error(
     shown = "a mapping" if isinstance(value, dict) else show(value)
     what = allowed(loc)
     tail = f"; allowed: {what}" if what else ""
-    return f"{where or '(top level)'}: got {shown} ({msg[:1].lower() + msg[1:]}){tail}"
+    return f"{where or '(top level)'}: got {shown} ({_problem(kind, msg, value)}){tail}"
+
+
+def _problem(kind: str, msg: str, value: Any) -> str:
+    """What is wrong with ``value``, in words: pydantic's, unless the value itself says more.
+
+    A NaN fails every bound, and pydantic names the first ("less than or equal to 1"); a whole
+    number written as ``1e3`` or ``1000.0`` is a float to YAML and no integer to a strict field.
+    """
+    if isinstance(value, float) and math.isnan(value):
+        return "not a number"
+    if isinstance(value, float) and math.isinf(value):
+        return "not a finite number"
+    if kind.startswith("int_") and isinstance(value, float) and value.is_integer():
+        return f"a whole number written as a decimal or with an exponent: write {int(value)}"
+    return msg[:1].lower() + msg[1:]

@@ -32,6 +32,7 @@ from yaml.resolver import Resolver
 
 from simulation.config import ModelConfig
 from simulation.errors import ConfigError, describe_error
+from simulation.suggest import close_names
 
 #: Largest config or spec file read, in bytes (the shipped ones are under 10 kB).
 MAX_YAML_BYTES = 1_000_000
@@ -144,11 +145,11 @@ def resolve_source(source: str | os.PathLike[str]) -> Path:
             if path_kind(candidate) == "file":
                 return candidate
     names = list(list_presets())
-    close = difflib.get_close_matches(str(source), names, n=3)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    close = close_names(str(source), names, n=3)
+    hint = f" Did you mean {' or '.join(close)}?" if close else ""
     raise ConfigError(
-        f"config {shown_path(source)}: no such file and no such preset. "
-        f"Presets: {', '.join(names) or '(none found in ' + str(preset_dir()) + ')'}.{hint}"
+        f"config {shown_path(source)}: no such file and no such preset.{hint} "
+        f"Presets: {', '.join(names) or '(none found in ' + str(preset_dir()) + ')'}."
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from experiments.analysis.labels import (
 from experiments.analysis.results import load_results
 from experiments.analysis.sensitivity import second_order_layout, sobol_indices
 from experiments.analysis.statistics import analyze
-from experiments.analysis.summary import format_summary, summarise
+from experiments.analysis.summary import format_summary, shown_values, summarise
 from experiments.cli import main
 from simulation import ConfigError
 from simulation.outputs import OUTPUTS, STEP_COLUMNS
@@ -263,9 +264,12 @@ def test_the_run_summary_scales_event_rates_as_the_registry_says():
     table["wrongful_sanctions"] = [0.9, 0.002, 0.004, 0.006]  # the first year is burn-in
     table["bold"] = [0.9, 0.1, 0.2, 0.3]
     summary = summarise(table, burn_in=1)
-    assert summary["wrongful_sanctions_per_1000"] == pytest.approx(4.0)
-    assert summary["bold"] == pytest.approx(0.2)  # a share stays a share
-    assert "Wrongful sanctions per 1 000 cadres a year" in format_summary(summary)
+    assert summary["wrongful_sanctions"] == pytest.approx(0.004)  # stored: a share
+    assert shown_values(summary)["wrongful_sanctions"] == pytest.approx(4.0)  # shown: per 1 000
+    assert shown_values(summary)["bold"] == pytest.approx(0.2)  # a share stays a share
+    text = format_summary(summary)
+    assert "Wrongful sanctions per 1 000 cadres a year" in text
+    assert re.search(r"Wrongful sanctions per 1 000 cadres a year\s+4\.0$", text, re.M)
 
 
 # --------------------------------------------------------------------------------------------

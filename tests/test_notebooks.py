@@ -116,21 +116,61 @@ def test_notebook_is_committed_without_outputs(name):
             assert not cell.outputs and cell.execution_count is None, cell.source[:60]
 
 
-@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
-def test_notebook_runs_on_small_parameters(name, venv_kernel, tmp_path):
-    values = dict(NOTEBOOKS[name])
-    if name in SWEEPS:
-        values["RESULTS"] = str(tiny_sweep(SWEEPS[name], tmp_path))
+def execute(name: str, values: dict[str, object], kernel: str):
+    """Run notebook ``name`` with ``values`` injected; the executed notebook (no cell erred)."""
     nb = nbformat.read(NOTEBOOK_DIR / name, as_version=4)
     inject_parameters(nb, values)
     client = nbclient.NotebookClient(
-        nb, kernel_name=venv_kernel, timeout=CELL_TIMEOUT,
+        nb, kernel_name=kernel, timeout=CELL_TIMEOUT,
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
     client.execute()
     errors = [output for cell in nb.cells if cell.cell_type == "code"
               for output in cell.outputs if output.output_type == "error"]
     assert not errors
+    return nb
+
+
+def printed(nb) -> str:
+    """Everything the notebook's cells printed."""
+    return "".join(output.get("text", "") for cell in nb.cells if cell.cell_type == "code"
+                   for output in cell.outputs if output.output_type == "stream")
+
+
+def test_the_sensitivity_notebook_runs_its_small_spec_when_the_results_are_absent(
+        venv_kernel, tmp_path):
+    spec = {**SWEEPS["03_sensitivity.ipynb"], "name": "tiny_small_sobol",
+            "output": str(tmp_path / "small_results")}
+    spec_path = tmp_path / "small.yaml"
+    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    values = {"RESULTS": str(tmp_path / "no_such_results"), "SMALL_SPEC": str(spec_path)}
+    text = printed(execute("03_sensitivity.ipynb", values, venv_kernel))
+    assert "does not exist yet: this notebook runs the small spec" in text
+    assert "cadresim sweep configs/experiments/sobol_levers.yaml --workers 2" in text
+    assert "tiny_small_sobol: " in text  # the results it then read
+    assert (tmp_path / "small_results" / "manifest.json").is_file()
+    # Run again: the small results are reused (the sweep resumes with nothing left to run).
+    text = printed(execute("03_sensitivity.ipynb", values, venv_kernel))
+    assert "(0 in this session" in text
+
+
+def test_the_small_sensitivity_spec_samples_the_full_specs_levers():
+    from experiments.engine.spec import load_spec
+
+    root = NOTEBOOK_DIR.parent
+    full = load_spec(root / "configs/experiments/sobol_levers.yaml")
+    small = load_spec(root / "configs/experiments/sobol_small.yaml")
+    assert small.design.parameters == full.design.parameters
+    assert small.design.samples < full.design.samples
+    assert (small.steps, small.burn_in, small.metrics) == (full.steps, full.burn_in, full.metrics)
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_notebook_runs_on_small_parameters(name, venv_kernel, tmp_path):
+    values = dict(NOTEBOOKS[name])
+    if name in SWEEPS:
+        values["RESULTS"] = str(tiny_sweep(SWEEPS[name], tmp_path))
+    nb = execute(name, values, venv_kernel)
     images = [output for cell in nb.cells if cell.cell_type == "code"
               for output in cell.outputs if "image/png" in output.get("data", {})]
     assert images, "the notebook should draw its figures"

@@ -59,8 +59,8 @@ def test_preset_runs_and_its_split_adds_up(name, capsys):
     record = json.loads(capsys.readouterr().out)
     assert record["config"] == name
     total = record["unwilling"] + record["unable"] + record["afraid"]
-    assert total == pytest.approx(record["mean_inaction"], abs=1e-12)
-    assert 0.0 <= record["mean_inaction"] <= 1.0
+    assert total == pytest.approx(record["inaction"], abs=1e-12)
+    assert 0.0 <= record["inaction"] <= 1.0
 
 
 @pytest.mark.parametrize("name", PRESETS)

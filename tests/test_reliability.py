@@ -545,13 +545,14 @@ def test_dangerous_or_impossible_output_paths_are_refused(tmp_path, capsys, monk
     (["run", "default", "--steps", "100000000"], "--steps"),
     (["run", "default", "--steps", "2", "--out", "x" * 300 + ".parquet"], "--out"),
     (["run", "default", "--steps", "2", "--out", "adir.parquet"], "--out"),
-    (["run", "default", "--steps", "2", "--out", "nofolder/x.parquet"], "--out"),
+    (["run", "default", "--steps", "2", "--out", "afile/x.parquet"], "--out"),  # below a file
     (["sweep", "SPEC", "--scheduler", "bogus"], "--scheduler"),
     (["sweep", "SPEC", "--workers", "2", "--in-process"], "--workers"),
 ])
 def test_bad_flags_end_in_the_clean_error(tmp_path, capsys, monkeypatch, argv, named):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "adir.parquet").mkdir()
+    (tmp_path / "afile").write_text("")
     argv = [tiny_spec(tmp_path) if a == "SPEC" else a for a in argv]
     start = time.monotonic()
     assert cli(argv) == 2

@@ -191,6 +191,33 @@ def validate(argv: list[str]) -> int:
         return 2
 
 
+def test_a_slow_check_announces_each_model_run_it_makes(monkeypatch):
+    from experiments.validation.progress import on_each_run
+
+    monkeypatch.setattr(tools, "STEPS", 12)  # 2 years after the burn-in, 60 cadres
+    monkeypatch.setattr(tools, "config", lambda overrides=None: load_config(
+        overrides={"organisation.n_cadres": 60, **(overrides or {})}))
+    ended = []
+    with on_each_run(lambda: ended.append("run")):
+        means = tools.arm_table_means({}, [1, 2, 3], {"idle": "lying_flat"})
+        tools.run_stepwise({}, 4, lambda model: None, lambda model, state: None)
+    assert len(means["idle"]) == 3
+    assert len(ended) == 4  # three runs of the arm, one stepwise run
+    tools.run_stepwise({}, 5, lambda model: None, lambda model, state: None)
+    assert len(ended) == 4  # nobody listens any more
+
+
+def test_validate_shows_a_line_after_the_first_run_and_every_ten_in_a_log(capsys):
+    from experiments.validation.progress import run_finished
+
+    with validate_command._runs_counted("some_check"):  # capsys's stderr is no terminal
+        for _ in range(21):
+            run_finished()
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" done")[0].strip() for line in lines] == [
+        "some_check: 1 model run", "some_check: 10 model runs", "some_check: 20 model runs"]
+
+
 def test_validate_fast_prints_one_line_per_check_with_figure_and_criterion(capsys):
     assert validate(["--fast"]) == 0
     lines = capsys.readouterr().out.splitlines()

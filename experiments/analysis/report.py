@@ -295,7 +295,8 @@ def format_report(results: Results, analysis: Analysis, level: float = LEVEL) ->
     rep_text = (f"{reps.iloc[0]} replicates" if reps.nunique() == 1
                 else f"{reps.min()}-{reps.max()} replicates")
     lines = [f"{results.name}: {n_points} point(s) x {rep_text}; {len(results.runs)} runs ok, "
-             f"{results.n_failed} failed; design: {results.design_kind or 'none'}", ""]
+             f"{results.n_failed} failed; design: {results.design_kind or 'none'}; "
+             f"burn-in {results.burn_in} years", ""]
     shown = [m for m in HEADLINE if m in results.metrics]
     if results.design_kind in SAMPLED_DESIGNS or n_points > MAX_PRINTED_ROWS:
         lines += _spread_lines(results, analysis, shown)

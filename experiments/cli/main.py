@@ -99,10 +99,23 @@ def check_file_kind(args: argparse.Namespace) -> None:
         )
 
 
+def check_command(parser: argparse.ArgumentParser, word: str) -> None:
+    """Refuse an unknown subcommand with the ones it may have meant (``swep``: ``sweep``)."""
+    from simulation.suggest import did_you_mean
+
+    commands = [command.__name__.rsplit(".", 1)[-1] for command in SUBCOMMANDS]
+    if word not in commands:
+        hint = did_you_mean(word, commands) or f"commands: {', '.join(commands)}"
+        parser.error(f"unknown command {word!r}; {hint} (cadresim --help lists them)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cadresim`` with ``argv`` (default: the command line); return the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words and not words[0].startswith("-"):
+        check_command(parser, words[0])
+    args = parser.parse_args(words)
     try:
         check_working_directory()
         check_file_kind(args)

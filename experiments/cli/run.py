@@ -14,6 +14,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING
 
 from experiments.cli.argtypes import whole_number
+from simulation.burn_in import DEFAULT_BURN_IN, default_burn_in
 from simulation.errors import ConfigError
 from simulation.loading import clip, field_info, load_config, shown
 
@@ -66,8 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="override a field, e.g. --set regime.promotion.min_tenure=2 (repeatable)",
     )
     run.add_argument(
-        "--burn-in", type=non_negative_int, default=0, metavar="B",
-        help="leave the first B years out of the means (default 0)",
+        "--burn-in", type=non_negative_int, default=None, metavar="B",
+        help=f"leave the first B years out of the means (default {DEFAULT_BURN_IN}, as in "
+        "sweeps; half the run if it is shorter than twice that)",
     )
     run.add_argument("--out", metavar="FILE.parquet", help="write the per-step table here")
     run.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -132,9 +134,19 @@ def _check_flags(args: argparse.Namespace, steps: int) -> None:
 
 
 def check_file_path(flag: str, path: str) -> None:
-    """Refuse an output file path that cannot be written, before anything runs."""
+    """Refuse an output file path that cannot be written, before anything runs.
+
+    A missing folder is fine (``write_tables`` creates it); one below a file is not.
+    """
+    import unicodedata
+
+    from experiments.engine.spec import BIDI_CONTROLS
+
     if "\0" in path:
         raise ConfigError(f"{flag}: got {shown(path)}; allowed: a path without NUL characters")
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in BIDI_CONTROLS for c in path):
+        raise ConfigError(f"{flag}: got {shown(path)}; allowed: a path without control "
+                          "characters (newlines, tabs, terminal escapes)")
     too_long = [part for part in path.split(os.sep) if len(os.fsencode(part)) > NAME_MAX]
     if too_long:
         raise ConfigError(
@@ -143,9 +155,20 @@ def check_file_path(flag: str, path: str) -> None:
         )
     if os.path.isdir(path):
         raise ConfigError(f"{flag}: got {shown(path)}, an existing folder; allowed: a file path")
-    parent = os.path.dirname(path) or "."
-    if not os.path.isdir(parent):
-        raise ConfigError(f"{flag}: got {shown(path)}; its folder {shown(parent)} does not exist")
+    ancestor = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(ancestor):
+        ancestor = os.path.dirname(ancestor)
+    if not os.path.isdir(ancestor):
+        raise ConfigError(f"{flag}: got {shown(path)}; {shown(ancestor)} is a file, not a folder")
+
+
+def make_parent(path: str) -> str | None:
+    """Create the folder ``path`` goes into if it is missing; return it when it was created."""
+    parent = os.path.dirname(path)
+    if not parent or os.path.isdir(parent):
+        return None
+    os.makedirs(parent, exist_ok=True)
+    return parent
 
 
 def duration_text(seconds: float) -> str:
@@ -179,24 +202,31 @@ def _announce_long_run(args: argparse.Namespace, config: ModelConfig, steps: int
     return estimate > LONG_RUN
 
 
-def write_tables(args: argparse.Namespace, model: CadreModel) -> None:
-    """Write the per-step table (``--out``) and the snapshots (``--snapshot-out``) if asked."""
+def write_tables(args: argparse.Namespace, model: CadreModel) -> list[str]:
+    """Write the per-step table (``--out``) and the snapshots (``--snapshot-out``) if asked.
+
+    Returns the folders it had to create for them (a fresh clone has no ``results/``).
+    """
     outputs = [(path, flag, make) for path, flag, make in (
         (args.out, "--out", model.results_table),
         (args.snapshot_out, "--snapshot-out", model.snapshots_table),
     ) if path]
     if not outputs:
-        return
+        return []
     from experiments.cli.faults import fault_message
     from experiments.engine.storage import write_parquet_atomic
 
+    created = []
     for path, flag, make in outputs:
         try:
+            folder = make_parent(path)
+            created += [folder] if folder else []
             write_parquet_atomic(make(), path)
         except (OSError, ValueError) as exc:
             fault = fault_message(exc, path) if isinstance(exc, OSError) else None
             reason = fault or f"cannot write {shown(path)}: {clip(str(exc))}"
             raise ConfigError(f"{flag}: {reason}") from None
+    return created
 
 
 def split_report(
@@ -213,8 +243,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the configuration, write the tables asked for, print the summary."""
     config = load_config(args.config, args.overrides)
     steps = args.steps or config.steps
+    burn_in_named = args.burn_in is not None
+    if not burn_in_named:
+        args.burn_in = default_burn_in(steps)
     _check_flags(args, steps)
-    from experiments.analysis.summary import format_summary, summarise
+    from experiments.analysis.summary import format_summary, shown_values, summarise, units
     from experiments.engine.yardstick import ABLE_ENOUGH_SUCCESS, MOTIVATED_ENOUGH_COVER
     from simulation import kernels
 
@@ -228,7 +261,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     model = CadreModel(config, seed=args.seed, snapshot_steps=args.snapshot_at)
     table = model.run(steps, progress=long_run)
     summary = summarise(table, burn_in=args.burn_in)
-    write_tables(args, model)
+    created = write_tables(args, model)
+    for folder in created:  # on stderr, so that --json stays one object on stdout
+        print(f"cadresim: created folder {shown(folder)}", file=sys.stderr)
     band = None
     if args.split_sensitivity:
         band = split_report(config, model.seed, steps, args.burn_in)
@@ -239,7 +274,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             "steps": steps,
             "n_cadres": config.organisation.n_cadres,
             "burn_in": args.burn_in,
+            "burn_in_default": not burn_in_named,
             **summary,
+            "shown": shown_values(summary),
+            "units": units(summary),
         }
         if band is not None:
             record["split_sensitivity"] = band[0]
@@ -247,7 +285,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     header = (
         f"{config.name}: {config.organisation.n_cadres} cadres, {steps} years, "
-        f"seed {model.seed}" + (f", burn-in {args.burn_in}" if args.burn_in else "")
+        f"seed {model.seed}; means over years {args.burn_in + 1}-{steps} "
+        f"(burn-in {args.burn_in}{'' if burn_in_named else ', the default'})"
     )
     print(format_summary(summary, header=header))
     if band is not None:

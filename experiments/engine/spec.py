@@ -26,11 +26,13 @@ from pydantic import (
     Tag,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from experiments.engine.posterior import load_posterior
+from simulation.burn_in import default_burn_in
 from simulation.errors import describe_error
 from simulation.loading import (
     ConfigError,
@@ -227,6 +229,7 @@ class Spec(SpecSection):
     design: DesignSpec | None = None
     replications: Replications = 1
     steps: int = Field(ge=1, le=10_000)
+    #: Not given: ``simulation.burn_in.default_burn_in(steps)``, as for ``cadresim run``.
     burn_in: int = Field(0, ge=0)
     metrics: list[str] | None = Field(None, min_length=1)
     series: list[str] = Field(default_factory=list)
@@ -240,6 +243,17 @@ class Spec(SpecSection):
     posterior: str | None = Field(None, min_length=1, max_length=PATH_MAX)
     #: Seconds a run may take before it is stopped and recorded as failed (None: no limit).
     run_timeout: float | None = Field(None, gt=0, le=MAX_RUN_TIMEOUT)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_burn_in(cls, data: Any) -> Any:
+        """A spec without ``burn_in`` gets the default a run gets (``simulation.burn_in``)."""
+        if not isinstance(data, dict) or "burn_in" in data:
+            return data
+        steps = data.get("steps")
+        if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1:
+            return {**data, "burn_in": default_burn_in(steps)}
+        return data  # a bad or missing steps is reported as such
 
     @property
     def replication_target(self) -> ReplicationTarget | None:

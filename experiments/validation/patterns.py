@@ -17,6 +17,7 @@ from scipy import stats
 
 from experiments.validation import figures, probes
 from experiments.validation.core import Check, Condition, Outcome
+from experiments.validation.progress import run_finished
 from experiments.validation.tools import (
     ALPHA,
     BURN_IN,
@@ -110,6 +111,7 @@ def li_zhou_panel(record_memory: float, base: int) -> dict[str, Any]:
                 moved = (model.cadres.person != person) | (model.cadres.rank != rank_before)
                 total[moved] = 0.0
                 years[moved] = 0.0
+        run_finished()
         panel = np.vstack(rows)
         group = (panel[:, 0] * 16 + panel[:, 1]).astype(np.int64)
         won = panel[:, 2]

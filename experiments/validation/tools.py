@@ -22,6 +22,8 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from experiments.engine.batch import run_arm
+from experiments.engine.run import simulate_run
+from experiments.validation.progress import run_finished
 from simulation import STEP_COLUMNS, CadreModel, ModelConfig, load_config
 
 N_CADRES = 1000
@@ -59,7 +61,8 @@ def arm_table_means(
     named = {name: column for name, column in columns.items() if not callable(column)}
     derived = {name: column for name, column in columns.items() if callable(column)}
     arm = run_arm(config(overrides), seed_list, STEPS, BURN_IN,
-                  metrics=dict.fromkeys(named.values()), series=STEP_COLUMNS if derived else ())
+                  metrics=dict.fromkeys(named.values()), series=STEP_COLUMNS if derived else (),
+                  simulate=_announced_run)
     runs = arm.runs_table()
     out = {name: runs[column].to_numpy(np.float64) for name, column in named.items()}
     if derived:
@@ -70,6 +73,13 @@ def arm_table_means(
             out[name] = np.array([table_mean(tables[tables["run_id"] == run], function)
                                   for run in runs["run_id"]])
     return {name: out[name] for name in columns}
+
+
+def _announced_run(model_config: ModelConfig, seed: int, steps: int):
+    """One run of an arm, as the sweep engine makes it, announced when it ends (progress)."""
+    table = simulate_run(model_config, seed, steps)
+    run_finished()
+    return table
 
 
 def greater(high: NDArray, low: NDArray, min_effect: float) -> tuple[bool, float, float]:
@@ -180,4 +190,5 @@ def run_stepwise(
         model.step()
         if year > BURN_IN:
             after(model, state)
+    run_finished()
     return model
