@@ -108,9 +108,19 @@ def output(
     return declared
 
 
-#: Version of what the outputs mean, written into every results manifest: 2 since inaction has
-#: three forms (2 December 2026; before, ``inaction`` was the idle share, today's lying_flat).
-OUTPUTS_VERSION = 2
+#: Version of what the outputs mean, written into every results manifest. 3 since avoidance
+#: counts initiative withheld for any of the three causes, with the fear-only figure kept as
+#: ``avoidance_fear``, and effort cost and welfare are outputs (December 2026); 2 since inaction
+#: had three forms (before, ``inaction`` was the idle share, today's lying_flat).
+OUTPUTS_VERSION = 3
+#: What changed at each version, for results folders that record an older one.
+OUTPUTS_HISTORY: dict[int, str] = {
+    1: "inaction was the idle share (today's lying_flat); no forms, causes or reasons",
+    2: "avoidance counted only routine work that removing the perceived sanction risk would "
+       "turn bold (today's avoidance_fear); no effort_cost or welfare",
+    3: "avoidance counts routine work that lifting any of the three causes would turn bold; "
+       "avoidance_fear, effort_cost and welfare added",
+}
 
 SHARE = "share"
 PROBABILITY = "probability"
@@ -130,8 +140,10 @@ output("final_inaction", "Inaction in the final year", "Final inaction", SHARE,
        reduce="final", of="inaction")
 output("lying_flat", "Lying flat (idle share)", "Lying flat", SHARE)
 output("formalism", "False action (formal-work share)", "False action", SHARE)
-output("avoidance", "Responsibility avoidance (safe work held back by fear)", "Avoidance",
+output("avoidance", "Responsibility avoidance (hard task withheld, any cause)", "Avoidance",
        SHARE)
+output("avoidance_fear", "Avoidance held back by fear alone (version-2 avoidance)",
+       "Avoidance (fear alone)", SHARE)
 # Actions: idle (= lying_flat), formal (= formalism), routine and bold add up to 1.
 output("routine", "Routine work share", "Routine work", SHARE)
 output("bold", "Bold work share", "Bold work", SHARE)
@@ -154,6 +166,9 @@ for _part, _what in (("lying_flat", "lying flat"), ("formalism", "false action")
 output("real_output", "Real output per cadre", "Real output", "output units per cadre")
 output("measured_output", "Measured output per cadre", "Measured output",
        "output units per cadre")
+output("effort_cost", "Effort cost borne per cadre", "Effort cost", "utility per cadre")
+output("welfare", "Welfare: output less effort and the harm of wrongful sanctions and shielded "
+       "violations", "Welfare", "output units per cadre")
 # Outcomes of bold work and of review (shares of all cadres).
 event("bold_success", "Successful bold work", "Bold successes")
 event("bold_failure", "Failed bold work", "Bold failures")
