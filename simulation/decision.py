@@ -25,7 +25,8 @@ from simulation.config import Behaviour, ModelConfig, Regime
 from simulation.records import (
     ACTIVE,
     AVOIDANCE,
-    FALSE_ACTION,
+    FALSE_ACTION,  # noqa: F401  (the documented alias of FORMALISM, for older code)
+    FORMALISM,
     LYING_FLAT,
     RAISE_ABILITY,
     RAISE_MOTIVATION,
@@ -41,8 +42,9 @@ CareerWeights = Callable[[CadreArrays, ModelConfig, Regime], NDArray[np.float64]
 #: Causes of inaction and the reasons cadres give, in this order everywhere.
 CAUSES: tuple[str, ...] = ("unwilling", "unable", "afraid")
 #: Forms of inaction, in the order of the per-cadre codes of ``Inaction.form``
-#: (``records.LYING_FLAT``, ...; ``records.ACTIVE`` for a cadre that acts).
-FORMS: tuple[str, ...] = ("lying_flat", "false_action", "avoidance")
+#: (``records.LYING_FLAT``, ``records.FORMALISM``, ...; ``records.ACTIVE`` for a cadre that
+#: acts), named as the outputs are (``simulation.outputs.FORMS``).
+FORMS: tuple[str, ...] = ("lying_flat", "formalism", "avoidance")
 
 
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
@@ -240,10 +242,10 @@ def holding_back(acts: NDArray[np.int8], violation_prone: NDArray[np.bool_]
 
 
 def forms(action: NDArray[np.int8], avoiding: NDArray[np.bool_]) -> NDArray[np.int8]:
-    """Form of inaction per cadre: LYING_FLAT, FALSE_ACTION, AVOIDANCE or ACTIVE."""
+    """Form of inaction per cadre: LYING_FLAT, FORMALISM, AVOIDANCE or ACTIVE."""
     form = np.full(action.shape, ACTIVE, dtype=np.int8)
     form[action == f.IDLE] = LYING_FLAT
-    form[action == f.FORMAL] = FALSE_ACTION
+    form[action == f.FORMAL] = FORMALISM
     form[avoiding] = AVOIDANCE
     return form
 

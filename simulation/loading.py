@@ -1,12 +1,14 @@
 """Reading configs: safe YAML, presets, dotted overrides, and errors a researcher can act on.
 
 Every failure ends in :class:`ConfigError`, whose message names the field or file, the bad value
-(never more than :data:`SHOWN_CHARS` characters of it) and what is allowed. YAML is read safely
-and within bounds by :func:`parse_yaml`: no tag can construct a Python object; a file holds at
-most :data:`MAX_YAML_BYTES` bytes and :data:`MAX_YAML_VALUES` values, counting what an alias
-names as a copy (so an "alias bomb" is refused before it is expanded); a key given twice in one
-mapping is an error. Experiment specs (``experiments/engine/spec.py``) are read through
-:func:`read_yaml` too, so the same rules hold for them.
+(never more than :data:`SHOWN_CHARS` characters of it) and what is allowed. Every text file the
+command line reads goes through :func:`read_text_file`: regular files only (no FIFO, device or
+kernel file is opened), at most :data:`MAX_YAML_BYTES` bytes, UTF-8. YAML is parsed safely and
+within bounds by :func:`parse_yaml`: no tag can construct a Python object; a document holds at
+most :data:`MAX_YAML_VALUES` values, counting what an alias names as a copy (so an "alias bomb"
+is refused before it is expanded), nested at most :data:`MAX_YAML_DEPTH` levels; a key given
+twice in one mapping is an error. Experiment specs (``experiments/engine/spec.py``), calibration
+targets and priors are read through :func:`read_yaml` too, so the same rules hold for them.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ MAX_YAML_BYTES = 1_000_000
 #: names as a full copy: far above any real config or spec, far below an alias bomb (a few
 #: hundred bytes that expand to billions of values).
 MAX_YAML_VALUES = 100_000
+#: Deepest nesting of lists and mappings a YAML document may hold (configs nest 4 levels).
+MAX_YAML_DEPTH = 64
 #: Longest rendering of a value or key in an error message.
 SHOWN_CHARS = 80
 #: Longest rendering of a file's path in an error message.
@@ -98,7 +102,7 @@ def list_presets() -> dict[str, str]:
     return presets
 
 
-def _path_kind(path: Path, what: str = "config") -> str | None:
+def path_kind(path: Path, what: str = "config") -> str | None:
     """'file', 'dir', 'other' or None (nothing there); a path the OS refuses is a ConfigError."""
     try:
         mode = path.stat().st_mode
@@ -123,8 +127,10 @@ def resolve_source(source: str | os.PathLike[str]) -> Path:
         raise ConfigError(
             f"config {shown(source)}: allowed: a YAML file's path or a preset name"
         )
+    if not os.fspath(source):
+        raise ConfigError("config '': allowed: a YAML file's path or a preset name")
     path = Path(source)
-    kind = _path_kind(path)
+    kind = path_kind(path)
     if kind == "file":
         return path
     if kind is not None:
@@ -135,7 +141,7 @@ def resolve_source(source: str | os.PathLike[str]) -> Path:
     if path.suffix == "" and len(path.parts) == 1:
         for folder in (preset_dir(), config_dir()):  # a preset, or e.g. "default"
             candidate = folder / f"{path.name}.yaml"
-            if _path_kind(candidate) == "file":
+            if path_kind(candidate) == "file":
                 return candidate
     names = list(list_presets())
     close = difflib.get_close_matches(str(source), names, n=3)
@@ -146,33 +152,114 @@ def resolve_source(source: str | os.PathLike[str]) -> Path:
     )
 
 
-def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load a YAML mapping safely from a regular file; anything else is a ConfigError.
+# --------------------------------------------------------------------------------------------
+# The careful reader: every file the command line reads as text goes through read_text_file
+# --------------------------------------------------------------------------------------------
 
-    Reads at most MAX_YAML_BYTES (a device such as /dev/zero cannot make it hang or fill memory).
+#: Folders of kernel files: regular files to stat(), yet reading one may block for ever
+#: (/proc/kmsg) or never end; they are refused without being opened.
+KERNEL_FOLDERS = ("/proc", "/sys")
+
+
+def _kernel_file(path: str | os.PathLike[str], device: int) -> bool:
+    """Whether ``path`` lies in /proc or /sys (by its real path, or by its filesystem)."""
+    real = os.path.realpath(path)
+    if any(real == root or real.startswith(f"{root}/") for root in KERNEL_FOLDERS):
+        return True
+    for root in KERNEL_FOLDERS:
+        try:
+            if os.stat(root).st_dev == device:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def read_file_bytes(
+    path: str | os.PathLike[str], what: str = "config", limit: int = MAX_YAML_BYTES
+) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; anything else is a ConfigError.
+
+    The message names the file (as ``what``) and what is wrong. Refused without being opened:
+    a missing file, a folder, a FIFO, a device, a socket, a kernel file (/proc, /sys) and a file
+    whose size is over ``limit``. The file is opened non-blocking and checked again once open,
+    so a FIFO swapped in meanwhile cannot make the reader wait.
     """
     name = shown_path(path)
-    kind = _path_kind(Path(path))
+    kind = path_kind(Path(path), what)
     if kind is None:
-        raise ConfigError(f"config {name}: no such file")
+        raise ConfigError(f"{what} {name}: no such file")
+    if kind == "dir":
+        raise ConfigError(f"{what} {name}: is a directory; allowed: a file")
     if kind != "file":
-        what = "a directory" if kind == "dir" else "not a regular file"
-        raise ConfigError(f"config {name}: is {what}; allowed: a YAML file")
+        raise ConfigError(f"{what} {name}: is not a regular file (a FIFO, a device or a "
+                          "socket); allowed: a file")
     try:
-        with open(path, "rb") as stream:
-            raw = stream.read(MAX_YAML_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"config {name}: cannot be read ({exc.strerror})") from None
-    if len(raw) > MAX_YAML_BYTES:
+        info = os.stat(path)
+        if _kernel_file(path, info.st_dev):
+            raise ConfigError(f"{what} {name}: is a kernel file (under /proc or /sys), not a "
+                              "file of yours; allowed: a file")
+        if info.st_size > limit:
+            raise ConfigError(f"{what} {name}: is larger than {limit} bytes; allowed: a file "
+                              f"of at most {limit} bytes")
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ConfigError(f"{what} {name}: is not a regular file; allowed: a file")
+            chunks: list[bytes] = []
+            size = 0
+            while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            os.close(fd)
+    except OSError as exc:  # e.g. "Permission denied", "Is a directory", EAGAIN, EIO
         raise ConfigError(
-            f"config {name}: is larger than {MAX_YAML_BYTES} bytes; allowed: a YAML file of at "
-            f"most {MAX_YAML_BYTES} bytes"
-        )
+            f"{what} {name}: cannot be read ({exc.strerror or type(exc).__name__})"
+        ) from None
+    if size > limit:
+        raise ConfigError(f"{what} {name}: is larger than {limit} bytes; allowed: a file of at "
+                          f"most {limit} bytes")
+    return b"".join(chunks)
+
+
+def read_text_file(
+    path: str | os.PathLike[str], what: str = "config", limit: int = MAX_YAML_BYTES
+) -> str:
+    """A UTF-8 text file read by :func:`read_file_bytes` (a leading BOM is dropped).
+
+    Text in another encoding, or binary data, is a ConfigError naming the file and saying what
+    the bytes look like.
+    """
+    raw = read_file_bytes(path, what, limit)
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"config {name}: is not UTF-8 text") from None
-    return parse_yaml(text, origin=str(path))
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{what} {shown_path(path)}: is not UTF-8 text ({_what_bytes_look_like(raw, exc)})"
+        ) from None
+
+
+def _what_bytes_look_like(raw: bytes, exc: UnicodeDecodeError) -> str:
+    """A hint for bytes that are not UTF-8: UTF-16 text, binary data, or another encoding."""
+    head = raw[:4096]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (even + odd and min(even, odd) == 0
+                                                         and max(even, odd) > len(head) // 4):
+        return "it looks like UTF-16; save it as UTF-8"
+    if 0 in head:
+        return "it looks like a binary file"
+    return f"byte {exc.start} is not UTF-8; save the file as UTF-8"
+
+
+def read_yaml(path: str | os.PathLike[str], what: str = "config") -> dict[str, Any]:
+    """Load a YAML mapping safely from a regular file; anything else is a ConfigError.
+
+    The file is read by :func:`read_text_file` (at most MAX_YAML_BYTES; no device, FIFO or
+    kernel file is opened) and parsed by :func:`parse_yaml`; errors name it as ``what``.
+    """
+    return parse_yaml(read_text_file(path, what), origin=str(path), what=what)
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,29 +340,38 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def _check_expanded_size(root: Node, origin: str) -> None:
-    """Refuse a YAML node graph too large once aliases are expanded, or containing itself.
+def _check_expanded_size(root: Node, origin: str, what: str = "config") -> None:
+    """Refuse a YAML node graph too large or too deep once aliases are expanded, or recursive.
 
-    "Too large" is more than MAX_YAML_VALUES values. Linear in the number of distinct nodes:
-    nothing is expanded.
+    "Too large" is more than MAX_YAML_VALUES values, "too deep" more than MAX_YAML_DEPTH levels
+    of nesting. Linear in the number of distinct nodes: nothing is expanded.
     """
     sizes: dict[int, int] = {}
+    heights: dict[int, int] = {}
     open_nodes: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
     aliased = False  # a node reached twice: an alias
+    name = f"{what} {shown_path(origin)}"
     while stack:
         node, closing = stack.pop()
         key = id(node)
         if closing:
             open_nodes.discard(key)
-            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            children = _children(node)
+            total = 1 + sum(sizes[id(child)] for child in children)
+            height = 1 + max((heights[id(child)] for child in children), default=0)
+            how = " once its aliases are expanded" if aliased else ""
             if total > MAX_YAML_VALUES:
-                how = " once its aliases are expanded" if aliased else ""
                 raise ConfigError(
-                    f"config {shown_path(origin)}: holds more than {MAX_YAML_VALUES} values{how} "
+                    f"{name}: holds more than {MAX_YAML_VALUES} values{how} "
                     f"(line {node.start_mark.line + 1}); allowed: at most {MAX_YAML_VALUES}"
                 )
-            sizes[key] = total
+            if height > MAX_YAML_DEPTH:
+                raise ConfigError(
+                    f"{name}: is nested more than {MAX_YAML_DEPTH} levels deep{how} (line "
+                    f"{node.start_mark.line + 1}); allowed: at most {MAX_YAML_DEPTH}"
+                )
+            sizes[key], heights[key] = total, height
             continue
         if key in sizes:
             aliased = True
@@ -285,7 +381,7 @@ def _check_expanded_size(root: Node, origin: str) -> None:
         for child in _children(node):
             if id(child) in open_nodes:
                 raise ConfigError(
-                    f"config {shown_path(origin)}: invalid YAML at line "
+                    f"{name}: invalid YAML at line "
                     f"{child.start_mark.line + 1}: an alias refers to a value that contains it "
                     "(a recursive alias)"
                 )
@@ -295,22 +391,24 @@ def _check_expanded_size(root: Node, origin: str) -> None:
                 stack.append((child, False))
 
 
-def safe_load(text: str, origin: str = "<text>") -> Any:
+def safe_load(text: str, origin: str = "<text>", what: str = "config") -> Any:
     """``yaml.safe_load`` within bounds: no object tags, no duplicate keys, no alias bombs.
 
-    Raises ConfigError (naming ``origin``) for any problem.
+    Raises ConfigError (naming ``origin`` as ``what``) for any problem: bad syntax, a value its
+    tag cannot hold (``!!float abc``, a date 2024-13-45), too many values, too deep a nesting.
     """
+    name = f"{what} {shown_path(origin)}"
     if len(text) > MAX_YAML_BYTES:
         raise ConfigError(
-            f"config {shown_path(origin)}: is longer than {MAX_YAML_BYTES} characters; allowed: "
-            f"at most {MAX_YAML_BYTES}"
+            f"{name}: is longer than {MAX_YAML_BYTES} characters; allowed: at most "
+            f"{MAX_YAML_BYTES}"
         )
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_expanded_size(node, origin)
+        _check_expanded_size(node, origin, what)
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
         where = ""
@@ -318,28 +416,27 @@ def safe_load(text: str, origin: str = "<text>") -> Any:
         if mark is not None:
             where = f" at line {mark.line + 1}, column {mark.column + 1}"
         problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise ConfigError(
-            f"config {shown_path(origin)}: invalid YAML{where}: {problem[:2 * SHOWN_CHARS]}"
-        ) from None
-    except (ValueError, TypeError, RecursionError, OverflowError) as exc:
+        raise ConfigError(f"{name}: invalid YAML{where}: {problem[:2 * SHOWN_CHARS]}") from None
+    except (ValueError, TypeError, AttributeError, LookupError, RecursionError, OverflowError,
+            MemoryError) as exc:
         if isinstance(exc, ConfigError):
             raise
-        # e.g. a bad timestamp scalar
-        raise ConfigError(
-            f"config {shown_path(origin)}: invalid YAML value: {str(exc)[:2 * SHOWN_CHARS]}"
-        ) from None
+        # e.g. a date 2024-13-45, !!int abc, or !!timestamp text (PyYAML: AttributeError)
+        detail = str(exc) if isinstance(exc, ValueError | OverflowError) else ""
+        detail = detail or f"a value its tag cannot hold ({type(exc).__name__})"
+        raise ConfigError(f"{name}: invalid YAML value: {detail[:2 * SHOWN_CHARS]}") from None
     finally:
         loader.dispose()
 
 
-def parse_yaml(text: str, origin: str = "<text>") -> dict[str, Any]:
+def parse_yaml(text: str, origin: str = "<text>", what: str = "config") -> dict[str, Any]:
     """Parse YAML text that must hold a mapping (or be empty); see :func:`safe_load`."""
-    data = safe_load(text, origin)
+    data = safe_load(text, origin, what)
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(
-            f"config {shown_path(origin)}: the top level must be a mapping of keys to values, "
+            f"{what} {shown_path(origin)}: the top level must be a mapping of keys to values, "
             f"got {type(data).__name__}"
         )
     return data

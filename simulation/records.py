@@ -20,7 +20,10 @@ from simulation import formulas as f
 # --------------------------------------------------------------------------------------------
 
 #: Forms of inaction: per-cadre codes of ``Inaction.form`` (ACTIVE for a cadre that acts).
-LYING_FLAT, FALSE_ACTION, AVOIDANCE, ACTIVE = 0, 1, 2, -1
+#: False action is ``FORMALISM``, as its output is named; ``FALSE_ACTION``, its earlier name,
+#: is kept as an alias for code that still uses it.
+LYING_FLAT, FORMALISM, AVOIDANCE, ACTIVE = 0, 1, 2, -1
+FALSE_ACTION = FORMALISM
 #: Coalition bits of the three counterfactual changes, in ``decision.CAUSES`` order.
 RAISE_MOTIVATION, RAISE_ABILITY, REMOVE_FEAR = 1, 2, 4
 
@@ -63,7 +66,7 @@ class DecisionInputs:
 class Inaction:
     """This year's inaction: per-cadre form, and counts of causes and reasons over cadres."""
 
-    form: NDArray[np.int8]  # LYING_FLAT, FALSE_ACTION, AVOIDANCE or ACTIVE per cadre
+    form: NDArray[np.int8]  # LYING_FLAT, FORMALISM, AVOIDANCE or ACTIVE per cadre
     causes: NDArray[np.float64]  # (3,) inactive cadres attributed to CAUSES (sum = inactive)
     reasons: NDArray[np.float64]  # (3,) inactive cadres naming each of CAUSES as main reason
     fear_only: int = 0  # routine workers who would take on the hard task were fear alone lifted

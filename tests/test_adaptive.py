@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from experiments.analysis.report import format_report
 from experiments.analysis.results import load_results
-from experiments.analysis.statistics import analyze, format_report
+from experiments.analysis.statistics import analyze
 from experiments.engine.execution import SerialExecutor, run_sweep
 from experiments.engine.spec import load_spec
 from experiments.engine.storage import part_files

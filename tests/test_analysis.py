@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from experiments.analysis.comparisons import regime_comparisons
+from experiments.analysis.intervals import point_means, ratio_interval, t_interval
 from experiments.analysis.labels import (
     METRICS,
     axis_label,
@@ -21,15 +23,8 @@ from experiments.analysis.labels import (
     parameter_label,
 )
 from experiments.analysis.results import load_results
-from experiments.analysis.statistics import (
-    analyze,
-    point_means,
-    ratio_interval,
-    regime_comparisons,
-    second_order_layout,
-    sobol_indices,
-    t_interval,
-)
+from experiments.analysis.sensitivity import second_order_layout, sobol_indices
+from experiments.analysis.statistics import analyze
 from experiments.analysis.summary import format_summary, summarise
 from experiments.cli import main
 from simulation import ConfigError

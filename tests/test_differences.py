@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from experiments.analysis import differences
+from experiments.analysis.comparisons import regime_comparisons
 from experiments.analysis.differences import (
     BOOT,
     BOOT_PAIRED,
@@ -22,8 +23,9 @@ from experiments.analysis.differences import (
     relevance,
     smallest_effect,
 )
+from experiments.analysis.report import format_report
 from experiments.analysis.results import load_results
-from experiments.analysis.statistics import analyze, format_report, regime_comparisons
+from experiments.analysis.statistics import analyze
 from experiments.cli import main
 from tests.synthetic_results import write_results
 

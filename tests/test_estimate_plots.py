@@ -13,9 +13,10 @@ from experiments.analysis.estimate_plots import (
     reference_differences,
     running_means,
 )
-from experiments.analysis.plots import STYLE, Skip
+from experiments.analysis.intervals import t_interval
 from experiments.analysis.results import load_results
-from experiments.analysis.statistics import analyze, t_interval
+from experiments.analysis.statistics import analyze
+from experiments.analysis.style import STYLE, Skip
 from tests.synthetic_results import write_results
 
 REGIMES = ["seniority_baseline", "jilin_three_ups_downs", "guangdong_three_distinctions"]

@@ -11,18 +11,13 @@ import pytest
 from matplotlib.contour import ContourSet
 
 from experiments.analysis import analyze, point_labels
+from experiments.analysis.bar_plots import figure_inaction_by_cause
+from experiments.analysis.heatmap_plots import figure_heatmap, grid_axes
 from experiments.analysis.labels import axis_label
-from experiments.analysis.plots import (
-    CAUSE_COLOURS,
-    Skip,
-    figure_heatmap,
-    figure_inaction_by_cause,
-    figure_timeseries,
-    figure_timeseries_causes,
-    grid_axes,
-    make_figures,
-)
+from experiments.analysis.plots import make_figures
 from experiments.analysis.results import load_results
+from experiments.analysis.series_plots import figure_timeseries, figure_timeseries_causes
+from experiments.analysis.style import CAUSE_COLOURS, Skip
 from experiments.cli import main
 from tests.synthetic_results import model_results, write_results
 

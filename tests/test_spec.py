@@ -131,7 +131,8 @@ def test_design_points_whose_configs_are_invalid_are_refused_before_running():
 def test_load_spec_reads_yaml_files(tmp_path):
     path = write_spec(tmp_path, yaml.safe_dump({**TINY, "replications": 2}))
     spec = load_spec(path)
-    assert spec.replications == 2 and spec.output_dir == str(Path("results") / "tiny")
+    assert spec.replications == 2
+    assert spec.output_dir == str(Path.cwd() / "results" / "tiny")  # relative to the cwd
 
 
 def test_the_spec_hash_ignores_key_order_but_not_values():

@@ -4,7 +4,8 @@ Regime differences from a reference regime with their 95% intervals (against the
 interest), and the running mean of a metric against the number of replications (a variance-stability
 check, Lee et al. 2015, JASSS 18(4):4).
 
-Drawn in the house style of :mod:`experiments.analysis.plots`, which lists them in ``figure_plan``.
+Drawn in the house style (:mod:`experiments.analysis.style`); :mod:`experiments.analysis.plots`
+lists them in ``figure_plan``.
 """
 
 from __future__ import annotations
@@ -17,18 +18,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from experiments.analysis.comparisons import regime_comparisons
 from experiments.analysis.differences import smallest_effect
-from experiments.analysis.labels import axis_label, metric_label, regime_label
-from experiments.analysis.plots import (
-    FULL_WIDTH,
-    MAX_LINES,
-    Skip,
-    _new_figure,
-    _wrap,
-    group_colour,
-)
+from experiments.analysis.labels import axis_label, metric_label, point_labels, regime_label
 from experiments.analysis.results import Results
-from experiments.analysis.statistics import Analysis, point_labels, regime_comparisons
+from experiments.analysis.series_plots import MAX_LINES
+from experiments.analysis.statistics import Analysis
+from experiments.analysis.style import FULL_WIDTH, Skip, group_colour, new_figure, wrap
 
 #: Most rows (regime x setting) in the differences figure.
 MAX_DIFFERENCES = 40
@@ -70,7 +66,7 @@ def figure_differences(results: Results, analysis: Analysis, metric: str = "inac
     several = rows["setting"].astype(bool).any()
     names = [regime_label(r["regime_b"]) + (f" ({r['setting']})" if several else "")
              for r in rows.to_dict("records")]
-    fig = _new_figure(5.6, 0.32 * len(rows) + 1.5)
+    fig = new_figure(5.6, 0.32 * len(rows) + 1.5)
     ax = fig.subplots()
     y = np.arange(len(rows))
     sesoi = smallest_effect(metric, results.spec)
@@ -85,15 +81,15 @@ def figure_differences(results: Results, analysis: Analysis, metric: str = "inac
     ax.errorbar(diff, y, xerr=err, fmt="o", color=group_colour(0), markersize=4,
                 elinewidth=1.1, capsize=2.5)
     ax.set_yticks(y)
-    ax.set_yticklabels([_wrap(n, 38) for n in names])
-    ax.set_xlabel(_wrap(f"Difference from {regime_label(ref)}: " + axis_label(metric), 60))
+    ax.set_yticklabels([wrap(n, 38) for n in names])
+    ax.set_xlabel(wrap(f"Difference from {regime_label(ref)}: " + axis_label(metric), 60))
     handles = [Line2D([0], [0], color=group_colour(0), marker="o", markersize=4, linewidth=1.1),
                *([Patch(color="#E6E6E6")] if math.isfinite(sesoi) else [])]
     texts = ["Difference with its 95% interval (" + ", ".join(dict.fromkeys(rows["method"]))
              + ")", *([f"Smallest effect of interest: ±{sesoi:g}"]
                       if math.isfinite(sesoi) else [])]
-    fig.legend(handles, [_wrap(t, 70) for t in texts], loc="outside lower center", ncol=1)
-    fig.suptitle(_wrap(f"{metric_label(metric).short}: each regime minus "
+    fig.legend(handles, [wrap(t, 70) for t in texts], loc="outside lower center", ncol=1)
+    fig.suptitle(wrap(f"{metric_label(metric).short}: each regime minus "
                        f"{regime_label(ref)}", 60), x=0.02, ha="left", fontsize=10,
                  fontweight="bold")
     return fig
@@ -142,7 +138,7 @@ def figure_running_mean(results: Results) -> Figure:
     labels = point_labels(results)
     replications = results.spec.get("replications")
     targets = (replications.get("precision") or {}) if isinstance(replications, dict) else {}
-    fig = _new_figure(FULL_WIDTH if len(metrics) > 1 else 5.0, 5.0)
+    fig = new_figure(FULL_WIDTH if len(metrics) > 1 else 5.0, 5.0)
     axes = fig.subplots(2, len(metrics), squeeze=False, sharex="col")
     for j, metric in enumerate(metrics):
         top, bottom = axes[0][j], axes[1][j]
@@ -157,7 +153,7 @@ def figure_running_mean(results: Results) -> Figure:
         if metric in targets:
             bottom.axhline(targets[metric], color="black", linestyle="--", linewidth=1)
         bottom.set_yscale("log")
-        top.set_title(_wrap(metric_label(metric).name, 44), loc="left", fontsize=9)
+        top.set_title(wrap(metric_label(metric).name, 44), loc="left", fontsize=9)
         top.set_ylabel(metric_label(metric).unit)
         bottom.set_ylabel("95% half-width")
         bottom.set_xlabel("Replications [runs]")
@@ -166,7 +162,7 @@ def figure_running_mean(results: Results) -> Figure:
              *([(Line2D([0], [0], color="black", linestyle="--"), "Precision target")]
                if targets else [])]
     fig.legend([*handles, *(h for h, _ in extra)],
-               [*(_wrap(n, 40) for n in names), *(t for _, t in extra)],
+               [*(wrap(n, 40) for n in names), *(t for _, t in extra)],
                loc="outside lower center", ncol=2)
     shown = "" if len(points) == results.points["point"].nunique() else \
         f" (first {len(points)} points)"

@@ -10,13 +10,16 @@ registry's ``Output.scale`` says (per 1 000 cadres a year).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
 from simulation import ConfigError
 from simulation.loading import field_info
 from simulation.outputs import OUTPUTS
+
+if TYPE_CHECKING:
+    from experiments.analysis.results import Results
 
 
 class Label(NamedTuple):
@@ -140,4 +143,24 @@ def format_value(value: object) -> str:
         return format_value(value.item())  # numpy scalars
     except AttributeError:
         return str(value)
+
+
+def point_labels(results: Results) -> dict[int, str]:
+    """A readable label per point.
+
+    The regime (if several or nothing else varies) and the values of the parameters that vary.
+    """
+    varying = results.varying_parameters()
+    several = len(results.regimes) > 1
+    labels = {}
+    for data in results.points.to_dict("records"):
+        parts = [regime_label(data["regime"])] if several or not varying else []
+        parts += [setting_text(p, data[p]) for p in varying]
+        labels[int(data["point"])] = ", ".join(parts)
+    return labels
+
+
+def setting_label(parameters: list[str], values: tuple[Any, ...]) -> str:
+    """A design row's parameter values as words (empty without parameters)."""
+    return ", ".join(setting_text(p, v) for p, v in zip(parameters, values, strict=True))
 

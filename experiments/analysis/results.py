@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 from pyarrow import ArrowException
 
+from experiments.engine.spec import recorded_spec_hashes
 from experiments.engine.storage import (
     MANIFEST,
     RUN_COLUMNS,
@@ -130,37 +131,110 @@ def _fail(path: Path, problem: str, hint: bool = True) -> ConfigError:
     return ConfigError(f"results folder {str(path)!r}: {problem}{tail}")
 
 
-def _read_parts(root: Path, files: list[Path], spec_hash: Any = None) -> pd.DataFrame:
+#: What each known column of a part must hold; a part that stores one otherwise (e.g. ``point``
+#: as text) is damaged and is refused, naming it, rather than misread.
+INTEGER_COLUMNS = ("point", "replicate", "step")
+NUMBER_COLUMNS = ("value", *KNOWN_METRICS)
+
+
+def _column_problem(frame: pd.DataFrame) -> str | None:
+    """Why a part's columns cannot be read as the contract says, or None."""
+    for name in INTEGER_COLUMNS:
+        if name in frame and not pd.api.types.is_integer_dtype(frame[name]):
+            return f"its column {name!r} holds {frame[name].dtype} values, not whole numbers"
+    for name in NUMBER_COLUMNS:
+        if name in frame and (not pd.api.types.is_numeric_dtype(frame[name])
+                              or pd.api.types.is_bool_dtype(frame[name])):
+            return f"its column {name!r} holds {frame[name].dtype} values, not numbers"
+    return None
+
+
+def _read_parts(root: Path, files: list[Path], spec_hashes: set[str]) -> pd.DataFrame:
+    """The parts in name order, each checked: readable, of this spec, columns of their kind."""
     frames = []
+    repair = ("rerun `cadresim sweep` on its spec to move damaged parts aside and rerun their "
+              "runs")
     for order, part in enumerate(files):
         try:
             found = part_spec_hash(part)
             frame = pd.read_parquet(part)
         except (OSError, ValueError, TypeError, NotImplementedError, ArrowException) as exc:
             raise _fail(
-                root, f"cannot read {part.relative_to(root)} ({clip(str(exc))}); rerun "
-                "`cadresim sweep` on its spec to move damaged parts aside and rerun their runs",
+                root, f"cannot read {part.relative_to(root)} ({clip(str(exc))}); {repair}",
                 hint=False,
             ) from None
-        if found is not None and found != spec_hash:
+        if found is not None and found not in spec_hashes:
             raise _fail(root, f"{part.relative_to(root)} was written by another spec than "
                         f"the one in {MANIFEST} (their spec hashes differ); the folder mixes "
                         "two experiments", hint=False)
+        if (problem := _column_problem(frame)) is not None:
+            raise _fail(root, f"{part.relative_to(root)} is damaged: {problem}; move it away, "
+                        f"or {repair}", hint=False)
         frames.append(frame.assign(_order=order))
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, ignore_index=True)
 
 
+def _whole(value: Any, least: int) -> bool:
+    """Whether ``value`` is a whole number (not a bool, not text) of at least ``least``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _manifest_problem(manifest: dict[str, Any]) -> str | None:
+    """Why the fields analysis reads from a manifest cannot be used, or None."""
+    spec = manifest.get("spec", {})
+    if not isinstance(spec, dict):
+        return f"its spec is {type(spec).__name__}, not a mapping"
+    if (problem := _spec_problem(spec)) is not None:
+        return problem
+    for key, kind in (("design", dict), ("points", list)):
+        if manifest.get(key) is not None and not isinstance(manifest[key], kind):
+            return f"its {key} is {type(manifest[key]).__name__}, not a {kind.__name__}"
+    for entry in manifest.get("points") or []:
+        if not isinstance(entry, dict) or not _whole(entry.get("point"), 0) or not isinstance(
+                entry.get("parameters", {}), dict):
+            return f"its points hold {clip(repr(entry))}, not {{point, regime, parameters}}"
+    return None
+
+
+def _spec_problem(spec: dict[str, Any]) -> str | None:
+    """Why the spec fields analysis reads (burn_in, steps, switch, smallest_effect) are unusable."""
+    if spec.get("burn_in") is not None and not _whole(spec["burn_in"], 0):
+        return f"its spec's burn_in is {spec['burn_in']!r}, not a whole number >= 0"
+    if spec.get("steps") is not None and not _whole(spec["steps"], 1):
+        return f"its spec's steps is {spec['steps']!r}, not a whole number >= 1"
+    switch = spec.get("switch")
+    if switch is not None and not isinstance(switch, dict):
+        return f"its spec's switch is {type(switch).__name__}, not a mapping"
+    if isinstance(switch, dict) and switch.get("step") is not None and \
+            not _whole(switch["step"], 1):
+        return f"its spec's switch.step is {switch['step']!r}, not a whole number >= 1"
+    effects = spec.get("smallest_effect")
+    if effects is not None and (not isinstance(effects, dict) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in effects.values())):
+        return "its spec's smallest_effect is not a mapping of metrics to numbers"
+    return None
+
+
 def _manifest(path: Path) -> dict[str, Any]:
     """manifest.json of a results folder, or a ConfigError naming what is wrong."""
-    if not path.exists():
+    if not str(path):
+        raise _fail(path, "is an empty path")
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL, a folder not searchable
+        raise _fail(path, f"cannot be read ({getattr(exc, 'strerror', None) or exc})",
+                    hint=False) from None
+    if not exists:
         raise _fail(path, "does not exist")
-    if not path.is_dir():
+    if not is_dir:
         raise _fail(path, "is not a folder")
     manifest = read_manifest(path)
     if manifest is None:
         raise _fail(path, "has no manifest.json, so it is not a results folder")
+    if (problem := _manifest_problem(manifest)) is not None:
+        raise _fail(path, f"{MANIFEST} is damaged: {problem}", hint=False)
     return manifest
 
 
@@ -240,7 +314,8 @@ def _load_results(root: Path, include_failed: bool) -> Results:
     if not files:
         raise _fail(root, "has no finished runs yet (runs/ holds no part-*.parquet)",
                     hint=False)
-    runs = _read_parts(root, files, manifest.get("spec_hash"))
+    spec_hashes = recorded_spec_hashes(manifest)
+    runs = _read_parts(root, files, spec_hashes)
     missing = [c for c in ("run_id", "point", "replicate", "regime", "status") if c not in runs]
     if missing:
         raise _fail(root, f"runs/ parts lack the columns {', '.join(missing)}")
@@ -269,7 +344,7 @@ def _load_results(root: Path, include_failed: bool) -> Results:
 
     series = pd.DataFrame(columns=list(SERIES_COLUMNS))
     if series_files := part_files(root, SERIES):
-        series = _read_parts(root, series_files, manifest.get("spec_hash"))
+        series = _read_parts(root, series_files, spec_hashes)
         lacking = [c for c in ("run_id", "step", "metric", "value") if c not in series]
         if lacking:
             raise _fail(root, f"series/ parts lack the columns {', '.join(lacking)}")

@@ -6,19 +6,17 @@ improvement in one plausible world. In the spirit of robust decision-making, eac
 summarised by the share of posterior draws in which it beats the reference by more than the
 smallest effect of interest, the share in which it is worse by as much, and the share in which
 it is best of all; a verdict says *robustly better* (or *worse*) when that share is at least
-:data:`ROBUST_SHARE`. Lower is better for the metric ranked (inaction).
+:data:`ROBUST_SHARE`. Which way is better is the output registry's (``Output.better``): lower
+for the metric ranked by default (inaction); an output better neither way cannot be ranked.
 """
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pandas as pd
 
-from experiments.analysis.labels import metric_label, regime_label
 from experiments.analysis.results import Results
-from experiments.analysis.statistics import markdown_table, text_table
+from simulation.outputs import OUTPUTS
 
 #: Share of draws at which a regime is called robustly better (or worse) than the reference.
 ROBUST_SHARE = 0.9
@@ -26,27 +24,44 @@ ROBUST_SHARE = 0.9
 RANKED = "inaction"
 
 
+def lower_is_better(metric: str) -> bool:
+    """Whether a lower ``metric`` is better (the registry's direction; unknown names: lower).
+
+    Raises:
+        ValueError: the registry says neither way is better, so regimes cannot be ranked on it.
+    """
+    better = OUTPUTS[metric].better if metric in OUTPUTS else "lower"
+    if better == "neither":
+        raise ValueError(f"{metric!r} is better neither lower nor higher: regimes cannot be "
+                         "ranked on it")
+    return better == "lower"
+
+
 def robustness(runs: pd.DataFrame, baseline: str, metric: str = RANKED,
                smallest_effect: float = 0.01) -> pd.DataFrame:
     """For each regime, paired differences from the baseline across replicates (posterior draws).
 
-    ``improvement = baseline - regime`` per replicate (lower ``metric`` is better); replicates
-    that some regime lacks (a failed run) are left out. Columns: the median improvement and its
-    90% interval, ``share_better`` (improvement > smallest_effect), ``share_worse``
-    (< -smallest_effect), ``share_best`` (lowest of all regimes in that draw), ``draws`` and the
-    verdict. Sorted by median improvement, best first.
+    ``improvement = baseline - regime`` per replicate where lower ``metric`` is better
+    (``regime - baseline`` where higher is); replicates that some regime lacks (a failed run)
+    are left out. Columns: the median improvement and its 90% interval, ``share_better``
+    (improvement > smallest_effect), ``share_worse`` (< -smallest_effect), ``share_best`` (best
+    of all regimes in that draw), ``draws`` and the verdict. Sorted by median improvement, best
+    first.
 
     Raises:
-        ValueError: the baseline is not among the runs' regimes.
+        ValueError: the baseline is not among the runs' regimes, or ``metric`` is better
+            neither way.
     """
+    lower = lower_is_better(metric)
     wide = runs.pivot(index="replicate", columns="regime", values=metric).dropna()
     if baseline not in wide:
         raise ValueError(f"baseline {baseline!r} is not among the compared regimes; allowed: "
                          f"{', '.join(map(str, wide.columns))}")
-    best = wide.idxmin(axis=1)
+    best = wide.idxmin(axis=1) if lower else wide.idxmax(axis=1)
     rows = []
     for regime in wide.columns:
-        gain = (wide[baseline] - wide[regime]).to_numpy(float)
+        gain = (wide[baseline] - wide[regime] if lower else
+                wide[regime] - wide[baseline]).to_numpy(float)
         better = float(np.mean(gain > smallest_effect))
         worse = float(np.mean(gain < -smallest_effect))
         rows.append({
@@ -90,40 +105,3 @@ def robustness_table(results: Results, sets: list[tuple[str, dict[str, int]]],
         frames.append(robustness(part, base, metric, smallest_effect)
                       .assign(setting=setting, reference=base))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    has_setting = table["setting"].astype(bool).any()
-    headers = [*(["Setting"] if has_setting else []), "Regime", "Median improvement [90%]",
-               "Better", "Worse", "Best", "Verdict"]
-    rows = [[*([r["setting"]] if has_setting else []), regime_label(r["regime"]),
-             f"{r['median_improvement']:+.3f} [{r['improvement_low']:+.3f}, "
-             f"{r['improvement_high']:+.3f}]",
-             f"{r['share_better']:.0%}", f"{r['share_worse']:.0%}", f"{r['share_best']:.0%}",
-             r["verdict"]] for r in table.to_dict("records")]
-    return headers, rows
-
-
-def _heading(table: pd.DataFrame) -> str:
-    first = table.iloc[0]
-    metric = metric_label(first["metric"]).name
-    return (f"Robustness across {int(first['draws'])} posterior draws: improvement = "
-            f"{regime_label(first['reference'])} minus the regime in {metric} (lower is "
-            f"better), per draw; better or worse by more than {first['smallest_effect']:g} "
-            f"(the smallest effect of interest); 'robustly' at {ROBUST_SHARE:.0%} of draws or "
-            "more.")
-
-
-def robustness_markdown(table: pd.DataFrame) -> str:
-    """``analysis/robustness.md``."""
-    headers, rows = _rows(table)
-    return "\n".join(["# Robustness to the posterior", "", _heading(table), "",
-                      markdown_table(headers, rows)])
-
-
-def robustness_lines(table: pd.DataFrame) -> list[str]:
-    """What ``cadresim analyze`` prints about robustness (nothing without a posterior)."""
-    if table.empty:
-        return []
-    headers, rows = _rows(table)
-    return ["", *textwrap.wrap(_heading(table), 100), text_table(headers, rows)]

@@ -30,11 +30,11 @@ from experiments.calibration.targets import DEFAULT_REGIME, SimulationSettings, 
 from experiments.engine.execution import run_sweep
 from experiments.engine.posterior import load_posterior
 from experiments.engine.spec import Spec, parse_spec
+from simulation.outputs import CAUSES, FORMS, REASONS, in_group
 
 #: Outputs reported per regime: the headline, its forms, its causes and the reasons given.
 METRICS: tuple[str, ...] = (
-    "inaction", "lying_flat", "formalism", "avoidance", "unwilling", "unable", "afraid",
-    "reason_unwilling", "reason_unable", "reason_afraid", "bold", "real_output",
+    *in_group("headline", per_step=True), *FORMS, *CAUSES, *REASONS, "bold", "real_output",
 )
 #: Prefix of the runs table's columns holding a run's drawn parameter values.
 PARAM = "param:"

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
+from experiments.analysis.style import save_figure
 from experiments.calibration.priors import PriorSet
 from experiments.calibration.targets import TargetSet
 
@@ -102,10 +103,7 @@ def predictive_check(targets: TargetSet, ppc: pd.DataFrame) -> pd.DataFrame:
 
 
 def _save(fig: plt.Figure, stem: str | os.PathLike[str]) -> list[Path]:
-    stem = Path(stem)
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
-    fig.savefig(paths[0], dpi=300, bbox_inches="tight")
-    fig.savefig(paths[1], bbox_inches="tight")
+    paths = save_figure(fig, Path(stem), tight=True, style=None)
     plt.close(fig)
     return paths
 

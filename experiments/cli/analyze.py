@@ -7,6 +7,7 @@ written into ``RESULTS/analysis``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 
@@ -34,18 +35,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    """Compute, print and write the analysis tables."""
+    """Compute, print and write the analysis tables.
+
+    All tables are written, or none: a full disk or a read-only folder leaves
+    ``RESULTS/analysis`` as it was.
+    """
     # Imported here, so that `cadresim run` does not pay for SciPy and SALib.
     from experiments.analysis import analyze, format_report, load_results, write_analysis
+    from experiments.engine.storage import check_folder_or_absent, staged_folder
 
     results = load_results(args.results)
     if args.reference is not None and args.reference not in results.regimes:
         print(f"error: --reference {args.reference!r} is not a regime of this experiment; "
               f"regimes: {', '.join(results.regimes)}", file=sys.stderr)
         return 2
+    folder = results.path / "analysis"
+    check_folder_or_absent(folder)
     analysis = analyze(results, reference=args.reference, tests=args.tests,
                        adjust_method=args.adjust)
-    written = write_analysis(results, analysis)
+    name = results.path.resolve().name or "results"
+    with staged_folder(folder, inside=f"{name}/analysis") as staging:
+        (staging / name).mkdir()
+        staged = write_analysis(dataclasses.replace(results, path=staging / name), analysis)
+        written = [folder / path.name for path in staged]
     print(format_report(results, analysis))
     print()
     print("written: " + ", ".join(str(p) for p in written))

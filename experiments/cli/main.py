@@ -1,8 +1,10 @@
 """The ``cadresim`` command: its parser and entry point; each subcommand is a module here.
 
 Bad input (a config, an override, a flag) ends with one clear message on stderr and exit code
-2, never a traceback. A file of the wrong kind (an experiment spec given to ``run``, a model
-config or preset given to ``sweep``) is named as what it is, with the command that takes it.
+2, never a traceback; so does a fault of the machine (a full disk, a read-only folder, a deleted
+working directory: ``experiments.cli.faults``). A file of the wrong kind (an experiment spec
+given to ``run``, a model config or preset given to ``sweep``) is named as what it is, with the
+command that takes it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from experiments.cli import analyze, calibrate, plot, regimes, run, sweep, validate
+from experiments.cli.faults import check_working_directory, fault_message
 from simulation.errors import ConfigError
 
 EXIT_USAGE = 2
@@ -61,24 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def file_kind(path: str) -> str | None:
+def file_kind(path: str, what: str = "config") -> str | None:
     """What kind of file ``path`` is: 'spec', 'config', or None.
 
-    'spec' for an experiment spec, 'config' for a model config or preset, None otherwise (not
-    a YAML mapping, or not a file: the subcommand reports that itself).
+    'spec' for an experiment spec, 'config' for a model config or preset, None when it cannot
+    tell (no such file, not a .yaml name, or keys of neither or both kinds: the subcommand then
+    reports it itself). The file is read by the careful reader (``read_yaml``), so a file that
+    cannot be read or parsed is a ConfigError naming it as ``what``, never a traceback.
     """
-    file = Path(path)
-    if file.suffix not in (".yaml", ".yml") or not file.is_file():
-        return None
-    import yaml
+    from simulation.loading import path_kind, read_yaml
 
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+    file = Path(path)
+    if file.suffix not in (".yaml", ".yml") or path_kind(file, what) is None:
         return None
-    if not isinstance(data, dict):
-        return None
-    keys = set(data)
+    keys = set(read_yaml(file, what))
     if keys & SPEC_KEYS and not keys & CONFIG_KEYS:
         return "spec"
     if keys & CONFIG_KEYS and not keys & SPEC_KEYS:
@@ -88,12 +87,12 @@ def file_kind(path: str) -> str | None:
 
 def check_file_kind(args: argparse.Namespace) -> None:
     """Refuse an experiment spec given to ``run`` and a model config given to ``sweep``."""
-    if args.command == "run" and file_kind(args.config) == "spec":
+    if args.command == "run" and file_kind(args.config, "config") == "spec":
         raise ConfigError(
             f"{args.config} is an experiment spec (regimes, replications, a design), not a "
             f"model config; run it with `cadresim sweep {args.config}`"
         )
-    if args.command == "sweep" and file_kind(args.spec) == "config":
+    if args.command == "sweep" and file_kind(args.spec, "spec") == "config":
         raise ConfigError(
             f"{args.spec} is a model config (a regime preset), not an experiment spec; run it "
             f"with `cadresim run {args.spec}`, or name it under `regimes:` in a spec"
@@ -105,8 +104,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_working_directory()
         check_file_kind(args)
         return args.handler(args)
     except ConfigError as exc:
         print(f"cadresim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a full disk, a read-only folder: not a traceback
+        message = fault_message(exc)
+        if message is None:
+            raise
+        print(f"cadresim: error: {message}", file=sys.stderr)
         return EXIT_USAGE

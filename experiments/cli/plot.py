@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 
 from simulation import ConfigError
@@ -37,8 +38,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
     """Draw the figures the data supports and report the skipped ones."""
     # Imported here, so that `cadresim run` does not pay for SciPy, SALib and Matplotlib.
     from experiments.analysis import analyze, load_results, make_figures
+    from experiments.engine.storage import check_folder_or_absent, staged_folder
 
     results = load_results(args.results)
+    folder = results.path / "figures"
+    check_folder_or_absent(folder)
     if args.metric not in results.metrics:
         close = difflib.get_close_matches(args.metric, results.metrics, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -50,9 +54,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise ConfigError(f"--reference: got {args.reference!r}; allowed: a regime of this "
                           f"experiment ({', '.join(results.regimes)})")
     analysis = analyze(results, reference=args.reference)
-    written, skipped = make_figures(results, analysis, metric=args.metric,
-                                    reference=args.reference)
-    folder = results.path / "figures"
+    with staged_folder(folder) as staging:  # every figure written whole, or none
+        written, skipped = make_figures(results, analysis, folder=staging, metric=args.metric,
+                                        reference=args.reference)
+    written = [dataclasses.replace(fig, files=[folder / p.name for p in fig.files])
+               for fig in written]
     for fig in written:
         files = ", ".join(p.name for p in fig.files)
         print(f"written: {fig.name} ({files}): {fig.description}")

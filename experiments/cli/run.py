@@ -119,11 +119,11 @@ def _check_flags(args: argparse.Namespace, steps: int) -> None:
     if args.burn_in >= steps:
         raise ConfigError(f"--burn-in: got {args.burn_in}; allowed: 0 to {steps - 1} (< --steps)")
     for flag, path in (("--out", args.out), ("--snapshot-out", args.snapshot_out)):
-        if path and not path.endswith(".parquet"):
+        if path is not None and not path.endswith(".parquet"):  # "" included
             raise ConfigError(f"{flag}: got {shown(path)}; allowed: a path ending in .parquet")
-        if path:
+        if path is not None:
             check_file_path(flag, path)
-    if bool(args.snapshot_at) != bool(args.snapshot_out):
+    if bool(args.snapshot_at) != (args.snapshot_out is not None):
         raise ConfigError("--snapshot-at and --snapshot-out go together")
     if args.snapshot_at and args.snapshot_at[-1] > steps:
         raise ConfigError(
@@ -187,13 +187,16 @@ def write_tables(args: argparse.Namespace, model: CadreModel) -> None:
     ) if path]
     if not outputs:
         return
+    from experiments.cli.faults import fault_message
     from experiments.engine.storage import write_parquet_atomic
 
     for path, flag, make in outputs:
         try:
             write_parquet_atomic(make(), path)
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"{flag}: cannot write {shown(path)}: {clip(str(exc))}") from None
+            fault = fault_message(exc, path) if isinstance(exc, OSError) else None
+            reason = fault or f"cannot write {shown(path)}: {clip(str(exc))}"
+            raise ConfigError(f"{flag}: {reason}") from None
 
 
 def split_report(

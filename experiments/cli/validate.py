@@ -125,10 +125,9 @@ def _run_with_progress(checks: list[core.Check], on_result: Callable[[core.Resul
 
 def _read_report(flag: str, path: Path) -> str:
     """The text of a report file, or a clean error naming the flag."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{flag}: cannot read {str(path)!r}: {exc.strerror}") from None
+    from simulation.loading import read_text_file
+
+    return read_text_file(path, what=flag, limit=16 * 2**20)
 
 
 def _check_report(option: str | None, results: list[core.Result]) -> list[str]:

@@ -15,6 +15,7 @@ one particle, drawn by weight from a seeded stream of its own (:func:`draw_parti
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.loading import ConfigError, shown_path
+from simulation.loading import ConfigError, path_kind, read_file_bytes, shown_path
 
 #: The file a calibration folder holds its posterior in.
 POSTERIOR_FILE = "posterior.parquet"
+#: Largest posterior file read, in bytes (a calibration writes well under 1 MB).
+MAX_POSTERIOR_BYTES = 256 * 2**20
 WEIGHT = "weight"
 #: Columns of a posterior file that are not parameters.
 NOT_PARAMETERS = (WEIGHT, "generation")
@@ -97,13 +100,13 @@ def draw_particle(weights: np.ndarray, seed: int, replicate: int) -> int:
 def posterior_file(source: str) -> Path:
     """The Parquet file a spec's ``posterior`` names: the file, or a folder's posterior.parquet."""
     path = Path(source)
-    if path.is_dir():
+    if path_kind(path, "posterior:") == "dir":
         path = path / POSTERIOR_FILE
         if not path.is_file():
             raise ConfigError(f"posterior: got {shown_path(source)}, a folder without "
                               f"{POSTERIOR_FILE}; allowed: {ALLOWED}")
         return path
-    if not path.is_file():
+    if path_kind(path, "posterior:") is None:
         raise ConfigError(f"posterior: got {shown_path(source)}: no such file or folder (run "
                           f"`cadresim calibrate` first?); allowed: {ALLOWED}")
     return path
@@ -116,9 +119,9 @@ def load_posterior(source: str) -> Posterior:
         ConfigError: naming the field (``posterior``), the value and what is allowed.
     """
     file = posterior_file(source)
-    data = file.read_bytes()
+    data = read_file_bytes(file, what="posterior:", limit=MAX_POSTERIOR_BYTES)
     try:
-        table = pd.read_parquet(file)
+        table = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many kinds for a damaged or foreign file
         raise ConfigError(f"posterior: {shown_path(file)} cannot be read as Parquet "
                           f"({type(exc).__name__}); allowed: {ALLOWED}") from None

@@ -8,11 +8,13 @@ matches suggested.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
 import math
 import os
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -64,6 +66,12 @@ PATH_MAX = 4096
 #: Fields that say how a sweep runs, not what it computes: left out of the spec hash, so
 #: changing them keeps a results folder resumable.
 EXECUTION_FIELDS = ("run_timeout",)
+#: Fields that say where the results go: left out of the spec hash too, so a results folder that
+#: is moved or renamed (and the spec's output changed to match) still resumes.
+LOCATION_FIELDS = ("output",)
+#: Characters an output path may not hold: control characters (newlines, terminal escapes),
+#: line and paragraph separators, and the controls that reverse how text is shown.
+BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class SpecSection(BaseModel):
@@ -246,8 +254,12 @@ class Spec(SpecSection):
 
     @property
     def output_dir(self) -> str:
-        """Where results go: ``output``, or ``results/<name>``."""
-        return self.output or os.path.join("results", self.name)
+        """Where results go, as an absolute path: ``output``, or ``results/<name>``.
+
+        ``~`` is expanded; a relative path is relative to the working directory (the folder
+        the command is run from, as for ``base`` and ``posterior``), resolved here once.
+        """
+        return output_folder(self.output or os.path.join("results", self.name))
 
     @property
     def kept_metrics(self) -> list[str]:
@@ -268,11 +280,42 @@ class Spec(SpecSection):
         return data
 
     def spec_hash(self) -> str:
-        """sha256 of the canonical spec JSON: sorted keys, no spaces, no EXECUTION_FIELDS."""
-        data = self.as_data()
-        for name in EXECUTION_FIELDS:
-            data.pop(name, None)
-        return canonical_hash(data)
+        """The spec's identity: see :func:`spec_identity`."""
+        return spec_identity(self.as_data())
+
+
+def output_folder(output: str) -> str:
+    """An ``output`` path as the sweep uses it: ``~`` expanded, made absolute (not resolved)."""
+    return os.path.abspath(os.path.expanduser(output))
+
+
+def spec_identity(data: dict[str, Any]) -> str:
+    """The spec hash of spec data as ``Spec.as_data`` gives it (and the manifest records it).
+
+    sha256 of the canonical JSON (sorted keys, no spaces) without EXECUTION_FIELDS and
+    LOCATION_FIELDS: what the runs compute, not how or where.
+    """
+    return canonical_hash({k: v for k, v in data.items()
+                           if k not in EXECUTION_FIELDS and k not in LOCATION_FIELDS})
+
+
+def former_spec_hash(data: dict[str, Any]) -> str:
+    """The spec hash as folders written before the output left the spec's identity have it."""
+    return canonical_hash({k: v for k, v in data.items() if k not in EXECUTION_FIELDS})
+
+
+def recorded_spec_hashes(manifest: dict[str, Any]) -> set[str]:
+    """The hashes that name the spec a manifest records: its ``spec_hash`` and both forms.
+
+    A folder written before the output left the spec's identity has parts that carry the
+    former hash; these hashes are all the same spec's.
+    """
+    hashes = {manifest["spec_hash"]} if isinstance(manifest.get("spec_hash"), str) else set()
+    recorded = manifest.get("spec")
+    if isinstance(recorded, dict):
+        with contextlib.suppress(TypeError, ValueError, RecursionError):  # a damaged manifest
+            hashes |= {spec_identity(recorded), former_spec_hash(recorded)}
+    return hashes
 
 
 def canonical_hash(data: Any) -> str:
@@ -288,11 +331,7 @@ def canonical_hash(data: Any) -> str:
 
 def load_spec(path: str | os.PathLike[str]) -> Spec:
     """Read and validate a spec file; any problem is a ConfigError naming the field."""
-    try:
-        data = read_yaml(path)
-    except ConfigError as exc:  # the loader speaks of configs; this file is a spec
-        raise ConfigError(str(exc).replace("config ", "spec ", 1)) from None
-    return parse_spec(data, origin=str(path))
+    return parse_spec(read_yaml(path, what="spec"), origin=str(path))
 
 
 def parse_spec(data: dict[str, Any], origin: str = "<spec>") -> Spec:
@@ -477,12 +516,23 @@ def _size_problems(spec: Spec) -> list[str]:
 
 
 def _output_problems(output: str | None) -> list[str]:
-    """``output`` must be a path the filesystem can hold."""
+    """``output`` must be a path the filesystem can hold, printable, and ``~`` a known home."""
     if output is None:
         return []
-    if not output or "\0" in output:
+    if not output.strip() or "\0" in output:
         return [f"output: got {shown(output)}; allowed: a folder path (not empty, no NUL)"]
-    encoded = os.fsencode(output)
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in BIDI_CONTROLS for c in output):
+        return [f"output: got {shown(output)}; allowed: a folder path without control "
+                "characters (newlines, tabs, terminal escapes)"]
+    expanded = os.path.expanduser(output)
+    if expanded.startswith("~"):
+        user = expanded.split("/", 1)[0]
+        return [f"output: got {shown(output)}: {shown(user)} names no home folder here; "
+                "allowed: ~/folder, ~user/folder of a known user, or a path without ~"]
+    try:
+        encoded = os.fsencode(expanded)
+    except UnicodeError:  # a lone surrogate
+        return [f"output: got {shown(output)}; allowed: a path the filesystem can encode"]
     if len(encoded) > PATH_MAX or any(len(p) > NAME_MAX for p in encoded.split(b"/")):
         return [f"output: got {shown(output)}; allowed: folder names of at most {NAME_MAX} "
                 f"bytes, a path of at most {PATH_MAX}"]

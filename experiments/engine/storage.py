@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Collection, Iterator
@@ -20,7 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from simulation.loading import ConfigError
+from experiments.engine.spec import recorded_spec_hashes
+from simulation.loading import ConfigError, clip, read_text_file
 
 
 def _default_mode() -> int:
@@ -36,19 +38,76 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     Yield a temporary path beside ``path`` (its name starts with '.'); on success it is renamed onto
     ``path``, so readers, and a rerun after kill -9, see the whole file or none.
+
+    A failure to write (a full disk, a read-only folder) is an OSError naming ``path``, with
+    its error number even when the writing library gave only text (PyArrow).
     """
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     os.close(fd)
     try:
         yield Path(tmp)
         os.chmod(tmp, _default_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _naming(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """``exc`` as an OSError of the same kind naming ``path`` (its number read from its text)."""
+    number = exc.errno
+    if number is None and (found := re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)):
+        number = int(found.group(1))
+    if number is None:
+        return exc
+    return OSError(number, os.strerror(number), str(path))
+
+
+def check_folder_or_absent(folder: str | os.PathLike[str]) -> None:
+    """Refuse a path that exists as something other than a folder (a file, a dangling link)."""
+    folder = Path(folder)
+    if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+        raise ConfigError(f"{str(folder)!r} exists and is not a folder; move it away and rerun")
+
+
+@contextlib.contextmanager
+def staged_folder(folder: str | os.PathLike[str], inside: str = "") -> Iterator[Path]:
+    """Write a set of files into ``folder`` so that none is ever seen half-written.
+
+    Yields an empty hidden folder beside ``folder`` (``.staging-*``, on the same filesystem);
+    when the block succeeds, every file written under its sub-folder ``inside`` is renamed into
+    ``folder`` (created if needed; a file of the same name is replaced whole). The staging
+    folder is removed whatever happens, so a full disk or a read-only folder leaves ``folder``
+    as it was.
+    """
+    folder = Path(folder)
+    check_folder_or_absent(folder)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{folder.name}-", dir=folder.parent))
+    except OSError as exc:
+        raise _naming(exc, folder) from exc
+    try:
+        yield staging
+        source = staging / inside
+        try:
+            folder.mkdir(exist_ok=True)
+            for file in sorted(p for p in source.rglob("*") if p.is_file()):
+                target = folder / file.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(file, target)
+        except OSError as exc:
+            raise _naming(exc, folder) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_parquet_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -63,6 +122,8 @@ def write_parquet_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> P
 # --------------------------------------------------------------------------------------------
 
 MANIFEST = "manifest.json"
+#: Largest manifest read, in bytes (a sweep of the most runs a spec may plan writes about 80 MB).
+MAX_MANIFEST_BYTES = 256 * 2**20
 RUNS = "runs"
 SERIES = "series"
 LOCK = ".lock"
@@ -95,17 +156,28 @@ def write_json_atomic(data: Any, path: str | os.PathLike[str]) -> Path:
 
 
 def read_manifest(out: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The folder's manifest, or None if it has none; a ConfigError if it cannot be read."""
+    """The folder's manifest, or None if it has none; a ConfigError if it cannot be read.
+
+    Read by the careful reader (a regular file of at most MAX_MANIFEST_BYTES, never a FIFO or a
+    device), so a damaged manifest is a message naming it, never a traceback or a hang.
+    """
     path = Path(out) / MANIFEST
     problem = f"results folder {str(out)!r}: {MANIFEST}"
-    if not path.is_file():
-        if path.exists() or path.is_symlink():
-            raise ConfigError(f"{problem} is not a file (a folder or a dangling link)")
+    try:
+        present = path.is_file()
+        if not present and (path.exists() or path.is_symlink()):
+            raise ConfigError(f"{problem} is not a file (a folder, a FIFO or a dangling link)")
+    except OSError as exc:  # a name too long, a folder that cannot be searched
+        raise ConfigError(f"{problem} cannot be read ({exc.strerror})") from None
+    if not present:
         return None
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError included
-        raise ConfigError(f"{problem} cannot be read as JSON ({exc})") from None
+        text = read_text_file(path, what="manifest", limit=MAX_MANIFEST_BYTES)
+        manifest = json.loads(text)
+    except ConfigError as exc:
+        raise ConfigError(f"results folder {str(out)!r}: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError included
+        raise ConfigError(f"{problem} cannot be read as JSON ({clip(str(exc))})") from None
     if not isinstance(manifest, dict):
         raise ConfigError(f"{problem} does not hold a JSON object")
     return manifest
@@ -220,7 +292,7 @@ def prepare_results_folder(
             raise ConfigError(f"results folder {str(out)!r}: {kind} is not a folder; move it "
                               "away or rerun with --fresh")
     manifest = read_manifest(out)
-    if manifest is not None and manifest.get("spec_hash") != spec_hash:
+    if manifest is not None and spec_hash not in recorded_spec_hashes(manifest):
         raise ConfigError(
             f"{out} holds results of a different spec (the spec changed since they were "
             "written); rerun with --fresh to delete them and start over, or set another output"
@@ -416,10 +488,13 @@ def check_parts(
     """
     out = Path(out)
     messages: list[str] = []
+    accepted = same_spec_hashes(out, spec_hash)
+    relabelled = 0
     for kind in (RUNS, SERIES):
         for path in part_files(out, kind):
-            problem = _part_problem(path, spec_hash, run_ids if kind == RUNS else None)
+            problem = _part_problem(path, accepted, run_ids if kind == RUNS else None)
             if problem is None:
+                relabelled += _relabel(path, spec_hash)
                 continue
             if problem.startswith("foreign"):
                 raise ConfigError(
@@ -430,18 +505,45 @@ def check_parts(
             twin = out / (SERIES if kind == RUNS else RUNS) / path.name
             if twin.exists() or twin.is_symlink():
                 messages.append(quarantine(out, twin, f"the twin of a damaged {kind} part"))
+    if relabelled:
+        messages.append(f"{relabelled} part(s) written before the output left the spec's "
+                        "identity now carry the spec hash of today")
     messages += _drop_duplicates(out)
     return messages
 
 
-def _part_problem(path: Path, spec_hash: str, run_ids: Collection[str] | None) -> str | None:
-    """Why a part cannot be used: None for a sound part of this spec.
+def same_spec_hashes(out: str | os.PathLike[str], spec_hash: str) -> set[str]:
+    """``spec_hash`` and, when the folder's manifest records the same spec, its other hashes.
+
+    A folder written before the output left the spec's identity has parts carrying the former
+    hash (``experiments.engine.spec.former_spec_hash``); they are the same spec's parts.
+    """
+    manifest = read_manifest(out)
+    recorded = recorded_spec_hashes(manifest) if manifest is not None else set()
+    return recorded | {spec_hash} if spec_hash in recorded else {spec_hash}
+
+
+def _relabel(path: Path, spec_hash: str) -> int:
+    """Give a part of this spec that carries a former spec hash the current one; 1 if done."""
+    found = part_spec_hash(path)
+    if found is None or found == spec_hash:
+        return 0
+    table = pq.read_table(path)
+    metadata = {**(table.schema.metadata or {}), SPEC_HASH_KEY: spec_hash.encode()}
+    write_table_atomic(table.replace_schema_metadata(metadata), path)
+    return 1
+
+
+def _part_problem(
+    path: Path, spec_hashes: Collection[str], run_ids: Collection[str] | None
+) -> str | None:
+    """Why a part cannot be used: None for a sound part of this spec (one of ``spec_hashes``).
 
     ``foreign: ...`` for another spec's part; else why it cannot be read.
     """
     try:
         found = part_spec_hash(path)
-        if found is not None and found != spec_hash:
+        if found is not None and found not in spec_hashes:
             return "foreign: was written by another spec (its spec hash differs)"
         columns = ["run_id", "status"] if run_ids is not None else ["run_id"]
         table = pq.read_table(path, columns=columns)

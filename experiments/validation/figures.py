@@ -3,11 +3,11 @@
 One per check that has one, as a 300 dpi PNG and a vector PDF beside it.
 
 Drawn with Agg on ``matplotlib.figure.Figure`` (no pyplot state), in the one style and palette of
-every figure (``simulation.viz.palette``, via ``experiments.analysis.plots``): actions in their
-action colours, arms and groups in the regime colours.
+every figure (``experiments.analysis.style``): actions in their action colours, arms and groups
+in the regime colours, saved by its ``save_figure`` (PDFs without a creation date).
 
 Every estimate from the seeded sweeps carries its 95% interval over seeds, from
-``experiments.analysis.statistics``: a mean over seeds its t-interval (beside the seeds
+``experiments.analysis.intervals``: a mean over seeds its t-interval (beside the seeds
 themselves, faint), a rate pooled over seeds (promotion by quintile, idleness by age) the ratio
 estimator's interval. The analytic checks' figures show exact probabilities of constructed
 cadres, not estimates, and have none.
@@ -26,12 +26,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from experiments.analysis.plots import STYLE, group_colour
-from experiments.analysis.statistics import LEVEL, ratio_interval, t_interval
+from experiments.analysis.intervals import LEVEL, ratio_interval, t_interval
+from experiments.analysis.style import ACTION_COLOURS, STYLE, group_colour, save_figure
 from experiments.validation.core import Outcome
-from simulation.viz.palette import ACTION_COLOURS
 
-DPI = 300
 #: Seeds are drawn left of their arm's position, the mean and its interval right of it.
 SEED_OFFSET = 0.13
 INTERVAL_TEXT = f"mean, {LEVEL:.0%} CI"
@@ -46,10 +44,7 @@ def _figure(width: float = 6.0, height: float = 3.4, ncols: int = 1):
 
 
 def _save(fig: Figure, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with mpl.rc_context(STYLE):
-        fig.savefig(path, dpi=DPI)
-        fig.savefig(path.with_suffix(".pdf"))
+    save_figure(fig, path.with_suffix(""))
 
 
 def _mean_error(arms: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -30,7 +30,7 @@ from simulation.kernels.jit import kernel
 from simulation.records import (
     ACTIVE,
     AVOIDANCE,
-    FALSE_ACTION,
+    FORMALISM,
     LYING_FLAT,
     RAISE_ABILITY,
     RAISE_MOTIVATION,
@@ -416,7 +416,7 @@ def decide_cadres(
             form[i] = ACTIVE  # routine work that no lifted cause would turn bold
             continue
         avoiding = chosen == ROUTINE
-        form[i] = LYING_FLAT if chosen == IDLE else FALSE_ACTION if chosen == FORMAL else AVOIDANCE
+        form[i] = LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else AVOIDANCE
         for coalition in range(8):
             gain[coalition] = 0.0 if holding_back(acts, coalition, vp) else 1.0
         shapley_three(gain, shares, m)

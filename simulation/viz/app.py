@@ -40,26 +40,41 @@ from simulation.config import ModelConfig, config_value
 from simulation.formulas import ACTIONS
 from simulation.loading import field_info, list_presets, load_config
 from simulation.model import CadreModel
-from simulation.outputs import CAUSES, OUTPUTS
-from simulation.viz.palette import (
-    ACTION_COLOURS,
-    CAUSE_COLOURS,
-    FORM_COLOURS,
-    NO_ACTION_COLOUR,
-    REASON_COLOURS,
-    SCREEN_STYLE,
-)
+from simulation.outputs import ACTION_OUTPUTS, CAUSES, FORMS, OUTPUTS, REASONS, colours
 
 # --------------------------------------------------------------------------------------------
-# Colours: simulation.viz.palette, shared with experiments/analysis/plots.py
+# Colours and style: each output's colour is declared with it (simulation.outputs), as the
+# publication figures read it (experiments.analysis.style); the model knows nothing of
+# experiments, so the screen style is restated here and a test keeps it equal to the figures'.
 # --------------------------------------------------------------------------------------------
 
 #: The per-step outputs that hold each action's share (simulation.outputs).
-ACTION_COLUMNS: dict[str, str] = {
-    "idle": "lying_flat",
-    "formal": "formalism",
-    "routine": "routine",
-    "bold": "bold",
+ACTION_COLUMNS: dict[str, str] = ACTION_OUTPUTS
+#: Each action keeps its colour in the pyramid, the charts and the figures.
+ACTION_COLOURS: dict[str, str] = {a: OUTPUTS[o].colour for a, o in ACTION_OUTPUTS.items()}
+#: A cadre that has not chosen yet (before the first step).
+NO_ACTION_COLOUR = "#E0E0E0"
+FORM_COLOURS: dict[str, str] = colours(FORMS)
+CAUSE_COLOURS: dict[str, str] = colours(CAUSES)
+REASON_COLOURS: dict[str, str] = colours(REASONS)
+#: The figures' style (experiments.analysis.style.STYLE) with larger type: the app's charts
+#: are shown at screen size.
+SCREEN_STYLE: dict[str, object] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titleweight": "bold",
+    "lines.linewidth": 1.6,
+    "errorbar.capsize": 3,
+    "pdf.fonttype": 42,
+    "savefig.dpi": 300,
 }
 
 # --------------------------------------------------------------------------------------------
@@ -95,9 +110,6 @@ LEVERS: dict[str, tuple[str, ...]] = {
 POPULATION = "organisation.n_cadres"
 SEED = "seed"
 STEPS = "steps"
-#: The three forms of inaction and the reasons inactive cadres give (simulation.outputs).
-FORMS: tuple[str, ...] = tuple(FORM_COLOURS)
-REASONS: tuple[str, ...] = tuple(REASON_COLOURS)
 #: Browser ranges for fields whose schema range is too wide for a slider (intersected with it).
 #: The seed is typed in a number box (any seed the config accepts), not a slider.
 GUI_RANGES: dict[str, tuple[int, int]] = {POPULATION: (100, 10_000), STEPS: (1, 200)}
