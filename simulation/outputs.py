@@ -44,9 +44,10 @@ BETTER: tuple[str, ...] = ("lower", "higher", "neither")
 #: ``diagnostic``: a figure kept to compare with an earlier definition; ``action``: the active
 #: choices; ``cause``: its Shapley split; ``reason``: the reasons inactive cadres give;
 #: ``composition``: each as a share of inaction; ``output``: work done and its effort;
-#: ``welfare``: output less effort and the harm of review's errors; ``outcome``: the fate of bold work; ``review``: what review finds and gets wrong;
-#: ``sanction``: sanctions by rung; ``career``: promotion, vacancies, exits; ``cadre``: means
-#: over cadres; ``belief``: learnt beliefs; ``exogenous``: draws no policy moves.
+#: ``welfare``: output less effort and the harm of review's errors; ``outcome``: the fate of bold
+#: work; ``review``: what review finds and gets wrong; ``sanction``: sanctions by rung;
+#: ``career``: promotion, vacancies, exits; ``cadre``: means over cadres; ``belief``: learnt
+#: beliefs; ``exogenous``: draws no policy moves.
 GROUPS: tuple[str, ...] = (
     "headline", "form", "diagnostic", "action", "cause", "reason", "composition", "output",
     "welfare", "outcome", "review", "sanction", "career", "cadre", "belief", "exogenous",

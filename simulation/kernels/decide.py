@@ -3,10 +3,10 @@
 The same computation as ``decision.choose`` followed by ``decision.account_inaction``, bit for
 bit: one loop over cadres does each cadre's utilities, its choice, the seven counterfactual
 coalitions of lifted causes (for a cadre that did not take on the hard task), the Shapley split
-and the main reason, where the NumPy path makes some 650 array calls. Every floating-point expression is written in the order the NumPy
-code evaluates it; tests/test_kernels_decide.py pins the pieces to ``decision.utility_parts``,
-``decision.counterfactual``, ``formulas.taste_choice`` and ``formulas.shapley_three``, and the
-whole to the NumPy path.
+and the main reason, where the NumPy path makes some 650 array calls. Every floating-point
+expression is written in the order the NumPy code evaluates it; tests/test_kernels_decide.py
+pins the pieces to ``decision.utility_parts``, ``decision.counterfactual``,
+``formulas.taste_choice`` and ``formulas.shapley_three``, and the whole to the NumPy path.
 
 Two things stay in NumPy so that the results stay identical:
 - the bold success probability (``formulas.bold_success_probability``, an ``exp``) at each
@@ -324,7 +324,7 @@ def taste_choice(parts: NDArray[np.float64], coalition: int, taste: NDArray[np.f
 def holding_back(acts: NDArray[np.int8], coalition: int, violation_prone: bool) -> bool:
     """Whether ``decision.holding_back`` calls the cadre inactive under ``coalition``."""
     chosen = acts[coalition]
-    if chosen == IDLE or chosen == FORMAL:
+    if chosen in (IDLE, FORMAL):
         return True
     if chosen != ROUTINE or violation_prone:
         return False
@@ -382,10 +382,11 @@ def main_reason(parts: NDArray[np.float64], action: int, avoiding: bool,
 def decide_cadres(
     x: Inputs, taste: NDArray[np.float64], t: Terms
 ) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], int]:
-    """Actions (n,), forms (n,), each inactive cadre's cause shares (m, 3), reason counts (3,)
-    and the number of routine workers held back by fear alone.
+    """One year's choices and inaction, every cadre in one loop.
 
-    ``x`` is an ``Inputs``, ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``.
+    Returns actions (n,), forms (n,), each inactive cadre's cause shares (m, 3), reason counts
+    (3,) and the number of routine workers held back by fear alone. ``x`` is an ``Inputs``,
+    ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``.
     """
     n = x.ability.shape[0]
     action = np.empty(n, dtype=np.int8)
