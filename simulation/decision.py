@@ -263,7 +263,7 @@ def account_inaction(
     taste draws, under each of the seven coalitions of lifted causes (docs/ODD.md 8.1-8.2).
     """
     b = config.behaviour
-    refs = reference_levels(b)
+    refs = reference_levels(b, regime)
 
     def act(inputs: DecisionInputs, who: NDArray[np.intp]) -> NDArray[np.int8]:
         return f.taste_choice(utilities(inputs, b, regime), taste[who], b.temperature)

@@ -128,7 +128,7 @@ def terms(behaviour: Behaviour, regime: Regime) -> Terms:
     # forms first, which the kernel then multiplies by 1 + slope * (1 - ability).
     full_ability = f.effort_cost(efforts(b), 1.0, b.effort_cost, b.ability_cost_slope,
                                  sup.burden, b.care_cost_relief * sup.care)
-    refs = reference_levels(b)
+    refs = reference_levels(b, regime)
     shield = f.shield_probability(ft.tolerance, ft.precision)
     return Terms(
         temperature=float(b.temperature),
