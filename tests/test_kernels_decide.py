@@ -166,7 +166,8 @@ def assert_parts_match(x: DecisionInputs, config, regime) -> None:
     inputs = kd.inputs(x, b, t.able)
     parts = np.empty((8, 4, 4))
     for coalition in range(8):
-        expected = utility_parts(counterfactual(x, coalition, reference_levels(b, regime)), b, regime)
+        refs = reference_levels(b, regime)
+        expected = utility_parts(counterfactual(x, coalition, refs), b, regime)
         got = np.empty((4, 4, x.ability.size))
         for i in range(x.ability.size):
             kd.cadre_parts(parts, coalition, i, inputs, t)
