@@ -4,13 +4,16 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test validate bench app lab experiments lint docs venv clean help
+.PHONY: demo test test-fast validate bench app lab experiments lint docs venv clean help
 
 # Durations measured on the 2-core development machine; "loaded" = other jobs running.
 help:
 	@echo "make demo   - create .venv if needed (install 1-3 minutes, shown), compare all preset"
 	@echo "              regimes: table and figures (2-5 minutes)"
 	@echo "make test   - create .venv if needed and run the full test suite (5-9 minutes)"
+	@echo "make test-fast - unit and property tests: no sweeps, browser, notebooks or validation;"
+	@echo "              one process (54 s of CPU, so about a minute on an idle core; 3 minutes"
+	@echo "              loaded)"
 	@echo "make lab    - Jupyter Lab on notebooks/ (installed by make demo / make test)"
 	@echo "make app    - the interactive page at http://127.0.0.1:8765"
 	@echo "make experiments - run, analyse and plot the six shipped experiments, with progress"
@@ -54,6 +57,13 @@ test: venv
 	$(PY) -m scripts.gen_docs --check
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -q -m "not validation"
+
+# What a developer runs often: no sweeps through worker processes, browser, notebooks,
+# validation or tests over ~2 s of CPU (markers: tests/conftest.py). One process (-n 0), so its
+# time is its CPU time on an idle core.
+FAST := not (slow or sweep or browser or notebooks or validation)
+test-fast: venv
+	$(PY) -m pytest -n 0 -q -m "$(FAST)"
 
 # Prints every check with its measured figure and checks docs/validation.md quotes it (each
 # check runs once; `pytest -m validation` runs the same checks as tests).

@@ -111,7 +111,9 @@ class CadreModel(mesa.Model):
 
     The model stops (``model.running`` becomes False) after ``config.steps`` steps, so
     ``mesa.batch_run`` and SolaraViz's play button run the configured number of years;
-    :meth:`run` with an explicit number of steps runs on regardless.
+    :meth:`run` with an explicit number of steps runs on regardless. ``model.year`` counts the
+    years run; Mesa 3's ``model.steps`` and ``mesa.batch_run`` are gone in Mesa 4
+    (docs/architecture.md, "Mesa 4").
 
     Args:
         config: a validated ModelConfig (``simulation.load_config``), or a preset name or YAML
@@ -157,6 +159,9 @@ class CadreModel(mesa.Model):
         self.seed = seed
         self.regime: Regime = config.regime
         self.regime_label = config.name
+        #: Years run so far (the year the last step simulated). CadreSim's own counter: Mesa 3's
+        #: ``model.steps`` holds the same number, but Mesa 4 removes it.
+        self.year = 0
         org = config.organisation
         self.capacities = rank_capacities(org.n_cadres, org.n_ranks, org.pyramid_ratio)
         # Every draw comes from a stream keyed by (year, phase) under the run's seed, so runs
@@ -293,22 +298,23 @@ class CadreModel(mesa.Model):
     def step(self) -> None:
         """One year: switch regime if due, then choose, outcomes, accountability, promotion,
         learning, demography; then record the year's aggregates."""
+        self.year += 1
         switch = self.config.switch
-        if switch is not None and self.steps == switch.step:
+        if switch is not None and self.year == switch.step:
             self.regime = switch.regime
             self.regime_label = switch.label or "switched"
         clock = self.phase_clock
         self.stats, self.next_person = advance(
             self.cadres, self.config, self.regime, self.capacities, self.streams,
-            self.steps, self.next_person, clock, self.tournament_observer,
+            self.year, self.next_person, clock, self.tournament_observer,
         )
-        self.step_record.add(self.steps, self.time, self.regime_label, self.stats)
+        self.step_record.add(self.year, self.time, self.regime_label, self.stats)
         if self._datacollector is not None:
             self._datacollector.collect(self)
-        if self.steps >= self.config.steps:
+        if self.year >= self.config.steps:
             self.running = False
-        if self.steps in self.snapshot_steps:
-            self.snapshots[self.steps] = self.snapshot()
+        if self.year in self.snapshot_steps:
+            self.snapshots[self.year] = self.snapshot()
         if clock:
             clock.lap("data collection")
 

@@ -17,6 +17,28 @@ from simulation import CadreModel, ModelConfig, load_config
 #: Population size used unless a test asks for another.
 SMALL_N = 300
 
+# Markers: `make test-fast` leaves out all five, `make test` only `validation`.
+#   slow       a test over ~2 s of CPU on an idle core: statistical checks, end-to-end figures,
+#              fits, worker pools, subprocesses;
+#   sweep      a sweep run end to end through its executor: kills, resumes, timeouts, damage;
+#   browser    a real browser;  notebooks  runs the notebooks;  validation  make validate.
+# Mark a test with @pytest.mark.<name>; a file whose every test is of one kind goes here instead.
+FILE_MARKS = {
+    "test_sweep.py": "sweep",
+    "test_fuzz_reliability.py": "sweep",
+    "test_adaptive.py": "sweep",
+    "test_app_browser.py": "browser",
+    "test_notebooks.py": "notebooks",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test of a file in ``FILE_MARKS`` that file's marker."""
+    for item in items:
+        mark = FILE_MARKS.get(item.path.name)
+        if mark:
+            item.add_marker(mark)
+
 
 def small_config(
     overrides: Mapping[str, Any] | None = None, n_cadres: int = SMALL_N

@@ -374,6 +374,7 @@ def test_morris_indices_rank_the_inputs_of_a_linear_model(tmp_path):
     np.testing.assert_allclose(part.loc[names, "mu_star"], [4, 2, 0.5], rtol=1e-6)
 
 
+@pytest.mark.sweep
 def test_a_morris_spec_runs_and_gets_its_indices_and_figure_end_to_end(tmp_path, capsys):
     spec = {
         "name": "morris", "set": {"organisation.n_cadres": 100}, "steps": 4,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import shlex
 from typing import Any
 
 import numpy as np
@@ -13,10 +15,12 @@ import pytest
 solara = pytest.importorskip("solara", reason="the app needs solara: pip install -e '.[app]'")
 v = pytest.importorskip("ipyvuetify")
 ipywidgets = pytest.importorskip("ipywidgets")
+ipyvue = pytest.importorskip("ipyvue")
 
 from simulation import ConfigError, ModelConfig  # noqa: E402
-from simulation.loading import field_info  # noqa: E402
-from simulation.viz import app  # noqa: E402
+from simulation.loading import field_info, load_config  # noqa: E402
+from simulation.outputs import OUTPUTS  # noqa: E402
+from simulation.viz import app, compare, export, presets, ticks  # noqa: E402
 
 N = 200  # cadres in the models these tests build
 
@@ -152,36 +156,39 @@ def test_pyramid_has_one_dot_per_cadre_coloured_by_its_last_action(stepped_model
     assert len(fig.axes[0].get_yticks()) == stepped_model.config.organisation.n_ranks
 
 
-def test_action_chart_draws_each_action_in_its_colour(stepped_model):
-    ax = app.action_shares_figure(stepped_model).axes[0]
-    lines = {line.get_label(): line for line in ax.get_lines()}
-    assert set(lines) == set(app.ACTION_COLOURS)
-    for name, line in lines.items():
-        assert line.get_color() == app.ACTION_COLOURS[name]
-        assert len(line.get_xdata()) == 4
-
-
-def test_inaction_chart_stacks_the_three_causes_to_the_inaction_rate(stepped_model):
-    ax = app.inaction_split_figure(stepped_model).axes[0]
-    tops = np.zeros(4)
-    for container in ax.containers:
-        tops = np.maximum(tops, [bar.get_y() + bar.get_height() for bar in container])
-    assert [c.get_label() for c in ax.containers] == ["Unwilling", "Unable", "Afraid"]
-    assert np.allclose(tops, stepped_model.results_table()["inaction"])
+def test_action_chart_draws_each_action_in_its_colour_named_from_the_registry(stepped_model):
+    fig = app.action_shares_figure(stepped_model)
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    shown = {OUTPUTS[column].short: action for action, column in app.ACTION_COLUMNS.items()}
+    assert set(lines) == set(shown) == {"Lying flat", "False action", "Routine work", "Bold work"}
+    for label, line in lines.items():
+        assert line.get_color() == app.ACTION_COLOURS[shown[label]]
+        assert list(line.get_xdata()) == [1, 2, 3, 4]
 
 
 @pytest.mark.parametrize(
-    ("figure", "labels"),
-    [(app.inaction_forms_figure, ["Lying flat", "False action", "Avoidance"]),
-     (app.inaction_reasons_figure, ["Says: no benefit", "Says: cannot", "Says: afraid"])],
+    ("figure", "parts"),
+    [(app.inaction_forms_figure, ["lying_flat", "formalism", "avoidance"]),
+     (app.inaction_split_figure, ["unwilling", "unable", "afraid"]),
+     (app.inaction_reasons_figure, ["reason_unwilling", "reason_unable", "reason_afraid"])],
 )
-def test_forms_and_reasons_charts_stack_to_the_inaction_rate(figure, labels, stepped_model):
-    ax = figure(stepped_model).axes[0]
-    tops = np.zeros(4)
-    for container in ax.containers:
-        tops = np.maximum(tops, [bar.get_y() + bar.get_height() for bar in container])
-    assert [c.get_label() for c in ax.containers] == labels
-    assert np.allclose(tops, stepped_model.results_table()["inaction"])
+def test_inaction_charts_draw_inaction_and_the_parts_that_add_up_to_it(figure, parts,
+                                                                       stepped_model):
+    fig = figure(stepped_model)
+    lines = {line.get_label(): line.get_ydata() for line in fig.axes[0].get_lines()}
+    assert list(lines) == [OUTPUTS[n].short for n in ["inaction", *parts]]
+    table = stepped_model.results_table()
+    assert np.allclose(lines["Inaction"], table["inaction"])
+    assert np.allclose(sum(lines[OUTPUTS[p].short] for p in parts), table["inaction"])
+
+
+@pytest.mark.parametrize("figure", app.VIEWS)
+def test_chart_titles_use_display_names_not_raw_ids(figure, stepped_model):
+    fig = figure(stepped_model)
+    titles = [fig.get_suptitle(), *(ax.get_title(loc="left") for ax in fig.axes)]
+    text = " ".join(titles)
+    assert text.strip()
+    assert not re.search(r"[a-z]+_[a-z]+", text), text  # no output or preset ids
 
 
 def test_summary_lists_every_lever_in_force(stepped_model):
@@ -196,7 +203,8 @@ def test_summary_lists_every_lever_in_force(stepped_model):
 
 
 def summary(rc) -> str:
-    (widget,) = rc.find(solara.widgets.HTML).widgets
+    (widget,) = [w for w in rc.find(solara.widgets.HTML).widgets
+                 if "cadresim-summary" in w.unsafe_innerHTML]
     return widget.unsafe_innerHTML
 
 
@@ -204,6 +212,7 @@ def images(rc) -> list[bytes]:
     return [w.value for w in rc.find(ipywidgets.Image).widgets]
 
 
+@pytest.mark.slow
 def test_page_renders_steps_and_applies_a_moved_lever_on_reset():
     _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
                           handle_error=False)
@@ -226,10 +235,17 @@ def test_page_renders_steps_and_applies_a_moved_lever_on_reset():
         rc.close()
 
 
+def picker(rc):
+    """The preset picker (a Vue template with the menu's items)."""
+    (widget,) = [w for w in rc.find(ipyvue.VueTemplate).widgets if hasattr(w, "items")]
+    return widget
+
+
 def select_preset(rc, name: str) -> None:
-    rc.find(v.Select, label="Preset").widget.v_model = name
+    picker(rc).value = name
 
 
+@pytest.mark.slow
 def test_reset_keeps_the_preset_the_seed_and_every_moved_slider():
     _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
                           handle_error=False)
@@ -244,7 +260,7 @@ def test_reset_keeps_the_preset_the_seed_and_every_moved_slider():
         assert "Regime in force: strict_accountability" in html
         assert "<td>Fault tolerance</td><td>0.8</td>" in html
         assert "seed 42," in html
-        assert rc.find(v.Select, label="Preset").widget.v_model == "strict_accountability"
+        assert picker(rc).value == "strict_accountability"
         assert rc.find(v.Slider, label=tolerance).widget.v_model == 0.8
         assert not rc.find(v.Alert).widgets
         rc.find(v.Btn, children=["Reset"]).widget.click()  # a second Reset changes nothing
@@ -253,6 +269,7 @@ def test_reset_keeps_the_preset_the_seed_and_every_moved_slider():
         rc.close()
 
 
+@pytest.mark.slow
 def test_step_is_disabled_when_the_run_has_ended():
     _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
                           handle_error=False)
@@ -280,7 +297,220 @@ def test_choosing_a_preset_rebuilds_the_model_and_moves_the_sliders():
         assert "Regime in force: guangdong_three_distinctions" in summary(rc)
         label = app.field_label("regime.fault_tolerance.precision")
         assert rc.find(v.Slider, label=label).widget.v_model == 0.95
-        titles = [item["text"] for item in rc.find(v.Select, label="Preset").widget.items]
-        assert "Guangdong three distinctions" in titles
+        items = {item["title"]: item["description"] for item in picker(rc).items}
+        described = load_config("guangdong_three_distinctions").description
+        assert items["Guangdong three distinctions"] == described
+    finally:
+        rc.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Ticks, presets, downloads, baseline and bands: the pure parts of comparing
+# --------------------------------------------------------------------------------------------
+
+
+def tick_labels(low: float, high: float, locs: list[float] | None = None) -> list[str]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_ylim(low, high)
+    ticks.percent_axis(ax)
+    if locs is not None:
+        ax.yaxis.set_major_locator(FixedLocator(locs))
+    FigureCanvasAgg(fig).draw()
+    return [label.get_text() for label in ax.get_yticklabels()]
+
+
+def test_percent_ticks_in_steps_of_2_5_print_exactly():
+    labels = tick_labels(0, 0.175, [0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175])
+    assert labels == ["0.0%", "2.5%", "5.0%", "7.5%", "10.0%", "12.5%", "15.0%", "17.5%"]
+
+
+def test_percent_ticks_use_no_more_decimals_than_the_ticks_need():
+    assert tick_labels(0, 1) == ["0%", "20%", "40%", "60%", "80%", "100%"]
+    assert ticks.percent_decimals([0, 0.005, 0.01]) == 1
+    assert ticks.percent_decimals([0.0125]) == 2
+    # whatever range the locator chooses ticks for, no label rounds its tick
+    for high in (0.03, 0.07, 0.12, 0.175, 0.33, 0.5):
+        for label in tick_labels(0, high):
+            assert label.endswith("%")
+
+
+def test_preset_menu_gives_every_preset_its_description_and_source():
+    menu = presets.preset_menu()
+    assert [item["name"] for item in menu] == presets.preset_names()
+    for item in menu[1:]:
+        assert item["description"] == load_config(item["name"]).description != ""
+    assert menu[0]["description"]  # the built-in defaults are described too
+    source = presets.preset_source("hubei_opinions")
+    assert source.startswith("Hubei Opinions on motivating cadres")
+    assert "regime.promotion.performance_weight: 0.6" in source
+    assert not any(line.startswith("#") for line in source.splitlines())
+    assert presets.preset_source("default") == ""
+
+
+@pytest.mark.parametrize(
+    ("preset", "moved"),
+    [
+        ("default", {}),
+        ("strict_accountability", {"regime.fault_tolerance.tolerance": 0.8, app.SEED: 42}),
+        ("hubei_opinions", {app.POPULATION: 300, app.STEPS: 12,
+                            "regime.promotion.min_tenure": 1, "regime.support.care": 0.35}),
+    ],
+)
+def test_command_line_reproduces_the_pages_config(preset, moved):
+    from experiments.cli.main import build_parser
+
+    start = app.start_model(preset, **{app.POPULATION: N})
+    model = app.AppModel(**page_kwargs(app.controls(preset, start.config), **moved))
+    words = shlex.split(export.run_command(preset, model.config, out="run.parquet"))
+    assert words[:2] == ["cadresim", "run"]
+    args = build_parser().parse_args(words[1:])
+    loaded = load_config(args.config, [*args.overrides, f"seed={args.seed}",
+                                       f"steps={args.steps}"])
+    assert loaded == model.config
+    assert args.out == "run.parquet"
+
+
+def test_command_line_makes_the_same_table(tmp_path):
+    from experiments.cli.main import main
+
+    model = app.AppModel("strict_accountability", seed=3,
+                         **{app.POPULATION: N, app.STEPS: 3,
+                            "regime.fault_tolerance.tolerance": 0.7})
+    model.run()
+    out = tmp_path / "run.parquet"
+    words = shlex.split(export.run_command(model.preset, model.config, out=str(out)))
+    assert main([*words[1:], "--quiet"]) == 0
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(pd.read_parquet(out), model.results_table())
+    assert pd.read_parquet(io.BytesIO(export.table_parquet(model.results_table()))).equals(
+        model.results_table())
+    csv = pd.read_csv(io.BytesIO(export.table_csv(model.results_table())))
+    assert list(csv["step"]) == [1, 2, 3]
+    assert np.allclose(csv["inaction"], model.results_table()["inaction"])
+
+
+def test_config_yaml_loads_back_to_the_same_config(tmp_path):
+    config = app.build_config("guangdong_three_distinctions",
+                              {"regime.support.training": 0.05, app.SEED: 9})
+    path = tmp_path / "run.yaml"
+    path.write_text(export.config_yaml("guangdong_three_distinctions", config))
+    assert load_config(path) == config
+    assert "cadresim run guangdong_three_distinctions --seed 9" in path.read_text()
+
+
+def test_band_is_the_t_interval_of_the_mean_year_by_year():
+    import pandas as pd
+
+    runs = [pd.DataFrame({"step": [1, 2], "inaction": [v, 10 * v]}) for v in (1.0, 2.0, 3.0)]
+    b = compare.band(runs, "inaction")
+    # mean 2 and s.d. 1 in year 1; t(0.975, 2 df) = 4.302653
+    half = 4.302653 / math.sqrt(3)
+    assert np.allclose(b["mean"], [2.0, 20.0])
+    assert np.allclose(b["low"], [2 - half, 20 - 10 * half], atol=1e-5)
+    assert np.allclose(b["high"], [2 + half, 20 + 10 * half], atol=1e-5)
+    assert list(b["n"]) == [3, 3]
+    # only the years every run reached; one run gives no interval
+    short = compare.band([runs[0], runs[1].iloc[:1]], "inaction")
+    assert list(short["step"]) == [1]
+    assert np.isnan(compare.band(runs[:1], "inaction")["low"]).all()
+
+
+def test_replicates_use_other_seeds_and_stay_within_the_pages_budget():
+    config = app.build_config("default", {app.POPULATION: N, app.STEPS: 3})
+    tables = compare.run_replicates(config, 2)
+    assert [len(t) for t in tables] == [3, 3]
+    assert not tables[0]["inaction"].equals(tables[1]["inaction"])
+    again = compare.run_replicates(config, 1)
+    assert again[0].equals(tables[0])  # replicate 1 has the same seed every time
+    seeds = {compare.replicate_seed(config.seed, r) for r in range(1, 11)}
+    assert len(seeds) == 10 and config.seed not in seeds
+    big = app.build_config("default", {app.POPULATION: 10_000, app.STEPS: 200})
+    with pytest.raises(ValueError, match="cadre-years"):
+        compare.run_replicates(big, 5)
+    assert "cadresim sweep" in app.replicate_state(None, 5, big, 0)
+
+
+def test_charts_overlay_the_baseline_dashed_and_shade_the_band(stepped_model):
+    baseline_model = app.start_model("strict_accountability", **{app.POPULATION: N})
+    for _ in range(6):
+        baseline_model.step()
+    baseline = compare.freeze(baseline_model, "strict_accountability", baseline_model.label)
+    baseline_model.step()  # later steps do not change the frozen baseline
+    assert len(baseline.table) == 6
+    replicates = tuple(compare.run_replicates(stepped_model.config, 2))
+    comparison = app.Comparison(baseline, replicates)
+    fig = app.inaction_forms_figure(stepped_model, comparison)
+    ax = fig.axes[0]
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() != "-"]
+    solid = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
+    assert len(dashed) == len(solid) == 4
+    assert np.allclose(dashed[0].get_ydata(), baseline.table["inaction"])
+    assert list(dashed[0].get_xdata()) == list(range(1, 7))
+    assert ax.get_xlim()[1] >= 6  # the axis reaches the baseline's last year
+    bands = ax.collections
+    assert len(bands) == 4
+    runs = [stepped_model.results_table(), *replicates]
+    expected = compare.band(runs, "inaction")
+    path = bands[0].get_paths()[0].vertices
+    assert np.isclose(path[:, 1].max(), expected["high"].max())
+    key = [text.get_text() for legend in fig.legends for text in legend.get_texts()]
+    assert any(k.startswith("this run: Seniority baseline") for k in key)
+    assert any(k.startswith("baseline: Strict accountability") for k in key)
+    assert any("3 seeds" in k for k in key)
+
+
+def test_run_label_names_the_preset_and_the_moved_levers():
+    model = app.AppModel("strict_accountability", seed=5,
+                         **{app.POPULATION: N, "regime.fault_tolerance.tolerance": 0.8})
+    assert model.label == "Strict accountability, fault tolerance 0.8; 200 cadres, seed 5"
+    assert app.start_model(**{app.POPULATION: N}).label == "Default; 200 cadres, seed 1"
+
+
+def test_pacer_draws_when_the_last_drawing_has_been_shown_as_long_as_it_took():
+    now = [0.0]
+    pacer = app.Pacer(clock=lambda: now[0])
+    assert not pacer.due()  # the charts of the year ▶ was pressed at are on screen
+    now[0] += app.FRAME_SECONDS
+    assert pacer.due()
+
+    def slow_drawing() -> None:
+        now[0] += 2.0
+
+    pacer.draw(slow_drawing)
+    assert pacer.draw_seconds == 2.0
+    now[0] += 1.0
+    assert not pacer.due()  # the model runs ahead
+    assert pacer.due(ended=True)  # the last year is always drawn
+    now[0] += 1.0
+    assert pacer.due()
+
+
+def test_page_keeps_a_baseline_draws_a_band_and_offers_downloads():
+    _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
+                          handle_error=False)
+    try:
+        step = rc.find(v.Btn, children=["Step"]).widget
+        step.click()
+        step.click()
+        rc.find(v.Btn, children=["Keep as baseline"]).widget.click()
+        rc.find(v.Slider, label=app.field_label("regime.fault_tolerance.tolerance")).widget \
+            .v_model = 0.9
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        step.click()
+        labels = [str(w.children) for w in rc.find(v.Btn).widgets]
+        assert any("Clear baseline" in label for label in labels)
+        downloads = [w.filename for w in rc.find(solara.components.file_download
+                                                 .FileDownloadWidget).widgets]
+        stem = "cadresim_default_seed1_year1"
+        assert downloads == [f"{stem}.csv", f"{stem}.parquet", f"{stem}.yaml", f"{stem}.sh"]
+        commands = [w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
+                    if "cadresim run" in w.unsafe_innerHTML]
+        assert commands and "--set regime.fault_tolerance.tolerance=0.9" in commands[0]
     finally:
         rc.close()

@@ -15,7 +15,7 @@ from experiments.calibration.simulate import InlineExecutor
 from experiments.calibration.targets import SimulationSettings
 from experiments.engine.storage import part_files
 from simulation.loading import ConfigError
-from tests.test_calibration_fit import KilledAfter
+from tests.helpers import KilledAfter
 
 SETTINGS = SimulationSettings(n_cadres=40, steps=6, burn_in=2)
 POSTERIOR = pd.DataFrame({

@@ -3,8 +3,6 @@ simulation repeated, and recovering known parameters from synthetic targets."""
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, Future
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +14,7 @@ from experiments.calibration.priors import validate_priors
 from experiments.calibration.report import weighted_quantile
 from experiments.calibration.simulate import InlineExecutor, default_executor, simulate_targets
 from experiments.calibration.targets import validate_targets
+from tests.helpers import KilledAfter
 
 SOURCE = {"authors": "synthetic", "venue": "test", "year": 2026, "firmness": "known answer"}
 #: Target statistic -> looseness; the mapping_sd covers the run-to-run noise at this size.
@@ -37,21 +36,6 @@ def synthetic_targets(values=None, n_cadres=80, steps=10, burn_in=3):
                      "statistic": s, "mapping_sd": sd, "looseness": "run-to-run noise",
                      "source": SOURCE} for k, (s, sd) in STATISTICS.items()],
     })
-
-
-class KilledAfter(Executor):
-    """Runs tasks inline and 'dies' (raises) at the (k+1)-th submission."""
-
-    def __init__(self, k: int) -> None:
-        self.k, self.submitted = k, 0
-        self.inner = InlineExecutor()
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        """Run the task inline, or raise KeyboardInterrupt after ``k`` submissions."""
-        if self.submitted >= self.k:
-            raise KeyboardInterrupt("killed")
-        self.submitted += 1
-        return self.inner.submit(fn, *args, **kwargs)
 
 
 TINY = Budget(population_size=8, generations=2, ppc_draws=3)
@@ -77,6 +61,7 @@ def test_fit_is_a_function_of_the_seed_on_any_executor(tmp_path):
     assert not np.allclose(other.posterior["weight"], inline.posterior["weight"])
 
 
+@pytest.mark.slow
 def test_fit_resumes_after_a_kill_without_repeating_simulations(tmp_path):
     whole = tiny_fit(tmp_path / "whole")
     with pytest.raises(KeyboardInterrupt):
@@ -92,6 +77,7 @@ def test_fit_resumes_after_a_kill_without_repeating_simulations(tmp_path):
     assert again.simulated == 0
 
 
+@pytest.mark.slow
 def test_more_generations_continue_the_same_fit(tmp_path):
     longer = Budget(population_size=8, generations=3, ppc_draws=3)
     straight = tiny_fit(tmp_path / "straight", budget=longer)
@@ -107,6 +93,7 @@ def test_a_folder_never_mixes_two_calibrations(tmp_path):
         tiny_fit(tmp_path / "a", seed=99)
 
 
+@pytest.mark.slow
 def test_synthetic_targets_recover_known_parameters(tmp_path):
     """Known answer: targets simulated at risk aversion 1.0 and motivation 0.6 (another seed)
     lie in the posterior's central 95% interval. Motivation (the drive target's driver) is

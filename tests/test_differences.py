@@ -66,6 +66,7 @@ def test_paired_interval_covers_a_known_difference_about_95_percent():
     assert COVERAGE_BAND[0] <= coverage <= COVERAGE_BAND[1]
 
 
+@pytest.mark.slow
 def test_bootstrap_intervals_cover_a_known_difference_about_95_percent(monkeypatch):
     monkeypatch.setattr(differences, "RESAMPLES", 999)  # test time; the rule is unchanged
 

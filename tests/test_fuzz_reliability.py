@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from experiments.cli import main
 from simulation.loading import known_paths
-from tests.test_sweep import tiny_spec
+from tests.helpers import tiny_spec
 
 FUZZ = settings(
     max_examples=12, deadline=None, derandomize=True,

@@ -28,8 +28,7 @@ from simulation.kernels import reductions, scalar
 from simulation.kernels.promotion import promotion_score, standardise
 from simulation.kernels.statistics import rank_ability_correlation
 from simulation.loading import config_with_overrides, field_info, known_paths
-from tests.test_invariants import configs
-from tests.test_trait_draws import allowed_floats
+from tests.strategies import allowed_floats, configs
 
 PRESETS = sorted(p.stem for p in (Path(__file__).parent.parent / "configs" / "regimes").glob(
     "*.yaml"))
@@ -136,7 +135,7 @@ def step_by_phase(model: CadreModel, backend: str) -> dict[str, tuple]:
             original = getattr(step_module, name)
             stack.enter_context(mock.patch.object(step_module, name, spy(phase, original)))
         step_module.advance(cadres, model.config, model.regime, model.capacities,
-                            model.streams, model.steps + 1, model.next_person)
+                            model.streams, model.year + 1, model.next_person)
     assert seen.keys() == PHASES.keys()
     return seen
 

@@ -53,6 +53,7 @@ def regime_series(point, params, rep, rng):
     return out
 
 
+@pytest.mark.slow
 def test_regime_experiment_gets_bars_series_and_trade_offs_and_skips_the_rest(tmp_path):
     folder = write_results(
         tmp_path / "regimes", [{"regime": r} for r in REGIMES], causes, replications=6,
@@ -137,6 +138,7 @@ def test_heatmap_is_skipped_when_no_third_parameter_has_few_levels(tmp_path):
         figure_heatmap(results, analyze(results))
 
 
+@pytest.mark.slow
 def test_plot_command_writes_heatmap_and_says_what_it_skipped(tmp_path, capsys):
     folder = grid_folder(tmp_path, 4, 5)
     assert main(["plot", str(folder), "--metric", "afraid"]) == 0
@@ -171,6 +173,7 @@ def test_sobol_design_gets_index_bars(tmp_path):
     assert_figure_files(folder / "figures", "sobol_inaction")
 
 
+@pytest.mark.slow
 def test_real_model_runs_go_through_analyze_and_plot(tmp_path, capsys):
     folder = model_results(tmp_path / "model", ["seniority_baseline", "jilin_three_ups_downs"],
                            replications=3, n_cadres=120, steps=8, burn_in=2,

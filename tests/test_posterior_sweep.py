@@ -4,7 +4,7 @@ by weight, the same for every regime; runs record it; bad posteriors are refused
 from __future__ import annotations
 
 import json
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from experiments.engine.posterior import draw_particle
 from experiments.engine.spec import parse_spec
 from simulation import CadreModel, load_config
 from simulation.loading import ConfigError
+from tests.helpers import KilledAfter
 
 #: A tiny posterior: four particles, the last never drawn (weight 0).
 PARTICLES = pd.DataFrame({
@@ -124,22 +125,6 @@ def test_a_posterior_sweep_is_deterministic_given_its_seed(tmp_path):
     assert other["particle"].tolist() != first["particle"].tolist()[:12]
 
 
-class KilledAfter(Executor):
-    """Runs tasks here and 'dies' (raises KeyboardInterrupt) at the (k+1)-th submission."""
-
-    def __init__(self, k: int) -> None:
-        self.k, self.submitted, self.runs = k, 0, 0
-        self.inner = SerialExecutor()
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        """Run the chunk now, or raise after ``k`` submissions."""
-        if self.submitted >= self.k:
-            raise KeyboardInterrupt("killed")
-        self.submitted += 1
-        self.runs += len(args[0])  # the chunk's runs
-        return self.inner.submit(fn, *args, **kwargs)
-
-
 def test_a_killed_posterior_sweep_resumes_to_the_uninterrupted_results(tmp_path):
     whole = sweep(tmp_path / "whole")
     spec = parse_spec(spec_data(tmp_path / "killed"))
@@ -149,7 +134,8 @@ def test_a_killed_posterior_sweep_resumes_to_the_uninterrupted_results(tmp_path)
     assert 0 < done < 10
     resumed = KilledAfter(100)
     run_sweep(spec, resumed, progress=False, chunk_size=2)
-    assert resumed.runs == 10 - done  # only the missing runs ran
+    runs = sum(len(chunk) for chunk, *_ in resumed.submitted)
+    assert runs == 10 - done  # only the missing runs ran
     pd.testing.assert_frame_equal(read_runs(Path(spec.output_dir)), whole)
 
 

@@ -33,7 +33,7 @@ from experiments.engine.spec import MAX_POINTS, MAX_RUNS, load_spec, parse_spec
 from experiments.engine.storage import QUARANTINE, part_files, part_spec_hash, results_lock
 from simulation.loading import ConfigError
 from tests import faulty_models
-from tests.test_sweep import REPO, _live_descendants, remove_boards_of, tiny_spec
+from tests.helpers import REPO, live_descendants, remove_boards_of, tiny_spec
 
 POISONED_RUN = "p00002-r0000"
 
@@ -70,7 +70,7 @@ def new_processes(before: set[int]) -> set[int]:
     The forkserver and the resource tracker are started once and serve every later pool.
     """
     found = set()
-    for pid in _live_descendants(os.getpid()) - before:
+    for pid in live_descendants(os.getpid()) - before:
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
@@ -91,7 +91,7 @@ def assert_no_process_left(before: set[int], wait: float = 15) -> None:
 @pytest.fixture
 def no_process_left():
     """The test leaves no worker process behind."""
-    before = _live_descendants(os.getpid())
+    before = live_descendants(os.getpid())
     yield
     assert_no_process_left(before)
 
@@ -158,7 +158,7 @@ def test_a_run_stuck_in_native_code_is_stopped_by_the_sweep_and_recorded_as_time
 def local_dask():
     """The executor of ``--dask-local 2``, for the module; its workers end with it."""
     pytest.importorskip("distributed")
-    before = _live_descendants(os.getpid())
+    before = live_descendants(os.getpid())
     with open_executor(None, None, 2) as (executor, _, _):
         yield executor
     assert_no_process_left(before)
@@ -217,7 +217,7 @@ def test_an_ended_sweep_leaves_no_worker_stuck_in_native_code(tmp_path, how, cod
     while len(part_files(folder)) < 2 and time.monotonic() < deadline:  # runs 0-5 are done
         time.sleep(0.05)
     time.sleep(1.0)  # the chunk of runs 6-8 is stuck at run 8, the poisoned one
-    workers = _live_descendants(process.pid)
+    workers = live_descendants(process.pid)
     process.send_signal(how)
     assert process.wait(timeout=60) == code
     remove_boards_of(process.pid)
@@ -229,6 +229,7 @@ def test_an_ended_sweep_leaves_no_worker_stuck_in_native_code(tmp_path, how, cod
     assert len(kept) == 6 and (kept["status"] == "ok").all()
 
 
+@pytest.mark.sweep
 def test_a_hanging_run_times_out_and_is_recorded(tmp_path, capsys):
     path = tiny_spec(tmp_path, run_timeout=1.5, common_random_numbers=False)
     assert load_spec(path).run_timeout == 1.5
@@ -243,6 +244,7 @@ def test_a_hanging_run_times_out_and_is_recorded(tmp_path, capsys):
     assert failed["error"][0] == "timed out: the run took longer than run_timeout = 1.5 s"
 
 
+@pytest.mark.sweep
 def test_the_run_timeout_flag_overrides_the_spec_and_keeps_the_folder_resumable(tmp_path):
     own_seeds = {"common_random_numbers": False}
     spec = load_spec(tiny_spec(tmp_path, **own_seeds))
@@ -280,6 +282,7 @@ def test_the_run_timeout_flag_is_bounded(tmp_path, capsys):
     assert "--run-timeout" in capsys.readouterr().err
 
 
+@pytest.mark.sweep
 def test_system_exit_in_a_run_is_a_failed_run_and_its_chunk_mates_are_kept(tmp_path):
     report = sweep_with(tmp_path, faulty_models.system_exit_for_one_seed)
     assert (report.ok, report.failed, report.pending) == (23, 1, 0)
@@ -294,6 +297,7 @@ def interrupted_for_one_seed(config, seed, steps):
     return faulty_models.exits_for_one_seed(config, seed, steps)
 
 
+@pytest.mark.sweep
 def test_keyboard_interrupt_in_a_run_ends_the_sweep_cleanly_keeping_finished_runs(
     tmp_path, capsys, monkeypatch
 ):
@@ -311,6 +315,7 @@ def test_keyboard_interrupt_in_a_run_ends_the_sweep_cleanly_keeping_finished_run
         capsys.readouterr().out)
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("model, named", [
     (faulty_models.nan_for_one_seed, "inaction"),
     (faulty_models.inf_for_one_seed, "bold (per-step series)"),
@@ -386,12 +391,14 @@ def finished(tmp_path) -> tuple[str, Path]:
     return spec, tmp_path / "tiny"
 
 
+@pytest.mark.sweep
 def test_parts_carry_the_spec_hash(finished):
     spec, out = finished
     for part in part_files(out, "runs") + part_files(out, "series"):
         assert part_spec_hash(part) == load_spec(spec).spec_hash()
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("damage", ["truncate", "zero", "directory", "dangling", "series"])
 def test_a_damaged_part_is_quarantined_and_its_runs_rerun(finished, capsys, damage):
     spec, out = finished
@@ -420,6 +427,7 @@ def test_a_damaged_part_is_quarantined_and_its_runs_rerun(finished, capsys, dama
     assert cli(["analyze", str(out)]) == 0
 
 
+@pytest.mark.sweep
 def test_a_foreign_part_is_refused_by_sweep_and_analyze(finished, tmp_path, capsys):
     spec, out = finished
     other = tiny_spec(tmp_path, name="other", seed=12)
@@ -433,6 +441,7 @@ def test_a_foreign_part_is_refused_by_sweep_and_analyze(finished, tmp_path, caps
     assert "another spec" in capsys.readouterr().err
 
 
+@pytest.mark.sweep
 def test_a_foreign_manifest_is_refused(finished, tmp_path, capsys):
     spec, out = finished
     other = tiny_spec(tmp_path, name="other", seed=12)
@@ -445,6 +454,7 @@ def test_a_foreign_manifest_is_refused(finished, tmp_path, capsys):
     assert "another spec" in capsys.readouterr().err
 
 
+@pytest.mark.sweep
 def test_duplicate_runs_are_resolved_and_reported(finished, capsys):
     spec, out = finished
     first = part_files(out, "runs")[0]
@@ -457,6 +467,7 @@ def test_duplicate_runs_are_resolved_and_reported(finished, capsys):
     assert runs["run_id"].is_unique and len(runs) == 24
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize("damage", ["runs_file", "manifest_list", "manifest_dir"])
 def test_structural_damage_is_a_clean_error(finished, capsys, damage):
     spec, out = finished
@@ -566,6 +577,7 @@ def test_a_large_design_is_announced_before_it_is_planned(tmp_path, capsys, monk
     assert "planning 6 points x 4 replications = 24 runs" in err
 
 
+@pytest.mark.sweep
 def test_the_spec_records_the_run_timeout_in_the_manifest(finished):
     _, out = finished
     manifest = json.loads((out / "manifest.json").read_text())

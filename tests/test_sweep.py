@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
@@ -18,41 +16,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 import experiments.engine.execution as execution
 from experiments.cli import main
 from experiments.engine.design import ConfigBuilder, run_seed
 from experiments.engine.execution import SerialExecutor, run_arm, run_sweep
-from experiments.engine.runboard import PREFIX
 from experiments.engine.spec import load_spec
 from experiments.engine.storage import part_files, results_lock
 from simulation import CadreModel
 from simulation.loading import ConfigError
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def tiny_spec(tmp_path: Path, name: str = "tiny", **fields) -> str:
-    """A small spec: 2 regimes x 3 tolerance values x 4 replicates (24 runs), 80 cadres, 5 steps."""
-    data = {
-        "name": name,
-        "regimes": ["seniority_baseline", "guangdong_three_distinctions"],
-        "set": {"organisation.n_cadres": 80},
-        "design": {"kind": "grid", "parameters": {
-            "regime.fault_tolerance.tolerance": {"from": 0.0, "to": 1.0, "num": 3}}},
-        "replications": 4,
-        "steps": 5,
-        "burn_in": 1,
-        "metrics": ["inaction", "afraid", "bold", "wrongful_sanctions"],
-        "series": ["inaction", "bold"],
-        "seed": 11,
-        "output": str(tmp_path / name),
-        **fields,
-    }
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return str(path)
+from tests.helpers import REPO, live_descendants, remove_boards_of, tiny_spec
 
 
 def read_results(out: str | Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -289,30 +262,6 @@ def _run_until_parts(
     return process.wait()
 
 
-def _live_descendants(pid: int) -> set[int]:
-    """Processes below ``pid`` that are not zombies (Linux /proc)."""
-    parents: dict[int, list[int]] = {}
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat_file.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z":
-            parents.setdefault(int(fields[1]), []).append(int(stat_file.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        children = parents.get(todo.pop(), [])
-        found.update(children)
-        todo += children
-    return found
-
-
-def remove_boards_of(pid: int) -> None:
-    """Remove the run board a killed sweep ``pid`` left in the temporary directory."""
-    for board in Path(tempfile.gettempdir()).glob(f"{PREFIX}{pid}-*"):
-        shutil.rmtree(board)
-
-
 def _alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -363,7 +312,7 @@ def test_a_killed_process_pool_sweep_leaves_no_workers_behind_and_resumes(tmp_pa
                "--chunk-size", "1", "--quiet"]
     sweeps: list[int] = []
     killed = _run_until_parts(command, folder, 2, lambda pid: (
-        sweeps.append(pid), workers.update(_live_descendants(pid))))
+        sweeps.append(pid), workers.update(live_descendants(pid))))
     remove_boards_of(sweeps[0])
     assert killed == -signal.SIGKILL and len(workers) >= 2
     deadline = time.monotonic() + 15

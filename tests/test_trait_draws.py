@@ -10,27 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation import CadreModel, load_config
-from simulation.loading import field_info
 from simulation.population import GAMMA_MAX_CV, beta_draw, gamma_draw
-
-
-def bounds(path: str) -> tuple[float, float]:
-    lo = hi = None
-    for meta in field_info(path).metadata:
-        lo = getattr(meta, "ge", lo)
-        hi = getattr(meta, "le", hi)
-    return lo, hi
-
-
-def allowed_floats(path: str) -> st.SearchStrategy[float]:
-    """Any allowed value, with the range's ends and the tiniest positive numbers favoured."""
-    lo, hi = bounds(path)
-    corners = [lo, hi, *(x for x in (5e-324, 1e-160, 1e-9) if lo <= x <= hi)]
-    return st.one_of(
-        st.sampled_from(corners),
-        st.floats(lo, hi, allow_nan=False, allow_subnormal=lo <= 0),
-    )
-
+from tests.strategies import allowed_floats
 
 SD_EDGES = [0.0, 5e-324, 1e-300, 1e-160, 1e-155, 1e-7, 0.5, 10.0]
 MEAN_EDGES = [0.0, 5e-324, 1e-300, 1e-160, 1e-6, 1.0, 10.0]

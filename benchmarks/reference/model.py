@@ -125,7 +125,7 @@ class ReferenceModel(mesa.Model):
         """One year: regime switch if due; decide, produce, accountability, promotion,
         learning, demography; record the year."""
         switch = self.config.switch
-        if switch is not None and self.steps == switch.step:
+        if switch is not None and int(self.time) == switch.step:  # Mesa 4 has no model.steps
             self.regime = switch.regime
             self.regime_label = switch.label or "switched"
 

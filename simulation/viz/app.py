@@ -18,29 +18,65 @@ and moves every slider to the preset's value; a slider moved afterwards takes ef
 which rebuilds the model from the whole record, so the preset, the seed and every slider survive it.
 Until then the page says that the controls differ from the regime in force. The run stops after its
 configured length (``steps``, a control too); Step and Play are then disabled and the page says so.
+
+Comparing: **Keep as baseline** freezes the run so far; every chart then draws it as a dashed line
+beside the current run. A replicate band (off by default; 5 or 10 replicates) runs the same config
+with other seeds and shades the 95% t-interval of the mean, year by year
+(``simulation/viz/compare.py``). The run's table (CSV, Parquet), its config (YAML) and the
+``cadresim run`` command that makes it again download from the page (``simulation/viz/export.py``).
+
+Playing keeps up with the model: the charts are redrawn only when the last drawing has been on
+screen as long as it took to draw, so at most about half the time goes into drawing and the model
+runs ahead in between (years are skipped on screen, never in the model).
 """
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
 import numpy as np
+import pandas as pd
 import solara
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 from pydantic.fields import FieldInfo
 
+from simulation import kernels
 from simulation.config import ModelConfig, config_value
 from simulation.formulas import ACTIONS
-from simulation.loading import field_info, list_presets, load_config
+from simulation.loading import field_info, load_config
 from simulation.model import CadreModel
 from simulation.outputs import ACTION_OUTPUTS, CAUSES, FORMS, OUTPUTS, REASONS, colours
+from simulation.viz import export
+from simulation.viz.compare import (
+    MAX_REPLICATE_CADRE_YEARS,
+    REPLICATE_CHOICES,
+    Run,
+    band,
+    freeze,
+    replicate_cost,
+    run_label,
+    run_replicates,
+)
+from simulation.viz.presets import (
+    DEFAULT_PRESET,
+    preset_menu,
+    preset_names,  # noqa: F401 - the page's names, for notebooks and tests
+    preset_source,
+    preset_title,  # noqa: F401
+)
+from simulation.viz.ticks import percent_axis
 
 # --------------------------------------------------------------------------------------------
 # Colours and style: each output's colour is declared with it (simulation.outputs), as the
@@ -115,23 +151,8 @@ STEPS = "steps"
 GUI_RANGES: dict[str, tuple[int, int]] = {POPULATION: (100, 10_000), STEPS: (1, 200)}
 #: Slider steps other than 1 (integers) or a 1-2-5 hundredth of the range (floats).
 GUI_STEPS: dict[str, float] = {POPULATION: 100}
-#: The preset name that stands for the built-in defaults (no preset file).
-DEFAULT_PRESET = "default"
 #: Value of a freshly opened page (the schema's defaults otherwise).
 GUI_START: dict[str, Any] = {"preset": DEFAULT_PRESET, POPULATION: 1000, SEED: 1}
-
-
-def preset_names() -> list[str]:
-    """'default' and then every preset in configs/regimes, by name."""
-    return [DEFAULT_PRESET, *list_presets()]
-
-
-def preset_title(name: str) -> str:
-    """A preset's name as the picker shows it: ``hubei_opinions`` -> ``Hubei opinions``."""
-    if name == DEFAULT_PRESET:
-        return "Default (built-in values)"
-    words = name.replace("_", " ")
-    return words[:1].upper() + words[1:]
 
 
 def build_config(preset: str, overrides: Mapping[str, Any]) -> ModelConfig:
@@ -233,8 +254,23 @@ class AppModel(CadreModel):
         if seed is not None:
             overrides = {**overrides, SEED: int(seed)}
         config = build_config(preset, overrides)
+        choose_kernels(config.organisation.n_cadres * config.steps)
         super().__init__(config)
         self.preset = preset
+        #: The run's name in legends: preset, the levers moved off it, population and seed.
+        levers = [path for paths in LEVERS.values() for path in paths]
+        self.label = run_label(preset, config, export.preset_config(preset), levers)
+
+
+def choose_kernels(cadre_years: int) -> None:
+    """The faster hot path for a run this size (same results either way; see simulation.kernels).
+
+    Small runs (the page's usual 30 years at 1 000 cadres) are faster on the NumPy path; a
+    choice made with the CADRESIM_KERNELS variable is kept.
+    """
+    if kernels.ENVIRONMENT not in os.environ:
+        large = cadre_years >= kernels.WORTH_COMPILING and kernels.numba_available()
+        kernels.use("numba" if large else "numpy")
 
 
 def start_model(preset: str = GUI_START["preset"], **keep: Any) -> AppModel:
@@ -251,6 +287,27 @@ def start_model(preset: str = GUI_START["preset"], **keep: Any) -> AppModel:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """What the charts draw beside the run: a baseline run and replicate runs (either optional)."""
+
+    baseline: Run | None = None
+    replicates: tuple[pd.DataFrame, ...] = ()
+
+
+NO_COMPARISON = Comparison()
+#: How the baseline and the band are drawn beside the run.
+BASELINE_STYLE: dict[str, Any] = {"linestyle": (0, (4, 2)), "alpha": 0.6, "linewidth": 1.4}
+BAND_ALPHA = 0.2
+#: The line of the total inaction the forms, causes and reasons add up to.
+TOTAL_COLOUR = "#222222"
+
+
+def short(name: str) -> str:
+    """An output's short display name (``formalism`` -> ``False action``)."""
+    return OUTPUTS[name].short
+
+
 def _figure(width: float = 6.0, height: float = 3.6) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
@@ -263,7 +320,9 @@ def action_legend(counts: Mapping[str, int] | None = None, new: int = 0) -> list
     total = sum(counts.values()) if counts else 0
     entries = []
     for name, colour in ACTION_COLOURS.items():
-        entries.append((name if not total else f"{name} {counts[name] / total:.0%}", colour))
+        shown_name = short(ACTION_COLUMNS[name])
+        entries.append((shown_name if not total else f"{shown_name} {counts[name] / total:.0%}",
+                        colour))
     if new:
         entries.append((f"new, no action yet ({new})", NO_ACTION_COLOUR))
     return [Line2D([], [], marker="s", linestyle="", color=colour, label=label)
@@ -289,8 +348,11 @@ def pyramid_layout(rank: np.ndarray, action: np.ndarray, n_ranks: int,
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(order)
 
 
-def pyramid_figure(model: CadreModel) -> Figure:
-    """The rank pyramid: one dot per cadre, by rank (bottom: staff), coloured by last action."""
+def pyramid_figure(model: CadreModel, comparison: Comparison = NO_COMPARISON) -> Figure:
+    """The rank pyramid: one dot per cadre, by rank (bottom: staff), coloured by last action.
+
+    A snapshot of this run only (``comparison`` is not drawn).
+    """
     with mpl.rc_context(SCREEN_STYLE):
         c = model.cadres
         n_ranks = model.config.organisation.n_ranks
@@ -314,7 +376,72 @@ def pyramid_figure(model: CadreModel) -> Figure:
         new = int(np.count_nonzero(c.action < 0)) if acted.size else 0
         fig.legend(handles=action_legend(shares if acted.size else None, new),
                    loc="outside right upper", title="last action")
-        ax.set_title(f"Year {model.steps}: {model.config.organisation.n_cadres} cadres by rank")
+        ax.set_title(f"Year {model.year}: {model.config.organisation.n_cadres:,} cadres by rank",
+                     loc="left")
+    return fig
+
+
+def comparison_key(model: AppModel, comparison: Comparison) -> list[Line2D | Patch]:
+    """Legend entries naming what the line styles are: this run, the baseline, the band."""
+    entries: list[Line2D | Patch] = [
+        Line2D([], [], color=TOTAL_COLOUR, label=f"this run: {model.label}")]
+    if comparison.baseline is not None:
+        entries.append(Line2D([], [], color=TOTAL_COLOUR, **BASELINE_STYLE,
+                              label=f"baseline: {comparison.baseline.label}"))
+    if comparison.replicates:
+        n = len(comparison.replicates) + 1
+        entries.append(Patch(color=TOTAL_COLOUR, alpha=BAND_ALPHA,
+                             label=f"95% interval of the mean of this run and "
+                                   f"{n - 1} replicates ({n} seeds)"))
+    return entries
+
+
+def series_figure(model: AppModel, series: Mapping[str, str], title: str,
+                  comparison: Comparison = NO_COMPARISON, full_scale: bool = False) -> Figure:
+    """Lines, one per output in ``series`` (name -> colour), year by year.
+
+    The baseline, if any, is the same outputs dashed; the replicate band, if any, shades each
+    output's 95% interval over the run and its replicates. ``full_scale``: the y axis from 0 to
+    100% (shares that add up to 1); otherwise from 0 to a little above the highest value.
+    """
+    compared = comparison.baseline is not None or bool(comparison.replicates)
+    with mpl.rc_context(SCREEN_STYLE):
+        table = model.results_table()
+        fig = _figure(height=3.6 + 0.28 * (1 + len(comparison_key(model, comparison)))
+                      if compared else 3.6)
+        ax = fig.add_subplot()
+        fig.suptitle(title, x=0.02, ha="left", fontsize=SCREEN_STYLE["axes.titlesize"],
+                     fontweight="bold")
+        baseline = comparison.baseline.table if comparison.baseline is not None else None
+        if table.empty and baseline is None:
+            _no_data(ax, title)
+            return fig
+        runs = [table, *comparison.replicates]
+        marker = "o" if len(table) <= 12 else None
+        top = 0.0
+        for name, colour in series.items():
+            if comparison.replicates and not table.empty:
+                b = band(runs, name)
+                ax.fill_between(b["step"], b["low"], b["high"], color=colour, alpha=BAND_ALPHA,
+                                linewidth=0)
+                top = max(top, float(np.nanmax(b["high"], initial=0)))
+            if baseline is not None and not baseline.empty:
+                ax.plot(baseline["step"], baseline[name], color=colour, **BASELINE_STYLE)
+                top = max(top, float(baseline[name].max()))
+            ax.plot(table["step"], table[name], color=colour, label=short(name), marker=marker,
+                    markersize=3)
+            if not table.empty:
+                top = max(top, float(table[name].max()))
+        horizon = max(model.config.steps, int(baseline["step"].max())
+                      if baseline is not None and not baseline.empty else 0)
+        ax.set_xlim(0.5, horizon + 0.5)
+        ax.set_ylim(0, 1 if full_scale else max(0.05, top * 1.1))
+        _year_axis(ax)
+        ax.set_ylabel("Share of cadres")
+        fig.legend(loc="outside right center")
+        if compared:
+            fig.legend(handles=comparison_key(model, comparison), loc="outside lower left",
+                       ncols=1, fontsize=9, handlelength=2.6)
     return fig
 
 
@@ -326,72 +453,51 @@ def _no_data(ax: Any, what: str) -> None:
 
 def _year_axis(ax: Any) -> None:
     ax.set_xlabel("Year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    percent_axis(ax)
 
 
-def action_shares_figure(model: CadreModel) -> Figure:
+def action_shares_figure(model: AppModel, comparison: Comparison = NO_COMPARISON) -> Figure:
     """Share of cadres choosing each action, year by year."""
-    with mpl.rc_context(SCREEN_STYLE):
-        table = model.results_table()
-        fig = _figure()
-        ax = fig.add_subplot()
-        ax.set_title(f"Action shares: {model.regime_label}", loc="left")
-        if table.empty:
-            _no_data(ax, "Action shares")
-            return fig
-        marker = "o" if len(table) <= 40 else None
-        for name, column in ACTION_COLUMNS.items():
-            ax.plot(table["step"], table[column], color=ACTION_COLOURS[name], label=name,
-                    marker=marker, markersize=3)
-        ax.set_ylim(0, 1)
-        _year_axis(ax)
-        ax.set_ylabel("Share of cadres")
-        ax.legend(loc="upper left", ncols=4)
-    return fig
+    series = {column: ACTION_COLOURS[action] for action, column in ACTION_COLUMNS.items()}
+    return series_figure(model, series, "What cadres do: share choosing each action",
+                         comparison, full_scale=True)
 
 
-def stacked_figure(model: CadreModel, parts: Mapping[str, str], title: str) -> Figure:
-    """Bars per year stacking ``parts`` (output name -> colour), which add up to inaction.
-
-    Legend names from the output registry.
-    """
-    with mpl.rc_context(SCREEN_STYLE):
-        table = model.results_table()
-        fig = _figure()
-        ax = fig.add_subplot()
-        ax.set_title(title, loc="left")
-        if table.empty:
-            _no_data(ax, title)
-            return fig
-        bottom = np.zeros(len(table))
-        for name, colour in parts.items():
-            values = table[name].to_numpy(dtype=float)
-            ax.bar(table["step"], values, bottom=bottom, width=0.9, color=colour,
-                   linewidth=0, label=OUTPUTS[name].short)
-            bottom += values
-        ax.set_ylim(0, max(0.05, float(table["inaction"].max()) * 1.3))
-        _year_axis(ax)
-        ax.set_ylabel("Share of cadres\n(bar = inaction)")
-        ax.legend(loc="upper left", ncols=3)
-    return fig
+def inaction_parts_figure(model: AppModel, parts: Mapping[str, str], title: str,
+                          comparison: Comparison = NO_COMPARISON) -> Figure:
+    """Inaction (a dark line) and ``parts`` (output name -> colour), which add up to it."""
+    return series_figure(model, {"inaction": TOTAL_COLOUR, **parts}, title, comparison)
 
 
-def inaction_forms_figure(model: CadreModel) -> Figure:
-    """Inaction in its three forms (lying flat, false action, avoidance), stacked by year."""
-    return stacked_figure(model, FORM_COLOURS,
-                          "Inaction by form: lying flat, false action, avoidance")
+def parts_title(parts: Mapping[str, str], by: str) -> str:
+    """``Inaction by form: lying flat + false action + avoidance`` (names from the registry)."""
+    return f"{short('inaction')} by {by}: " + " + ".join(short(p).lower() for p in parts)
 
 
-def inaction_split_figure(model: CadreModel) -> Figure:
-    """Inaction split into its causes (unwilling, unable, afraid), stacked by year."""
-    return stacked_figure(model, {c: CAUSE_COLOURS[c] for c in CAUSES},
-                          "Inaction by cause: unwilling, unable, afraid")
+def inaction_forms_figure(model: AppModel, comparison: Comparison = NO_COMPARISON) -> Figure:
+    """Inaction and its three forms (lying flat, false action, avoidance), year by year."""
+    return inaction_parts_figure(model, FORM_COLOURS, parts_title(FORM_COLOURS, "form"),
+                                 comparison)
 
 
-def inaction_reasons_figure(model: CadreModel) -> Figure:
-    """Inaction split by the reason inactive cadres give, stacked by year."""
-    return stacked_figure(model, REASON_COLOURS, "Inaction by the reason cadres give")
+def inaction_split_figure(model: AppModel, comparison: Comparison = NO_COMPARISON) -> Figure:
+    """Inaction and its causes (unwilling, unable, afraid), year by year."""
+    parts = {c: CAUSE_COLOURS[c] for c in CAUSES}
+    return inaction_parts_figure(model, parts, parts_title(parts, "cause"), comparison)
+
+
+def inaction_reasons_figure(model: AppModel, comparison: Comparison = NO_COMPARISON) -> Figure:
+    """Inaction and the reasons inactive cadres give, year by year."""
+    return inaction_parts_figure(model, REASON_COLOURS,
+                                 f"{short('inaction')} by the reason cadres give", comparison)
+
+
+def png(fig: Figure) -> bytes:
+    """A figure as PNG bytes (what the page shows)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
 
 
 def headline(model: CadreModel) -> str:
@@ -401,9 +507,9 @@ def headline(model: CadreModel) -> str:
     s = model.stats
 
     def parts(names: tuple[str, ...]) -> str:
-        return ", ".join(f"{OUTPUTS[n].short.lower()} {s[n]:.1%}" for n in names)
+        return ", ".join(f"{short(n).lower()} {s[n]:.1%}" for n in names)
 
-    return (f"Year {model.steps}: inaction {s['inaction']:.1%} ({parts(FORMS)}; "
+    return (f"Year {model.year}: inaction {s['inaction']:.1%} ({parts(FORMS)}; "
             f"{parts(CAUSES)}); meritocracy {s['meritocracy']:.2f}")
 
 
@@ -416,26 +522,32 @@ def levers_in_force(model: CadreModel) -> dict[str, dict[str, Any]]:
 
 
 def summary_html(model: AppModel) -> str:
-    """The regime in force (preset, description, every lever's value) and the headline."""
+    """The regime in force (preset, description, every lever's value) and the headline.
+
+    The levers sit in two tables side by side, so the whole regime reads at a glance.
+    """
     description = model.config.description or "built-in defaults"
-    rows = "".join(
+    rows = [
         f"<tr><td>{escape(group)}</td><td>{escape(title)}</td><td>{value:g}</td></tr>"
         for group, levers in levers_in_force(model).items()
         for title, value in levers.items()
-    )
+    ]
+    half = (len(rows) + 1) // 2
+    tables = "".join(f"<table>{''.join(part)}</table>" for part in (rows[:half], rows[half:]))
     return (
         f"<div class='cadresim-summary'><p><b>Regime in force: {escape(model.preset)}</b> "
-        f"({escape(description)}); {model.config.organisation.n_cadres} cadres, seed "
-        f"{model.seed}, {model.config.steps} years.</p><p>{escape(headline(model))}</p>"
-        f"<table>{rows}</table></div>"
+        f"({escape(description)}); {model.config.organisation.n_cadres:,} cadres, seed "
+        f"{model.seed}, {model.config.steps} years.</p>"
+        f"<p class='cadresim-headline'>{escape(headline(model))}</p>"
+        f"<div class='cadresim-levers'>{tables}</div></div>"
     )
 
 
 def run_status(model: CadreModel) -> str:
     """The year the model is at, and whether its run has ended."""
     if model.running:
-        return f"Year {model.steps} of {model.config.steps}"
-    return (f"Year {model.steps}: the run ended (its length is {model.config.steps} years). "
+        return f"Year {model.year} of {model.config.steps}"
+    return (f"Year {model.year}: the run ended (its length is {model.config.steps} years). "
             "Lengthen it below and press Reset to run longer.")
 
 
@@ -443,21 +555,66 @@ def run_status(model: CadreModel) -> str:
 # The page
 # --------------------------------------------------------------------------------------------
 
-#: The views, in page order: (figure function, or None for the regime summary).
-VIEWS: tuple[Any, ...] = (pyramid_figure, action_shares_figure, inaction_forms_figure,
-                          inaction_split_figure, inaction_reasons_figure)
-#: Seconds between years while playing.
-PLAY_SECONDS = 0.3
+#: The views, in page order: each a function of (model, comparison) returning a Figure.
+VIEWS: tuple[Callable[..., Figure], ...] = (
+    pyramid_figure, action_shares_figure, inaction_forms_figure, inaction_split_figure,
+    inaction_reasons_figure,
+)
+#: Least time a year takes while playing, in seconds (so that ▶ can be watched).
+YEAR_SECONDS = 0.1
+#: Least time between two drawings of the charts while playing, in seconds.
+FRAME_SECONDS = 0.5
+
+
+class Pacer:
+    """When playing, whether to draw the charts after a year: at most half the time drawing.
+
+    A drawing is due when the last one has been on screen at least as long as it took to draw
+    (and FRAME_SECONDS), or when the run has ended; the model runs ahead in between.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.clock = clock
+        self.drawn_at = clock()  # the charts on screen when ▶ was pressed
+        self.draw_seconds = 0.0
+
+    def due(self, ended: bool = False) -> bool:
+        """Whether the charts should be drawn now."""
+        wait = max(self.draw_seconds, FRAME_SECONDS)
+        return ended or self.clock() - self.drawn_at >= wait
+
+    def draw(self, drawing: Callable[[], None]) -> None:
+        """Draw (``drawing``), timing it."""
+        started = self.clock()
+        drawing()
+        self.drawn_at = self.clock()
+        self.draw_seconds = self.drawn_at - started
+
 
 #: Sidebar sliders: label on its own line above the slider; room at the page's foot.
 CSS = """
 .v-navigation-drawer .v-input__slider .v-input__slot { flex-wrap: wrap; }
 .v-navigation-drawer .v-input__slider .v-input__slot > .v-label {
     flex: 0 0 100%; max-width: 100%; white-space: normal; margin-bottom: 34px; }
-.cadresim-summary table { border-collapse: collapse; font-size: 0.95em; }
+.cadresim-summary p { margin-bottom: 6px; }
+.cadresim-levers { display: flex; flex-wrap: wrap; gap: 0 24px; }
+.cadresim-summary table { border-collapse: collapse; font-size: 0.9em; }
 .cadresim-summary td { padding: 1px 8px; border-bottom: 1px solid #eee; }
+.cadresim-summary td:first-child { color: #666; }
+.cadresim-summary td:last-child { text-align: right; font-variant-numeric: tabular-nums; }
+.cadresim-source { white-space: pre-wrap; font-size: 0.8em; max-height: 320px; overflow: auto; }
+.cadresim-command { font-family: monospace; font-size: 0.85em; background: #f5f5f5;
+                    padding: 6px 8px; word-break: break-all; user-select: all; }
 .cadresim-main { padding-bottom: 96px; }
 """
+
+#: The preset picker: a Vuetify select whose menu shows each preset's description.
+_PICKER_VUE = str(Path(__file__).with_name("preset_picker.vue"))
+
+
+@solara.component_vue(_PICKER_VUE)
+def PresetPicker(items: list, value: str, on_value: Callable[[str], None]) -> None:
+    """The preset menu: each entry its title and one-line description."""
 
 
 @solara.component
@@ -474,23 +631,34 @@ def Slider(path: str, spec: Mapping[str, Any], choice: solara.Reactive[dict]) ->
 
 @solara.component
 def RunControls(model: solara.Reactive[AppModel], choice: solara.Reactive[dict],
-                playing: solara.Reactive[bool], tick: solara.Reactive[int]) -> None:
+                playing: solara.Reactive[bool], tick: solara.Reactive[int],
+                frame: solara.Reactive[int]) -> None:
     """Reset, Play/Pause and Step, the year reached, and whether the controls are in force."""
 
     def reset() -> None:
         playing.value = False
         model.value = AppModel(**choice.value)
         tick.value += 1
+        frame.value += 1
 
     def step() -> None:
         model.value.step()
         tick.value += 1
+        frame.value += 1
 
     def play() -> None:
+        pacer = Pacer()
+        drawn = model.value.steps
         while playing.value and model.value.running:
-            time.sleep(PLAY_SECONDS)
-            if playing.value:
-                step()
+            started = time.perf_counter()
+            model.value.step()
+            tick.value += 1
+            if pacer.due(ended=not model.value.running):
+                pacer.draw(lambda: frame.set(frame.value + 1))
+                drawn = model.value.steps
+            time.sleep(max(0.0, YEAR_SECONDS - (time.perf_counter() - started)))
+        if drawn != model.value.steps:  # paused between drawings: show the year reached
+            frame.value += 1
         playing.value = False
 
     solara.lab.use_task(play, dependencies=[playing.value, model.value], prefer_threaded=True)
@@ -520,9 +688,9 @@ def Controls(model: solara.Reactive[AppModel], choice: solara.Reactive[dict]) ->
         choice.value = controls(name, model.value.config)
 
     specs = control_specs(model.value.config)
+    menu = solara.use_memo(preset_menu, dependencies=[])
     with solara.Card("Regime preset"):
-        solara.v.Select(label="Preset", v_model=choice.value["preset"], on_v_model=choose,
-                        items=[{"text": preset_title(n), "value": n} for n in preset_names()])
+        PresetPicker(items=menu, value=choice.value["preset"], on_value=choose)
         solara.Text("Sets the regime and moves the sliders below; sliders moved afterwards "
                     "take effect on Reset.", style={"font-size": "0.85em"})
     with solara.Card("Population, seed and run length"):
@@ -537,13 +705,101 @@ def Controls(model: solara.Reactive[AppModel], choice: solara.Reactive[dict]) ->
 
 
 @solara.component
-def Views(model: AppModel, tick: int) -> None:
-    """The figures and the regime summary (re-drawn when ``tick`` moves: after each year)."""
-    with solara.Column(classes=["cadresim-main"]):
-        with solara.ColumnsResponsive(12, large=6):
-            for view in VIEWS:
-                solara.FigureMatplotlib(view(model), format="png")
+def RegimeInForce(model: AppModel, tick: solara.Reactive[int]) -> None:
+    """The regime in force and this year's headline, with the preset's source on demand."""
+    _ = tick.value  # the headline follows every year
+    with solara.Card("This run", style={"height": "100%"}):
         solara.HTML(tag="div", unsafe_innerHTML=summary_html(model))
+        source = preset_source(model.preset)
+        if source:
+            with solara.Details(summary=f"Source of the preset '{model.preset}' (its file's "
+                                        "header)"):
+                solara.HTML(tag="div", unsafe_innerHTML=escape(source),
+                            classes=["cadresim-source"])
+
+
+@solara.component
+def Compare(model: AppModel, baseline: solara.Reactive[Run | None],
+            replicates: solara.Reactive[int], task_state: str,
+            tick: solara.Reactive[int]) -> None:
+    """Keep the run as a baseline, choose a replicate band, download the run."""
+    _ = tick.value  # the year reached names the downloads
+    with solara.Card("Compare and download", style={"height": "100%"}):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Button("Keep as baseline", color="primary", outlined=True,
+                          on_click=lambda: baseline.set(freeze(model, model.preset, model.label)),
+                          disabled=not model.year)
+            solara.Button("Clear baseline", text=True, on_click=lambda: baseline.set(None),
+                          disabled=baseline.value is None)
+        if baseline.value is not None:
+            years = len(baseline.value.table)
+            solara.Text(f"Baseline (dashed): {baseline.value.label}, {years} years.",
+                        classes=["cadresim-baseline"], style={"font-size": "0.9em"})
+        else:
+            solara.Text("No baseline: keep this run as one, then change the regime and Reset.",
+                        style={"font-size": "0.9em", "color": "#666"})
+        with solara.Row(style={"align-items": "center", "margin-top": "8px"}):
+            solara.Text("Replicate band (95%):")
+            solara.ToggleButtonsSingle(value=replicates, values=list(REPLICATE_CHOICES),
+                                       dense=True, classes=["cadresim-replicates"])
+        if task_state:
+            solara.Text(task_state, classes=["cadresim-replicate-state"],
+                        style={"font-size": "0.9em"})
+        Downloads(model, model.year)
+
+
+@solara.component
+def Downloads(model: AppModel, year: int) -> None:
+    """The run's table (CSV, Parquet), its config (YAML) and its ``cadresim run`` command.
+
+    ``year``: the year reached (it names the files, and re-renders them each year).
+    """
+    stem = export.file_stem(model.preset, model.config, year)
+    command = export.run_command(model.preset, model.config, out=f"{stem}.parquet")
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "4px", "margin-top": "8px"}):
+        solara.FileDownload(lambda: export.table_csv(model.results_table()),
+                            filename=f"{stem}.csv", label="Table (CSV)", mime_type="text/csv")
+        solara.FileDownload(lambda: export.table_parquet(model.results_table()),
+                            filename=f"{stem}.parquet", label="Table (Parquet)")
+        solara.FileDownload(lambda: export.config_yaml(model.preset, model.config),
+                            filename=f"{stem}.yaml", label="Config (YAML)",
+                            mime_type="application/yaml")
+        solara.FileDownload(command + "\n", filename=f"{stem}.sh", label="Command",
+                            mime_type="text/x-shellscript")
+    solara.Text("The same run from the command line:", style={"font-size": "0.9em"})
+    solara.HTML(tag="div", unsafe_innerHTML=escape(command), classes=["cadresim-command"])
+
+
+@solara.component
+def Chart(view: Callable[..., Figure], model: AppModel, comparison: Comparison,
+          frame: int) -> None:
+    """One view, drawn again only when the frame, the model or the comparison changes."""
+    image = solara.use_memo(lambda: png(view(model, comparison)),
+                            dependencies=[view, model, comparison, frame])
+    solara.Image(image, format="png")
+
+
+@solara.component
+def Views(model: AppModel, comparison: Comparison, frame: solara.Reactive[int]) -> None:
+    """The pyramid and the charts (drawn again when ``frame`` moves)."""
+    with solara.ColumnsResponsive(12, large=6):
+        for view in VIEWS:
+            Chart(view, model, comparison, frame.value)
+
+
+def replicate_state(task: Any, n: int, config: ModelConfig, done: int) -> str:
+    """What the replicate band is doing, in words ("" when off)."""
+    if n == 0:
+        return ""
+    if replicate_cost(config, n) > MAX_REPLICATE_CADRE_YEARS:
+        return (f"{n} replicates of this run would be {replicate_cost(config, n):,} cadre-years; "
+                f"the page runs at most {MAX_REPLICATE_CADRE_YEARS:,}. Lower the population or "
+                "the run length, or run a sweep (cadresim sweep).")
+    if task.pending:
+        return f"Running replicates: {done} of {n} done…"
+    if task.error:
+        return f"The replicates failed: {task.exception}"
+    return f"Band over this run and {n} replicates ({n + 1} seeds)."
 
 
 @solara.component
@@ -561,15 +817,40 @@ def Page(preset: str = GUI_START["preset"], n_cadres: int = GUI_START[POPULATION
                                                  dependencies=[]))
     playing = solara.use_reactive(False)
     tick = solara.use_reactive(0)
+    frame = solara.use_reactive(0)
+    baseline: solara.Reactive[Run | None] = solara.use_reactive(None)
+    replicates = solara.use_reactive(0)
+    done = solara.use_reactive(0)
+
+    def replicate_runs() -> tuple[pd.DataFrame, ...]:
+        n, config = replicates.value, model.value.config
+        done.value = 0
+        if n == 0 or replicate_cost(config, n) > MAX_REPLICATE_CADRE_YEARS:
+            return ()
+        return tuple(run_replicates(config, n, progress=done.set))
+
+    # Keyed on the config, not the model: a Reset that keeps the config keeps the replicates.
+    task = solara.lab.use_task(replicate_runs, dependencies=[replicates.value,
+                                                             model.value.config.model_dump_json()],
+                               prefer_threaded=True)
+    runs = task.value if task.finished and task.value else ()
+    comparison = solara.use_memo(lambda: Comparison(baseline.value, runs),
+                                 dependencies=[baseline.value, runs])
     solara.Style(CSS)
     solara.Title("CadreSim")
     with solara.AppBar():
         solara.AppBarTitle("CadreSim: cadres under promotion, accountability and "
                            "fault-tolerance regimes")
     with solara.Sidebar():
-        RunControls(model, choice, playing, tick)
+        RunControls(model, choice, playing, tick, frame)
         Controls(model, choice)
-    Views(model.value, tick.value)
+    with solara.Column(classes=["cadresim-main"]):
+        with solara.ColumnsResponsive(12, large=[7, 5]):
+            RegimeInForce(model.value, tick)
+            Compare(model.value, baseline, replicates,
+                    replicate_state(task, replicates.value, model.value.config, done.value),
+                    tick)
+        Views(model.value, comparison, frame)
 
 
 page = Page()

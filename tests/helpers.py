@@ -1,0 +1,85 @@
+"""Helpers shared by the sweep, reliability and calibration tests (plain functions, no tests).
+
+Test modules import from here (or from ``strategies``, ``synthetic_results``, ``faulty_models``),
+never from one another: tests/test_self_contained_tests.py checks it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from concurrent.futures import Executor, Future
+from pathlib import Path
+
+import yaml
+
+from experiments.engine.execution import SerialExecutor
+from experiments.engine.runboard import PREFIX
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def tiny_spec(tmp_path: Path, name: str = "tiny", **fields) -> str:
+    """A small spec: 2 regimes x 3 tolerance values x 4 replicates (24 runs), 80 cadres, 5 steps."""
+    data = {
+        "name": name,
+        "regimes": ["seniority_baseline", "guangdong_three_distinctions"],
+        "set": {"organisation.n_cadres": 80},
+        "design": {"kind": "grid", "parameters": {
+            "regime.fault_tolerance.tolerance": {"from": 0.0, "to": 1.0, "num": 3}}},
+        "replications": 4,
+        "steps": 5,
+        "burn_in": 1,
+        "metrics": ["inaction", "afraid", "bold", "wrongful_sanctions"],
+        "series": ["inaction", "bold"],
+        "seed": 11,
+        "output": str(tmp_path / name),
+        **fields,
+    }
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
+def live_descendants(pid: int) -> set[int]:
+    """Processes below ``pid`` that are not zombies (Linux /proc)."""
+    parents: dict[int, list[int]] = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parents.setdefault(int(fields[1]), []).append(int(stat_file.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found.update(children)
+        todo += children
+    return found
+
+
+def remove_boards_of(pid: int) -> None:
+    """Remove the run board a killed sweep ``pid`` left in the temporary directory."""
+    for board in Path(tempfile.gettempdir()).glob(f"{PREFIX}{pid}-*"):
+        shutil.rmtree(board)
+
+
+
+class KilledAfter(Executor):
+    """Runs each task here and 'dies' (raises KeyboardInterrupt) at the (k+1)-th submission.
+
+    ``submitted`` holds the arguments of every task it ran, so a test can count the runs a
+    resumed sweep or fit repeated.
+    """
+
+    def __init__(self, k: int) -> None:
+        self.k, self.submitted = k, []
+        self.inner = SerialExecutor()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        """Run the task now, or raise KeyboardInterrupt after ``k`` submissions."""
+        if len(self.submitted) >= self.k:
+            raise KeyboardInterrupt("killed")
+        self.submitted.append(args)
+        return self.inner.submit(fn, *args, **kwargs)
