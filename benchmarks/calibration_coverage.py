@@ -23,8 +23,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +30,9 @@ import numpy as np
 from experiments.calibration.fit import Budget, calibrate
 from experiments.calibration.priors import validate_priors
 from experiments.calibration.report import weighted_quantile
-from experiments.calibration.simulate import InlineExecutor, draw_seeds, simulate_targets
+from experiments.calibration.simulate import draw_seeds, simulate_targets
 from experiments.calibration.targets import validate_targets
+from experiments.engine.executors import SerialExecutor, local_pool
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SOURCE = {"authors": "synthetic", "venue": "benchmark", "year": 2026, "firmness": "known"}
@@ -71,7 +70,7 @@ def one_replicate(args: tuple[int, int, int, int]) -> dict:
     with tempfile.TemporaryDirectory() as out:
         result = calibrate(targets_with(observed), PRIORS, out,
                            Budget(population, generations, ppc_draws=1), seed=seed + index,
-                           executor=InlineExecutor(), progress=False, plots=False)
+                           executor=SerialExecutor(), progress=False, plots=False)
     post = result.posterior
     w = post["weight"].to_numpy()
     row: dict = {"index": index, "skipped": False, "simulations": int(result.simulated)}
@@ -131,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = [(i, args.seed, args.population, args.generations) for i in range(args.replicates)]
     start = time.perf_counter()
     if args.workers > 1:
-        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
+        with local_pool(args.workers) as pool:  # one whole calibration per worker
             rows = list(pool.map(one_replicate, work))
     else:
         rows = [one_replicate(w) for w in work]

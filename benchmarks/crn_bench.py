@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.engine.batch import run_arm
 from experiments.engine.design import run_seed
-from experiments.engine.execution import run_arm
 from simulation import load_config
 
 ROOT_SEED = 20261202

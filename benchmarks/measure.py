@@ -130,7 +130,7 @@ def per_run(runs: int, n: int = 1000, years: int = 40, burn_in: int = 10) -> dic
     as the demo keeps them); ``datacollector`` is what a Mesa user pays, only when asking for
     ``model.datacollector`` after the run (it is then filled from the record).
     """
-    from experiments.engine.execution import RunSettings, RunTask, run_one
+    from experiments.engine.run import RunSettings, RunTask, run_one
     from simulation import CadreModel
     from simulation.outputs import STEP_COLUMNS, reduce_run, run_outputs
 

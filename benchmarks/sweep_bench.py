@@ -49,13 +49,19 @@ def spec(name: str, folder: Path, runs: int, n_cadres: int, steps: int) -> Path:
 
 
 def run_sweep(spec_path: Path, workers: int, env: dict[str, str] | None = None) -> dict:
-    """Time one sweep from a cold start, sampling the memory and CPU time of its process tree.
-
-    CPU seconds are the sum over the sweep and every process it started (workers, the
-    forkserver), as last sampled (every 0.1 s) before each ended.
-    """
+    """Time one sweep from a cold start, sampling the memory and CPU time of its process tree."""
     cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_path),
            "--workers", str(workers), "--quiet", "--fresh"]
+    return run_tree(cmd, env) | {"steady": steady_rate(spec_path)}
+
+
+def run_tree(cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run a command from a cold start; its wall time and the memory and CPU of its process tree.
+
+    CPU seconds are the sum over the process and every process it started (workers, the
+    forkserver), as last sampled (every 0.1 s) before each ended; ``command_cpu_seconds`` is
+    the command's own process alone.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env=env)
@@ -75,9 +81,9 @@ def run_sweep(spec_path: Path, workers: int, env: dict[str, str] | None = None) 
         time.sleep(0.1)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        raise RuntimeError(f"sweep failed: {proc.stderr.read().decode()[-2000:]}")
-    return {"seconds": elapsed, "cpu_seconds": sum(cpu.values()), "memory_mb": samples,
-            "steady": steady_rate(spec_path)}
+        raise RuntimeError(f"{cmd[3]} failed: {proc.stderr.read().decode()[-2000:]}")
+    return {"seconds": elapsed, "cpu_seconds": sum(cpu.values()),
+            "command_cpu_seconds": cpu.get(proc.pid, 0.0), "memory_mb": samples}
 
 
 def steady_rate(spec_path: Path) -> float:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from experiments.engine.design import run_seed
-from experiments.engine.execution import simulate_run
+from experiments.engine.run import simulate_run
 from experiments.engine.spec import parameter_type
 from simulation.loading import load_config
 from simulation.model import lever_overrides

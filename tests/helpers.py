@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from experiments.engine.execution import SerialExecutor
+from experiments.engine.executors import SerialExecutor
 from experiments.engine.runboard import PREFIX
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,9 +19,10 @@ import yaml
 from experiments.analysis.report import format_report
 from experiments.analysis.results import load_results
 from experiments.analysis.statistics import analyze
-from experiments.engine.execution import SerialExecutor, run_sweep
+from experiments.engine.executors import SerialExecutor
 from experiments.engine.spec import load_spec
 from experiments.engine.storage import part_files
+from experiments.engine.sweep import run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 TOL = "regime.fault_tolerance.tolerance"

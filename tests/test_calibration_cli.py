@@ -75,16 +75,38 @@ def test_bad_priors_exit_2_with_one_message_naming_the_problem(tmp_path, capsys)
     assert "Traceback" not in err
 
 
-def test_bad_budget_exits_2(tmp_path, capsys):
-    code = main(["calibrate", str(TARGETS), "--population", "0",
-                 "--out", str(tmp_path / "out")])
-    assert code == 2
-    assert "population_size" in capsys.readouterr().err
+@pytest.mark.parametrize(("flag", "value", "allowed"), [
+    ("--population", "0", "1 or more"), ("--seed", "-1", "0 or more"),
+    ("--workers", "0", "1 or more"), ("--workers", "-1", "1 or more"),
+    ("--max-simulations", "0", "1 or more"), ("--ppc-draws", "0", "1 or more"),
+    ("--draws", "x", "whole number"),
+])
+def test_bad_flags_are_parser_errors_naming_flag_value_and_range(tmp_path, capsys, flag, value,
+                                                                 allowed):
+    with pytest.raises(SystemExit) as exit_:
+        main(["calibrate", str(TARGETS), flag, value, "--out", str(tmp_path / "out")])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: " in err and value in err and allowed in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_flag_is_reported_before_the_model_or_pyabc_is_imported():
+    code = ("import sys; from experiments.cli.main import main\n"
+            "try:\n    main(['calibrate', 'x.yaml', '--ppc-draws', '0'])\n"
+            "except SystemExit as e:\n    print(e.code, sorted(m for m in sys.modules if "
+            "m.split('.')[0] in ('pyabc', 'numba', 'mesa', 'pandas')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    assert proc.stdout.strip() == "2 []"
 
 
 def test_python_m_and_cadresim_share_the_arguments_and_the_errors(tmp_path, capsys):
     assert calibration_main([str(bad_targets(tmp_path))]) == 2
     assert "targets.0.value" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        calibration_main(["--help"])
+    assert "usage: cadresim calibrate" in capsys.readouterr().out
 
 
 def test_cadresim_help_does_not_import_pyabc():

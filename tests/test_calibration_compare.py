@@ -11,8 +11,8 @@ import pytest
 from experiments.analysis.robustness import robustness
 from experiments.calibration.compare import compare_regimes
 from experiments.calibration.errors import CalibrationError
-from experiments.calibration.simulate import InlineExecutor
 from experiments.calibration.targets import SimulationSettings
+from experiments.engine.executors import SerialExecutor
 from experiments.engine.storage import part_files
 from simulation.loading import ConfigError
 from tests.helpers import KilledAfter
@@ -36,7 +36,7 @@ def posterior(tmp_path_factory):
 
 def compare(posterior, out=None, executor=None, seed=4):
     return compare_regimes(posterior, REGIMES, out, draws=5, settings=SETTINGS, seed=seed,
-                           executor=executor or InlineExecutor(), progress=False)
+                           executor=executor or SerialExecutor(), progress=False)
 
 
 def test_every_regime_runs_on_the_same_draw_and_seed(posterior):
@@ -66,7 +66,7 @@ def test_comparison_is_a_sweep_that_resumes_after_a_kill(posterior, tmp_path):
     assert 0 < stored < len(whole.runs)
     calls = []
 
-    class Counting(InlineExecutor):
+    class Counting(SerialExecutor):
         def submit(self, fn, /, *args, **kwargs):
             calls.append(len(args[0]))  # runs in the chunk
             return super().submit(fn, *args, **kwargs)
@@ -105,4 +105,4 @@ def test_robustness_counts_draws_beating_the_status_quo_by_the_smallest_effect()
 def test_unknown_regime_is_rejected():
     with pytest.raises(CalibrationError, match="unknown regimes"):
         compare_regimes(None, ["utopia"], draws=1, settings=SETTINGS,
-                        executor=InlineExecutor(), progress=False)
+                        executor=SerialExecutor(), progress=False)

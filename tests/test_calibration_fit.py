@@ -12,8 +12,9 @@ from experiments.calibration.errors import CalibrationError
 from experiments.calibration.fit import Budget, calibrate
 from experiments.calibration.priors import validate_priors
 from experiments.calibration.report import weighted_quantile
-from experiments.calibration.simulate import InlineExecutor, default_executor, simulate_targets
+from experiments.calibration.simulate import simulate_targets
 from experiments.calibration.targets import validate_targets
+from experiments.engine.executors import SerialExecutor, local_executor
 from tests.helpers import KilledAfter
 
 SOURCE = {"authors": "synthetic", "venue": "test", "year": 2026, "firmness": "known answer"}
@@ -44,13 +45,13 @@ TINY = Budget(population_size=8, generations=2, ppc_draws=3)
 def tiny_fit(out, executor=None, seed=5, budget=TINY):
     targets = synthetic_targets(n_cadres=40, steps=6, burn_in=2)
     return calibrate(targets, PRIORS, out, budget, seed=seed,
-                     executor=executor or InlineExecutor(), progress=False, plots=False)
+                     executor=executor or SerialExecutor(), progress=False, plots=False)
 
 
 @pytest.mark.slow
 def test_fit_is_a_function_of_the_seed_on_any_executor(tmp_path):
     inline = tiny_fit(tmp_path / "inline")
-    pool = default_executor(2)
+    pool = local_executor(2)
     try:
         pooled = tiny_fit(tmp_path / "pool", executor=pool)
     finally:
@@ -105,7 +106,7 @@ def test_synthetic_targets_recover_known_parameters(tmp_path):
     targets = synthetic_targets(observed)
     result = calibrate(targets, PRIORS, tmp_path / "syn",
                        Budget(population_size=30, generations=3, ppc_draws=6), seed=3,
-                       executor=InlineExecutor(), progress=False, plots=False)
+                       executor=SerialExecutor(), progress=False, plots=False)
     w = result.posterior["weight"].to_numpy()
     for name, value in truth.items():
         lo, hi = weighted_quantile(result.posterior[name].to_numpy(), w, [0.025, 0.975])

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from experiments.engine.batch import run_arm
 from experiments.engine.design import run_seed
-from experiments.engine.execution import run_arm
 from simulation import CadreModel, load_config
 from simulation.streams import PHASES
 

@@ -13,7 +13,7 @@ ema_workbench = pytest.importorskip("ema_workbench")
 
 from experiments.ema import CadreSimRun, replicate_seeds  # noqa: E402
 from experiments.engine.design import run_seed  # noqa: E402
-from experiments.engine.execution import RunSettings, RunTask, run_one  # noqa: E402
+from experiments.engine.run import RunSettings, RunTask, run_one  # noqa: E402
 from simulation import CadreModel, load_config  # noqa: E402
 from simulation.outputs import reduce_run  # noqa: E402
 

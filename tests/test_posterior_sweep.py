@@ -14,9 +14,10 @@ from scipy import stats
 
 from experiments.cli import main
 from experiments.engine.design import run_seed
-from experiments.engine.execution import SerialExecutor, run_sweep
+from experiments.engine.executors import SerialExecutor
 from experiments.engine.posterior import draw_particle
 from experiments.engine.spec import parse_spec
+from experiments.engine.sweep import run_sweep
 from simulation import CadreModel, load_config
 from simulation.loading import ConfigError
 from tests.helpers import KilledAfter

@@ -21,16 +21,13 @@ import yaml
 
 from experiments.cli import main
 from experiments.cli.sweep import open_executor
-from experiments.engine.execution import (
-    MAX_TRIES,
-    RunTimeout,
-    SerialExecutor,
-    run_deadline,
-    run_sweep,
-)
+from experiments.engine.executors import SerialExecutor
+from experiments.engine.run import RunTimeout, run_deadline
 from experiments.engine.runboard import PREFIX, RunBoard, process_running
 from experiments.engine.spec import MAX_POINTS, MAX_RUNS, load_spec, parse_spec
 from experiments.engine.storage import QUARANTINE, part_files, part_spec_hash, results_lock
+from experiments.engine.supervise import MAX_TRIES
+from experiments.engine.sweep import run_sweep
 from simulation.loading import ConfigError
 from tests import faulty_models
 from tests.helpers import REPO, live_descendants, remove_boards_of, tiny_spec
@@ -192,7 +189,7 @@ def test_on_dask_a_run_stuck_in_native_code_is_stopped_and_recorded_as_timed_out
 INTERRUPTED_SWEEP = """
 import sys
 from experiments.cli.sweep import open_executor
-from experiments.engine.execution import run_sweep
+from experiments.engine.sweep import run_sweep
 from experiments.engine.spec import load_spec
 from tests import faulty_models
 
@@ -301,7 +298,7 @@ def interrupted_for_one_seed(config, seed, steps):
 def test_keyboard_interrupt_in_a_run_ends_the_sweep_cleanly_keeping_finished_runs(
     tmp_path, capsys, monkeypatch
 ):
-    import experiments.engine.execution as execution
+    import experiments.engine.run as execution
 
     spec = tiny_spec(tmp_path, common_random_numbers=False)
     monkeypatch.setattr(execution, "simulate_run", interrupted_for_one_seed)
@@ -566,7 +563,7 @@ def test_bad_flags_end_in_the_clean_error(tmp_path, capsys, monkeypatch, argv, n
 
 def test_a_large_design_is_announced_before_it_is_planned(tmp_path, capsys, monkeypatch):
     import experiments.cli.sweep as sweep_cli
-    import experiments.engine.execution as execution  # the command imports it when it runs
+    import experiments.engine.plan as execution  # the command imports it when it runs
 
     monkeypatch.setattr(sweep_cli, "LARGE_DESIGN", 5)
     path = tiny_spec(tmp_path)

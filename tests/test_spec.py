@@ -12,7 +12,7 @@ import yaml
 
 from experiments.cli import main
 from experiments.engine.design import ConfigBuilder, expand, iter_runs, run_id, run_seed
-from experiments.engine.execution import plan_sweep
+from experiments.engine.plan import plan_sweep
 from experiments.engine.spec import load_spec, parse_spec
 from simulation.loading import ConfigError
 

@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import experiments.engine.execution as execution
+import experiments.engine.run as execution
 from experiments.cli import main
+from experiments.engine.batch import run_arm
 from experiments.engine.design import ConfigBuilder, run_seed
-from experiments.engine.execution import SerialExecutor, run_arm, run_sweep
+from experiments.engine.executors import SerialExecutor
 from experiments.engine.spec import load_spec
 from experiments.engine.storage import part_files, results_lock
+from experiments.engine.sweep import run_sweep
 from simulation import CadreModel
 from simulation.loading import ConfigError
 from tests.helpers import REPO, live_descendants, remove_boards_of, tiny_spec

@@ -6,8 +6,10 @@ Entry points (imported on first use: pyABC is not loaded by ``import experiments
   (``experiments.calibration.fit``);
 - ``compare_regimes(posterior, regimes, out, draws=, seed=)``: regime comparison carrying the
   parameter uncertainty (``experiments.calibration.compare``);
-- ``load_targets``, ``load_priors``: validated inputs;
-- ``main(argv)``: ``python -m experiments.calibration TARGETS --priors P --out DIR``.
+- ``load_targets``, ``load_priors``: validated inputs.
+
+The command line is ``cadresim calibrate`` (``experiments.cli.calibrate``);
+``python -m experiments.calibration`` is the same command.
 
 docs/calibration.md describes the method, the targets and the outputs.
 """
@@ -24,7 +26,6 @@ _EXPORTS = {
     "compare_regimes": "experiments.calibration.compare",
     "load_priors": "experiments.calibration.priors",
     "load_targets": "experiments.calibration.targets",
-    "main": "experiments.calibration.__main__",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,18 +1,23 @@
-"""The bridge to pyABC: a seeded sampler on any Executor, the model, prior and distance.
+"""The bridge to pyABC: a seeded sampler whose model runs go through the engine.
 
-pyABC (ABC-SMC) runs the generations, adapts the tolerance and the proposal, and keeps every
-generation in an SQLite history that a later run continues from (resume after a kill). What
-pyABC's own parallel samplers do not give is reproducibility: they accept whichever particles
-finish first. :class:`SeededExecutorSampler` makes a generation a pure function of the seed:
-evaluation ``i`` of generation ``t`` runs with the global NumPy state seeded from (seed, t, i)
-(pyABC draws proposals from it) and its model seed drawn from that, evaluations are sent in
-rounds to the executor, and particles are accepted in index order until the population is full.
-So the result does not depend on the executor, the number of workers or the timing.
+pyABC (ABC-SMC) runs the generations, adapts the tolerance and the proposal, weights the
+particles, and keeps every generation in an SQLite history that a later run continues from
+(resume after a kill). What pyABC's own parallel samplers do not give is reproducibility: they
+accept whichever particles finish first. :class:`SeededSampler` makes a generation a pure
+function of the seed: evaluation ``i`` of generation ``t`` runs with the global NumPy state
+seeded from (seed, t, i) (pyABC draws proposals from it) and its model seed drawn from that, and
+particles are accepted in index order until the population is full.
+
+An evaluation is split in three. pyABC proposes each evaluation's parameters in this process
+(the model, asked first, only notes the draw); the draws of a round run as one batch through
+the engine (``simulate.simulate_draws``: warm workers, supervision, retries); then pyABC
+evaluates each proposal again from the same seeded state, the model now answering with the
+draw's statistics, and computes its distance, acceptance and weight. So the result does not
+depend on the executor, the number of workers or the timing.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import os
@@ -22,7 +27,6 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-import cloudpickle
 import numpy as np
 import pandas as pd
 import pyabc
@@ -30,9 +34,10 @@ from pyabc.sampler import Sampler
 from tqdm.auto import tqdm
 
 from experiments.calibration.priors import PriorSet
-from experiments.calibration.simulate import map_ordered, parallelism, simulate_targets
+from experiments.calibration.simulate import Draw, simulate_draws
 from experiments.calibration.store import read_parts, write_parquet
 from experiments.calibration.targets import TargetSet
+from experiments.engine.executors import parallelism
 
 #: pyABC's loggers print a line per generation and per adaptation; the progress bars say enough.
 for _name in ("ABC", "pyabc", "Sampler", "Epsilon", "Distance", "Acceptor", "History"):
@@ -74,48 +79,53 @@ def pyabc_distance(targets: TargetSet) -> pyabc.PNormDistance:
     return pyabc.PNormDistance(p=2, fixed_weights=weights)
 
 
+class Proposed(Exception):
+    """Raised by the model when asked only for pyABC's proposal: it carries the draw."""
+
+    def __init__(self, draw: Draw) -> None:
+        super().__init__("proposal noted")
+        self.draw = draw
+
+
 class TargetModel:
     """pyABC's model: parameter draw -> the targets' statistics (NaN-free: NaN becomes 1e6).
 
     The model seed is drawn from NumPy's global state, which the sampler has seeded for this
-    evaluation, so a particle is a pure function of (calibration seed, generation, index).
+    evaluation, so a particle is a pure function of (calibration seed, generation, index). The
+    model runs nothing itself: asked with no :attr:`answer`, it raises :class:`Proposed` with
+    the draw; the sampler has the engine simulate it and asks again with the statistics.
     """
 
     def __init__(self, targets: TargetSet) -> None:
         self.targets = targets
+        #: The draw being answered and its statistics (None: note the proposal).
+        self.answer: tuple[Draw, dict[str, float]] | None = None
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
         """The targets' statistics for one parameter draw (NaN replaced by 1e6)."""
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 (pyABC's global state)
-        params = {config_path(k): float(v) for k, v in pars.items()}
-        stats = simulate_targets(params, self.targets, seed)
+        draw = Draw({config_path(k): float(v) for k, v in pars.items()}, seed)
+        if self.answer is None:
+            raise Proposed(draw)
+        expected, stats = self.answer
+        if draw != expected:
+            raise RuntimeError(f"pyABC proposed {draw} again, not {expected}")
         return {k: (v if math.isfinite(v) else 1e6) for k, v in stats.items()}
 
 
-@functools.lru_cache(maxsize=2)
-def _load(payload: bytes) -> Any:
-    return cloudpickle.loads(payload)
-
-
-#: NumPy's global state is per process: threads of one process take turns (use processes, or
-#: Dask workers with one thread each, for parallel evaluations).
+#: NumPy's global state is per process: threads of one process take turns.
 _GLOBAL_STATE = threading.Lock()
 
 
-def evaluate_seeded(payload: bytes, seed: int) -> Any:
-    """Run pyABC's ``simulate_one`` (cloudpickled) with NumPy's global state seeded; restore it."""
-    simulate_one = _load(payload)
+def evaluate_seeded(simulate_one: Any, seed: int) -> Any:
+    """Run pyABC's ``simulate_one`` with NumPy's global state seeded; restore the state after."""
     with _GLOBAL_STATE:
-        return _evaluate_locked(simulate_one, seed)
-
-
-def _evaluate_locked(simulate_one: Any, seed: int) -> Any:
-    state = np.random.get_state()  # noqa: NPY002 (pyABC draws from the global state)
-    np.random.seed(seed)  # noqa: NPY002
-    try:
-        return simulate_one()
-    finally:
-        np.random.set_state(state)  # noqa: NPY002
+        state = np.random.get_state()  # noqa: NPY002 (pyABC draws from the global state)
+        np.random.seed(seed)  # noqa: NPY002
+        try:
+            return simulate_one()
+        finally:
+            np.random.set_state(state)  # noqa: NPY002
 
 
 def evaluation_seeds(seed: int, t: int, start: int, stop: int) -> list[int]:
@@ -145,38 +155,39 @@ def row_particle(row: Mapping[str, Any]) -> Any:
     )
 
 
-class SeededExecutorSampler(Sampler):
-    """A pyABC sampler on any ``concurrent.futures.Executor`` whose result depends on the seed only.
+class SeededSampler(Sampler):
+    """A pyABC sampler whose result depends on the seed only; the engine runs the model.
 
-    With ``cache_dir``, every finished chunk of evaluations is stored (Parquet, atomically) under
+    With ``cache_dir``, every finished batch of evaluations is stored (Parquet, atomically) under
     its generation and indices; a rerun after a kill reads them back instead of simulating
     again, so no finished simulation is repeated, even inside an unfinished generation.
 
     Args:
-        executor: runs the evaluations (process pool, Dask client, inline).
+        model: the target model pyABC evaluates (the same object).
+        executor: runs the model runs (a warm process pool, a Dask executor, this process).
         seed: the calibration seed.
         progress: show one tqdm bar per generation.
         cache_dir: folder of the evaluation cache (None: no cache).
+        run_timeout: seconds a model run may take (None: no limit).
     """
 
     def __init__(
         self,
+        model: TargetModel,
         executor: Executor,
         seed: int,
         progress: bool = True,
         cache_dir: str | os.PathLike[str] | None = None,
+        run_timeout: float | None = None,
     ) -> None:
         super().__init__()
+        self.model = model
         self.executor = executor
         self.seed = int(seed)
         self.progress = progress
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.run_timeout = run_timeout
         self.simulated = 0  # evaluations actually simulated by this object (not read back)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["executor"] = None  # an executor does not travel to the workers
-        return state
 
     def round_size(self, n: int, accepted: int, evaluated: int) -> int:
         """Evaluations of the next round (deterministic).
@@ -196,22 +207,42 @@ class SeededExecutorSampler(Sampler):
         table = read_parts(self.cache_dir, f"t{t + 1:03d}")
         return {int(r["index"]): row_particle(r) for r in table.to_dict("records")}
 
-    def _evaluate(self, payload: bytes, t: int, start: int, stop: int,
+    def _propose(self, simulate_one: Any, seed: int) -> Draw:
+        """The draw pyABC proposes for the evaluation seeded with ``seed`` (nothing is run)."""
+        self.model.answer = None
+        try:
+            evaluate_seeded(simulate_one, seed)
+        except Proposed as proposed:
+            return proposed.draw
+        raise RuntimeError("pyABC evaluated a particle without asking the model")
+
+    def _particle(self, simulate_one: Any, seed: int, draw: Draw,
+                  stats: dict[str, float]) -> Any:
+        """The particle pyABC makes of evaluation ``seed``, the model answering ``stats``."""
+        self.model.answer = (draw, stats)
+        try:
+            return evaluate_seeded(simulate_one, seed)
+        finally:
+            self.model.answer = None
+
+    def _evaluate(self, simulate_one: Any, t: int, start: int, stop: int,
                   cached: dict[int, Any]) -> list[Any]:
         todo = [i for i in range(start, stop) if i not in cached]
         seeds = [evaluation_seeds(self.seed, t, i, i + 1)[0] for i in todo]
+        draws = [self._propose(simulate_one, seed) for seed in seeds]
         fresh: dict[int, Any] = {}
 
-        def store(first: int, particles: list[Any]) -> None:
-            index = todo[first : first + len(particles)]
-            fresh.update(zip(index, particles, strict=True))
+        def store(finished: list[tuple[int, dict[str, float]]]) -> None:
+            particles = {todo[j]: self._particle(simulate_one, seeds[j], draws[j], stats)
+                         for j, stats in finished}
+            fresh.update(particles)
             if self.cache_dir is not None:
-                rows = [particle_row(i, p) for i, p in zip(index, particles, strict=True)]
+                rows = [particle_row(i, p) for i, p in sorted(particles.items())]
                 write_parquet(pd.DataFrame(rows),
-                              self.cache_dir / f"t{t + 1:03d}-{index[0]:08d}.parquet")
+                              self.cache_dir / f"t{t + 1:03d}-{min(particles):08d}.parquet")
 
-        map_ordered(functools.partial(evaluate_seeded, payload), seeds, self.executor,
-                    progress=False, on_chunk=store)
+        simulate_draws(draws, self.model.targets, self.executor, on_draws=store,
+                       run_timeout=self.run_timeout)
         self.simulated += len(todo)
         return [cached[i] if i in cached else fresh[i] for i in range(start, stop)]
 
@@ -226,7 +257,6 @@ class SeededExecutorSampler(Sampler):
         ana_vars: Any = None,
     ) -> Any:
         """Evaluate seeded particles in index order until ``n`` are accepted (pyABC's API)."""
-        payload = cloudpickle.dumps(simulate_one)
         cached = self._cached(t)
         sample = self._create_empty_sample()
         accepted = evaluated = 0
@@ -236,7 +266,7 @@ class SeededExecutorSampler(Sampler):
                 size = self.round_size(n, accepted, evaluated)
                 if math.isfinite(max_eval):
                     size = min(size, int(max_eval) - evaluated)
-                particles = self._evaluate(payload, t, evaluated, evaluated + size, cached)
+                particles = self._evaluate(simulate_one, t, evaluated, evaluated + size, cached)
                 for particle in particles:  # in index order: independent of timing
                     sample.append(particle)
                     evaluated += 1
@@ -277,18 +307,21 @@ def make_abc(
     seed: int,
     progress: bool = True,
     cache_dir: str | os.PathLike[str] | None = None,
+    run_timeout: float | None = None,
 ) -> pyabc.ABCSMC:
     """An ABC-SMC object ready to run.
 
     It holds the target model, the priors, a standardised distance, a median tolerance
     schedule that starts by accepting every prior draw, and the seeded sampler.
     """
+    model = TargetModel(targets)
     return pyabc.ABCSMC(
-        models=TargetModel(targets),
+        models=model,
         parameter_priors=pyabc_prior(priors),
         distance_function=pyabc_distance(targets),
         population_size=population_size,
         transitions=pyabc.MultivariateNormalTransition(),
         eps=ResumableQuantileEpsilon(initial_epsilon=1e9, alpha=0.5),
-        sampler=SeededExecutorSampler(executor, seed, progress=progress, cache_dir=cache_dir),
+        sampler=SeededSampler(model, executor, seed, progress=progress, cache_dir=cache_dir,
+                              run_timeout=run_timeout),
     )

@@ -24,12 +24,12 @@ import pandas as pd
 from experiments.analysis.results import load_results
 from experiments.analysis.robustness import robustness
 from experiments.calibration.errors import CalibrationError
-from experiments.calibration.simulate import default_executor
 from experiments.calibration.store import write_parquet
 from experiments.calibration.targets import DEFAULT_REGIME, SimulationSettings, known_regimes
-from experiments.engine.execution import run_sweep
+from experiments.engine.executors import as_executor, local_executor
 from experiments.engine.posterior import load_posterior
 from experiments.engine.spec import Spec, parse_spec
+from experiments.engine.sweep import run_sweep
 from simulation.outputs import CAUSES, FORMS, REASONS, in_group
 
 #: Outputs reported per regime: the headline, its forms, its causes and the reasons given.
@@ -158,7 +158,7 @@ def compare_regimes(
     if unknown:
         raise CalibrationError(f"unknown regimes {unknown}; allowed: {', '.join(known_regimes())}")
     own = executor is None
-    executor = default_executor(workers) if own else executor
+    executor = local_executor(workers) if own else as_executor(executor)
     try:
         with _results_folder(out) as folder:
             spec = comparison_spec(posterior, regimes, folder, draws=draws, settings=settings,

@@ -36,16 +36,17 @@ from experiments.calibration import report
 from experiments.calibration.abc import config_path, make_abc
 from experiments.calibration.errors import CalibrationError
 from experiments.calibration.priors import PriorSet, load_priors
-from experiments.calibration.simulate import default_executor, draw_seeds, simulate_targets
+from experiments.calibration.simulate import Draw, draw_seeds, simulate_draws
 from experiments.calibration.store import (
     read_json,
-    resumable_map,
+    read_parts,
     write_json,
     write_parquet,
     write_text,
 )
 from experiments.calibration.targets import TargetSet, load_targets
-from experiments.engine.execution import code_version, package_versions
+from experiments.engine.executors import as_executor, local_executor
+from experiments.engine.manifest import code_version, package_versions
 
 MANIFEST = "manifest.json"
 #: Packages whose versions go into the manifest.
@@ -140,16 +141,12 @@ def _open_history(abc: Any, db: Path, observed: dict[str, float]) -> Any:
     return abc.new(url, observed)
 
 
-def _ppc_row(item: tuple[dict[str, float], int, TargetSet]) -> dict[str, float]:
-    params, seed, targets = item
-    return simulate_targets(params, targets, seed)
-
-
 def run_abc(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, seed: int,
-            executor: Executor, progress: bool) -> tuple[Any, int]:
+            executor: Executor, progress: bool,
+            run_timeout: float | None = None) -> tuple[Any, int]:
     """Run (or continue) the ABC-SMC fit in ``out``; the history and the simulations done now."""
     abc = make_abc(targets, priors, budget.population_size, executor, seed, progress=progress,
-                   cache_dir=out / "evaluations")
+                   cache_dir=out / "evaluations", run_timeout=run_timeout)
     history = _open_history(abc, out / "abc.db", targets.observed())
     remaining = budget.generations - (history.max_t + 1)
     if remaining > 0:
@@ -174,13 +171,29 @@ def generations_table(history: Any) -> pd.DataFrame:
 
 
 def predictive_draws(targets: TargetSet, posterior: pd.DataFrame, draws: int, seed: int,
-                     folder: Path, executor: Executor, progress: bool) -> pd.DataFrame:
-    """Fresh simulations of every target at ``draws`` posterior draws (stored, resumable)."""
+                     folder: Path, executor: Executor, progress: bool,
+                     run_timeout: float | None = None) -> pd.DataFrame:
+    """Fresh simulations of every target at ``draws`` posterior draws (stored, resumable).
+
+    Each finished batch of draws is a part ``ppc-<first draw>.parquet`` in ``folder`` (a row per
+    draw, its position as ``item``); a rerun simulates only the draws not stored yet.
+    """
     params = posterior_draws(posterior, draws, seed)
     seeds = draw_seeds([seed, 11], draws)
-    items = [(row, s, targets) for row, s in zip(params.to_dict("records"), seeds, strict=True)]
-    table = resumable_map(_ppc_row, items, folder, "ppc", executor,
-                          desc="predictive check", progress=progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    done = read_parts(folder, "ppc")
+    have = set(done["item"].tolist()) if len(done) else set()
+    todo = [i for i in range(draws) if i not in have]
+    rows = params.to_dict("records")
+
+    def store(finished: list[tuple[int, dict[str, float]]]) -> None:
+        items = [todo[j] for j, _ in finished]
+        part = pd.DataFrame([stats for _, stats in finished]).assign(item=items)
+        write_parquet(part, folder / f"ppc-{min(items):08d}.parquet")
+
+    simulate_draws([Draw(rows[i], seeds[i]) for i in todo], targets, executor, on_draws=store,
+                   run_timeout=run_timeout, progress=progress, desc="predictive check")
+    table = read_parts(folder, "ppc").sort_values("item", ignore_index=True)
     return pd.concat([params, table.drop(columns="item")], axis=1)
 
 
@@ -195,6 +208,7 @@ def calibrate(
     workers: int = 2,
     progress: bool = True,
     plots: bool = True,
+    run_timeout: float | None = None,
 ) -> CalibrationResult:
     """Fit the priors' parameters to the targets by ABC-SMC (pyABC), then check and report.
 
@@ -204,11 +218,13 @@ def calibrate(
         out: output folder (created); rerunning into it resumes.
         budget: population size, generations, simulation cap, predictive draws.
         seed: the result is a pure function of the inputs and this seed, whatever the executor.
-        executor: any ``concurrent.futures.Executor`` (a Dask client works); default a process
-            pool of ``workers``, shut down at the end.
+        executor: any ``concurrent.futures.Executor`` (a Dask ``client.get_executor()`` works);
+            default the engine's warm pool of ``workers`` processes, shut down at the end.
         workers: processes of the default pool (1: run in this process).
         progress: show progress bars.
         plots: draw the pair plot and the predictive-check figure.
+        run_timeout: seconds a model run may take; a run past it (or one that kills its worker
+            on each of its tries) stops the calibration with its error (None: no limit).
 
     Returns:
         The posterior, the checks and the tables, also stored in ``out``.
@@ -233,14 +249,16 @@ def calibrate(
     }
     write_json(manifest, out / MANIFEST)
     own = executor is None
-    executor = default_executor(workers) if own else executor
+    executor = local_executor(workers) if own else as_executor(executor)
     started = time.perf_counter()
     try:
-        history, simulated = run_abc(targets, priors, out, budget, seed, executor, progress)
+        history, simulated = run_abc(targets, priors, out, budget, seed, executor, progress,
+                                     run_timeout)
         posterior = posterior_table(history)
         generations = generations_table(history)
         ppc = predictive_draws(targets, posterior, budget.ppc_draws, seed,
-                               out / "ppc" / f"t{history.max_t:03d}", executor, progress)
+                               out / "ppc" / f"t{history.max_t:03d}", executor, progress,
+                               run_timeout)
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)

@@ -1,33 +1,47 @@
-"""Simulating target statistics for a parameter draw, and running many draws on an Executor.
+"""Simulating calibration draws through the engine: a draw's runs become its target statistics.
 
-``simulate_targets`` is the pure core: (parameter values, targets, seed) -> the targets' model
-statistics, one model run per regime the targets need (and per replication). Everything that
-runs many of them (the ABC sampler, the posterior predictive check, posterior-driven regime
-comparisons) goes through :func:`map_ordered`, which sends chunks of work to any
-``concurrent.futures.Executor`` and returns results in submission order, so that what is
-computed never depends on the executor, the number of workers or the order of completion.
+A draw is (parameter values, seed): one model run per regime the targets need and per
+replication, the model seeds derived from the draw's seed (every regime gets the same ones:
+common random numbers). :func:`simulate_draws` sends the runs of many draws as one batch down
+the engine's path (``experiments.engine.batch.run_batch``: chunks on any executor, supervised,
+into memory) and turns each draw's per-step series into the targets' statistics as soon as its
+last run is back. The statistics are a pure function of the draw, whatever the executor, the
+number of workers or the order of completion.
 """
 
 from __future__ import annotations
 
-import math
-import multiprocessing
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from experiments.calibration.targets import (
     DEFAULT_REGIME,
     SimulationSettings,
     TargetSet,
+    parse_statistic,
     target_statistics,
 )
-from simulation import CadreModel, ModelConfig, load_config
+from experiments.engine.batch import run_batch
+from experiments.engine.design import run_id
+from experiments.engine.run import RunSettings, RunTask
+from simulation import ModelConfig, load_config
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One parameter draw to simulate: dotted config path -> value, and the draw's seed."""
+
+    params: Mapping[str, float]
+    seed: int
+
+
+#: Called with each batch of finished draws: (index in the batch, the targets' statistics).
+OnDraws = Callable[[list[tuple[int, dict[str, float]]]], None]
 
 
 def regime_config(
@@ -52,25 +66,147 @@ def run_seeds(seed: int, replications: int) -> list[int]:
     return [int(c.generate_state(1)[0]) for c in children]
 
 
-def simulate_regime(
-    regime: str, params: Mapping[str, float], settings: SimulationSettings, seed: int
-) -> pd.DataFrame:
-    """Per-step tables of ``settings.replications`` runs of one regime, stacked (``run`` column).
+def draw_seeds(seed: int | Iterable[int], n: int) -> list[int]:
+    """``n`` independent 32-bit seeds from a seed (or a seed sequence's entropy)."""
+    children = np.random.SeedSequence(seed).spawn(n)
+    return [int(c.generate_state(1)[0]) for c in children]
 
-    Every regime run with the same ``seed`` gets the same model seeds (common random numbers).
+
+def target_columns(targets: TargetSet) -> tuple[str, ...]:
+    """The per-step columns the targets' statistics read, each once, in first-use order."""
+    names = [name for t in targets.targets for name in parse_statistic(t.statistic) if name]
+    return tuple(dict.fromkeys(names))
+
+
+def run_settings(targets: TargetSet, timeout: float | None = None) -> RunSettings:
+    """What every run of a calibration keeps: the per-step series its targets read."""
+    simulation = targets.simulation
+    return RunSettings(simulation.steps, simulation.burn_in, (), target_columns(targets),
+                       timeout)
+
+
+def draw_tasks(index: int, draw: Draw, targets: TargetSet) -> list[RunTask]:
+    """The runs of draw ``index``: per regime (in target order), one per replication.
+
+    Run ``replicate`` numbers the draw's runs regime by regime; the seeds repeat per regime.
     """
-    config = regime_config(regime, params, settings)
-    tables = [
-        CadreModel(config, seed=s).run(settings.steps).assign(run=i)
-        for i, s in enumerate(run_seeds(seed, settings.replications))
-    ]
-    return pd.concat(tables, ignore_index=True)
+    simulation = targets.simulation
+    seeds = run_seeds(draw.seed, simulation.replications)
+    tasks = []
+    for position, regime in enumerate(targets.regimes):
+        config = regime_config(regime, draw.params, simulation)
+        for k, seed in enumerate(seeds):
+            replicate = position * simulation.replications + k
+            tasks.append(RunTask(run_id(index, replicate), index, replicate, seed, regime, {},
+                                 config))
+    return tasks
+
+
+class DrawSink:
+    """The engine's sink for calibration draws: runs grouped by draw, statistics when complete.
+
+    A failed run (the model raised, timed out, or killed its worker on every try) stops the
+    calibration with the run's error: a calibration cannot go on with a draw missing.
+    """
+
+    def __init__(self, targets: TargetSet, on_draws: OnDraws) -> None:
+        """Collect the runs of ``targets``' draws; ``on_draws`` gets each batch of finished ones."""
+        self.targets = targets
+        self.on_draws = on_draws
+        self.runs_per_draw = len(targets.regimes) * targets.simulation.replications
+        self.tables: dict[int, dict[int, pd.DataFrame]] = {}
+
+    def write(self, rows: list[dict[str, Any]], series: dict[str, list[Any]] | None = None) -> str:
+        """Keep a chunk's runs; report the draws whose last run this chunk brought."""
+        failed = [row for row in rows if row["status"] != "ok"]
+        if failed:
+            row = failed[0]
+            raise RuntimeError(
+                f"calibration run {row['run_id']} (regime {row['regime']}, seed {row['seed']}) "
+                f"failed:\n{row['error']}"
+            )
+        for (index, replicate), table in run_tables(series or {}).items():
+            self.tables.setdefault(index, {})[replicate] = table
+        done = sorted(i for i, runs in self.tables.items() if len(runs) == self.runs_per_draw)
+        if done:
+            self.on_draws([(index, self._statistics(self.tables.pop(index))) for index in done])
+        return f"draws-{len(done)}"
+
+    def _statistics(self, runs: dict[int, pd.DataFrame]) -> dict[str, float]:
+        """The targets' statistics of one draw: its runs stacked per regime (``run`` column)."""
+        replications = self.targets.simulation.replications
+        tables = {}
+        for position, regime in enumerate(self.targets.regimes):
+            stacked = [runs[position * replications + k] for k in range(replications)]
+            tables[regime] = stacked[0] if replications == 1 else pd.concat(
+                [table.assign(run=k) for k, table in enumerate(stacked)], ignore_index=True)
+        return target_statistics(tables, self.targets)
+
+
+def run_tables(series: Mapping[str, list[Any]]) -> dict[tuple[int, int], pd.DataFrame]:
+    """Each run's per-step table (``step`` and the kept columns) from long-format series."""
+    steps: dict[tuple[int, int], list[int]] = {}
+    columns: dict[tuple[int, int], dict[str, list[float]]] = {}
+    for point, replicate, step, metric, value in zip(
+        series.get("point", ()), series.get("replicate", ()), series.get("step", ()),
+        series.get("metric", ()), series.get("value", ()), strict=True,
+    ):
+        key = (int(point), int(replicate))
+        run = columns.setdefault(key, {})
+        if not run or metric == next(iter(run)):
+            steps.setdefault(key, []).append(step)
+        run.setdefault(metric, []).append(value)
+    return {
+        key: pd.DataFrame({"step": np.asarray(steps[key], dtype=np.int64),
+                           **{name: np.asarray(values, dtype=float)
+                              for name, values in run.items()}})
+        for key, run in columns.items()
+    }
+
+
+def simulate_draws(
+    draws: Sequence[Draw],
+    targets: TargetSet,
+    executor: Executor | None = None,
+    *,
+    on_draws: OnDraws | None = None,
+    run_timeout: float | None = None,
+    progress: bool = False,
+    desc: str = "calibration",
+) -> list[dict[str, float]]:
+    """The targets' statistics of each draw, in draw order, its runs supervised by the engine.
+
+    Args:
+        draws: the draws to simulate.
+        targets: the target set (its regimes and simulation settings).
+        executor: any ``concurrent.futures.Executor`` (default: this process).
+        on_draws: called in this process with each batch of finished draws, as they finish
+            (e.g. to store them, so that a killed calibration repeats no finished draw).
+        run_timeout: seconds a run may take; a run past it stops the calibration.
+        progress: show a progress bar of runs on stderr.
+        desc: the bar's label.
+
+    Returns:
+        Per draw, target name -> statistic (NaN where a ratio's denominator is 0).
+    """
+    results: dict[int, dict[str, float]] = {}
+
+    def keep(finished: list[tuple[int, dict[str, float]]]) -> None:
+        results.update(finished)
+        if on_draws is not None:
+            on_draws(finished)
+
+    tasks = [task for index, draw in enumerate(draws) for task in draw_tasks(index, draw,
+                                                                            targets)]
+    run_batch(tasks, run_settings(targets, run_timeout), executor, sink=DrawSink(targets, keep),
+              progress=progress, desc=desc)
+    return [results[index] for index in range(len(draws))]
 
 
 def simulate_targets(
     params: Mapping[str, float], targets: TargetSet, seed: int
 ) -> dict[str, float]:
-    """The targets' model statistics for one parameter draw: a pure function of its arguments.
+    """The targets' model statistics for one parameter draw, run in this process.
 
     Args:
         params: dotted config path -> value.
@@ -80,128 +216,4 @@ def simulate_targets(
     Returns:
         Target name -> statistic (NaN where a ratio's denominator is 0).
     """
-    tables = {
-        regime: simulate_regime(regime, params, targets.simulation, seed)
-        for regime in targets.regimes
-    }
-    return target_statistics(tables, targets)
-
-
-# --------------------------------------------------------------------------------------------
-# Executors
-# --------------------------------------------------------------------------------------------
-
-
-class InlineExecutor(Executor):
-    """Runs each task in this process when it is submitted (tests, debugging, notebooks)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        """Run ``fn(*args, **kwargs)`` now; a finished future holds its result or exception."""
-        future: Future = Future()
-        future.set_running_or_notify_cancel()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:
-            future.set_exception(exc)
-        return future
-
-
-def default_executor(workers: int = 2) -> Executor:
-    """A process pool of ``workers`` processes (spawned: safe with threads in the parent)."""
-    if workers <= 1:
-        return InlineExecutor()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-
-
-def as_executor(executor: Any) -> Executor:
-    """A ``concurrent.futures.Executor``: a Dask ``Client`` becomes ``client.get_executor()``."""
-    if not isinstance(executor, Executor) and hasattr(executor, "get_executor"):
-        return executor.get_executor()
-    return executor
-
-
-def parallelism(executor: Executor, default: int = 2) -> int:
-    """How many tasks the executor runs at once, where it says (process pools, Dask clients)."""
-    if isinstance(executor, InlineExecutor):
-        return 1
-    workers = getattr(executor, "_max_workers", None)
-    if workers:
-        return int(workers)
-    client = getattr(executor, "_client", executor)  # Dask: ClientExecutor or Client
-    ncores = getattr(client, "ncores", None)
-    if callable(ncores):
-        try:
-            return max(1, sum(ncores().values()))
-        except Exception:  # a client that cannot be asked: fall back
-            return default
-    return default
-
-
-def _apply_chunk[T, R](fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    return [fn(item) for item in items]
-
-
-def map_ordered[T, R](
-    fn: Callable[[T], R],
-    items: Sequence[T],
-    executor: Executor,
-    *,
-    chunk_size: int | None = None,
-    desc: str = "",
-    progress: bool = True,
-    on_chunk: Callable[[int, list[R]], None] | None = None,
-) -> list[R]:
-    """``[fn(x) for x in items]`` on ``executor``, in chunks, results in the order of ``items``.
-
-    At most two chunks per worker are in flight, and each finished chunk is handed to
-    ``on_chunk`` before more are submitted, so what finished is stored even if the run is
-    interrupted (an exception, Ctrl-C) before the end.
-
-    Args:
-        fn: a picklable function (module level) of one item.
-        items: the work.
-        executor: any ``concurrent.futures.Executor``.
-        chunk_size: items per task (default: about four tasks per worker).
-        desc: progress-bar label.
-        progress: show a tqdm bar (on stderr).
-        on_chunk: called in the parent with (index of the chunk's first item, its results) as
-            each chunk finishes, e.g. to store them (resume after a kill).
-    """
-    if not items:
-        return []
-    executor = as_executor(executor)
-    workers = parallelism(executor)
-    if chunk_size is None:
-        chunk_size = max(1, math.ceil(len(items) / (4 * workers)))
-    starts = list(range(0, len(items), chunk_size))
-    results: dict[int, list[R]] = {}
-    pending: dict[Future, int] = {}
-
-    def collect(done: Iterable[Future]) -> None:
-        for future in done:
-            start = pending.pop(future)
-            chunk = future.result()
-            results[start] = chunk
-            if on_chunk is not None:
-                on_chunk(start, chunk)
-            bar.update(len(chunk))
-
-    with tqdm(total=len(items), desc=desc, disable=not progress or None, leave=False) as bar:
-        for start in starts:
-            while len(pending) >= 2 * workers:
-                collect(wait(pending, return_when=FIRST_COMPLETED).done)
-            future = executor.submit(_apply_chunk, fn, list(items[start : start + chunk_size]))
-            pending[future] = start
-            collect([f for f in list(pending) if f.done()])
-        while pending:
-            collect(wait(pending, return_when=FIRST_COMPLETED).done)
-    return [r for s in sorted(results) for r in results[s]]
-
-
-def draw_seeds(seed: int | Iterable[int], n: int) -> list[int]:
-    """``n`` independent 32-bit seeds from a seed (or a seed sequence's entropy)."""
-    children = np.random.SeedSequence(seed).spawn(n)
-    return [int(c.generate_state(1)[0]) for c in children]
+    return simulate_draws([Draw(params, seed)], targets)[0]

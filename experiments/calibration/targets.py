@@ -15,7 +15,6 @@ import os
 from functools import cache
 from typing import Annotated
 
-import numpy as np
 import pandas as pd
 from pydantic import (
     BaseModel,
@@ -246,10 +245,3 @@ def target_statistics(tables: dict[str, pd.DataFrame], targets: TargetSet) -> di
     return {
         t.name: statistic_value(tables[t.regime], t.statistic, burn_in) for t in targets.targets
     }
-
-
-def binomial_se(p: float | np.ndarray, n: int) -> float | np.ndarray:
-    """Binomial standard error of a share ``p`` from ``n`` respondents."""
-    return np.sqrt(np.asarray(p) * (1.0 - np.asarray(p)) / n)
-
-

@@ -1,17 +1,26 @@
 """``cadresim calibrate TARGETS``: fit behavioural parameters to published figures (ABC-SMC).
 
-The same command as ``python -m experiments.calibration``: its arguments and its run come from
-``experiments.calibration.__main__``. pyABC is imported only when the command runs.
+With ``--compare REGIME ...`` the calibrated regime comparison follows, one posterior draw per
+replicate, into ``OUT/comparison``. Flags are checked by the parser, before anything heavy is
+imported; pyABC and the model are imported when a calibration runs.
 
-Exit codes: 0 on success, 2 for bad targets, priors, budget or output folder (a
+Exit codes: 0 on success, 2 for a bad flag, or bad targets, priors, budget or output folder (a
 ``CalibrationError``, which the ``cadresim`` entry point reports as a ``ConfigError``).
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from experiments.calibration.__main__ import DESCRIPTION, add_arguments
+from experiments.cli.argtypes import whole_number
+from experiments.cli.sweep import positive_seconds
+
+DEFAULT_PRIORS = Path(__file__).resolve().parents[2] / "configs" / "priors" / "behaviour.yaml"
+DESCRIPTION = (
+    "Fit behavioural parameters to published figures by ABC-SMC (pyABC); "
+    "rerunning into the same folder resumes."
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,8 +34,61 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     calibrate.set_defaults(handler=cmd_calibrate)
 
 
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Run the calibration (imports pyABC and the model now)."""
-    from experiments.calibration.__main__ import run
+def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the calibration command's arguments to ``p`` (and return it)."""
+    count = whole_number(1)
+    p.add_argument("targets", help="targets YAML (configs/targets/*.yaml)")
+    p.add_argument("--priors", default=str(DEFAULT_PRIORS), help="priors YAML")
+    p.add_argument("--out", help="output folder (default: results/calibration/<targets name>)")
+    p.add_argument("--population", type=count, default=100, help="particles per generation")
+    p.add_argument("--generations", type=count, default=5, help="ABC-SMC generations in all")
+    p.add_argument("--max-simulations", type=count, default=None, help="stop after this many")
+    p.add_argument("--ppc-draws", type=count, default=40, help="posterior predictive draws")
+    p.add_argument("--seed", type=whole_number(0), default=0,
+                   help="the result is a function of this seed (0 or more)")
+    p.add_argument("--workers", type=count, default=2,
+                   help="worker processes (1: run in this process)")
+    p.add_argument("--run-timeout", type=positive_seconds, metavar="SECONDS",
+                   help="stop the calibration if a model run takes longer (default: no limit)")
+    p.add_argument("--compare", nargs="*", metavar="REGIME", default=None,
+                   help="after the fit, compare these presets with the status quo (default)")
+    p.add_argument("--draws", type=count, default=20, help="posterior draws in the comparison")
+    p.add_argument("--smallest-effect", type=float, default=0.01,
+                   help="smallest reduction of inaction worth having (share of cadres)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
 
-    return run(args)
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Run a calibration from parsed arguments (imports pyABC and the model now); 0 on success.
+
+    Raises:
+        ConfigError: bad targets, priors, budget or output folder (``CalibrationError`` is a
+            subclass); the entry point turns it into one message and exit code 2.
+    """
+    if args.workers > 1:  # the workers' model loads while this process imports pyABC
+        from experiments.engine.executors import start_forkserver
+
+        start_forkserver()
+    from experiments.calibration.fit import Budget, calibrate
+    from experiments.calibration.targets import load_targets
+
+    targets = load_targets(args.targets)
+    out = Path(args.out or Path("results") / "calibration" / targets.name)
+    budget = Budget(args.population, args.generations, args.max_simulations, args.ppc_draws)
+    result = calibrate(targets, args.priors, out, budget, seed=args.seed,
+                       workers=args.workers, progress=not args.quiet,
+                       run_timeout=args.run_timeout)
+    print((out / "report.md").read_text())
+    if args.compare is not None:
+        from experiments.calibration.compare import compare_regimes
+
+        comparison = compare_regimes(
+            result.out, args.compare, out / "comparison", draws=args.draws,
+            settings=targets.simulation, seed=args.seed,
+            smallest_effect=args.smallest_effect, workers=args.workers,
+            progress=not args.quiet,
+        )
+        print(comparison.robustness.to_string(index=False))
+    print(f"results in {out}")
+    return 0

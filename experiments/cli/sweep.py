@@ -12,11 +12,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import multiprocessing
-import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor
 
 from experiments.cli.argtypes import whole_number
 from simulation.errors import ConfigError
@@ -32,10 +30,6 @@ LOCAL_DASK = {
     "distributed.scheduler.allowed-failures": 0,
     "distributed.deploy.lost-worker-timeout": "10 minutes",
 }
-
-#: Modules a forkserver imports once, so each worker process starts with the model loaded.
-PRELOAD = ["experiments.engine.execution", "simulation.model", "simulation.kernels.warm"]
-
 
 def positive_seconds(text: str) -> float:
     """An argparse ``type``: seconds, more than 0 and at most a week."""
@@ -113,7 +107,7 @@ def open_executor(
     Runs go to worker processes (one by default), so that a run that crashes or hangs its
     process is contained; ``in_process`` runs them in this process (debugging).
     """
-    from experiments.engine.execution import SerialExecutor, exit_with_parent
+    from experiments.engine.executors import SerialExecutor, local_pool
     from simulation.loading import clip, shown
 
     check_executor_flags(workers, scheduler, dask_local)
@@ -152,11 +146,7 @@ def open_executor(
             yield client.get_executor(), threads, where
         return
     workers = workers or 1
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=worker_context(), initializer=exit_with_parent,
-        initargs=(os.getpid(),),
-    )
-    with pool:
+    with local_pool(workers) as pool:
         yield pool, workers, f"{workers} worker process{'es' if workers > 1 else ''}"
 
 
@@ -168,30 +158,17 @@ def check_executor_flags(
         raise ConfigError("--workers: not with --scheduler or --dask-local (Dask sets workers)")
 
 
-def worker_context() -> multiprocessing.context.BaseContext:
-    """How worker processes start: forked by a forkserver that imported the model (PRELOAD).
-
-    Spawned where the platform has no forkserver.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(PRELOAD)
-    return context
-
-
 def start_workers_early(args: argparse.Namespace) -> None:
     """Start the forkserver of a local process pool now; workers fork from it later.
 
     Its import of the model then overlaps this process's own imports, spec validation and
     planning, on another core.
     """
-    check_executor_flags(args.workers, args.scheduler, args.dask_local)
-    local_pool = not (args.in_process or args.scheduler or args.dask_local)
-    if local_pool and worker_context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver
+    from experiments.engine.executors import start_forkserver
 
-        forkserver.ensure_running()
+    check_executor_flags(args.workers, args.scheduler, args.dask_local)
+    if not (args.in_process or args.scheduler or args.dask_local):
+        start_forkserver()
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -200,8 +177,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from experiments.engine.spec import load_spec, planned_points
 
     spec = load_spec(args.spec)
-    from experiments.engine.execution import plan_sweep, run_sweep
+    from experiments.engine.plan import plan_sweep
     from experiments.engine.storage import check_output_folder
+    from experiments.engine.sweep import run_sweep
 
     check_output_folder(spec.output_dir)
     size = planned_points(spec)

@@ -3,8 +3,13 @@
 * ``spec``: the experiment declared as data and validated (docs/results-format.md);
 * ``design``: its points, each run's seed and each point's config;
 * ``posterior``: a calibration's posterior, one particle per replicate (a spec's ``posterior``);
-* ``execution``: runs on any ``concurrent.futures.Executor``, results to a sink as they arrive
-  (a results folder, or memory: ``run_arm``);
+* ``plan``: a sweep's points validated, its runs as tasks;
+* ``run``: one run (and one chunk of runs), what a worker executes;
+* ``executors``: this process, or a pool of warm worker processes;
+* ``supervise``: runs fed to any ``concurrent.futures.Executor``, workers that die or hang
+  survived, results to a sink as they arrive;
+* ``sweep``: a sweep into a results folder (``manifest``: its manifest);
+* ``batch``: a batch of runs into memory (``run_arm``, ``run_batch``);
 * ``storage``: atomic Parquet parts and the manifest of a results folder.
 
 Exports load on first use, so the command line imports PyArrow and SciPy only for commands that
@@ -19,11 +24,13 @@ _EXPORTS = {
          "run_id", "run_seed"),
         "experiments.engine.design",
     ),
-    **dict.fromkeys(
-        ("MemorySink", "RunSettings", "RunTask", "SerialExecutor", "SweepPlan", "SweepReport",
-         "plan_sweep", "run_arm", "run_sweep", "simulate_run"),
-        "experiments.engine.execution",
-    ),
+    **dict.fromkeys(("MemorySink", "run_arm", "run_batch"), "experiments.engine.batch"),
+    **dict.fromkeys(("SerialExecutor", "local_pool", "parallelism"),
+                    "experiments.engine.executors"),
+    **dict.fromkeys(("SweepPlan", "plan_sweep"), "experiments.engine.plan"),
+    **dict.fromkeys(("RunSettings", "RunTask", "run_one", "simulate_run"),
+                    "experiments.engine.run"),
+    **dict.fromkeys(("SweepReport", "run_sweep"), "experiments.engine.sweep"),
     **dict.fromkeys(("Spec", "load_spec", "parse_spec"), "experiments.engine.spec"),
     **dict.fromkeys(
         ("PartWriter", "atomic_file", "read_manifest", "results_lock", "write_json_atomic",

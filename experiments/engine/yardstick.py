@@ -15,7 +15,7 @@ import itertools
 
 import pandas as pd
 
-from experiments.engine.execution import run_arm
+from experiments.engine.batch import run_arm
 from simulation import ModelConfig
 from simulation.outputs import CAUSES
 

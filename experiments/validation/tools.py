@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from experiments.engine.execution import run_arm
+from experiments.engine.batch import run_arm
 from simulation import STEP_COLUMNS, CadreModel, ModelConfig, load_config
 
 N_CADRES = 1000

@@ -1,0 +1,123 @@
+"""Calibration against a sweep: model runs per CPU second at the same size, side by side.
+
+``python -m benchmarks.calibration_bench`` runs, from a cold start and in turn, a real
+``cadresim calibrate`` of the documented targets (400 cadres x 30 years, one run per draw) and
+a real ``cadresim sweep`` of as many runs of the same size, both on the same number of worker
+processes, and reports each one's runs per CPU second (summed over the process tree: the
+command, its forkserver and its workers) and per wall second. Both go through the engine's
+runner, so the target is a calibration within 1.5x of the sweep per CPU second; what is left
+between them is the calibration command's own work: importing pyABC, pyABC's proposals,
+weights and SQLite history, and the report's figures (the command's own CPU is shown apart).
+Results go to results/bench/calibration_<date>_<host>.json (``--record``: benchmarks/results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.bench import machine, output_folder, write_atomic
+from benchmarks.sweep_bench import ROOT, run_tree, spec
+
+TARGETS = ROOT / "configs" / "targets" / "peoples_tribune_2015_2018.yaml"
+PRIORS = ROOT / "configs" / "priors" / "behaviour.yaml"
+#: The size both measure (the documented targets' simulation settings).
+N_CADRES, STEPS = 400, 30
+#: Budgets: (population, generations, predictive draws).
+FULL, QUICK = (60, 4, 30), (20, 2, 10)
+TARGET_RATIO = 1.5
+
+
+def calibration(folder: Path, budget: tuple[int, int, int], workers: int, seed: int) -> dict:
+    """Time a calibration from a cold start; its simulations are counted from its manifest."""
+    population, generations, draws = budget
+    out = folder / "calibration"
+    cmd = [sys.executable, "-m", "experiments.cli", "calibrate", str(TARGETS),
+           "--priors", str(PRIORS), "--out", str(out), "--population", str(population),
+           "--generations", str(generations), "--ppc-draws", str(draws), "--seed", str(seed),
+           "--workers", str(workers), "--quiet"]
+    result = run_tree(cmd)
+    manifest = json.loads((out / "manifest.json").read_text())
+    runs = int(manifest["simulations"]) + draws  # one run per draw: one regime, one seed
+    return {"runs": runs, "seconds": result["seconds"], "cpu_seconds": result["cpu_seconds"],
+            "command_cpu_seconds": result["command_cpu_seconds"]}
+
+
+def sweep(folder: Path, runs: int, workers: int) -> dict:
+    """Time a sweep of ``runs`` runs of the same size from a cold start."""
+    runs = max(10, round(runs / 10) * 10)  # the spec's grid has 10 points
+    path = spec("calibration_size", folder, runs=runs, n_cadres=N_CADRES, steps=STEPS)
+    cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(path), "--workers",
+           str(workers), "--quiet", "--fresh"]
+    result = run_tree(cmd)
+    return {"runs": runs, "seconds": result["seconds"], "cpu_seconds": result["cpu_seconds"],
+            "command_cpu_seconds": result["command_cpu_seconds"]}
+
+
+def rates(record: dict) -> dict:
+    """Runs per CPU second and per wall second."""
+    return record | {"runs_per_cpu_second": record["runs"] / record["cpu_seconds"],
+                     "runs_per_second": record["runs"] / record["seconds"]}
+
+
+def measure(budget: tuple[int, int, int], workers: int, seed: int) -> dict:
+    """The calibration, then a sweep of as many runs, each from a cold start."""
+    with tempfile.TemporaryDirectory(prefix="calibration-bench-") as scratch:
+        folder = Path(scratch)
+        fit = rates(calibration(folder, budget, workers, seed))
+        print(f"  calibration: {fit['runs']} runs in {fit['seconds']:.1f} s, "
+              f"{fit['cpu_seconds']:.1f} s CPU", flush=True)
+        batch = rates(sweep(folder, fit["runs"], workers))
+        print(f"  sweep: {batch['runs']} runs in {batch['seconds']:.1f} s, "
+              f"{batch['cpu_seconds']:.1f} s CPU", flush=True)
+    ratio = batch["runs_per_cpu_second"] / fit["runs_per_cpu_second"]
+    return {"n_cadres": N_CADRES, "steps": STEPS, "workers": workers, "budget": budget,
+            "calibration": fit, "sweep": batch, "sweep_over_calibration_per_cpu": ratio,
+            "target": TARGET_RATIO, "met": ratio <= TARGET_RATIO}
+
+
+def markdown(result: dict) -> str:
+    """The two rows side by side, and the ratio against the target."""
+    lines = ["| batch | runs | wall s | CPU s | of which the command's own | runs / CPU s | "
+             "runs / wall s |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name in ("calibration", "sweep"):
+        r = result[name]
+        lines.append(f"| {name} | {r['runs']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
+                     f"{r['command_cpu_seconds']:.1f} | {r['runs_per_cpu_second']:.2f} | "
+                     f"{r['runs_per_second']:.2f} |")
+    verdict = "met" if result["met"] else "not met"
+    lines.append(f"\n{result['n_cadres']} cadres x {result['steps']} years, "
+                 f"{result['workers']} workers: the sweep does "
+                 f"{result['sweep_over_calibration_per_cpu']:.2f}x the calibration's runs per "
+                 f"CPU second (target at most {result['target']}x: {verdict}).")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print and write the comparison; 0."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"population x generations x predictive draws {QUICK} "
+                        f"(default {FULL}, the documented budget)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--record", action="store_true", help="write into benchmarks/results/")
+    args = parser.parse_args(argv)
+    result = measure(QUICK if args.quick else FULL, args.workers, args.seed)
+    result |= {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+               "quick": args.quick}
+    folder = output_folder(args.record)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    name = f"calibration_{stamp}_{result['machine']['host']}{'_quick' if args.quick else ''}"
+    write_atomic(folder / f"{name}.json", json.dumps(result, indent=2) + "\n")
+    print(markdown(result))
+    print(f"\nwritten: {folder / name}.json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
