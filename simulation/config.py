@@ -590,6 +590,34 @@ class RegimeSwitch(Section):
     label: str = Field("", description="Name of the regime switched to, for tables and plots.")
 
 
+class Welfare(Section):
+    """How a regime's welfare weighs what it achieves against what it costs (docs/ODD.md 9.1).
+
+    Welfare per cadre and year = real output - effort weight x effort cost - wrongful-sanction
+    harm x wrongful sanctions - shielded-violation harm x shielded violations, in output units
+    (one unit of utility is one unit of output, as for a cadre of intrinsic value 1). The
+    weights are value judgements, not behaviour: they change no run, only its welfare figure,
+    and the analysis reports welfare over a band of them.
+    """
+
+    effort_weight: float = param(
+        1.0, 0.0, 5.0, title="Weight of effort cost", unit="output units per utility unit",
+        doc="How much a unit of effort cost borne by cadres counts against output (1: as "
+        "the cadres feel it).",
+    )
+    wrongful_sanction_harm: float = param(
+        2.0, 0.0, 50.0, title="Harm of a wrongful sanction", unit="output units",
+        doc="Harm of one wrongful sanction (an honest failure punished, a routine mishap "
+        "punished under generalised accountability, a false accusation upheld): about the "
+        "middle rung's cost to the innocent cadre (1.5) plus half a year of routine output.",
+    )
+    shielded_violation_harm: float = param(
+        4.0, 0.0, 50.0, title="Harm of a shielded violation", unit="output units",
+        doc="Harm of one self-serving violation that fault tolerance wrongly shields: about "
+        "twice the output of the genuine hard task it passed itself off as (1.8).",
+    )
+
+
 class ModelConfig(Section):
     """A complete, validated model configuration: a run is a pure function of it and a seed."""
 
@@ -608,6 +636,7 @@ class ModelConfig(Section):
     behaviour: Behaviour = Field(default_factory=Behaviour)
     learning: Learning = Field(default_factory=Learning)
     regime: Regime = Field(default_factory=Regime)
+    welfare: Welfare = Field(default_factory=Welfare)
     switch: RegimeSwitch | None = Field(
         None, description="Optional regime change at a given step (see RegimeSwitch)."
     )

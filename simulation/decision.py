@@ -34,7 +34,7 @@ from simulation.records import (
     DecisionInputs,
     Inaction,
 )
-from simulation.tasks import efforts, promotion_scale, reference_levels
+from simulation.tasks import References, efforts, promotion_scale, reference_levels
 
 #: Each cadre's weight of the promotion prize (``career_weights`` or its compiled twin).
 CareerWeights = Callable[[CadreArrays, ModelConfig, Regime], NDArray[np.float64]]
@@ -162,6 +162,14 @@ def utility_parts(x: DecisionInputs, behaviour: Behaviour, regime: Regime) -> Ut
     return UtilityParts(benefit=benefit, cost=cost, sanction=sanction, gain=gain)
 
 
+def effort_costs(ability: NDArray[np.float64], action: NDArray[np.int8], behaviour: Behaviour,
+                 regime: Regime) -> NDArray[np.float64]:
+    """The effort cost each cadre bears for the action it chose (the utility's cost term)."""
+    b, sup = behaviour, regime.support
+    return f.effort_cost(efforts(b)[action], ability, b.effort_cost, b.ability_cost_slope,
+                         sup.burden, b.care_cost_relief * sup.care)
+
+
 def utilities(x: DecisionInputs, behaviour: Behaviour, regime: Regime) -> NDArray[np.float64]:
     """Expected utility (n, 4) of idle, formal, routine, bold for each cadre."""
     return utility_parts(x, behaviour, regime).total()
@@ -192,33 +200,52 @@ def decide(
 # --------------------------------------------------------------------------------------------
 
 
-def counterfactual(x: DecisionInputs, coalition: int, motivated: float, able: float
-                   ) -> DecisionInputs:
-    """Inputs with the changes in ``coalition`` applied (bits RAISE_MOTIVATION, ...)."""
+def counterfactual(x: DecisionInputs, coalition: int, refs: References) -> DecisionInputs:
+    """Inputs with the changes in ``coalition`` applied (bits RAISE_MOTIVATION, ...).
+
+    Lifting 'unwilling' raises motivation to ``refs.motivated`` and restores the reward of
+    effort: a full career weight and a belief in promotion for performance of at least
+    ``refs.rewarded`` (the texts' unwilling cadre lacks drive *or* payoff: docs/ODD.md 8.2).
+    """
     changes: dict = {}
     if coalition & RAISE_MOTIVATION:
-        changes["motivation"] = np.maximum(x.motivation, motivated)
+        changes["motivation"] = np.maximum(x.motivation, refs.motivated)
+        changes["career"] = np.maximum(x.career, 1.0)
+        changes["belief_promote"] = np.maximum(x.belief_promote, refs.rewarded)
     if coalition & RAISE_ABILITY:
-        changes["ability"] = np.maximum(x.ability, able)
+        changes["ability"] = np.maximum(x.ability, refs.able)
     if coalition & REMOVE_FEAR:
         changes["fear"] = 0.0
     return x.with_(**changes)
 
 
-def inaction_forms(
-    action: NDArray[np.int8], fearless_action: NDArray[np.int8],
-    violation_prone: NDArray[np.bool_],
-) -> NDArray[np.int8]:
-    """Form of inaction per cadre: LYING_FLAT, FORMALISM, AVOIDANCE or ACTIVE.
+def holding_back(acts: NDArray[np.int8], violation_prone: NDArray[np.bool_]
+                 ) -> NDArray[np.bool_]:
+    """Whether each cadre is inactive with each coalition's causes lifted: (8, m) from acts.
 
-    Avoidance is routine work by a cadre who, with the same taste, would take on the bold task
-    if the perceived sanction risk of acting were removed (a violation-prone cadre's 'bold' is
-    a violation, which no one should be encouraged to commit).
+    ``acts`` (8, m) is each cadre's action under every coalition of changes. Under coalition
+    ``S`` a cadre is inactive if it lies flat or does formal work, or if it does routine work
+    and would take on the hard task (bold work) were some further cause lifted: under a
+    coalition that strictly contains ``S``. With all three lifted nothing is left to lift, so
+    routine work is then the cadre's own, content choice. A violation-prone cadre's 'bold'
+    work is a violation, so its routine work is never avoidance.
     """
+    bold = acts == f.BOLD
+    inactive = (acts == f.IDLE) | (acts == f.FORMAL)
+    for coalition in range(7):
+        above = np.zeros(acts.shape[1], dtype=np.bool_)
+        for larger in range(coalition + 1, 8):
+            if larger & coalition == coalition:
+                above |= bold[larger]
+        inactive[coalition] |= (acts[coalition] == f.ROUTINE) & above & ~violation_prone
+    return inactive
+
+
+def forms(action: NDArray[np.int8], avoiding: NDArray[np.bool_]) -> NDArray[np.int8]:
+    """Form of inaction per cadre: LYING_FLAT, FORMALISM, AVOIDANCE or ACTIVE."""
     form = np.full(action.shape, ACTIVE, dtype=np.int8)
     form[action == f.IDLE] = LYING_FLAT
     form[action == f.FORMAL] = FORMALISM
-    avoiding = (action == f.ROUTINE) & (fearless_action == f.BOLD) & ~violation_prone
     form[avoiding] = AVOIDANCE
     return form
 
@@ -230,37 +257,43 @@ def account_inaction(
     config: ModelConfig,
     regime: Regime,
 ) -> Inaction:
-    """Classify this year's choices: forms, identified causes and self-reported reasons."""
+    """Classify this year's choices: forms, identified causes and self-reported reasons.
+
+    Every cadre that does not take on the hard task is asked what it would do, with the same
+    taste draws, under each of the seven coalitions of lifted causes (docs/ODD.md 8.1-8.2).
+    """
     b = config.behaviour
-    motivated, able = reference_levels(b)
+    refs = reference_levels(b, regime)
 
     def act(inputs: DecisionInputs, who: NDArray[np.intp]) -> NDArray[np.int8]:
         return f.taste_choice(utilities(inputs, b, regime), taste[who], b.temperature)
 
-    fearless = action.copy()
-    routine = np.flatnonzero(action == f.ROUTINE)
-    fearless[routine] = act(x.subset(routine).with_(fear=0.0), routine)
-    form = inaction_forms(action, fearless, x.violation_prone)
-
-    who = np.flatnonzero(form != ACTIVE)
-    if who.size == 0:
-        return Inaction(form=form, causes=np.zeros(3), reasons=np.zeros(3))
-    xi = x.subset(who)
-    acts = np.empty((8, who.size), dtype=np.int8)
-    acts[0] = action[who]
+    asked = np.flatnonzero(action != f.BOLD)
+    xa = x.subset(asked)
+    acts = np.empty((8, asked.size), dtype=np.int8)
+    acts[0] = action[asked]
     for coalition in range(1, 8):
-        acts[coalition] = act(counterfactual(xi, coalition, motivated, able), who)
-    inactive = np.empty((8, who.size), dtype=np.bool_)
-    for coalition in range(8):
-        inactive[coalition] = inaction_forms(
-            acts[coalition], acts[coalition | REMOVE_FEAR], xi.violation_prone
-        ) != ACTIVE
-    shares = cause_shares(inactive)
-    reasons = main_reasons(xi, action[who], form[who] == AVOIDANCE, able, b, regime)
+        acts[coalition] = act(counterfactual(xa, coalition, refs), asked)
+    inactive = holding_back(acts, xa.violation_prone)
+    routine = acts[0] == f.ROUTINE
+    avoiding = np.zeros(action.shape, dtype=np.bool_)
+    avoiding[asked] = routine & inactive[0]
+    form = forms(action, avoiding)
+    fear_only = int(np.count_nonzero(routine & (acts[REMOVE_FEAR] == f.BOLD)
+                                      & ~xa.violation_prone))
+
+    held = np.flatnonzero(inactive[0])
+    if held.size == 0:
+        return Inaction(form=form, causes=np.zeros(3), reasons=np.zeros(3), fear_only=fear_only)
+    shares = cause_shares(inactive[:, held])
+    who = asked[held]
+    reasons = main_reasons(x.subset(who), action[who], form[who] == AVOIDANCE, refs.able, b,
+                           regime)
     return Inaction(
         form=form,
         causes=shares.sum(axis=0),
         reasons=np.bincount(reasons, minlength=3).astype(np.float64),
+        fear_only=fear_only,
     )
 
 
@@ -269,8 +302,9 @@ def cause_shares(inactive: NDArray[np.bool_]) -> NDArray[np.float64]:
 
     ``inactive`` (8, m) says whether the cadre is inactive under each coalition of changes
     (column 0, no change, is all True). The Shapley values of the three changes share out what
-    changing all three removes; inaction that survives all three (the cadre's taste, or no
-    career payoff) is its own choice and counts as unwilling.
+    changing all three removes; inaction that survives all three (lying flat or formal work
+    even when motivated, rewarded, able and unafraid: the cadre's taste) is its own choice and
+    counts as unwilling.
     """
     gain = (~inactive).T.astype(np.float64)
     shares = f.shapley_three(gain)

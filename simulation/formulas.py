@@ -111,6 +111,24 @@ def effort_cost(
     return scale * effort**2 * (1.0 + ability_slope * (1.0 - ability))
 
 
+def welfare(
+    real_output: ArrayLike,
+    effort_cost: ArrayLike,
+    wrongful_sanctions: ArrayLike,
+    shielded_violations: ArrayLike,
+    effort_weight: float,
+    wrongful_harm: float,
+    shielded_harm: float,
+) -> ArrayLike:
+    """Welfare per cadre and year, in output units (docs/ODD.md 9.1).
+
+    Real output less the weighted effort cost cadres bear, less the harm of wrongful sanctions
+    and of shielded violations (both shares of cadres a year, times their harm per case).
+    """
+    return (real_output - effort_weight * effort_cost - wrongful_harm * wrongful_sanctions
+            - shielded_harm * shielded_violations)
+
+
 def detection_probability(*channels: ArrayLike) -> ArrayLike:
     """Chance that lying flat is caught by at least one independent channel (broadcasts)."""
     miss = 1.0

@@ -83,6 +83,12 @@ def shown_path(path: str | os.PathLike[str]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+#: The status quo every comparison starts from: the built-in defaults (configs/default.yaml), as
+#: the calibration targets describe the surveyed service. Presets are reforms of it, or, for
+#: ``seniority_baseline``, its criticised practices pushed further.
+STATUS_QUO = "default"
+
+
 def config_dir() -> Path:
     """The project's ``configs/`` folder (override with the CADRESIM_CONFIGS variable)."""
     env = os.environ.get("CADRESIM_CONFIGS")

@@ -41,14 +41,16 @@ Reduce = Literal["mean", "final", "ratio"]
 Better = Literal["lower", "higher", "neither"]
 BETTER: tuple[str, ...] = ("lower", "higher", "neither")
 #: The groups of outputs, in report order. ``headline``: inaction; ``form``: its three forms;
-#: ``action``: the active choices; ``cause``: its Shapley split; ``reason``: the reasons inactive
-#: cadres give; ``composition``: each as a share of inaction; ``output``: work done;
-#: ``outcome``: the fate of bold work; ``review``: what review finds and gets wrong;
-#: ``sanction``: sanctions by rung; ``career``: promotion, vacancies, exits; ``cadre``: means
-#: over cadres; ``belief``: learnt beliefs; ``exogenous``: draws no policy moves.
+#: ``diagnostic``: a figure kept to compare with an earlier definition; ``action``: the active
+#: choices; ``cause``: its Shapley split; ``reason``: the reasons inactive cadres give;
+#: ``composition``: each as a share of inaction; ``output``: work done and its effort;
+#: ``welfare``: output less effort and the harm of review's errors; ``outcome``: the fate of bold
+#: work; ``review``: what review finds and gets wrong; ``sanction``: sanctions by rung;
+#: ``career``: promotion, vacancies, exits; ``cadre``: means over cadres; ``belief``: learnt
+#: beliefs; ``exogenous``: draws no policy moves.
 GROUPS: tuple[str, ...] = (
-    "headline", "form", "action", "cause", "reason", "composition", "output", "outcome",
-    "review", "sanction", "career", "cadre", "belief", "exogenous",
+    "headline", "form", "diagnostic", "action", "cause", "reason", "composition", "output",
+    "welfare", "outcome", "review", "sanction", "career", "cadre", "belief", "exogenous",
 )
 
 
@@ -141,9 +143,19 @@ def output(
     return declared
 
 
-#: Version of what the outputs mean, written into every results manifest: 2 since inaction has
-#: three forms (2 December 2026; before, ``inaction`` was the idle share, today's lying_flat).
-OUTPUTS_VERSION = 2
+#: Version of what the outputs mean, written into every results manifest. 3 since avoidance
+#: counts initiative withheld for any of the three causes, with the fear-only figure kept as
+#: ``avoidance_fear``, and effort cost and welfare are outputs (December 2026); 2 since inaction
+#: had three forms (before, ``inaction`` was the idle share, today's lying_flat).
+OUTPUTS_VERSION = 3
+#: What changed at each version, for results folders that record an older one.
+OUTPUTS_HISTORY: dict[int, str] = {
+    1: "inaction was the idle share (today's lying_flat); no forms, causes or reasons",
+    2: "avoidance counted only routine work that removing the perceived sanction risk would "
+       "turn bold (today's avoidance_fear); no effort_cost or welfare",
+    3: "avoidance counts routine work that lifting any of the three causes would turn bold; "
+       "avoidance_fear, effort_cost and welfare added",
+}
 
 SHARE = "share"
 PROBABILITY = "probability"
@@ -174,8 +186,11 @@ output("lying_flat", "Lying flat (idle share)", "Lying flat", SHARE, group="form
        better="lower", colour=VERMILLION)
 output("formalism", "False action (formal-work share)", "False action", SHARE, group="form",
        better="lower", colour=GREY)
-output("avoidance", "Responsibility avoidance (safe work held back by fear)", "Avoidance",
+output("avoidance", "Responsibility avoidance (hard task withheld, any cause)", "Avoidance",
        SHARE, group="form", better="lower", colour=YELLOW)
+# The version-2 avoidance, kept for comparison: not a form (the forms add up to the headline).
+output("avoidance_fear", "Avoidance held back by fear alone (version-2 avoidance)",
+       "Avoidance (fear alone)", SHARE, group="diagnostic", better="lower")
 # Actions: idle (= lying_flat), formal (= formalism), routine and bold add up to 1.
 output("routine", "Routine work share", "Routine work", SHARE, group="action",
        better="neither", colour=SKY_BLUE)
@@ -210,6 +225,10 @@ output("real_output", "Real output per cadre", "Real output", "output units per 
        group="output", better="higher")
 output("measured_output", "Measured output per cadre", "Measured output",
        "output units per cadre", group="output", better="neither")
+output("effort_cost", "Effort cost borne per cadre", "Effort cost", "utility per cadre",
+       group="output", better="lower")
+output("welfare", "Welfare: output less effort and the harm of wrongful sanctions and shielded "
+       "violations", "Welfare", "output units per cadre", group="welfare", better="higher")
 # Outcomes of bold work and of review (shares of all cadres).
 event("bold_success", "Successful bold work", "Bold successes", group="outcome",
       better="higher")

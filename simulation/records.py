@@ -69,6 +69,7 @@ class Inaction:
     form: NDArray[np.int8]  # LYING_FLAT, FORMALISM, AVOIDANCE or ACTIVE per cadre
     causes: NDArray[np.float64]  # (3,) inactive cadres attributed to CAUSES (sum = inactive)
     reasons: NDArray[np.float64]  # (3,) inactive cadres naming each of CAUSES as main reason
+    fear_only: int = 0  # routine workers who would take on the hard task were fear alone lifted
 
     def counts(self) -> NDArray[np.int64]:
         """Cadres in each form, in ``decision.FORMS`` order."""

@@ -15,7 +15,7 @@ from simulation import formulas as f
 from simulation.accountability import review
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.decision import decision_inputs
+from simulation.decision import decision_inputs, effort_costs
 from simulation.demography import age_one_year, renew
 from simulation.learning import commend
 from simulation.outcomes import produce
@@ -56,6 +56,7 @@ def advance(
     inputs = decision_inputs(cadres, config, regime, p.career_weights)
     taste = streams.generator(year, "decide").gumbel(size=(n, len(f.ACTIONS)))
     action, inaction = p.decide(inputs, config, regime, taste)
+    effort = float(effort_costs(inputs.ability, action, config.behaviour, regime).mean())
     cadres.action[:] = action
     if clock:
         clock.lap("decide")
@@ -88,7 +89,7 @@ def advance(
     if clock:
         clock.lap("demography")
     stats = aggregates(cadres, capacities, action, inaction, out, rev, tour, retiring, removed,
-                       p)
+                       p, effort, config)
     if clock:
         clock.lap("statistics")
     return stats, next_person
@@ -120,11 +121,14 @@ def aggregates(
     retiring: NDArray[np.bool_],
     removed: NDArray[np.bool_],
     phases: Phases,
+    effort: float,
+    config: ModelConfig,
 ) -> dict[str, float]:
     """The year's per-step outputs.
 
     The year's per-step outputs (``STEP_COLUMNS`` of ``simulation.outputs``), from the phases'
-    results and the end-of-year state: ``phases.tally`` counts, ``phases.averages`` averages.
+    results and the end-of-year state: ``phases.tally`` counts, ``phases.averages`` averages;
+    ``effort`` is the mean effort cost cadres bore for their choices.
     """
     n = cadres.n
     counts = phases.tally(action, out, rev, tour, retiring, removed)
@@ -139,6 +143,7 @@ def aggregates(
         "lying_flat": forms[0],
         "formalism": forms[1],
         "avoidance": forms[2],
+        "avoidance_fear": inaction.fear_only / n,
         "unwilling": inaction.causes[0] / n,
         "unable": inaction.causes[1] / n,
         "afraid": inaction.causes[2] / n,
@@ -147,5 +152,10 @@ def aggregates(
         "reason_afraid": inaction.reasons[2] / n,
         "senior_vacancy_rate": vacancies(cadres.rank, capacities).sum() / senior if senior else 0.0,
         "policy_reversal": float(out.reversal),
+        "effort_cost": effort,
     }
+    w = config.welfare
+    stats["welfare"] = f.welfare(stats["real_output"], effort, stats["wrongful_sanctions"],
+                                 stats["shielded_violations"], w.effort_weight,
+                                 w.wrongful_sanction_harm, w.shielded_violation_harm)
     return {k: float(stats[k]) for k in STEP_COLUMNS}

@@ -7,11 +7,13 @@ the compiled decide kernel share them.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.config import Behaviour
+from simulation.config import Behaviour, Regime
 
 
 def efforts(behaviour: Behaviour) -> NDArray[np.float64]:
@@ -34,18 +36,55 @@ def promotion_scale(behaviour: Behaviour) -> float:
     return max(b.output_bold, b.output_routine, b.output_formal + b.formal_visibility, 1e-12)
 
 
-def reference_levels(behaviour: Behaviour) -> tuple[float, float]:
-    """(motivated enough, able enough): the reference levels of the split (docs/ODD.md 8).
+class References(NamedTuple):
+    """The reference levels of the cause split: what 'enough' means for each cause."""
 
-    Both are read off the tasks, not the population or the regime, so they do not move with
-    the year, the regime or who happens to be in the service. Able enough: the ability at
-    which a bold task succeeds with probability ``able_enough_success``. Motivated enough: the
-    motivation at which the intrinsic value of routine work covers ``motivated_enough_cover``
-    of its effort cost for a cadre that able, without burden or care.
+    motivated: float  # motivation at which routine work's intrinsic value covers its cost
+    able: float  # ability at which a bold task succeeds with probability able_enough_success
+    rewarded: float  # belief that performance is promoted at which the hard task pays its way
+
+
+def reference_levels(behaviour: Behaviour, regime: Regime | None = None) -> References:
+    """The reference levels of the split (docs/ODD.md 8.2).
+
+    Able enough: the ability at which a bold task succeeds with probability
+    ``able_enough_success``. Motivated enough: the motivation at which the intrinsic value of
+    routine work covers ``motivated_enough_cover`` of its effort cost for a cadre that able,
+    without burden or care. Both are read off the tasks alone, so they do not move with the
+    year, the regime or who is in the service. Rewarded enough (``rewarded_level``) is read off
+    the hard task as the regime in force sets it (its burden, care and policy reversals; none
+    when ``regime`` is None): the reward that makes it worth taking on.
     """
     b = behaviour
     able = f.ability_for_success(b.able_enough_success, b.bold_difficulty, b.bold_spread)
     cost = f.effort_cost(b.effort_routine, able, b.effort_cost, b.ability_cost_slope, 0.0, 0.0)
     value = b.intrinsic_value * b.output_routine
     motivated = min(b.motivated_enough_cover * float(cost) / value, 1.0) if value > 0 else 1.0
-    return motivated, able
+    return References(motivated, able, rewarded_level(b, regime, motivated, able))
+
+
+def rewarded_level(behaviour: Behaviour, regime: Regime | None, motivated: float, able: float
+                   ) -> float:
+    """Belief in promotion for performance at which the hard task pays its way, in [0, 1].
+
+    For a cadre at ``motivated`` and ``able``, eligible now (career weight 1) and unafraid,
+    under the regime's burden, care and policy reversals: the belief b* at which
+    intrinsic value x extra expected output + prize x b* x extra measured output / scale
+    covers ``motivated_enough_cover`` of bold work's extra effort cost over routine work.
+    1 when no belief can make it pay (bold work shows no more than routine work, or even full
+    belief falls short).
+    """
+    b = behaviour
+    burden = regime.support.burden if regime is not None else 0.0
+    relief = b.care_cost_relief * regime.support.care if regime is not None else 0.0
+    kept = 1.0 - regime.support.policy_volatility if regime is not None else 1.0
+    p = float(f.bold_success_probability(able, b.bold_difficulty, b.bold_spread))
+    extra_output = p * b.output_bold * kept - b.output_routine
+    cost = f.effort_cost(np.array([b.effort_routine, b.effort_bold]), able, b.effort_cost,
+                         b.ability_cost_slope, burden, relief)
+    extra_cost = b.motivated_enough_cover * float(cost[1] - cost[0])
+    if extra_output <= 0 or b.promotion_prize <= 0:
+        return 1.0
+    needed = extra_cost - b.intrinsic_value * motivated * extra_output
+    level = needed * promotion_scale(b) / (b.promotion_prize * extra_output)
+    return float(min(max(level, 0.0), 1.0))

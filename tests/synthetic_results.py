@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from simulation import CadreModel, load_config
+from simulation.outputs import OUTPUTS_VERSION
 
 Values = Callable[[int, Mapping[str, Any], int, np.random.Generator], dict[str, float]]
 Series = Callable[[int, Mapping[str, Any], int, np.random.Generator], dict[str, np.ndarray]]
@@ -35,7 +36,7 @@ def write_results(
     failed: set[tuple[int, int]] = frozenset(),
     n_parts: int = 2,
     seed: int = 7,
-    outputs_version: int | None = 2,
+    outputs_version: int | None = OUTPUTS_VERSION,
 ) -> Path:
     """Write a results folder: ``points`` are ``{"regime": ..., "parameters": {...}}`` in point
     order; ``values(point, parameters, replicate, rng)`` gives the run's metrics; ``series``

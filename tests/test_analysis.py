@@ -400,6 +400,18 @@ def test_a_morris_spec_runs_and_gets_its_indices_and_figure_end_to_end(tmp_path,
     assert (tmp_path / "morris" / "figures" / "morris_inaction.png").is_file()
 
 
+def test_a_version_2_folder_loads_says_its_version_and_warns_avoidance_counted_fear_only(
+        tmp_path):
+    old = write_results(tmp_path / "v2", [{"regime": "default"}],
+                        lambda point, params, rep, rng: {"inaction": 0.2, "avoidance": 0.05},
+                        3, outputs_version=2)
+    with pytest.warns(UserWarning, match="outputs version 2.*avoidance_fear") as caught:
+        results = load_results(old)
+    assert "idle share" not in str(caught[0].message)  # version 1's change is not repeated
+    assert results.outputs_version == 2
+    assert results.runs["avoidance"].tolist() == [0.05] * 3  # read as stored, not rescaled
+
+
 def test_a_folder_whose_runs_all_failed_says_so(tmp_path):
     folder = write_results(tmp_path / "bad", [{"regime": "default"}],
                            lambda *a: {"inaction": 0.1}, replications=2,

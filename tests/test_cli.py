@@ -214,7 +214,10 @@ def test_split_sensitivity_reports_each_cause_band_around_the_configs_own_split(
     assert main([*args, "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     band = {(row["cause"], row["measure"]): row for row in record["split_sensitivity"]}
-    assert len(band) == 6
+    assert len(band) == 8
+    for measure in ("inaction", "avoidance"):  # the headline moves with the yardstick too
+        level = band[(measure, "level")]
+        assert level["low"] <= level["at_config"] <= level["high"]
     for cause in ("unwilling", "unable", "afraid"):
         level = band[(cause, "level")]
         # The band is measured on the same run: the config's own split sits inside it.

@@ -31,11 +31,14 @@ from simulation.decision import (
     ACTIVE,
     AVOIDANCE,
     LYING_FLAT,
+    REMOVE_FEAR,
     account_inaction,
     career_weights,
     cause_shares,
     choose,
+    counterfactual,
     decision_inputs,
+    promotion_scale,
     reference_levels,
     utilities,
 )
@@ -68,17 +71,20 @@ SAFE = {
     "regime.fault_tolerance.precision": 1.0,
 }
 
-# Able and motivated (far above both reference levels), with harsh, believed sanctions on
-# acting and none on lying flat: they lie flat or hide in safe work out of fear.
+# Able, motivated and rewarded (far above every reference level: they believe performance is
+# promoted and wait for no tenure), with harsh, believed sanctions on acting and none on lying
+# flat: they lie flat or hide in safe work out of fear alone.
 AFRAID = STILL | {
     "population.ability_mean": 0.9,
     "population.motivation_mean": 0.9,
+    "learning.prior_promote": 1.0,
+    "regime.promotion.min_tenure": 0,
     "learning.prior_punish": 1.0,
     "learning.prior_accuse": 0.3,
     "learning.prior_detect": 0.0,
-    "regime.accountability.warning_cost": 3.0,
-    "regime.accountability.demotion_cost": 3.0,
-    "regime.accountability.removal_cost": 3.0,
+    "regime.accountability.warning_cost": 10.0,
+    "regime.accountability.demotion_cost": 10.0,
+    "regime.accountability.removal_cost": 10.0,
     "regime.accountability.generalised_accountability": 1.0,
     "regime.accountability.annual_evaluation": 0.0,
     "regime.fault_tolerance.tolerance": 0.0,
@@ -86,18 +92,21 @@ AFRAID = STILL | {
     "regime.supervision.clarification": 0.0,
 }
 
-# Able and motivated, doing routine work: bold work is feared (punished failures, accusations
-# aimed at those who stir interests) but routine work is safe, and lying flat is caught.
+# Able, motivated and rewarded, doing routine work: bold work is feared (punished failures,
+# accusations aimed at those who stir interests) but routine work is safe, and lying flat is
+# caught.
 AVOIDING = STILL | {
     "population.ability_mean": 0.75,
     "population.motivation_mean": 0.9,
+    "learning.prior_promote": 1.0,
+    "regime.promotion.min_tenure": 0,
     "learning.prior_punish": 1.0,
     "learning.prior_accuse": 0.3,
     "learning.prior_detect": 1.0,
     "behaviour.safe_work_accusation_ratio": 0.0,
-    "regime.accountability.warning_cost": 3.0,
-    "regime.accountability.demotion_cost": 3.0,
-    "regime.accountability.removal_cost": 3.0,
+    "regime.accountability.warning_cost": 10.0,
+    "regime.accountability.demotion_cost": 10.0,
+    "regime.accountability.removal_cost": 10.0,
     "regime.accountability.generalised_accountability": 0.0,
     "regime.accountability.annual_evaluation": 1.0,
     "regime.fault_tolerance.tolerance": 0.0,
@@ -222,14 +231,26 @@ def test_forms_causes_and_reasons_each_sum_to_the_inactive_count(seed, temperatu
     assert np.all(action[result.form == AVOIDANCE] == f.ROUTINE)
 
 
-def test_avoidance_is_routine_work_that_turns_bold_without_fear():
+def _choices_under_every_coalition(x, config, taste):
+    """Each cadre's action (8, n) with the causes of each coalition lifted, by direct choice."""
+    refs = reference_levels(config.behaviour, config.regime)
+    return np.stack([choose(counterfactual(x, c, refs), config, config.regime, taste)
+                     for c in range(8)])
+
+
+def test_avoidance_is_routine_work_that_some_lifted_cause_turns_bold():
     config, x, taste = _scrambled(5, 0.05, n=2000)
-    action = choose(x, config, config.regime, taste)
-    fearless = choose(x.with_(fear=0.0), config, config.regime, taste)
+    acts = _choices_under_every_coalition(x, config, taste)
+    action = acts[0]
     result = account_inaction(x, action, taste, config, config.regime)
-    expected = (action == f.ROUTINE) & (fearless == f.BOLD) & ~x.violation_prone
+    turns_bold = (acts[1:] == f.BOLD).any(axis=0)
+    expected = (action == f.ROUTINE) & turns_bold & ~x.violation_prone
     np.testing.assert_array_equal(result.form == AVOIDANCE, expected)
     assert expected.sum() > 20  # the scrambled population has avoiders to classify
+    # The version-2 figure: routine work that removing the sanction risk alone turns bold.
+    fear_only = (action == f.ROUTINE) & (acts[REMOVE_FEAR] == f.BOLD) & ~x.violation_prone
+    assert result.fear_only == fear_only.sum()
+    assert fear_only.sum() < expected.sum()  # fear is one cause among three
 
 
 def test_split_of_nobody_inactive_is_zero():
@@ -357,7 +378,7 @@ def test_the_split_does_not_depend_on_the_order_of_the_factors():
 
 def test_reference_levels_are_read_off_the_tasks():
     b = load_config().behaviour
-    motivated, able = reference_levels(b)
+    motivated, able, rewarded = reference_levels(b)  # the hard task without burden or reversals
     # Able enough: a bold task succeeds as often as it fails.
     assert f.bold_success_probability(able, b.bold_difficulty, b.bold_spread) == pytest.approx(
         b.able_enough_success
@@ -365,21 +386,38 @@ def test_reference_levels_are_read_off_the_tasks():
     # Motivated enough: routine work's intrinsic value pays its effort cost at that ability.
     cost = f.effort_cost(b.effort_routine, able, b.effort_cost, b.ability_cost_slope, 0.0, 0.0)
     assert b.intrinsic_value * motivated * b.output_routine == pytest.approx(cost)
+    # Rewarded enough: for a cadre motivated and able enough with a full career weight, the
+    # hard task's extra value (intrinsic and career) pays exactly its extra effort cost.
+    bold_cost = f.effort_cost(b.effort_bold, able, b.effort_cost, b.ability_cost_slope, 0, 0)
+    extra_output = b.able_enough_success * b.output_bold - b.output_routine
+    career = b.promotion_prize * rewarded / promotion_scale(b)
+    extra_value = (b.intrinsic_value * motivated + career) * extra_output
+    assert 0.0 < rewarded < 1.0
+    assert extra_value == pytest.approx(bold_cost - cost)
+    # Under a regime's burden and policy reversals the hard task needs more reward to pay; past
+    # full belief it cannot pay at all, and the level stays at its ceiling 1.
+    burdened = load_config(overrides={"regime.support.burden": 0.1}).regime
+    assert rewarded < reference_levels(b, burdened).rewarded < 1.0
+    assert reference_levels(b, load_config(overrides={"regime.support.burden": 3.0}).regime
+                            ).rewarded == 1.0
 
 
 def test_reference_levels_measure_but_never_change_what_cadres_do():
-    """The split is measurement only: other reference levels, same seed, same run; only the
-    causes (and the reasons, whose 'unable' part is measured against 'able enough') move."""
+    """The split is measurement only: other reference levels, same seed, same run. What the
+    cadres do and become is unchanged; only the classification moves: the causes, the reasons
+    (whose 'unable' part is measured against 'able enough') and, since avoidance asks what a
+    cadre would do were its causes lifted to those levels, avoidance and the headline."""
     base = CadreModel(load_config(), seed=7).run(8)
     other = CadreModel(
         load_config(overrides={"behaviour.motivated_enough_cover": 1.5,
                                "behaviour.able_enough_success": 0.7}),
         seed=7,
     ).run(8)
-    for column in ("inaction", "lying_flat", "formalism", "avoidance", "bold", "promotions",
-                   "mean_motivation", "belief_promote"):
+    for column in ("lying_flat", "formalism", "routine", "bold", "avoidance_fear", "promotions",
+                   "mean_motivation", "belief_promote", "real_output", "welfare"):
         np.testing.assert_array_equal(base[column], other[column])
     assert not np.allclose(base["unwilling"], other["unwilling"])
+    assert not np.allclose(base["avoidance"], other["avoidance"])
 
 
 def test_utilities_of_a_cadre_do_not_depend_on_its_neighbours_in_the_array():

@@ -162,11 +162,12 @@ def assert_parts_match(x: DecisionInputs, config, regime) -> None:
     """Every cadre's kernel utility parts under every coalition equal decision.utility_parts."""
     b = config.behaviour
     t = kd.terms(b, regime)
-    assert (t.motivated, t.able) == reference_levels(b)
+    assert (t.motivated, t.able, t.rewarded) == reference_levels(b, regime)
     inputs = kd.inputs(x, b, t.able)
     parts = np.empty((8, 4, 4))
     for coalition in range(8):
-        expected = utility_parts(counterfactual(x, coalition, t.motivated, t.able), b, regime)
+        refs = reference_levels(b, regime)
+        expected = utility_parts(counterfactual(x, coalition, refs), b, regime)
         got = np.empty((4, 4, x.ability.size))
         for i in range(x.ability.size):
             kd.cadre_parts(parts, coalition, i, inputs, t)

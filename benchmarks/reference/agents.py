@@ -24,7 +24,7 @@ from simulation.decision import (
     ACTIVE,
     DecisionInputs,
     account_inaction,
-    inaction_forms,
+    effort_costs,
     utilities,
 )
 
@@ -142,7 +142,9 @@ class ReferenceCadre(mesa.Agent):
 
     def forget_last_year(self) -> None:
         """Clear last year's events (what happened to this cadre this year starts empty)."""
-        self.form = ACTIVE  # decision.LYING_FLAT, FALSE_ACTION, AVOIDANCE or ACTIVE
+        self.form = ACTIVE  # decision.LYING_FLAT, FORMALISM, AVOIDANCE or ACTIVE
+        self.fear_only = False  # routine work that removing fear alone would turn bold
+        self.effort = 0.0  # effort cost borne for this year's action
         self.causes = (0.0, 0.0, 0.0)  # (unwilling, unable, afraid) weights if inactive
         self.reason = -1  # index of the main reason it gives (into decision.CAUSES) if inactive
         self.real = 0.0
@@ -227,19 +229,16 @@ class ReferenceCadre(mesa.Agent):
         taste = model.rng.gumbel(size=(1, len(f.ACTIONS)))
         action = f.taste_choice(utilities(inputs, b, regime), taste, b.temperature)
         self.action = int(action[0])
-        if self.action == f.ROUTINE:
-            # Avoidance: routine work that would turn bold, with the same taste, if the
-            # perceived sanction risk of acting were removed.
-            fearless = f.taste_choice(
-                utilities(inputs.with_(fear=0.0), b, regime), taste, b.temperature
-            )
-        else:
-            fearless = action
-        self.form = int(inaction_forms(action, fearless, inputs.violation_prone)[0])
-        if self.form != ACTIVE:
+        self.effort = float(effort_costs(inputs.ability, action, b, regime)[0])
+        if self.action != f.BOLD:
+            # Not taking on the hard task: what the cadre would do, with the same taste, under
+            # each coalition of lifted causes decides whether and why it is inactive.
             inaction = account_inaction(inputs, action, taste, config, regime)
-            self.causes = tuple(float(c) for c in inaction.causes)
-            self.reason = int(np.argmax(inaction.reasons))
+            self.form = int(inaction.form[0])
+            self.fear_only = inaction.fear_only == 1
+            if self.form != ACTIVE:
+                self.causes = tuple(float(c) for c in inaction.causes)
+                self.reason = int(np.argmax(inaction.reasons))
 
     # ----------------------------------------------------------------------------------------
     # 2. Produce

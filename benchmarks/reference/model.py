@@ -32,7 +32,7 @@ import pandas as pd
 from benchmarks.reference.agents import BELIEFS, STATE, ReferenceCadre
 from simulation import formulas as f
 from simulation.config import ModelConfig, Regime
-from simulation.decision import AVOIDANCE, FALSE_ACTION, LYING_FLAT
+from simulation.decision import AVOIDANCE, FORMALISM, LYING_FLAT
 from simulation.population import draw_traits, initial_population
 from simulation.step import STEP_COLUMNS
 from simulation.streams import Streams
@@ -318,11 +318,12 @@ class ReferenceModel(mesa.Model):
         reasons = Counter(agents.get("reason"))
         sanctioned = agents.select(lambda a: a.sanctioned)
         rungs = Counter(sanctioned.get("rung"))
-        return {
-            "inaction": sum(forms[k] for k in (LYING_FLAT, FALSE_ACTION, AVOIDANCE)) / n,
+        year = {
+            "inaction": sum(forms[k] for k in (LYING_FLAT, FORMALISM, AVOIDANCE)) / n,
             "lying_flat": forms[LYING_FLAT] / n,
-            "formalism": forms[FALSE_ACTION] / n,
+            "formalism": forms[FORMALISM] / n,
             "avoidance": forms[AVOIDANCE] / n,
+            "avoidance_fear": share(lambda a: a.fear_only),
             "routine": actions[f.ROUTINE] / n,
             "bold": actions[f.BOLD] / n,
             "unwilling": float(causes[0]),
@@ -352,7 +353,14 @@ class ReferenceModel(mesa.Model):
             "promotions": share(lambda a: a.promoted),
             "self_recommendations": share(lambda a: a.self_recommended),
             "policy_reversal": float(self.reversal),
+            "effort_cost": agents.agg("effort", np.mean),
         }
+        w = self.config.welfare
+        year["welfare"] = f.welfare(year["real_output"], year["effort_cost"],
+                                    year["wrongful_sanctions"], year["shielded_violations"],
+                                    w.effort_weight, w.wrongful_sanction_harm,
+                                    w.shielded_violation_harm)
+        return year
 
     def senior_vacancy_rate(self) -> float:
         """Vacant share of the positions at ranks >= 1, now."""

@@ -38,7 +38,7 @@ from experiments.engine.storage import (
 )
 from simulation import ConfigError
 from simulation.loading import clip
-from simulation.outputs import OUTPUTS_VERSION, REPORT_ORDER
+from simulation.outputs import OUTPUTS_HISTORY, OUTPUTS_VERSION, REPORT_ORDER
 
 #: Designs whose points are samples of a space rather than chosen settings.
 SAMPLED_DESIGNS = frozenset({"lhs", "sobol", "morris"})
@@ -71,6 +71,11 @@ class Results:
     metrics: list[str]
     n_failed: int = 0
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def outputs_version(self) -> int:
+        """What the outputs meant when the folder was written (``OUTPUTS_VERSION`` then)."""
+        return outputs_version(self.manifest)
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -292,18 +297,28 @@ def load_results(path: str | os.PathLike[str], include_failed: bool = False) -> 
                     hint=False) from None
 
 
-def _warn_if_idle_only(root: Path, manifest: dict[str, Any], runs: pd.DataFrame) -> None:
-    """Warn when a folder predates the three forms of inaction (docs/results-format.md).
+def _warn_if_older(root: Path, manifest: dict[str, Any], runs: pd.DataFrame) -> None:
+    """Warn when a folder was written under an older meaning of the outputs.
 
-    Its ``inaction`` is the idle share, today's ``lying_flat``: reading it as today's headline
-    would silently change its meaning.
+    Its columns keep the names they had, so reading them as today's would silently change
+    their meaning; the warning says what each version in between changed
+    (``simulation.outputs.OUTPUTS_HISTORY``, docs/results-format.md).
     """
-    if "inaction" in runs and manifest.get("outputs_version", 1) < OUTPUTS_VERSION:
+    version = outputs_version(manifest)
+    if "inaction" in runs and version < OUTPUTS_VERSION:
+        changes = "; ".join(f"before version {v + 1}, {OUTPUTS_HISTORY[v]}"
+                            for v in range(version, OUTPUTS_VERSION) if v in OUTPUTS_HISTORY)
         warnings.warn(
-            f"{root}: written before inaction had three forms (2 December 2026); its "
-            "'inaction' is the idle share, today's 'lying_flat', not today's headline",
+            f"{root}: written with outputs version {version}, not today's {OUTPUTS_VERSION}: "
+            f"{changes}",
             UserWarning, stacklevel=3,
         )
+
+
+def outputs_version(manifest: dict[str, Any]) -> int:
+    """The outputs version a results folder was written with (1 before it was recorded)."""
+    version = manifest.get("outputs_version", 1)
+    return version if isinstance(version, int) and not isinstance(version, bool) else 1
 
 
 def _load_results(root: Path, include_failed: bool) -> Results:
@@ -332,7 +347,7 @@ def _load_results(root: Path, include_failed: bool) -> Results:
                     "of runs/)", hint=False)
     runs = runs.sort_values(["point", "replicate"]).reset_index(drop=True)
     runs["regime"] = runs["regime"].astype(str)
-    _warn_if_idle_only(root, manifest, runs)
+    _warn_if_older(root, manifest, runs)
 
     parameters = _parameter_paths(manifest, list(runs.columns))
     metrics = [m for m in KNOWN_METRICS if m in runs]

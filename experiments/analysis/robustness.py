@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.analysis.results import Results
+from simulation.loading import STATUS_QUO
 from simulation.outputs import OUTPUTS
 
 #: Share of draws at which a regime is called robustly better (or worse) than the reference.
@@ -94,11 +95,13 @@ def robustness_table(results: Results, sets: list[tuple[str, dict[str, int]]],
     """:func:`robustness` at each design row run under several regimes (``setting`` column).
 
     ``sets`` are the design rows (``statistics.comparison_sets``); the reference is
-    ``reference``, else each row's first regime in spec order.
+    ``reference``, else the status quo (``simulation.loading.STATUS_QUO``) where the row runs
+    it, else the row's first regime in spec order.
     """
     frames = []
     for setting, by_regime in sets:
-        base = reference if reference is not None else next(iter(by_regime))
+        base = reference if reference is not None else (
+            STATUS_QUO if STATUS_QUO in by_regime else next(iter(by_regime)))
         if base not in by_regime or metric not in results.runs:
             continue
         part = results.runs[results.runs["point"].isin(list(by_regime.values()))]

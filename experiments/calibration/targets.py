@@ -26,11 +26,11 @@ from pydantic import (
 )
 
 from experiments.calibration.errors import validated
-from simulation.loading import list_presets, read_yaml
+from simulation.loading import STATUS_QUO, list_presets, read_yaml
 from simulation.step import STEP_COLUMNS
 
 #: The regime name that means "the built-in defaults" (``simulation.load_config(None)``).
-DEFAULT_REGIME = "default"
+DEFAULT_REGIME = STATUS_QUO  # the status quo the surveys describe
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]

@@ -1,10 +1,12 @@
 """How firm the cause split is: the same run measured against other reference levels.
 
-The reference levels of the split ("able enough", "motivated enough"; docs/ODD.md 8.2) are a
-yardstick, not a mechanism: they change no choice, so the same config and seed give the same
-run, and only the attribution of its inaction to unwilling, unable and afraid moves. This
-module reruns one run over a stated grid of levels through the sweep engine's in-memory runner
-and reports each cause's band, as a level and as a share of inaction.
+The reference levels of the split ("able enough", "motivated enough", and the reward derived
+from them; docs/ODD.md 8.2) are a yardstick, not a mechanism: they change no choice, so the same
+config and seed give the same run. What moves is the attribution of its inaction to unwilling,
+unable and afraid, and, since avoidance asks what a cadre would do were its causes lifted to
+those levels, avoidance and so the headline. This module reruns one run over a stated grid of
+levels through the sweep engine's in-memory runner and reports the band of inaction, of
+avoidance and of each cause, as a level and as a share of inaction.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ def split_sensitivity(
     """One row per pair of reference levels: each cause's run value and share of inaction."""
     grid = list(itertools.product(ABLE_ENOUGH_SUCCESS, MOTIVATED_ENOUGH_COVER))
     configs = [with_yardstick(config, success, cover) for success, cover in grid]
-    sink = run_arm(configs, [seed] * len(grid), steps, burn_in, ("inaction", *CAUSES))
+    sink = run_arm(configs, [seed] * len(grid), steps, burn_in,
+                   ("inaction", "avoidance", *CAUSES))
     runs = sink.runs_table()
-    columns = ["inaction", *CAUSES, *(f"{c}_share" for c in CAUSES)]
+    columns = ["inaction", "avoidance", *CAUSES, *(f"{c}_share" for c in CAUSES)]
     table = runs[columns].copy()
     table.insert(0, "able_enough_success", [s for s, _ in grid])
     table.insert(1, "motivated_enough_cover", [c for _, c in grid])
@@ -47,14 +50,20 @@ def split_sensitivity(
 
 
 def split_band(table: pd.DataFrame, config: ModelConfig) -> pd.DataFrame:
-    """Per cause: the value at the config's own levels and the band over the grid."""
+    """Per measure: the value at the config's own levels and the band over the grid.
+
+    Inaction and avoidance as levels, each cause as a level and as a share of inaction.
+    """
     b = config.behaviour
     own = (table["able_enough_success"] == b.able_enough_success) & (
         table["motivated_enough_cover"] == b.motivated_enough_cover
     )
     rows = []
-    for cause in CAUSES:
-        for kind, column in (("level", cause), ("share of inaction", f"{cause}_share")):
+    measured = [(name, (("level", name),)) for name in ("inaction", "avoidance")]
+    measured += [(cause, (("level", cause), ("share of inaction", f"{cause}_share")))
+                 for cause in CAUSES]
+    for cause, kinds in measured:
+        for kind, column in kinds:
             values = table[column]
             rows.append({
                 "cause": cause, "measure": kind,
@@ -70,7 +79,7 @@ def format_split_band(band: pd.DataFrame) -> str:
         "How firm is the split? The same run measured against other reference levels:",
         f"  able enough: bold success {list(ABLE_ENOUGH_SUCCESS)}; motivated enough: intrinsic "
         f"value covers {list(MOTIVATED_ENOUGH_COVER)} of routine work's effort cost",
-        f"  {'cause':<10} {'measure':<18} {'this config':>11}   band",
+        f"  {'what':<10} {'measure':<18} {'this config':>11}   band",
     ]
     for row in band.itertuples():
         lines.append(f"  {row.cause:<10} {row.measure:<18} {row.at_config:>11.1%}   "

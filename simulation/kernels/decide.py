@@ -1,12 +1,12 @@
 """Phase 1 (decide) compiled: choices, inaction's forms, causes and reasons in one pass.
 
 The same computation as ``decision.choose`` followed by ``decision.account_inaction``, bit for
-bit: one loop over cadres does each cadre's utilities, its choice, the fearless counterfactual,
-the seven counterfactual coalitions, the Shapley split and the main reason, where the NumPy path
-makes some 650 array calls. Every floating-point expression is written in the order the NumPy
-code evaluates it; tests/test_kernels_decide.py pins the pieces to ``decision.utility_parts``,
-``decision.counterfactual``, ``formulas.taste_choice`` and ``formulas.shapley_three``, and the
-whole to the NumPy path.
+bit: one loop over cadres does each cadre's utilities, its choice, the seven counterfactual
+coalitions of lifted causes (for a cadre that did not take on the hard task), the Shapley split
+and the main reason, where the NumPy path makes some 650 array calls. Every floating-point
+expression is written in the order the NumPy code evaluates it; tests/test_kernels_decide.py
+pins the pieces to ``decision.utility_parts``, ``decision.counterfactual``,
+``formulas.taste_choice`` and ``formulas.shapley_three``, and the whole to the NumPy path.
 
 Two things stay in NumPy so that the results stay identical:
 - the bold success probability (``formulas.bold_success_probability``, an ``exp``) at each
@@ -47,9 +47,6 @@ BENEFIT, COST, SANCTION, GAIN = range(4)
 UNWILLING, UNABLE, AFRAID = range(3)
 #: Shapley weight of a marginal gain by the size of the coalition it joins (three factors).
 SHAPLEY_WEIGHTS = (1.0 / 3.0, 1.0 / 6.0, 1.0 / 3.0)
-#: Order of the coalitions: no change, then fear removed (which settles whether routine work is
-#: avoidance), then the rest, needed only for an inactive cadre.
-COALITIONS = (0, REMOVE_FEAR, 1, 2, 3, 5, 6, 7)
 
 
 class Terms(NamedTuple):
@@ -79,6 +76,7 @@ class Terms(NamedTuple):
     ability_cost_slope: float
     motivated: float  # the reference levels of the cause split
     able: float
+    rewarded: float
 
 
 class Inputs(NamedTuple):
@@ -130,7 +128,7 @@ def terms(behaviour: Behaviour, regime: Regime) -> Terms:
     # forms first, which the kernel then multiplies by 1 + slope * (1 - ability).
     full_ability = f.effort_cost(efforts(b), 1.0, b.effort_cost, b.ability_cost_slope,
                                  sup.burden, b.care_cost_relief * sup.care)
-    motivated, able = reference_levels(b)
+    refs = reference_levels(b, regime)
     shield = f.shield_probability(ft.tolerance, ft.precision)
     return Terms(
         temperature=float(b.temperature),
@@ -151,8 +149,9 @@ def terms(behaviour: Behaviour, regime: Regime) -> Terms:
         cost_routine=float(full_ability[ROUTINE]),
         cost_bold=float(full_ability[BOLD]),
         ability_cost_slope=b.ability_cost_slope,
-        motivated=motivated,
-        able=able,
+        motivated=refs.motivated,
+        able=refs.able,
+        rewarded=refs.rewarded,
     )
 
 
@@ -187,8 +186,10 @@ def decide(
 ) -> tuple[NDArray[np.int8], Inaction]:
     """Each cadre's action and the year's inaction, as ``choose`` then ``account_inaction``."""
     t = terms(config.behaviour, regime)
-    action, form, shares, reasons = decide_cadres(inputs(x, config.behaviour, t.able), taste, t)
-    return action, Inaction(form=form, causes=shares.sum(axis=0), reasons=reasons)
+    action, form, shares, reasons, fear_only = decide_cadres(
+        inputs(x, config.behaviour, t.able), taste, t)
+    return action, Inaction(form=form, causes=shares.sum(axis=0), reasons=reasons,
+                            fear_only=fear_only)
 
 
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
@@ -246,15 +247,19 @@ def cadre_parts(parts: NDArray[np.float64], coalition: int, i: int, x: Inputs, t
     c = coalition
     raised = coalition & RAISE_ABILITY
     motivation = x.motivation[i]
+    career_weight = x.career[i]
+    belief_promote = x.belief_promote[i]
     if coalition & RAISE_MOTIVATION:
         motivation = maximum(motivation, t.motivated)
+        career_weight = maximum(career_weight, 1.0)
+        belief_promote = maximum(belief_promote, t.rewarded)
     ability = maximum(x.ability[i], t.able) if raised else x.ability[i]
     p_success = x.p_able[i] if raised else x.p_own[i]
     fear = 0.0 if coalition & REMOVE_FEAR else x.fear
     violation_prone = x.violation_prone[i]
 
     intrinsic = t.intrinsic_value * motivation
-    career = t.promotion_prize * x.career[i] * x.belief_promote[i] / t.promotion_scale
+    career = t.promotion_prize * career_weight * belief_promote / t.promotion_scale
     real_bold = p_success * t.bold_output
     measured_formal = t.output_formal + t.formal_visibility * x.visibility[i] * t.hollow_credit
     parts[c, BENEFIT, IDLE] = 0.0
@@ -316,11 +321,17 @@ def taste_choice(parts: NDArray[np.float64], coalition: int, taste: NDArray[np.f
 
 
 @kernel
-def inactive(action: int, fearless_action: int, violation_prone: bool) -> bool:
-    """Whether ``decision.inaction_forms`` calls ``action`` a form of inaction."""
-    if action in (IDLE, FORMAL):
+def holding_back(acts: NDArray[np.int8], coalition: int, violation_prone: bool) -> bool:
+    """Whether ``decision.holding_back`` calls the cadre inactive under ``coalition``."""
+    chosen = acts[coalition]
+    if chosen in (IDLE, FORMAL):
         return True
-    return action == ROUTINE and fearless_action == BOLD and not violation_prone
+    if chosen != ROUTINE or violation_prone:
+        return False
+    for larger in range(coalition + 1, 8):
+        if (larger & coalition) == coalition and acts[larger] == BOLD:
+            return True
+    return False
 
 
 @kernel
@@ -370,10 +381,12 @@ def main_reason(parts: NDArray[np.float64], action: int, avoiding: bool,
 @kernel
 def decide_cadres(
     x: Inputs, taste: NDArray[np.float64], t: Terms
-) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64]]:
-    """Actions (n,), forms (n,), each inactive cadre's cause shares (m, 3), reason counts (3,).
+) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], int]:
+    """One year's choices and inaction, every cadre in one loop.
 
-    ``x`` is an ``Inputs``, ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``.
+    Returns actions (n,), forms (n,), each inactive cadre's cause shares (m, 3), reason counts
+    (3,) and the number of routine workers held back by fear alone. ``x`` is an ``Inputs``,
+    ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``.
     """
     n = x.ability.shape[0]
     action = np.empty(n, dtype=np.int8)
@@ -385,33 +398,33 @@ def decide_cadres(
     gain = np.empty(8)
     scratch = np.empty(4)
     m = 0
+    fear_only = 0
     for i in range(n):
         vp = x.violation_prone[i]
-        active = False
-        for coalition in COALITIONS:
+        cadre_parts(parts, 0, i, x, t)
+        chosen = taste_choice(parts, 0, taste, i, t.temperature, scratch)
+        acts[0] = chosen
+        action[i] = chosen
+        if chosen == BOLD or (chosen == ROUTINE and vp):
+            form[i] = ACTIVE  # took on the hard task, or its 'bold' would be a violation
+            continue
+        for coalition in range(1, 8):
             cadre_parts(parts, coalition, i, x, t)
             acts[coalition] = taste_choice(parts, coalition, taste, i, t.temperature, scratch)
-            if coalition == 0:
-                active = acts[0] == BOLD
-            elif coalition == REMOVE_FEAR and acts[0] == ROUTINE:
-                active = not inactive(ROUTINE, acts[REMOVE_FEAR], vp)
-            if active:
-                break
-        chosen = acts[0]
-        action[i] = chosen
-        if active:
-            form[i] = ACTIVE
+        if chosen == ROUTINE and acts[REMOVE_FEAR] == BOLD:
+            fear_only += 1
+        if not holding_back(acts, 0, vp):
+            form[i] = ACTIVE  # routine work that no lifted cause would turn bold
             continue
         avoiding = chosen == ROUTINE
         form[i] = LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else AVOIDANCE
         for coalition in range(8):
-            still = inactive(acts[coalition], acts[coalition | REMOVE_FEAR], vp)
-            gain[coalition] = 0.0 if still else 1.0
+            gain[coalition] = 0.0 if holding_back(acts, coalition, vp) else 1.0
         shapley_three(gain, shares, m)
         shares[m, 0] += 1.0 - gain[7]  # inaction no change removes is the cadre's own choice
         reasons[main_reason(parts, chosen, avoiding, scratch)] += 1.0
         m += 1
-    return action, form, shares[:m], reasons
+    return action, form, shares[:m], reasons, fear_only
 
 
 # --------------------------------------------------------------------------------------------
