@@ -580,6 +580,7 @@ def build_manifest(
         "spec": plan.spec.as_data(),
         "spec_hash": plan.spec.spec_hash(),
         "outputs_version": OUTPUTS_VERSION,
+        "outputs": storage.describe_outputs(plan.settings.outputs),
         "design": plan.design.info,
         "points": [
             {"point": p.point, "regime": plan.builder.regime_label(p.regime),

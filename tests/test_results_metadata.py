@@ -1,0 +1,108 @@
+"""Results describe themselves: every Parquet file CadreSim writes carries, on each output column,
+the registry's label, unit, scale, group and direction, and the manifest lists the same; pyarrow
+reads it back, polars and DuckDB still read the tables, and older files still load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from experiments.analysis.results import load_results
+from experiments.cli import main
+from experiments.engine.descriptions import read_descriptions
+from experiments.engine.execution import SerialExecutor, run_sweep
+from experiments.engine.spec import load_spec
+from experiments.engine.storage import part_files
+from simulation.outputs import OUTPUTS, OUTPUTS_VERSION
+from tests.synthetic_results import write_results
+
+KEPT = ["inaction", "afraid", "wrongful_sanctions", "real_output"]
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    """A 4-run sweep keeping a share, a cause, an event rate and output, with series."""
+    folder = tmp_path_factory.mktemp("described")
+    spec = {"name": "described", "steps": 4, "burn_in": 1, "replications": 2,
+            "regimes": ["seniority_baseline", "jilin_three_ups_downs"],
+            "set": {"organisation.n_cadres": 60}, "metrics": KEPT,
+            "series": ["inaction", "wrongful_sanctions"], "output": str(folder / "out")}
+    path = folder / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    run_sweep(load_spec(path), SerialExecutor())
+    return folder / "out"
+
+
+def _field(schema, name: str) -> dict[str, str]:
+    metadata = schema.field(name).metadata or {}
+    return {k.decode(): v.decode() for k, v in metadata.items()}
+
+
+def test_runs_parts_describe_every_metric_column_from_the_registry(sweep):
+    schema = pq.read_schema(part_files(sweep, "runs")[0])
+    # The derived outputs (final_inaction, afraid_share) are stored and described too.
+    described = [f.name for f in schema if f.metadata and b"label" in f.metadata]
+    assert described == [*KEPT, "final_inaction", "afraid_share"]
+    rate = _field(schema, "wrongful_sanctions")
+    assert rate["label"] == "Wrongful sanctions"
+    assert (rate["unit"], rate["scale"], rate["shown_unit"]) == (
+        "share", "1000", "per 1 000 cadres a year")
+    assert (rate["group"], rate["better"], rate["reduce"]) == ("review", "lower", "mean")
+    assert rate["outputs_version"] == str(OUTPUTS_VERSION)
+    share = _field(schema, "afraid_share")
+    assert (share["reduce"], share["of"], share["per"]) == ("ratio", "afraid", "inaction")
+    assert _field(schema, "real_output")["better"] == "higher"
+    assert _field(schema, "run_id") == {}  # bookkeeping columns are not outputs
+    meta = schema.metadata
+    assert meta[b"cadresim.outputs_version"] == str(OUTPUTS_VERSION).encode()
+    assert meta[b"cadresim.version"] and meta[b"cadresim.table"] == b"runs"
+    assert b"cadresim.spec_hash" in meta  # the resume machinery's key is kept
+    assert read_descriptions(schema)["inaction"]["label"] == OUTPUTS["inaction"].label
+
+
+def test_series_parts_and_the_manifest_carry_the_same_descriptions(sweep):
+    schema = pq.read_schema(part_files(sweep, "series")[0])
+    assert set(read_descriptions(schema)) == {"inaction", "wrongful_sanctions"}
+    assert b"metric" in _field(schema, "value")["meaning"].encode()
+    assert schema.metadata[b"cadresim.table"] == b"series"
+    manifest = json.loads((sweep / "manifest.json").read_text(encoding="utf-8"))
+    runs = read_descriptions(pq.read_schema(part_files(sweep, "runs")[0]))
+    assert manifest["outputs"] == runs
+    assert list(manifest["outputs"]) == [*KEPT, "final_inaction", "afraid_share"]
+    assert manifest["outputs"]["inaction"]["scale"] == 1.0
+
+
+def test_run_out_table_describes_its_per_step_columns(tmp_path):
+    out = tmp_path / "run.parquet"
+    assert main(["run", "seniority_baseline", "--steps", "2", "--set",
+                 "organisation.n_cadres=40", "--out", str(out), "--quiet"]) == 0
+    schema = pq.read_schema(out)
+    assert schema.metadata[b"cadresim.table"] == b"per_step"
+    described = {f.name for f in schema if f.metadata and b"label" in f.metadata}
+    assert described == {n for n in schema.names if n in OUTPUTS}
+    assert described >= {"inaction", "bold", "sanctions"}
+    assert _field(schema, "sanctions")["shown_unit"] == "per 1 000 cadres a year"
+
+
+def test_polars_and_duckdb_read_the_described_tables(sweep):
+    polars = pytest.importorskip("polars")
+    duckdb = pytest.importorskip("duckdb")
+    runs = polars.read_parquet(sweep / "runs" / "*.parquet")
+    assert runs.height == 4 and set(KEPT) <= set(runs.columns)
+    pattern = str(sweep / "runs" / "*.parquet")
+    assert duckdb.sql(f"select count(*) from read_parquet('{pattern}')").fetchone() == (4,)
+    keys = duckdb.sql(f"select key, value from parquet_kv_metadata('{pattern}') "
+                      "where key = 'cadresim.outputs'").fetchall()
+    assert keys and json.loads(keys[0][1])["inaction"]["better"] == "lower"
+
+
+def test_a_folder_written_without_metadata_still_loads(tmp_path):
+    folder = write_results(tmp_path / "old", [{"regime": "a"}, {"regime": "b"}],
+                           lambda p, params, r, rng: {"inaction": 0.1 + 0.01 * p}, 3)
+    assert pq.read_schema(part_files(folder, "runs")[0]).field("inaction").metadata is None
+    results = load_results(folder)
+    assert len(results.runs) == 6
