@@ -106,3 +106,14 @@ def test_a_folder_written_without_metadata_still_loads(tmp_path):
     assert pq.read_schema(part_files(folder, "runs")[0]).field("inaction").metadata is None
     results = load_results(folder)
     assert len(results.runs) == 6
+
+
+def test_the_results_format_documents_every_output_column_as_the_registry_says():
+    from scripts.gen_docs import output_table
+
+    text = (Path(__file__).parent.parent / "docs" / "results-format.md").read_text("utf-8")
+    assert output_table() in text  # `python -m scripts.gen_docs --check` guards it too
+    rows = [line for line in output_table().splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == list(OUTPUTS)
+    rate = next(row for row in rows if row.startswith("| `wrongful_sanctions`"))
+    assert "| 1000 (per 1 000 cadres a year) | review | lower |" in rate
