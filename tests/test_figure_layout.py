@@ -50,49 +50,61 @@ def _tick_labels(ax: Axes) -> list[list[Text]]:
     return out
 
 
-def layout_problems(fig: Figure) -> list[str]:
-    """What a reader would see wrong: text out of the figure, annotations overlapping or out
-    of their axes, tick labels overlapping (empty when the layout is sound)."""
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    frame = fig.bbox
-    problems = []
-    ticks: set[int] = set()
+def _outside(box, frame) -> bool:
+    return (box.x0 < frame.x0 - SLACK or box.x1 > frame.x1 + SLACK
+            or box.y0 < frame.y0 - SLACK or box.y1 > frame.y1 + SLACK)
+
+
+def _tick_problems(fig: Figure, renderer) -> tuple[list[str], set[int]]:
+    """Overlapping tick labels on any axis, and the ids of every drawn tick label."""
+    problems, drawn = [], set()
     for ax in fig.axes:
         if not ax.get_visible():
             continue
         for labels in _tick_labels(ax):
-            ticks |= {id(t) for t in labels}
+            drawn |= {id(t) for t in labels}
             boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in labels]
             for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
                 if box_a.overlaps(box_b):
                     problems.append(f"tick labels {a!r} and {b!r} overlap")
-    every = [t for t in fig.findobj(Text) if _shown(t)]
-    tick_objects = {id(tick.label1) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
-                    for tick in axis.get_major_ticks() + axis.get_minor_ticks()} | \
-        {id(tick.label2) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
-         for tick in axis.get_major_ticks() + axis.get_minor_ticks()}
-    for text in every:
-        if id(text) in tick_objects and id(text) not in ticks:
-            continue  # a tick outside the view: not drawn
-        box = text.get_window_extent(renderer)
-        if (box.x0 < frame.x0 - SLACK or box.x1 > frame.x1 + SLACK
-                or box.y0 < frame.y0 - SLACK or box.y1 > frame.y1 + SLACK):
+    return problems, drawn
+
+
+def _annotation_problems(ax: Axes, renderer) -> list[str]:
+    """Annotations of ``ax`` out of its box or overlapping each other."""
+    notes = [t for t in ax.texts if _shown(t)]
+    inside = ax.get_window_extent(renderer)
+    problems = [f"annotation {t.get_text()[:30]!r} leaves its axes" for t in notes
+                if _outside(t.get_window_extent(renderer), inside)]
+    for a, b in itertools.combinations(notes, 2):
+        if a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer)):
+            problems.append(f"annotations {a.get_text()[:20]!r} and {b.get_text()[:20]!r} "
+                            "overlap")
+    return problems
+
+
+def layout_problems(fig: Figure) -> list[str]:
+    """What a reader would see wrong: text out of the figure, annotations overlapping or out
+    of their axes, tick labels or axis labels and titles overlapping (empty when sound)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    problems, drawn_ticks = _tick_problems(fig, renderer)
+    every_tick = {id(label) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+                  for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+                  for label in (tick.label1, tick.label2)}
+    for text in fig.findobj(Text):
+        if not _shown(text) or (id(text) in every_tick and id(text) not in drawn_ticks):
+            continue  # empty, hidden, or a tick outside the view (not drawn)
+        if _outside(text.get_window_extent(renderer), fig.bbox):
             problems.append(f"{text.get_text()[:40]!r} leaves the figure")
+    names = [label for ax in fig.axes if ax.get_visible()
+             for label in (ax.xaxis.label, ax.yaxis.label, ax.title) if _shown(label)]
+    for a, b in itertools.combinations(names, 2):
+        if a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer)):
+            problems.append(f"labels {a.get_text()[:20]!r} and {b.get_text()[:20]!r} overlap")
     for ax in fig.axes:
-        if not ax.get_visible():
-            continue
-        notes = [t for t in ax.texts if _shown(t)]
-        inside = ax.get_window_extent(renderer)
-        for text in notes:
-            box = text.get_window_extent(renderer)
-            if (box.x0 < inside.x0 - SLACK or box.x1 > inside.x1 + SLACK
-                    or box.y0 < inside.y0 - SLACK or box.y1 > inside.y1 + SLACK):
-                problems.append(f"annotation {text.get_text()[:30]!r} leaves its axes")
-        for a, b in itertools.combinations(notes, 2):
-            if a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer)):
-                problems.append(f"annotations {a.get_text()[:20]!r} and "
-                                f"{b.get_text()[:20]!r} overlap")
+        if ax.get_visible():
+            problems += _annotation_problems(ax, renderer)
     return problems
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, NullFormatter
+from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from experiments.analysis.comparisons import regime_comparisons
 from experiments.analysis.differences import smallest_effect
@@ -132,8 +132,8 @@ def figure_running_mean(results: Results) -> Figure:
     The running mean over the first k replicates, in replicate order, with its 95% t-interval band,
     one line per point (beyond ``MAX_LINES`` points, that many spread over the design, the
     title saying so), and below it the half-width against k with the precision target and,
-    when not every point is drawn, the largest half-width over all points. A flat mean inside a narrowing band says the
-    replications suffice (Lee et al. 2015).
+    when not every point is drawn, the largest half-width over all points. A flat mean inside
+    a narrowing band says the replications suffice (Lee et al. 2015).
     """
     metrics = _running_metrics(results)
     if not metrics:
@@ -171,7 +171,10 @@ def figure_running_mean(results: Results) -> Figure:
         if metric in targets:
             bottom.axhline(targets[metric], color="black", linestyle="--", linewidth=1)
         bottom.set_yscale("log")
-        bottom.yaxis.set_minor_formatter(NullFormatter())  # less than a decade: no clutter
+        # Plain numbers at 1, 2 and 5 times a power of ten: readable over less than a decade.
+        bottom.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        bottom.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        bottom.yaxis.set_minor_formatter(NullFormatter())
         bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
         top.set_title(wrap(metric_label(metric).name, 44), loc="left", fontsize=9)
         top.set_ylabel(metric_label(metric).unit)
