@@ -55,6 +55,33 @@ def _outside(box, frame) -> bool:
             or box.y0 < frame.y0 - SLACK or box.y1 > frame.y1 + SLACK)
 
 
+def _corners(text: Text, renderer) -> np.ndarray:
+    """The four corners of a text's box as drawn, turned with the text (pixels)."""
+    box = text.get_window_extent(renderer)
+    angle = text.get_rotation()
+    if angle % 90 == 0:
+        return np.array([[box.x0, box.y0], [box.x1, box.y0], [box.x1, box.y1], [box.x0, box.y1]])
+    text.set_rotation(0)  # the unturned size; the turned box shares its centre
+    flat = text.get_window_extent(renderer)
+    text.set_rotation(angle)
+    theta = np.radians(angle)
+    turn = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    half = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * [flat.width / 2, flat.height / 2]
+    return (half @ turn.T) + [(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2]
+
+
+def _overlap(a: Text, b: Text, renderer) -> bool:
+    """Whether two texts' boxes, turned as the texts are, overlap (separating axes)."""
+    pa, pb = _corners(a, renderer), _corners(b, renderer)
+    for poly in (pa, pb):
+        for edge in np.diff(np.vstack([poly, poly[:1]]), axis=0):
+            normal = np.array([-edge[1], edge[0]])
+            sa, sb = pa @ normal, pb @ normal
+            if sa.max() <= sb.min() or sb.max() <= sa.min():
+                return False
+    return True
+
+
 def _tick_problems(fig: Figure, renderer) -> tuple[list[str], set[int]]:
     """Overlapping tick labels on any axis, and the ids of every drawn tick label."""
     problems, drawn = [], set()
@@ -63,10 +90,10 @@ def _tick_problems(fig: Figure, renderer) -> tuple[list[str], set[int]]:
             continue
         for labels in _tick_labels(ax):
             drawn |= {id(t) for t in labels}
-            boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in labels]
-            for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
-                if box_a.overlaps(box_b):
-                    problems.append(f"tick labels {a!r} and {b!r} overlap")
+            for a, b in itertools.combinations(labels, 2):
+                if _overlap(a, b, renderer):
+                    problems.append(f"tick labels {a.get_text()!r} and {b.get_text()!r} "
+                                    "overlap")
     return problems, drawn
 
 
@@ -77,7 +104,7 @@ def _annotation_problems(ax: Axes, renderer) -> list[str]:
     problems = [f"annotation {t.get_text()[:30]!r} leaves its axes" for t in notes
                 if _outside(t.get_window_extent(renderer), inside)]
     for a, b in itertools.combinations(notes, 2):
-        if a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer)):
+        if _overlap(a, b, renderer):
             problems.append(f"annotations {a.get_text()[:20]!r} and {b.get_text()[:20]!r} "
                             "overlap")
     return problems
@@ -100,7 +127,7 @@ def layout_problems(fig: Figure) -> list[str]:
     names = [label for ax in fig.axes if ax.get_visible()
              for label in (ax.xaxis.label, ax.yaxis.label, ax.title) if _shown(label)]
     for a, b in itertools.combinations(names, 2):
-        if a.get_window_extent(renderer).overlaps(b.get_window_extent(renderer)):
+        if _overlap(a, b, renderer):
             problems.append(f"labels {a.get_text()[:20]!r} and {b.get_text()[:20]!r} overlap")
     for ax in fig.axes:
         if ax.get_visible():

@@ -109,11 +109,14 @@ def wrap(text: str, width: int) -> str:
 
 
 def fit_xticklabels(fig: Figure, ax: Axes) -> None:
-    """Rotate the x tick labels by 30 degrees if any two of them overlap."""
+    """Rotate the x tick labels by 30 degrees, each on one line, if any two of them overlap."""
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
     if any(a.x1 > b.x0 for a, b in itertools.pairwise(boxes)):
+        # Several lines turned together crowd their neighbours: one line each when slanted.
+        ax.set_xticks(ax.get_xticks(),
+                      [" ".join(t.get_text().split()) for t in ax.get_xticklabels()])
         for tick in ax.get_xticklabels():
             tick.set_rotation(30)
             tick.set_horizontalalignment("right")
