@@ -27,6 +27,8 @@ DET = "regime.accountability.annual_evaluation"
 TOL = "regime.fault_tolerance.tolerance"
 PRECISION = "regime.evaluation.precision"
 FORMALISM = "regime.evaluation.formalism_detection"
+WEIGHT, TENURE = "regime.promotion.performance_weight", "regime.promotion.min_tenure"
+CEILING = "regime.promotion.age_ceiling"
 REGIMES = ["seniority_baseline", "jilin_three_ups_downs", "guangdong_three_distinctions"]
 #: Pixels a box may cross an edge by (antialiasing, rounding).
 SLACK = 1.0
@@ -175,6 +177,12 @@ FOLDERS = {
     "detection_x_tolerance": lambda tmp: _grid(
         tmp, "detection_x_tolerance", DET, [0.0, 0.05, 0.1, 0.2, 0.3, 0.5], TOL,
         np.round(np.linspace(0, 1, 6), 2).tolist()),
+    # The shipped promotion_reform grid: 5 x 4 in two panels (a third parameter's levels).
+    "promotion_reform": lambda tmp: write_results(
+        tmp / "promotion_reform",
+        [{"regime": "default", "parameters": {WEIGHT: w, TENURE: t, CEILING: c}}
+         for w in (0.1, 0.3, 0.5, 0.7, 0.9) for t in (0, 2, 4, 6) for c in (0, 45)],
+        causes, 3, design={"kind": "grid"}),
 }
 
 

@@ -149,7 +149,11 @@ def figure_running_mean(results: Results) -> Figure:
     labels = point_labels(results)
     replications = results.spec.get("replications")
     targets = (replications.get("precision") or {}) if isinstance(replications, dict) else {}
-    fig = new_figure(FULL_WIDTH if len(metrics) > 1 else 5.0, 5.0)
+    width = 34 if len(metrics) == 1 else 44  # legend characters per line
+    legend_lines = sum(len(wrap(labels[p], width).splitlines()) for p in points) + 4
+    # The panels keep 3.2 in whatever the legend (two columns) below them needs.
+    fig = new_figure(FULL_WIDTH if len(metrics) > 1 else 5.0,
+                     3.2 + 0.16 * math.ceil(legend_lines / 2))
     axes = fig.subplots(2, len(metrics), squeeze=False, sharex="col")
     for j, metric in enumerate(metrics):
         top, bottom = axes[0][j], axes[1][j]
@@ -171,8 +175,11 @@ def figure_running_mean(results: Results) -> Figure:
         if metric in targets:
             bottom.axhline(targets[metric], color="black", linestyle="--", linewidth=1)
         bottom.set_yscale("log")
-        # Plain numbers at 1, 2 and 5 times a power of ten: readable over less than a decade.
-        bottom.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        # Plain numbers at powers of ten, and at 2 and 5 times them over a decade or less.
+        drawn = np.concatenate([line.get_ydata() for line in bottom.get_lines()])
+        drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
+        narrow = drawn.size and np.log10(drawn.max() / drawn.min()) <= 1
+        bottom.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
         bottom.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         bottom.yaxis.set_minor_formatter(NullFormatter())
         bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -187,7 +194,6 @@ def figure_running_mean(results: Results) -> Figure:
                if len(points) < len(every) else []),
              *([(Line2D([0], [0], color="black", linestyle="--"), "Precision target")]
                if targets else [])]
-    width = 34 if len(metrics) == 1 else 44
     fig.legend([*handles, *(h for h, _ in extra)],
                [*(wrap(n, width) for n in names), *(wrap(t, width) for _, t in extra)],
                loc="outside lower center", ncol=2)
