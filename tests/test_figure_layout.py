@@ -30,6 +30,9 @@ FORMALISM = "regime.evaluation.formalism_detection"
 WEIGHT, TENURE = "regime.promotion.performance_weight", "regime.promotion.min_tenure"
 CEILING = "regime.promotion.age_ceiling"
 REGIMES = ["seniority_baseline", "jilin_three_ups_downs", "guangdong_three_distinctions"]
+#: Every preset, as the shipped regime comparison runs them (long names side by side).
+PRESETS = sorted(p.stem for p in (Path(__file__).parent.parent / "configs" / "regimes").glob(
+    "*.yaml"))
 #: Pixels a box may cross an edge by (antialiasing, rounding).
 SLACK = 1.0
 
@@ -166,9 +169,13 @@ def _grid(tmp_path: Path, name: str, px: str, xs, py: str, ys, reps: int = 3) ->
 FOLDERS = {
     # Regimes compared, with series: bars, series, trade-off, differences, running mean.
     "regimes": lambda tmp: write_results(
-        tmp / "regimes", [{"regime": r} for r in REGIMES], causes, 6,
+        tmp / "regimes", [{"regime": r} for r in REGIMES], causes, 4,
         spec={"regimes": REGIMES, "series": ["inaction", "unwilling", "unable", "afraid"]},
         series=series),
+    # The shipped regime comparison: every preset side by side (bars, trade-off, differences).
+    "regime_comparison": lambda tmp: write_results(
+        tmp / "regime_comparison", [{"regime": r} for r in PRESETS], causes, 4,
+        spec={"regimes": PRESETS}),
     # The shipped evaluation_vs_formalism grid: 11 x 3, unequally spaced rows.
     "evaluation_vs_formalism": lambda tmp: _grid(
         tmp, "evaluation_vs_formalism", PRECISION, np.round(np.linspace(0, 1, 11), 2).tolist(),
