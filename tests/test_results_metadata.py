@@ -16,7 +16,7 @@ from experiments.cli import main
 from experiments.engine.descriptions import read_descriptions
 from experiments.engine.execution import SerialExecutor, run_sweep
 from experiments.engine.spec import load_spec
-from experiments.engine.storage import part_files
+from experiments.engine.storage import drop_runs, part_files
 from simulation.outputs import OUTPUTS, OUTPUTS_VERSION
 from tests.synthetic_results import write_results
 
@@ -122,3 +122,33 @@ def test_the_results_format_documents_every_output_column_as_the_registry_says()
     assert [row.split("`")[1] for row in rows] == list(OUTPUTS)
     rate = next(row for row in rows if row.startswith("| `wrongful_sanctions`"))
     assert "| 1000 (per 1 000 cadres a year) | review | lower |" in rate
+
+
+def test_a_folder_mixing_parts_with_and_without_descriptions_loads_and_resumes(sweep, tmp_path):
+    import shutil
+
+    import pyarrow as pa
+
+    folder = tmp_path / "out"
+    shutil.copytree(sweep, folder)
+    first = part_files(folder, "runs")[0]
+    table = pq.read_table(first)
+    bare = pa.schema([f.remove_metadata() for f in table.schema],
+                     metadata={b"cadresim.spec_hash": table.schema.metadata[b"cadresim.spec_hash"]})
+    pq.write_table(pa.Table.from_arrays(table.columns, schema=bare), first)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["outputs"]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert len(load_results(folder).runs) == 4
+    last = part_files(folder, "runs")[-1]  # its run is dropped, as a failed run's row is
+    drop_runs(folder, {pq.read_table(last).column("run_id")[0].as_py(): last.name})
+    spec = yaml.safe_load((sweep.parent / "spec.yaml").read_text(encoding="utf-8"))
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump({**spec, "output": str(folder)}), "utf-8")
+    run_sweep(load_spec(path), SerialExecutor())  # resumes: the run again, in a new part
+    parts = part_files(folder, "runs")
+    assert pq.read_schema(parts[0]).field("inaction").metadata is None
+    assert parts[-1].name.startswith("part-0002-")  # the second session's
+    assert read_descriptions(pq.read_schema(parts[-1]))["inaction"]["group"] == "headline"
+    assert len(load_results(folder).runs) == 4
+    assert json.loads((folder / "manifest.json").read_text("utf-8"))["outputs"]
