@@ -363,12 +363,12 @@ def test_analyze_in_a_folder_one_may_not_write_is_a_clean_error(tmp_path, capsys
 def test_run_out_on_a_full_disk_leaves_no_file(tmp_path, capsys, monkeypatch):
     out = tmp_path / "table.parquet"
 
-    def fill_up(self, path, *args, **kwargs):
+    def fill_up(table, path, *args, **kwargs):
         Path(path).write_bytes(b"PAR1 half")
         # PyArrow's wording: the error number only in the text
         raise OSError("Error writing bytes to file. Detail: [errno 28] No space left on device")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", fill_up)
+    monkeypatch.setattr(pq, "write_table", fill_up)  # the table is written by PyArrow
     refused(capsys, ["run", "seniority_baseline", "--set", "organisation.n_cadres=40",
                      "--steps", "2", "--quiet", "--out", str(out)],
             "--out", "table.parquet", "No space left on device")

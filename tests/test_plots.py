@@ -110,9 +110,13 @@ def test_heatmap_over_a_two_parameter_grid_names_its_axes(tmp_path, nx, ny, anno
     panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"][:2]
     assert panels[0].get_xlabel().replace("\n", " ") == axis_label(DET)
     assert panels[0].get_ylabel().replace("\n", " ") == axis_label(TOL)
+    # Annotated cells are equal, at 0 .. n-1 and labelled with the grid's values.
     cells = [t for t in panels[0].texts if t.get_position() in
-             {(x, y) for x in results.points[DET] for y in results.points[TOL]}]
+             {(x, y) for x in range(nx) for y in range(ny)}]
     assert (len(cells) == nx * ny) is annotated  # values in the cells when few
+    if annotated:
+        ticks = [float(t.get_text()) for t in panels[0].get_xticklabels()]
+        assert ticks == pytest.approx(sorted(results.points[DET].unique()))
     contours = [c for c in panels[0].collections if isinstance(c, ContourSet)]
     assert bool(contours) is not annotated  # contour lines when many
 

@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from experiments.analysis.comparisons import regime_comparisons
 from experiments.analysis.differences import smallest_effect
@@ -24,7 +25,14 @@ from experiments.analysis.labels import axis_label, metric_label, point_labels, 
 from experiments.analysis.results import Results
 from experiments.analysis.series_plots import MAX_LINES
 from experiments.analysis.statistics import Analysis
-from experiments.analysis.style import FULL_WIDTH, Skip, group_colour, new_figure, wrap
+from experiments.analysis.style import (
+    FULL_WIDTH,
+    Skip,
+    fit_title,
+    group_colour,
+    new_figure,
+    wrap,
+)
 
 #: Most rows (regime x setting) in the differences figure.
 MAX_DIFFERENCES = 40
@@ -122,9 +130,10 @@ def figure_running_mean(results: Results) -> Figure:
     """Per metric (the precision targets' metrics, else inaction).
 
     The running mean over the first k replicates, in replicate order, with its 95% t-interval band,
-    one line per point (or per regime's first point when there are many), and below it the
-    half-width against k with the precision target. A flat mean inside a narrowing band says the
-    replications suffice (Lee et al. 2015).
+    one line per point (beyond ``MAX_LINES`` points, that many spread over the design, the
+    title saying so), and below it the half-width against k with the precision target and,
+    when not every point is drawn, the largest half-width over all points. A flat mean inside
+    a narrowing band says the replications suffice (Lee et al. 2015).
     """
     metrics = _running_metrics(results)
     if not metrics:
@@ -132,13 +141,19 @@ def figure_running_mean(results: Results) -> Figure:
     reps = results.runs.groupby("point").size()
     if reps.max() < 3:
         raise Skip("fewer than 3 replicates per point: no running mean to show")
-    points = sorted(results.points["point"])
-    if len(points) > MAX_LINES:
-        points = points[:MAX_LINES]
+    every = sorted(results.points["point"])
+    # Too many points for one line each: MAX_LINES of them spread over the design, and every
+    # point's precision still shown as the largest half-width over all points.
+    points = every if len(every) <= MAX_LINES else \
+        [every[i] for i in np.linspace(0, len(every) - 1, MAX_LINES).round().astype(int)]
     labels = point_labels(results)
     replications = results.spec.get("replications")
     targets = (replications.get("precision") or {}) if isinstance(replications, dict) else {}
-    fig = new_figure(FULL_WIDTH if len(metrics) > 1 else 5.0, 5.0)
+    width = 34 if len(metrics) == 1 else 44  # legend characters per line
+    legend_lines = sum(len(wrap(labels[p], width).splitlines()) for p in points) + 4
+    # The panels keep 3.2 in whatever the legend (two columns) below them needs.
+    fig = new_figure(FULL_WIDTH if len(metrics) > 1 else 5.0,
+                     3.2 + 0.16 * math.ceil(legend_lines / 2))
     axes = fig.subplots(2, len(metrics), squeeze=False, sharex="col")
     for j, metric in enumerate(metrics):
         top, bottom = axes[0][j], axes[1][j]
@@ -150,22 +165,39 @@ def figure_running_mean(results: Results) -> Figure:
             top.fill_between(run["replications"], run["ci_low"], run["ci_high"], color=colour,
                              alpha=0.2, linewidth=0)
             bottom.plot(run["replications"], run["half_width"], color=colour)
+        if len(points) < len(every):
+            widest = pd.concat([
+                running_means(part.sort_values("replicate")[metric].dropna().to_numpy())
+                .set_index("replications")["half_width"]
+                for _, part in results.runs.groupby("point")], axis=1).max(axis=1)
+            bottom.plot(widest.index, widest.to_numpy(), color="black", linestyle=":",
+                        linewidth=1.2)
         if metric in targets:
             bottom.axhline(targets[metric], color="black", linestyle="--", linewidth=1)
         bottom.set_yscale("log")
+        # Plain numbers at powers of ten, and at 2 and 5 times them over a decade or less.
+        drawn = np.concatenate([line.get_ydata() for line in bottom.get_lines()])
+        drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
+        narrow = drawn.size and np.log10(drawn.max() / drawn.min()) <= 1
+        bottom.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
+        bottom.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        bottom.yaxis.set_minor_formatter(NullFormatter())
+        bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
         top.set_title(wrap(metric_label(metric).name, 44), loc="left", fontsize=9)
         top.set_ylabel(metric_label(metric).unit)
         bottom.set_ylabel("95% half-width")
         bottom.set_xlabel("Replications [runs]")
     handles, names = axes[0][0].get_legend_handles_labels()
     extra = [(Patch(color="#888888", alpha=0.35), "95% t-interval of the running mean"),
+             *([(Line2D([0], [0], color="black", linestyle=":"),
+                 f"Largest half-width over all {len(every)} points")]
+               if len(points) < len(every) else []),
              *([(Line2D([0], [0], color="black", linestyle="--"), "Precision target")]
                if targets else [])]
     fig.legend([*handles, *(h for h, _ in extra)],
-               [*(wrap(n, 40) for n in names), *(t for _, t in extra)],
+               [*(wrap(n, width) for n in names), *(wrap(t, width) for _, t in extra)],
                loc="outside lower center", ncol=2)
-    shown = "" if len(points) == results.points["point"].nunique() else \
-        f" (first {len(points)} points)"
-    fig.suptitle("Running mean against replications" + shown, x=0.02, ha="left",
-                 fontsize=10, fontweight="bold")
+    count = "" if len(points) == len(every) else \
+        f" ({len(points)} of {len(every)} points drawn, spread over the design)"
+    fit_title(fig, "Running mean against replications" + count)
     return fig

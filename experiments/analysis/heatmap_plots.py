@@ -8,8 +8,10 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib import patheffects
+from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from experiments.analysis.labels import (
@@ -25,11 +27,17 @@ from experiments.analysis.statistics import Analysis
 from experiments.analysis.style import (
     FULL_WIDTH,
     Skip,
+    fit_title,
+    fit_xticklabels,
     new_figure,
     wrap,
 )
 
 ANNOTATE_CELLS = 49
+#: Inches per annotated cell: room for a value and its interval at 7 pt.
+CELL_WIDTH, CELL_HEIGHT = 0.48, 0.42
+#: Smallest font an annotated cell may shrink to before its interval is left out.
+SMALLEST_CELL_FONT = 6.0
 
 
 def _edges(values: np.ndarray) -> np.ndarray:
@@ -108,6 +116,45 @@ def heatmap_panels(results: Results, facet: str | None) -> list[tuple[str, pd.Da
     return panels
 
 
+def _fit_cells(fig: Figure, notes: list[tuple[Axes, Text, float]]) -> bool:
+    """Put each cell's 95% half-width under its value where every cell has room for it.
+
+    The cells' font shrinks to ``SMALLEST_CELL_FONT`` if need be; when even then a value and
+    its interval do not fit inside one cell, the cells show the values only. Returns whether
+    the intervals are shown.
+    """
+    if not notes or not any(np.isfinite(half) for _, _, half in notes):
+        return False
+    values = [text.get_text() for _, text, _ in notes]
+    for _, text, half in notes:
+        if np.isfinite(half):
+            text.set_text(f"{text.get_text()}\n±{half:.1g}")
+    for size in (7.0, 6.5, SMALLEST_CELL_FONT, None):
+        if size is None:  # no room: values only
+            for (_, text, _), value in zip(notes, values, strict=True):
+                text.set_text(value)
+                text.set_fontsize(7.0)
+            return False
+        for _, text, _ in notes:
+            text.set_fontsize(size)
+        if _cells_hold(fig, notes):
+            return True
+    return False
+
+
+def _cells_hold(fig: Figure, notes: list[tuple[Axes, Text, float]]) -> bool:
+    """Whether every annotation lies inside its own cell (cells are one unit wide and tall)."""
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    for ax, text, _ in notes:
+        x, y = text.get_position()
+        (x0, y0), (x1, y1) = ax.transData.transform([(x - 0.48, y - 0.48), (x + 0.48, y + 0.48)])
+        box = text.get_window_extent(renderer)
+        if box.x0 < x0 or box.x1 > x1 or box.y0 < y0 or box.y1 > y1:
+            return False
+    return True
+
+
 # The figure functions read top to bottom as one drawing: each branch is a named layout choice
 # (facets, annotated cells or contours, markers or crosses), so C901 is waived for them.
 def figure_heatmap(  # noqa: C901 - one drawing, see above
@@ -126,7 +173,14 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
     panels = heatmap_panels(results, facet)
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
-    fig = new_figure(min(FULL_WIDTH * 1.3, 3.2 * ncols + 1.2), 2.9 * nrows + 0.4)
+    nx, ny = results.points[px].nunique(), results.points[py].nunique()
+    annotate = nx * ny <= ANNOTATE_CELLS
+    # Annotated cells are all one size (the grid's values as labels, however unevenly spaced),
+    # wide and tall enough for a value and its interval at 7 pt.
+    panel_width = max(2.6, CELL_WIDTH * nx) if annotate else 2.6
+    panel_height = max(2.0, CELL_HEIGHT * ny) if annotate else 2.4
+    fig = new_figure(min(FULL_WIDTH * 1.3, panel_width * ncols + 1.9),
+                     panel_height * nrows + 1.3)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True)
     finite = means["mean"].to_numpy(dtype=float)
     finite = finite[np.isfinite(finite)]
@@ -139,7 +193,8 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
     levels = MaxNLocator(7).tick_values(norm.vmin, norm.vmax)  # the same in every panel
     cell = cell_format(finite)  # one precision in every cell: enough to show the gradient
     mesh = None
-    half = ((means["ci_high"] - means["ci_low"]) / 2).to_numpy(dtype=float)
+    halves_all = shown(metric, ((means["ci_high"] - means["ci_low"]) / 2).to_numpy(dtype=float))
+    notes = []
     for k, (title, block) in enumerate(panels):
         ax = axes[k // ncols][k % ncols]
         part = means[means["point"].isin(block["point"])]
@@ -149,33 +204,39 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
         xs = table.columns.to_numpy(dtype=float)
         ys = table.index.to_numpy(dtype=float)
         z = table.to_numpy(dtype=float)
-        mesh = ax.pcolormesh(_edges(xs), _edges(ys), z, cmap=cmap, norm=norm, shading="flat")
-        if z.size <= ANNOTATE_CELLS:
-            for i, yv in enumerate(ys):
-                for j, xv in enumerate(xs):
+        if annotate:  # equal cells at 0, 1, ... labelled with the grid's values
+            cx, cy = np.arange(len(xs), dtype=float), np.arange(len(ys), dtype=float)
+        else:
+            cx, cy = xs, ys
+        mesh = ax.pcolormesh(_edges(cx), _edges(cy), z, cmap=cmap, norm=norm, shading="flat")
+        if annotate:
+            for i, yv in enumerate(cy):
+                for j, xv in enumerate(cx):
                     if np.isfinite(z[i, j]):
                         r, g, b, _ = cmap(norm(z[i, j]))
                         light = 0.299 * r + 0.587 * g + 0.114 * b > 0.5
-                        text = cell.format(z[i, j])
                         half = shown(metric, halves.to_numpy(dtype=float)[i, j])
-                        if np.isfinite(half):
-                            text += f"\n±{half:.1g}"
-                        ax.text(xv, yv, text, ha="center", va="center",
-                                fontsize=7, color="black" if light else "white")
+                        notes.append((ax, ax.text(
+                            xv, yv, cell.format(z[i, j]), ha="center", va="center",
+                            fontsize=7, color="black" if light else "white"), half))
         elif min(z.shape) >= 3 and np.isfinite(z).all() and np.ptp(z) > 0:
             lines = ax.contour(xs, ys, z, levels=levels, colors="white", linewidths=0.8)
             halo = [patheffects.withStroke(linewidth=1.8, foreground="#333333")]
             lines.set(path_effects=halo)
             for text in ax.clabel(lines, fontsize=7, fmt=lambda v: cell.format(v), inline=True):
                 text.set_path_effects(halo)
-        ax.set_xticks(xs if len(xs) <= 8 else ax.get_xticks())
-        ax.set_yticks(ys if len(ys) <= 8 else ax.get_yticks())
-        if len(xs) <= 8:
-            ax.set_xticklabels([format_value(float(v)) for v in xs])
-        if len(ys) <= 8:
-            ax.set_yticklabels([format_value(float(v)) for v in ys])
-        ax.set_xlim(_edges(xs)[[0, -1]])
-        ax.set_ylim(_edges(ys)[[0, -1]])
+        if annotate:
+            ax.set_xticks(cx, [format_value(float(v)) for v in xs])
+            ax.set_yticks(cy, [format_value(float(v)) for v in ys])
+        else:
+            ax.set_xticks(xs if len(xs) <= 8 else ax.get_xticks())
+            ax.set_yticks(ys if len(ys) <= 8 else ax.get_yticks())
+            if len(xs) <= 8:
+                ax.set_xticklabels([format_value(float(v)) for v in xs])
+            if len(ys) <= 8:
+                ax.set_yticklabels([format_value(float(v)) for v in ys])
+        ax.set_xlim(_edges(cx)[[0, -1]])
+        ax.set_ylim(_edges(cy)[[0, -1]])
         for side in ("top", "right"):
             ax.spines[side].set_visible(True)
         if title:
@@ -188,10 +249,16 @@ def figure_heatmap(  # noqa: C901 - one drawing, see above
         axes[k // ncols][k % ncols].set_visible(False)
     bar = fig.colorbar(mesh, ax=axes, shrink=0.9, pad=0.02)
     bar.set_label(wrap(axis_label(metric), 36))
-    half = half[np.isfinite(half)]
-    note = (f" (± 95% CI half-width; largest ±{half.max():.1g})" if half.size
-            else " (one replicate: no interval)")
-    fig.suptitle(f"{metric_label(metric).name}: mean over replicates" + note, x=0.02,
-                 ha="left", fontsize=10, fontweight="bold")
+    for ax in fig.axes:
+        fit_xticklabels(fig, ax)
+    intervals = _fit_cells(fig, notes)
+    halves_all = halves_all[np.isfinite(halves_all)]
+    if not halves_all.size:
+        note = " (one replicate: no interval)"
+    elif intervals:
+        note = f" (± 95% CI half-width; largest ±{halves_all.max():.1g})"
+    else:
+        note = f" (95% CI half-widths up to ±{halves_all.max():.1g}, in analysis/means.csv)"
+    fit_title(fig, f"{metric_label(metric).name}: mean over replicates" + note)
     return fig
 

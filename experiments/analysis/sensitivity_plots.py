@@ -20,6 +20,7 @@ from experiments.analysis.style import (
     FULL_WIDTH,
     SOBOL_COLOURS,
     Skip,
+    fit_title,
     new_figure,
     wrap,
 )
@@ -77,8 +78,7 @@ def figure_sobol(results: Results, analysis: Analysis, metric: str = "inaction")
     handles, names = axes[0][0].get_legend_handles_labels()
     fig.legend([*handles, whisker], [*names, "95% bootstrap CI"], loc="outside lower center",
                ncol=3)
-    fig.suptitle(f"Sensitivity of {metric_label(metric).name.lower()}", x=0.02, ha="left",
-                 fontsize=10, fontweight="bold")
+    fit_title(fig, f"Sensitivity of {metric_label(metric).name.lower()}")
     return fig
 
 
@@ -101,7 +101,6 @@ def figure_morris(results: Results, analysis: Analysis, metric: str = "inaction"
     unit = metric_label(metric).unit
     axes[-1][0].set_xlabel(f"Morris μ* of {metric_label(metric).short.lower()}"
                            + (f" [{unit}]" if unit else ""))
-    fig.suptitle(f"Elementary effects on {metric_label(metric).name.lower()}", x=0.02,
-                 ha="left", fontsize=10, fontweight="bold")
+    fit_title(fig, f"Elementary effects on {metric_label(metric).name.lower()}")
     return fig
 

@@ -18,6 +18,7 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from simulation.outputs import ACTION_OUTPUTS, CAUSES, FORMS, REASONS, colours
 
@@ -103,16 +104,43 @@ def save_figure(fig: Figure, stem: Path, *, tight: bool = False,
 
 def wrap(text: str, width: int) -> str:
     """``text`` broken into lines of at most ``width`` characters (words kept whole)."""
-    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False,
+                                   break_on_hyphens=False)) or text
 
 
 def fit_xticklabels(fig: Figure, ax: Axes) -> None:
-    """Rotate the x tick labels by 30 degrees if any two of them overlap."""
+    """Rotate the x tick labels by 30 degrees, each on one line, if any two of them overlap."""
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
     if any(a.x1 > b.x0 for a, b in itertools.pairwise(boxes)):
+        # Several lines turned together crowd their neighbours: one line each when slanted.
+        ax.set_xticks(ax.get_xticks(),
+                      [" ".join(t.get_text().split()) for t in ax.get_xticklabels()])
         for tick in ax.get_xticklabels():
             tick.set_rotation(30)
             tick.set_horizontalalignment("right")
             tick.set_rotation_mode("anchor")
+
+
+def fit_title(fig: Figure, text: str, **kwargs: object) -> None:
+    """Set the figure's title (left, bold, 10 pt), wrapped onto more lines until it fits."""
+    options = {"x": 0.02, "ha": "left", "fontsize": 10, "fontweight": "bold", **kwargs}
+    title = fig.suptitle(text, **options)
+    fit_width(fig, title, text)
+
+
+def fit_width(fig: Figure, artist: Text, text: str, margin: float = 4.0) -> None:
+    """Wrap ``artist`` (showing ``text``) onto more lines until it lies inside the figure.
+
+    ``margin`` is in points from the figure's right edge.
+    """
+    renderer = fig.canvas.get_renderer()
+    right = fig.bbox.x1 - margin * fig.dpi / 72
+    width = max(len(line) for line in text.splitlines()) if text else 0
+    while width > 12:
+        fig.draw_without_rendering()
+        if artist.get_window_extent(renderer).x1 <= right:
+            return
+        width = int(width * 0.85)
+        artist.set_text("\n".join(wrap(line, width) for line in text.splitlines()))

@@ -106,11 +106,11 @@ def drawn_values(posterior: str | os.PathLike[str], particles: pd.Series) -> pd.
 
 
 def summarise(runs: pd.DataFrame, metrics: Sequence[str] = METRICS) -> pd.DataFrame:
-    """Per regime and metric: mean, median and 90% interval across replicates."""
+    """Per regime and metric: mean, median and 95% interval across replicates."""
     long = runs.melt(id_vars=["replicate", "regime"], value_vars=list(metrics), var_name="metric")
     grouped = long.groupby(["regime", "metric"], sort=False)["value"]
     out = grouped.agg(mean="mean", median="median",
-                      low=lambda v: v.quantile(0.05), high=lambda v: v.quantile(0.95))
+                      low=lambda v: v.quantile(0.025), high=lambda v: v.quantile(0.975))
     return out.reset_index()
 
 

@@ -12,21 +12,36 @@ import math
 import os
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import NullFormatter
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
-from experiments.analysis.style import save_figure
+from experiments.analysis.labels import axis_label, metric_label
+from experiments.analysis.style import (
+    FULL_WIDTH,
+    STYLE,
+    fit_title,
+    new_figure,
+    save_figure,
+    wrap,
+)
 from experiments.calibration.priors import PriorSet
 from experiments.calibration.targets import TargetSet
 
-#: Posterior 90% interval narrower than this share of the prior's: the targets pin it down.
+#: The level of every interval the report gives (95%, as everywhere else in CadreSim).
+LEVEL = 0.95
+#: The probability in each tail of a LEVEL interval.
+TAIL = (1 - LEVEL) / 2
+#: z for a two-sided LEVEL interval.
+Z = 1.959963984540054
+#: Posterior 95% interval narrower than this share of the prior's: the targets pin it down.
 PINNED = 0.5
 #: ... narrower than this share: partly informed; wider: the targets say little about it.
 PARTLY = 0.8
-#: z for a two-sided 90% interval.
-Z90 = 1.6448536269514722
 
 POSTERIOR_COLOUR = "#0072B2"
 PRIOR_COLOUR = "#9A9A9A"
@@ -52,7 +67,7 @@ def weights_of(posterior: pd.DataFrame) -> np.ndarray:
 
 
 def identification(priors: PriorSet, posterior: pd.DataFrame) -> pd.DataFrame:
-    """Per parameter: prior and posterior 90% intervals, their width ratio and a verdict.
+    """Per parameter: prior and posterior 95% intervals, their width ratio and a verdict.
 
     Widths are compared on the log scale for log-uniform priors. Verdicts: ``pinned down``
     (ratio < 0.5), ``partly`` (< 0.8), ``not pinned down``.
@@ -61,8 +76,8 @@ def identification(priors: PriorSet, posterior: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name, prior in priors.parameters.items():
         x = posterior[name].to_numpy(float)
-        lo, med, hi = weighted_quantile(x, w, [0.05, 0.5, 0.95])
-        plo, phi = prior.frozen().ppf([0.05, 0.95])
+        lo, med, hi = weighted_quantile(x, w, [TAIL, 0.5, 1 - TAIL])
+        plo, phi = prior.frozen().ppf([TAIL, 1 - TAIL])
         scale = np.log if prior.log_scale else (lambda v: v)
         ratio = float((scale(hi) - scale(lo)) / (scale(phi) - scale(plo)))
         verdict = "pinned down" if ratio < PINNED else "partly" if ratio < PARTLY else (
@@ -78,8 +93,8 @@ def identification(priors: PriorSet, posterior: pd.DataFrame) -> pd.DataFrame:
 def predictive_check(targets: TargetSet, ppc: pd.DataFrame) -> pd.DataFrame:
     """Per target: the published value against the posterior predictive distribution.
 
-    ``ppc`` has one column per target (one row per posterior draw, simulated afresh). The 90%
-    predictive interval is widened by the survey's sampling error (+-1.645 s.e., binomial from n
+    ``ppc`` has one column per target (one row per posterior draw, simulated afresh). The 95%
+    predictive interval is widened by the survey's sampling error (+-1.96 s.e., binomial from n
     where n is known) for ``within_sampling``; ``z`` is the median's distance from the value in
     units of the target's tolerance (sampling s.e. and mapping_sd combined), and
     ``within_tolerance`` is |z| <= 2.
@@ -88,9 +103,9 @@ def predictive_check(targets: TargetSet, ppc: pd.DataFrame) -> pd.DataFrame:
     for t in targets.targets:
         sims = ppc[t.name].to_numpy(float)
         sims = sims[np.isfinite(sims)]
-        lo, med, hi = np.quantile(sims, [0.05, 0.5, 0.95]) if len(sims) else (np.nan,) * 3
+        lo, med, hi = np.quantile(sims, [TAIL, 0.5, 1 - TAIL]) if len(sims) else (np.nan,) * 3
         se = t.sampling_se
-        widen = Z90 * (se or 0.0)
+        widen = Z * (se or 0.0)
         z = (med - t.value) / t.tolerance
         rows.append({
             "target": t.name, "statistic": t.statistic, "regime": t.regime,
@@ -102,92 +117,130 @@ def predictive_check(targets: TargetSet, ppc: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _save(fig: plt.Figure, stem: str | os.PathLike[str]) -> list[Path]:
-    paths = save_figure(fig, Path(stem), tight=True, style=None)
-    plt.close(fig)
-    return paths
+def _save(fig: Figure, stem: str | os.PathLike[str]) -> list[Path]:
+    return save_figure(fig, Path(stem))
+
+
+def parameter_name(path: str) -> str:
+    """A parameter's display name: its config title and unit (not its dotted path)."""
+    return axis_label(path)
+
+
+def statistic_name(statistic: str) -> str:
+    """A target's statistic in words: each output by its short label (``Says: afraid / ...``)."""
+    return " / ".join(metric_label(part.strip()).short for part in statistic.split("/"))
+
+
+def target_name(name: str) -> str:
+    """A target's identifier as words (``fear_real_cause`` -> ``Fear real cause``)."""
+    return name.replace("_", " ").capitalize()
 
 
 def pair_plot(priors: PriorSet, posterior: pd.DataFrame,
               stem: str | os.PathLike[str]) -> list[Path]:
-    """Posterior pair plot; writes PNG (300 dpi) and PDF.
+    """Posterior pair plot in the house style; writes PNG (300 dpi) and PDF.
 
     Weighted histograms (prior density as a grey line) on the diagonal, weighted particles
-    below it. Axes span the prior bounds.
+    below it. Axes span the prior bounds; each diagonal panel is named by its parameter's title
+    and unit, and names its row and column.
     """
     names = priors.names
     k = len(names)
     w = weights_of(posterior)
-    fig, axes = plt.subplots(k, k, figsize=(1.9 * k + 1, 1.9 * k + 1), squeeze=False)
-    for i, yi in enumerate(names):
-        for j, xj in enumerate(names):
-            ax = axes[i, j]
-            px = priors.parameters[xj]
-            if j > i:
-                ax.set_visible(False)
-                continue
-            log_x = px.log_scale
-            if i == j:
-                edges = (np.geomspace(px.low, px.high, 21) if log_x
-                         else np.linspace(px.low, px.high, 21))
-                ax.hist(posterior[xj], bins=edges, weights=w, density=True,
-                        color=POSTERIOR_COLOUR, alpha=0.7)
-                grid = np.geomspace(px.low, px.high, 200) if log_x else np.linspace(
-                    px.low, px.high, 200)
-                ax.plot(grid, px.frozen().pdf(grid), color=PRIOR_COLOUR, lw=1.2)
-                ax.set_yticks([])
-            else:
-                py = priors.parameters[yi]
-                ax.scatter(posterior[xj], posterior[yi], s=4 + 400 * w, alpha=0.5,
-                           color=POSTERIOR_COLOUR, linewidths=0)
-                ax.set_ylim(py.low, py.high)
-                if py.log_scale:
-                    ax.set_yscale("log")
-            ax.set_xlim(px.low, px.high)
-            if log_x:
-                ax.set_xscale("log")
-            for axis in (ax.xaxis, ax.yaxis):
-                axis.set_minor_formatter(NullFormatter())
-            ax.tick_params(which="both", labelsize=6)
-            if i == k - 1:
-                ax.set_xlabel(xj, fontsize=7)
-            if j == 0 and i > 0:
-                ax.set_ylabel(yi, fontsize=7)
-    fig.suptitle("Posterior (blue) against prior (grey)", fontsize=9)
-    fig.tight_layout()
+    with mpl.rc_context(STYLE):
+        fig = new_figure(min(FULL_WIDTH, 1.75 * k + 1.0), min(FULL_WIDTH, 1.75 * k + 1.3))
+        axes = fig.subplots(k, k, squeeze=False)
+        for i, yi in enumerate(names):
+            for j, xj in enumerate(names):
+                _pair_panel(axes[i, j], priors, posterior, w, i, j, yi, xj, k)
+        fit_title(fig, "Posterior (blue) against prior (grey); each row and column is the "
+                  "parameter named on its diagonal")
     return _save(fig, stem)
+
+
+def _pair_panel(ax: Axes, priors: PriorSet, posterior: pd.DataFrame, w: np.ndarray, i: int,
+                j: int, yi: str, xj: str, k: int) -> None:
+    """One panel of the pair plot: a histogram on the diagonal, particles below it."""
+    px = priors.parameters[xj]
+    if j > i:
+        ax.set_visible(False)
+        return
+    log_x = px.log_scale
+    if i == j:
+        edges = (np.geomspace(px.low, px.high, 21) if log_x
+                 else np.linspace(px.low, px.high, 21))
+        ax.hist(posterior[xj], bins=edges, weights=w, density=True,
+                color=POSTERIOR_COLOUR, alpha=0.7)
+        grid = np.geomspace(px.low, px.high, 200) if log_x else np.linspace(
+            px.low, px.high, 200)
+        ax.plot(grid, px.frozen().pdf(grid), color=PRIOR_COLOUR, lw=1.2)
+        ax.set_yticks([])
+    else:
+        py = priors.parameters[yi]
+        ax.scatter(posterior[xj], posterior[yi], s=4 + 400 * w, alpha=0.5,
+                   color=POSTERIOR_COLOUR, linewidths=0)
+        ax.set_ylim(py.low, py.high)
+        if py.log_scale:
+            ax.set_yscale("log")
+        ax.yaxis.set_major_locator(MaxNLocator(3) if not py.log_scale else
+                                   ax.yaxis.get_major_locator())
+    ax.set_xlim(px.low, px.high)
+    if log_x:
+        ax.set_xscale("log")
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(3))
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_minor_formatter(NullFormatter())
+    if i == j:  # a corner plot: each column and row is the parameter named on its diagonal
+        ax.set_title(wrap(parameter_name(xj), 16), fontsize=8, fontweight="normal")
+    if i != k - 1:
+        ax.tick_params(labelbottom=False)
+    if j != 0 or i == 0:
+        ax.tick_params(labelleft=False)
 
 
 def predictive_plot(targets: TargetSet, ppc: pd.DataFrame,
                     stem: str | os.PathLike[str]) -> list[Path]:
-    """Posterior predictive plot of each target; writes PNG (300 dpi) and PDF.
+    """Posterior predictive plot of each target in the house style; writes PNG and PDF.
 
-    Each target's posterior predictive distribution (dots and 90% bar) against the published
-    value with its sampling error (90%) and mapping tolerance (+-2 tol).
+    Each target's posterior predictive distribution (dots and 95% bar) against the published
+    value with its sampling error (95%) and mapping tolerance (+-2 tol).
     """
     names = targets.names
-    fig, ax = plt.subplots(figsize=(6.0, 0.7 * len(names) + 1.2))
     rng = np.random.default_rng(0)  # jitter only
-    for y, t in enumerate(targets.targets):
-        sims = ppc[t.name].to_numpy(float)
-        ax.scatter(sims, y + rng.uniform(-0.15, 0.15, len(sims)), s=6, alpha=0.4,
-                   color=POSTERIOR_COLOUR, linewidths=0)
-        lo, hi = np.nanquantile(sims, [0.05, 0.95])
-        ax.plot([lo, hi], [y + 0.25, y + 0.25], color=POSTERIOR_COLOUR, lw=2)
-        tol = t.tolerance
-        ax.plot([t.value - 2 * tol, t.value + 2 * tol], [y - 0.3, y - 0.3], color=TARGET_COLOUR,
-                lw=1, alpha=0.5)
-        se = t.sampling_se
-        if se:
-            ax.plot([t.value - Z90 * se, t.value + Z90 * se], [y - 0.3, y - 0.3],
-                    color=TARGET_COLOUR, lw=3)
-        ax.scatter([t.value], [y - 0.3], marker="D", color=TARGET_COLOUR, zorder=3, s=20)
-    ax.set_yticks(range(len(names)), [f"{t.name}\n{t.statistic}" for t in targets.targets],
-                  fontsize=7)
-    ax.set_xlabel("share")
-    ax.set_title("Posterior predictive check: simulated (blue) vs published (vermillion)",
-                 fontsize=8)
-    fig.tight_layout()
+    with mpl.rc_context(STYLE):
+        fig = new_figure(FULL_WIDTH * 0.85, 0.55 * len(names) + 1.8)
+        ax = fig.subplots()
+        for y, t in enumerate(targets.targets):
+            sims = ppc[t.name].to_numpy(float)
+            ax.scatter(sims, y + rng.uniform(-0.15, 0.15, len(sims)), s=6, alpha=0.4,
+                       color=POSTERIOR_COLOUR, linewidths=0)
+            lo, hi = np.nanquantile(sims, [TAIL, 1 - TAIL])
+            ax.plot([lo, hi], [y + 0.25, y + 0.25], color=POSTERIOR_COLOUR, lw=2)
+            tol = t.tolerance
+            ax.plot([t.value - 2 * tol, t.value + 2 * tol], [y - 0.3, y - 0.3],
+                    color=TARGET_COLOUR, lw=1, alpha=0.5)
+            se = t.sampling_se
+            if se:
+                ax.plot([t.value - Z * se, t.value + Z * se], [y - 0.3, y - 0.3],
+                        color=TARGET_COLOUR, lw=3)
+            ax.scatter([t.value], [y - 0.3], marker="D", color=TARGET_COLOUR, zorder=3, s=20)
+        ax.set_yticks(range(len(names)),
+                      [f"{target_name(t.name)}\n{wrap(statistic_name(t.statistic), 30)}"
+                       for t in targets.targets])
+        ax.set_xlabel("Share (as published; simulated over the years after the burn-in)")
+        handles = [
+            Line2D([], [], color=POSTERIOR_COLOUR, marker="o", ls="none", ms=3, alpha=0.6),
+            Line2D([], [], color=POSTERIOR_COLOUR, lw=2),
+            Line2D([], [], color=TARGET_COLOUR, marker="D", ls="none", ms=4),
+            Line2D([], [], color=TARGET_COLOUR, lw=3),
+            Line2D([], [], color=TARGET_COLOUR, lw=1, alpha=0.5),
+        ]
+        texts = ["Simulated at a posterior draw", f"Simulated: {LEVEL:.0%} interval",
+                 "Published value", f"Survey's {LEVEL:.0%} sampling interval",
+                 "±2 tolerances (sampling and mapping)"]
+        fig.legend(handles, texts, loc="outside lower center", ncol=2)
+        fit_title(fig, "Posterior predictive check: simulated against published")
     return _save(fig, stem)
 
 
@@ -207,9 +260,9 @@ def markdown_report(targets: TargetSet, priors: PriorSet, generations: pd.DataFr
         f"final tolerance {_fmt(float(generations['epsilon'].iloc[-1]) if len(generations) else None)} "  # noqa: E501
         "(standardised distance).", "",
         "## Which parameters the targets pin down", "",
-        "Posterior 90% interval against the prior's (log scale for log-uniform priors): "
+        "Posterior 95% interval against the prior's (log scale for log-uniform priors): "
         f"narrower than {PINNED:.0%} of it is *pinned down*, than {PARTLY:.0%} *partly*.", "",
-        "| parameter | prior 90% | posterior median | posterior 90% | width ratio | verdict |",
+        "| parameter | prior 95% | posterior median | posterior 95% | width ratio | verdict |",
         "|---|---|---|---|---|---|",
     ]
     for r in ident.itertuples():
@@ -225,11 +278,11 @@ def markdown_report(targets: TargetSet, priors: PriorSet, generations: pd.DataFr
         ". With fewer targets than parameters, directions along which the targets do not "
         "change are left at their priors; read the pair plot for trade-offs between parameters.",
         "", "## Posterior predictive check", "",
-        "Each target against fresh simulations at posterior draws: median and 90% interval; "
+        "Each target against fresh simulations at posterior draws: median and 95% interval; "
         "'sampling' says whether the published value lies in that interval widened by the "
         "survey's sampling error (binomial s.e. from n, where n is known); z is the distance in "
         "units of the target's tolerance (sampling s.e. and mapping looseness combined).", "",
-        "| target | statistic | published | s.e. | predictive median | predictive 90% | "
+        "| target | statistic | published | s.e. | predictive median | predictive 95% | "
         "sampling | z |",
         "|---|---|---|---|---|---|---|---|",
     ]

@@ -221,7 +221,7 @@ def write_tables(args: argparse.Namespace, model: CadreModel) -> list[str]:
         try:
             folder = make_parent(path)
             created += [folder] if folder else []
-            write_parquet_atomic(make(), path)
+            write_parquet_atomic(make(), path, "per_step" if flag == "--out" else "snapshots")
         except (OSError, ValueError) as exc:
             fault = fault_message(exc, path) if isinstance(exc, OSError) else None
             reason = fault or f"cannot write {shown(path)}: {clip(str(exc))}"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from experiments.engine.descriptions import describe_outputs
 from experiments.engine.plan import SweepPlan, drawn_particles
 from simulation.outputs import OUTPUTS_VERSION
 
@@ -71,6 +72,7 @@ def build_manifest(
         "spec": plan.spec.as_data(),
         "spec_hash": plan.spec.spec_hash(),
         "outputs_version": OUTPUTS_VERSION,
+        "outputs": describe_outputs(plan.settings.outputs),
         "design": plan.design.info,
         "points": [
             {"point": p.point, "regime": plan.builder.regime_label(p.regime),

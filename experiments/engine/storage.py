@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from experiments.engine.descriptions import describe_outputs as describe_outputs
+from experiments.engine.descriptions import describe_schema, described_table
 from experiments.engine.spec import recorded_spec_hashes
 from simulation.loading import ConfigError, clip, read_text_file
 
@@ -110,10 +112,17 @@ def staged_folder(folder: str | os.PathLike[str], inside: str = "") -> Iterator[
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_parquet_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a DataFrame to Parquet atomically."""
+def write_parquet_atomic(
+    table: pd.DataFrame, path: str | os.PathLike[str], kind: str = "table"
+) -> Path:
+    """Write a DataFrame to Parquet atomically, its output columns described.
+
+    ``kind`` says what the table is (``per_step`` for ``cadresim run --out``); see
+    :mod:`experiments.engine.descriptions`.
+    """
+    arrow = described_table(pa.Table.from_pandas(table, preserve_index=False), kind)
     with atomic_file(path) as tmp:
-        table.to_parquet(tmp, index=False)
+        pq.write_table(arrow, tmp)
     return Path(path)
 
 
@@ -359,7 +368,7 @@ class PartWriter:
     ) -> None:
         self.out = Path(out)
         self.session = session
-        self.runs_schema = with_spec_hash(runs_schema, spec_hash)
+        self.runs_schema = describe_schema(with_spec_hash(runs_schema, spec_hash), RUNS)
         self.series_schema = with_spec_hash(series_schema, spec_hash)
         self.sequence = 0
         (self.out / RUNS).mkdir(parents=True, exist_ok=True)
@@ -372,7 +381,7 @@ class PartWriter:
         name = part_name(self.session, self.sequence)
         if self.series_schema is not None and series and series["run_id"]:
             table = pa.Table.from_pydict(series, schema=self.series_schema)
-            write_table_atomic(table, self.out / SERIES / name)
+            write_table_atomic(described_table(table, SERIES), self.out / SERIES / name)
         write_table_atomic(pa.Table.from_pylist(rows, schema=self.runs_schema),
                            self.out / RUNS / name)
         return name
