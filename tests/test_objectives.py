@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from experiments.analysis import analyze, format_report, load_results
+from experiments.analysis.bar_plots import figure_inaction_by_form
 from experiments.analysis.objectives import dominates, front
-from experiments.analysis.welfare import welfare_at, welfare_band, weight_grid
+from experiments.analysis.tradeoff_plots import figure_tradeoff, pareto_front_2d
+from experiments.analysis.welfare import weight_grid, welfare_at, welfare_band
 from experiments.engine.spec import parse_spec
 from simulation import CadreModel, ConfigError, load_config
 from simulation.outputs import reduce_run
@@ -236,3 +238,36 @@ def test_pareto_share_counts_the_draws_in_which_nobody_dominates_a_regime(tmp_pa
     assert robust.at[("real_output", "laggard"), "verdict"] == "robustly worse"
     report = format_report(load_results(folder), analysis)
     assert "Pareto front across 20 posterior draws" in report and "Laggard: 0%" in report
+
+
+# The figures
+
+
+def test_the_two_objective_front_follows_each_axis_direction():
+    x = np.array([0.3, 0.6, 0.7, 0.5, 0.2])  # inaction: lower is better
+    y = np.array([1.2, 0.8, 0.6, 0.5, 0.1])  # real output: higher is better
+    assert pareto_front_2d(x, y, x_lower=True, y_lower=False).tolist() == [
+        True, False, False, False, True]
+    assert pareto_front_2d(x, y, x_lower=False, y_lower=False).tolist() == [
+        True, True, True, False, False]
+
+
+def test_trade_off_figure_draws_every_regime_against_each_other_objective(tmp_path):
+    def with_parts(point, params, rep, rng):
+        out = planted(point, params, rep, rng)
+        thirds = dict.fromkeys(("lying_flat", "formalism", "avoidance", "unwilling", "unable",
+                                "afraid"), out["inaction"] / 3)
+        return out | thirds
+
+    folder = write_results(tmp_path / "f", [{"regime": r} for r in PLANTED], with_parts,
+                           replications=6, spec={"regimes": list(PLANTED)})
+    results = load_results(folder)
+    analysis = analyze(results)
+    fig = figure_tradeoff(results, analysis)
+    panels = [ax for ax in fig.axes if ax.get_xlabel()]
+    assert [ax.get_ylabel().split(" [")[0] for ax in panels] == [
+        "Real output", "Welfare", "Wrongful sanctions"]
+    assert all(ax.get_xlabel().startswith("Inaction [share]") for ax in panels)
+    first = figure_inaction_by_form(results, analysis)
+    assert [ax.get_ylabel().split("\n")[0] for ax in first.axes[1:]] == ["Real output",
+                                                                        "Welfare"]
