@@ -208,7 +208,8 @@ def test_analyze_writes_csv_and_markdown_with_readable_labels(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Jilin three ups downs" in out and "Welch t" in out
     files = {p.name for p in (folder / "analysis").iterdir()}
-    assert files == {"means.csv", "means.md", "comparisons.csv", "comparisons.md"}
+    assert files == {"means.csv", "means.md", "comparisons.csv", "comparisons.md",
+                     "dominance.csv", "dominance.md"}  # inaction is an objective: dominance
     means = pd.read_csv(folder / "analysis" / "means.csv")
     assert set(means["metric"]) == set(load_results(folder).metrics)
     text = (folder / "analysis" / "means.md").read_text()

@@ -197,6 +197,13 @@ def test_summary_lists_every_lever_in_force(stepped_model):
     assert html.count("<tr>") == len(lever_paths())
 
 
+def test_headline_shows_real_output_and_welfare_beside_inaction(stepped_model):
+    line = app.headline(stepped_model)
+    s = stepped_model.stats
+    assert f"inaction {s['inaction']:.1%}" in line
+    assert f"real output {s['real_output']:.2f}, welfare {s['welfare']:.2f} per cadre" in line
+
+
 # --------------------------------------------------------------------------------------------
 # The page itself, rendered in-process (no browser): widgets, Reset, Step, preset
 # --------------------------------------------------------------------------------------------

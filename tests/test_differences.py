@@ -112,7 +112,8 @@ def test_effect_size_and_smallest_effect_of_interest():
     assert hedges_g(a, b) == pytest.approx((b.mean() - a.mean()) / pooled * (1 - 3 / 151))
     assert smallest_effect("inaction") == 0.01  # the default for shares of cadres
     assert smallest_effect("inaction", {"smallest_effect": {"inaction": 0.03}}) == 0.03
-    assert np.isnan(smallest_effect("real_output"))  # unbounded unit: no default
+    assert smallest_effect("real_output") == 0.01  # a hundredth of an output unit per cadre
+    assert np.isnan(smallest_effect("not_an_output"))  # unknown unit: no default
     assert relevance(0.02, 0.05, 0.01) == "beyond"
     assert relevance(-0.05, -0.02, 0.01) == "beyond"
     assert relevance(-0.005, 0.008, 0.01) == "within"

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -17,6 +18,7 @@ from experiments.analysis.labels import (
     axis_label,
     metric_label,
     point_labels,
+    shown,
 )
 from experiments.analysis.results import SAMPLED_DESIGNS, Results
 from experiments.analysis.statistics import Analysis
@@ -112,19 +114,27 @@ SPLITS: tuple[tuple[str, dict[str, str]], ...] = (
 )
 
 
+#: What the panels under the demo's first figure show: what each regime achieves.
+ACHIEVED: tuple[str, ...] = ("real_output", "welfare")
+
+
 def figure_inaction_by_form(results: Results, analysis: Analysis) -> Figure:
-    """Per point (regime), two stacked bars of equal height.
+    """Per point (regime), two stacked bars of equal height, and below, what it achieves.
 
     Inaction in its three forms (lying flat, false action, avoidance) and beside it the same
     inaction by cause (unwilling, unable, afraid), with the 95% CI of the total as a whisker on
-    each.
+    each; under them, where the runs keep them, real output and welfare per point with their
+    95% CIs (welfare with its band over the weights, ``experiments.analysis.welfare``).
     """
     wide, points, labels, x = bar_points(results, analysis,
                                          ["inaction", *FORM_COLOURS, *CAUSES])
     width, offset = 0.38, 0.21
     fig_width = min(FULL_WIDTH * 1.4, max(4.8, 1.0 * len(points) + 2.8))
-    fig = new_figure(fig_width, 3.8)
-    ax = fig.add_subplot()
+    achieved = [m for m in ACHIEVED if m in results.metrics]
+    fig = new_figure(fig_width, 3.8 + 1.25 * len(achieved))
+    axes = fig.subplots(1 + len(achieved), 1, sharex=True, squeeze=False,
+                        gridspec_kw={"height_ratios": [3.0] + [1.1] * len(achieved)})[:, 0]
+    ax = axes[0]
     total = wide["mean"]["inaction"].to_numpy(dtype=float)
     for side, (_, parts) in zip((-1, 1), SPLITS, strict=True):
         bottom = np.zeros(len(points))
@@ -144,11 +154,38 @@ def figure_inaction_by_form(results: Results, analysis: Analysis) -> Figure:
     top = wide["ci_high"]["inaction"].fillna(wide["mean"]["inaction"]).max()
     ax.set_ylim(0, float(top) * 1.08 if math.isfinite(top) and top > 0 else 1)
     ax.set_ylabel(wrap(axis_label("inaction"), 40))
-    ax.set_xticks(x)
+    for metric, panel in zip(achieved, axes[1:], strict=True):
+        _achieved_panel(panel, metric, wide, x, points, analysis)
+    bottom_ax = axes[-1]
+    bottom_ax.set_xticks(x)
     chars = max(8, int(14 * (fig_width - 2.6) / len(points)))
-    ax.set_xticklabels([wrap(labels[p], chars) for p in points])
-    fit_xticklabels(fig, ax)
-    ax.set_xlim(-0.6, len(points) - 0.4)
-    ax.set_title("Inaction by form (left) and by cause (right)", loc="left")
+    bottom_ax.set_xticklabels([wrap(labels[p], chars) for p in points])
+    fit_xticklabels(fig, bottom_ax)
+    bottom_ax.set_xlim(-0.6, len(points) - 0.4)
+    fig.align_ylabels(axes)
+    ax.set_title("Inaction by form (left) and by cause (right)"
+                 + (", and what each regime achieves" if achieved else ""), loc="left")
     return fig
+
+
+def _achieved_panel(ax: Axes, metric: str, wide: pd.DataFrame, x: np.ndarray,
+                    points: list[int], analysis: Analysis) -> None:
+    """One objective per point: its mean with the 95% CI (welfare: and its band, shaded)."""
+    mean = shown(metric, wide["mean"][metric].to_numpy(dtype=float))
+    half = shown(metric, half_width(wide, metric))
+    lowest = np.nanmin(mean - half)
+    if metric == "welfare" and not analysis.welfare.empty:
+        band = analysis.welfare.set_index("point").reindex(points)
+        low, high = band["band_low"].to_numpy(float), band["band_high"].to_numpy(float)
+        ax.bar(x, high - low, 0.5, bottom=low, color="0.88", edgecolor="none",
+               label="welfare over the band of its weights (ODD 9.1)")
+        ax.axhline(0, color="0.5", linewidth=0.6)
+        lowest = min(lowest, np.nanmin(low))
+        ax.legend(loc="best", fontsize=7, frameon=False, handlelength=1.0)
+    ax.errorbar(x, mean, yerr=half, fmt="o", color="black", markersize=3.5, elinewidth=1,
+                capsize=2.5)
+    if lowest >= 0:  # nothing below 0: the axis starts there
+        ax.set_ylim(bottom=0)
+    lab = metric_label(metric)
+    ax.set_ylabel(f"{lab.short}\n[{lab.unit.replace('output units ', '')}]")
 

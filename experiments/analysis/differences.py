@@ -24,10 +24,11 @@ effect of interest. Rules (one place; docs/results-format.md, "Analysis"):
   single runs, not by the sd of paired differences, so it does not grow when common random
   numbers shrink that sd.
 - **Smallest effect of interest** (SESOI), per metric: the spec's ``smallest_effect`` entry,
-  else :data:`DEFAULT_SMALLEST_EFFECT` for the metric's unit (0.01 for shares of cadres); none
-  for unbounded units. ``relevance`` says where the interval lies: ``beyond`` (entirely beyond
-  +-SESOI: a difference that matters), ``within`` (entirely inside +-SESOI: any difference is
-  negligible), ``inconclusive`` (it straddles a bound: more replications are needed).
+  else :data:`DEFAULT_SMALLEST_EFFECT` for the metric's unit (0.01 for shares of cadres and for
+  output or utility per cadre); none for other unbounded units. ``relevance`` says where the
+  interval lies: ``beyond`` (entirely beyond +-SESOI: a difference that matters), ``within``
+  (entirely inside +-SESOI: any difference is negligible), ``inconclusive`` (it straddles a
+  bound: more replications are needed).
 - **Tests**, only when asked: the p-value of the t-test that matches the interval's design
   (paired or Welch; the bootstrap rows too), adjusted over every tested row with
   ``statsmodels.stats.multitest.multipletests`` (Holm by default, or Benjamini-Hochberg FDR);
@@ -52,8 +53,11 @@ MIN_BOOTSTRAP = 20
 RESAMPLES = 4999
 BOOTSTRAP_SEED = 20261202
 #: Smallest effect of interest per unit of a metric, when the spec sets none: one percentage
-#: point for shares and probabilities (bounded 0-1); none for unbounded units.
+#: point for shares and probabilities (bounded 0-1); a hundredth of a unit of output or utility
+#: per cadre (about 2% of the status quo's real output); none for other unbounded units.
 DEFAULT_SMALLEST_EFFECT: dict[str, float] = {
+    "output units per cadre": 0.01,
+    "utility per cadre": 0.01,
     "share": 0.01,
     "share of inaction": 0.02,
     "share of senior positions": 0.01,

@@ -54,7 +54,8 @@ def figure_plan(results: Results, analysis: Analysis, metric: str = "inaction",
          lambda: figure_sobol(results, analysis, metric)),
         (f"morris_{metric}", f"Morris indices of {metric}",
          lambda: figure_morris(results, analysis, metric)),
-        ("tradeoff", "inaction against shielded violations / wrongful sanctions",
+        ("tradeoff", "every regime on the first objective against each other one, with 95% "
+         "intervals on both axes and the Pareto front",
          lambda: figure_tradeoff(results, analysis)),
         (f"differences_{metric}", f"each regime minus the reference regime on {metric}, with "
          "95% intervals", lambda: figure_differences(results, analysis, metric, reference)),

@@ -22,6 +22,14 @@ from experiments.analysis.labels import (
     regime_label,
     shown_columns,
 )
+from experiments.analysis.objective_report import (
+    achievement_note,
+    achievement_rows,
+    dominance_lines,
+    dominance_markdown,
+    pareto_lines,
+    welfare_markdown,
+)
 from experiments.analysis.results import SAMPLED_DESIGNS, Results
 from experiments.analysis.robustness import ROBUST_SHARE, lower_is_better
 from experiments.analysis.statistics import ALPHA, Analysis
@@ -34,6 +42,7 @@ from experiments.analysis.tables import (
     row_decimals,
     text_table,
 )
+from simulation.loading import STATUS_QUO
 from simulation.outputs import CAUSES, EVENT_UNIT, FORMS, in_group
 
 #: What `cadresim analyze` prints first: the headline, its three forms, its three causes, bold
@@ -193,10 +202,21 @@ def write_analysis(results: Results, analysis: Analysis, alpha: float = ALPHA,
         analysis.precision.to_csv(folder / "precision.csv", index=False)
         written.append(folder / "precision.csv")
         put("precision.md", _precision_markdown(results, analysis.precision))
+    if not analysis.welfare.empty:
+        analysis.welfare.to_csv(folder / "welfare.csv", index=False)
+        written.append(folder / "welfare.csv")
+        put("welfare.md", welfare_markdown(results, analysis))
+    if not analysis.dominance.empty:
+        analysis.dominance.to_csv(folder / "dominance.csv", index=False)
+        written.append(folder / "dominance.csv")
+        put("dominance.md", dominance_markdown(results, analysis))
     if not analysis.robustness.empty:
         analysis.robustness.to_csv(folder / "robustness.csv", index=False)
         written.append(folder / "robustness.csv")
-        put("robustness.md", robustness_markdown(analysis.robustness))
+        if not analysis.pareto.empty:
+            analysis.pareto.to_csv(folder / "pareto.csv", index=False)
+            written.append(folder / "pareto.csv")
+        put("robustness.md", robustness_markdown(analysis.robustness, analysis.pareto))
     for kind, table in (("Sobol", analysis.sobol), ("Morris", analysis.morris)):
         if not table.empty:
             table.to_csv(folder / f"{kind.lower()}.csv", index=False)
@@ -207,19 +227,37 @@ def write_analysis(results: Results, analysis: Analysis, alpha: float = ALPHA,
 
 def _point_lines(results: Results, analysis: Analysis, shown: list[str],
                  level: float) -> list[str]:
-    """One row per point: mean ± CI half-width of the headline metrics."""
+    """One row per point: inaction in its forms and causes, then what each regime achieves."""
     lines = [f"Means over replicates ± half-width of the {level:.0%} t-interval "
-             f"(burn-in {results.burn_in} steps):"]
+             f"(burn-in {results.burn_in} steps).", "",
+             "Inaction, its forms and its causes (each three add up to inaction; their "
+             "intervals are in analysis/means.md):", *_headline_table(analysis, shown)]
+    if analysis.objectives:
+        headers, rows = achievement_rows(results, analysis, level)
+        lines += ["", "What each regime achieves:",
+                  *textwrap.wrap(achievement_note(results, analysis), 100),
+                  text_table(headers, rows)]
+    return lines
+
+
+def _headline_table(analysis: Analysis, shown: list[str]) -> list[str]:
+    """Per point: inaction and the others as mean ± half-width, its forms and causes as means.
+
+    The parts in inaction's decimals, so that each three visibly add up to it.
+    """
     wide = shown_columns(analysis.means[analysis.means["metric"].isin(shown)], ESTIMATE_COLUMNS)
     decimals = {m: metric_decimals(t) for m, t in wide.groupby("metric")}
+    parts = {*FORMS, *CAUSES}
     rows = []
     for _point, part in wide.groupby("point", sort=True):
         by_metric = part.set_index("metric")
         rows.append([part["label"].iloc[0]] + [
-            format_estimate(by_metric.at[m, "mean"], by_metric.at[m, "ci_low"],
-                            by_metric.at[m, "ci_high"], decimals=decimals[m]) for m in shown])
+            f"{by_metric.at[m, 'mean']:.{max(decimals.get('inaction', 3), 2)}f}" if m in parts
+            else format_estimate(by_metric.at[m, "mean"], by_metric.at[m, "ci_low"],
+                                 by_metric.at[m, "ci_high"], decimals=decimals[m])
+            for m in shown])
     headers = ["Point", *(metric_label(m).short for m in shown)]
-    return [*lines, text_table(headers, rows)]
+    return [text_table(headers, rows)]
 
 
 def _spread_lines(results: Results, analysis: Analysis, shown: list[str]) -> list[str]:
@@ -241,22 +279,56 @@ def _spread_lines(results: Results, analysis: Analysis, shown: list[str]) -> lis
     return [*lines, text_table(headers, rows)]
 
 
+def printed_reference(results: Results, analysis: Analysis) -> str | None:
+    """The regime the printout compares others with.
+
+    ``--reference``, else the status quo (``simulation.loading.STATUS_QUO``) if it was run,
+    else the first regime in spec order.
+    """
+    if analysis.reference:
+        return analysis.reference
+    regimes = results.regimes
+    return STATUS_QUO if STATUS_QUO in regimes else (regimes[0] if regimes else None)
+
+
+def against_reference(table: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """The rows of a comparisons table that involve ``reference``, each as other minus it."""
+    part = table[(table["regime_a"] == reference) | (table["regime_b"] == reference)].copy()
+    flip = part["regime_b"] == reference
+    if flip.any():
+        f = part.loc[flip]
+        swapped = {"regime_a": f["regime_b"], "regime_b": f["regime_a"],
+                   "point_a": f["point_b"], "point_b": f["point_a"], "n_a": f["n_b"],
+                   "n_b": f["n_a"], "mean_a": f["mean_b"], "mean_b": f["mean_a"],
+                   "difference": -f["difference"], "diff_ci_low": -f["diff_ci_high"],
+                   "diff_ci_high": -f["diff_ci_low"], "effect_size": -f["effect_size"]}
+        for column, values in swapped.items():
+            part.loc[flip, column] = values.to_numpy()
+    return part
+
+
 def _comparison_lines(results: Results, analysis: Analysis, shown: list[str]) -> list[str]:
-    """The headline metrics' differences with intervals, effect sizes and relevance."""
+    """The objectives' differences from the printed reference, with intervals and relevance."""
     table = analysis.comparisons
     if table.empty:
         return []
-    against = (f"each regime minus {regime_label(analysis.reference)}" if analysis.reference
-               else "B minus A")
+    reference = printed_reference(results, analysis)
+    against = f"each regime minus {regime_label(reference)}"
     counts = table["relevance"].value_counts()
     without = int((table["relevance"] == "").sum())
-    lines = ["", f"Regime differences ({against}) with 95% intervals:",
-             *textwrap.wrap(comparison_method_text(results, table), 100),
+    metrics = analysis.objectives or shown
+    lines = ["", f"Regime differences ({against}) with 95% intervals"
+             + ("" if analysis.reference else "; every pair is in analysis/comparisons.md")
+             + ":", *textwrap.wrap(comparison_method_text(results, table), 100),
              f"Over all {len(table)} differences: {counts.get('beyond', 0)} beyond the SESOI, "
              f"{counts.get('within', 0)} within it, {counts.get('inconclusive', 0)} "
              "inconclusive" + (f", {without} without a SESOI or an interval" if without else "")
-             + ". Headline metrics:"]
-    part = shown_columns(table[table["metric"].isin(shown)], DIFFERENCE_COLUMNS)
+             + (". Objectives:" if analysis.objectives else ". Headline metrics:")]
+    table = against_reference(table, reference) if reference is not None else table
+    order = {m: i for i, m in enumerate(metrics)}
+    part = table[table["metric"].isin(metrics)]
+    part = part.iloc[part["metric"].map(order).argsort(kind="stable")]
+    part = shown_columns(part, DIFFERENCE_COLUMNS)
     has_setting = part["setting"].astype(bool).any()
     tests = "p_adjusted" in part
     rows = [[metric_label(r["metric"]).short, *([r["setting"]] if has_setting else []),
@@ -303,8 +375,10 @@ def format_report(results: Results, analysis: Analysis, level: float = LEVEL) ->
     else:
         lines += _point_lines(results, analysis, shown, level)
     lines += _comparison_lines(results, analysis, shown)
+    lines += dominance_lines(analysis)
     if not analysis.robustness.empty:
         lines += robustness_lines(analysis.robustness)
+    lines += pareto_lines(analysis)
     lines += _precision_lines(analysis)
     if not analysis.sobol.empty:
         metric = "inaction" if "inaction" in set(analysis.sobol["metric"]) else \
@@ -363,16 +437,40 @@ def _heading(table: pd.DataFrame) -> str:
             "more.")
 
 
-def robustness_markdown(table: pd.DataFrame) -> str:
-    """``analysis/robustness.md``."""
-    headers, rows = _rows(table)
-    return "\n".join(["# Robustness to the posterior", "", _heading(table), "",
-                      markdown_table(headers, rows)])
+def robustness_markdown(table: pd.DataFrame, pareto: pd.DataFrame | None = None) -> str:
+    """``analysis/robustness.md``: per objective, then the share of draws on the front."""
+    out = ["# Robustness to the posterior", ""]
+    for metric, part in table.groupby("metric", sort=False):
+        headers, rows = _rows(part)
+        out += [f"## {axis_label(metric)}", "", _heading(part), "",
+                markdown_table(headers, rows), ""]
+    if pareto is not None and not pareto.empty:
+        lines = pareto_lines_for(pareto)
+        out += ["## Pareto front", "", lines[0], "", markdown_table(*lines[1]), ""]
+    return "\n".join(out)
+
+
+def pareto_lines_for(pareto: pd.DataFrame) -> tuple[str, tuple[list[str], list[list[str]]]]:
+    """The Pareto shares' heading and (headers, rows)."""
+    first = pareto.iloc[0]
+    has_setting = pareto["setting"].astype(bool).any()
+    heading = (f"Share of the {int(first['draws'])} posterior draws in which no other regime "
+               "is no worse on every objective and better on one by more than its smallest "
+               f"effect of interest ({first['objectives']}).")
+    rows = [[*([r["setting"]] if has_setting else []), regime_label(r["regime"]),
+             f"{r['share_front']:.0%}"] for r in pareto.to_dict("records")]
+    return heading, ([*(["Setting"] if has_setting else []), "Regime", "On the front"], rows)
 
 
 def robustness_lines(table: pd.DataFrame) -> list[str]:
-    """What ``cadresim analyze`` prints about robustness (nothing without a posterior)."""
+    """What ``cadresim analyze`` prints about robustness, per objective.
+
+    Nothing without a posterior.
+    """
     if table.empty:
         return []
-    headers, rows = _rows(table)
-    return ["", *textwrap.wrap(_heading(table), 100), text_table(headers, rows)]
+    lines = []
+    for _, part in table.groupby("metric", sort=False):
+        headers, rows = _rows(part)
+        lines += ["", *textwrap.wrap(_heading(part), 100), text_table(headers, rows)]
+    return lines

@@ -17,12 +17,18 @@ import pandas as pd
 from experiments.analysis.comparisons import comparison_sets, regime_comparisons
 from experiments.analysis.differences import (
     is_policy,
-    smallest_effect,
 )
 from experiments.analysis.intervals import LEVEL, point_means, precision_table
+from experiments.analysis.objectives import (
+    dominance_table,
+    objectives_of,
+    pareto_shares,
+    sesoi_of,
+)
 from experiments.analysis.results import Results
-from experiments.analysis.robustness import RANKED, robustness_table
+from experiments.analysis.robustness import robustness_table
 from experiments.analysis.sensitivity import morris_indices, sobol_indices
+from experiments.analysis.welfare import welfare_band
 
 ALPHA = 0.05
 
@@ -38,8 +44,17 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     precision: pd.DataFrame = field(default_factory=pd.DataFrame)
     reference: str | None = None
-    #: Under a posterior: each regime's share of draws better than the reference (robustness.py).
+    #: Under a posterior: each regime's share of draws better than the reference, per objective
+    #: (robustness.py).
     robustness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The outputs regimes are judged on (the spec's ``objectives``, else the default ones kept).
+    objectives: list[str] = field(default_factory=list)
+    #: Per point: welfare at the config's weights and its band over the weights (welfare.py).
+    welfare: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Per design row and regime: which regimes it dominates on the objectives (objectives.py).
+    dominance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Under a posterior: each regime's share of draws on the Pareto front (objectives.py).
+    pareto: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL, *,
@@ -79,16 +94,40 @@ def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL, *,
     if kind not in ("sobol", "morris"):
         notes.append("sensitivity indices need a sobol (or morris) design; this one is "
                      + (f"'{kind}'" if kind else "absent"))
-    return Analysis(means, comparisons, sobol_table, morris_table, notes,
-                    precision_table(results, level), reference, posterior_robustness(
-                        results, reference))
+    analysis = Analysis(means, comparisons, sobol_table, morris_table, notes,
+                        precision_table(results, level), reference)
+    judge_objectives(results, analysis, level)
+    return analysis
 
 
-def posterior_robustness(results: Results, reference: str | None) -> pd.DataFrame:
-    """The robustness of the regime ranking across posterior draws (empty without a posterior)."""
+def judge_objectives(results: Results, analysis: Analysis, level: float = LEVEL) -> None:
+    """Fill in the objectives' tables: the welfare band, dominance, robustness, Pareto shares."""
+    analysis.objectives = objectives_of(results)
+    analysis.welfare, why = welfare_band(results, level)
+    if why:
+        analysis.notes.append(f"no welfare band: {why}")
+    if not analysis.comparisons.empty:
+        every_pair = analysis.comparisons if analysis.reference is None else None
+        analysis.dominance, why = dominance_table(results, analysis.objectives, level,
+                                                  every_pair)
+        if why:
+            analysis.notes.append(f"no dominance table: {why}")
+    analysis.robustness = posterior_robustness(results, analysis.reference, analysis.objectives)
+    analysis.pareto = pareto_shares(results, analysis.objectives)
+
+
+def posterior_robustness(results: Results, reference: str | None,
+                         objectives: list[str] | None = None) -> pd.DataFrame:
+    """The robustness of the regime ranking across posterior draws, per objective.
+
+    Empty without a posterior; ``objectives`` default to the results folder's.
+    """
     if "posterior" not in results.manifest:
         return pd.DataFrame()
-
     sets, _ = comparison_sets(results)
-    return robustness_table(results, sets, reference, smallest_effect(RANKED, results.spec))
+    frames = [robustness_table(results, sets, reference, float(sesoi_of([m], results.spec)[0]),
+                               m)
+              for m in (objectives_of(results) if objectives is None else objectives)]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

@@ -44,7 +44,7 @@ from simulation.loading import (
     shown,
     unknown_key_message,
 )
-from simulation.outputs import STEP_COLUMNS, run_outputs
+from simulation.outputs import OUTPUTS, STEP_COLUMNS, run_outputs
 
 #: Config fields a spec may not set or vary: the spec itself gives the steps and each run's seed.
 RESERVED_PATHS = {
@@ -71,6 +71,12 @@ EXECUTION_FIELDS = ("run_timeout",)
 #: Fields that say where the results go: left out of the spec hash too, so a results folder that
 #: is moved or renamed (and the spec's output changed to match) still resumes.
 LOCATION_FIELDS = ("output",)
+#: Fields that say how the results are judged, not what the runs compute: left out of the spec
+#: hash, so choosing other objectives keeps a results folder resumable.
+ANALYSIS_FIELDS = ("objectives",)
+#: What a regime is judged on when the spec names no ``objectives`` (docs/ODD.md 9.1): the
+#: headline, what the service produces, welfare, and the harm review does to the innocent.
+DEFAULT_OBJECTIVES = ("inaction", "real_output", "welfare", "wrongful_sanctions")
 #: Characters an output path may not hold: control characters (newlines, terminal escapes),
 #: line and paragraph separators, and the controls that reverse how text is shown.
 BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -237,6 +243,9 @@ class Spec(SpecSection):
     seed: int = Field(20261121, ge=0, le=2**32 - 1)
     common_random_numbers: bool = True
     smallest_effect: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    #: The outputs regimes are judged on, each better lower or higher (``analyze``: differences,
+    #: dominance, robustness); None: ``DEFAULT_OBJECTIVES`` the sweep keeps.
+    objectives: list[str] | None = Field(None, min_length=1)
     output: str | None = None
     #: A calibration's posterior (its folder, or a Parquet file of particles): replicate r of
     #: every point runs with one particle drawn by weight (experiments.engine.posterior).
@@ -267,6 +276,13 @@ class Spec(SpecSection):
         return target.min if target is not None else int(self.replications)  # type: ignore[arg-type]
 
     @property
+    def objective_names(self) -> list[str]:
+        """The objectives: the spec's, else the default ones the sweep keeps."""
+        if self.objectives is not None:
+            return list(self.objectives)
+        return default_objectives(run_outputs(tuple(self.kept_metrics)))
+
+    @property
     def output_dir(self) -> str:
         """Where results go, as an absolute path: ``output``, or ``results/<name>``.
 
@@ -283,19 +299,25 @@ class Spec(SpecSection):
     def as_data(self) -> dict[str, Any]:
         """The spec as plain JSON-ready data, defaults filled in (for the manifest).
 
-        An empty ``smallest_effect`` and a missing ``posterior`` are left out, so older specs
-        keep their hash.
+        An empty ``smallest_effect`` and a missing ``posterior`` or ``objectives`` are left out,
+        so older specs keep their hash.
         """
         data = self.model_dump(mode="json", by_alias=True)
         if not data.get("smallest_effect"):
             data.pop("smallest_effect", None)
-        if data.get("posterior") is None:
-            data.pop("posterior", None)
+        for optional in ("posterior", "objectives"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data
 
     def spec_hash(self) -> str:
         """The spec's identity: see :func:`spec_identity`."""
         return spec_identity(self.as_data())
+
+
+def default_objectives(kept: tuple[str, ...] | list[str]) -> list[str]:
+    """The default objectives among the run outputs ``kept``."""
+    return [name for name in DEFAULT_OBJECTIVES if name in kept]
 
 
 def output_folder(output: str) -> str:
@@ -306,11 +328,11 @@ def output_folder(output: str) -> str:
 def spec_identity(data: dict[str, Any]) -> str:
     """The spec hash of spec data as ``Spec.as_data`` gives it (and the manifest records it).
 
-    sha256 of the canonical JSON (sorted keys, no spaces) without EXECUTION_FIELDS and
-    LOCATION_FIELDS: what the runs compute, not how or where.
+    sha256 of the canonical JSON (sorted keys, no spaces) without EXECUTION_FIELDS,
+    LOCATION_FIELDS and ANALYSIS_FIELDS: what the runs compute, not how, where or how judged.
     """
-    return canonical_hash({k: v for k, v in data.items()
-                           if k not in EXECUTION_FIELDS and k not in LOCATION_FIELDS})
+    left_out = (*EXECUTION_FIELDS, *LOCATION_FIELDS, *ANALYSIS_FIELDS)
+    return canonical_hash({k: v for k, v in data.items() if k not in left_out})
 
 
 def former_spec_hash(data: dict[str, Any]) -> str:
@@ -456,6 +478,9 @@ def _allowed_at(loc: tuple[Any, ...], kind: str) -> str:
         return "a list of values or {from, to, num}" if kind == "list_type" else "[low, high]"
     if loc == ("replications",):
         return "an integer from 1 to 1000000, or {precision: {metric: half-width}, min, max}"
+    if loc[:1] == ("objectives",):
+        return ("a list of output names better lower or higher, e.g. "
+                f"[{', '.join(DEFAULT_OBJECTIVES)}]")
     info = _spec_field(loc)
     if info is not None and info.annotation in (int, float, str, bool):
         return allowed_values(info)
@@ -479,6 +504,7 @@ def check_spec(spec: Spec) -> list[str]:
         )
     problems += _metric_problems(spec)
     problems += _statistics_problems(spec)
+    problems += objective_problems(spec.objectives, run_outputs(tuple(spec.kept_metrics)))
     for path in spec.set:
         problem = _path_problem(path, spec, numeric=False)
         if problem:
@@ -601,6 +627,32 @@ def _statistics_problems(spec: Spec) -> list[str]:
         if metric not in kept:
             problems.append(f"{where}.{metric}: not a kept run output; allowed: "
                             f"{', '.join(kept)}")
+    return problems
+
+
+def objective_problems(objectives: list[str] | None, kept: tuple[str, ...]) -> list[str]:
+    """``objectives`` name kept run outputs that are better lower or higher, each once."""
+    if objectives is None:
+        return []
+    rankable = [n for n in kept if OUTPUTS.get(n) is not None and OUTPUTS[n].better != "neither"
+                and OUTPUTS[n].policy]
+    allowed = f"allowed: a kept run output better lower or higher: {', '.join(rankable)}"
+    problems = []
+    for i, name in enumerate(objectives):
+        where = f"objectives.{i}: got {name!r}"
+        out = OUTPUTS.get(name)
+        if out is None:
+            close = difflib.get_close_matches(name, rankable, n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+            problems.append(f"{where}: not an output{hint}; {allowed}")
+        elif out.better == "neither" or not out.policy:
+            why = "no policy moves it" if not out.policy else "it is better neither lower nor " \
+                "higher (its direction in simulation/outputs.py)"
+            problems.append(f"{where}: regimes cannot be judged on it, {why}; {allowed}")
+        elif name not in kept:
+            problems.append(f"{where}: the spec's metrics do not keep it; {allowed}")
+    if len(set(objectives)) != len(objectives):
+        problems.append(f"objectives: got {objectives}; allowed: each output once")
     return problems
 
 

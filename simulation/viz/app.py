@@ -501,7 +501,7 @@ def png(fig: Figure) -> bytes:
 
 
 def headline(model: CadreModel) -> str:
-    """This year's inaction, its forms and causes, and meritocracy, as one line of text."""
+    """This year's inaction, its forms and causes, real output, welfare and meritocracy: a line."""
     if not model.stats:
         return "No year run yet."
     s = model.stats
@@ -510,7 +510,8 @@ def headline(model: CadreModel) -> str:
         return ", ".join(f"{short(n).lower()} {s[n]:.1%}" for n in names)
 
     return (f"Year {model.year}: inaction {s['inaction']:.1%} ({parts(FORMS)}; "
-            f"{parts(CAUSES)}); meritocracy {s['meritocracy']:.2f}")
+            f"{parts(CAUSES)}); real output {s['real_output']:.2f}, welfare "
+            f"{s['welfare']:.2f} per cadre; meritocracy {s['meritocracy']:.2f}")
 
 
 def levers_in_force(model: CadreModel) -> dict[str, dict[str, Any]]:
