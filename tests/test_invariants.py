@@ -110,8 +110,17 @@ def test_outputs_and_state_stay_finite_and_in_range(config, seed, steps):
     signed = {"meritocracy", "belief_promote", "unwilling", "unable", "afraid"}
     for column in signed:  # the causes are Shapley shares, which can be slightly negative
         assert np.all(np.abs(table[column]) <= 1.0 + 1e-12)
-    shares = table[[c for c in STEP_COLUMNS
-                    if c not in signed | {"measured_output", "real_output"}]]
+    # Effort cost is in utility per cadre (up to the cost of bold work); welfare nets costs and
+    # harms off output and can be negative: it must equal its formula (docs/ODD.md 9.1).
+    assert (table["effort_cost"] >= 0).all()
+    w = config.welfare
+    np.testing.assert_allclose(
+        table["welfare"],
+        table["real_output"] - w.effort_weight * table["effort_cost"]
+        - w.wrongful_sanction_harm * table["wrongful_sanctions"]
+        - w.shielded_violation_harm * table["shielded_violations"], rtol=0, atol=1e-12)
+    shares = table[[c for c in STEP_COLUMNS if c not in signed | {
+        "measured_output", "real_output", "effort_cost", "welfare"}]]
     assert (shares >= -1e-12).all().all() and (shares <= 1.0 + 1e-12).all().all()
     assert list(table["step"]) == list(range(1, steps + 1))
 
