@@ -10,13 +10,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from experiments.engine.execution import SerialExecutor, run_sweep
 
 from experiments.analysis.results import load_results
 from experiments.cli import main
 from experiments.engine.descriptions import read_descriptions
+from experiments.engine.executors import SerialExecutor
 from experiments.engine.spec import load_spec
 from experiments.engine.storage import drop_runs, part_files
+from experiments.engine.sweep import run_sweep
 from simulation.outputs import OUTPUTS, OUTPUTS_VERSION
 from tests.synthetic_results import write_results
 

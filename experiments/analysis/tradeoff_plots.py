@@ -100,7 +100,8 @@ def figure_tradeoff(results: Results, analysis: Analysis) -> Figure:
     labels = point_labels(results)
     names = [wrap(labels[p], 16) for p in wide.index]
     colours = [group_colour(i) for i in range(len(wide.index))]
-    fig = new_figure(min(FULL_WIDTH * 1.45, 1.0 + 3.3 * len(others)), 5.2)
+    # At least wide enough for the title and the two-entry legend, even with one panel.
+    fig = new_figure(max(6.2, min(FULL_WIDTH * 1.45, 1.0 + 3.3 * len(others))), 5.2)
     axes = fig.subplots(1, len(others), squeeze=False, sharex=True)[0]
     x = shown(first, wide["mean"][first].to_numpy(dtype=float))
     xerr = shown(first, half_width(wide, first))
