@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
@@ -25,9 +26,10 @@ STATUS_QUO_COLOUR = "#D55E00"
 
 
 def _axis_label(name: str, direction: str) -> str:
+    """``Inaction (lower is better)``; event rates say per 1 000."""
     out = OUTPUTS[name]
-    arrow = "lower is better" if direction == "lower" else "higher is better"
-    return f"{out.short} ({out.shown_unit}; {arrow})"
+    per = " per 1 000" if out.scale != 1 else ""
+    return f"{out.short}{per} ({direction} is better)"
 
 
 def frontier_figure(spec: SearchSpec, summary: pd.DataFrame, stem: Path) -> list[Path]:
@@ -35,11 +37,16 @@ def frontier_figure(spec: SearchSpec, summary: pd.DataFrame, stem: Path) -> list
 
     Values are shown in each output's shown unit (event rates per 1 000 cadres a year).
     """
+    with mpl.rc_context(STYLE):
+        return _frontier(spec, summary, stem)
+
+
+def _frontier(spec: SearchSpec, summary: pd.DataFrame, stem: Path) -> list[Path]:
     objectives = spec.objective_list
     pairs = list(itertools.combinations(range(len(objectives)), 2))
     cols = min(3, len(pairs))
     rows = -(-len(pairs) // cols)
-    fig = new_figure(FULL_WIDTH, 2.4 * rows + 0.4)
+    fig = new_figure(FULL_WIDTH, 2.3 * rows + 0.4)
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     kept = summary[summary["kept"]]
     presets = summary[summary.index.str.startswith(f"{PRESET}-")]
@@ -65,9 +72,9 @@ def frontier_figure(spec: SearchSpec, summary: pd.DataFrame, stem: Path) -> list
         ax.set_ylabel(_axis_label(yo.output, yo.direction), fontsize=7)
     for ax in axes[len(pairs):]:
         ax.set_visible(False)
-    axes[0].legend(loc="best", fontsize=6)
-    fig.suptitle(f"Search {spec.name}: the front on fresh seeds, 95 % intervals "
-                 f"({spec.reevaluate} replicates)")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
+    fig.suptitle(f"Search {spec.name}: the front on fresh seeds ({spec.reevaluate} "
+                 "replicates, 95 % intervals)")
     return save_figure(fig, stem, style=STYLE)
 
 
@@ -87,6 +94,12 @@ def levers_figure(spec: SearchSpec, summary: pd.DataFrame, levers: pd.DataFrame,
     Lines are coloured by the first objective (a colour bar gives its values); the status quo
     is drawn dashed.
     """
+    with mpl.rc_context(STYLE):
+        return _levers(spec, summary, levers, preset_levers, stem)
+
+
+def _levers(spec: SearchSpec, summary: pd.DataFrame, levers: pd.DataFrame,
+            preset_levers: pd.DataFrame, stem: Path) -> list[Path]:
     paths = spec.lever_paths
     lows = np.array([spec.levers[p][0] for p in paths], float)
     highs = np.array([spec.levers[p][1] for p in paths], float)
@@ -117,6 +130,5 @@ def levers_figure(spec: SearchSpec, summary: pd.DataFrame, levers: pd.DataFrame,
     bar = fig.colorbar(ScalarMappable(Normalize(*span), cmap), ax=ax)
     bar.set_label(f"{OUTPUTS[first].short} ({OUTPUTS[first].shown_unit})", fontsize=7)
     ax.legend(loc="upper right", fontsize=6)
-    ax.set_title(f"Levers along the front of {spec.name} ({len(kept)} members, {MEMBER} labels "
-                 "in front.csv)")
+    ax.set_title(f"Levers along the front of {spec.name} ({len(kept)} {MEMBER} members)")
     return save_figure(fig, stem, style=STYLE)

@@ -146,8 +146,9 @@ class SearchSpec(SearchSection):
         return parameter_type(path) is int
 
     def spec_hash(self) -> str:
-        """sha256 of what decides the search's result (the description left out)."""
+        """sha256 of what decides the search's result, the levers' order included."""
         data = self.model_dump(mode="json", exclude={"description"})
+        data["lever_order"] = self.lever_paths  # the levers' order orders pymoo's variables
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def base_data(self, preset: str | None = None) -> dict[str, Any]:
