@@ -10,6 +10,7 @@ store, one candidate per chunk, and a run already stored is replayed, not run ag
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -93,7 +94,7 @@ class Evaluator:
     def typed(self, values: Sequence[float]) -> dict[str, float | int]:
         """A candidate's lever values by path, integer levers as ints."""
         return {
-            path: int(round(v)) if self.spec.is_integer(path) else float(v)
+            path: math.floor(v + 0.5) if self.spec.is_integer(path) else float(v)
             for path, v in zip(self.spec.lever_paths, values, strict=True)
         }
 
@@ -111,10 +112,10 @@ class Evaluator:
                     tasks.append(RunTask(rid, index, r, seed, label, dict(levers), config,
                                          particle))
         if tasks:
-            start = _clock()
+            start = time.perf_counter()
             run_batch(tasks, self.settings, self.executor, sink=self.store,
                       chunk_size=len(replicates.seeds), desc="search")
-            self.seconds += _clock() - start
+            self.seconds += time.perf_counter() - start
             self.run_candidates += len(tasks) / len(replicates.seeds)
         rows = pd.DataFrame([self.store.runs[rid] for rid in wanted])
         failed = rows[rows["status"] != "ok"]
@@ -151,15 +152,9 @@ def judged_value(values: np.ndarray, direction: str, statistic: str, q: float) -
     return float(np.quantile(values, q if direction == "lower" else 1.0 - q))
 
 
-def _clock() -> float:
-    import time
-
-    return time.perf_counter()
-
-
 def objective_matrix(spec: SearchSpec, judged: pd.DataFrame,
                      bounds: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    """pymoo's F (minimised: higher-is-better objectives negated) and G (<= 0 is feasible)."""
+    """Pymoo's F (minimised: higher-is-better objectives negated) and G (<= 0 is feasible)."""
     f = np.column_stack([o.sign * judged[o.output].to_numpy(float)
                          for o in spec.objective_list])
     if not spec.constraints:
@@ -175,8 +170,3 @@ def constraint_bounds(spec: SearchSpec, status_quo: pd.Series) -> dict[str, floa
     """Each constraint's bound: its number, or the status quo's judged value."""
     return {c.output: float(status_quo[c.output]) if c.bound == "status_quo" else float(c.bound)
             for c in spec.constraints}
-
-
-def is_finite(frame: pd.DataFrame) -> bool:
-    """True if every judged value is finite."""
-    return all(math.isfinite(v) for v in frame.to_numpy(float).ravel())

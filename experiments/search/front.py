@@ -111,7 +111,7 @@ def regime_document(spec: SearchSpec, evaluator: Evaluator, label: str,
 
 
 def write_regimes(spec: SearchSpec, evaluator: Evaluator, front: pd.DataFrame,
-                  summary: pd.DataFrame, folder) -> list:  # noqa: ANN001 - a Path
+                  summary: pd.DataFrame, folder) -> list:
     """Each kept member as ``regimes/<name>.yaml``, a preset ``cadresim run`` and sweeps take."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -79,14 +79,14 @@ def round_integers(spec: SearchSpec, x: np.ndarray) -> np.ndarray:
     return x
 
 
-def make_algorithm(spec: SearchSpec, start: np.ndarray):  # noqa: ANN201 - pymoo's type
+def make_algorithm(spec: SearchSpec, start: np.ndarray):
     """NSGA-II, or NSGA-III from four objectives on; integer levers repaired to whole numbers."""
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.algorithms.moo.nsga3 import NSGA3
     from pymoo.core.repair import Repair
 
     class WholeNumbers(Repair):
-        def _do(self, problem, x, **kwargs):  # noqa: ANN001, ANN202 - pymoo's signature
+        def _do(self, problem, x, **kwargs):
             return round_integers(spec, x)
 
     options = {"pop_size": spec.budget.population, "sampling": first_population(spec, start),
@@ -98,7 +98,7 @@ def make_algorithm(spec: SearchSpec, start: np.ndarray):  # noqa: ANN201 - pymoo
     return NSGA2(**options)
 
 
-def make_problem(spec: SearchSpec):  # noqa: ANN201 - pymoo's type
+def make_problem(spec: SearchSpec):
     """The lever box: its bounds and the numbers of objectives and constraints."""
     from pymoo.core.problem import Problem
 

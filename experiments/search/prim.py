@@ -23,7 +23,7 @@ import pandas as pd
 ALPHA = 0.05
 #: Peeling stops when the box holds less than this share of all points.
 MIN_SUPPORT = 0.05
-#: The box chosen from a trajectory: the widest (most coverage) with at least this density.
+#: The box chosen from a trajectory: the most coverage with at least this density.
 THRESHOLD = 0.8
 
 
@@ -140,10 +140,14 @@ def paste(x: pd.DataFrame, y: np.ndarray, limits: dict, alpha: float = ALPHA,
 
 
 def choose(trajectory: pd.DataFrame, threshold: float = THRESHOLD) -> int:
-    """The widest box with density at least ``threshold``, else the densest."""
+    """The box of most coverage with density at least ``threshold``, else the densest.
+
+    Of boxes equal in coverage, the denser one (the last peel that lost no case).
+    """
     dense = trajectory[trajectory["density"] >= threshold]
     if len(dense):
-        return int(dense["coverage"].idxmax())
+        return int(dense.sort_values(["coverage", "density"], ascending=False,
+                                     kind="stable").index[0])
     return int(trajectory["density"].idxmax())
 
 
