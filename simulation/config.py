@@ -618,6 +618,73 @@ class Welfare(Section):
     )
 
 
+class PolicyCost(Section):
+    """What the resource-using levers of a regime cost (docs/ODD.md 9.2): assumptions, not data.
+
+    Policy cost per cadre and year = the sum over these levers of weight x the lever's value in
+    the regime in force, in output units (a routine year's work is 0.6). Like the welfare
+    weights they change no run, only its ``policy_cost`` figure, so a search that turns every
+    lever to its maximum pays for it. Levers not listed (promotion rules, tolerance, burden) are
+    taken as costless: they redistribute or decide, they do not hire.
+    """
+
+    annual_evaluation: float = param(
+        0.2, 0.0, 10.0, title="Cost of annual-evaluation detection",
+        unit="output units per cadre a year at detection 1",
+        doc="Inspectors' time to catch every cadre who lay flat (regime.accountability."
+        "annual_evaluation = 1): about one inspector's routine output per three cadres.",
+    )
+    public_clues: float = param(
+        0.05, 0.0, 10.0, title="Cost of public clue collection",
+        unit="output units per cadre a year at detection 1",
+        doc="Handling and checking public reports at regime.supervision.public_clues = 1; the "
+        "public files them, the service only sifts them.",
+    )
+    media_exposure: float = param(
+        0.05, 0.0, 10.0, title="Cost of media exposure",
+        unit="output units per cadre a year at detection 1",
+        doc="Following up media exposure at regime.supervision.media_exposure = 1.",
+    )
+    evaluation_precision: float = param(
+        0.1, 0.0, 10.0, title="Cost of evaluation precision",
+        unit="output units per cadre a year at precision 1",
+        doc="Assessors' time for a fully precise evaluation (regime.evaluation.precision = 1): "
+        "on-site checks instead of paperwork.",
+    )
+    training: float = param(
+        0.4, 0.0, 10.0, title="Cost of training",
+        unit="output units per cadre a year per unit of training",
+        doc="Courses and time away from work per unit of regime.support.training (its maximum "
+        "0.5 costs 0.2: a third of a routine year).",
+    )
+    care: float = param(
+        0.15, 0.0, 10.0, title="Cost of care", unit="output units per cadre a year at care 1",
+        doc="Pay, health and leave at regime.support.care = 1: a quarter of a routine year.",
+    )
+    clarification: float = param(
+        0.05, 0.0, 10.0, title="Cost of clarification",
+        unit="output units per cadre a year at clarification 1",
+        doc="Investigating accusations to clear the false ones (regime.supervision."
+        "clarification = 1); accusations reach few cadres, so it is cheap.",
+    )
+
+    def levers(self) -> dict[str, float]:
+        """Each costed lever's dotted path under ``regime`` and its weight."""
+        return {LEVER_OF_COST[name]: getattr(self, name) for name in LEVER_OF_COST}
+
+
+#: The regime lever each policy-cost weight prices (a dotted path under ``regime``).
+LEVER_OF_COST: dict[str, str] = {
+    "annual_evaluation": "accountability.annual_evaluation",
+    "public_clues": "supervision.public_clues",
+    "media_exposure": "supervision.media_exposure",
+    "evaluation_precision": "evaluation.precision",
+    "training": "support.training",
+    "care": "support.care",
+    "clarification": "supervision.clarification",
+}
+
+
 class ModelConfig(Section):
     """A complete, validated model configuration: a run is a pure function of it and a seed."""
 
@@ -637,6 +704,7 @@ class ModelConfig(Section):
     learning: Learning = Field(default_factory=Learning)
     regime: Regime = Field(default_factory=Regime)
     welfare: Welfare = Field(default_factory=Welfare)
+    policy_cost: PolicyCost = Field(default_factory=PolicyCost)
     switch: RegimeSwitch | None = Field(
         None, description="Optional regime change at a given step (see RegimeSwitch)."
     )

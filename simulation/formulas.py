@@ -7,6 +7,9 @@ the docstrings; ``docs/ODD.md`` writes the same formulas out in mathematical not
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -127,6 +130,21 @@ def welfare(
     """
     return (real_output - effort_weight * effort_cost - wrongful_harm * wrongful_sanctions
             - shielded_harm * shielded_violations)
+
+
+def policy_cost(regime: Any, weights: Mapping[str, float]) -> float:
+    """Policy cost per cadre and year of a regime, in output units (docs/ODD.md 9.2).
+
+    The sum of weight x value over the costed levers, ``weights`` mapping each lever's dotted
+    path under the regime (``support.care``) to its cost at value 1.
+    """
+    total = 0.0
+    for path, weight in weights.items():
+        value: Any = regime
+        for part in path.split("."):
+            value = getattr(value, part)
+        total += weight * float(value)
+    return total
 
 
 def detection_probability(*channels: ArrayLike) -> ArrayLike:

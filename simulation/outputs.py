@@ -44,7 +44,8 @@ BETTER: tuple[str, ...] = ("lower", "higher", "neither")
 #: ``diagnostic``: a figure kept to compare with an earlier definition; ``action``: the active
 #: choices; ``cause``: its Shapley split; ``reason``: the reasons inactive cadres give;
 #: ``composition``: each as a share of inaction; ``output``: work done and its effort;
-#: ``welfare``: output less effort and the harm of review's errors; ``outcome``: the fate of bold
+#: ``welfare``: output less effort and the harm of review's errors, and what the regime's levers
+#: cost; ``outcome``: the fate of bold
 #: work; ``review``: what review finds and gets wrong; ``sanction``: sanctions by rung;
 #: ``career``: promotion, vacancies, exits; ``cadre``: means over cadres; ``belief``: learnt
 #: beliefs; ``exogenous``: draws no policy moves.
@@ -229,6 +230,8 @@ output("effort_cost", "Effort cost borne per cadre", "Effort cost", "utility per
        group="output", better="lower")
 output("welfare", "Welfare: output less effort and the harm of wrongful sanctions and shielded "
        "violations", "Welfare", "output units per cadre", group="welfare", better="higher")
+output("policy_cost", "Policy cost of the regime's resource-using levers", "Policy cost",
+       "output units per cadre", group="welfare", better="lower")
 # Outcomes of bold work and of review (shares of all cadres).
 event("bold_success", "Successful bold work", "Bold successes", group="outcome",
       better="higher")

@@ -89,7 +89,7 @@ def advance(
     if clock:
         clock.lap("demography")
     stats = aggregates(cadres, capacities, action, inaction, out, rev, tour, retiring, removed,
-                       p, effort, config)
+                       p, effort, config, regime)
     if clock:
         clock.lap("statistics")
     return stats, next_person
@@ -123,12 +123,14 @@ def aggregates(
     phases: Phases,
     effort: float,
     config: ModelConfig,
+    regime: Regime,
 ) -> dict[str, float]:
     """The year's per-step outputs.
 
     The year's per-step outputs (``STEP_COLUMNS`` of ``simulation.outputs``), from the phases'
     results and the end-of-year state: ``phases.tally`` counts, ``phases.averages`` averages;
-    ``effort`` is the mean effort cost cadres bore for their choices.
+    ``effort`` is the mean effort cost cadres bore for their choices; ``regime`` (the one in
+    force this year) prices the year's policy cost.
     """
     n = cadres.n
     counts = phases.tally(action, out, rev, tour, retiring, removed)
@@ -158,4 +160,5 @@ def aggregates(
     stats["welfare"] = f.welfare(stats["real_output"], effort, stats["wrongful_sanctions"],
                                  stats["shielded_violations"], w.effort_weight,
                                  w.wrongful_sanction_harm, w.shielded_violation_harm)
+    stats["policy_cost"] = f.policy_cost(regime, config.policy_cost.levers())
     return {k: float(stats[k]) for k in STEP_COLUMNS}

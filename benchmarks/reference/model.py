@@ -360,6 +360,7 @@ class ReferenceModel(mesa.Model):
                                     year["wrongful_sanctions"], year["shielded_violations"],
                                     w.effort_weight, w.wrongful_sanction_harm,
                                     w.shielded_violation_harm)
+        year["policy_cost"] = f.policy_cost(self.regime, self.config.policy_cost.levers())
         return year
 
     def senior_vacancy_rate(self) -> float:

@@ -14,13 +14,23 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from experiments.cli import analyze, calibrate, plot, regimes, run, sweep, validate
+from experiments.cli import (
+    analyze,
+    calibrate,
+    discover,
+    plot,
+    regimes,
+    run,
+    search,
+    sweep,
+    validate,
+)
 from experiments.cli.faults import check_working_directory, fault_message
 from simulation.errors import ConfigError
 
 EXIT_USAGE = 2
 #: The subcommands in help order; each module has ``register(subparsers)``.
-SUBCOMMANDS = (run, regimes, sweep, analyze, plot, validate, calibrate)
+SUBCOMMANDS = (run, regimes, sweep, analyze, plot, validate, calibrate, search, discover)
 #: Top-level keys only an experiment spec has, and only a model config (or preset) has.
 SPEC_KEYS = frozenset({"regimes", "replications", "design", "base", "burn_in", "series",
                        "metrics", "output", "set"})
