@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, NullFormatter
+from matplotlib.ticker import MaxNLocator, NullLocator
 
 from experiments.analysis.labels import axis_label, metric_label
 from experiments.analysis.style import (
@@ -149,10 +149,10 @@ def pair_plot(priors: PriorSet, posterior: pd.DataFrame,
     w = weights_of(posterior)
     with mpl.rc_context(STYLE):
         fig = new_figure(min(FULL_WIDTH, 1.75 * k + 1.0), min(FULL_WIDTH, 1.75 * k + 1.3))
-        axes = fig.subplots(k, k, squeeze=False)
-        for i, yi in enumerate(names):
-            for j, xj in enumerate(names):
-                _pair_panel(axes[i, j], priors, posterior, w, i, j, yi, xj, k)
+        grid = fig.add_gridspec(k, k)
+        for i, yi in enumerate(names):  # the lower triangle only: no hidden axes to lay out
+            for j, xj in enumerate(names[:i + 1]):
+                _pair_panel(fig.add_subplot(grid[i, j]), priors, posterior, w, i, j, yi, xj, k)
         fit_title(fig, "Posterior (blue) against prior (grey); each row and column is the "
                   "parameter named on its diagonal")
     return _save(fig, stem)
@@ -189,8 +189,8 @@ def _pair_panel(ax: Axes, priors: PriorSet, posterior: pd.DataFrame, w: np.ndarr
         ax.set_xscale("log")
     else:
         ax.xaxis.set_major_locator(MaxNLocator(3))
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_minor_formatter(NullFormatter())
+    for axis in (ax.xaxis, ax.yaxis):  # no minor ticks: log axes would lay out dozens each
+        axis.set_minor_locator(NullLocator())
     if i == j:  # a corner plot: each column and row is the parameter named on its diagonal
         ax.set_title(wrap(parameter_name(xj), 16), fontsize=8, fontweight="normal")
     if i != k - 1:
