@@ -53,6 +53,9 @@ def process_running(pid: int, start: str = "") -> bool:
 #: Name of a board's folder in the temporary directory (then the sweep's pid).
 PREFIX = "cadresim-runs-"
 
+#: How many times :meth:`RunBoard.close` tries to remove the board's folder.
+CLOSE_TRIES = 50
+
 #: This worker process's start time, by pid (read once per process).
 _STARTS: dict[int, str] = {}
 
@@ -80,19 +83,28 @@ class RunBoard:
     def open(cls) -> RunBoard:
         """A new, empty board in the temporary directory; :meth:`close` removes it.
 
-        Boards left behind by sweeps that were killed (their process is gone, and they have not
-        changed for an hour) are removed first.
+        Boards left behind by sweeps that were killed (their process is gone, and they are empty
+        or have not changed for an hour) are removed first.
         """
         for old in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
             owner = old.name.removeprefix(PREFIX).split("-", 1)[0]
             with contextlib.suppress(OSError, ValueError):
-                if time.time() - old.stat().st_mtime > 3600 and not process_running(int(owner)):
+                stale = time.time() - old.stat().st_mtime > 3600 or not any(old.iterdir())
+                if stale and not process_running(int(owner)):
                     shutil.rmtree(old, ignore_errors=True)
         return cls(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"), socket.gethostname())
 
     def close(self) -> None:
-        """Remove the board's folder."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the board's folder.
+
+        A worker may note a run while the folder is being removed (a run cancelled at the end
+        of a sweep can still start): removal is tried again until the folder is gone.
+        """
+        for _ in range(CLOSE_TRIES):
+            shutil.rmtree(self.folder, ignore_errors=True)
+            if not os.path.lexists(self.folder):
+                return
+            time.sleep(0.02)
 
     @contextlib.contextmanager
     def running(self, run_id: str) -> Iterator[None]:
