@@ -287,27 +287,65 @@ def test_system_exit_in_a_run_is_a_failed_run_and_its_chunk_mates_are_kept(tmp_p
     assert list(failed["run_id"]) == [POISONED_RUN] and "SystemExit: 3" in failed["error"][0]
 
 
-def interrupted_for_one_seed(config, seed, steps):
-    """The run raises KeyboardInterrupt on the poisoned seed."""
-    if seed == faulty_models.POISONED:
-        raise KeyboardInterrupt
-    return faulty_models.exits_for_one_seed(config, seed, steps)
-
-
 @pytest.mark.sweep
-def test_keyboard_interrupt_in_a_run_ends_the_sweep_cleanly_keeping_finished_runs(
-    tmp_path, capsys, monkeypatch
+@pytest.mark.parametrize("model, error", [
+    (faulty_models.keyboard_interrupt_for_one_seed, "KeyboardInterrupt: raised by the run"),
+    (faulty_models.base_exception_for_one_seed, "Unusual: a BaseException from the run"),
+])
+def test_a_keyboard_interrupt_a_run_raises_in_process_is_that_runs_failure(
+    tmp_path, capsys, monkeypatch, model, error
 ):
+    """Not the user's Ctrl-C: the run is failed with its message, the others are kept."""
     import experiments.engine.run as execution
 
     spec = tiny_spec(tmp_path, common_random_numbers=False)
-    monkeypatch.setattr(execution, "simulate_run", interrupted_for_one_seed)
+    monkeypatch.setattr(execution, "simulate_run", model)
+    assert cli(["sweep", spec, "--quiet", "--chunk-size", "2", "--in-process"]) == 1
+    assert "interrupted" not in capsys.readouterr().err
+    failed = failed_rows(tmp_path / "tiny")
+    assert list(failed["run_id"]) == [POISONED_RUN] and error in failed["error"][0]
+    assert len(pd.read_parquet(tmp_path / "tiny" / "runs")) == 24
+    monkeypatch.undo()
+    assert cli(["sweep", spec, "--quiet", "--in-process"]) == 0
+    assert "24 ok, 0 failed of 24 runs (1 in this session, 23 done before" in (
+        capsys.readouterr().out)
+
+
+@pytest.mark.sweep
+@pytest.mark.parametrize("model, error", [
+    (faulty_models.keyboard_interrupt_for_one_seed, "KeyboardInterrupt: raised by the run"),
+    (faulty_models.base_exception_for_one_seed, "Unusual: a BaseException from the run"),
+    (faulty_models.signals_itself_for_one_seed, None),  # a worker ignores SIGINT: the run is ok
+])
+def test_a_keyboard_interrupt_a_run_raises_in_a_worker_is_that_runs_failure(
+    tmp_path, model, error, no_process_left
+):
+    report = sweep_with(tmp_path, model, workers=1)
+    rows = pd.read_parquet(tmp_path / "tiny" / "runs")
+    assert len(rows) == 24 and rows["run_id"].is_unique
+    if error is None:
+        assert (report.ok, report.failed, report.pending) == (24, 0, 0)
+        return
+    assert (report.ok, report.failed, report.pending) == (23, 1, 0)
+    failed = failed_rows(tmp_path / "tiny")
+    assert list(failed["run_id"]) == [POISONED_RUN] and error in failed["error"][0]
+
+
+@pytest.mark.sweep
+def test_a_sigint_to_the_sweeps_own_process_in_process_is_the_users_interrupt(
+    tmp_path, capsys, monkeypatch
+):
+    """In process, a signal to the sweep itself stops it; what finished is kept and resumes."""
+    import experiments.engine.run as execution
+
+    spec = tiny_spec(tmp_path, common_random_numbers=False)
+    monkeypatch.setattr(execution, "simulate_run", faulty_models.signals_itself_for_one_seed)
     assert cli(["sweep", spec, "--quiet", "--chunk-size", "2", "--in-process"]) == 130
     assert "interrupted; rerun the same command to resume" in capsys.readouterr().err
     kept = pd.read_parquet(tmp_path / "tiny" / "runs")
     assert len(kept) == 8 and (kept["status"] == "ok").all()  # points 0 and 1: before it
     monkeypatch.undo()
-    assert cli(["sweep", spec, "--quiet"]) == 0
+    assert cli(["sweep", spec, "--quiet", "--in-process"]) == 0
     assert "24 ok, 0 failed of 24 runs (16 in this session, 8 done before" in (
         capsys.readouterr().out)
 
