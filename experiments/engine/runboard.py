@@ -83,14 +83,13 @@ class RunBoard:
     def open(cls) -> RunBoard:
         """A new, empty board in the temporary directory; :meth:`close` removes it.
 
-        Boards left behind by sweeps that were killed (their process is gone, and they are empty
-        or have not changed for an hour) are removed first.
+        Boards left behind by sweeps that were killed (their process is gone, and they have not
+        changed for an hour) are removed first.
         """
         for old in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
             owner = old.name.removeprefix(PREFIX).split("-", 1)[0]
             with contextlib.suppress(OSError, ValueError):
-                stale = time.time() - old.stat().st_mtime > 3600 or not any(old.iterdir())
-                if stale and not process_running(int(owner)):
+                if time.time() - old.stat().st_mtime > 3600 and not process_running(int(owner)):
                     shutil.rmtree(old, ignore_errors=True)
         return cls(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"), socket.gethostname())
 
