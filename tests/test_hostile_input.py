@@ -31,8 +31,8 @@ from experiments.cli import main
 from experiments.engine.spec import former_spec_hash, load_spec, parse_spec
 from experiments.engine.storage import SPEC_HASH_KEY, part_files, part_spec_hash
 from simulation.loading import MAX_YAML_DEPTH
+from tests.helpers import tiny_spec
 from tests.synthetic_results import write_results
-from tests.test_sweep import tiny_spec
 
 #: Seconds any one command may take here before it counts as a hang.
 HANG = 60

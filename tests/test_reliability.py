@@ -237,11 +237,10 @@ def test_an_ended_sweep_leaves_no_worker_stuck_in_native_code(tmp_path, how, cod
 @pytest.mark.parametrize("how, workers", [
     (signal.SIGTERM, 1), (signal.SIGTERM, 2), (signal.SIGHUP, 1),
 ])
-def test_sigterm_to_the_sweep_is_handled_like_ctrl_c(tmp_path, how, workers):
+def test_sigterm_to_the_sweep_is_handled_like_ctrl_c(tmp_path, tmp_path_factory, how, workers):
     """The message, the finished runs kept, no leaked semaphore, no process left, no litter."""
     spec = tiny_spec(tmp_path, replications=60)  # 360 runs: it is running when the signal comes
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
+    temporary = tmp_path_factory.mktemp("t")  # short: the forkserver's socket is named in it
     process = subprocess.Popen(
         [sys.executable, "-m", "experiments.cli", "sweep", spec, "--workers", str(workers),
          "--chunk-size", "2", "--quiet"],
