@@ -198,6 +198,7 @@ output("routine", "Routine work share", "Routine work", SHARE, group="action",
 output("bold", "Bold work share", "Bold work", SHARE, group="action", better="higher",
        colour=BLUISH_GREEN)
 # Causes of inaction (Shapley split) and the reasons inactive cadres give; each adds up to it.
+# A cause is a signed share: it can dip slightly below 0 (docs/ODD.md section 8.2).
 # A reason takes the colour of its cause.
 _CAUSES = (  # name, label, short, the reason as given, as said, colour
     ("unwilling", "unwilling (motivation)", "Unwilling", "missing benefit", "no benefit",

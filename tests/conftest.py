@@ -7,7 +7,9 @@ small (a few hundred cadres) to keep the whole suite fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -57,6 +59,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """
     if not hasattr(session.config, "workerinput"):
         import simulation.kernels.warm  # noqa: F401 - importing it readies the kernels
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temporary_folder_of_the_session(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """The system temporary folder, for this session: a folder under pytest's own.
+
+    Whatever the code under test puts in the temporary folder (run boards, a forkserver's
+    socket, Dask's scratch space), in this process or in the sweeps and kernels it starts, stays
+    under pytest's temporary folders rather than littering the machine's.
+    """
+    folder = str(tmp_path_factory.mktemp("tmp"))
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = folder, folder
+    yield folder
+    if saved[0] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved[0]
+    tempfile.tempdir = saved[1]
 
 
 @pytest.fixture

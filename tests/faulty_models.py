@@ -66,6 +66,32 @@ def system_exit_for_one_seed(config, seed, steps):
     return _model(config, seed, steps)
 
 
+def keyboard_interrupt_for_one_seed(config, seed, steps):
+    """The run raises KeyboardInterrupt on the poisoned seed (its own code, not the user's)."""
+    if seed == POISONED:
+        raise KeyboardInterrupt("raised by the run")
+    return _model(config, seed, steps)
+
+
+class Unusual(BaseException):
+    """An exception outside the Exception hierarchy, as some libraries raise."""
+
+
+def base_exception_for_one_seed(config, seed, steps):
+    """The run raises a BaseException that is neither Exception nor SystemExit."""
+    if seed == POISONED:
+        raise Unusual("a BaseException from the run")
+    return _model(config, seed, steps)
+
+
+def signals_itself_for_one_seed(config, seed, steps):
+    """The run sends SIGINT to its own process on the poisoned seed (a worker ignores it)."""
+    if seed == POISONED:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+    return _model(config, seed, steps)
+
+
 def nan_for_one_seed(config, seed, steps):
     """The run's inaction is NaN on the poisoned seed, without an exception."""
     table = _model(config, seed, steps)

@@ -31,6 +31,8 @@ NOTEBOOKS: dict[str, dict[str, object]] = {
     "04_calibration.ipynb": {"N_CADRES": 40, "STEPS": 6, "BURN_IN": 2, "POPULATION": 6,
                              "PPC_DRAWS": 3, "DRAWS": 2, "REGIMES": ["strict_accountability"]},
 }
+#: Notebook file -> its parameter naming the folder it writes (default: a temporary folder).
+WRITES_TO: dict[str, str] = {"04_calibration.ipynb": "OUT"}
 #: Notebook file -> the experiment spec of the tiny sweep whose results folder it reads (RESULTS).
 SWEEPS: dict[str, dict[str, object]] = {
     "02_regime_comparison.ipynb": {  # 3 regimes x 2 replications: 6 runs
@@ -98,6 +100,9 @@ def venv_kernel(tmp_path, monkeypatch) -> str:
         "language": "python",
     }))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    # the kernel's history and connection files go here too, not into the home folder
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     return KERNEL
 
@@ -168,6 +173,8 @@ def test_the_small_sensitivity_spec_samples_the_full_specs_levers():
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
 def test_notebook_runs_on_small_parameters(name, venv_kernel, tmp_path):
     values = dict(NOTEBOOKS[name])
+    if name in WRITES_TO:  # its folder in this test's tmp_path, not the system temp folder
+        values[WRITES_TO[name]] = str(tmp_path / "out")
     if name in SWEEPS:
         values["RESULTS"] = str(tiny_sweep(SWEEPS[name], tmp_path))
     nb = execute(name, values, venv_kernel)

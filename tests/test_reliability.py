@@ -68,13 +68,20 @@ def new_processes(before: set[int]) -> set[int]:
     """
     found = set()
     for pid in live_descendants(os.getpid()) - before:
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
+        command = command_line(pid)
+        if not command:
             continue
         if b"forkserver" not in command and b"resource_tracker" not in command:
             found.add(pid)
     return found
+
+
+def command_line(pid: int) -> bytes:
+    """The command line of process ``pid`` (empty if it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def assert_no_process_left(before: set[int], wait: float = 15) -> None:
@@ -226,6 +233,45 @@ def test_an_ended_sweep_leaves_no_worker_stuck_in_native_code(tmp_path, how, cod
     assert len(kept) == 6 and (kept["status"] == "ok").all()
 
 
+@pytest.mark.slow  # a sweep in a subprocess (imports, a forkserver)
+@pytest.mark.parametrize("how, workers", [
+    (signal.SIGTERM, 1), (signal.SIGTERM, 2), (signal.SIGHUP, 1),
+])
+def test_sigterm_to_the_sweep_is_handled_like_ctrl_c(tmp_path, tmp_path_factory, how, workers):
+    """The message, the finished runs kept, no leaked semaphore, no process left, no litter."""
+    spec = tiny_spec(tmp_path, replications=60)  # 360 runs: it is running when the signal comes
+    temporary = tmp_path_factory.mktemp("t")  # short: the forkserver's socket is named in it
+    process = subprocess.Popen(
+        [sys.executable, "-m", "experiments.cli", "sweep", spec, "--workers", str(workers),
+         "--chunk-size", "2", "--quiet"],
+        cwd=REPO, env={**os.environ, "TMPDIR": str(temporary)}, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    folder = tmp_path / "tiny"
+    deadline = time.monotonic() + 120
+    while not part_files(folder) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    family = live_descendants(process.pid)  # workers, their forkserver, the resource tracker
+    tracker = {pid for pid in family if b"resource_tracker" in command_line(pid)}
+    process.send_signal(how)
+    _, err = process.communicate(timeout=120)  # stderr ends once every process holding it has
+    assert process.returncode == 128 + how, err
+    assert "interrupted; rerun the same command to resume" in err
+    assert "Traceback" not in err and "leaked" not in err and "resource_tracker" not in err, err
+    # the workers and their forkserver end before the sweep does
+    assert len(family - tracker) >= 2 and not any(map(process_running, family - tracker))
+    # the resource tracker ends by itself once it has read that nothing leaked
+    deadline = time.monotonic() + 15
+    while any(map(process_running, tracker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(process_running, tracker))
+    kept = pd.read_parquet(folder / "runs")
+    assert len(kept) >= 2 and (kept["status"] == "ok").all() and kept["run_id"].is_unique
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"]["ok"] == len(kept) and manifest["finished"] is None
+    assert list(temporary.iterdir()) == []  # its run board and its forkserver's socket folder
+
+
 @pytest.mark.sweep
 def test_a_hanging_run_times_out_and_is_recorded(tmp_path, capsys):
     path = tiny_spec(tmp_path, run_timeout=1.5, common_random_numbers=False)
@@ -287,27 +333,66 @@ def test_system_exit_in_a_run_is_a_failed_run_and_its_chunk_mates_are_kept(tmp_p
     assert list(failed["run_id"]) == [POISONED_RUN] and "SystemExit: 3" in failed["error"][0]
 
 
-def interrupted_for_one_seed(config, seed, steps):
-    """The run raises KeyboardInterrupt on the poisoned seed."""
-    if seed == faulty_models.POISONED:
-        raise KeyboardInterrupt
-    return faulty_models.exits_for_one_seed(config, seed, steps)
-
-
 @pytest.mark.sweep
-def test_keyboard_interrupt_in_a_run_ends_the_sweep_cleanly_keeping_finished_runs(
-    tmp_path, capsys, monkeypatch
+@pytest.mark.parametrize("model, error", [
+    (faulty_models.keyboard_interrupt_for_one_seed, "KeyboardInterrupt: raised by the run"),
+    (faulty_models.base_exception_for_one_seed, "Unusual: a BaseException from the run"),
+])
+def test_a_keyboard_interrupt_a_run_raises_in_process_is_that_runs_failure(
+    tmp_path, capsys, monkeypatch, model, error
 ):
+    """Not the user's Ctrl-C: the run is failed with its message, the others are kept."""
     import experiments.engine.run as execution
 
     spec = tiny_spec(tmp_path, common_random_numbers=False)
-    monkeypatch.setattr(execution, "simulate_run", interrupted_for_one_seed)
+    monkeypatch.setattr(execution, "simulate_run", model)
+    assert cli(["sweep", spec, "--quiet", "--chunk-size", "2", "--in-process"]) == 1
+    assert "interrupted" not in capsys.readouterr().err
+    failed = failed_rows(tmp_path / "tiny")
+    assert list(failed["run_id"]) == [POISONED_RUN] and error in failed["error"][0]
+    assert len(pd.read_parquet(tmp_path / "tiny" / "runs")) == 24
+    monkeypatch.undo()
+    assert cli(["sweep", spec, "--quiet", "--in-process"]) == 0
+    assert "24 ok, 0 failed of 24 runs (1 in this session, 23 done before" in (
+        capsys.readouterr().out)
+
+
+@pytest.mark.sweep
+@pytest.mark.parametrize("model, error", [
+    (faulty_models.keyboard_interrupt_for_one_seed, "KeyboardInterrupt: raised by the run"),
+    (faulty_models.base_exception_for_one_seed, "Unusual: a BaseException from the run"),
+    (faulty_models.signals_itself_for_one_seed, None),  # a worker ignores SIGINT: the run is ok
+])
+def test_a_keyboard_interrupt_a_run_raises_in_a_worker_is_that_runs_failure(
+    tmp_path, model, error, no_process_left
+):
+    report = sweep_with(tmp_path, model, workers=1)
+    assert not boards_of_this_process()  # the sweep's run board went with it
+    rows = pd.read_parquet(tmp_path / "tiny" / "runs")
+    assert len(rows) == 24 and rows["run_id"].is_unique
+    if error is None:
+        assert (report.ok, report.failed, report.pending) == (24, 0, 0)
+        return
+    assert (report.ok, report.failed, report.pending) == (23, 1, 0)
+    failed = failed_rows(tmp_path / "tiny")
+    assert list(failed["run_id"]) == [POISONED_RUN] and error in failed["error"][0]
+
+
+@pytest.mark.sweep
+def test_a_sigint_to_the_sweeps_own_process_in_process_is_the_users_interrupt(
+    tmp_path, capsys, monkeypatch
+):
+    """In process, a signal to the sweep itself stops it; what finished is kept and resumes."""
+    import experiments.engine.run as execution
+
+    spec = tiny_spec(tmp_path, common_random_numbers=False)
+    monkeypatch.setattr(execution, "simulate_run", faulty_models.signals_itself_for_one_seed)
     assert cli(["sweep", spec, "--quiet", "--chunk-size", "2", "--in-process"]) == 130
     assert "interrupted; rerun the same command to resume" in capsys.readouterr().err
     kept = pd.read_parquet(tmp_path / "tiny" / "runs")
     assert len(kept) == 8 and (kept["status"] == "ok").all()  # points 0 and 1: before it
     monkeypatch.undo()
-    assert cli(["sweep", spec, "--quiet"]) == 0
+    assert cli(["sweep", spec, "--quiet", "--in-process"]) == 0
     assert "24 ok, 0 failed of 24 runs (16 in this session, 8 done before" in (
         capsys.readouterr().out)
 
@@ -363,6 +448,29 @@ def test_a_board_left_by_a_killed_sweep_is_removed_by_the_next(tmp_path, monkeyp
         os.utime(folder, (hour_ago, hour_ago))
     RunBoard.open().close()
     assert not left.exists() and recent.exists() and live.exists()
+
+
+def boards_of_this_process() -> list[Path]:
+    """The run boards this process has in the temporary folder."""
+    return list(Path(tempfile.gettempdir()).glob(f"{PREFIX}{os.getpid()}-*"))
+
+
+def test_a_board_is_removed_even_when_a_run_is_noted_while_it_closes(monkeypatch):
+    import experiments.engine.runboard as runboard
+
+    board = RunBoard.open()
+    real, calls = shutil.rmtree, []
+
+    def noted_meanwhile(path, ignore_errors=False):
+        calls.append(path)
+        real(path, ignore_errors=ignore_errors)
+        if len(calls) == 1:  # a worker notes a run just as the folder is being removed
+            Path(path).mkdir()
+            (Path(path) / f"{os.getpid()}_0_1_p00000-r0000").touch()
+
+    monkeypatch.setattr(runboard.shutil, "rmtree", noted_meanwhile)
+    board.close()
+    assert len(calls) == 2 and not os.path.lexists(board.folder)
 
 
 def test_a_zombie_sweep_counts_as_gone_for_its_workers():

@@ -19,6 +19,7 @@ refuses, so a folder never mixes two calibrations.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -116,6 +117,11 @@ def fingerprint(targets: TargetSet, priors: PriorSet, seed: int, population_size
 
 def _check_folder(out: Path, key: str) -> dict[str, Any]:
     manifest = read_json(out / MANIFEST)
+    if manifest is not None and not isinstance(manifest, dict):
+        raise CalibrationError(
+            f"{out / MANIFEST} does not hold a calibration manifest (a JSON object); choose "
+            "another output folder or delete it"
+        )
     if manifest is not None and manifest.get("fingerprint") != key:
         raise CalibrationError(
             f"{out} holds another calibration (fingerprint {manifest.get('fingerprint')}, this "
@@ -136,9 +142,34 @@ def _open_history(abc: Any, db: Path, observed: dict[str, float]) -> Any:
             history = abc.load(url, 1)
             _ = history.max_t
             return history
-        except Exception:  # an empty or half-created database: start again
+        except Exception as exc:  # an empty or half-created database: start again
+            number = database_fault(exc)
+            if number is not None:  # not when the disk or the folder is at fault
+                raise OSError(number, os.strerror(number), str(db)) from exc
             db.unlink()
     return abc.new(url, observed)
+
+
+#: Words of SQLite's errors for faults of the machine, and their error numbers.
+_DATABASE_FAULTS = {
+    "database or disk is full": errno.ENOSPC,
+    "readonly database": errno.EROFS,
+    "read-only": errno.EROFS,
+    "unable to open database file": errno.EACCES,
+    "disk i/o error": errno.EIO,
+}
+
+
+def database_fault(exc: BaseException) -> int | None:
+    """The error number of a fault of the machine behind a history database error, else None.
+
+    SQLite (through SQLAlchemy) reports a full disk or a read-only folder in words only.
+    """
+    text = str(exc).lower()
+    for words, number in _DATABASE_FAULTS.items():
+        if words in text:
+            return number
+    return None
 
 
 def run_abc(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, seed: int,
@@ -147,11 +178,18 @@ def run_abc(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, see
     """Run (or continue) the ABC-SMC fit in ``out``; the history and the simulations done now."""
     abc = make_abc(targets, priors, budget.population_size, executor, seed, progress=progress,
                    cache_dir=out / "evaluations", run_timeout=run_timeout)
-    history = _open_history(abc, out / "abc.db", targets.observed())
+    db = out / "abc.db"
+    history = _open_history(abc, db, targets.observed())
     remaining = budget.generations - (history.max_t + 1)
     if remaining > 0:
         limit = budget.max_simulations if budget.max_simulations is not None else np.inf
-        abc.run(max_nr_populations=remaining, max_total_nr_simulations=limit)
+        try:
+            abc.run(max_nr_populations=remaining, max_total_nr_simulations=limit)
+        except Exception as exc:  # a full disk under the history: the clean OSError
+            number = database_fault(exc) if not isinstance(exc, OSError) else None
+            if number is None:
+                raise
+            raise OSError(number, os.strerror(number), str(db)) from exc
     return history, abc.sampler.simulated
 
 

@@ -1,7 +1,9 @@
 """Files a calibration writes, atomically, and work stored in parts.
 
 Files are written atomically (a reader or a rerun after kill -9 sees the whole file or none);
-work is stored in numbered Parquet parts that a rerun reads back instead of redoing.
+work is stored in numbered Parquet parts that a rerun reads back instead of redoing. A full
+disk or a read-only folder is an OSError naming the file (the command line's clean message);
+what the calibration reads back of its folder goes through the careful reader.
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
+from experiments.calibration.errors import CalibrationError
 from experiments.engine.storage import atomic_file, write_parquet_atomic
+from simulation.loading import ConfigError, clip, read_text_file, shown_path
 
 __all__ = ["read_json", "read_parts", "write_json", "write_parquet", "write_text"]
+
+#: Largest calibration manifest read, in bytes (it holds the targets and the priors).
+MAX_JSON_BYTES = 16 * 2**20
+_REDO = ("delete the calibration folder (or choose another --out) and rerun: the fit starts "
+         "over")
 
 
 def _folder_for(path: str | os.PathLike[str]) -> Path:
@@ -44,15 +54,45 @@ def write_text(text: str, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
-def read_json(path: str | os.PathLike[str]) -> Any | None:
-    """A JSON file's content, or None if there is none."""
+def read_json(path: str | os.PathLike[str], what: str = "calibration manifest") -> Any | None:
+    """A JSON file's content, or None if there is none.
+
+    Read by the careful reader (a regular file of bounded size, never a FIFO or a device, UTF-8);
+    a file that cannot be read or parsed is a CalibrationError naming it and what to do.
+    """
     path = Path(path)
-    return json.loads(path.read_text()) if path.is_file() else None
+    if not (path.exists() or path.is_symlink()):
+        return None
+    try:
+        return json.loads(read_text_file(path, what=what, limit=MAX_JSON_BYTES))
+    except ConfigError as exc:
+        raise CalibrationError(f"{exc}; {_REDO}") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError included
+        raise CalibrationError(
+            f"{what} {shown_path(path)}: cannot be read as JSON ({clip(str(exc))}); {_REDO}"
+        ) from None
 
 
 def read_parts(folder: str | os.PathLike[str], prefix: str) -> pd.DataFrame:
-    """All parts ``folder/prefix-*.parquet`` stacked (empty frame if none)."""
-    files = sorted(Path(folder).glob(f"{prefix}-*.parquet"))
+    """All parts ``folder/prefix-*.parquet`` stacked (empty frame if none).
+
+    A part that cannot be read (damaged, not a file) is a CalibrationError naming it: deleting
+    it makes a rerun simulate its draws again.
+    """
+    files = sorted(p for p in Path(folder).glob(f"{prefix}-*.parquet")
+                   if not p.name.startswith("."))
     if not files:
         return pd.DataFrame()
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    tables = []
+    for file in files:
+        try:
+            if not file.is_file():
+                raise OSError("not a regular file")
+            tables.append(pd.read_parquet(file))
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise CalibrationError(
+                f"calibration part {shown_path(file)}: cannot be read "
+                f"({type(exc).__name__}: {clip(str(exc))}); delete it and rerun the same "
+                "command: the simulations it held run again"
+            ) from None
+    return pd.concat(tables, ignore_index=True)

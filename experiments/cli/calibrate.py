@@ -72,6 +72,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         start_forkserver()
     from experiments.calibration.fit import Budget, calibrate
     from experiments.calibration.targets import load_targets
+    from simulation.loading import read_text_file
 
     targets = load_targets(args.targets)
     out = Path(args.out or Path("results") / "calibration" / targets.name)
@@ -79,7 +80,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     result = calibrate(targets, args.priors, out, budget, seed=args.seed,
                        workers=args.workers, progress=not args.quiet,
                        run_timeout=args.run_timeout)
-    print((out / "report.md").read_text())
+    print(read_text_file(out / "report.md", what="calibration report", limit=2**24))
     if args.compare is not None:
         from experiments.calibration.compare import compare_regimes
 

@@ -2,9 +2,10 @@
 
 Bad input (a config, an override, a flag) ends with one clear message on stderr and exit code
 2, never a traceback; so does a fault of the machine (a full disk, a read-only folder, a deleted
-working directory: ``experiments.cli.faults``). A file of the wrong kind (an experiment spec
-given to ``run``, a model config or preset given to ``sweep``) is named as what it is, with the
-command that takes it.
+working directory: ``experiments.cli.faults``). Ctrl-C, SIGTERM and SIGHUP end a command with
+one line saying it was interrupted, and exit code 128 + the signal. A file of the wrong kind (an
+experiment spec given to ``run``, a model config or preset given to ``sweep``) is named as what
+it is, with the command that takes it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from experiments.cli.faults import check_working_directory, fault_message
 from simulation.errors import ConfigError
 
 EXIT_USAGE = 2
+#: Subcommands that continue where an interrupted run of the same command stopped.
+RESUMABLE = frozenset({"sweep", "calibrate"})
 #: The subcommands in help order; each module has ``register(subparsers)``.
 SUBCOMMANDS = (run, regimes, sweep, analyze, plot, validate, calibrate, search, discover)
 #: Top-level keys only an experiment spec has, and only a model config (or preset) has.
@@ -121,15 +124,25 @@ def check_command(parser: argparse.ArgumentParser, word: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cadresim`` with ``argv`` (default: the command line); return the exit code."""
+    from experiments.engine.interrupts import exit_code, user_interrupts
+
     parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
     if words and not words[0].startswith("-"):
         check_command(parser, words[0])
     args = parser.parse_args(words)
     try:
-        check_working_directory()
-        check_file_kind(args)
-        return args.handler(args)
+        with user_interrupts():
+            check_working_directory()
+            check_file_kind(args)
+            return args.handler(args)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: what was written is kept
+        from experiments.engine.executors import stop_forkserver
+
+        stop_forkserver()  # and with it any worker process left
+        resumes = "; rerun the same command to resume" if args.command in RESUMABLE else ""
+        print(f"cadresim {args.command}: interrupted{resumes}", file=sys.stderr)
+        return exit_code(exc)
     except ConfigError as exc:
         print(f"cadresim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

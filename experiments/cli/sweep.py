@@ -172,7 +172,27 @@ def start_workers_early(args: argparse.Namespace) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """Plan and run the spec on the executor the flags ask for; 1 if runs failed or remain."""
+    """Plan and run the spec on the executor the flags ask for; 1 if runs failed or remain.
+
+    Ctrl-C, SIGTERM or SIGHUP stop the sweep: what finished is kept, the worker processes (and
+    their forkserver) end, and the exit code is 128 + the signal (130 for Ctrl-C).
+    """
+    from experiments.engine.interrupts import exit_code, user_interrupts
+
+    try:
+        with user_interrupts():
+            return _sweep(args)
+    except KeyboardInterrupt as exc:
+        from experiments.engine.executors import stop_forkserver
+        from simulation.loading import shown_path
+
+        stop_forkserver()
+        print(f"cadresim sweep {shown_path(args.spec)}: interrupted; rerun the same command to "
+              "resume", file=sys.stderr)
+        return exit_code(exc)
+
+
+def _sweep(args: argparse.Namespace) -> int:
     start_workers_early(args)
     from experiments.engine.spec import load_spec, planned_points
 
@@ -205,12 +225,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 plan, executor, resume=args.resume, fresh=args.fresh, progress=not args.quiet,
                 parallelism=n, chunk_size=args.chunk_size, run_timeout=args.run_timeout,
             )
-        except KeyboardInterrupt:
-            print(
-                f"cadresim sweep {spec.name}: interrupted; rerun the same command to resume",
-                file=sys.stderr,
-            )
-            return 130
         except BrokenExecutor as exc:
             print(
                 f"cadresim sweep {spec.name}: a worker process died ({exc}); the runs finished "

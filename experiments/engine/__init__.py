@@ -6,6 +6,8 @@
 * ``plan``: a sweep's points validated, its runs as tasks;
 * ``run``: one run (and one chunk of runs), what a worker executes;
 * ``executors``: this process, or a pool of warm worker processes;
+* ``interrupts``: the user's Ctrl-C or SIGTERM to a sweep, told apart from a run's own
+  KeyboardInterrupt (that run's failure);
 * ``supervise``: runs fed to any ``concurrent.futures.Executor``, workers that die or hang
   survived, results to a sink as they arrive;
 * ``sweep``: a sweep into a results folder (``manifest``: its manifest);

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
+from experiments.engine.interrupts import ignore_group_signals
 from experiments.engine.runboard import process_running
 
 #: prctl option: the signal this process gets when its parent ends (Linux).
@@ -43,7 +44,7 @@ class SerialExecutor(Executor):
         future.set_running_or_notify_cancel()
         try:
             future.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # an interrupt (KeyboardInterrupt) propagates to the caller
+        except Exception as exc:  # the user's interrupt (SweepInterrupted) reaches the caller
             future.set_exception(exc)
         return future
 
@@ -63,8 +64,11 @@ def exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
     not exist or is a zombie not yet reaped (``os.kill(pid, 0)`` alone passes a zombie).
     A thread needs the GIL, which a run stuck in native code may hold; so on Linux the kernel
     also kills the worker when its parent process ends (see :func:`_die_with_parent`).
+    The worker ignores Ctrl-C and SIGHUP, which reach the whole terminal's process group: the
+    sweep handles them, and ends its workers.
     """
     original_parent = os.getppid()
+    ignore_group_signals()
     _die_with_parent()
 
     def watch() -> None:
@@ -118,6 +122,20 @@ def start_forkserver() -> None:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
+
+
+def stop_forkserver() -> None:
+    """End the forkserver of local pools now (and wait for it), e.g. when a sweep is interrupted.
+
+    Otherwise it ends only once this process has exited; a later pool starts a new one.
+    """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)
+    if callable(stop):
+        with contextlib.suppress(OSError, ChildProcessError):
+            stop()
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor:

@@ -1,8 +1,9 @@
 """One run and one chunk of runs: what a worker executes.
 
 A run never raises for a failing model: its row says ``failed`` and holds the traceback (so do
-a run that raises SystemExit, one that outlives its timeout, and one whose outputs are NaN or
-infinite).
+a run that raises SystemExit or KeyboardInterrupt, one that outlives its timeout, and one whose
+outputs are NaN or infinite). Only the user's interrupt of the sweep itself
+(``experiments.engine.interrupts``) passes through.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.engine.interrupts import SweepInterrupted
 from experiments.engine.runboard import RunBoard
 from experiments.engine.storage import SERIES_COLUMNS
 from simulation.config import ModelConfig
@@ -79,8 +81,9 @@ def run_one(
     """Run one run: its ``runs/`` row (status ok or failed) and its long-format series columns.
 
     Never raises for a failing model: the row says ``failed`` and holds the traceback. So do a
-    run that raises SystemExit, one that outlives ``settings.timeout`` and one whose outputs
-    are NaN or infinite.
+    run that raises SystemExit, KeyboardInterrupt or any other BaseException, one that outlives
+    ``settings.timeout`` and one whose outputs are NaN or infinite. Only
+    :class:`SweepInterrupted`, a signal to the sweep's own process, ends the sweep.
     """
     start = time.perf_counter()
     try:
@@ -95,7 +98,9 @@ def run_one(
     except RunTimeout:
         error = f"timed out: the run took longer than run_timeout = {settings.timeout:g} s"
         row, series = run_row(task, settings, error=error), empty_series()
-    except (Exception, SystemExit):
+    except SweepInterrupted:
+        raise
+    except BaseException:  # whatever else the run raised is the run's failure
         row, series = run_row(task, settings, error=traceback.format_exc()), empty_series()
     row["seconds"] = time.perf_counter() - start
     return row, series

@@ -53,6 +53,9 @@ def process_running(pid: int, start: str = "") -> bool:
 #: Name of a board's folder in the temporary directory (then the sweep's pid).
 PREFIX = "cadresim-runs-"
 
+#: How many times :meth:`RunBoard.close` tries to remove the board's folder.
+CLOSE_TRIES = 50
+
 #: This worker process's start time, by pid (read once per process).
 _STARTS: dict[int, str] = {}
 
@@ -91,8 +94,16 @@ class RunBoard:
         return cls(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"), socket.gethostname())
 
     def close(self) -> None:
-        """Remove the board's folder."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the board's folder.
+
+        A worker may note a run while the folder is being removed (a run cancelled at the end
+        of a sweep can still start): removal is tried again until the folder is gone.
+        """
+        for _ in range(CLOSE_TRIES):
+            shutil.rmtree(self.folder, ignore_errors=True)
+            if not os.path.lexists(self.folder):
+                return
+            time.sleep(0.02)
 
     @contextlib.contextmanager
     def running(self, run_id: str) -> Iterator[None]:

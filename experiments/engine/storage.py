@@ -379,11 +379,18 @@ class PartWriter:
         """Write one part; returns its file name."""
         self.sequence += 1
         name = part_name(self.session, self.sequence)
+        twin = None
         if self.series_schema is not None and series and series["run_id"]:
             table = pa.Table.from_pydict(series, schema=self.series_schema)
-            write_table_atomic(described_table(table, SERIES), self.out / SERIES / name)
-        write_table_atomic(pa.Table.from_pylist(rows, schema=self.runs_schema),
-                           self.out / RUNS / name)
+            twin = write_table_atomic(described_table(table, SERIES), self.out / SERIES / name)
+        try:
+            write_table_atomic(pa.Table.from_pylist(rows, schema=self.runs_schema),
+                               self.out / RUNS / name)
+        except BaseException:  # a full disk: no series part is left without its runs part
+            if twin is not None:
+                with contextlib.suppress(OSError):
+                    twin.unlink()
+            raise
         return name
 
 

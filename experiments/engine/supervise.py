@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from experiments.engine.executors import SerialExecutor
+from experiments.engine.interrupts import user_interrupts
 from experiments.engine.run import RunSettings, RunTask, Simulate, run_chunk, run_row
 from experiments.engine.runboard import RunBoard
 
@@ -149,7 +150,16 @@ class Supervisor:
         self.rebuilt: list[Executor] = []
 
     def run(self, chunks: Iterable[list[RunTask]]) -> None:
-        """Run every chunk (and every resent run) to a row in the sink."""
+        """Run every chunk (and every resent run) to a row in the sink.
+
+        Ctrl-C, SIGTERM or SIGHUP to this process end it with :class:`SweepInterrupted`, after
+        the workers still running runs are killed; a KeyboardInterrupt a run raises is that
+        run's failure.
+        """
+        with user_interrupts():
+            self._run(chunks)
+
+    def _run(self, chunks: Iterable[list[RunTask]]) -> None:
         pending = iter(chunks)
         ended = False
         try:
@@ -212,8 +222,6 @@ class Supervisor:
             self.in_flight[future] = sent
             self._pool_broke()
             return
-        except KeyboardInterrupt:
-            raise
         except BaseException as exc:  # the task failed outside the model (e.g. Dask's KilledWorker)
             named = self._note_deaths({})
             if type(exc).__name__ == "KilledWorker" or named & {t.run_id for t in sent.tasks}:

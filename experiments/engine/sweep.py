@@ -9,6 +9,7 @@ sweep goes on. Rerunning a sweep skips the runs already done and retries the fai
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import sys
@@ -123,19 +124,31 @@ def run_sweep(
             while not complete:  # replications by precision: stage after stage
                 complete = _next_stage(plan, manifest, executor, writer, counts, progress,
                                        parallelism, simulate)
-        finally:
-            finished = storage.finished_runs(out)
-            manifest["status"] = status_counts(plan, finished)
-            session = manifest["sessions"][-1]
-            session.update(finished=now(), ran=counts["ok"] + counts["failed"], **counts)
-            if manifest["status"]["pending"] == 0 and complete:
-                manifest["finished"] = session["finished"]
-            storage.write_json_atomic(manifest, out / storage.MANIFEST)
+        except BaseException:
+            # a full disk, an interrupt: the manifest's counts are brought up to date if they
+            # can be (a rerun recounts them from the parts anyway); the first error is the one
+            # reported
+            with contextlib.suppress(OSError):
+                _close_session(plan, manifest, counts, complete=False)
+            raise
+        _close_session(plan, manifest, counts, complete)
     status = manifest["status"]
     return SweepReport(
         out, plan.n_runs, status["ok"], status["failed"], status["pending"], len(done),
         counts["ok"] + counts["failed"], time.perf_counter() - started,
     )
+
+
+def _close_session(
+    plan: SweepPlan, manifest: dict[str, Any], counts: dict[str, int], complete: bool
+) -> None:
+    """Write the manifest's final counts for this session (and ``finished`` when all is done)."""
+    manifest["status"] = status_counts(plan, storage.finished_runs(plan.out))
+    session = manifest["sessions"][-1]
+    session.update(finished=now(), ran=counts["ok"] + counts["failed"], **counts)
+    if manifest["status"]["pending"] == 0 and complete:
+        manifest["finished"] = session["finished"]
+    storage.write_json_atomic(manifest, plan.out / storage.MANIFEST)
 
 
 def _records_differ(previous: Any, records: dict[str, dict[str, Any]], target: Any) -> bool:
