@@ -17,7 +17,7 @@ help:
 	@echo "make lab    - Jupyter Lab on notebooks/ (installed by make demo / make test)"
 	@echo "make app    - the interactive page at http://127.0.0.1:8765"
 	@echo "make experiments - run, analyse and plot the six shipped experiments, with progress"
-	@echo "              (10-25 minutes: the Sobol sweep alone took 7 minutes)"
+	@echo "              (7-25 minutes: 12 minutes at load 8 on 7 Dec 2026, the Sobol sweep 2.6)"
 	@echo "make validate - the validation suite, each check once, with progress inside each check"
 	@echo "              (1 minute quiet, 22 at load 10); exits 1: wang_chilling_effect is known"
 	@echo "              to fail (README, Validation)"
@@ -45,10 +45,11 @@ $(STAMP): pyproject.toml | $(PY)
 
 venv: $(STAMP)
 
-# Experiment 1 (all preset regimes compared): 200 runs, 4.6 minutes in all measured on a loaded
-# 2-core machine (runs about 2.5 minutes), then the table and the figures; the main figure is
-# results/regime_comparison/figures/inaction_by_form.png (the three forms of inaction beside its
-# causes, per regime). Rerunning resumes: finished runs are not run again.
+# Experiment 1 (the status quo and every preset regime compared): 220 runs, 117 s of sweep measured
+# on a loaded 2-core machine (load about 8) on 7 December 2026, then the table and the figures;
+# the main figure is results/regime_comparison/figures/inaction_by_form.png (the three forms of
+# inaction beside its causes, per regime, with real output and welfare below). Rerunning resumes:
+# finished runs are not run again.
 DEMO := configs/experiments/regime_comparison.yaml
 demo: venv
 	$(VENV)/bin/cadresim sweep $(DEMO) --workers 2
