@@ -56,6 +56,9 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--smallest-effect", type=float, default=0.01,
                    help="smallest reduction of inaction worth having (share of cadres)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--no-figures", action="store_true",
+                   help="write the report's tables but not its figures (a fit on a cluster node; "
+                        "the figures cost about 4 s of CPU)")
     return p
 
 
@@ -79,7 +82,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     budget = Budget(args.population, args.generations, args.max_simulations, args.ppc_draws)
     result = calibrate(targets, args.priors, out, budget, seed=args.seed,
                        workers=args.workers, progress=not args.quiet,
-                       run_timeout=args.run_timeout)
+                       run_timeout=args.run_timeout, plots=not args.no_figures)
     print(read_text_file(out / "report.md", what="calibration report", limit=2**24))
     if args.compare is not None:
         from experiments.calibration.compare import compare_regimes
