@@ -1,11 +1,14 @@
 """CadreSim experiments: running, storing, analysing and plotting many model runs.
 
-Three rooms, one per role (docs/architecture.md):
+One room per role (docs/architecture.md):
 
 * ``experiments.engine``: spec -> design points -> seeded runs on an executor -> results folder;
 * ``experiments.analysis``: results folder -> statistics, tables, figures (never the model);
 * ``experiments.cli``: the ``cadresim`` command, one module per subcommand;
-* ``experiments.validation``: the model against analytic limits and published stylised facts.
+* ``experiments.validation``: the model against analytic limits and published stylised facts;
+* ``experiments.calibration``: behavioural parameters fitted to published figures;
+* ``experiments.search``: regimes searched on several objectives, scenarios discovered;
+* ``experiments.ema``: CadreSim as an EMA Workbench model.
 
 Everything public is importable from here (``from experiments import load_results, analyze``);
 names load on first use, so ``import experiments`` stays cheap.
