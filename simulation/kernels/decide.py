@@ -27,6 +27,7 @@ from simulation import formulas as f
 from simulation.cadres import CadreArrays
 from simulation.config import Behaviour, ModelConfig, Regime
 from simulation.kernels.jit import kernel
+from simulation.per_regime import once_per_regime
 from simulation.records import (
     ACTIVE,
     AVOIDANCE,
@@ -37,6 +38,7 @@ from simulation.records import (
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
+    unaccounted,
 )
 from simulation.tasks import efforts, promotion_scale, reference_levels
 
@@ -155,6 +157,10 @@ def terms(behaviour: Behaviour, regime: Regime) -> Terms:
     )
 
 
+#: ``terms``, computed once while the behaviour and the regime stay the same.
+regime_terms = once_per_regime(terms)
+
+
 def inputs(x: DecisionInputs, behaviour: Behaviour, able: float) -> Inputs:
     """The kernel's inputs: ``x``'s arrays and the bold success probabilities (NumPy's exp)."""
     b = behaviour
@@ -182,12 +188,18 @@ def inputs(x: DecisionInputs, behaviour: Behaviour, able: float) -> Inputs:
 
 
 def decide(
-    x: DecisionInputs, config: ModelConfig, regime: Regime, taste: NDArray[np.float64]
+    x: DecisionInputs, config: ModelConfig, regime: Regime, taste: NDArray[np.float64],
+    account: bool = True,
 ) -> tuple[NDArray[np.int8], Inaction]:
-    """Each cadre's action and the year's inaction, as ``choose`` then ``account_inaction``."""
-    t = terms(config.behaviour, regime)
+    """Each cadre's action and the year's inaction, as ``choose`` then ``account_inaction``.
+
+    Without ``account`` the inaction is left unaccounted, as ``decision.decide`` leaves it.
+    """
+    t = regime_terms(config.behaviour, regime)
     action, form, shares, reasons, fear_only = decide_cadres(
-        inputs(x, config.behaviour, t.able), taste, t)
+        inputs(x, config.behaviour, t.able), taste, t, account)
+    if not account:
+        return action, unaccounted(form)
     return action, Inaction(form=form, causes=shares.sum(axis=0), reasons=reasons,
                             fear_only=fear_only)
 
@@ -379,14 +391,42 @@ def main_reason(parts: NDArray[np.float64], action: int, avoiding: bool,
 
 
 @kernel
+def idle_lifts(i: int, x: Inputs, t: Terms) -> int:
+    """The lifts that change none of cadre ``i``'s inputs (bits RAISE_MOTIVATION, ...).
+
+    Under a coalition that differs from another only in such lifts the cadre's inputs, and so
+    its choice, are those of the other: its choice is copied, not recomputed (the same bits).
+    Lifting 'unwilling' is idle only when all three of its parts are (motivation, career
+    weight and belief in promotion already at or above their levels); lifting 'unable' when
+    ability is (the bold success probability is then NumPy's exp of the same number); lifting
+    'afraid' when every fear-scaled risk is already zero, at both success probabilities (their
+    factors are then finite, so with fear 0 they are zero too; a zero's sign changes no
+    comparison, and the reason reads no coalition without fear).
+    """
+    idle = 0
+    if x.motivation[i] >= t.motivated and x.career[i] >= 1.0 and x.belief_promote[i] >= t.rewarded:
+        idle |= RAISE_MOTIVATION
+    if x.ability[i] >= t.able:
+        idle |= RAISE_ABILITY
+    fear = x.fear
+    if (x.belief_accuse[i] * fear == 0.0 and t.routine_risk * fear == 0.0
+            and (1.0 - x.p_own[i]) * x.belief_punish[i] * fear == 0.0
+            and (1.0 - x.p_able[i]) * x.belief_punish[i] * fear == 0.0):
+        idle |= REMOVE_FEAR
+    return idle
+
+
+@kernel
 def decide_cadres(
-    x: Inputs, taste: NDArray[np.float64], t: Terms
+    x: Inputs, taste: NDArray[np.float64], t: Terms, account: bool = True
 ) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], int]:
     """One year's choices and inaction, every cadre in one loop.
 
     Returns actions (n,), forms (n,), each inactive cadre's cause shares (m, 3), reason counts
     (3,) and the number of routine workers held back by fear alone. ``x`` is an ``Inputs``,
-    ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``.
+    ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``. Without ``account`` no cadre is
+    asked about counterfactuals: the actions are the same, forms mark only lying flat and
+    formal work, and no shares, reasons or fear-only count are made.
     """
     n = x.ability.shape[0]
     action = np.empty(n, dtype=np.int8)
@@ -408,7 +448,15 @@ def decide_cadres(
         if chosen == BOLD or (chosen == ROUTINE and vp):
             form[i] = ACTIVE  # took on the hard task, or its 'bold' would be a violation
             continue
+        if not account:  # the forms that need no counterfactual; avoidance is not asked
+            form[i] = LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else ACTIVE
+            continue
+        idle = idle_lifts(i, x, t)
         for coalition in range(1, 8):
+            same = coalition & ~idle  # the coalition whose inputs this one's equal
+            if same != coalition:
+                acts[coalition] = acts[same]  # computed already: same < coalition
+                continue
             cadre_parts(parts, coalition, i, x, t)
             acts[coalition] = taste_choice(parts, coalition, taste, i, t.temperature, scratch)
         if chosen == ROUTINE and acts[REMOVE_FEAR] == BOLD:
@@ -422,6 +470,8 @@ def decide_cadres(
             gain[coalition] = 0.0 if holding_back(acts, coalition, vp) else 1.0
         shapley_three(gain, shares, m)
         shares[m, 0] += 1.0 - gain[7]  # inaction no change removes is the cadre's own choice
+        if idle & RAISE_ABILITY:
+            parts[RAISE_ABILITY] = parts[0]  # the reason reads the able cadre's parts
         reasons[main_reason(parts, chosen, avoiding, scratch)] += 1.0
         m += 1
     return action, form, shares[:m], reasons, fear_only
