@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel
-
-T = TypeVar("T")
 
 #: The remembered answers of every function made by ``once_per_regime``.
 _REMEMBERED: list[list[Any]] = []
