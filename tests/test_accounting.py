@@ -108,7 +108,7 @@ def test_idle_lifts_are_those_that_change_no_input(values, idle):
     config = load_config(None, {})
     t = kd.terms(config.behaviour, config.regime)
     x = kd.inputs(one_cadre(**values), config.behaviour, t.able)
-    assert kd.idle_lifts(0, x, t) == idle
+    assert kd.idle_lifts(0, x, t, kd.fearless_bit(x)) == idle
 
 
 @pytest.mark.parametrize("fear", [1.0, 0.0])

@@ -391,7 +391,7 @@ def main_reason(parts: NDArray[np.float64], action: int, avoiding: bool,
 
 
 @kernel
-def idle_lifts(i: int, x: Inputs, t: Terms) -> int:
+def idle_lifts(i: int, x: Inputs, t: Terms, fearless: int) -> int:
     """The lifts that change none of cadre ``i``'s inputs (bits RAISE_MOTIVATION, ...).
 
     Under a coalition that differs from another only in such lifts the cadre's inputs, and so
@@ -399,21 +399,42 @@ def idle_lifts(i: int, x: Inputs, t: Terms) -> int:
     Lifting 'unwilling' is idle only when all three of its parts are (motivation, career
     weight and belief in promotion already at or above their levels); lifting 'unable' when
     ability is (the bold success probability is then NumPy's exp of the same number); lifting
-    'afraid' when every fear-scaled risk is already zero, at both success probabilities (their
-    factors are then finite, so with fear 0 they are zero too; a zero's sign changes no
-    comparison, and the reason reads no coalition without fear).
+    'afraid' when ``fearless`` says so for everyone (``fearless_bit``).
     """
-    idle = 0
-    if x.motivation[i] >= t.motivated and x.career[i] >= 1.0 and x.belief_promote[i] >= t.rewarded:
-        idle |= RAISE_MOTIVATION
-    if x.ability[i] >= t.able:
-        idle |= RAISE_ABILITY
-    fear = x.fear
-    if (x.belief_accuse[i] * fear == 0.0 and t.routine_risk * fear == 0.0
-            and (1.0 - x.p_own[i]) * x.belief_punish[i] * fear == 0.0
-            and (1.0 - x.p_able[i]) * x.belief_punish[i] * fear == 0.0):
-        idle |= REMOVE_FEAR
-    return idle
+    # Bitwise, not short-circuit: branches on cadres' values mispredict, and cost more than
+    # the comparisons they would save.
+    willing = ((x.motivation[i] >= t.motivated) & (x.career[i] >= 1.0)
+               & (x.belief_promote[i] >= t.rewarded))
+    able = x.ability[i] >= t.able
+    return fearless | (RAISE_MOTIVATION if willing else 0) | (RAISE_ABILITY if able else 0)
+
+
+@kernel
+def fearless_bit(x: Inputs) -> int:
+    """REMOVE_FEAR if lifting 'afraid' changes no cadre's inputs (fear is 0 already), else 0.
+
+    Every fear-scaled risk is then zero for everyone (a zero's sign changes no comparison, and
+    the reason reads no coalition without fear). A cadre whose fear-scaled risks are zero at
+    fear above 0 (its beliefs in false accusation and punished failure 0, no routine risk)
+    would qualify too; learnt beliefs are never exactly 0, and checking them per cadre slowed
+    the kernel by a quarter, so such cadres are computed, not copied.
+    """
+    return REMOVE_FEAR if x.fear == 0.0 else 0
+
+
+@kernel
+def able_as_is(parts: NDArray[np.float64], idle: int) -> None:
+    """For a cadre able enough already, its own parts as those once able (the reason reads them)."""
+    if idle & RAISE_ABILITY:
+        for part in range(4):
+            for k in range(4):
+                parts[RAISE_ABILITY, part, k] = parts[0, part, k]
+
+
+@kernel
+def plain_form(chosen: int) -> int:
+    """The form an action shows by itself: LYING_FLAT, FORMALISM, else ACTIVE."""
+    return LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else ACTIVE
 
 
 @kernel
@@ -439,19 +460,19 @@ def decide_cadres(
     scratch = np.empty(4)
     m = 0
     fear_only = 0
+    fearless = fearless_bit(x)
     for i in range(n):
         vp = x.violation_prone[i]
         cadre_parts(parts, 0, i, x, t)
         chosen = taste_choice(parts, 0, taste, i, t.temperature, scratch)
         acts[0] = chosen
         action[i] = chosen
-        if chosen == BOLD or (chosen == ROUTINE and vp):
-            form[i] = ACTIVE  # took on the hard task, or its 'bold' would be a violation
+        if not account or chosen == BOLD or (chosen == ROUTINE and vp):
+            # Took on the hard task, or its 'bold' would be a violation (ACTIVE); or no
+            # counterfactual is asked: the forms an action shows by itself, no avoidance.
+            form[i] = plain_form(chosen)
             continue
-        if not account:  # the forms that need no counterfactual; avoidance is not asked
-            form[i] = LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else ACTIVE
-            continue
-        idle = idle_lifts(i, x, t)
+        idle = idle_lifts(i, x, t, fearless)
         for coalition in range(1, 8):
             same = coalition & ~idle  # the coalition whose inputs this one's equal
             if same != coalition:
@@ -465,13 +486,12 @@ def decide_cadres(
             form[i] = ACTIVE  # routine work that no lifted cause would turn bold
             continue
         avoiding = chosen == ROUTINE
-        form[i] = LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else AVOIDANCE
+        form[i] = AVOIDANCE if avoiding else plain_form(chosen)
         for coalition in range(8):
             gain[coalition] = 0.0 if holding_back(acts, coalition, vp) else 1.0
         shapley_three(gain, shares, m)
         shares[m, 0] += 1.0 - gain[7]  # inaction no change removes is the cadre's own choice
-        if idle & RAISE_ABILITY:
-            parts[RAISE_ABILITY] = parts[0]  # the reason reads the able cadre's parts
+        able_as_is(parts, idle)
         reasons[main_reason(parts, chosen, avoiding, scratch)] += 1.0
         m += 1
     return action, form, shares[:m], reasons, fear_only
