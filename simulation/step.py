@@ -78,7 +78,8 @@ def advance(
     # 4. Promotion.
     removed = rev.rung == f.REMOVAL
     tour = hold_tournament(cadres, config, regime, capacities,
-                           streams.generator(year, "promotion"), removed, p.form_pool, p.publish)
+                           streams.generator(year, "promotion"), removed, p.form_pool, p.publish,
+                           p.fill)
     if observer is not None:
         observer(tour)
     if clock:
