@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation.cadres import CadreArrays
 from simulation.config import Behaviour, ModelConfig, Regime
+from simulation.per_regime import once_per_regime
 from simulation.records import (
     ACTIVE,
     AVOIDANCE,
@@ -33,12 +34,15 @@ from simulation.records import (
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
+    unaccounted,
 )
 from simulation.tasks import References, efforts, promotion_scale, reference_levels
 
 #: Each cadre's weight of the promotion prize (``career_weights`` or its compiled twin).
 CareerWeights = Callable[[CadreArrays, ModelConfig, Regime], NDArray[np.float64]]
 
+#: ``reference_levels``, computed once while the behaviour and the regime stay the same.
+regime_references = once_per_regime(reference_levels)
 #: Causes of inaction and the reasons cadres give, in this order everywhere.
 CAUSES: tuple[str, ...] = ("unwilling", "unable", "afraid")
 #: Forms of inaction, in the order of the per-cadre codes of ``Inaction.form``
@@ -74,25 +78,32 @@ def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> 
 
 def decision_inputs(
     cadres: CadreArrays, config: ModelConfig, regime: Regime,
-    weigh_careers: CareerWeights = career_weights,
+    weigh_careers: CareerWeights = career_weights, copy: bool = True,
 ) -> DecisionInputs:
     """Copy the start-of-step state that enters the utility.
 
     ``weigh_careers`` gives the career weights (the phase table passes the compiled twin).
+    With ``copy`` False the arrays are the cadres' own, for a caller that is done with them
+    before the state changes (the step: decide and the effort cost come first).
     """
     acc = regime.accountability
     costs = (acc.warning_cost, acc.demotion_cost, acc.removal_cost)
+    c = cadres
+
+    def kept(array: NDArray) -> NDArray:
+        return array.copy() if copy else array
+
     return DecisionInputs(
-        motivation=cadres.motivation.copy(),
-        ability=cadres.ability.copy(),
-        risk_aversion=cadres.risk_aversion.copy(),
-        violation_prone=cadres.violation_prone.copy(),
-        visibility=cadres.visibility.copy(),
+        motivation=kept(c.motivation),
+        ability=kept(c.ability),
+        risk_aversion=kept(c.risk_aversion),
+        violation_prone=kept(c.violation_prone),
+        visibility=kept(c.visibility),
         career=weigh_careers(cadres, config, regime),
-        belief_punish=cadres.belief_punish.copy(),
-        belief_detect=cadres.belief_detect.copy(),
-        belief_promote=cadres.belief_promote.copy(),
-        belief_accuse=cadres.belief_accuse.copy(),
+        belief_punish=kept(c.belief_punish),
+        belief_detect=kept(c.belief_detect),
+        belief_promote=kept(c.belief_promote),
+        belief_accuse=kept(c.belief_accuse),
         sanction_cost=f.next_sanction_cost(cadres.strikes, costs),
     )
 
@@ -184,14 +195,19 @@ def choose(
 
 
 def decide(
-    x: DecisionInputs, config: ModelConfig, regime: Regime, taste: NDArray[np.float64]
+    x: DecisionInputs, config: ModelConfig, regime: Regime, taste: NDArray[np.float64],
+    account: bool = True,
 ) -> tuple[NDArray[np.int8], Inaction]:
     """Phase 1: each cadre's action and this year's inaction (``choose``, ``account_inaction``).
 
     The NumPy reference; ``simulation.kernels.decide.decide`` gives the same results bit for
-    bit, and the phase table (``simulation.phases``) chooses which one a step runs.
+    bit, and the phase table (``simulation.phases``) chooses which one a step runs. Without
+    ``account`` no counterfactual is asked: the inaction is ``records.unaccounted`` (the
+    actions, which alone feed the rest of the step, are the same).
     """
     action = choose(x, config, regime, taste)
+    if not account:
+        return action, unaccounted(forms(action, np.zeros(action.shape, dtype=np.bool_)))
     return action, account_inaction(x, action, taste, config, regime)
 
 
@@ -263,7 +279,7 @@ def account_inaction(
     taste draws, under each of the seven coalitions of lifted causes (docs/ODD.md 8.1-8.2).
     """
     b = config.behaviour
-    refs = reference_levels(b, regime)
+    refs = regime_references(b, regime)
 
     def act(inputs: DecisionInputs, who: NDArray[np.intp]) -> NDArray[np.int8]:
         return f.taste_choice(utilities(inputs, b, regime), taste[who], b.temperature)

@@ -10,6 +10,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from simulation import accounting, per_regime
 from simulation.agents import Cadre
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
@@ -181,6 +182,11 @@ class CadreModel(mesa.Model):
         self.snapshot_steps = frozenset(int(s) for s in snapshot_steps)
         self.snapshots: dict[int, pd.DataFrame] = {}
         self.phase_clock: PhaseClock | None = None  # set one to time the phases of each step
+        #: Whether each step accounts for inaction (its forms, causes, reasons): False only for
+        #: a run made inside ``accounting.only_for`` outputs that do not need it; the accounted
+        #: columns are then NaN and every other output is the same (simulation/accounting.py).
+        self.accounts_inaction: bool = accounting.wanted()
+        per_regime.forget()  # this run computes its per-regime constants afresh
         # Called with each year's Tournament right after promotion (validation probes).
         self.tournament_observer: Callable[[Tournament], None] | None = None
         # The DataCollector is made when first used; per-cadre reporters need it from step 1.
@@ -307,6 +313,7 @@ class CadreModel(mesa.Model):
         self.stats, self.next_person = advance(
             self.cadres, self.config, self.regime, self.capacities, self.streams,
             self.year, self.next_person, clock, self.tournament_observer,
+            account=self.accounts_inaction,
         )
         self.step_record.add(self.year, self.time, self.regime_label, self.stats)
         if self._datacollector is not None:

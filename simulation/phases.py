@@ -38,6 +38,7 @@ class Phases(NamedTuple):
     realise: outcomes.Realise  # phase 2, from its draws
     judge: accountability.Judge  # phase 3, all but the demotions
     form_pool: promotion.FormPool  # phase 4, the scored candidates
+    fill: promotion.Fill  # phase 4, the places (the compiled twin may leave a year to NumPy)
     publish: promotion.Publish  # phase 4, the published statistics
     learn: Callable[..., None]  # phase 5, once the role models are chosen
     grow_older: demography.GrowOlder  # phase 6, the clocks
@@ -55,6 +56,7 @@ def reference() -> Phases:
         realise=outcomes.realise,
         judge=accountability.judge,
         form_pool=promotion.form_pool,
+        fill=promotion.fill,
         publish=promotion.publish,
         learn=learning.learn,
         grow_older=demography.grow_older,
@@ -81,6 +83,7 @@ def compiled() -> Phases:
         realise=realised.produce,
         judge=judging.judge,
         form_pool=promoting.form_pool,
+        fill=promoting.fill,
         publish=promoting.publish,
         learn=learnt.learn,
         grow_older=ageing.age_one_year,

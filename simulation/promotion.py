@@ -19,6 +19,8 @@ from simulation.records import Pool, Tournament
 
 #: The scored candidates (``form_pool`` or its compiled twin), with ``form_pool``'s arguments.
 FormPool = Callable[..., Pool]
+#: The places filled (``fill`` or its compiled twin, which may return None), ``fill``'s arguments.
+Fill = Callable[..., tuple[NDArray[np.bool_], ...] | None]
 #: The published statistics (``publish`` or its compiled twin), with ``publish``'s arguments.
 Publish = Callable[..., tuple[NDArray[np.float64], NDArray[np.int64]]]
 
@@ -63,12 +65,14 @@ def hold_tournament(
     leaving: NDArray[np.bool_] | None = None,
     pooled: FormPool | None = None,
     published: Publish | None = None,
+    filled: Fill | None = None,
 ) -> Tournament:
     """Fill vacancies top-down and update ranks, tenure and probation in place.
 
-    ``leaving`` marks cadres removed this year: they are not candidates. ``pooled`` and
-    ``published`` form the pool and the statistics (default ``form_pool`` and ``publish``, the
-    NumPy reference; the phase table passes their compiled twins).
+    ``leaving`` marks cadres removed this year: they are not candidates. ``pooled``,
+    ``filled`` and ``published`` form the pool, fill the places and make the statistics
+    (default ``form_pool``, ``fill`` and ``publish``, the NumPy reference; the phase table
+    passes their compiled twins; a twin's fill that returns None leaves the year to ``fill``).
     """
     promo = regime.promotion
     n, n_ranks = cadres.n, config.organisation.n_ranks
@@ -77,27 +81,12 @@ def hold_tournament(
     self_draw = rng.random(n)
     noise = rng.normal(0.0, promo.score_noise, n)
     pool = (pooled or form_pool)(cadres, n_ranks, promo, self_draw, noise, leaving)
-
-    promoted = np.zeros(n, dtype=np.bool_)
-    passed_over = np.zeros(n, dtype=np.bool_)
-    won = np.zeros(pool.members.size, dtype=np.bool_)
-    high = np.zeros(pool.members.size, dtype=np.bool_)
-    occupied = occupancy(cadres.rank, n_ranks)
-    for r in range(n_ranks - 2, -1, -1):
-        rank_r = slice(pool.starts[r], pool.starts[r + 1])
-        cands = pool.members[rank_r]
-        if cands.size == 0:
-            continue
-        free = int(capacities[r + 1] - occupied[r + 1])
-        record = pool.record[rank_r]
-        won[rank_r] = _winners(pool.score[rank_r], pool.front_line[rank_r], free,
-                               promo.front_line_quota)
-        winners = cands[won[rank_r]]
-        promoted[winners] = True
-        occupied[r + 1] += winners.size
-        occupied[r] -= winners.size
-        high[rank_r] = top_share(record, 0.5)
-        passed_over[cands[top_share(record, 1 / 3) & ~won[rank_r]]] = True
+    quota = promo.front_line_quota
+    places = (filled(pool, capacities, occupancy(cadres.rank, n_ranks), n, quota)
+              if filled is not None else None)
+    if places is None:  # the NumPy reference, or ties the compiled twin leaves to it
+        places = fill(pool, capacities, occupancy(cadres.rank, n_ranks), n, quota)
+    promoted, passed_over, won, high = places
     responsiveness, responsiveness_size = (published or publish)(pool, high, won, n_ranks)
 
     competed_rank, seniority = cadres.rank.copy(), cadres.years_in_rank.copy()
@@ -114,6 +103,38 @@ def hold_tournament(
         responsiveness_size=responsiveness_size,
         self_recommended=pool.self_recommended,
     )
+
+
+def fill(
+    pool: Pool, capacities: NDArray[np.int64], occupied: NDArray[np.int64], n: int,
+    quota: float,
+) -> tuple[NDArray[np.bool_], ...]:
+    """Each rank's places, top rank first: (promoted, passed_over, won, high).
+
+    ``promoted`` and ``passed_over`` are per cadre, ``won`` and ``high`` per pool member;
+    ``occupied`` (cadres per rank) is updated as places fill. ``high`` marks the members in
+    the top half of their rank's records; a member in the top third who did not win is passed
+    over.
+    """
+    promoted = np.zeros(n, dtype=np.bool_)
+    passed_over = np.zeros(n, dtype=np.bool_)
+    won = np.zeros(pool.members.size, dtype=np.bool_)
+    high = np.zeros(pool.members.size, dtype=np.bool_)
+    for r in range(pool.starts.size - 3, -1, -1):
+        rank_r = slice(pool.starts[r], pool.starts[r + 1])
+        cands = pool.members[rank_r]
+        if cands.size == 0:
+            continue
+        free = int(capacities[r + 1] - occupied[r + 1])
+        record = pool.record[rank_r]
+        won[rank_r] = _winners(pool.score[rank_r], pool.front_line[rank_r], free, quota)
+        winners = cands[won[rank_r]]
+        promoted[winners] = True
+        occupied[r + 1] += winners.size
+        occupied[r] -= winners.size
+        high[rank_r] = top_share(record, 0.5)
+        passed_over[cands[top_share(record, 1 / 3) & ~won[rank_r]]] = True
+    return promoted, passed_over, won, high
 
 
 def form_pool(

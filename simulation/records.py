@@ -70,10 +70,19 @@ class Inaction:
     causes: NDArray[np.float64]  # (3,) inactive cadres attributed to CAUSES (sum = inactive)
     reasons: NDArray[np.float64]  # (3,) inactive cadres naming each of CAUSES as main reason
     fear_only: int = 0  # routine workers who would take on the hard task were fear alone lifted
+    #: False when no counterfactual was asked (``unaccounted``): forms mark only lying flat and
+    #: formal work, and avoidance, causes, reasons and fear_only are unknown.
+    accounted: bool = True
 
     def counts(self) -> NDArray[np.int64]:
         """Cadres in each form, in ``decision.FORMS`` order."""
         return np.bincount(self.form[self.form >= 0], minlength=3)
+
+
+def unaccounted(form: NDArray[np.int8]) -> Inaction:
+    """The inaction of a year whose accounting was skipped: only the forms read off actions."""
+    unknown = np.full(3, np.nan)
+    return Inaction(form=form, causes=unknown, reasons=unknown.copy(), accounted=False)
 
 
 # --------------------------------------------------------------------------------------------

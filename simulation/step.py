@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from simulation import formulas as f
 from simulation.accountability import review
+from simulation.accounting import ACCOUNTED
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.decision import decision_inputs, effort_costs
@@ -39,6 +40,7 @@ def advance(
     clock: PhaseClock | None = None,
     observer: Callable[[Tournament], None] | None = None,
     phases: Phases | None = None,
+    account: bool = True,
 ) -> tuple[dict[str, float], int]:
     """Run one year in place; returns (the year's aggregates, next unused person id).
 
@@ -47,15 +49,18 @@ def advance(
     given, is called with the year's Tournament right after promotion, while the cadres'
     arrays still hold the state the tournament scored (for validation probes). ``phases`` is
     the backend's table of functions (``simulation.phases``; default: the backend in force).
+    Without ``account`` the inaction accounting is skipped (``simulation.accounting``): its
+    columns are NaN and every other output is the same.
     """
     n = cadres.n
     p = phases or in_force()
     if clock:
         clock.start()
     # 1. Choose.
-    inputs = decision_inputs(cadres, config, regime, p.career_weights)
+    # Read, not copied: nothing changes the state before decide and effort are done with it.
+    inputs = decision_inputs(cadres, config, regime, p.career_weights, copy=False)
     taste = streams.generator(year, "decide").gumbel(size=(n, len(f.ACTIONS)))
-    action, inaction = p.decide(inputs, config, regime, taste)
+    action, inaction = p.decide(inputs, config, regime, taste, account)
     effort = float(effort_costs(inputs.ability, action, config.behaviour, regime).mean())
     cadres.action[:] = action
     if clock:
@@ -73,7 +78,8 @@ def advance(
     # 4. Promotion.
     removed = rev.rung == f.REMOVAL
     tour = hold_tournament(cadres, config, regime, capacities,
-                           streams.generator(year, "promotion"), removed, p.form_pool, p.publish)
+                           streams.generator(year, "promotion"), removed, p.form_pool, p.publish,
+                           p.fill)
     if observer is not None:
         observer(tour)
     if clock:
@@ -161,4 +167,6 @@ def aggregates(
                                  stats["shielded_violations"], w.effort_weight,
                                  w.wrongful_sanction_harm, w.shielded_violation_harm)
     stats["policy_cost"] = f.policy_cost(regime, config.policy_cost.levers())
+    if not inaction.accounted:
+        stats |= dict.fromkeys(ACCOUNTED, np.nan)
     return {k: float(stats[k]) for k in STEP_COLUMNS}

@@ -83,8 +83,8 @@ def rewarded_level(behaviour: Behaviour, regime: Regime | None, motivated: float
     cost = f.effort_cost(np.array([b.effort_routine, b.effort_bold]), able, b.effort_cost,
                          b.ability_cost_slope, burden, relief)
     extra_cost = b.motivated_enough_cover * float(cost[1] - cost[0])
-    if extra_output <= 0 or b.promotion_prize <= 0:
-        return 1.0
-    needed = extra_cost - b.intrinsic_value * motivated * extra_output
-    level = needed * promotion_scale(b) / (b.promotion_prize * extra_output)
-    return float(min(max(level, 0.0), 1.0))
+    pays = b.promotion_prize * extra_output  # what full belief adds per unit of scale
+    needed = (extra_cost - b.intrinsic_value * motivated * extra_output) * promotion_scale(b)
+    if extra_output <= 0 or not pays > 0 or needed >= pays:  # a prize too small to count
+        return 1.0 if needed > 0 or extra_output <= 0 else 0.0
+    return float(min(max(needed / pays, 0.0), 1.0))

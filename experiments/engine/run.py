@@ -25,6 +25,7 @@ import pandas as pd
 from experiments.engine.interrupts import SweepInterrupted
 from experiments.engine.runboard import RunBoard
 from experiments.engine.storage import SERIES_COLUMNS
+from simulation import accounting
 from simulation.config import ModelConfig
 from simulation.outputs import reduce_run, run_outputs
 
@@ -87,7 +88,9 @@ def run_one(
     """
     start = time.perf_counter()
     try:
-        with run_deadline(settings.timeout):
+        # The inaction accounting only if a kept output or series reads it (same bits else).
+        with run_deadline(settings.timeout), accounting.only_for(
+                settings.outputs + settings.series):
             table = _simulate(simulate)(task.config, task.seed, settings.steps)
         if len(table) != settings.steps:
             raise RuntimeError(f"the run returned {len(table)} steps, expected {settings.steps}")

@@ -27,6 +27,7 @@ from simulation import formulas as f
 from simulation.cadres import CadreArrays
 from simulation.config import Behaviour, ModelConfig, Regime
 from simulation.kernels.jit import kernel
+from simulation.per_regime import once_per_regime
 from simulation.records import (
     ACTIVE,
     AVOIDANCE,
@@ -37,6 +38,7 @@ from simulation.records import (
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
+    unaccounted,
 )
 from simulation.tasks import efforts, promotion_scale, reference_levels
 
@@ -155,6 +157,10 @@ def terms(behaviour: Behaviour, regime: Regime) -> Terms:
     )
 
 
+#: ``terms``, computed once while the behaviour and the regime stay the same.
+regime_terms = once_per_regime(terms)
+
+
 def inputs(x: DecisionInputs, behaviour: Behaviour, able: float) -> Inputs:
     """The kernel's inputs: ``x``'s arrays and the bold success probabilities (NumPy's exp)."""
     b = behaviour
@@ -182,12 +188,18 @@ def inputs(x: DecisionInputs, behaviour: Behaviour, able: float) -> Inputs:
 
 
 def decide(
-    x: DecisionInputs, config: ModelConfig, regime: Regime, taste: NDArray[np.float64]
+    x: DecisionInputs, config: ModelConfig, regime: Regime, taste: NDArray[np.float64],
+    account: bool = True,
 ) -> tuple[NDArray[np.int8], Inaction]:
-    """Each cadre's action and the year's inaction, as ``choose`` then ``account_inaction``."""
-    t = terms(config.behaviour, regime)
+    """Each cadre's action and the year's inaction, as ``choose`` then ``account_inaction``.
+
+    Without ``account`` the inaction is left unaccounted, as ``decision.decide`` leaves it.
+    """
+    t = regime_terms(config.behaviour, regime)
     action, form, shares, reasons, fear_only = decide_cadres(
-        inputs(x, config.behaviour, t.able), taste, t)
+        inputs(x, config.behaviour, t.able), taste, t, account)
+    if not account:
+        return action, unaccounted(form)
     return action, Inaction(form=form, causes=shares.sum(axis=0), reasons=reasons,
                             fear_only=fear_only)
 
@@ -379,14 +391,63 @@ def main_reason(parts: NDArray[np.float64], action: int, avoiding: bool,
 
 
 @kernel
+def idle_lifts(i: int, x: Inputs, t: Terms, fearless: int) -> int:
+    """The lifts that change none of cadre ``i``'s inputs (bits RAISE_MOTIVATION, ...).
+
+    Under a coalition that differs from another only in such lifts the cadre's inputs, and so
+    its choice, are those of the other: its choice is copied, not recomputed (the same bits).
+    Lifting 'unwilling' is idle only when all three of its parts are (motivation, career
+    weight and belief in promotion already at or above their levels); lifting 'unable' when
+    ability is (the bold success probability is then NumPy's exp of the same number); lifting
+    'afraid' when ``fearless`` says so for everyone (``fearless_bit``).
+    """
+    # Bitwise, not short-circuit: branches on cadres' values mispredict, and cost more than
+    # the comparisons they would save.
+    willing = ((x.motivation[i] >= t.motivated) & (x.career[i] >= 1.0)
+               & (x.belief_promote[i] >= t.rewarded))
+    able = x.ability[i] >= t.able
+    return fearless | (RAISE_MOTIVATION if willing else 0) | (RAISE_ABILITY if able else 0)
+
+
+@kernel
+def fearless_bit(x: Inputs) -> int:
+    """REMOVE_FEAR if lifting 'afraid' changes no cadre's inputs (fear is 0 already), else 0.
+
+    Every fear-scaled risk is then zero for everyone (a zero's sign changes no comparison, and
+    the reason reads no coalition without fear). A cadre whose fear-scaled risks are zero at
+    fear above 0 (its beliefs in false accusation and punished failure 0, no routine risk)
+    would qualify too; learnt beliefs are never exactly 0, and checking them per cadre slowed
+    the kernel by a quarter, so such cadres are computed, not copied.
+    """
+    return REMOVE_FEAR if x.fear == 0.0 else 0
+
+
+@kernel
+def able_as_is(parts: NDArray[np.float64], idle: int) -> None:
+    """For a cadre able enough already, its own parts as those once able (the reason reads them)."""
+    if idle & RAISE_ABILITY:
+        for part in range(4):
+            for k in range(4):
+                parts[RAISE_ABILITY, part, k] = parts[0, part, k]
+
+
+@kernel
+def plain_form(chosen: int) -> int:
+    """The form an action shows by itself: LYING_FLAT, FORMALISM, else ACTIVE."""
+    return LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else ACTIVE
+
+
+@kernel
 def decide_cadres(
-    x: Inputs, taste: NDArray[np.float64], t: Terms
+    x: Inputs, taste: NDArray[np.float64], t: Terms, account: bool = True
 ) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], int]:
     """One year's choices and inaction, every cadre in one loop.
 
     Returns actions (n,), forms (n,), each inactive cadre's cause shares (m, 3), reason counts
     (3,) and the number of routine workers held back by fear alone. ``x`` is an ``Inputs``,
-    ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``.
+    ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``. Without ``account`` no cadre is
+    asked about counterfactuals: the actions are the same, forms mark only lying flat and
+    formal work, and no shares, reasons or fear-only count are made.
     """
     n = x.ability.shape[0]
     action = np.empty(n, dtype=np.int8)
@@ -399,16 +460,24 @@ def decide_cadres(
     scratch = np.empty(4)
     m = 0
     fear_only = 0
+    fearless = fearless_bit(x)
     for i in range(n):
         vp = x.violation_prone[i]
         cadre_parts(parts, 0, i, x, t)
         chosen = taste_choice(parts, 0, taste, i, t.temperature, scratch)
         acts[0] = chosen
         action[i] = chosen
-        if chosen == BOLD or (chosen == ROUTINE and vp):
-            form[i] = ACTIVE  # took on the hard task, or its 'bold' would be a violation
+        if not account or chosen == BOLD or (chosen == ROUTINE and vp):
+            # Took on the hard task, or its 'bold' would be a violation (ACTIVE); or no
+            # counterfactual is asked: the forms an action shows by itself, no avoidance.
+            form[i] = plain_form(chosen)
             continue
+        idle = idle_lifts(i, x, t, fearless)
         for coalition in range(1, 8):
+            same = coalition & ~idle  # the coalition whose inputs this one's equal
+            if same != coalition:
+                acts[coalition] = acts[same]  # computed already: same < coalition
+                continue
             cadre_parts(parts, coalition, i, x, t)
             acts[coalition] = taste_choice(parts, coalition, taste, i, t.temperature, scratch)
         if chosen == ROUTINE and acts[REMOVE_FEAR] == BOLD:
@@ -417,11 +486,12 @@ def decide_cadres(
             form[i] = ACTIVE  # routine work that no lifted cause would turn bold
             continue
         avoiding = chosen == ROUTINE
-        form[i] = LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else AVOIDANCE
+        form[i] = AVOIDANCE if avoiding else plain_form(chosen)
         for coalition in range(8):
             gain[coalition] = 0.0 if holding_back(acts, coalition, vp) else 1.0
         shapley_three(gain, shares, m)
         shares[m, 0] += 1.0 - gain[7]  # inaction no change removes is the cadre's own choice
+        able_as_is(parts, idle)
         reasons[main_reason(parts, chosen, avoiding, scratch)] += 1.0
         m += 1
     return action, form, shares[:m], reasons, fear_only

@@ -1,8 +1,11 @@
 """Phase 4, promotion, compiled: the candidate pool with its scores, and the published statistics.
 
-The NumPy paths are simulation.promotion.form_pool and publish. Choosing the winners and the
-top shares of records stays in NumPy on both paths (argpartition breaks ties its own way), as
-do the draws. Scores are z-scores within each rank, summed in pool order as bincount sums.
+The NumPy paths are simulation.promotion.form_pool, fill and publish. The draws stay in NumPy.
+Scores are z-scores within each rank, summed in pool order as bincount sums. Filling the places
+picks the k best of a rank; NumPy's argpartition breaks ties at the k-th value its own way, so
+``fill`` settles a year only when no top-k choice has a tie (or a NaN) at its boundary, where
+the k best are the same whatever the method, and returns None otherwise: the step then fills
+that year's places with ``simulation.promotion.fill``.
 """
 
 from __future__ import annotations
@@ -200,3 +203,98 @@ def _publish(starts, front_line, high, won, n_ranks):  # pragma: no cover - comp
             if top and bottom:
                 out[r, group] = won_top / top - won_bottom / bottom
     return out, size
+
+
+def fill(
+    pool: Pool, capacities: NDArray[np.int64], occupied: NDArray[np.int64], n: int,
+    quota: float,
+) -> tuple[NDArray[np.bool_], ...] | None:
+    """As simulation.promotion.fill, or None when a tie leaves the choice to argpartition."""
+    promoted, passed_over, won, high, settled = _fill(
+        pool.starts, pool.members, pool.record, pool.score, pool.front_line, capacities,
+        occupied, n, quota)
+    return (promoted, passed_over, won, high) if settled else None
+
+
+@kernel
+def top_k(values, k):  # pragma: no cover - compiled
+    """(mask of the k largest values, settled).
+
+    Not settled when the k-th largest ties with the next (or a value is NaN): argpartition
+    would choose among the tied.
+    """
+    m = values.size
+    mask = np.zeros(m, dtype=np.bool_)
+    if k >= m:
+        mask[:] = True
+        return mask, True
+    if k <= 0:
+        return mask, True
+    for j in range(m):
+        if values[j] != values[j]:
+            return mask, False
+    split = np.partition(values, m - k)  # the k largest from m - k on, in O(m)
+    threshold = split[m - k]
+    if split[:m - k].max() == threshold:
+        return mask, False
+    for j in range(m):
+        mask[j] = values[j] >= threshold
+    return mask, True
+
+
+@kernel
+def top_share(values, share):  # pragma: no cover - compiled
+    """top_k of the ceil(share * m) largest of m values."""
+    return top_k(values, int(np.ceil(share * values.size)))
+
+
+@kernel
+def winners(score, front_line, free, quota):  # pragma: no cover - compiled
+    """As simulation.promotion._winners: (mask, settled)."""
+    m = score.size
+    won = np.zeros(m, dtype=np.bool_)
+    if free <= 0:
+        return won, True
+    reserved = int(np.ceil(quota * min(free, m)))
+    if reserved > 0:
+        front = np.flatnonzero(front_line)
+        chosen, settled = top_k(score[front], reserved)
+        if not settled:
+            return won, False
+        won[front[chosen]] = True
+    rest = np.flatnonzero(~won)
+    chosen, settled = top_k(score[rest], free - np.count_nonzero(won))
+    won[rest[chosen]] = True
+    return won, settled
+
+
+@kernel
+def _fill(starts, members, record, score, front_line, capacities, occupied, n,
+          quota):  # pragma: no cover - compiled
+    """promoted, passed_over, won, high and whether every choice was settled."""
+    promoted = np.zeros(n, dtype=np.bool_)
+    passed_over = np.zeros(n, dtype=np.bool_)
+    won = np.zeros(members.size, dtype=np.bool_)
+    high = np.zeros(members.size, dtype=np.bool_)
+    for r in range(starts.size - 3, -1, -1):
+        a, b = starts[r], starts[r + 1]
+        if b == a:
+            continue
+        mine, settled = winners(score[a:b], front_line[a:b], capacities[r + 1] - occupied[r + 1],
+                                quota)
+        top_half, half_settled = top_share(record[a:b], 0.5)
+        top_third, third_settled = top_share(record[a:b], 1 / 3)
+        if not (settled and half_settled and third_settled):
+            return promoted, passed_over, won, high, False
+        count = 0
+        for j in range(b - a):
+            won[a + j] = mine[j]
+            high[a + j] = top_half[j]
+            count += mine[j]
+            if mine[j]:
+                promoted[members[a + j]] = True
+            elif top_third[j]:
+                passed_over[members[a + j]] = True
+        occupied[r + 1] += count
+        occupied[r] -= count
+    return promoted, passed_over, won, high, True
