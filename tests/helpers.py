@@ -6,6 +6,7 @@ never from one another: tests/test_self_contained_tests.py checks it.
 
 from __future__ import annotations
 
+import ast
 import shutil
 import tempfile
 from concurrent.futures import Executor, Future
@@ -83,3 +84,51 @@ class KilledAfter(Executor):
             raise KeyboardInterrupt("killed")
         self.submitted.append(args)
         return self.inner.submit(fn, *args, **kwargs)
+
+
+def modules_in(root: Path, packages: tuple[str, ...]) -> dict[str, Path]:
+    """Every module of ``packages`` (folders under ``root``) by dotted name."""
+    def name(path: Path) -> str:
+        parts = path.relative_to(root).with_suffix("").parts
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    return {name(path): path for package in packages
+            for path in sorted((root / package).rglob("*.py"))}
+
+
+def _type_checking_only(node: ast.AST) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """Which of ``modules`` each one imports, at any depth of its code (lazy imports too).
+
+    ``if TYPE_CHECKING:`` blocks are left out; ``from a import b`` counts as importing ``a.b``
+    where that is a module, else ``a``.
+    """
+    def imported(name: str) -> set[str]:
+        path = modules[name]
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+        pending: list[ast.AST] = [ast.parse(path.read_text(), str(path))]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.If) and _type_checking_only(node):
+                pending.extend(node.orelse)
+                continue
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = (package.rsplit(".", node.level - 1)[0] if node.level > 1
+                              else package)
+                    base = f"{anchor}.{base}" if base else anchor
+                found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                          for a in node.names}
+            pending.extend(ast.iter_child_nodes(node))
+        return {module for module in found if module in modules and module != name}
+
+    return {name: imported(name) for name in modules}

@@ -21,51 +21,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import import_graph, modules_in
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 PACKAGES = ("simulation", "experiments")
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+MODULES = modules_in(ROOT, PACKAGES)
 
 
-MODULES = {module_name(path): path
-           for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))}
-
-
-def type_checking_only(node: ast.AST) -> bool:
-    test = node.test if isinstance(node, ast.If) else None
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
-
-
-def imported(name: str) -> set[str]:
-    """Modules of the two packages that module ``name`` imports, at any depth of its code."""
-    path = MODULES[name]
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    pending: list[ast.AST] = [ast.parse(path.read_text(), str(path))]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.If) and type_checking_only(node):
-            pending.extend(node.orelse)
-            continue
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{anchor}.{base}" if base else anchor
-            found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base
-                      for a in node.names}
-        pending.extend(ast.iter_child_nodes(node))
-    return {module for module in found if module in MODULES and module != name}
-
-
-GRAPH = {name: imported(name) for name in MODULES}
+GRAPH = import_graph(MODULES)
 
 
 def room(module: str) -> str:

@@ -7,11 +7,12 @@ run only in a type checker and are left out.
 
 from __future__ import annotations
 
-import ast
 import graphlib
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import import_graph, modules_in
 
 PACKAGE = Path(__file__).resolve().parent.parent / "simulation"
 #: What a kernel may import from the model: the leaves both paths share. Each is checked below
@@ -24,46 +25,10 @@ LEAVES = frozenset({
 WARM_UP = "simulation.kernels.warm"
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+MODULES = modules_in(PACKAGE.parent, (PACKAGE.name,))
 
 
-MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
-
-
-def type_checking_only(node: ast.AST) -> bool:
-    test = node.test if isinstance(node, ast.If) else None
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
-
-
-def imported(name: str) -> set[str]:
-    """Modules of ``simulation`` that module ``name`` imports, at any depth of its code."""
-    path = MODULES[name]
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    pending: list[ast.AST] = [ast.parse(path.read_text(), str(path))]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.If) and type_checking_only(node):
-            pending.extend(node.orelse)
-            continue
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{anchor}.{base}" if base else anchor
-            # ``from simulation import formulas`` imports a module; ``from x import name`` x.
-            found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base
-                      for a in node.names}
-        pending.extend(ast.iter_child_nodes(node))
-    return {module for module in found if module in MODULES and module != name}
-
-
-GRAPH = {name: imported(name) for name in MODULES}
+GRAPH = import_graph(MODULES)
 KERNELS = sorted(name for name in MODULES
                  if name.startswith("simulation.kernels.") and name != WARM_UP)
 
