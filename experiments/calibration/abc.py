@@ -28,14 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyabc
 from pyabc.sampler import Sampler
 from tqdm.auto import tqdm
 
 from experiments.calibration.priors import PriorSet
 from experiments.calibration.simulate import Draw, simulate_draws
-from experiments.calibration.store import read_parts, write_parquet
+from experiments.calibration.store import read_parts, write_rows
 from experiments.calibration.targets import TargetSet
 from experiments.engine.executors import parallelism
 
@@ -113,6 +112,11 @@ class TargetModel:
         return {k: (v if math.isfinite(v) else 1e6) for k, v in stats.items()}
 
 
+#: Runs per executor task in a generation's rounds. Small, so that once the round has the
+#: particles it needs, few runs are still in flight (at most 2 x workers tasks are): those
+#: finish for nothing. Each task costs the parent about a millisecond, a run ~40 ms of a worker.
+ROUND_CHUNK = 2
+
 #: NumPy's global state is per process: threads of one process take turns.
 _GLOBAL_STATE = threading.Lock()
 
@@ -153,6 +157,38 @@ def row_particle(row: Mapping[str, Any]) -> Any:
         m=0, parameter=pyabc.Parameter(pars), weight=float(row["weight"]), sum_stat=stats,
         distance=float(row["distance"]), accepted=bool(row["accepted"]),
     )
+
+
+class AcceptedPrefix:
+    """How many particles of a round, taken in index order from ``start``, are accepted so far.
+
+    ``cached`` and ``fresh`` hold the round's finished particles by index (``fresh`` fills as
+    runs come back); the prefix is the unbroken run of finished ones from ``start``.
+    """
+
+    def __init__(self, start: int, needed: int, cached: Mapping[int, Any],
+                 fresh: Mapping[int, Any]) -> None:
+        """Count from ``start`` until ``needed`` particles are accepted."""
+        self.next = start
+        self.needed = needed
+        self.accepted = 0
+        self.cached = cached
+        self.fresh = fresh
+
+    @property
+    def enough(self) -> bool:
+        """Whether the prefix holds the ``needed`` accepted particles (it is extended first)."""
+        while self.accepted < self.needed:
+            particle = self.cached.get(self.next, self.fresh.get(self.next))
+            if particle is None:
+                return False
+            self.accepted += bool(particle.accepted)
+            self.next += 1
+        return True
+
+    def end(self, stop: int) -> int:
+        """Where the particles pyABC needs end: ``stop``, or after the last accepted one needed."""
+        return self.next if self.enough else stop
 
 
 class SeededSampler(Sampler):
@@ -226,25 +262,33 @@ class SeededSampler(Sampler):
             self.model.answer = None
 
     def _evaluate(self, simulate_one: Any, t: int, start: int, stop: int,
-                  cached: dict[int, Any]) -> list[Any]:
+                  cached: dict[int, Any], needed: int) -> list[Any]:
+        """Particles ``start..`` of generation ``t`` in index order, until ``needed`` accepted.
+
+        The round's draws run as one batch; once the particles finished in an unbroken run
+        from ``start`` hold ``needed`` accepted ones, no further runs are sent (those already
+        sent finish and are cached). Which particles are accepted does not depend on that:
+        each is a function of its index, and pyABC takes them in index order.
+        """
         todo = [i for i in range(start, stop) if i not in cached]
         seeds = [evaluation_seeds(self.seed, t, i, i + 1)[0] for i in todo]
         draws = [self._propose(simulate_one, seed) for seed in seeds]
         fresh: dict[int, Any] = {}
+        prefix = AcceptedPrefix(start, needed, cached, fresh)
 
         def store(finished: list[tuple[int, dict[str, float]]]) -> None:
             particles = {todo[j]: self._particle(simulate_one, seeds[j], draws[j], stats)
                          for j, stats in finished}
             fresh.update(particles)
             if self.cache_dir is not None:
-                rows = [particle_row(i, p) for i, p in sorted(particles.items())]
-                write_parquet(pd.DataFrame(rows),
-                              self.cache_dir / f"t{t + 1:03d}-{min(particles):08d}.parquet")
+                write_rows([particle_row(i, p) for i, p in sorted(particles.items())],
+                           self.cache_dir / f"t{t + 1:03d}-{min(particles):08d}.parquet")
 
         simulate_draws(draws, self.model.targets, self.executor, on_draws=store,
-                       run_timeout=self.run_timeout)
-        self.simulated += len(todo)
-        return [cached[i] if i in cached else fresh[i] for i in range(start, stop)]
+                       run_timeout=self.run_timeout, enough=lambda: prefix.enough,
+                       chunk_size=ROUND_CHUNK)
+        self.simulated += len(fresh)
+        return [cached[i] if i in cached else fresh[i] for i in range(start, prefix.end(stop))]
 
     def sample_until_n_accepted(
         self,
@@ -266,7 +310,8 @@ class SeededSampler(Sampler):
                 size = self.round_size(n, accepted, evaluated)
                 if math.isfinite(max_eval):
                     size = min(size, int(max_eval) - evaluated)
-                particles = self._evaluate(simulate_one, t, evaluated, evaluated + size, cached)
+                particles = self._evaluate(simulate_one, t, evaluated, evaluated + size, cached,
+                                           n - accepted)
                 for particle in particles:  # in index order: independent of timing
                     sample.append(particle)
                     evaluated += 1

@@ -191,6 +191,8 @@ def simulate_draws(
     run_timeout: float | None = None,
     progress: bool = False,
     desc: str = "calibration",
+    enough: Callable[[], bool] | None = None,
+    chunk_size: int | None = None,
 ) -> list[dict[str, float]]:
     """The targets' statistics of each draw, in draw order, its runs supervised by the engine.
 
@@ -203,9 +205,14 @@ def simulate_draws(
         run_timeout: seconds a run may take; a run past it stops the calibration.
         progress: show a progress bar of runs on stderr.
         desc: the bar's label.
+        enough: asked before each chunk of runs is sent; True sends no more (the draws not
+            simulated then are missing from the result).
+        chunk_size: runs per executor task (default: the engine's, ``default_chunk_size``).
 
     Returns:
-        Per draw, target name -> statistic (NaN where a ratio's denominator is 0).
+        Per draw in draw order, target name -> statistic (NaN where a ratio's denominator is
+        0): every draw, unless ``enough`` ended the batch early (then up to the first draw
+        not simulated).
     """
     results: dict[int, dict[str, float]] = {}
 
@@ -217,8 +224,8 @@ def simulate_draws(
     tasks = [task for index, draw in enumerate(draws) for task in draw_tasks(index, draw,
                                                                             targets)]
     run_batch(tasks, run_settings(targets, run_timeout), executor, sink=DrawSink(targets, keep),
-              progress=progress, desc=desc)
-    return [results[index] for index in range(len(draws))]
+              progress=progress, desc=desc, enough=enough, chunk_size=chunk_size)
+    return [results[i] for i in itertools.takewhile(results.__contains__, range(len(draws)))]
 
 
 def simulate_targets(
