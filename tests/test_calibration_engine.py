@@ -159,3 +159,21 @@ def test_a_failing_run_stops_the_calibration_naming_it(tmp_path, monkeypatch):
     monkeypatch.setattr(engine_run, "simulate_run", broken)
     with pytest.raises(RuntimeError, match=r"calibration run p00000-r0000 (?s:.*)the model broke"):
         simulate_draws([Draw({}, 1)], TARGETS)
+
+
+def test_a_round_sends_no_more_runs_once_it_has_enough(tmp_path):
+    """Stopping early leaves the later draws unsimulated; those simulated are the same."""
+    draws = [Draw({"population.motivation_mean": 0.4 + 0.05 * i}, 100 + i) for i in range(6)]
+    seen: list[int] = []
+
+    def keep(finished):
+        seen.extend(index for index, _ in finished)
+
+    stopped = simulate_draws(draws, TARGETS, on_draws=keep, chunk_size=2,
+                             enough=lambda: len(seen) >= 1)
+    full = simulate_draws(draws, TARGETS)
+    # each draw has 4 runs (2 regimes x 2 replications): the first chunks hold draw 0 only;
+    # the serial executor has two chunks in flight before the check can say "enough"
+    assert 1 <= len(stopped) < len(draws)
+    assert len(seen) < len(draws)
+    assert stopped == full[: len(stopped)]

@@ -8,12 +8,12 @@ function of the seed: evaluation ``i`` of generation ``t`` runs with the global 
 seeded from (seed, t, i) (pyABC draws proposals from it) and its model seed drawn from that, and
 particles are accepted in index order until the population is full.
 
-An evaluation is split in three. pyABC proposes each evaluation's parameters in this process
-(the model, asked first, only notes the draw); the draws of a round run as one batch through
-the engine (``simulate.simulate_draws``: warm workers, supervision, retries); then pyABC
-evaluates each proposal again from the same seeded state, the model now answering with the
-draw's statistics, and computes its distance, acceptance and weight. So the result does not
-depend on the executor, the number of workers or the timing.
+An evaluation is paused where pyABC asks the model (``evaluation.PausedEvaluation``): pyABC
+proposes each evaluation's parameters in this process; the draws of a round run as one batch
+through the engine (``simulate.simulate_draws``: warm workers, supervision, retries); then each
+evaluation resumes from its seeded state with the draw's statistics, and pyABC computes its
+distance, acceptance and weight. So the result does not depend on the executor, the number of
+workers or the timing.
 """
 
 from __future__ import annotations
@@ -21,21 +21,20 @@ from __future__ import annotations
 import logging
 import math
 import os
-import threading
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyabc
 from pyabc.sampler import Sampler
 from tqdm.auto import tqdm
 
+from experiments.calibration.evaluation import PausedEvaluation, running
 from experiments.calibration.priors import PriorSet
 from experiments.calibration.simulate import Draw, simulate_draws
-from experiments.calibration.store import read_parts, write_parquet
+from experiments.calibration.store import read_parts, write_rows
 from experiments.calibration.targets import TargetSet
 from experiments.engine.executors import parallelism
 
@@ -79,53 +78,35 @@ def pyabc_distance(targets: TargetSet) -> pyabc.PNormDistance:
     return pyabc.PNormDistance(p=2, fixed_weights=weights)
 
 
-class Proposed(Exception):
-    """Raised by the model when asked only for pyABC's proposal: it carries the draw."""
-
-    def __init__(self, draw: Draw) -> None:
-        super().__init__("proposal noted")
-        self.draw = draw
-
-
 class TargetModel:
     """pyABC's model: parameter draw -> the targets' statistics (NaN-free: NaN becomes 1e6).
 
     The model seed is drawn from NumPy's global state, which the sampler has seeded for this
     evaluation, so a particle is a pure function of (calibration seed, generation, index). The
-    model runs nothing itself: asked with no :attr:`answer`, it raises :class:`Proposed` with
-    the draw; the sampler has the engine simulate it and asks again with the statistics.
+    model runs nothing itself: it hands the draw to the paused evaluation it runs in
+    (:mod:`experiments.calibration.evaluation`), which the sampler answers with the statistics
+    once the engine has simulated it.
     """
 
     def __init__(self, targets: TargetSet) -> None:
         self.targets = targets
-        #: The draw being answered and its statistics (None: note the proposal).
-        self.answer: tuple[Draw, dict[str, float]] | None = None
 
     def __call__(self, pars: Mapping[str, float]) -> dict[str, float]:
         """The targets' statistics for one parameter draw (NaN replaced by 1e6)."""
         seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002 (pyABC's global state)
         draw = Draw({config_path(k): float(v) for k, v in pars.items()}, seed)
-        if self.answer is None:
-            raise Proposed(draw)
-        expected, stats = self.answer
-        if draw != expected:
-            raise RuntimeError(f"pyABC proposed {draw} again, not {expected}")
+        evaluation = running()
+        if evaluation is None:
+            raise RuntimeError("the calibration model runs only in the seeded sampler's "
+                               "evaluations")
+        stats = evaluation.ask(draw)
         return {k: (v if math.isfinite(v) else 1e6) for k, v in stats.items()}
 
 
-#: NumPy's global state is per process: threads of one process take turns.
-_GLOBAL_STATE = threading.Lock()
-
-
-def evaluate_seeded(simulate_one: Any, seed: int) -> Any:
-    """Run pyABC's ``simulate_one`` with NumPy's global state seeded; restore the state after."""
-    with _GLOBAL_STATE:
-        state = np.random.get_state()  # noqa: NPY002 (pyABC draws from the global state)
-        np.random.seed(seed)  # noqa: NPY002
-        try:
-            return simulate_one()
-        finally:
-            np.random.set_state(state)  # noqa: NPY002
+#: Runs per executor task in a generation's rounds. Small, so that once the round has the
+#: particles it needs, few runs are still in flight (at most 2 x workers tasks are): those
+#: finish for nothing. Each task costs the parent about a millisecond, a run ~40 ms of a worker.
+ROUND_CHUNK = 2
 
 
 def evaluation_seeds(seed: int, t: int, start: int, stop: int) -> list[int]:
@@ -153,6 +134,38 @@ def row_particle(row: Mapping[str, Any]) -> Any:
         m=0, parameter=pyabc.Parameter(pars), weight=float(row["weight"]), sum_stat=stats,
         distance=float(row["distance"]), accepted=bool(row["accepted"]),
     )
+
+
+class AcceptedPrefix:
+    """How many particles of a round, taken in index order from ``start``, are accepted so far.
+
+    ``cached`` and ``fresh`` hold the round's finished particles by index (``fresh`` fills as
+    runs come back); the prefix is the unbroken run of finished ones from ``start``.
+    """
+
+    def __init__(self, start: int, needed: int, cached: Mapping[int, Any],
+                 fresh: Mapping[int, Any]) -> None:
+        """Count from ``start`` until ``needed`` particles are accepted."""
+        self.next = start
+        self.needed = needed
+        self.accepted = 0
+        self.cached = cached
+        self.fresh = fresh
+
+    @property
+    def enough(self) -> bool:
+        """Whether the prefix holds the ``needed`` accepted particles (it is extended first)."""
+        while self.accepted < self.needed:
+            particle = self.cached.get(self.next, self.fresh.get(self.next))
+            if particle is None:
+                return False
+            self.accepted += bool(particle.accepted)
+            self.next += 1
+        return True
+
+    def end(self, stop: int) -> int:
+        """Where the particles pyABC needs end: ``stop``, or after the last accepted one needed."""
+        return self.next if self.enough else stop
 
 
 class SeededSampler(Sampler):
@@ -207,44 +220,38 @@ class SeededSampler(Sampler):
         table = read_parts(self.cache_dir, f"t{t + 1:03d}")
         return {int(r["index"]): row_particle(r) for r in table.to_dict("records")}
 
-    def _propose(self, simulate_one: Any, seed: int) -> Draw:
-        """The draw pyABC proposes for the evaluation seeded with ``seed`` (nothing is run)."""
-        self.model.answer = None
-        try:
-            evaluate_seeded(simulate_one, seed)
-        except Proposed as proposed:
-            return proposed.draw
-        raise RuntimeError("pyABC evaluated a particle without asking the model")
-
-    def _particle(self, simulate_one: Any, seed: int, draw: Draw,
-                  stats: dict[str, float]) -> Any:
-        """The particle pyABC makes of evaluation ``seed``, the model answering ``stats``."""
-        self.model.answer = (draw, stats)
-        try:
-            return evaluate_seeded(simulate_one, seed)
-        finally:
-            self.model.answer = None
-
     def _evaluate(self, simulate_one: Any, t: int, start: int, stop: int,
-                  cached: dict[int, Any]) -> list[Any]:
+                  cached: dict[int, Any], needed: int) -> list[Any]:
+        """Particles ``start..`` of generation ``t`` in index order, until ``needed`` accepted.
+
+        The round's draws run as one batch; once the particles finished in an unbroken run
+        from ``start`` hold ``needed`` accepted ones, no further runs are sent (those already
+        sent finish and are cached). Which particles are accepted does not depend on that:
+        each is a function of its index, and pyABC takes them in index order.
+        """
         todo = [i for i in range(start, stop) if i not in cached]
         seeds = [evaluation_seeds(self.seed, t, i, i + 1)[0] for i in todo]
-        draws = [self._propose(simulate_one, seed) for seed in seeds]
+        evaluations = [PausedEvaluation(simulate_one, seed) for seed in seeds]
         fresh: dict[int, Any] = {}
+        prefix = AcceptedPrefix(start, needed, cached, fresh)
 
         def store(finished: list[tuple[int, dict[str, float]]]) -> None:
-            particles = {todo[j]: self._particle(simulate_one, seeds[j], draws[j], stats)
-                         for j, stats in finished}
+            particles = {todo[j]: evaluations[j].resume(stats) for j, stats in finished}
             fresh.update(particles)
             if self.cache_dir is not None:
-                rows = [particle_row(i, p) for i, p in sorted(particles.items())]
-                write_parquet(pd.DataFrame(rows),
-                              self.cache_dir / f"t{t + 1:03d}-{min(particles):08d}.parquet")
+                write_rows([particle_row(i, p) for i, p in sorted(particles.items())],
+                           self.cache_dir / f"t{t + 1:03d}-{min(particles):08d}.parquet")
 
-        simulate_draws(draws, self.model.targets, self.executor, on_draws=store,
-                       run_timeout=self.run_timeout)
-        self.simulated += len(todo)
-        return [cached[i] if i in cached else fresh[i] for i in range(start, stop)]
+        try:
+            draws = [evaluation.start() for evaluation in evaluations]
+            simulate_draws(draws, self.model.targets, self.executor, on_draws=store,
+                           run_timeout=self.run_timeout, enough=lambda: prefix.enough,
+                           chunk_size=ROUND_CHUNK)
+        finally:  # the draws not simulated (enough accepted, or the round failed)
+            for evaluation in evaluations:
+                evaluation.abandon()
+        self.simulated += len(fresh)
+        return [cached[i] if i in cached else fresh[i] for i in range(start, prefix.end(stop))]
 
     def sample_until_n_accepted(
         self,
@@ -266,7 +273,8 @@ class SeededSampler(Sampler):
                 size = self.round_size(n, accepted, evaluated)
                 if math.isfinite(max_eval):
                     size = min(size, int(max_eval) - evaluated)
-                particles = self._evaluate(simulate_one, t, evaluated, evaluated + size, cached)
+                particles = self._evaluate(simulate_one, t, evaluated, evaluated + size, cached,
+                                           n - accepted)
                 for particle in particles:  # in index order: independent of timing
                     sample.append(particle)
                     evaluated += 1

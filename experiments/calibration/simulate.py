@@ -4,27 +4,27 @@ A draw is (parameter values, seed): one model run per regime the targets need an
 replication, the model seeds derived from the draw's seed (every regime gets the same ones:
 common random numbers). :func:`simulate_draws` sends the runs of many draws as one batch down
 the engine's path (``experiments.engine.batch.run_batch``: chunks on any executor, supervised,
-into memory) and turns each draw's per-step series into the targets' statistics as soon as its
-last run is back. The statistics are a pure function of the draw, whatever the executor, the
-number of workers or the order of completion.
+into memory) and turns each draw's per-step series into the targets' statistics (from arrays of
+the kept years, no tables) as soon as its last run is back. The statistics are a pure function
+of the draw, whatever the executor, the number of workers or the order of completion.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from experiments.calibration.targets import (
     DEFAULT_REGIME,
     SimulationSettings,
     TargetSet,
+    kept_statistic,
     parse_statistic,
-    target_statistics,
 )
 from experiments.engine.batch import run_batch
 from experiments.engine.design import run_id
@@ -105,8 +105,11 @@ def draw_tasks(index: int, draw: Draw, targets: TargetSet) -> list[RunTask]:
 class DrawSink:
     """The engine's sink for calibration draws: runs grouped by draw, statistics when complete.
 
-    A failed run (the model raised, timed out, or killed its worker on every try) stops the
-    calibration with the run's error: a calibration cannot go on with a draw missing.
+    Each run is kept as the arrays of its kept years (after the burn-in), one per column the
+    targets read; a draw's statistics are taken from them (``targets.kept_statistic``) as soon
+    as its last run is back. A failed run (the model raised, timed out, or killed its worker on
+    every try) stops the calibration with the run's error: a calibration cannot go on with a
+    draw missing.
     """
 
     def __init__(self, targets: TargetSet, on_draws: OnDraws) -> None:
@@ -114,7 +117,7 @@ class DrawSink:
         self.targets = targets
         self.on_draws = on_draws
         self.runs_per_draw = len(targets.regimes) * targets.simulation.replications
-        self.tables: dict[int, dict[int, pd.DataFrame]] = {}
+        self.runs: dict[int, dict[int, dict[str, np.ndarray]]] = {}
 
     def write(self, rows: list[dict[str, Any]], series: dict[str, list[Any]] | None = None) -> str:
         """Keep a chunk's runs; report the draws whose last run this chunk brought."""
@@ -125,42 +128,57 @@ class DrawSink:
                 f"calibration run {row['run_id']} (regime {row['regime']}, seed {row['seed']}) "
                 f"failed:\n{row['error']}"
             )
-        for (index, replicate), table in run_tables(series or {}).items():
-            self.tables.setdefault(index, {})[replicate] = table
-        done = sorted(i for i, runs in self.tables.items() if len(runs) == self.runs_per_draw)
+        burn_in = self.targets.simulation.burn_in
+        for (index, replicate), columns in kept_runs(series or {}, burn_in).items():
+            self.runs.setdefault(index, {})[replicate] = columns
+        done = sorted(i for i, runs in self.runs.items() if len(runs) == self.runs_per_draw)
         if done:
-            self.on_draws([(index, self._statistics(self.tables.pop(index))) for index in done])
+            self.on_draws([(index, self._statistics(self.runs.pop(index))) for index in done])
         return f"draws-{len(done)}"
 
-    def _statistics(self, runs: dict[int, pd.DataFrame]) -> dict[str, float]:
-        """The targets' statistics of one draw: its runs stacked per regime (``run`` column)."""
+    def _statistics(self, runs: dict[int, dict[str, np.ndarray]]) -> dict[str, float]:
+        """The targets' statistics of one draw: its runs' kept years joined per regime."""
         replications = self.targets.simulation.replications
-        tables = {}
-        for position, regime in enumerate(self.targets.regimes):
-            stacked = [runs[position * replications + k] for k in range(replications)]
-            tables[regime] = stacked[0] if replications == 1 else pd.concat(
-                [table.assign(run=k) for k, table in enumerate(stacked)], ignore_index=True)
-        return target_statistics(tables, self.targets)
+        position = {regime: p for p, regime in enumerate(self.targets.regimes)}
+        stats = {}
+        for t in self.targets.targets:
+            first = position[t.regime] * replications
+            stacked = [runs[first + k] for k in range(replications)]
+            columns = {
+                name: stacked[0][name] if replications == 1 else np.concatenate(
+                    [run[name] for run in stacked])
+                for name in parse_statistic(t.statistic) if name
+            }
+            stats[t.name] = kept_statistic(columns, t.statistic)
+        return stats
 
 
-def run_tables(series: Mapping[str, list[Any]]) -> dict[tuple[int, int], pd.DataFrame]:
-    """Each run's per-step table (``step`` and the kept columns) from long-format series."""
-    steps: dict[tuple[int, int], list[int]] = {}
-    columns: dict[tuple[int, int], dict[str, list[float]]] = {}
-    for point, replicate, step, metric, value in zip(
-        series.get("point", ()), series.get("replicate", ()), series.get("step", ()),
-        series.get("metric", ()), series.get("value", ()), strict=True,
-    ):
-        key = (int(point), int(replicate))
-        run = columns.setdefault(key, {})
-        if not run or metric == next(iter(run)):
-            steps.setdefault(key, []).append(step)
-        run.setdefault(metric, []).append(value)
+def kept_runs(
+    series: Mapping[str, list[Any]], burn_in: int
+) -> dict[tuple[int, int], dict[str, np.ndarray]]:
+    """Each run's kept years (steps after ``burn_in``) per column, from long-format series.
+
+    Keyed by (point, replicate); a run's values keep their order.
+    """
+    value = np.asarray(series.get("value", ()), dtype=float)
+    if not len(value):
+        return {}
+    point = np.asarray(series["point"], dtype=np.int64)
+    replicate = np.asarray(series["replicate"], dtype=np.int64)
+    metric = np.asarray(series["metric"])
+    kept = np.asarray(series["step"], dtype=np.int64) > burn_in
+    changes = (point[1:] != point[:-1]) | (replicate[1:] != replicate[:-1]) | (
+        metric[1:] != metric[:-1])
+    bounds = [0, *(np.flatnonzero(changes) + 1).tolist(), len(value)]
+    pieces: dict[tuple[int, int], dict[str, list[np.ndarray]]] = {}
+    for start, stop in itertools.pairwise(bounds):
+        key = (int(point[start]), int(replicate[start]))
+        block = value[start:stop][kept[start:stop]]
+        pieces.setdefault(key, {}).setdefault(str(metric[start]), []).append(block)
     return {
-        key: pd.DataFrame({"step": np.asarray(steps[key], dtype=np.int64),
-                           **{name: np.asarray(values, dtype=float)
-                              for name, values in run.items()}})
-        for key, run in columns.items()
+        key: {name: parts[0] if len(parts) == 1 else np.concatenate(parts)
+              for name, parts in run.items()}
+        for key, run in pieces.items()
     }
 
 
@@ -173,6 +191,8 @@ def simulate_draws(
     run_timeout: float | None = None,
     progress: bool = False,
     desc: str = "calibration",
+    enough: Callable[[], bool] | None = None,
+    chunk_size: int | None = None,
 ) -> list[dict[str, float]]:
     """The targets' statistics of each draw, in draw order, its runs supervised by the engine.
 
@@ -185,9 +205,14 @@ def simulate_draws(
         run_timeout: seconds a run may take; a run past it stops the calibration.
         progress: show a progress bar of runs on stderr.
         desc: the bar's label.
+        enough: asked before each chunk of runs is sent; True sends no more (the draws not
+            simulated then are missing from the result).
+        chunk_size: runs per executor task (default: the engine's, ``default_chunk_size``).
 
     Returns:
-        Per draw, target name -> statistic (NaN where a ratio's denominator is 0).
+        Per draw in draw order, target name -> statistic (NaN where a ratio's denominator is
+        0): every draw, unless ``enough`` ended the batch early (then up to the first draw
+        not simulated).
     """
     results: dict[int, dict[str, float]] = {}
 
@@ -199,8 +224,8 @@ def simulate_draws(
     tasks = [task for index, draw in enumerate(draws) for task in draw_tasks(index, draw,
                                                                             targets)]
     run_batch(tasks, run_settings(targets, run_timeout), executor, sink=DrawSink(targets, keep),
-              progress=progress, desc=desc)
-    return [results[index] for index in range(len(draws))]
+              progress=progress, desc=desc, enough=enough, chunk_size=chunk_size)
+    return [results[i] for i in itertools.takewhile(results.__contains__, range(len(draws)))]
 
 
 def simulate_targets(

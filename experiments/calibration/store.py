@@ -15,12 +15,13 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from experiments.calibration.errors import CalibrationError
 from experiments.engine.storage import atomic_file, write_parquet_atomic
 from simulation.loading import ConfigError, clip, read_text_file, shown_path
 
-__all__ = ["read_json", "read_parts", "write_json", "write_parquet", "write_text"]
+__all__ = ["read_json", "read_parts", "write_json", "write_parquet", "write_rows", "write_text"]
 
 #: Largest calibration manifest read, in bytes (it holds the targets and the priors).
 MAX_JSON_BYTES = 16 * 2**20
@@ -38,6 +39,16 @@ def _folder_for(path: str | os.PathLike[str]) -> Path:
 def write_parquet(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a DataFrame to Parquet atomically, creating its folder if needed."""
     return write_parquet_atomic(table, _folder_for(path))
+
+
+def write_rows(rows: list[dict[str, Any]], path: str | os.PathLike[str]) -> Path:
+    """Write rows (dicts of the same keys) to Parquet atomically, straight to Arrow.
+
+    For the parts of stored work, written as often as runs come back: no DataFrame on the way.
+    """
+    with atomic_file(_folder_for(path)) as tmp:
+        pq.write_table(pa.Table.from_pylist(rows), tmp)
+    return Path(path)
 
 
 def write_json(data: Any, path: str | os.PathLike[str]) -> Path:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from functools import cache
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 from pydantic import (
     BaseModel,
@@ -231,12 +233,32 @@ def statistic_value(table: pd.DataFrame, statistic: str, burn_in: int) -> float:
         The mean of the column, or sum(num) / sum(den) over the kept rows (the ratio of the run
         means, as docs/ODD.md 8.2 defines composition shares); NaN if the denominator is 0.
     """
-    num, den = parse_statistic(statistic)
     kept = table[table["step"] > burn_in]
+    return kept_statistic({name: kept[name].to_numpy(float)
+                           for name in parse_statistic(statistic) if name}, statistic)
+
+
+def kept_statistic(columns: Mapping[str, np.ndarray], statistic: str) -> float:
+    """:func:`statistic_value` of the kept years' values, one array per column read.
+
+    Summed and divided as pandas' ``mean`` and ``sum`` do (NaN left out), so a draw's
+    statistics are the same whether its runs come as tables or as arrays.
+    """
+    num, den = parse_statistic(statistic)
+    values = columns[num]
     if den is None:
-        return float(kept[num].mean())
-    total = float(kept[den].sum())
-    return float(kept[num].sum()) / total if total > 0 else float("nan")
+        total, count = _nansum(values)
+        return float(total / count) if count > 0 else float("nan")
+    denominator = float(_nansum(columns[den])[0])
+    return float(_nansum(values)[0]) / denominator if denominator > 0 else float("nan")
+
+
+def _nansum(values: np.ndarray) -> tuple[np.float64, np.float64]:
+    """The sum of the values that are not NaN, and their count (as pandas' reductions)."""
+    missing = np.isnan(values)
+    if missing.any():
+        values = np.where(missing, 0.0, values)
+    return values.sum(), np.float64(len(values) - int(missing.sum()))
 
 
 def target_statistics(tables: dict[str, pd.DataFrame], targets: TargetSet) -> dict[str, float]:

@@ -6,7 +6,7 @@ results folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from typing import Any
 
@@ -95,17 +95,26 @@ def run_batch[S: Sink](
     simulate: Simulate | None = None,
     progress: bool = False,
     desc: str = "batch",
+    enough: Callable[[], bool] | None = None,
 ) -> S | MemorySink:
     """Run ``tasks`` on ``executor`` (default: this process), supervised, into ``sink``.
 
     The sink (default: a new :class:`MemorySink`) gets each finished chunk as it comes back;
-    failed runs are rows with status ``failed``, as in a sweep.
+    failed runs are rows with status ``failed``, as in a sweep. ``enough``, asked before each
+    chunk is sent, ends the batch early when it says True: the chunks not sent yet are left
+    out (a calibration that has accepted all the particles it needs).
     """
     executor = executor if executor is not None else SerialExecutor()
     workers = parallelism(executor)
     size = chunk_size or default_chunk_size(len(tasks), workers)
-    chunks = [tasks[start : start + size] for start in range(0, len(tasks), size)]
+
+    def chunks() -> Iterator[list[RunTask]]:  # sent lazily: at most 2 x workers in flight
+        for start in range(0, len(tasks), size):
+            if enough is not None and enough():
+                return
+            yield tasks[start : start + size]
+
     kept = sink if sink is not None else MemorySink()
-    execute(chunks, len(tasks), 0, settings, executor, kept, {"ok": 0, "failed": 0}, progress,
+    execute(chunks(), len(tasks), 0, settings, executor, kept, {"ok": 0, "failed": 0}, progress,
             workers, simulate, desc)
     return kept
