@@ -10,10 +10,10 @@ PYTEST_WORKERS ?= 2
 help:
 	@echo "make demo   - create .venv if needed (install 1.5-6 minutes, shown), compare all preset"
 	@echo "              regimes: table and figures (2-5 minutes)"
-	@echo "make test   - create .venv if needed and run the full test suite (5-9 minutes)"
+	@echo "make test   - create .venv if needed and run the full test suite (5-11 minutes)"
 	@echo "make test-fast - unit and property tests: no sweeps, browser, notebooks or validation;"
-	@echo "              one process (54 s of CPU, so about a minute on an idle core; 3 minutes"
-	@echo "              loaded)"
+	@echo "              one process (75 s wall, 72 s of CPU at load 1.5 on 7 Dec 2026; about"
+	@echo "              3 minutes on a loaded machine)"
 	@echo "make lab    - Jupyter Lab on notebooks/ (installed by make demo / make test)"
 	@echo "make app    - the interactive page at http://127.0.0.1:8765"
 	@echo "make experiments - run, analyse and plot the six shipped experiments, with progress"

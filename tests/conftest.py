@@ -31,6 +31,8 @@ FILE_MARKS = {
     "test_adaptive.py": "sweep",
     "test_app_browser.py": "browser",
     "test_notebooks.py": "notebooks",
+    # Every test renders whole publication figures to measure their text (1-4 s each).
+    "test_figure_layout.py": "slow",
 }
 
 

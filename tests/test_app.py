@@ -498,6 +498,7 @@ def test_pacer_draws_when_the_last_drawing_has_been_shown_as_long_as_it_took():
     assert pacer.due()
 
 
+@pytest.mark.slow  # runs replicate models and draws every chart twice (about 4 s)
 def test_page_keeps_a_baseline_draws_a_band_and_offers_downloads():
     _, rc = solara.render(solara.AppLayout(children=[app.Page(n_cadres=N)]),
                           handle_error=False)
