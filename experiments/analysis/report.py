@@ -31,7 +31,7 @@ from experiments.analysis.objective_report import (
     welfare_markdown,
 )
 from experiments.analysis.results import SAMPLED_DESIGNS, Results
-from experiments.analysis.robustness import ROBUST_SHARE, lower_is_better
+from experiments.analysis.robustness import ROBUST_SHARE, default_reference, lower_is_better
 from experiments.analysis.statistics import ALPHA, Analysis
 from experiments.analysis.tables import (
     format_estimate,
@@ -42,7 +42,6 @@ from experiments.analysis.tables import (
     row_decimals,
     text_table,
 )
-from simulation.loading import STATUS_QUO
 from simulation.outputs import CAUSES, EVENT_UNIT, FORMS, in_group
 
 #: What `cadresim analyze` prints first: the headline, its three forms, its three causes, bold
@@ -285,10 +284,7 @@ def printed_reference(results: Results, analysis: Analysis) -> str | None:
     ``--reference``, else the status quo (``simulation.loading.STATUS_QUO``) if it was run,
     else the first regime in spec order.
     """
-    if analysis.reference:
-        return analysis.reference
-    regimes = results.regimes
-    return STATUS_QUO if STATUS_QUO in regimes else (regimes[0] if regimes else None)
+    return analysis.reference or default_reference(list(results.regimes))
 
 
 def against_reference(table: pd.DataFrame, reference: str) -> pd.DataFrame:

@@ -89,6 +89,15 @@ def verdict(is_baseline: bool, better: float, worse: float) -> str:
     return "depends on the parameters"
 
 
+def default_reference(regimes: list[str]) -> str | None:
+    """The regime others are compared with when none is named.
+
+    The status quo (``simulation.loading.STATUS_QUO``) if it was run, else the first in spec
+    order.
+    """
+    return STATUS_QUO if STATUS_QUO in regimes else (regimes[0] if regimes else None)
+
+
 def robustness_table(results: Results, sets: list[tuple[str, dict[str, int]]],
                      reference: str | None, smallest_effect: float,
                      metric: str = RANKED) -> pd.DataFrame:
@@ -100,8 +109,7 @@ def robustness_table(results: Results, sets: list[tuple[str, dict[str, int]]],
     """
     frames = []
     for setting, by_regime in sets:
-        base = reference if reference is not None else (
-            STATUS_QUO if STATUS_QUO in by_regime else next(iter(by_regime)))
+        base = reference if reference is not None else default_reference(list(by_regime))
         if base not in by_regime or metric not in results.runs:
             continue
         part = results.runs[results.runs["point"].isin(list(by_regime.values()))]

@@ -25,11 +25,12 @@ from experiments.analysis.results import load_results
 from experiments.analysis.robustness import robustness
 from experiments.calibration.errors import CalibrationError
 from experiments.calibration.store import write_parquet
-from experiments.calibration.targets import DEFAULT_REGIME, SimulationSettings, known_regimes
+from experiments.calibration.targets import SimulationSettings, known_regimes
 from experiments.engine.executors import as_executor, local_executor
 from experiments.engine.posterior import load_posterior
 from experiments.engine.spec import Spec, parse_spec
 from experiments.engine.sweep import run_sweep
+from simulation.loading import STATUS_QUO
 from simulation.outputs import CAUSES, FORMS, REASONS, in_group
 
 #: Outputs reported per regime: the headline, its forms, its causes and the reasons given.
@@ -122,7 +123,7 @@ def compare_regimes(
     draws: int = 20,
     settings: SimulationSettings | None = None,
     seed: int = 0,
-    baseline: str = DEFAULT_REGIME,
+    baseline: str = STATUS_QUO,
     smallest_effect: float = 0.01,
     metric: str = "inaction",
     executor: Executor | None = None,

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from experiments.calibration.targets import (
-    DEFAULT_REGIME,
     SimulationSettings,
     TargetSet,
     kept_statistic,
@@ -30,6 +29,7 @@ from experiments.engine.batch import run_batch
 from experiments.engine.design import run_id
 from experiments.engine.run import RunSettings, RunTask
 from simulation import ModelConfig, load_config
+from simulation.loading import STATUS_QUO
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def regime_config(
         params: dotted config path -> value (behavioural and population parameters).
         settings: population size and run length.
     """
-    source = None if regime == DEFAULT_REGIME else regime
+    source = None if regime == STATUS_QUO else regime
     overrides = {"organisation.n_cadres": settings.n_cadres, **{k: float(v) for k, v in
                                                                  params.items()}}
     return load_config(source, overrides)

@@ -31,9 +31,6 @@ from experiments.calibration.errors import validated
 from simulation.loading import STATUS_QUO, list_presets, read_yaml
 from simulation.step import STEP_COLUMNS
 
-#: The regime name that means "the built-in defaults" (``simulation.load_config(None)``).
-DEFAULT_REGIME = STATUS_QUO  # the status quo the surveys describe
-
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
@@ -52,7 +49,7 @@ def known_outputs() -> tuple[str, ...]:
 @cache
 def known_regimes() -> tuple[str, ...]:
     """``default`` and the preset names in ``configs/regimes``."""
-    return (DEFAULT_REGIME, *list_presets())
+    return (STATUS_QUO, *list_presets())
 
 
 def parse_statistic(text: str) -> tuple[str, str | None]:
@@ -100,7 +97,7 @@ class Target(Strict):
         "if absent and n is given, the binomial s.e. sqrt(p(1-p)/n) is used.",
     )
     statistic: Text = Field(description="Model output: a step column or a ratio 'a / b'.")
-    regime: Text = Field(DEFAULT_REGIME, description="Preset the survey's status quo maps to.")
+    regime: Text = Field(STATUS_QUO, description="Preset the survey's status quo maps to.")
     mapping_sd: float = Field(
         ge=0.0, le=1.0,
         description="How loose the mapping is, as a standard deviation on the value's scale; "
