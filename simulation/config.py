@@ -588,6 +588,26 @@ class RegimeSwitch(Section):
         "base regime, a preset and overrides).",
     )
     label: str = Field("", description="Name of the regime switched to, for tables and plots.")
+    phase_in: int = param(
+        0, 0, 100, title="Phase-in years", unit="years",
+        doc="Years over which the change is spread (numeric levers move in equal steps from the "
+        "starting regime's values); 0 or 1: all at once at `step`.",
+    )
+    back_step: int = param(
+        0, 0, 10_000, title="Return step", unit="year (0 = never)",
+        doc="The first step run under the starting regime again (a reversal); 0: no return. "
+        "Must come after the change is complete (at least step + phase_in).",
+    )
+
+    @model_validator(mode="after")
+    def _return_after_change(self) -> RegimeSwitch:
+        done = self.step + max(self.phase_in, 1)
+        if self.back_step and self.back_step < done:
+            raise ValueError(
+                f"back_step ({self.back_step}) must be 0 (no return) or at least {done} "
+                f"(step + phase_in: the change must be complete before it is undone)"
+            )
+        return self
 
 
 class Welfare(Section):

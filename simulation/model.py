@@ -19,6 +19,7 @@ from simulation.loading import config_with_overrides, load_config
 from simulation.population import initial_population
 from simulation.record import RESULT_COLUMNS, StepRecord
 from simulation.records import Tournament
+from simulation.schedule import regime_in_force
 from simulation.step import STEP_COLUMNS, advance
 from simulation.streams import Streams
 from simulation.timing import PhaseClock
@@ -302,13 +303,11 @@ class CadreModel(mesa.Model):
         return None, np.random.default_rng(rng)
 
     def step(self) -> None:
-        """One year: switch regime if due, then choose, outcomes, accountability, promotion,
-        learning, demography; then record the year's aggregates."""
+        """One year: the regime in force (simulation.schedule), then choose, outcomes,
+        accountability, promotion, learning, demography; then record the year's aggregates."""
         self.year += 1
-        switch = self.config.switch
-        if switch is not None and self.year == switch.step:
-            self.regime = switch.regime
-            self.regime_label = switch.label or "switched"
+        if self.config.switch is not None:
+            self.regime, self.regime_label = regime_in_force(self.config, self.year)
         clock = self.phase_clock
         self.stats, self.next_person = advance(
             self.cadres, self.config, self.regime, self.capacities, self.streams,
