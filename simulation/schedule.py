@@ -1,9 +1,9 @@
 """The regime in force each year: the starting regime, a switch, and an optional return.
 
-The switch takes force at once or is phased in over years: a reform rarely lands in one year: fault-tolerance rules spread across provinces over several
-years, and some reforms are reversed ("flipping pancakes", source text 001). ``switch.phase_in``
-spreads a change over years; ``switch.back_step`` undoes it. The regime of a year is a pure
-function of the config and the year (docs/ODD.md, process overview, step 0).
+A reform rarely lands in one year (fault-tolerance rules spread across provinces over several
+years), and some reforms are reversed ("flipping pancakes", source text 001):
+``switch.phase_in`` spreads a change over years; ``switch.back_step`` undoes it. The regime of
+a year is a pure function of the config and the year (docs/ODD.md, process overview, step 0).
 """
 
 from __future__ import annotations
