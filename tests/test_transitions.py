@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from synthetic_results import write_results
 
 from experiments.analysis import analyze, load_results
 from experiments.analysis.transitions import change_timing, studies, years_to_share
@@ -23,6 +22,7 @@ from experiments.cli import main
 from experiments.engine.design import ConfigBuilder, expand
 from experiments.engine.spec import check_spec, load_spec
 from simulation.schedule import regime_in_force
+from tests.synthetic_results import write_results
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO / "configs" / "experiments" / "strict_tolerant_strict.yaml"
