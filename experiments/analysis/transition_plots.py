@@ -113,12 +113,12 @@ def figure_transitions(results: Results, analysis: Analysis, kind: str = "level"
     """
     del results  # the analysis holds everything drawn; kept for the figure plan's signature
     table, paths = analysis.transitions, analysis.transition_paths
-    if kind == "effect" and paths["effect"].isna().all():
-        raise Skip("no never-switched arm to measure effects against")
     if table.empty:
         why = next((n.split(": ", 1)[1] for n in analysis.notes
                     if n.startswith("no transition analysis")), "no regime switch")
         raise Skip(why)
+    if kind == "effect" and paths["effect"].isna().all():
+        raise Skip("no never-switched arm to measure effects against")
     settings = list(dict.fromkeys(paths["setting"]))
     if len(settings) > 1:
         raise Skip(f"{len(settings)} settings of the other parameters: see "
