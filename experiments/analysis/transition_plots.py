@@ -24,6 +24,14 @@ from experiments.analysis.transitions import ROLES
 MARKS = {"half": ("o", "Half of the change done"), "ninety": ("D", "90% of the change done")}
 
 
+def arm_colour(i: int) -> str:
+    """The i-th arm's colour: the group colours without the fourth.
+
+    The fourth is a green too near the first's teal for arms drawn over each other.
+    """
+    return group_colour(i if i < 3 else i + 1)
+
+
 def _arms(paths: pd.DataFrame) -> list[tuple[int, str, str]]:
     """(point, label, role) of every arm, in ``ROLES`` order."""
     arms = paths[["point", "arm", "role"]].drop_duplicates("point")
@@ -85,7 +93,7 @@ def _panel(ax: Axes, metric: str, paths: pd.DataFrame, table: pd.DataFrame,
         ax.axhline(0, color="#888888", linewidth=0.8, zorder=1)
     columns = list(COLUMNS[kind])
     for i, (point, label, role) in enumerate(arms):
-        colour = group_colour(i)
+        colour = arm_colour(i)
         if kind == "effect" and role == "never":
             ax.plot([], [], color="#888888", linewidth=0.8, label=f"{label} (the zero line)")
             continue
@@ -97,7 +105,7 @@ def _panel(ax: Axes, metric: str, paths: pd.DataFrame, table: pd.DataFrame,
         level = pd.Series(band[columns[0]].to_numpy(), index=band["step"])
         _mark_times(ax, metric, rows[rows["point"] == point], level, colour)
     first = rows[rows["point"] == rows["point"].iloc[0]] if not rows.empty else rows
-    ax.set_title(wrap(_title(metric, first), 42), loc="left", fontsize=8.5)
+    ax.set_title(wrap(_title(metric, first), 36), loc="left", fontsize=8.5)
     unit = metric_label(metric).unit
     ax.set_ylabel(unit if kind == "level" else f"difference [{unit}]")
 
