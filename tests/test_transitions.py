@@ -133,6 +133,17 @@ def test_the_arms_are_named_by_their_schedule(tmp_path):
     assert study.arms[0].label == "Switch in year 15, back in year 30"
 
 
+def test_a_point_that_does_not_set_its_schedule_takes_the_specs(tmp_path):
+    points = [{"switch.step": 15}, {"switch.step": 1000, "switch.back_step": 0}]
+    folder = write_results(
+        tmp_path / "mixed", [{"regime": "strict", "parameters": p} for p in points],
+        lambda *a: {"inaction": 0.5}, design={"kind": "points", "points": points},
+        spec={"steps": 40, "switch": {"step": 15, "back_step": 30}},
+        series=lambda *a: {"inaction": np.full(40, 0.5)})
+    (study,) = studies(load_results(folder))
+    assert [(a.role, a.back_step) for a in study.arms] == [("returned", 30), ("never", 0)]
+
+
 def test_the_planted_half_life_and_a_full_return_are_found(tmp_path):
     analysis = analyze(load_results(planted_folder(tmp_path / "full", undo=1.0)))
     alone = rows(analysis, "fear", "switch", point=1)

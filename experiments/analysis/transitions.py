@@ -100,11 +100,12 @@ class Study:
         return tuple(arm for arm in self.arms if arm.role in ("returned", "switched"))
 
 
-def _whole(value: Any, default: int) -> int:
-    """A schedule value as a whole number (missing: ``default``)."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return default
-    return int(value)
+def _schedule(row: dict[str, Any], switch: dict[str, Any], key: str) -> int:
+    """A point's ``switch.<key>``: its own value, else the spec's, else 0."""
+    for value in (row.get(f"switch.{key}"), switch.get(key)):
+        if value is not None and not (isinstance(value, float) and not np.isfinite(value)):
+            return int(value)
+    return 0
 
 
 def _role(step: int | None, back: int, last: int) -> str:
@@ -129,9 +130,8 @@ def studies(results: Results) -> list[Study]:
     others = [p for p in results.varying_parameters() if p not in SCHEDULE]
     groups: dict[tuple[Any, ...], list[Arm]] = {}
     for row in results.points.to_dict("records"):
-        step = _whole(row.get("switch.step", switch.get("step")), 0) or None
-        back = _whole(row.get("switch.back_step", switch.get("back_step")), 0)
-        phase = _whole(row.get("switch.phase_in", switch.get("phase_in")), 0)
+        step = _schedule(row, switch, "step") or None
+        back, phase = _schedule(row, switch, "back_step"), _schedule(row, switch, "phase_in")
         arm = Arm(int(row["point"]), _role(step, back, last), step, back, phase)
         key = (row["regime"], *(row[p] for p in others))
         groups.setdefault(key, []).append(arm)
