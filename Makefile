@@ -16,7 +16,7 @@ help:
 	@echo "              3 minutes on a loaded machine)"
 	@echo "make lab    - Jupyter Lab on notebooks/ (installed by make demo / make test)"
 	@echo "make app    - the interactive page at http://127.0.0.1:8765"
-	@echo "make experiments - run, analyse and plot the six shipped experiments, with progress"
+	@echo "make experiments - run, analyse and plot the seven shipped experiments, with progress"
 	@echo "              (7-25 minutes: 12 minutes at load 8 on 7 Dec 2026, the Sobol sweep 2.6)"
 	@echo "make validate - the validation suite, each check once, with progress inside each check"
 	@echo "              (1 minute quiet, 22 at load 10); exits 1: wang_chilling_effect is known"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Run, analyse and plot the six shipped experiments (docs/experiments.md), with the extra
+# Run, analyse and plot the seven shipped experiments (docs/experiments.md), with the extra
 # figures the document refers to. Rerunning resumes finished sweeps instead of redoing them.
 set -e
 bin=.venv/bin
@@ -18,4 +18,5 @@ run promotion_reform unwilling meritocracy
 run evaluation_vs_formalism formalism
 run sobol_levers afraid unable unwilling formalism avoidance lying_flat bold
 run fault_tolerance_switch
+run strict_tolerant_strict
 echo "figures are in results/*/figures"
