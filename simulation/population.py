@@ -9,11 +9,14 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import special
 
+from simulation import streams as s
 from simulation.cadres import BELIEFS, NEVER_SANCTIONED, CadreArrays
 from simulation.config import ModelConfig, Population
 from simulation.formulas import rank_capacities
 from simulation.network import build_peers
+from simulation.streams import Streams
 
 #: How entrants' careers start (``start_careers`` or its compiled twin), given the slots they
 #: take, an entry age for every slot and the first new person id.
@@ -28,24 +31,27 @@ GAMMA_MIN_CV = 1e-6
 GAMMA_MAX_CV = 1e4
 
 
-def beta_draw(rng: np.random.Generator, mean: float, concentration: float, size: int) -> NDArray:
-    """Beta draws in [0, 1] with a given mean and concentration a + b.
+def beta_draw(u: NDArray[np.float64], mean: float, concentration: float) -> NDArray:
+    """Beta draws in [0, 1] with a given mean and concentration a + b, by the quantile function.
 
-    Over the allowed ranges (mean 0.01-0.99, concentration 1-1000) both shapes are at least
-    0.01, where NumPy's sampler is finite (tests/test_trait_draws.py checks the corners).
+    One uniform ``u`` per draw, mapped monotonically: a change of mean or concentration moves
+    every draw the same way (common random numbers). Over the allowed ranges (mean 0.01-0.99,
+    concentration 1-1000) both shapes are at least 0.01, where the quantile is finite
+    (tests/test_trait_draws.py checks the corners).
     """
-    return rng.beta(mean * concentration, (1.0 - mean) * concentration, size)
+    return special.betaincinv(mean * concentration, (1.0 - mean) * concentration, u)
 
 
-def gamma_draw(rng: np.random.Generator, mean: float, sd: float, size: int) -> NDArray:
+def gamma_draw(u: NDArray[np.float64], mean: float, sd: float) -> NDArray:
     """Non-negative, finite draws with a given mean and s.d. (gamma, shape (mean/sd)**2).
 
-    Safe for any non-negative mean and sd: the constant ``mean`` when sd or mean is 0 or
+    By the quantile function of the uniforms ``u``, as ``beta_draw``. Safe for any
+    non-negative mean and sd: the constant ``mean`` when sd or mean is 0 or
     sd / mean < GAMMA_MIN_CV; the shape floored at 1 / GAMMA_MAX_CV**2 when sd / mean is larger
     than GAMMA_MAX_CV. No step can overflow, and the scale is never 0 for a positive mean.
     """
     if sd <= 0.0 or mean <= 0.0 or sd < mean * GAMMA_MIN_CV:
-        return np.full(size, float(mean))
+        return np.full(np.shape(u), float(mean))
     shape = (mean / sd) ** 2
     if shape < GAMMA_MAX_CV**-2:
         shape = GAMMA_MAX_CV**-2
@@ -54,45 +60,55 @@ def gamma_draw(rng: np.random.Generator, mean: float, sd: float, size: int) -> N
         scale = sd**2 / mean
         if not scale > 0.0:  # sd**2 underflows (sd below 1e-154): the same value, computed safely
             scale = (sd / mean) * sd
-    return rng.gamma(shape, scale, size)
+    return special.gammaincinv(shape, u) * scale
 
 
-def draw_traits(pop: Population, rng: np.random.Generator, size: int) -> dict[str, NDArray]:
-    """Innate traits of ``size`` new people (initial cadres or entrants)."""
-    motivation = beta_draw(rng, pop.motivation_mean, pop.trait_concentration, size)
+def draw_traits(pop: Population, u: NDArray[np.float64]) -> dict[str, NDArray]:
+    """Innate traits of new people from their trait uniforms.
+
+    ``u`` is (4, m): ability, motivation, risk aversion and violation-prone, the order of
+    ``streams.TRAITS``.
+    """
+    motivation = beta_draw(u[1], pop.motivation_mean, pop.trait_concentration)
     return {
-        "ability": beta_draw(rng, pop.ability_mean, pop.trait_concentration, size),
+        "ability": beta_draw(u[0], pop.ability_mean, pop.trait_concentration),
         "motivation": motivation,
         "innate_motivation": motivation.copy(),
-        "risk_aversion": gamma_draw(rng, pop.risk_aversion_mean, pop.risk_aversion_sd, size),
-        "violation_prone": rng.random(size) < pop.violation_prone_share,
+        "risk_aversion": gamma_draw(u[2], pop.risk_aversion_mean, pop.risk_aversion_sd),
+        "violation_prone": u[3] < pop.violation_prone_share,
     }
 
 
-def initial_population(config: ModelConfig, rng: np.random.Generator) -> CadreArrays:
-    """Build the year-0 population: traits, ages, a filled pyramid, units, peers, priors."""
+def initial_population(config: ModelConfig, streams: Streams) -> CadreArrays:
+    """Build the year-0 population: traits, ages, a filled pyramid, units, peers, priors.
+
+    Every draw is year 0's, keyed by slot (or unit): ``streams.TRAITS``, ``PLACES``,
+    ``UNITS`` and the network's ``COLLEAGUES`` and ``TIES``.
+    """
     org, pop, learn = config.organisation, config.population, config.learning
     n = org.n_cadres
-    traits = draw_traits(pop, rng, n)
-    age = rng.integers(pop.entry_age_min, pop.retirement_age, n)
+    traits = draw_traits(pop, s.uniform(streams.columns(0, s.TRAITS, n)))
+    places = streams.columns(0, s.PLACES, n)
+    age = s.integers(places[0], pop.entry_age_min, pop.retirement_age)
 
     # Fill senior positions, favouring older cadres (a noisy seniority order).
     caps = rank_capacities(n, org.n_ranks, org.pyramid_ratio)
     rank = np.zeros(n, dtype=np.int8)
-    order = np.argsort(-(age + rng.normal(0.0, 8.0, n)))
+    order = np.argsort(-(age + 8.0 * s.normal(places[1])))
     start = 0
     for r in range(org.n_ranks - 1, 0, -1):
         filled = round(caps[r] * org.initial_fill)
         rank[order[start : start + filled]] = r
         start += filled
     service = age - pop.entry_age_min
-    years_in_rank = np.minimum(service, rng.integers(0, 8, n))
+    years_in_rank = np.minimum(service, s.integers(places[2], 0, 8))
 
     n_units = -(-n // org.unit_size)
     unit = (np.arange(n) // org.unit_size).astype(np.int32)
-    front_units = rng.random(n_units) < org.front_line_share
-    unit_visibility = gamma_draw(rng, 1.0, org.post_visibility_sd, n_units)
-    peers = build_peers(n, org.unit_size, org.peers_in_unit, org.peers_cross_unit, rng)
+    units = s.uniform(streams.columns(0, s.UNITS, n_units))
+    front_units = units[0] < org.front_line_share
+    unit_visibility = gamma_draw(units[1], 1.0, org.post_visibility_sd)
+    peers = build_peers(n, org.unit_size, org.peers_in_unit, org.peers_cross_unit, streams)
 
     return CadreArrays(
         person=np.arange(n, dtype=np.int64),
@@ -108,7 +124,7 @@ def initial_population(config: ModelConfig, rng: np.random.Generator) -> CadreAr
         rank=rank,
         years_in_rank=years_in_rank.astype(np.int16),
         age=age.astype(np.int16),
-        record=np.clip(rng.normal(0.4, 0.15, n), 0.0, None),
+        record=np.clip(0.4 + 0.15 * s.normal(places[3]), 0.0, None),
         sanction_years=np.zeros(n, dtype=np.int16),
         strikes=np.zeros(n, dtype=np.int8),
         years_since_sanction=np.full(n, NEVER_SANCTIONED, dtype=np.int16),
@@ -126,25 +142,29 @@ def replace_departed(
     cadres: CadreArrays,
     departed: NDArray[np.intp],
     config: ModelConfig,
-    rng: np.random.Generator,
+    streams: Streams,
+    year: int,
     next_person: int,
     start: CareerStart | None = None,
 ) -> int:
     """Put entrants into the slots in ``departed``; returns the next unused person id.
 
-    ``start`` starts their careers (default ``start_careers``, the NumPy reference; the phase
-    table passes the compiled twin).
+    An entrant's traits and entry age are the year's ``streams.TRAITS`` draws of its slot,
+    drawn only for the slots that empty: who leaves (which a lever may change) changes no
+    other entrant's draws. ``start`` starts their careers (default ``start_careers``, the NumPy
+    reference; the phase table passes the compiled twin).
     """
     k = departed.size
     if k == 0:
         return next_person
     pop = config.population
-    # A would-be entrant is drawn for every slot and used where the slot is empty, so who
-    # leaves (which a lever may change) shifts no other entrant's draws.
-    traits = draw_traits(pop, rng, cadres.n)
-    entry_age = rng.integers(pop.entry_age_min, pop.entry_age_max + 1, cadres.n)
+    n = cadres.n
+    traits = draw_traits(pop, s.uniform(streams.words(year, s.TRAITS, n)[departed].T))
+    entry_age = np.zeros(n, dtype=np.int64)
+    entry_age[departed] = s.integers(streams.words(year, s.TRAITS, n, block=1)[departed, 0],
+                                     pop.entry_age_min, pop.entry_age_max + 1)
     for name, values in traits.items():
-        getattr(cadres, name)[departed] = values[departed]
+        getattr(cadres, name)[departed] = values
     (start or start_careers)(cadres, departed, entry_age, next_person)
     return next_person + k
 
