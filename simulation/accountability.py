@@ -51,10 +51,7 @@ def review(
     compiled twin).
     """
     acc = regime.accountability
-    n = cadres.n
-    draw = np.empty((8, n))
-    draw[:4] = s.uniform(streams.words(year, s.REVIEW, n).T)
-    draw[4:] = s.uniform(streams.words(year, s.REVIEW, n, block=1).T)
+    draw = s.uniform(streams.columns(year, s.REVIEW, cadres.n))
     # Unit leaders matter only when they answer for their units (dual investigation).
     answerable = acc.dual_investigation > 0
     leaders = unit_leaders(cadres, config.organisation.unit_size) if answerable else None

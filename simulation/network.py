@@ -41,32 +41,31 @@ def build_peers(
         rows = np.concatenate([r for r, _ in short])
         if rows.size:
             cols = np.concatenate([c for _, c in short])
-            peers[rows, cols] = outside_own_unit(rows, n, unit_size,
-                                                 tie_uniforms(streams, rows, cols))
+            u = tie_uniforms(streams, rows, cols, in_unit + cross_unit)
+            peers[rows, cols] = outside_own_unit(rows, n, unit_size, u)
     if cross_unit > 0:
         for start, stop in blocks:  # one block when the organisation is a single unit
             stop = min(stop, n)
             rows = np.repeat(np.arange(start, stop), cross_unit)
             cols = np.tile(np.arange(in_unit, in_unit + cross_unit), stop - start)
-            peers[start:stop, in_unit:] = outside_own_unit(
-                rows, n, unit_size, tie_uniforms(streams, rows, cols)
-            ).reshape(stop - start, cross_unit)
+            u = tie_uniforms(streams, rows, cols, in_unit + cross_unit)
+            peers[start:stop, in_unit:] = outside_own_unit(rows, n, unit_size, u).reshape(
+                stop - start, cross_unit
+            )
     return peers
 
 
-def tie_uniforms(streams: Streams, rows: NDArray[np.intp], cols: NDArray[np.intp]
+def tie_uniforms(streams: Streams, rows: NDArray[np.intp], cols: NDArray[np.intp], ties: int
                  ) -> NDArray[np.float64]:
-    """The uniform of each peer tie (row = slot, column of ``peers``): ``streams.TIES``."""
-    u = np.empty(rows.size)
+    """The uniform of each peer tie (row = slot, column of ``peers`` with ``ties`` columns).
+
+    Year 0's ``streams.TIES`` words of the rows' slots, one per column.
+    """
     if rows.size == 0:
-        return u
+        return np.empty(0)
     low = int(rows.min())
-    count = int(rows.max()) + 1 - low
-    for block in np.unique(cols // 4).tolist():
-        here = cols // 4 == block
-        words = streams.words(0, s.TIES, count, block=block, start=low)
-        u[here] = s.uniform(words[rows[here] - low, cols[here] % 4])
-    return u
+    words = streams.words(0, s.TIES, int(rows.max()) + 1 - low, s.width_for(ties), low)
+    return s.uniform(words[rows - low, cols])
 
 
 def unit_colleagues(
@@ -80,11 +79,9 @@ def unit_colleagues(
     the entries a short unit could not fill (they hold no colleague yet), in row-major order.
     """
     k = out.shape[1]
-    keys = np.empty((stop - start, 4 * -(-unit_size // 4)))
-    for block in range(keys.shape[1] // 4):
-        keys[:, 4 * block : 4 * block + 4] = s.uniform(
-            streams.words(0, s.COLLEAGUES, stop - start, block=block, start=start))
-    keys = keys[:, :unit_size]
+    width = s.width_for(unit_size)
+    words = streams.words(0, s.COLLEAGUES, stop - start, width, start)
+    keys = s.uniform(words[:, :unit_size])
     slot = np.arange(start, stop)
     unit_start = slot - slot % unit_size
     position = np.arange(unit_size)

@@ -1,13 +1,13 @@
-"""Random streams of a run: every number is named by (seed, year, purpose, slot, block).
+"""Random streams of a run: every number is named by (seed, year, purpose, slot, word).
 
 Counter-based: a run's random numbers are Philox4x64-10 (Salmon et al. 2011, the Random123
-generator that ``numpy.random.Philox`` implements) of a counter that names each one: a 256-bit
-counter (slot, year, purpose, block) under a 128-bit key derived from the run's seed. Every slot
-(or unit) gets four 64-bit words per block, a pure function of that name: a slot's numbers never
-depend on how many numbers other slots, phases or years used, so two runs with the same seed
-share every draw both make (common random numbers), whatever a lever changes. A phase that
-needs a subset of slots (the entrants who fill empty slots) reads theirs from the words of every
-slot; a phase that picks some of many (who keeps a scarce post) ranks them by keyed uniforms.
+generator that ``numpy.random.Philox`` implements) of a counter that names each block of four
+64-bit words: (slot x blocks per slot + block, year, purpose, 0) under a 128-bit key derived
+from the run's seed. A slot's words are a pure function of that name: they never depend on how
+many numbers other slots, phases or years used, so two runs with the same seed share every draw
+both make (common random numbers), whatever a lever changes. A phase that needs a few slots
+(the entrants who fill empty slots) draws only theirs; a phase that picks some of many (who
+keeps a scarce post) ranks them by keyed uniforms.
 
 What each purpose's words hold is listed with its code below (docs/ODD.md, section 7 of the
 submodels, has the same table). Both backends draw with this module (the kernels never draw), so
@@ -20,31 +20,41 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-# Purposes: word 2 of the counter. Each block gives a slot four words, used in this order.
-#: Year 0 and entrants: ability, motivation, risk aversion, violation-prone (block 0);
-#: entry age (block 1, entrants only).
+# Purposes: word 2 of the counter. A purpose gives each slot a fixed number of words ("width",
+# a multiple of four), listed here in order; a slot's words are one run of counters.
+#: Year 0 and entrants, 20 words: ability's two gamma trials (normal and uniform of X, of Y),
+#: motivation's two, ability's boosts of X and Y (X's also its fall-back), motivation's,
+#: risk aversion's trial (normal, uniform, boost or fall-back), violation-prone, entry age
+#: (entrants), 3 unused.
 TRAITS = 0
 #: Year 0: age, seniority noise, years in rank, record.
 PLACES = 1
-#: Year 0, one per unit (the unit's index in word 0): front line, post visibility.
+#: Year 0, one per unit (the unit's index for the slot): front line, then post visibility's
+#: normal, uniform and boost (a gamma trial).
 UNITS = 2
-#: Year 0: the random keys that rank a slot's unit positions 4j .. 4j+3 (block j).
+#: Year 0: the random keys that rank the positions of the slot's unit, one word a position.
 COLLEAGUES = 3
-#: Year 0: peer ties in columns 4j .. 4j+3 of the slot's row of ``peers`` (block j).
+#: Year 0: one word per column of the slot's row of ``peers`` (in-unit columns only where a
+#: short unit must borrow a colleague from outside).
 TIES = 4
 #: Each year: taste for idle, formal, routine and bold work (Gumbel).
 TASTE = 5
 #: Each year: bold success, routine failure, measurement noise; word 3 of slot 0: the year's
 #: policy reversal.
 OUTCOMES = 6
-#: Each year: detection, tolerance review, violation exposure, shielding (block 0);
-#: accusation, clarification, dual investigation, order of demotions (block 1).
+#: Each year, 8 words: detection, tolerance review, violation exposure, shielding, accusation,
+#: clarification, dual investigation, order of demotions.
 REVIEW = 7
-#: Each year: self-recommendation, promotion score noise, reassessment of the disciplined.
+#: Each year: self-recommendation, promotion score noise, reassessment of the disciplined,
+#: 1 unused.
 CAREER = 8
 #: The purposes by name (for tests and documentation), in code order.
 PURPOSES: tuple[str, ...] = ("traits", "places", "units", "colleagues", "ties", "taste",
                              "outcomes", "review", "career")
+#: Words per slot of the purposes whose width does not depend on the configuration.
+WIDTH = {TRAITS: 20, PLACES: 4, UNITS: 4, TASTE: 4, OUTCOMES: 4, REVIEW: 8, CAREER: 4}
+#: A subset of slots is drawn slot by slot below this share of them, else as one run.
+SUBSET_SHARE = 0.05
 
 _SHIFT = np.uint64(11)
 _ODD = np.uint64(1)
@@ -92,12 +102,17 @@ def integers(words: NDArray[np.uint64], low: int, high: int) -> NDArray[np.int64
     return low + np.minimum(picked, span - 1)
 
 
+def width_for(words: int) -> int:
+    """The width of a purpose that needs ``words`` words per slot: the next multiple of 4."""
+    return 4 * -(-words // 4)
+
+
 class Streams:
     """The random streams of one run (a pure function of its root seed sequence).
 
-    ``words(year, purpose, count)`` gives ``count`` slots' four words of a block; the words of
-    the last call are kept, so phases that read one block (promotion and demography read the
-    career block) draw it once.
+    ``words(year, purpose, count)`` gives ``count`` slots' words; the words of the last call
+    are kept, so phases that read one purpose (promotion and demography read the career words)
+    draw them once.
     """
 
     def __init__(self, root: np.random.SeedSequence) -> None:
@@ -119,17 +134,9 @@ class Streams:
         """Streams rooted in one draw from a generator (for runs given a Generator)."""
         return cls(np.random.SeedSequence(int(rng.integers(0, 2**63))))
 
-    def words(self, year: int, purpose: int, count: int, block: int = 0, start: int = 0
-              ) -> NDArray[np.uint64]:
-        """Block ``block`` of ``purpose`` in ``year`` for slots ``start .. start + count - 1``.
-
-        Shape (count, 4): row i holds slot ``start + i``'s four words. Read-only (shared with
-        the next caller that asks for the same words).
-        """
-        name = (year, purpose, count, block, start)
-        if self._last is not None and self._last[0] == name:
-            return self._last[1]
-        counter = start | (int(year) << 64) | (int(purpose) << 128) | (int(block) << 192)
+    def _run(self, year: int, purpose: int, first_block: int, words: int) -> NDArray[np.uint64]:
+        """``words`` words from block ``first_block`` on: counter (block, year, purpose, 0)."""
+        counter = first_block | (int(year) << 64) | (int(purpose) << 128)
         # numpy's Philox adds one to its counter before each block: start one below.
         below = (counter - 1) % _WRAP
         state = self._state
@@ -139,15 +146,46 @@ class Streams:
         )
         state["buffer_pos"] = 4  # nothing buffered: the next word comes from the counter
         self._philox.state = state
-        words = self._philox.random_raw(4 * count).reshape(count, 4)
+        return self._philox.random_raw(words)
+
+    def words(self, year: int, purpose: int, count: int, width: int | None = None,
+              start: int = 0) -> NDArray[np.uint64]:
+        """Slots ``start .. start + count - 1``'s words of ``purpose`` in ``year``.
+
+        Shape (count, width), width ``WIDTH[purpose]`` unless given (a multiple of 4, the same
+        on every call for a purpose). Slot i's words are Philox blocks i * width / 4 onwards.
+        Read-only (shared with the next caller that asks for the same words).
+        """
+        width = WIDTH[purpose] if width is None else width
+        name = (year, purpose, count, width, start)
+        if self._last is not None and self._last[0] == name:
+            return self._last[1]
+        words = self._run(year, purpose, start * (width // 4), count * width)
+        words = words.reshape(count, width)
         words.flags.writeable = False
         self._last = (name, words)
         return words
 
-    def columns(self, year: int, purpose: int, count: int, block: int = 0, start: int = 0
-                ) -> NDArray[np.uint64]:
-        """The same words as :meth:`words`, (4, count) and contiguous: row k is word k."""
-        return np.ascontiguousarray(self.words(year, purpose, count, block, start).T)
+    def slot_words(self, year: int, purpose: int, slots: NDArray[np.intp], n: int,
+                   width: int | None = None) -> NDArray[np.uint64]:
+        """The words of ``slots`` (sorted, distinct, below ``n``): (len(slots), width).
+
+        The same words as ``words(year, purpose, n)[slots]``; drawn slot by slot when the
+        slots are few (below ``SUBSET_SHARE`` of ``n``), else as one run.
+        """
+        width = WIDTH[purpose] if width is None else width
+        if slots.size >= SUBSET_SHARE * n:
+            return self.words(year, purpose, n, width)[slots]
+        out = np.empty((slots.size, width), dtype=np.uint64)
+        blocks = width // 4
+        for i, slot in enumerate(slots.tolist()):
+            out[i] = self._run(year, purpose, slot * blocks, width)
+        return out
+
+    def columns(self, year: int, purpose: int, count: int, width: int | None = None,
+                start: int = 0) -> NDArray[np.uint64]:
+        """The same words as :meth:`words`, (width, count) and contiguous: row k is word k."""
+        return np.ascontiguousarray(self.words(year, purpose, count, width, start).T)
 
     def taste(self, year: int, n: int) -> NDArray[np.float64]:
         """The year's Gumbel taste draws (n, 4), slot by action."""
