@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from simulation import streams as s
 from simulation.cadres import MAX_YEARS_SINCE_SANCTION, CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.population import CareerStart, replace_departed
+from simulation.population import CareerStart, SlotWords, replace_departed
 from simulation.streams import Streams
 
 #: A year on every clock, given the reassessment draws (``grow_older`` or its compiled twin).
@@ -59,10 +59,12 @@ def renew(
     year: int,
     next_person: int,
     start: CareerStart | None = None,
+    slot_words: SlotWords | None = None,
 ) -> int:
     """Replace everyone in ``leaving`` with an entrant; returns the next unused person id.
 
-    ``start`` starts the entrants' careers (``population.replace_departed``).
+    ``start`` starts the entrants' careers, ``slot_words`` draws their words
+    (``population.replace_departed``).
     """
     return replace_departed(cadres, np.flatnonzero(leaving), config, streams, year,
-                            next_person, start)
+                            next_person, start, slot_words)

@@ -18,6 +18,9 @@ from simulation.formulas import rank_capacities
 from simulation.network import build_peers
 from simulation.streams import Streams
 
+#: A few slots' words of a purpose (``Streams.slot_words`` or its compiled twin), given the
+#: streams, the year, the purpose, the slots and the number of slots.
+SlotWords = Callable[[Streams, int, int, NDArray[np.intp], int], NDArray[np.uint64]]
 #: How entrants' careers start (``start_careers`` or its compiled twin), given the slots they
 #: take, an entry age for every slot and the first new person id.
 CareerStart = Callable[[CadreArrays, NDArray[np.intp], NDArray[np.integer], int], None]
@@ -220,20 +223,22 @@ def replace_departed(
     year: int,
     next_person: int,
     start: CareerStart | None = None,
+    slot_words: SlotWords | None = None,
 ) -> int:
     """Put entrants into the slots in ``departed``; returns the next unused person id.
 
     An entrant's traits and entry age are the year's ``streams.TRAITS`` draws of its slot,
     drawn only for the slots that empty: who leaves (which a lever may change) changes no
-    other entrant's draws. ``start`` starts their careers (default ``start_careers``, the NumPy
-    reference; the phase table passes the compiled twin).
+    other entrant's draws. ``start`` starts their careers and ``slot_words`` draws the words
+    (defaults ``start_careers`` and ``Streams.slot_words``, the NumPy reference; the phase
+    table passes the compiled twins).
     """
     k = departed.size
     if k == 0:
         return next_person
     pop = config.population
     n = cadres.n
-    words = streams.slot_words(year, s.TRAITS, departed, n)
+    words = (slot_words or Streams.slot_words)(streams, year, s.TRAITS, departed, n)
     traits = draw_traits(pop, words)
     entry_age = np.zeros(n, dtype=np.int64)
     entry_age[departed] = s.integers(words[:, 16], pop.entry_age_min, pop.entry_age_max + 1)

@@ -89,7 +89,7 @@ def advance(
     # 6. Demography.
     retiring = age_one_year(cadres, config, regime, streams, year, p.grow_older)
     next_person = renew(cadres, retiring | removed, config, streams, year, next_person,
-                        p.start_careers)
+                        p.start_careers, p.slot_words)
     if clock:
         clock.lap("demography")
     stats = aggregates(cadres, capacities, action, inaction, out, rev, tour, retiring, removed,

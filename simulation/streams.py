@@ -56,6 +56,12 @@ WIDTH = {TRAITS: 20, PLACES: 4, UNITS: 4, TASTE: 4, OUTCOMES: 4, REVIEW: 8, CARE
 #: A subset of slots is drawn slot by slot below this share of them, else as one run.
 SUBSET_SHARE = 0.05
 
+# Philox4x64-10's constants (Salmon et al. 2011): multipliers, their 32-bit halves, key bumps.
+_M0, _M1 = np.uint64(0xD2E7470EE14C6C93), np.uint64(0xCA5A826395121157)
+_M0_LOW, _M0_HIGH = np.uint64(0xE14C6C93), np.uint64(0xD2E7470E)
+_M1_LOW, _M1_HIGH = np.uint64(0x95121157), np.uint64(0xCA5A8263)
+_W0, _W1 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBB67AE8584CAA73B)
+_LOW, _HALF = np.uint64(0xFFFF_FFFF), np.uint64(32)
 _SHIFT = np.uint64(11)
 _ODD = np.uint64(1)
 _ULP = 2.0**-53
@@ -100,6 +106,31 @@ def integers(words: NDArray[np.uint64], low: int, high: int) -> NDArray[np.int64
     span = high - low
     picked = (uniform(words) * span).astype(np.int64)
     return low + np.minimum(picked, span - 1)
+
+
+def philox(c0, c1, c2, c3, k0, k1):  # uint64 scalars (compiled) or arrays (NumPy)
+    """Philox4x64-10 of the counter (c0, c1, c2, c3) under the key (k0, k1): four words.
+
+    The generator ``numpy.random.Philox`` runs, in 64-bit integer arithmetic alone (each
+    128-bit product from 32-bit halves), so that it compiles unchanged as a kernel
+    (``simulation.kernels.streams``) and runs on NumPy uint64 arrays (wrapping, as C does).
+    tests/test_streams.py pins it to Random123's known answers and to ``numpy.random.Philox``.
+    """
+    for _ in range(10):
+        low, high = c0 & _LOW, c0 >> _HALF
+        ll, lh, hl = low * _M0_LOW, low * _M0_HIGH, high * _M0_LOW
+        middle = (ll >> _HALF) + (lh & _LOW) + (hl & _LOW)
+        high0 = high * _M0_HIGH + (lh >> _HALF) + (hl >> _HALF) + (middle >> _HALF)
+        low0 = c0 * _M0
+        low, high = c2 & _LOW, c2 >> _HALF
+        ll, lh, hl = low * _M1_LOW, low * _M1_HIGH, high * _M1_LOW
+        middle = (ll >> _HALF) + (lh & _LOW) + (hl & _LOW)
+        high1 = high * _M1_HIGH + (lh >> _HALF) + (hl >> _HALF) + (middle >> _HALF)
+        low1 = c2 * _M1
+        c0, c1, c2, c3 = high1 ^ c1 ^ k0, low1, high0 ^ c3 ^ k1, low0
+        k0 = k0 + _W0
+        k1 = k1 + _W1
+    return c0, c1, c2, c3
 
 
 def width_for(words: int) -> int:

@@ -50,6 +50,17 @@ def test_the_reference_philox_gives_random123s_known_answers(counter, key, expec
     assert philox4x64_10(counter, key) == expected
 
 
+@pytest.mark.parametrize(("counter", "key", "expected"), KAT)
+def test_the_streams_philox_gives_the_known_answers_on_arrays_and_compiled(counter, key, expected):
+    """``streams.philox`` on NumPy uint64 arrays, and as the kernel that draws entrants' words."""
+    with np.errstate(over="ignore"):
+        got = s.philox(*(np.array([w], dtype=np.uint64) for w in (*counter, *key)))
+    assert tuple(int(w[0]) for w in got) == expected
+    ks = pytest.importorskip("simulation.kernels.streams")
+    compiled = ks.philox(*(np.uint64(w) for w in (*counter, *key)))
+    assert tuple(int(w) for w in compiled) == expected
+
+
 @pytest.mark.parametrize("seed", [0, 7, 2**32 - 1])
 def test_words_are_philox_of_slot_year_and_purpose_under_the_runs_key(seed):
     """Slot i's words of a purpose of width w are blocks i * w / 4 .. of (year, purpose)."""
@@ -84,6 +95,15 @@ def test_a_slots_words_do_not_depend_on_which_other_slots_are_drawn():
         picked = np.array(slots)
         np.testing.assert_array_equal(streams.slot_words(5, s.TRAITS, picked, 1000),
                                       traits[picked])
+
+
+def test_compiled_slot_words_are_the_streams_words():
+    ks = pytest.importorskip("simulation.kernels.streams")
+    streams = Streams.from_seed(9)
+    slots = np.array([0, 1, 77, 4095, 10**6], dtype=np.intp)
+    for year, purpose in ((0, s.TRAITS), (31, s.TRAITS), (2, s.REVIEW)):
+        np.testing.assert_array_equal(ks.slot_words(streams, year, purpose, slots, 10**7),
+                                      streams.slot_words(year, purpose, slots, 10**7))
 
 
 def test_every_name_gives_other_words():
