@@ -54,7 +54,7 @@ PURPOSES: tuple[str, ...] = ("traits", "places", "units", "colleagues", "ties", 
 #: Words per slot of the purposes whose width does not depend on the configuration.
 WIDTH = {TRAITS: 20, PLACES: 4, UNITS: 4, TASTE: 4, OUTCOMES: 4, REVIEW: 8, CAREER: 4}
 #: A subset of slots is drawn slot by slot below this share of them, else as one run.
-SUBSET_SHARE = 0.05
+SUBSET_SHARE = 0.02
 
 # Philox4x64-10's constants (Salmon et al. 2011): multipliers, their 32-bit halves, key bumps.
 _M0, _M1 = np.uint64(0xD2E7470EE14C6C93), np.uint64(0xCA5A826395121157)
