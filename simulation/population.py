@@ -72,8 +72,10 @@ def gamma_trials(shape: NDArray[np.float64], words: NDArray[np.uint64]
     v = np.where(positive, v, 1.0)
     bound = 0.5 * z * z + d - d * v + d * np.log(v)
     accepted = positive & (np.log(s.open_uniform(words[..., 1])) < bound)
-    boost = s.open_uniform(words[..., 2]) ** np.where(small, 1.0 / shape, 0.0)
-    return d * v * boost, accepted
+    x = d * v
+    if np.any(small):  # u**0 is 1: shapes of at least 1 are left as they are
+        x *= s.open_uniform(words[..., 2]) ** np.where(small, 1.0 / shape, 0.0)
+    return x, accepted
 
 
 def beta_draw(words: NDArray[np.uint64], mean: float, concentration: float) -> NDArray:
