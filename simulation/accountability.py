@@ -51,7 +51,7 @@ def review(
     compiled twin).
     """
     acc = regime.accountability
-    draw = s.uniform(streams.columns(year, s.REVIEW, cadres.n))
+    draw = s.uniform_rows(streams.words(year, s.REVIEW, cadres.n))
     # Unit leaders matter only when they answer for their units (dual investigation).
     answerable = acc.dual_investigation > 0
     leaders = unit_leaders(cadres, config.organisation.unit_size) if answerable else None

@@ -24,12 +24,12 @@ Realise = Callable[
 def draw_outcomes(streams: Streams, year: int, n: int, regime: Regime) -> OutcomeDraws:
     """This year's draws for ``n`` cadres, each slot's own (``streams.OUTCOMES``)."""
     ev = regime.evaluation
-    words = streams.columns(year, s.OUTCOMES, n)
+    words = streams.words(year, s.OUTCOMES, n)
     return OutcomeDraws(
-        success=s.uniform(words[0]),
-        reversal=bool(s.uniform(words[3, 0]) < regime.support.policy_volatility),
-        noise=f.measurement_noise_sd(ev.noise_sd, ev.precision) * s.normal(words[2]),
-        routine=s.uniform(words[1]),
+        success=s.uniform(words[:, 0]),
+        reversal=bool(s.uniform(words[0, 3]) < regime.support.policy_volatility),
+        noise=f.measurement_noise_sd(ev.noise_sd, ev.precision) * s.normal(words[:, 2]),
+        routine=s.uniform(words[:, 1]),
     )
 
 
