@@ -158,6 +158,20 @@ def draw_traits(pop: Population, words: NDArray[np.uint64]) -> dict[str, NDArray
     }
 
 
+#: Slots whose traits are drawn together in the year-0 build: bounds the temporaries (20 words
+#: and a dozen float arrays a slot) at tens of MB however many cadres. Keyed by slot, the traits
+#: do not depend on it.
+TRAIT_BLOCK = 1 << 16
+
+
+def initial_traits(pop: Population, streams: Streams, n: int) -> dict[str, NDArray]:
+    """Year 0's traits of ``n`` slots, block by block of ``TRAIT_BLOCK`` slots."""
+    blocks = [draw_traits(pop, streams.words(0, s.TRAITS, min(TRAIT_BLOCK, n - start),
+                                             start=start))
+              for start in range(0, n, TRAIT_BLOCK)]
+    return {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
+
+
 def initial_population(config: ModelConfig, streams: Streams) -> CadreArrays:
     """Build the year-0 population: traits, ages, a filled pyramid, units, peers, priors.
 
@@ -166,7 +180,7 @@ def initial_population(config: ModelConfig, streams: Streams) -> CadreArrays:
     """
     org, pop, learn = config.organisation, config.population, config.learning
     n = org.n_cadres
-    traits = draw_traits(pop, streams.words(0, s.TRAITS, n))
+    traits = initial_traits(pop, streams, n)
     places = streams.columns(0, s.PLACES, n)
     age = s.integers(places[0], pop.entry_age_min, pop.retirement_age)
 

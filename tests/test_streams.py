@@ -147,3 +147,13 @@ def test_an_entrants_traits_are_its_slots_whoever_else_leaves():
     for name in ("ability", "motivation", "risk_aversion", "violation_prone", "age"):
         assert getattr(a.cadres, name)[50] == getattr(b.cadres, name)[50], name
     assert a.cadres.ability[3] != b.cadres.ability[3]  # slot 3 was refilled only in a
+
+
+def test_the_year_0_traits_do_not_depend_on_the_block_they_are_drawn_in(monkeypatch):
+    from simulation import population
+
+    pop = load_config().population
+    whole = population.initial_traits(pop, Streams.from_seed(3), 1000)
+    monkeypatch.setattr(population, "TRAIT_BLOCK", 7)
+    for name, values in population.initial_traits(pop, Streams.from_seed(3), 1000).items():
+        np.testing.assert_array_equal(values, whole[name])
