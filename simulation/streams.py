@@ -55,6 +55,8 @@ PURPOSES: tuple[str, ...] = ("traits", "places", "units", "colleagues", "ties", 
 WIDTH = {TRAITS: 20, PLACES: 4, UNITS: 4, TASTE: 4, OUTCOMES: 4, REVIEW: 8, CAREER: 4}
 #: A subset of slots is drawn slot by slot below this share of them, else as one run.
 SUBSET_SHARE = 0.02
+#: Slots converted at a time by ``uniform_rows`` (temporaries of 256 KB at 8 words a slot).
+CHUNK = 4096
 
 # Philox4x64-10's constants (Salmon et al. 2011): multipliers, their 32-bit halves, key bumps.
 _M0, _M1 = np.uint64(0xD2E7470EE14C6C93), np.uint64(0xCA5A826395121157)
@@ -78,15 +80,16 @@ def uniform(words: NDArray[np.uint64], out: NDArray[np.float64] | None = None
 
 
 def uniform_rows(words: NDArray[np.uint64]) -> NDArray[np.float64]:
-    """The uniforms of ``words`` (count, width) as (width, count), row k from word k.
+    """The uniforms of ``words`` (count, width) as a (width, count) view, row k from word k.
 
-    Column by column: two temporaries of a whole (count, width) block at once cost more in
-    fresh memory (page faults) than the conversion itself at 10 000 slots and more.
+    Converted a chunk of slots at a time: two temporaries of a whole block cost more in fresh
+    memory (page faults) than the conversion itself from 10 000 slots on. The view keeps a
+    slot's uniforms side by side, as its words are.
     """
-    out = np.empty(words.shape[::-1])
-    for k in range(words.shape[1]):
-        uniform(words[:, k], out=out[k])
-    return out
+    out = np.empty(words.shape)
+    for start in range(0, words.shape[0], CHUNK):
+        uniform(words[start : start + CHUNK], out=out[start : start + CHUNK])
+    return out.T
 
 
 def open_uniform(words: NDArray[np.uint64]) -> NDArray[np.float64]:
