@@ -274,8 +274,8 @@ class ReferenceModel(mesa.Model):
         }
         pop = self.config.population
         for old in leaving.to_list():
-            uniforms = self.rng.random((4, 1))
-            traits = {k: v[0].item() for k, v in draw_traits(pop, uniforms).items()}
+            words = self.rng.integers(0, 2**64, (1, 20), dtype=np.uint64)  # streams.TRAITS
+            traits = {k: v[0].item() for k, v in draw_traits(pop, words).items()}
             entrant = ReferenceCadre(
                 self,
                 slot=old.slot,
