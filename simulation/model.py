@@ -166,14 +166,12 @@ class CadreModel(mesa.Model):
         self.year = 0
         org = config.organisation
         self.capacities = rank_capacities(org.n_cadres, org.n_ranks, org.pyramid_ratio)
-        # Every draw comes from a stream keyed by (year, phase) under the run's seed, so runs
-        # with the same seed share the draws both make (common random numbers, docs/ODD.md 7).
+        # Every draw is keyed by (year, purpose, slot) under the run's seed, so runs with the
+        # same seed share the draws both make (common random numbers, docs/ODD.md 7).
         self.streams = (
             Streams.from_seed(seed) if seed is not None else Streams.from_generator(self.rng)
         )
-        self.cadres: CadreArrays = initial_population(
-            config, self.streams.generator(0, "population")
-        )
+        self.cadres: CadreArrays = initial_population(config, self.streams)
         self.next_person = org.n_cadres
         # Agents are made on first use (model.agents, cadre_agents): a run that never looks at
         # them (a sweep, a national run) does not pay for n Python objects.

@@ -1,7 +1,7 @@
 """One annual cycle over all cadres at once, and the aggregates it reports.
 
 ``advance`` is the model's whole step: a function of the arrays, the config, the regime in force
-and the model's random generator. Decisions read start-of-step state (synchronous updating).
+and the run's random streams. Decisions read start-of-step state (synchronous updating).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def advance(
 ) -> tuple[dict[str, float], int]:
     """Run one year in place; returns (the year's aggregates, next unused person id).
 
-    Each phase draws from its own stream of ``streams`` for ``year`` (common random numbers).
+    Each phase draws its slots' own numbers of ``year`` from ``streams`` (common random
+    numbers: ``simulation.streams``).
     ``clock``, if given, is charged the time of each phase (for benchmarks). ``observer``, if
     given, is called with the year's Tournament right after promotion, while the cadres'
     arrays still hold the state the tournament scored (for validation probes). ``phases`` is
@@ -59,27 +60,24 @@ def advance(
     # 1. Choose.
     # Read, not copied: nothing changes the state before decide and effort are done with it.
     inputs = decision_inputs(cadres, config, regime, p.career_weights, copy=False)
-    taste = streams.generator(year, "decide").gumbel(size=(n, len(f.ACTIONS)))
+    taste = streams.taste(year, n)
     action, inaction = p.decide(inputs, config, regime, taste, account)
     effort = float(effort_costs(inputs.ability, action, config.behaviour, regime).mean())
     cadres.action[:] = action
     if clock:
         clock.lap("decide")
     # 2. Outcomes.
-    out = produce(cadres, action, config, regime, streams.generator(year, "outcomes"),
-                  p.realise)
+    out = produce(cadres, action, config, regime, streams, year, p.realise)
     if clock:
         clock.lap("outcomes")
     # 3. Accountability.
-    rev = review(cadres, action, out, config, regime, capacities,
-                 streams.generator(year, "accountability"), p.judge)
+    rev = review(cadres, action, out, config, regime, capacities, streams, year, p.judge)
     if clock:
         clock.lap("accountability")
     # 4. Promotion.
     removed = rev.rung == f.REMOVAL
-    tour = hold_tournament(cadres, config, regime, capacities,
-                           streams.generator(year, "promotion"), removed, p.form_pool, p.publish,
-                           p.fill)
+    tour = hold_tournament(cadres, config, regime, capacities, streams, year, removed,
+                           p.form_pool, p.publish, p.fill)
     if observer is not None:
         observer(tour)
     if clock:
@@ -89,9 +87,9 @@ def advance(
     if clock:
         clock.lap("learning")
     # 6. Demography.
-    rng = streams.generator(year, "demography")
-    retiring = age_one_year(cadres, config, regime, rng, p.grow_older)
-    next_person = renew(cadres, retiring | removed, config, rng, next_person, p.start_careers)
+    retiring = age_one_year(cadres, config, regime, streams, year, p.grow_older)
+    next_person = renew(cadres, retiring | removed, config, streams, year, next_person,
+                        p.start_careers, p.slot_words)
     if clock:
         clock.lap("demography")
     stats = aggregates(cadres, capacities, action, inaction, out, rev, tour, retiring, removed,

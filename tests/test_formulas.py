@@ -263,7 +263,7 @@ def test_peer_sums_equal_summing_each_cadres_peers_by_hand():
 def test_move_down_demotes_one_rank_when_there_is_room():
     caps = np.array([10, 3, 2, 1])
     rank = np.array([3, 2, 1, 0, 0, 0], dtype=np.int8)
-    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(0))
+    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(0).random(6))
     np.testing.assert_array_equal(rank, [2, 1, 1, 0, 0, 0])
 
 
@@ -273,7 +273,7 @@ def test_move_down_sends_overflow_to_the_next_rank_with_room():
     # other falls to rank 0.
     caps = np.array([10, 3, 1, 2])
     rank = np.array([3, 3, 2, 1, 1, 0], dtype=np.int8)
-    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(1))
+    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(1).random(6))
     assert sorted(rank[:2].tolist()) == [0, 1]
     np.testing.assert_array_equal(rank[2:], [2, 1, 1, 0])
     np.testing.assert_array_equal(occupancy(rank, 4), [2, 3, 1, 0])
@@ -283,7 +283,7 @@ def test_move_down_fills_places_vacated_by_other_movers():
     # Slot 1 leaves rank 2 in the same call, so slot 0 (rank 3) can take its post.
     caps = np.array([10, 2, 1, 1])
     rank = np.array([3, 2, 1, 1, 0], dtype=np.int8)
-    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(2))
+    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(2).random(5))
     # Slot 1 wants rank 1, which is full (slots 2, 3): it falls to rank 0.
     np.testing.assert_array_equal(rank, [2, 0, 1, 1, 0])
 
@@ -291,9 +291,9 @@ def test_move_down_fills_places_vacated_by_other_movers():
 def test_move_down_leaves_rank_zero_movers_and_bystanders_alone():
     caps = np.array([10, 2, 1])
     rank = np.array([0, 0, 1, 2], dtype=np.int8)
-    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(3))
+    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(3).random(4))
     np.testing.assert_array_equal(rank, [0, 0, 1, 2])
-    move_down(rank, np.array([], dtype=np.intp), caps, np.random.default_rng(3))
+    move_down(rank, np.array([], dtype=np.intp), caps, np.random.default_rng(3).random(4))
     np.testing.assert_array_equal(rank, [0, 0, 1, 2])
 
 
@@ -307,10 +307,22 @@ def test_move_down_chooses_who_keeps_a_scarce_post_at_random():
     wins = 0
     for _ in range(400):
         rank = np.array([2, 2, 0], dtype=np.int8)
-        move_down(rank, np.array([0, 1]), caps, rng)
+        move_down(rank, np.array([0, 1]), caps, rng.random(3))
         assert sorted(rank[:2].tolist()) == [0, 1]
         wins += int(rank[0] == 1)
     assert abs(wins - 200) <= 40
+
+
+def test_move_down_gives_scarce_posts_to_the_smallest_keys_whoever_else_moves():
+    """The order is keyed by slot: adding a mover never reorders the others."""
+    caps = np.array([10, 1, 3])
+    order = np.array([0.9, 0.2, 0.5, 0.1])
+    for movers, expected in (([0, 1], [0, 1, 2, 0]), ([0, 1, 2], [0, 1, 0, 0]),
+                             ([0, 2], [0, 2, 1, 0])):
+        rank = np.array([2, 2, 2, 0], dtype=np.int8)
+        moved = move_down(rank, np.array(movers), caps, order)
+        np.testing.assert_array_equal(rank, expected)
+        assert moved.tolist() == sorted(movers, key=lambda slot: order[slot])
 
 
 @settings(max_examples=60, deadline=None)
@@ -332,7 +344,8 @@ def test_move_down_never_exceeds_capacity_and_moves_no_one_up(data, n_ranks, n):
             occupied[r] += 1
     movers = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1)))), dtype=np.intp)
     before = rank.copy()
-    move_down(rank, movers, caps, np.random.default_rng(data.draw(st.integers(0, 2**32))))
+    keys = np.random.default_rng(data.draw(st.integers(0, 2**32))).random(n)
+    move_down(rank, movers, caps, keys)
     assert np.all(occupancy(rank, n_ranks)[1:] <= caps[1:])
     moved = np.zeros(n, dtype=bool)
     moved[movers] = True

@@ -98,8 +98,9 @@ def test_false_accusations_fall_more_on_bold_work_than_on_routine_work():
     model = CadreModel(config, seed=5)
     rng = np.random.default_rng(5)
     action = rng.choice([f.ROUTINE, f.BOLD], size=model.cadres.n).astype(np.int8)
-    out = produce(model.cadres, action, config, model.regime, rng)
-    rev = review(model.cadres, action, out, config, model.regime, model.capacities, rng)
+    out = produce(model.cadres, action, config, model.regime, model.streams, 1)
+    rev = review(model.cadres, action, out, config, model.regime, model.capacities,
+                 model.streams, 1)
     accused = {
         name: np.count_nonzero(rev.accused & (action == code)) / np.count_nonzero(action == code)
         for name, code in (("bold", f.BOLD), ("routine", f.ROUTINE))

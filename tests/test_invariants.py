@@ -200,20 +200,18 @@ def test_cross_unit_peers_belong_to_other_units():
 
 
 def test_the_peer_network_does_not_depend_on_the_block_it_is_built_in(monkeypatch):
-    """build_peers draws block by block (bounded memory) the numbers one draw would give."""
+    """build_peers draws block by block (bounded memory) the ties one pass would give."""
     from simulation import network
+    from simulation.streams import Streams
 
-    def built(block: int) -> tuple[np.ndarray, float]:
+    def built(block: int) -> np.ndarray:
         monkeypatch.setattr(network, "BLOCK_SLOTS", block)
-        rng = np.random.default_rng(5)
         # 1 003 slots in units of 21: the short last unit (16 slots) cannot supply 19 colleagues.
-        return network.build_peers(1003, 21, 19, 3, rng), rng.random()
+        return network.build_peers(1003, 21, 19, 3, Streams.from_seed(5))
 
-    whole, after = built(1 << 16)
+    whole = built(1 << 16)
     for block in (1, 42, 100):
-        peers, next_draw = built(block)
-        np.testing.assert_array_equal(peers, whole)
-        assert next_draw == after  # the same numbers were drawn, no more, no fewer
+        np.testing.assert_array_equal(built(block), whole)
     last_unit = np.arange(987, 1003)
     assert not np.any(whole[last_unit] == last_unit[:, None])
     # Its slots have their 15 colleagues, then 4 ties borrowed from outside the unit.

@@ -108,9 +108,9 @@ def model_inputs(config, seed: int, years: int) -> list[tuple]:
     found = []
     with kernels.using("numpy"):
         model = CadreModel(config, seed=seed)
-        for year in range(years):
+        for _ in range(years):
             x = decision_inputs(model.cadres, config, model.regime)
-            taste = model.streams.generator(year, "decide").gumbel(size=(model.cadres.n, 4))
+            taste = model.streams.taste(model.year + 1, model.cadres.n)
             found.append((model.regime, x, taste))
             model.step()
     return found

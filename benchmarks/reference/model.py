@@ -15,9 +15,9 @@ activation order of ``shuffle_do`` comes from Mesa's ``self.random``, and no res
 it except through which draw goes to which cadre. Both are seeded from the seed, so a run is a
 pure function of (config, seed). The draws are made in a different order (and only where
 needed) than in the vectorised model, so the two agree in distribution, not bit for bit. The
-initial population is ``simulation.population.initial_population`` with the model's
-(year 0, "population") stream of the seed (``simulation.streams``), so for one seed both models
-start from the identical population.
+initial population is ``simulation.population.initial_population`` with the model's streams
+of the seed (``simulation.streams``), so for one seed both models start from the identical
+population.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class ReferenceModel(mesa.Model):
         ]
 
         # The same year-0 population as CadreModel, copied into agents post by post.
-        arrays = initial_population(config, Streams.from_seed(seed).generator(0, "population"))
+        arrays = initial_population(config, Streams.from_seed(seed))
         columns = {name: getattr(arrays, name).tolist() for name in STATE}
         self.posts: list[ReferenceCadre] = [
             ReferenceCadre(
@@ -274,7 +274,8 @@ class ReferenceModel(mesa.Model):
         }
         pop = self.config.population
         for old in leaving.to_list():
-            traits = {k: v[0].item() for k, v in draw_traits(pop, self.rng, 1).items()}
+            words = self.rng.integers(0, 2**64, (1, 20), dtype=np.uint64)  # streams.TRAITS
+            traits = {k: v[0].item() for k, v in draw_traits(pop, words).items()}
             entrant = ReferenceCadre(
                 self,
                 slot=old.slot,
