@@ -10,10 +10,17 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.cadres import BELIEFS, NEVER_SANCTIONED, CadreArrays
+from simulation.cadres import (
+    BELIEFS,
+    NEVER_SANCTIONED,
+    PERCEIVED_BELIEFS,
+    PERCEIVED_EVIDENCE,
+    CadreArrays,
+)
 from simulation.config import ModelConfig, Population
 from simulation.formulas import rank_capacities
 from simulation.network import build_peers
+from simulation.perceived import written
 
 #: How entrants' careers start (``start_careers`` or its compiled twin), given the slots they
 #: take, an entry age for every slot and the first new person id.
@@ -114,10 +121,11 @@ def initial_population(config: ModelConfig, rng: np.random.Generator) -> CadreAr
         years_since_sanction=np.full(n, NEVER_SANCTIONED, dtype=np.int16),
         probation_years=np.zeros(n, dtype=np.int8),
         fast_track=np.zeros(n, dtype=np.bool_),
-        belief_punish=np.full(n, learn.prior_punish),
-        belief_detect=np.full(n, learn.prior_detect),
+        # Every perceived rule starts at the starting regime's written rule, with no cases yet.
+        **{name: np.full(n, rule) for name, rule in
+           zip(PERCEIVED_BELIEFS, written(config.regime), strict=True)},
+        **{name: np.zeros(n) for name in PERCEIVED_EVIDENCE},
         belief_promote=np.full(n, learn.prior_promote),
-        belief_accuse=np.full(n, learn.prior_accuse),
         action=np.full(n, -1, dtype=np.int8),
     )
 

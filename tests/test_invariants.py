@@ -33,9 +33,12 @@ BOUNDED_FIELDS = (
     "ability",
     "motivation",
     "innate_motivation",
-    "belief_punish",
     "belief_detect",
-    "belief_accuse",
+    "belief_detect_formal",
+    "belief_punish_routine",
+    "belief_punish",
+    "belief_accused",
+    "belief_upheld",
 )
 #: Signed in [-1, 1]: perceived responsiveness of promotion, a difference of two shares.
 SIGNED_FIELDS = ("belief_promote",)
