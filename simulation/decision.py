@@ -159,8 +159,10 @@ def career_stakes(cadres: CadreArrays, stakes: Stakes, rung: NDArray[np.intp]
 
 def sanction_costs(cadres: CadreArrays, config: ModelConfig, regime: Regime
                    ) -> NDArray[np.float64]:
-    """Each cadre's cost of its next sanction: the rung's cost as it perceives it, plus what the
-    rung takes from its career (rank, prospects).
+    """Each cadre's cost of its next sanction (docs/ODD.md 7.1.5).
+
+    The rung's cost as the cadre perceives it, plus what the rung takes from its career (rank,
+    prospects).
     """
     c = cadres
     rung = f.next_rung(c.strikes)

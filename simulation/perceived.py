@@ -94,9 +94,10 @@ class RuleBook:
         return cls(announced=rules, credited=rules.copy())
 
     def gaps(self) -> NDArray[np.float64]:
-        """Per quantity, |observed - announced| over the organisation's cases since the last
-        announcement (rates only; 0 where fewer than one case was seen, and for the costs,
-        which every sanction shows as written).
+        """Per quantity, |observed - announced| over the cases since the last announcement.
+
+        Rates only: 0 where fewer than one case was seen, and for the costs, which every
+        sanction shows as written.
         """
         events, exposure = self.track[:, 0], self.track[:, 1]
         observed = np.divide(events, exposure, out=self.announced.copy(), where=exposure >= 1.0)

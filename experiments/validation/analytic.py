@@ -234,9 +234,10 @@ def _grid() -> Grid:
 
 
 def _inputs(g: Grid, belief_punish: NDArray, belief_detect: NDArray) -> DecisionInputs:
-    """The grid's cadres with these beliefs; formal work is believed examined like lying flat
-    (both Becker checks: formalism detection 1, or no detection at all) and no routine mishap
-    is believed punished.
+    """The grid's cadres with these beliefs.
+
+    Formal work is believed examined like lying flat (both Becker checks: formalism detection
+    1, or no detection at all) and no routine mishap is believed punished.
     """
     n = g.n
     detect = np.broadcast_to(belief_detect, (n,)).astype(np.float64)

@@ -91,8 +91,9 @@ def averages(cadres: CadreArrays, out: Outcomes) -> NDArray[np.float64]:
 
 @kernel
 def _averages(means, accused, upheld, perceived, rank, ability):  # pragma: no cover - compiled
-    """The means of ``means``, of accused x upheld, of ``perceived``, then the rank-ability
-    correlation (records.AVERAGED order).
+    """The means in records.AVERAGED order.
+
+    Those of ``means``, of accused x upheld, of ``perceived``, then the rank-ability correlation.
     """
     values = np.empty(len(means) + 1 + len(perceived) + 1)
     k = 0
