@@ -71,7 +71,9 @@ SEED = 7
 
 # Produced by the calibration's own runner before this change (seed 7, the budget above). The
 # targets read lying flat and motivation, which the measurement change of outputs version 3
-# (avoidance for any cause) leaves bit for bit as they were.
+# (avoidance for any cause) leaves bit for bit as they were. The model change of issue 22
+# (the perceived regime: beliefs start at the written rules) moved the predictive check and the
+# second generation's epsilon; the posterior particles happened to stay.
 POSTERIOR = {
     "population.motivation_mean": [
         0.517537727562693,
@@ -101,12 +103,12 @@ POSTERIOR = {
 PPC = {
     "population.motivation_mean": [0.7307843479818428, 0.7307843479818428],
     "population.risk_aversion_mean": [0.783399877105711, 0.783399877105711],
-    "idle": [0.065625, 0.03125],
-    "motivation": [0.6664987400618663, 0.6725083033757702],
+    "idle": [0.03125, 0.021875],
+    "motivation": [0.6725646352957038, 0.6765758414382854],
 }
 GENERATIONS = {
     "t": [0, 1],
-    "epsilon": [1000000000.0, 7.118503827199731],
+    "epsilon": [1000000000.0, 7.200983031379685],
     "samples": [6, 6],
     "particles": [6, 6],
 }
