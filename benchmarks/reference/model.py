@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
 import pandas as pd
-
-from types import SimpleNamespace
 
 from benchmarks.reference.agents import STATE, ReferenceCadre
 from simulation import formulas as f
