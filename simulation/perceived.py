@@ -94,14 +94,20 @@ class RuleBook:
         return cls(announced=rules, credited=rules.copy())
 
     def gaps(self) -> NDArray[np.float64]:
-        """Per quantity, |observed - announced| over the cases since the last announcement.
+        """Per quantity, how far the cases since the last announcement departed from it.
 
-        Rates only: 0 where fewer than one case was seen, and for the costs, which every
-        sanction shows as written.
+        |observed - announced| beyond two standard errors of the observed rate (a departure
+        chance explains is no gap), capped at 1. Rates only: 0 where fewer than one case was
+        seen, and for the costs, which every sanction shows as written.
         """
         events, exposure = self.track[:, 0], self.track[:, 1]
-        observed = np.divide(events, exposure, out=self.announced.copy(), where=exposure >= 1.0)
-        return np.where(IS_RATE, np.minimum(np.abs(observed - self.announced), 1.0), 0.0)
+        seen = exposure >= 1.0
+        observed = np.divide(events, exposure, out=self.announced.copy(), where=seen)
+        rate = np.clip(self.announced, 0.0, 1.0)
+        chance = 2.0 * np.sqrt(np.divide(rate * (1.0 - rate), exposure,
+                                         out=np.zeros(Q), where=seen))
+        gap = np.clip(np.abs(observed - self.announced) - chance, 0.0, 1.0)
+        return np.where(IS_RATE & seen, gap, 0.0)
 
     def announce(self, regime: Regime, cadres: CadreArrays, learning: Learning
                  ) -> NDArray[np.bool_]:
