@@ -240,7 +240,6 @@ def _learn(seen, learner, published, perceived, p):  # pragma: no cover - compil
     own_weight = np.float32(p.own_weight)
     role_model_boost = np.float32(p.role_model_boost)
     sums = np.zeros(N_OBSERVED, dtype=np.float32)
-    n_quantities = EVENT_COLUMN.size
     for i in range(n):
         if i + AHEAD < n:
             for j in range(k):
@@ -255,17 +254,16 @@ def _learn(seen, learner, published, perceived, p):  # pragma: no cover - compil
         for c in range(UNIT_COLUMNS.size):
             column = UNIT_COLUMNS[c]
             sums[column] += np.float32(totals[unit[i], c] - own[i, column])
-        for q in range(n_quantities):
-            e, x = EVENT_COLUMN[q], EXPOSURE_COLUMN[q]
-            events = own_weight * own[i, e] + sums[e] + perceived.published[q, 0]
-            exposed = own_weight * own[i, x] + sums[x] + perceived.published[q, 1]
-            belief, weight_q = perceived_update(
-                beliefs[q][i], evidence[q][i], perceived.rule[q],
-                np.float64(events) * perceived.case_value[q], np.float64(exposed), p.memory,
-                p.rule_weight,
-            )
-            beliefs[q][i] = clip01(belief) if perceived.is_rate[q] else belief
-            evidence[q][i] = weight_q
+        # One call per perceived rule, each with its own arrays (a constant tuple index).
+        _perceive(beliefs[0], evidence[0], i, 0, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[1], evidence[1], i, 1, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[2], evidence[2], i, 2, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[3], evidence[3], i, 3, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[4], evidence[4], i, 4, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[5], evidence[5], i, 5, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[6], evidence[6], i, 6, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[7], evidence[7], i, 7, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[8], evidence[8], i, 8, own, sums, own_weight, perceived, p)
         group = 1 if front_line[i] else 0
         if known[rank[i], group]:
             belief_promote[i] = smooth(belief_promote[i], statistic[rank[i], group],
@@ -288,3 +286,19 @@ def _learn(seen, learner, published, perceived, p):  # pragma: no cover - compil
         gain = (p.training + p.experience_gain * indicator(action[i] == BOLD)) * (1.0 - a)
         loss = p.skill_decay * indicator(action[i] == IDLE) * a
         ability[i] = clip01(a + gain - loss)
+
+
+@kernel
+def _perceive(belief, evidence, i, q, own, sums, own_weight, perceived, p
+              ):  # pragma: no cover - compiled
+    """update_beliefs for perceived rule ``q`` of cadre ``i``: own cases (weighted, float32)
+    plus those seen and published, then formulas.perceived_update."""
+    e, x = EVENT_COLUMN[q], EXPOSURE_COLUMN[q]
+    events = own_weight * own[i, e] + sums[e] + perceived.published[q, 0]
+    exposed = own_weight * own[i, x] + sums[x] + perceived.published[q, 1]
+    updated, weight = perceived_update(
+        belief[i], evidence[i], perceived.rule[q], np.float64(events) * perceived.case_value[q],
+        np.float64(exposed), p.memory, p.rule_weight,
+    )
+    belief[i] = clip01(updated) if perceived.is_rate[q] else updated
+    evidence[i] = weight
