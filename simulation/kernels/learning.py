@@ -291,8 +291,10 @@ def _learn(seen, learner, published, perceived, p):  # pragma: no cover - compil
 @kernel
 def _perceive(belief, evidence, i, q, own, sums, own_weight, perceived, p
               ):  # pragma: no cover - compiled
-    """update_beliefs for perceived rule ``q`` of cadre ``i``: own cases (weighted, float32)
-    plus those seen and published, then formulas.perceived_update."""
+    """update_beliefs for perceived rule ``q`` of cadre ``i``.
+
+    Own cases (weighted, float32) plus those seen and published, then perceived_update.
+    """
     e, x = EVENT_COLUMN[q], EXPOSURE_COLUMN[q]
     events = own_weight * own[i, e] + sums[e] + perceived.published[q, 0]
     exposed = own_weight * own[i, x] + sums[x] + perceived.published[q, 1]
