@@ -16,6 +16,7 @@ from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.formulas import ACTIONS, rank_capacities
 from simulation.loading import config_with_overrides, load_config
+from simulation.perceived import RuleBook
 from simulation.population import initial_population
 from simulation.record import RESULT_COLUMNS, StepRecord
 from simulation.records import Tournament
@@ -173,6 +174,9 @@ class CadreModel(mesa.Model):
         )
         self.cadres: CadreArrays = initial_population(config, self.streams)
         self.next_person = org.n_cadres
+        #: The rules as announced and as credited (simulation.perceived): cadres start believing
+        #: the starting regime's written rules; later announcements are credited in part.
+        self.rulebook = RuleBook.of(self.regime)
         # Agents are made on first use (model.agents, cadre_agents): a run that never looks at
         # them (a sweep, a national run) does not pay for n Python objects.
         self._cadre_agents: list[Cadre] | None = None
@@ -306,11 +310,13 @@ class CadreModel(mesa.Model):
         self.year += 1
         if self.config.switch is not None:
             self.regime, self.regime_label = regime_in_force(self.config, self.year)
+        # The rules in force are announced; a changed rule is credited in part (docs/ODD.md 7.5.2).
+        self.rulebook.announce(self.regime, self.cadres, self.config.learning)
         clock = self.phase_clock
         self.stats, self.next_person = advance(
             self.cadres, self.config, self.regime, self.capacities, self.streams,
             self.year, self.next_person, clock, self.tournament_observer,
-            account=self.accounts_inaction,
+            account=self.accounts_inaction, rules=self.rulebook,
         )
         self.step_record.add(self.year, self.time, self.regime_label, self.stats)
         if self._datacollector is not None:

@@ -12,10 +12,17 @@ from numpy.typing import NDArray
 from scipy import special
 
 from simulation import streams as s
-from simulation.cadres import BELIEFS, NEVER_SANCTIONED, CadreArrays
+from simulation.cadres import (
+    BELIEFS,
+    NEVER_SANCTIONED,
+    PERCEIVED_BELIEFS,
+    PERCEIVED_EVIDENCE,
+    CadreArrays,
+)
 from simulation.config import ModelConfig, Population
 from simulation.formulas import rank_capacities
 from simulation.network import build_peers
+from simulation.perceived import written
 from simulation.streams import Streams
 
 #: A few slots' words of a purpose (``Streams.slot_words`` or its compiled twin), given the
@@ -223,10 +230,11 @@ def initial_population(config: ModelConfig, streams: Streams) -> CadreArrays:
         years_since_sanction=np.full(n, NEVER_SANCTIONED, dtype=np.int16),
         probation_years=np.zeros(n, dtype=np.int8),
         fast_track=np.zeros(n, dtype=np.bool_),
-        belief_punish=np.full(n, learn.prior_punish),
-        belief_detect=np.full(n, learn.prior_detect),
+        # Every perceived rule starts at the starting regime's written rule, with no cases yet.
+        **{name: np.full(n, rule) for name, rule in
+           zip(PERCEIVED_BELIEFS, written(config.regime), strict=True)},
+        **{name: np.zeros(n) for name in PERCEIVED_EVIDENCE},
         belief_promote=np.full(n, learn.prior_promote),
-        belief_accuse=np.full(n, learn.prior_accuse),
         action=np.full(n, -1, dtype=np.int8),
     )
 

@@ -42,11 +42,14 @@ class DecisionInputs:
     violation_prone: NDArray[np.bool_]
     visibility: NDArray[np.float64]  # the post's multiplier of how visible hollow work is
     career: NDArray[np.float64]  # weight of the promotion prize: eligibility x waiting discount
-    belief_punish: NDArray[np.float64]
-    belief_detect: NDArray[np.float64]
-    belief_promote: NDArray[np.float64]
-    belief_accuse: NDArray[np.float64]
-    sanction_cost: NDArray[np.float64]  # cost of the next rung of the ladder
+    # The perceived regime (docs/ODD.md 7.1.4): what the cadre believes of each rule.
+    belief_punish: NDArray[np.float64]  # P(an honest failed bold action is punished)
+    belief_detect: NDArray[np.float64]  # P(lying flat is caught)
+    belief_promote: NDArray[np.float64]  # responsiveness of promotion to measured output
+    belief_accuse: NDArray[np.float64]  # P(bold work falsely accused and the charge upheld)
+    belief_detect_formal: NDArray[np.float64]  # P(formal work is caught as inaction)
+    belief_punish_routine: NDArray[np.float64]  # P(a routine mishap is punished)
+    sanction_cost: NDArray[np.float64]  # the next sanction: perceived rung cost + career stake
     fear: float = 1.0  # 1 = acting carries its perceived sanction risk; 0 = that risk removed
 
     def subset(self, index: NDArray[np.intp]) -> DecisionInputs:
@@ -191,5 +194,7 @@ TALLIED: tuple[str, ...] = (*EVENTS, *f.ACTIONS, *SANCTIONS_BY_RUNG)
 #: What ``averages`` returns, in order: means over cadres, then meritocracy.
 AVERAGED: tuple[str, ...] = (
     "real_output", "measured_output", "mean_motivation", "mean_ability", "belief_punish",
-    "belief_detect", "belief_promote", "belief_accuse", "meritocracy",
+    "belief_detect", "belief_promote", "belief_accuse", "belief_detect_formal",
+    "belief_punish_routine", "belief_accused", "belief_upheld", "belief_warning_cost",
+    "belief_demotion_cost", "belief_removal_cost", "meritocracy",
 )

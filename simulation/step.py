@@ -21,6 +21,7 @@ from simulation.demography import age_one_year, renew
 from simulation.learning import commend
 from simulation.outcomes import produce
 from simulation.outputs import STEP_COLUMNS  # the per-step outputs, in order
+from simulation.perceived import RuleBook, credited_view, organisation_cases, written
 from simulation.phases import Phases, in_force
 from simulation.positions import vacancies
 from simulation.promotion import hold_tournament
@@ -41,6 +42,7 @@ def advance(
     observer: Callable[[Tournament], None] | None = None,
     phases: Phases | None = None,
     account: bool = True,
+    rules: RuleBook | None = None,
 ) -> tuple[dict[str, float], int]:
     """Run one year in place; returns (the year's aggregates, next unused person id).
 
@@ -51,7 +53,9 @@ def advance(
     arrays still hold the state the tournament scored (for validation probes). ``phases`` is
     the backend's table of functions (``simulation.phases``; default: the backend in force).
     Without ``account`` the inaction accounting is skipped (``simulation.accounting``): its
-    columns are NaN and every other output is the same.
+    columns are NaN and every other output is the same. ``rules`` is the run's rule book (the
+    rules as announced and credited, ``simulation.perceived``); without one, the rules in force
+    are taken as fully credited.
     """
     n = cadres.n
     p = phases or in_force()
@@ -63,6 +67,7 @@ def advance(
     taste = streams.taste(year, n)
     action, inaction = p.decide(inputs, config, regime, taste, account)
     effort = float(effort_costs(inputs.ability, action, config.behaviour, regime).mean())
+    sanction_cost = float(inputs.sanction_cost.mean())
     cadres.action[:] = action
     if clock:
         clock.lap("decide")
@@ -83,7 +88,7 @@ def advance(
     if clock:
         clock.lap("promotion")
     # 5. Learning.
-    learn(cadres, action, out, rev, tour, config, regime, p)
+    learn(cadres, action, out, rev, tour, config, regime, p, rules)
     if clock:
         clock.lap("learning")
     # 6. Demography.
@@ -93,7 +98,7 @@ def advance(
     if clock:
         clock.lap("demography")
     stats = aggregates(cadres, capacities, action, inaction, out, rev, tour, retiring, removed,
-                       p, effort, config, regime)
+                       p, (effort, sanction_cost), config, regime)
     if clock:
         clock.lap("statistics")
     return stats, next_person
@@ -108,10 +113,21 @@ def learn(
     config: ModelConfig,
     regime: Regime,
     phases: Phases,
+    rules: RuleBook | None = None,
 ) -> None:
-    """Phase 5: beliefs, motivation and ability move with what each cadre saw this year."""
+    """Phase 5: beliefs, motivation and ability move with what each cadre saw this year.
+
+    The organisation's cases this year are published as far as the regime publishes them, and
+    added to the rule book's record of how its rules are applied.
+    """
     commended = commend(out, regime.support.commendation)
-    phases.learn(cadres, action, rev, tour, commended, config, regime)
+    cases = organisation_cases(action, out, rev, config.behaviour.safe_work_accusation_ratio)
+    credited = credited_view(written(regime) if rules is None else rules.credited, regime, cases,
+                             regime.fault_tolerance.publicity, config.learning.published_reach,
+                             cadres.n)
+    phases.learn(cadres, action, out, rev, tour, commended, config, regime, credited)
+    if rules is not None:
+        rules.record(cases)
 
 
 def aggregates(
@@ -125,7 +141,7 @@ def aggregates(
     retiring: NDArray[np.bool_],
     removed: NDArray[np.bool_],
     phases: Phases,
-    effort: float,
+    felt: tuple[float, float],
     config: ModelConfig,
     regime: Regime,
 ) -> dict[str, float]:
@@ -133,9 +149,11 @@ def aggregates(
 
     The year's per-step outputs (``STEP_COLUMNS`` of ``simulation.outputs``), from the phases'
     results and the end-of-year state: ``phases.tally`` counts, ``phases.averages`` averages;
-    ``effort`` is the mean effort cost cadres bore for their choices; ``regime`` (the one in
+    ``felt`` holds the mean effort cost cadres bore for their choices and the mean cost they
+    expected of their next sanction (both at the start of the year); ``regime`` (the one in
     force this year) prices the year's policy cost.
     """
+    effort, sanction_cost = felt
     n = cadres.n
     counts = phases.tally(action, out, rev, tour, retiring, removed)
     means = phases.averages(cadres, out)
@@ -159,6 +177,7 @@ def aggregates(
         "senior_vacancy_rate": vacancies(cadres.rank, capacities).sum() / senior if senior else 0.0,
         "policy_reversal": float(out.reversal),
         "effort_cost": effort,
+        "sanction_cost": sanction_cost,
     }
     w = config.welfare
     stats["welfare"] = f.welfare(stats["real_output"], effort, stats["wrongful_sanctions"],

@@ -33,9 +33,12 @@ BOUNDED_FIELDS = (
     "ability",
     "motivation",
     "innate_motivation",
-    "belief_punish",
     "belief_detect",
-    "belief_accuse",
+    "belief_detect_formal",
+    "belief_punish_routine",
+    "belief_punish",
+    "belief_accused",
+    "belief_upheld",
 )
 #: Signed in [-1, 1]: perceived responsiveness of promotion, a difference of two shares.
 SIGNED_FIELDS = ("belief_promote",)
@@ -119,7 +122,11 @@ def test_outputs_and_state_stay_finite_and_in_range(config, seed, steps):
         table["real_output"] - w.effort_weight * table["effort_cost"]
         - w.wrongful_sanction_harm * table["wrongful_sanctions"]
         - w.shielded_violation_harm * table["shielded_violations"], rtol=0, atol=1e-12)
-    shares = table[[c for c in STEP_COLUMNS if c not in signed | {
+    # Believed rung costs and the expected cost of the next sanction are utilities, not shares.
+    costs = {"belief_warning_cost", "belief_demotion_cost", "belief_removal_cost",
+             "sanction_cost"}
+    assert (table[sorted(costs)] >= 0).all().all()
+    shares = table[[c for c in STEP_COLUMNS if c not in signed | costs | {
         "measured_output", "real_output", "effort_cost", "welfare"}]]
     assert (shares >= -1e-12).all().all() and (shares <= 1.0 + 1e-12).all().all()
     assert list(table["step"]) == list(range(1, steps + 1))
