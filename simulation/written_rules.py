@@ -16,7 +16,18 @@ import numpy as np
 
 from simulation import formulas as f
 from simulation.config import ModelConfig, Regime
-from simulation.outputs import BLUE, ORANGE, REDDISH_PURPLE, VERMILLION
+from simulation.outputs import (
+    BLUE,
+    BLUISH_GREEN,
+    GREY,
+    ORANGE,
+    OUTPUTS,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    YELLOW,
+)
+from simulation.perceived import INDEX, written
 from simulation.schedule import regime_in_force
 
 #: The written value of a belief under a regime (the config gives the behaviour it may need).
@@ -59,6 +70,17 @@ def upheld_accusation(config: ModelConfig, regime: Regime) -> float:
                                            sup.clarification)
 
 
+def perceived_rule(quantity: str) -> Written:
+    """The written value of one perceived rule (``simulation.perceived.written`` says each)."""
+    index = INDEX[quantity]
+
+    def value(config: ModelConfig, regime: Regime) -> float:
+        return float(written(regime)[index])
+
+    value.__doc__ = f"The written value of the perceived rule {quantity!r}."
+    return value
+
+
 #: Every learnt belief beside its written counterpart, in the order the page draws them.
 BELIEF_RULES: tuple[BeliefRule, ...] = (
     BeliefRule("belief_punish", punished_failure,
@@ -74,7 +96,29 @@ BELIEF_RULES: tuple[BeliefRule, ...] = (
                "no written counterpart: how much promotion responds to performance depends on "
                "vacancies and rivals' records, not on the performance weight alone; cadres "
                "learn it from the published promotion statistic", ORANGE),
+    BeliefRule("belief_detect_formal", perceived_rule("detect_formal"),
+               "detection x formalism detection: formal work caught as inaction", SKY_BLUE),
+    BeliefRule("belief_punish_routine", perceived_rule("punish_routine"),
+               "generalised accountability: a routine mishap punished", GREY),
+    BeliefRule("belief_accused", perceived_rule("accused"),
+               "false-accusation rate x (1 - accusers deterred): bold work accused", YELLOW),
+    BeliefRule("belief_upheld", perceived_rule("upheld"),
+               "1 - clarification: a false accusation upheld", BLUISH_GREEN),
+    BeliefRule("belief_warning_cost", perceived_rule("warning_cost"),
+               "the warning rung's cost as written (before the career stake)", BLUISH_GREEN),
+    BeliefRule("belief_demotion_cost", perceived_rule("demotion_cost"),
+               "the demotion rung's cost as written (before the career stake)", ORANGE),
+    BeliefRule("belief_removal_cost", perceived_rule("removal_cost"),
+               "the removal rung's cost as written (before the career stake)", VERMILLION),
+    BeliefRule("sanction_cost", None,
+               "no single written value: the next rung depends on each cadre's strikes and its "
+               "stake on its rank and prospects (docs/ODD.md 7.1.5)", GREY),
 )
+
+
+def is_cost(rule: BeliefRule) -> bool:
+    """Whether the belief is a cost in utility (drawn on its own chart, apart from chances)."""
+    return OUTPUTS[rule.belief].unit.startswith("utility")
 
 
 def written_path(config: ModelConfig, rule: BeliefRule, years: int) -> np.ndarray:

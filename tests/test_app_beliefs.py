@@ -42,7 +42,9 @@ def test_every_learnt_belief_has_one_entry_in_the_mapping():
 
 
 def test_each_belief_is_drawn_from_the_runs_table(switched_model):
-    solid, _ = lines_by_style(app.beliefs_figure(switched_model))
+    # Chances on the beliefs chart, the believed costs of sanctions on their own.
+    solid = {**lines_by_style(app.beliefs_figure(switched_model))[0],
+             **lines_by_style(app.belief_costs_figure(switched_model))[0]}
     table = switched_model.results_table()
     for rule in BELIEF_RULES:
         label = OUTPUTS[rule.belief].short
@@ -64,6 +66,15 @@ def test_written_values_follow_the_rules_in_force_year_by_year(switched_model):
     assert np.allclose(written["belief_accuse"],
                        [0.06 * 0.95] * 3 + [0.06 * 0.4] * 3 + [0.06 * 0.95] * 3)
     assert "belief_promote" not in written  # no written counterpart: no dotted line
+
+
+def test_written_sanction_costs_are_the_rungs_of_the_regime_in_force(switched_model):
+    _, dotted = lines_by_style(app.belief_costs_figure(switched_model))
+    acc = switched_model.config.regime.accountability
+    rungs = {line.get_color(): line.get_ydata() for line in dotted}
+    by_belief = {rule.belief: rule.colour for rule in BELIEF_RULES}
+    assert np.allclose(rungs[by_belief["belief_warning_cost"]], acc.warning_cost)
+    assert np.allclose(rungs[by_belief["belief_removal_cost"]], acc.removal_cost)
 
 
 def test_a_belief_without_a_written_counterpart_says_so(switched_model):

@@ -77,7 +77,7 @@ from simulation.viz.presets import (
     preset_title,  # noqa: F401
 )
 from simulation.viz.ticks import percent_axis
-from simulation.written_rules import BELIEF_RULES, written_path
+from simulation.written_rules import BELIEF_RULES, BeliefRule, is_cost, written_path
 
 # --------------------------------------------------------------------------------------------
 # Colours and style: each output's colour is declared with it (simulation.outputs), as the
@@ -510,14 +510,26 @@ WRITTEN_STYLE: dict[str, Any] = {"linestyle": (0, (1, 1.2)), "linewidth": 2.2,
 
 
 def beliefs_figure(model: AppModel, comparison: Comparison = NO_COMPARISON) -> Figure:
-    """The mean beliefs year by year beside what the written rules imply (dotted).
+    """The mean beliefs about chances year by year beside what the written rules imply (dotted).
 
     The pairs come from ``simulation.written_rules.BELIEF_RULES``; the written value follows the
     regime in force each year (a scheduled switch included) over the whole run. A belief with no
     written counterpart is named so in the legend (the page says why, ``belief_notes_html``).
     """
-    rules = [rule for rule in BELIEF_RULES if rule.belief in OUTPUTS]
+    rules = [rule for rule in BELIEF_RULES if rule.belief in OUTPUTS and not is_cost(rule)]
+    return _beliefs_beside_rules(model, rules, "Beliefs (solid) beside the written rules "
+                                 "(dotted)", "Mean belief, written value", comparison)
 
+
+def belief_costs_figure(model: AppModel, comparison: Comparison = NO_COMPARISON) -> Figure:
+    """The believed costs of each sanction rung beside their written costs (dotted)."""
+    rules = [rule for rule in BELIEF_RULES if rule.belief in OUTPUTS and is_cost(rule)]
+    return _beliefs_beside_rules(model, rules, "Believed sanction costs (solid) beside the "
+                                 "written rungs (dotted)", "Utility", comparison)
+
+
+def _beliefs_beside_rules(model: AppModel, rules: list[BeliefRule], title: str, ylabel: str,
+                          comparison: Comparison) -> Figure:
     def written(ax: Any) -> tuple[float, float]:
         years = np.arange(1, model.config.steps + 1)
         low, high = 0.0, 0.0
@@ -534,9 +546,8 @@ def beliefs_figure(model: AppModel, comparison: Comparison = NO_COMPARISON) -> F
                 **{k: v for k, v in WRITTEN_STYLE.items() if k != "drawstyle"})
         return low, high
 
-    return series_figure(model, {rule.belief: rule.colour for rule in rules},
-                         "Beliefs (solid) beside the written rules (dotted)", comparison,
-                         ylabel="Mean belief, written value", overlay=written)
+    return series_figure(model, {rule.belief: rule.colour for rule in rules}, title, comparison,
+                         ylabel=ylabel, overlay=written)
 
 
 def belief_notes_html() -> str:
@@ -614,7 +625,7 @@ def run_status(model: CadreModel) -> str:
 #: The views, in page order: each a function of (model, comparison) returning a Figure.
 VIEWS: tuple[Callable[..., Figure], ...] = (
     pyramid_figure, action_shares_figure, inaction_forms_figure, inaction_split_figure,
-    inaction_reasons_figure, beliefs_figure,
+    inaction_reasons_figure, beliefs_figure, belief_costs_figure,
 )
 #: Least time a year takes while playing, in seconds (so that ▶ can be watched).
 YEAR_SECONDS = 0.1
