@@ -101,10 +101,11 @@ def update_beliefs(
     Detection: from every lying-flat and formal case the cadre can see (its own, its peers'
     and its whole unit's: who is disciplined for inaction is announced in the unit).
     Punishment: of honest bold failures, the share punished. Accusation: upheld false
-    accusations per exposure-weighted active cadre. Promotion: the published responsiveness of
-    promotion to performance in the cadre's rank and group (front line or not), weighted by
-    the size of the pool it comes from, so small pools are shrunk toward the current belief
-    rather than clipped (a clip would bias beliefs, and so behaviour, by population size).
+    accusations per exposure-weighted active cadre. Promotion: the responsiveness of
+    promotion to performance seen in the cadre's unit, weighted by the number of candidates
+    behind it, so few cases are shrunk toward the current belief rather than clipped. A unit,
+    unlike a whole rank, does not grow with the population, so the evidence does not either
+    (a rank-wide statistic made beliefs, and so behaviour, depend on the population size).
     """
     rate, own_weight = learning.belief_rate, learning.own_weight
     seen = peers.copy()
@@ -120,8 +121,7 @@ def update_beliefs(
         events = own_weight * own[:, e] + seen[:, e]
         exposed = own_weight * own[:, x] + seen[:, x]
         np.clip(f.rate_update(belief, events, exposed, rate), 0.0, 1.0, out=belief)
-    group = (cadres.rank, cadres.front_line.astype(np.intp))
-    stat, size = tour.responsiveness[group], tour.responsiveness_size[group]
+    stat, size = tour.responsiveness[cadres.unit], tour.responsiveness_size[cadres.unit]
     published = ~np.isnan(stat)
     weight = rate * f.pool_weight(size, learning.statistic_pseudocount)
     updated = f.smooth(cadres.belief_promote, np.nan_to_num(stat), weight)

@@ -53,8 +53,6 @@ class Learner(NamedTuple):
 
     peers: NDArray[np.int32]  # (n, k)
     unit: NDArray[np.int32]
-    rank: NDArray[np.int8]
-    front_line: NDArray[np.bool_]
     innate_motivation: NDArray[np.float64]
     motivation: NDArray[np.float64]  # updated in place, as are the rest
     ability: NDArray[np.float64]
@@ -65,7 +63,7 @@ class Learner(NamedTuple):
 
 
 class Published(NamedTuple):
-    """The published promotion statistics per (rank, front line), as update_beliefs reads them."""
+    """The promotion statistics seen in each unit, as update_beliefs reads them."""
 
     published: NDArray[np.bool_]  # a statistic exists
     statistic: NDArray[np.float64]  # its value (0 where none)
@@ -132,7 +130,7 @@ def learn(
                 accusation_upheld=rev.accusation_upheld, wrongful=rev.wrongful,
                 commended=commended, promoted=tour.promoted, passed_over=tour.passed_over)
     learner = Learner(
-        peers=cadres.peers, unit=cadres.unit, rank=cadres.rank, front_line=cadres.front_line,
+        peers=cadres.peers, unit=cadres.unit,
         innate_motivation=cadres.innate_motivation, motivation=cadres.motivation,
         ability=cadres.ability, belief_detect=cadres.belief_detect,
         belief_punish=cadres.belief_punish, belief_accuse=cadres.belief_accuse,
@@ -188,7 +186,7 @@ def _learn(seen, learner, published, p):  # pragma: no cover - compiled
     """
     action, wrongful, commended = seen.action, seen.wrongful, seen.commended
     promoted, passed_over = seen.promoted, seen.passed_over
-    peers, unit, rank, front_line = learner.peers, learner.unit, learner.rank, learner.front_line
+    peers, unit = learner.peers, learner.unit
     innate_motivation, motivation = learner.innate_motivation, learner.motivation
     ability, belief_detect = learner.ability, learner.belief_detect
     belief_punish, belief_accuse = learner.belief_punish, learner.belief_accuse
@@ -226,10 +224,8 @@ def _learn(seen, learner, published, p):  # pragma: no cover - compiled
         belief_accuse[i] = _learnt(belief_accuse[i], own[i, UPHELD], upheld,
                                    own[i, ACCUSE_EXPOSURE], exposure_a, own_weight,
                                    p.belief_rate)
-        group = 1 if front_line[i] else 0
-        if known[rank[i], group]:
-            belief_promote[i] = smooth(belief_promote[i], statistic[rank[i], group],
-                                       weight[rank[i], group])
+        if known[unit[i]]:
+            belief_promote[i] = smooth(belief_promote[i], statistic[unit[i]], weight[unit[i]])
         norm = peer_motivation / ties
         m = motivation[i]
         target = innate_motivation[i]
