@@ -32,6 +32,9 @@ test failed both ways: per regime, seniority_baseline's lying flat and unwilling
 1.1e-5 and 1.0e-5, below 7.6e-5); pooled, inaction (p = 1.6e-10), the unwilling cause, bold
 work, lying flat, formalism and real output (p up to 3.1e-4, below 0.01 / 12 = 8.3e-4). With the
 unit-level statistic the smallest p-value was 0.049 per regime and 0.051 pooled (formalism).
+
+The mechanism itself is pinned exactly: the statistic a unit sees comes from its own candidates
+only, and is the same in an organisation ten times the size.
 """
 
 from __future__ import annotations
@@ -40,9 +43,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation import CadreModel, list_presets, load_config
+from simulation import CadreModel, kernels, list_presets, load_config
+from simulation.kernels import promotion as compiled
 from simulation.loading import STATUS_QUO
 from simulation.outputs import CAUSES, FORMS, in_group, reduce_run
+from simulation.promotion import publish
+from simulation.records import Pool
 
 PRESETS: tuple[str, ...] = (STATUS_QUO, *sorted(list_presets()))
 #: The headline (mean and final year), its forms and causes, bold work, and the objectives a
@@ -105,3 +111,32 @@ def test_results_do_not_depend_on_the_population_size():
     pooled = {name: float(q) for name, q in zip(OUTPUTS, pooled_over_regimes(p), strict=True)
               if q < ALPHA / len(OUTPUTS)}
     assert not per_regime and not pooled, {"per regime": per_regime, "pooled": pooled}
+
+
+def pool_of(members: np.ndarray) -> Pool:
+    """A pool of these candidate slots (``publish`` reads only who they are)."""
+    none = np.zeros(members.size)
+    return Pool(mask=None, self_recommended=None, members=members, starts=None, record=none,
+                score=none, front_line=np.zeros(members.size, dtype=np.bool_))
+
+
+def test_each_unit_sees_its_own_candidates_whatever_the_population():
+    """Units of 20: unit 0 has two top-half candidates (one promoted) and two bottom-half ones
+    (none), so 1/2 - 0 from 2; unit 1 has one top (not promoted) and two bottom (one), so
+    0 - 1/2 from 1; unit 2 has no candidate, so none. The same organisation repeated ten
+    times (ten times the cadres) shows every unit the same statistic."""
+    members = np.array([0, 1, 2, 3, 20, 21, 22])
+    high = np.array([1, 1, 0, 0, 1, 0, 0], dtype=np.bool_)
+    won = np.array([1, 0, 0, 0, 0, 0, 1], dtype=np.bool_)
+    unit = np.arange(60) // 20
+    stat, size = publish(pool_of(members), high, won, unit, 3)
+    np.testing.assert_array_equal(stat, [0.5, -0.5, np.nan])
+    np.testing.assert_array_equal(size, [2, 1, 0])
+    copies = np.concatenate([members + 60 * k for k in range(10)])
+    big = publish(pool_of(copies), np.tile(high, 10), np.tile(won, 10), np.arange(600) // 20, 30)
+    np.testing.assert_array_equal(big[0], np.tile(stat, 10))
+    np.testing.assert_array_equal(big[1], np.tile(size, 10))
+    if kernels.compiled():  # the compiled twin reads the same
+        twin = compiled.publish(pool_of(members), high, won, unit, 3)
+        np.testing.assert_array_equal(twin[0], stat)
+        np.testing.assert_array_equal(twin[1], size)
