@@ -358,8 +358,8 @@ class Learning(Section):
     )
     statistic_pseudocount: float = param(
         20.0, 0.0, 10_000.0, title="Weight of the prior belief", unit="candidates",
-        doc="A published promotion statistic from m candidates moves beliefs with weight "
-        "m / (m + this): small pools are shrunk toward the current belief, not clipped.",
+        doc="The promotion statistic a cadre sees in its unit, from m candidates, moves its "
+        "belief with weight m / (m + this): few are shrunk toward the current belief, not clipped.",
     )
     motivation_reversion: float = param(
         0.1, 0.0, 1.0, title="Motivation reversion", unit="per year",

@@ -137,10 +137,11 @@ def update_beliefs(
     Each perceived rule: the cases of the cadre itself (own_weight each), of its peers, of its
     whole unit for detection and sanctions (announced in the unit), and the published ones,
     added to the discounted evidence behind the belief (``formulas.perceived_update``).
-    Promotion: the published responsiveness of promotion to performance in the cadre's rank
-    and group (front line or not), weighted by the size of the pool it comes from, so small
-    pools are shrunk toward the current belief rather than clipped (a clip would bias beliefs,
-    and so behaviour, by population size).
+    Promotion: the responsiveness of promotion to performance seen in the cadre's unit,
+    weighted by the number of candidates behind it, so few cases are shrunk toward the current
+    belief rather than clipped. A unit, unlike a whole rank, does not grow with the population,
+    so the evidence does not either
+    (a rank-wide statistic made beliefs, and so behaviour, depend on the population size).
     """
     seen = peers.copy()
     mates = [COL[name] for name in UNIT_SEEN]
@@ -160,8 +161,7 @@ def update_beliefs(
         belief[:] = updated
         evidence[:] = weight
     rate = learning.belief_rate
-    group = (cadres.rank, cadres.front_line.astype(np.intp))
-    stat, size = tour.responsiveness[group], tour.responsiveness_size[group]
+    stat, size = tour.responsiveness[cadres.unit], tour.responsiveness_size[cadres.unit]
     published = ~np.isnan(stat)
     weight = rate * f.pool_weight(size, learning.statistic_pseudocount)
     updated = f.smooth(cadres.belief_promote, np.nan_to_num(stat), weight)

@@ -91,7 +91,10 @@ def hold_tournament(
     if places is None:  # the NumPy reference, or ties the compiled twin leaves to it
         places = fill(pool, capacities, occupancy(cadres.rank, n_ranks), n, quota)
     promoted, passed_over, won, high = places
-    responsiveness, responsiveness_size = (published or publish)(pool, high, won, n_ranks)
+    n_units = -(-n // config.organisation.unit_size)
+    responsiveness, responsiveness_size = (published or publish)(
+        pool, high, won, cadres.unit, n_units
+    )
 
     competed_rank, seniority = cadres.rank.copy(), cadres.years_in_rank.copy()
     cadres.rank[promoted] += 1
@@ -174,21 +177,26 @@ def form_pool(
 
 
 def publish(
-    pool: Pool, high: NDArray[np.bool_], won: NDArray[np.bool_], n_ranks: int
+    pool: Pool, high: NDArray[np.bool_], won: NDArray[np.bool_], unit: NDArray[np.integer],
+    n_units: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """The published responsiveness per (rank, front line) and the size behind each.
+    """The responsiveness of promotion seen in each unit, and the size behind each.
 
-    ``high`` marks the members in the top half of their rank's records, ``won`` the promoted.
+    Per unit, over its candidates of every rank: P(promoted | top half of its rank's records)
+    - P(promoted | bottom half), NaN for a unit without both; the size is the smaller half.
+    ``high`` marks the members in the top half of their rank's records, ``won`` the promoted,
+    ``unit`` is each cadre's unit. A unit's size does not grow with the population, so neither
+    does what its members learn from it (docs/ODD.md 7.5.2).
     """
-    responsiveness = np.full((n_ranks, 2), np.nan)
-    size = np.zeros((n_ranks, 2), dtype=np.int64)
-    for r in range(n_ranks - 1):
-        rank_r = slice(pool.starts[r], pool.starts[r + 1])
-        if pool.starts[r + 1] > pool.starts[r]:
-            responsiveness[r], size[r] = _responsiveness(
-                high[rank_r], pool.front_line[rank_r], won[rank_r]
-            )
-    return responsiveness, size
+    member_unit = unit[pool.members]
+    top = np.bincount(member_unit[high], minlength=n_units)
+    bottom = np.bincount(member_unit[~high], minlength=n_units)
+    won_top = np.bincount(member_unit[high & won], minlength=n_units)
+    won_bottom = np.bincount(member_unit[~high & won], minlength=n_units)
+    seen = (top > 0) & (bottom > 0)
+    responsiveness = np.full(n_units, np.nan)
+    responsiveness[seen] = won_top[seen] / top[seen] - won_bottom[seen] / bottom[seen]
+    return responsiveness, np.minimum(top, bottom)
 
 
 def _candidates(
@@ -237,26 +245,3 @@ def _winners(
         rest = np.flatnonzero(~won)
         won[rest[top_k(score[rest], free - np.count_nonzero(won))]] = True
     return won
-
-
-def _responsiveness(
-    high: NDArray[np.bool_], front_line: NDArray[np.bool_], won: NDArray[np.bool_]
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Published responsiveness of one rank's promotions per group, and its sample size.
-
-    Per group (office, front line) of one rank's candidates: P(promoted | top-half record) -
-    P(promoted | bottom half), NaN for a group without both; and the size behind each, the
-    smaller of the group's top and bottom halves. ``high`` marks the top-half records.
-    """
-    out = np.full(2, np.nan)
-    size = np.zeros(2, dtype=np.int64)
-    for group in (0, 1):
-        mine = front_line == bool(group)
-        top, bottom = np.count_nonzero(high & mine), np.count_nonzero(~high & mine)
-        size[group] = min(top, bottom)
-        if top and bottom:
-            out[group] = (
-                np.count_nonzero(won & high & mine) / top
-                - np.count_nonzero(won & ~high & mine) / bottom
-            )
-    return out, size

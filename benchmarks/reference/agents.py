@@ -450,12 +450,11 @@ class ReferenceCadre(mesa.Agent):
                 updated = min(max(updated, 0.0), 1.0)
             setattr(self, belief, updated)
             setattr(self, evidence, float(weight))
-        # Promotion belief: the published responsiveness in this cadre's rank (after this
-        # year's promotions) and front-line group, where there is one, weighted by the size of
-        # the pool behind it (unclipped: small pools are shrunk toward the belief instead).
-        stat = model.responsiveness.get((self.rank, self.front_line))
+        # Promotion belief: the responsiveness seen in this cadre's unit, where there is one,
+        # weighted by the candidates behind it (unclipped: few are shrunk toward the belief).
+        stat = model.responsiveness.get(self.unit)
         if stat is not None:
-            size = model.responsiveness_size[(self.rank, self.front_line)]
+            size = model.responsiveness_size[self.unit]
             weight = rate * f.pool_weight(size, lrn.statistic_pseudocount)
             self.belief_promote = float(f.smooth(self.belief_promote, stat, weight))
 

@@ -97,9 +97,10 @@ class ReferenceModel(mesa.Model):
 
         self.reversal = False
         self.unit_leaders: dict[int, ReferenceCadre] = {}
-        self.responsiveness: dict[tuple[int, bool], float] = {}
+        # Responsiveness of promotion to performance seen in each unit, where there is one.
+        self.responsiveness: dict[int, float] = {}
         # Candidates behind each statistic: the smaller of its top-half and bottom-half groups.
-        self.responsiveness_size: dict[tuple[int, bool], int] = {}
+        self.responsiveness_size: dict[int, int] = {}
         self.year: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={"step": "steps", "regime": "regime_label"}
@@ -247,6 +248,8 @@ class ReferenceModel(mesa.Model):
         self.agents.shuffle_do("apply_for_promotion")
         self.responsiveness = {}
         self.responsiveness_size = {}
+        # Per unit: candidates in the top and bottom half of their rank's records, and winners.
+        seen: dict[int, list[int]] = {}
         occupied = Counter(self.agents.get("rank"))
         for r in range(top_rank - 1, -1, -1):
             candidates = self.agents.select(lambda a, r=r: a.in_pool and a.rank == r)
@@ -279,20 +282,22 @@ class ReferenceModel(mesa.Model):
             occupied[r + 1] += len(winners)
             occupied[r] -= len(winners)
 
-            # Published responsiveness of promotion to performance, per front-line group.
+            # What each unit sees: its candidates above and below their rank's median record.
             median = np.median(records)
-            for group in (False, True):
-                mine = candidates.select(lambda a, g=group: a.front_line == g)
-                top = [a.promoted for a in mine if a.record >= median]
-                bottom = [a.promoted for a in mine if a.record < median]
-                self.responsiveness_size[(r, group)] = min(len(top), len(bottom))
-                if top and bottom:
-                    self.responsiveness[(r, group)] = float(np.mean(top) - np.mean(bottom))
+            for agent in candidates:
+                counts = seen.setdefault(agent.unit, [0, 0, 0, 0])
+                low = int(agent.record < median)
+                counts[low] += 1
+                counts[2 + low] += agent.promoted
             top_third = np.quantile(records, 2 / 3)
             candidates.select(lambda a, q=top_third: a.record >= q and not a.promoted).set(
                 "passed_over", True
             )
 
+        for unit, (top, bottom, won_top, won_bottom) in seen.items():
+            self.responsiveness_size[unit] = min(top, bottom)
+            if top and bottom:
+                self.responsiveness[unit] = won_top / top - won_bottom / bottom
         for agent in self.agents.select(lambda a: a.promoted):
             agent.rank += 1
             agent.years_in_rank = 0

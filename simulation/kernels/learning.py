@@ -66,8 +66,6 @@ class Learner(NamedTuple):
 
     peers: NDArray[np.int32]  # (n, k)
     unit: NDArray[np.int32]
-    rank: NDArray[np.int8]
-    front_line: NDArray[np.bool_]
     innate_motivation: NDArray[np.float64]
     motivation: NDArray[np.float64]  # updated in place, as are the rest
     ability: NDArray[np.float64]
@@ -86,7 +84,7 @@ class Perceived(NamedTuple):
 
 
 class Published(NamedTuple):
-    """The published promotion statistics per (rank, front line), as update_beliefs reads them."""
+    """The promotion statistics seen in each unit, as update_beliefs reads them."""
 
     published: NDArray[np.bool_]  # a statistic exists
     statistic: NDArray[np.float64]  # its value (0 where none)
@@ -162,7 +160,7 @@ def learn(
                 wrongful=rev.wrongful, commended=commended, promoted=tour.promoted,
                 passed_over=tour.passed_over)
     learner = Learner(
-        peers=cadres.peers, unit=cadres.unit, rank=cadres.rank, front_line=cadres.front_line,
+        peers=cadres.peers, unit=cadres.unit,
         innate_motivation=cadres.innate_motivation, motivation=cadres.motivation,
         ability=cadres.ability,
         beliefs=tuple(getattr(cadres, name) for name in PERCEIVED_BELIEFS),
@@ -229,7 +227,7 @@ def _learn(seen, learner, published, perceived, p):  # pragma: no cover - compil
     """
     action, wrongful, commended = seen.action, seen.wrongful, seen.commended
     promoted, passed_over = seen.promoted, seen.passed_over
-    peers, unit, rank, front_line = learner.peers, learner.unit, learner.rank, learner.front_line
+    peers, unit = learner.peers, learner.unit
     innate_motivation, motivation = learner.innate_motivation, learner.motivation
     ability, beliefs, evidence = learner.ability, learner.beliefs, learner.evidence
     belief_promote = learner.belief_promote
@@ -264,10 +262,8 @@ def _learn(seen, learner, published, perceived, p):  # pragma: no cover - compil
         _perceive(beliefs[6], evidence[6], i, 6, own, sums, own_weight, perceived, p)
         _perceive(beliefs[7], evidence[7], i, 7, own, sums, own_weight, perceived, p)
         _perceive(beliefs[8], evidence[8], i, 8, own, sums, own_weight, perceived, p)
-        group = 1 if front_line[i] else 0
-        if known[rank[i], group]:
-            belief_promote[i] = smooth(belief_promote[i], statistic[rank[i], group],
-                                       weight[rank[i], group])
+        if known[unit[i]]:
+            belief_promote[i] = smooth(belief_promote[i], statistic[unit[i]], weight[unit[i]])
         norm = sums[MOTIVATION] / ties
         m = motivation[i]
         target = innate_motivation[i]

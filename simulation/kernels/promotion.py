@@ -76,10 +76,11 @@ def form_pool(
 
 
 def publish(
-    pool: Pool, high: NDArray[np.bool_], won: NDArray[np.bool_], n_ranks: int
+    pool: Pool, high: NDArray[np.bool_], won: NDArray[np.bool_], unit: NDArray[np.integer],
+    n_units: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """As simulation.promotion.publish."""
-    return _publish(pool.starts, pool.front_line, high, won, n_ranks)
+    return _publish(pool.members, unit, high, won, n_units)
 
 
 @kernel
@@ -183,26 +184,25 @@ def standardise(x, groups):  # pragma: no cover - compiled
 
 
 @kernel
-def _publish(starts, front_line, high, won, n_ranks):  # pragma: no cover - compiled
-    """Responsiveness per (rank, front line) and the size behind each (NaN and 0 if none)."""
-    out = np.full((n_ranks, 2), np.nan)
-    size = np.zeros((n_ranks, 2), dtype=np.int64)
-    for r in range(n_ranks - 1):
-        for group in range(2):
-            top = bottom = won_top = won_bottom = 0
-            for j in range(starts[r], starts[r + 1]):
-                if front_line[j] != (group == 1):
-                    continue
-                if high[j]:
-                    top += 1
-                    won_top += won[j]
-                else:
-                    bottom += 1
-                    won_bottom += won[j]
-            size[r, group] = min(top, bottom)
-            if top and bottom:
-                out[r, group] = won_top / top - won_bottom / bottom
-    return out, size
+def _publish(members, unit, high, won, n_units):  # pragma: no cover - compiled
+    """Responsiveness seen in each unit and the size behind each (NaN and 0 if none)."""
+    top = np.zeros(n_units, dtype=np.int64)
+    bottom = np.zeros(n_units, dtype=np.int64)
+    won_top = np.zeros(n_units, dtype=np.int64)
+    won_bottom = np.zeros(n_units, dtype=np.int64)
+    for j in range(members.size):
+        u = unit[members[j]]
+        if high[j]:
+            top[u] += 1
+            won_top[u] += won[j]
+        else:
+            bottom[u] += 1
+            won_bottom[u] += won[j]
+    out = np.full(n_units, np.nan)
+    for u in range(n_units):
+        if top[u] and bottom[u]:
+            out[u] = won_top[u] / top[u] - won_bottom[u] / bottom[u]
+    return out, np.minimum(top, bottom)
 
 
 def fill(
