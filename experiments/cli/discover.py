@@ -61,8 +61,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         box = discovery.box
         print(f"box {k}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
               f"support {box.support:.0%}")
-        for name in box.restricted:
+        for name in sorted(box.restricted, key=box.quasi_p.get):
             low, high = box.limits[name]
-            print(f"  {name}: {low:.4g} to {high:.4g}")
+            print(f"  {name}: {low:.4g} to {high:.4g} (quasi-p {box.quasi_p[name]:.2g})")
     print("written: " + ", ".join(str(p) for p in [out / "boxes.csv", *figures]))
     return 0
