@@ -96,6 +96,7 @@ def test_discover_refuses_a_condition_that_is_not_one(tmp_path, capsys):
     assert main(["discover", str(folder), "--where", "inaction + 1"]) == 2
     assert "not a true/false condition" in capsys.readouterr().err
     assert main(["discover", str(folder), "--where", "inaction > 5"]) == 2
+    assert "holds in none of the 20 cases (inaction ranges from 0 to 1)" in capsys.readouterr().err
 
 
 def test_a_tied_level_is_peeled_only_when_it_gains_more_per_point_than_an_edge():
