@@ -197,9 +197,13 @@ def test_findings_name_the_kept_members_that_dominate_each_preset(finished):
 def test_the_pair_table_puts_every_kept_member_in_one_third_of_each_lever(finished):
     import pandas as pd
 
-    pairs = pd.read_csv(finished.folder / "pairs.csv")
+    table = pd.read_csv(finished.folder / "pairs.csv")
+    judged = table[table["among"] == "candidates"]
+    assert judged["count"].sum() == len(finished.candidates) and len(judged) == 9
+    assert judged["feasible"].dropna().between(0, 1).all()
+    pairs = table[table["among"] == "front"]
     kept = finished.summary.index[finished.summary["kept"]]
-    assert pairs["members"].sum() == len(kept) and len(pairs) == 9
+    assert pairs["count"].sum() == len(kept) and len(pairs) == 9
     front = finished.front.set_axis([f"{MEMBER}-{k:02d}" for k in range(len(finished.front))])
     tolerance = front.loc[kept, "regime.fault_tolerance.tolerance"]  # bounds 0 to 1
     care = front.loc[kept, "regime.support.care"]  # bounds 0 to 1
@@ -208,7 +212,7 @@ def test_the_pair_table_puts_every_kept_member_in_one_third_of_each_lever(finish
         i, j = thirds.index(row.x_third), thirds.index(row.y_third)
         in_x = (tolerance >= i / 3) & ((tolerance < (i + 1) / 3) | (i == 2))
         in_y = (care >= j / 3) & ((care < (j + 1) / 3) | (j == 2))
-        assert row.members == int((in_x & in_y).sum())
+        assert row.count == int((in_x & in_y).sum())
 
 
 def test_dominance_is_judged_on_the_means_and_clearly_on_paired_intervals():

@@ -10,7 +10,9 @@ Three readings of the fresh-seed runs, written by ``report.run_search`` into ``f
   the status quo, and its rank correlation with each objective along the front (which levers buy
   which objective).
 - **Pairs of levers** (the spec's ``pairs``, fault tolerance against accountability say): their
-  rank correlation along the front and the members in each third of the two levers' bounds.
+  rank correlation along the front, the members in each third of the two levers' bounds, and
+  every candidate the search judged by the same thirds (where it looked, and how those
+  combinations did: a front that settles in one corner says little about the others).
 """
 
 from __future__ import annotations
@@ -122,26 +124,29 @@ def third(values: np.ndarray, low: float, high: float) -> np.ndarray:
     return np.clip(np.floor(3 * (values - low) / (high - low)), 0, 2).astype(int)
 
 
-def pair_table(spec: SearchSpec, summary: pd.DataFrame, levers: pd.DataFrame,
-               x: str, y: str) -> pd.DataFrame:
-    """Kept members by third of lever ``x`` and third of lever ``y``: count and mean objectives.
+def pair_table(spec: SearchSpec, table: pd.DataFrame, x: str, y: str,
+               among: str) -> pd.DataFrame:
+    """Rows of ``table`` by third of lever ``x`` and third of lever ``y``: count, mean objectives.
 
-    Every one of the nine cells is listed, empty ones with ``members`` 0; ``rho`` (the same in
-    every row) is Spearman's rank correlation of the two levers over the kept members.
+    ``table`` holds the levers and judged objectives (the kept members, or every candidate, with
+    ``among`` naming which). Every one of the nine cells is listed, empty ones with ``count`` 0;
+    ``feasible`` is the share meeting the constraints where ``table`` says (NaN otherwise);
+    ``rho`` (the same in every row) is Spearman's rank correlation of the two levers.
     """
-    members = kept_members(summary, levers)
     cells = pd.DataFrame({
-        "x": third(members[x].to_numpy(float), *spec.levers[x]),
-        "y": third(members[y].to_numpy(float), *spec.levers[y]),
-    }, index=members.index)
+        "x": third(table[x].to_numpy(float), *spec.levers[x]),
+        "y": third(table[y].to_numpy(float), *spec.levers[y]),
+    }, index=table.index)
     names = [o.output for o in spec.objective_list]
-    rho = rank_correlation(members[x].to_numpy(float), members[y].to_numpy(float))
+    rho = rank_correlation(table[x].to_numpy(float), table[y].to_numpy(float))
     rows = []
     for i in range(3):
         for j in range(3):
-            inside = members[(cells["x"] == i) & (cells["y"] == j)]
-            row = {"x": x, "y": y, "x_third": THIRDS[i], "y_third": THIRDS[j],
-                   "members": len(inside), "rho": rho}
+            inside = table[(cells["x"] == i) & (cells["y"] == j)]
+            row = {"among": among, "x": x, "y": y, "x_third": THIRDS[i], "y_third": THIRDS[j],
+                   "count": len(inside), "rho": rho,
+                   "feasible": (float(inside["feasible"].mean())
+                                if "feasible" in inside and len(inside) else float("nan"))}
             row.update({n: float(inside[n].mean()) if len(inside) else float("nan")
                         for n in names})
             rows.append(row)
@@ -212,20 +217,37 @@ def _rho(value: float) -> str:
 
 def _pair_lines(spec: SearchSpec, table: pd.DataFrame, levers: pd.DataFrame,
                 names: list[str]) -> list[str]:
-    """One pair's section: the rank correlation of the two levers and the nine cells."""
-    x, y = table["x"].iloc[0], table["y"].iloc[0]
+    """One pair's section: the two levers along the front, and the nine cells of each table."""
+    front = table[table["among"] == "front"]
+    judged = table[table["among"] == "candidates"]
+    x, y = front["x"].iloc[0], front["y"].iloc[0]
     rho = levers.set_index("lever")
     lines = ["", f"## {x} against {y}", ""]
     lines.append(f"Along the front: {x} median {_median(rho, x)}, {y} median {_median(rho, y)} "
                  f"(status quo {rho.loc[x, STATUS_QUO]:.3g} and {rho.loc[y, STATUS_QUO]:.3g}); "
                  f"Spearman's rank correlation of the two over the kept members "
-                 f"{_rho(table['rho'].iloc[0])}. Kept members by third of each lever's bounds, "
-                 "with their mean judged objectives:")
-    lines += ["", f"| {x} | {y} | members | " + " | ".join(names) + " |",
-              "|---|---|---|" + "---|" * len(names)]
+                 f"{_rho(front['rho'].iloc[0])}. Kept members by third of each lever's bounds, "
+                 "with their mean judged objectives (fresh seeds):")
+    lines += _cell_table(spec, front, x, y, names, "members", feasible=False)
+    lines += ["", "Every candidate the search judged, by the same thirds (the search's own "
+              "seeds): how many, the share meeting the constraints, their mean objectives. "
+              "Where the search looked is not a random sample of the box: it crowds where "
+              "the front is."]
+    lines += _cell_table(spec, judged, x, y, names, "candidates", feasible=True)
+    return lines
+
+
+def _cell_table(spec: SearchSpec, table: pd.DataFrame, x: str, y: str, names: list[str],
+                counted: str, feasible: bool) -> list[str]:
+    """The nine cells of one pair table as Markdown rows."""
+    extra = " feasible |" if feasible else ""
+    lines = ["", f"| {x} | {y} | {counted} |{extra} " + " | ".join(names) + " |",
+             "|---|---|---|" + ("---|" if feasible else "") + "---|" * len(names)]
     for row in table.to_dict("records"):
+        share = (f" {'-' if pd.isna(row['feasible']) else format(row['feasible'], '.0%')} |"
+                 if feasible else "")
         lines.append(f"| {_third_range(spec, x, row['x_third'])} | "
-                     f"{_third_range(spec, y, row['y_third'])} | {row['members']} | "
+                     f"{_third_range(spec, y, row['y_third'])} | {row['count']} |{share} "
                      + " | ".join(_shown(n, row[n]) for n in names) + " |")
     return lines
 

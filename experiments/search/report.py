@@ -23,6 +23,7 @@ from experiments.search.figures import frontier_figure, levers_figure
 from experiments.search.findings import (
     dominance_table,
     findings_markdown,
+    kept_members,
     lever_table,
     pair_table,
 )
@@ -94,7 +95,10 @@ def write_findings(spec: SearchSpec, folder: Path, candidates: pd.DataFrame,
     dominance.to_csv(folder / "dominance.csv", index=False)
     table = lever_table(spec, summary, levers, presets)
     table.to_csv(folder / "levers.csv", index=False)
-    pairs = [pair_table(spec, summary, levers, x, y) for x, y in spec.pairs]
+    members = kept_members(summary, levers)
+    pairs = [pd.concat([pair_table(spec, members, x, y, "front"),
+                        pair_table(spec, candidates, x, y, "candidates")], ignore_index=True)
+             for x, y in spec.pairs]
     if pairs:
         pd.concat(pairs, ignore_index=True).to_csv(folder / "pairs.csv", index=False)
     counts = {"candidates": len(candidates), "front": len(front),
