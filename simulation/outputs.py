@@ -155,8 +155,9 @@ OUTPUTS_HISTORY: dict[int, str] = {
     1: "inaction was the idle share (today's lying_flat); no forms, causes or reasons",
     2: "avoidance counted only routine work that removing the perceived sanction risk would "
        "turn bold (today's avoidance_fear); no effort_cost or welfare",
-    3: "avoidance counts routine work that lifting any of the three causes would turn bold; "
-       "avoidance_fear, effort_cost and welfare added",
+    3: "cadres decided on the written ladder, generalised accountability and formalism "
+       "detection at once and learnt only enforcement, from priors; no belief_detect_formal, "
+       "belief_punish_routine, belief_accused, belief_upheld, belief_*_cost or sanction_cost",
     4: "every rule that enters a decision is a learnt belief: the mean belief in each "
        "(belief_detect_formal ... belief_removal_cost) and the expected cost of the next "
        "sanction (sanction_cost) added; belief_accuse is the mean of belief_accused x "
