@@ -11,6 +11,8 @@ Exit codes: 0 on success, 2 for a bad flag, or bad targets, priors, budget or ou
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 
 from experiments.cli.argtypes import whole_number
@@ -50,6 +52,9 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="worker processes (1: run in this process)")
     p.add_argument("--run-timeout", type=positive_seconds, metavar="SECONDS",
                    help="stop the calibration if a model run takes longer (default: no limit)")
+    p.add_argument("--hold-out", nargs="+", metavar="TARGET_OR_YEAR", default=(),
+                   help="predict these targets (names, or survey years such as 2018) without "
+                        "fitting them: the out-of-sample check")
     p.add_argument("--compare", nargs="*", metavar="REGIME", default=None,
                    help="after the fit, compare these presets with the status quo (default)")
     p.add_argument("--draws", type=count, default=20, help="posterior draws in the comparison")
@@ -82,7 +87,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     budget = Budget(args.population, args.generations, args.max_simulations, args.ppc_draws)
     result = calibrate(targets, args.priors, out, budget, seed=args.seed,
                        workers=args.workers, progress=not args.quiet,
-                       run_timeout=args.run_timeout, plots=not args.no_figures)
+                       run_timeout=args.run_timeout, plots=not args.no_figures,
+                       held_out=tuple(args.hold_out), command=shlex.join(sys.argv))
     print(read_text_file(out / "report.md", what="calibration report", limit=2**24))
     if args.compare is not None:
         from experiments.calibration.compare import compare_regimes
