@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.calibration import report
-from experiments.calibration.abc import config_path, make_abc
+from experiments.calibration.abc import config_path, make_abc, natural
 from experiments.calibration.errors import CalibrationError
 from experiments.calibration.priors import PriorSet, load_priors
 from experiments.calibration.simulate import Draw, draw_seeds, simulate_draws
@@ -201,8 +201,12 @@ def run_abc(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, see
 
 
 def posterior_table(history: Any) -> pd.DataFrame:
-    """The last generation's particles: one column per parameter (dotted path), ``weight``."""
+    """The last generation's particles: one column per parameter (dotted path), ``weight``.
+
+    Values are on the model's scale (a parameter pyABC sampled on the log scale exponentiated).
+    """
     frame, w = history.get_distribution(m=0, t=history.max_t)
+    frame = pd.DataFrame({name: [natural(name, v) for v in frame[name]] for name in frame})
     frame = frame.rename(columns=config_path).reset_index(drop=True)
     frame.columns.name = None
     return frame.assign(weight=np.asarray(w, float), generation=int(history.max_t))
