@@ -14,7 +14,7 @@ switch and looseness) at a scaled budget: fewer cadres, a shorter burn-in (the c
 kept years unchanged), fewer particles and generations than the shipped fit. ``--toy`` runs the
 two-parameter toy this benchmark began with (80 cadres x 10 years).
 
-    python -m benchmarks.calibration_coverage --replicates 40 --workers 2     # shipped targets
+    python -m benchmarks.calibration_coverage --workers 2     # shipped targets, 50 replicates
     python -m benchmarks.calibration_coverage --toy --replicates 20
 
 writes ``benchmarks/results/calibration_coverage_latest.md`` (or ``..._toy_latest``) and a JSON
@@ -163,9 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="the two-parameter toy (80 cadres x 10 years) instead")
     p.add_argument("--n-cadres", type=int, default=200, help="cadres per run (scaled)")
     p.add_argument("--burn-in", type=int, default=8, help="burn-in years (scaled)")
-    p.add_argument("--replicates", type=int, default=40)
-    p.add_argument("--population", type=int, default=60)
-    p.add_argument("--generations", type=int, default=4)
+    p.add_argument("--replicates", type=int, default=50)
+    p.add_argument("--population", type=int, default=100)
+    p.add_argument("--generations", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default=str(RESULTS))

@@ -171,3 +171,40 @@ def test_the_shipped_targets_recover_known_parameters_at_a_small_budget(tmp_path
         if name == "population.motivation_mean":
             prior = PRIORS.parameters[name]
             assert abs(med - value) <= 0.25 * (prior.high - prior.low), (name, med)
+
+
+def test_a_narrow_interval_on_few_effective_particles_is_not_called_pinned_down():
+    from experiments.calibration.report import MIN_ESS, identification
+
+    rng = np.random.default_rng(0)
+    narrow = rng.normal(0.6, 0.01, 400)  # a tenth of the prior's width
+    spread = pd.DataFrame({"population.risk_aversion_mean": rng.uniform(0, 4, 400),
+                           "population.motivation_mean": narrow})
+    even = identification(PRIORS, spread.assign(weight=1.0)).set_index("parameter")
+    assert even.loc["population.motivation_mean", "verdict"] == "pinned down"
+    assert even["ess"].iloc[0] == pytest.approx(400)
+    weights = np.full(400, 1e-4)
+    weights[:2] = 1.0  # two particles carry nearly all the weight
+    lumpy = identification(PRIORS, spread.assign(weight=weights)).set_index("parameter")
+    assert lumpy["ess"].iloc[0] < MIN_ESS
+    assert lumpy.loc["population.motivation_mean", "verdict"].startswith("unsettled (ESS 2")
+    assert lumpy.loc["population.motivation_mean", "width_ratio"] < 0.5
+
+
+def test_a_held_out_target_is_predicted_and_fitted_as_if_absent(tmp_path):
+    targets = synthetic_targets(n_cadres=40, steps=6, burn_in=2)
+    kept = targets.model_copy(update={"targets": targets.targets[1:]})
+    held = calibrate(targets, PRIORS, tmp_path / "held", TINY, seed=5,
+                     executor=SerialExecutor(), progress=False, plots=False,
+                     held_out=["afraid"])
+    absent = calibrate(kept, PRIORS, tmp_path / "absent", TINY, seed=5,
+                       executor=SerialExecutor(), progress=False, plots=False)
+    pd.testing.assert_frame_equal(held.posterior, absent.posterior)
+    rows = pd.read_csv(tmp_path / "held" / "out_of_sample.csv")
+    assert rows["target"].tolist() == ["afraid"] and not rows["fitted"].any()
+    assert held.predictive_check.set_index("target")["fitted"].to_dict() == {
+        "afraid": False, "motivation": True}
+    assert "Out of sample" in (tmp_path / "held" / "report.md").read_text()
+    with pytest.raises(CalibrationError, match="matches no target"):
+        calibrate(targets, PRIORS, tmp_path / "x", TINY, executor=SerialExecutor(),
+                  progress=False, plots=False, held_out=["nothing"])
