@@ -83,7 +83,7 @@ demo-uncalibrated: venv
 
 # The shipped calibration (docs/calibration.md). Two fits of the same targets, priors and budget:
 # the hold-out fit (2014-2015 figures only; the 2018 figures predicted out of sample) and the
-# shipped fit (every figure). CAL_BUDGET was sized on the pilot (docs/calibration.md, section 3):
+# shipped fit (every figure). CAL_BUDGET was sized on the pilot (docs/calibration.md, section 4):
 # enough particles for 200 effective ones in the final generation. Rerunning resumes each fit.
 CAL_TARGETS := configs/targets/peoples_tribune_2015_2018.yaml
 CAL_PRIORS  := configs/priors/behaviour.yaml

@@ -72,7 +72,7 @@ def pyabc_prior(priors: PriorSet) -> pyabc.Distribution:
     then moves particles on the scale the prior is flat on. On the natural scale the density
     of a log-uniform prior is far higher at its low end than a Gaussian kernel can follow, so
     particles proposed there carry large importance weights and the effective sample size
-    collapses (measured on the shipped targets: docs/calibration.md, section 3).
+    collapses (measured on the shipped targets: docs/calibration.md, section 4).
     """
     rvs = {}
     for path, p in priors.parameters.items():

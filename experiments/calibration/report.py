@@ -48,7 +48,7 @@ PARTLY = 0.8
 #: refused, and the verdict says how many effective particles there were. 100 keeps the 2.5%
 #: and 97.5% quantiles of a weighted sample to within about a tenth of the interval's width.
 MIN_ESS = 100.0
-#: The shipped fit's floor of effective particles (docs/calibration.md, section 3).
+#: The shipped fit's floor of effective particles (docs/calibration.md, section 4).
 SHIPPED_ESS = 200.0
 
 POSTERIOR_COLOUR = "#0072B2"
