@@ -208,3 +208,15 @@ def test_a_held_out_target_is_predicted_and_fitted_as_if_absent(tmp_path):
     with pytest.raises(CalibrationError, match="matches no target"):
         calibrate(targets, PRIORS, tmp_path / "x", TINY, executor=SerialExecutor(),
                   progress=False, plots=False, held_out=["nothing"])
+
+
+def test_generations_are_added_until_the_last_has_enough_effective_particles(tmp_path):
+    plain = tiny_fit(tmp_path / "plain", budget=Budget(8, 2, ppc_draws=2))
+    assert plain.posterior["weight"].pipe(lambda w: w.sum() ** 2 / (w ** 2).sum()) < 8
+    grown = tiny_fit(tmp_path / "grown", budget=Budget(8, 2, ppc_draws=2, min_ess=8,
+                                                       max_generations=4))
+    assert len(grown.generations) == 4  # never 8 effective of 8 after t = 0: up to the cap
+    # The added generations are the same fit continued: its first two are the plain fit's.
+    pd.testing.assert_frame_equal(grown.generations.iloc[:2], plain.generations)
+    with pytest.raises(CalibrationError, match="max_generations"):
+        Budget(8, 3, min_ess=4, max_generations=2)

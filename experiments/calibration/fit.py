@@ -29,7 +29,7 @@ import json
 import os
 import time
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -67,18 +67,38 @@ class Budget:
         generations: generations in all (a rerun with more continues the fit).
         max_simulations: stop after this many simulations in all (None: no limit).
         ppc_draws: posterior draws simulated afresh for the predictive check.
+        min_ess: after ``generations``, add generations one at a time while the last one has
+            fewer effective particles than this (None: never).
+        max_generations: the most generations ``min_ess`` may lead to (None: ``generations``
+            + 4).
     """
 
     population_size: int = 100
     generations: int = 5
     max_simulations: int | None = None
     ppc_draws: int = 40
+    min_ess: float | None = None
+    max_generations: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("population_size", "generations", "ppc_draws"):
             if getattr(self, name) < 1:
                 raise CalibrationError(f"budget {name} must be at least 1, got "
                                        f"{getattr(self, name)}")
+        if self.min_ess is not None and not 0 < self.min_ess <= self.population_size:
+            raise CalibrationError(f"budget min_ess must lie in (0, population_size = "
+                                   f"{self.population_size}], got {self.min_ess}")
+        if self.max_generations is not None and self.max_generations < self.generations:
+            raise CalibrationError(f"budget max_generations ({self.max_generations}) must be at "
+                                   f"least generations ({self.generations})")
+
+    @property
+    def generation_cap(self) -> int:
+        """The most generations the fit may run (``min_ess`` may add some)."""
+        if self.min_ess is None:
+            return self.generations
+        return self.max_generations if self.max_generations is not None else (
+            self.generations + 4)
 
 
 @dataclass
@@ -200,6 +220,31 @@ def run_abc(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, see
     return history, abc.sampler.simulated
 
 
+def last_ess(history: Any) -> float:
+    """Effective particles of the history's last generation."""
+    return report.effective_sample_size(history.get_distribution(m=0, t=history.max_t)[1])
+
+
+def run_until_ess(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, seed: int,
+                  executor: Executor, progress: bool,
+                  run_timeout: float | None = None) -> tuple[Any, int]:
+    """:func:`run_abc`, then one more generation at a time while the last has too few ESS.
+
+    Each added generation is a resume with one more generation (the same fit, continued), so
+    a rerun of the same command reaches the same posterior.
+    """
+    history, simulated = run_abc(targets, priors, out, budget, seed, executor, progress,
+                                 run_timeout)
+    generations = max(budget.generations, history.max_t + 1)
+    while (budget.min_ess is not None and generations < budget.generation_cap
+           and last_ess(history) < budget.min_ess):
+        generations += 1
+        history, more = run_abc(targets, priors, out, replace(budget, generations=generations),
+                                seed, executor, progress, run_timeout)
+        simulated += more
+    return history, simulated
+
+
 def posterior_table(history: Any) -> pd.DataFrame:
     """The last generation's particles: one column per parameter (dotted path), ``weight``.
 
@@ -317,8 +362,8 @@ def calibrate(
     executor = local_executor(workers) if own else as_executor(executor)
     started = time.perf_counter()
     try:
-        history, simulated = run_abc(fitted, priors, out, budget, seed, executor, progress,
-                                     run_timeout)
+        history, simulated = run_until_ess(fitted, priors, out, budget, seed, executor,
+                                           progress, run_timeout)
         posterior = posterior_table(history)
         generations = generations_table(history)
         ppc = predictive_draws(targets, posterior, budget.ppc_draws, seed,

@@ -46,6 +46,11 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--generations", type=count, default=5, help="ABC-SMC generations in all")
     p.add_argument("--max-simulations", type=count, default=None, help="stop after this many")
     p.add_argument("--ppc-draws", type=count, default=40, help="posterior predictive draws")
+    p.add_argument("--min-ess", type=count, default=None, metavar="PARTICLES",
+                   help="add generations one at a time while the last has fewer effective "
+                        "particles than this")
+    p.add_argument("--max-generations", type=count, default=None,
+                   help="the most generations --min-ess may lead to (default: generations + 4)")
     p.add_argument("--seed", type=whole_number(0), default=0,
                    help="the result is a function of this seed (0 or more)")
     p.add_argument("--workers", type=count, default=2,
@@ -84,7 +89,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     targets = load_targets(args.targets)
     out = Path(args.out or Path("results") / "calibration" / targets.name)
-    budget = Budget(args.population, args.generations, args.max_simulations, args.ppc_draws)
+    budget = Budget(args.population, args.generations, args.max_simulations, args.ppc_draws,
+                    args.min_ess, args.max_generations)
     result = calibrate(targets, args.priors, out, budget, seed=args.seed,
                        workers=args.workers, progress=not args.quiet,
                        run_timeout=args.run_timeout, plots=not args.no_figures,
