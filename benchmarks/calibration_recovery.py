@@ -7,7 +7,7 @@ and 95% interval against the known value, and the interval's width against the p
 check passes when every known value lies in its 95% interval (one replicate: a spot check of
 the coverage that ``calibration_coverage`` measures over many).
 
-    python -m benchmarks.calibration_recovery --population 2000 --generations 8 --workers 2
+    python -m benchmarks.calibration_recovery --population 1000 --generations 8 --workers 2
     python -m benchmarks.calibration_recovery --truth population.motivation_mean=0.7 ...
 
 writes ``benchmarks/results/calibration_recovery_latest.md`` and a JSON beside it; exit code 1
@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="known values (default: the built-in defaults of the fitted parameters)")
     p.add_argument("--n-cadres", type=int, default=None, help="cadres per run (default: shipped)")
     p.add_argument("--burn-in", type=int, default=None, help="burn-in (default: shipped)")
-    p.add_argument("--population", type=int, default=2000)
+    p.add_argument("--population", type=int, default=1000)
     p.add_argument("--generations", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2)
