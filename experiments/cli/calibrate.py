@@ -72,6 +72,14 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 
+def command_line() -> str:
+    """This command as typed to ``cadresim`` (for the manifest's provenance)."""
+    words = sys.argv[1:]
+    if words[:1] == ["calibrate"]:  # `cadresim calibrate ...`; `python -m experiments.calibration`
+        words = words[1:]  # passes the arguments alone
+    return shlex.join(["cadresim", "calibrate", *words])
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Run a calibration from parsed arguments (imports pyABC and the model now); 0 on success.
 
@@ -94,7 +102,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     result = calibrate(targets, args.priors, out, budget, seed=args.seed,
                        workers=args.workers, progress=not args.quiet,
                        run_timeout=args.run_timeout, plots=not args.no_figures,
-                       held_out=tuple(args.hold_out), command=shlex.join(sys.argv))
+                       held_out=tuple(args.hold_out), command=command_line())
     print(read_text_file(out / "report.md", what="calibration report", limit=2**24))
     if args.compare is not None:
         from experiments.calibration.compare import compare_regimes
