@@ -11,10 +11,12 @@ tolerance is conservative (intervals too wide), so the check fails only on under
 By default it checks **the shipped fit's own parameters and targets** (``--targets`` and
 ``--priors``: every parameter of the priors file, every fitted target with its statistic, years,
 switch and looseness) at a scaled budget: fewer cadres, a shorter burn-in (the calendar of the
-kept years unchanged), fewer particles and generations than the shipped fit. ``--toy`` runs the
-two-parameter toy this benchmark began with (80 cadres x 10 years).
+kept years unchanged), fewer particles and generations than the shipped fit, but enough effective
+particles per replicate (``--min-ess``): a weighted posterior of a dozen effective particles has
+intervals that shrink from weight degeneracy and under-cover for that reason alone. ``--toy``
+runs the two-parameter toy this benchmark began with (80 cadres x 10 years).
 
-    python -m benchmarks.calibration_coverage --workers 2     # shipped targets, 50 replicates
+    python -m benchmarks.calibration_coverage --workers 2     # shipped targets, 40 replicates
     python -m benchmarks.calibration_coverage --toy --replicates 20
 
 writes ``benchmarks/results/calibration_coverage_latest.md`` (or ``..._toy_latest``) and a JSON
@@ -85,9 +87,9 @@ def scaled(targets: TargetSet, n_cadres: int | None, burn_in: int | None,
         "simulation": fitted.simulation.resized(n_cadres=n_cadres, burn_in=burn_in)})
 
 
-def one_replicate(args: tuple[int, int, int, int, TargetSet, PriorSet]) -> dict:
+def one_replicate(args: tuple[int, int, int, int, TargetSet, PriorSet, float | None]) -> dict:
     """Draw, simulate, calibrate, score one known answer."""
-    index, seed, population, generations, targets, priors = args
+    index, seed, population, generations, targets, priors, min_ess = args
     rng = np.random.default_rng(np.random.SeedSequence([seed, index]))
     truth = dict(zip(priors.names, priors.sample(rng, 1)[0], strict=True))
     observed = simulate_targets(truth, targets, draw_seeds([seed, index, 1], 1)[0])
@@ -95,7 +97,9 @@ def one_replicate(args: tuple[int, int, int, int, TargetSet, PriorSet]) -> dict:
         return {"index": index, "skipped": True}
     with tempfile.TemporaryDirectory() as out:
         result = calibrate(with_values(targets, observed), priors, out,
-                           Budget(population, generations, ppc_draws=1), seed=seed + index,
+                           Budget(population, generations, ppc_draws=1, min_ess=min_ess,
+                                  max_generations=generations + 2 if min_ess else None),
+                           seed=seed + index,
                            executor=SerialExecutor(), progress=False, plots=False)
     post = result.posterior
     w = post["weight"].to_numpy()
@@ -163,9 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="the two-parameter toy (80 cadres x 10 years) instead")
     p.add_argument("--n-cadres", type=int, default=200, help="cadres per run (scaled)")
     p.add_argument("--burn-in", type=int, default=8, help="burn-in years (scaled)")
-    p.add_argument("--replicates", type=int, default=50)
-    p.add_argument("--population", type=int, default=100)
-    p.add_argument("--generations", type=int, default=5)
+    p.add_argument("--replicates", type=int, default=40)
+    p.add_argument("--population", type=int, default=200)
+    p.add_argument("--generations", type=int, default=4)
+    p.add_argument("--min-ess", type=float, default=100.0,
+                   help="add up to 2 generations while a replicate's last has fewer effective "
+                        "particles (0: never)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default=str(RESULTS))
@@ -175,7 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         targets = scaled(load_targets(args.targets), args.n_cadres, args.burn_in, args.hold_out)
         priors, stem = load_priors(args.priors), "calibration_coverage_latest"
-    work = [(i, args.seed, args.population, args.generations, targets, priors)
+    min_ess = args.min_ess or None
+    work = [(i, args.seed, args.population, args.generations, targets, priors, min_ess)
             for i in range(args.replicates)]
     start = time.perf_counter()
     if args.workers > 1:
@@ -189,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = {"targets": targets.name, "fitted": targets.names, "priors": priors.name,
                 "n_cadres": sim.n_cadres, "steps": sim.steps, "burn_in": sim.burn_in,
                 "population": args.population, "generations": args.generations,
-                "seed": args.seed, "seconds": round(seconds, 1), "workers": args.workers}
+                "min_ess": min_ess, "seed": args.seed, "seconds": round(seconds, 1),
+                "workers": args.workers}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{stem}.json").write_text(
