@@ -34,6 +34,7 @@ from simulation.records import (
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
+    named_causes,
     unaccounted,
 )
 from simulation.tasks import References, efforts, promotion_scale, reference_levels
@@ -377,6 +378,7 @@ def account_inaction(
         causes=shares.sum(axis=0),
         reasons=np.bincount(reasons, minlength=3).astype(np.float64),
         fear_only=fear_only,
+        named=named_causes(shares),
     )
 
 

@@ -48,10 +48,12 @@ BETTER: tuple[str, ...] = ("lower", "higher", "neither")
 #: cost; ``outcome``: the fate of bold
 #: work; ``review``: what review finds and gets wrong; ``sanction``: sanctions by rung;
 #: ``career``: promotion, vacancies, exits; ``cadre``: means over cadres; ``belief``: learnt
-#: beliefs; ``exogenous``: draws no policy moves.
+#: beliefs; ``survey``: what cadres would answer to the surveys' questions (``simulation.survey``,
+#: the calibration's targets); ``exogenous``: draws no policy moves.
 GROUPS: tuple[str, ...] = (
     "headline", "form", "diagnostic", "action", "cause", "reason", "composition", "output",
-    "welfare", "outcome", "review", "sanction", "career", "cadre", "belief", "exogenous",
+    "welfare", "outcome", "review", "sanction", "career", "cadre", "belief", "survey",
+    "exogenous",
 )
 
 
@@ -304,6 +306,16 @@ output("belief_removal_cost", "Belief: cost of removal", "Belief: removal cost",
        group="belief", better="neither")
 output("sanction_cost", "Expected cost of the next sanction (believed rung cost and career "
        "stake)", "Sanction cost", "utility per cadre", group="belief", better="neither")
+# Survey answers (shares of all cadres): every cause an inactive cadre names (multi-response, so
+# they may add up to more than inaction: records.named_causes), and two questions read off each
+# cadre's utility (simulation.survey).
+for _cause, _, _, _reason, _says, _ in _CAUSES:
+    output(f"names_{_cause}", f"Inactive, names among its reasons: {_reason}",
+           f"Names: {_says}", SHARE, group="survey", better="neither")
+output("effort_over_reward", "Says its effort exceeds its reward", "Effort over reward", SHARE,
+       group="survey", better="neither")
+output("held_back_by_fear", "Held back by fear: would do more without the sanction risk",
+       "Held back by fear", SHARE, group="survey", better="neither")
 # Exogenous: 1 in a year a policy reversal scrapped bold projects.
 output("policy_reversal", "Policy reversal years", "Policy reversals", "share of years",
        policy=False, rare=True, group="exogenous", better="neither")

@@ -7,7 +7,7 @@ phase and no kernel, so neither path imports the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -73,6 +73,9 @@ class Inaction:
     causes: NDArray[np.float64]  # (3,) inactive cadres attributed to CAUSES (sum = inactive)
     reasons: NDArray[np.float64]  # (3,) inactive cadres naming each of CAUSES as main reason
     fear_only: int = 0  # routine workers who would take on the hard task were fear alone lifted
+    #: (3,) inactive cadres naming each of CAUSES among their reasons (``named_causes``): a
+    #: multi-response answer, so the three may sum to more than the inactive.
+    named: NDArray[np.float64] = field(default_factory=lambda: np.zeros(3))
     #: False when no counterfactual was asked (``unaccounted``): forms mark only lying flat and
     #: formal work, and avoidance, causes, reasons and fear_only are unknown.
     accounted: bool = True
@@ -85,7 +88,24 @@ class Inaction:
 def unaccounted(form: NDArray[np.int8]) -> Inaction:
     """The inaction of a year whose accounting was skipped: only the forms read off actions."""
     unknown = np.full(3, np.nan)
-    return Inaction(form=form, causes=unknown, reasons=unknown.copy(), accounted=False)
+    return Inaction(form=form, causes=unknown, reasons=unknown.copy(), named=unknown.copy(),
+                    accounted=False)
+
+
+#: A cause an inactive cadre names among its reasons: its Shapley share of the cadre's inaction
+#: is at least a third (shares of three causes come in sixths: 1/6 is a cause that matters only
+#: beside two others, 1/3 one that counts as much as an equal split; 0.25 lies between).
+NAMED_SHARE = 0.25
+
+
+def named_causes(shares: NDArray[np.float64]) -> NDArray[np.float64]:
+    """How many inactive cadres name each cause, from their cause shares (m, 3) (multi-response).
+
+    A cadre names every cause whose share reaches ``NAMED_SHARE``: one that alone holds it back
+    (share 1), each of two that hold it back jointly or each alone (1/2), or all three where any
+    one or only all three lifted would end its inaction (1/3 each).
+    """
+    return np.count_nonzero(shares >= NAMED_SHARE, axis=0).astype(np.float64)
 
 
 # --------------------------------------------------------------------------------------------

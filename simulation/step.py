@@ -27,6 +27,7 @@ from simulation.positions import vacancies
 from simulation.promotion import hold_tournament
 from simulation.records import AVERAGED, TALLIED, Inaction, Outcomes, Review, Tournament
 from simulation.streams import Streams
+from simulation.survey import survey_answers
 from simulation.timing import PhaseClock
 
 
@@ -68,6 +69,7 @@ def advance(
     action, inaction = p.decide(inputs, config, regime, taste, account)
     effort = float(effort_costs(inputs.ability, action, config.behaviour, regime).mean())
     sanction_cost = float(inputs.sanction_cost.mean())
+    answers = survey_answers(inputs, action, taste, config.behaviour, regime) if account else {}
     cadres.action[:] = action
     if clock:
         clock.lap("decide")
@@ -98,7 +100,7 @@ def advance(
     if clock:
         clock.lap("demography")
     stats = aggregates(cadres, capacities, action, inaction, out, rev, tour, retiring, removed,
-                       p, (effort, sanction_cost), config, regime)
+                       p, (effort, sanction_cost), config, regime, answers)
     if clock:
         clock.lap("statistics")
     return stats, next_person
@@ -144,6 +146,7 @@ def aggregates(
     felt: tuple[float, float],
     config: ModelConfig,
     regime: Regime,
+    answers: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """The year's per-step outputs.
 
@@ -151,7 +154,8 @@ def aggregates(
     results and the end-of-year state: ``phases.tally`` counts, ``phases.averages`` averages;
     ``felt`` holds the mean effort cost cadres bore for their choices and the mean cost they
     expected of their next sanction (both at the start of the year); ``regime`` (the one in
-    force this year) prices the year's policy cost.
+    force this year) prices the year's policy cost; ``answers`` are the cadres' survey answers
+    (``survey.survey_answers``; absent when the accounting was skipped).
     """
     effort, sanction_cost = felt
     n = cadres.n
@@ -174,6 +178,9 @@ def aggregates(
         "reason_unwilling": inaction.reasons[0] / n,
         "reason_unable": inaction.reasons[1] / n,
         "reason_afraid": inaction.reasons[2] / n,
+        "names_unwilling": inaction.named[0] / n,
+        "names_unable": inaction.named[1] / n,
+        "names_afraid": inaction.named[2] / n,
         "senior_vacancy_rate": vacancies(cadres.rank, capacities).sum() / senior if senior else 0.0,
         "policy_reversal": float(out.reversal),
         "effort_cost": effort,
@@ -184,6 +191,7 @@ def aggregates(
                                  stats["shielded_violations"], w.effort_weight,
                                  w.wrongful_sanction_harm, w.shielded_violation_harm)
     stats["policy_cost"] = f.policy_cost(regime, config.policy_cost.levers())
+    stats |= answers or {}
     if not inaction.accounted:
         stats |= dict.fromkeys(ACCOUNTED, np.nan)
     return {k: float(stats[k]) for k in STEP_COLUMNS}

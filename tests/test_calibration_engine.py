@@ -7,6 +7,7 @@ fit must reproduce them bit for bit.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -178,3 +179,22 @@ def test_a_round_sends_no_more_runs_once_it_has_enough(tmp_path):
     assert 1 <= len(stopped) < len(draws)
     assert len(seen) < len(draws)
     assert stopped == full[: len(stopped)]
+
+
+def test_log_uniform_priors_are_sampled_on_the_log_scale():
+    from experiments.calibration.abc import config_path, natural, pyabc_prior
+
+    priors = validate_priors({"name": "log", "parameters": {"behaviour.temperature": {
+        "distribution": "loguniform", "low": 0.01, "high": 0.5, "why": "noise"}}})
+    distribution = pyabc_prior(priors)
+    (name,) = distribution.keys()
+    assert name == "behaviour__temperature__log" and config_path(name) == "behaviour.temperature"
+    np.random.seed(3)  # noqa: NPY002 (pyABC draws from the global state)
+    logs = np.array([distribution.rvs()[name] for _ in range(4000)])
+    values = np.array([natural(name, v) for v in logs])
+    assert values.min() >= 0.01 and values.max() <= 0.5
+    # Uniform on the log scale: the median is the geometric mean of the bounds, and the
+    # density on the log scale is flat (each quarter holds a quarter, within 3 s.e.).
+    assert np.median(values) == pytest.approx(np.sqrt(0.01 * 0.5), rel=0.1)
+    counts = np.histogram(logs, bins=4, range=(np.log(0.01), np.log(0.5)))[0] / len(logs)
+    assert np.all(np.abs(counts - 0.25) < 3 * np.sqrt(0.25 * 0.75 / len(logs)))

@@ -215,7 +215,7 @@ def test_career_weights_are_decisions_for_any_rules_and_state(config, seed):
 
 
 def assert_decides_alike(x: DecisionInputs, config, regime, taste) -> None:
-    """The kernel's actions, forms, causes and reasons equal choose + account_inaction's."""
+    """The kernel's actions, forms, causes, reasons and named causes equal NumPy's."""
     with kernels.using("numpy"):
         action = choose(x, config, regime, taste)
         expected = account_inaction(x, action, taste, config, regime)
@@ -224,6 +224,7 @@ def assert_decides_alike(x: DecisionInputs, config, regime, taste) -> None:
     assert got.form.dtype == expected.form.dtype and np.array_equal(got.form, expected.form)
     assert np.array_equal(got.causes, expected.causes), (got.causes, expected.causes)
     assert np.array_equal(got.reasons, expected.reasons), (got.reasons, expected.reasons)
+    assert np.array_equal(got.named, expected.named), (got.named, expected.named)
 
 
 @pytest.mark.parametrize("name", PRESETS)

@@ -28,7 +28,7 @@ NOTEBOOKS: dict[str, dict[str, object]] = {
     "01_single_run.ipynb": {"N_CADRES": 200, "YEARS": 5},
     "02_regime_comparison.ipynb": {},  # RESULTS: the tiny sweep below
     "03_sensitivity.ipynb": {},  # RESULTS: the tiny sweep below
-    "04_calibration.ipynb": {"N_CADRES": 40, "STEPS": 6, "BURN_IN": 2, "POPULATION": 6,
+    "04_calibration.ipynb": {"N_CADRES": 40, "BURN_IN": 2, "POPULATION": 6,
                              "PPC_DRAWS": 3, "DRAWS": 2, "REGIMES": ["strict_accountability"]},
     "05_policy_search.ipynb": {  # RESULTS: the tiny sweep below
         "OVERRIDES": {"name": "tiny_notebook_search", "budget": {"generations": 2, "population": 4},

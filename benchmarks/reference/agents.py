@@ -30,6 +30,7 @@ from simulation.decision import (
     utilities,
 )
 from simulation.learning import CASES, UNIT_SEEN
+from simulation.survey import survey_answers
 
 if TYPE_CHECKING:
     from benchmarks.reference.model import ReferenceModel
@@ -157,6 +158,8 @@ class ReferenceCadre(mesa.Agent):
         self.effort = 0.0  # effort cost borne for this year's action
         self.expected_sanction = 0.0  # the cost it expected of its next sanction this year
         self.causes = (0.0, 0.0, 0.0)  # (unwilling, unable, afraid) weights if inactive
+        self.named = (0.0, 0.0, 0.0)  # 1 for each cause it names among its reasons if inactive
+        self.answers: dict[str, float] = {}  # its survey answers (survey.survey_answers), 0 or 1
         self.reason = -1  # index of the main reason it gives (into decision.CAUSES) if inactive
         self.real = 0.0
         self.measured = 0.0
@@ -259,6 +262,7 @@ class ReferenceCadre(mesa.Agent):
         action = f.taste_choice(utilities(inputs, b, regime), taste, b.temperature)
         self.action = int(action[0])
         self.effort = float(effort_costs(inputs.ability, action, b, regime)[0])
+        self.answers = survey_answers(inputs, action, taste, b, regime)
         if self.action != f.BOLD:
             # Not taking on the hard task: what the cadre would do, with the same taste, under
             # each coalition of lifted causes decides whether and why it is inactive.
@@ -267,6 +271,7 @@ class ReferenceCadre(mesa.Agent):
             self.fear_only = inaction.fear_only == 1
             if self.form != ACTIVE:
                 self.causes = tuple(float(c) for c in inaction.causes)
+                self.named = tuple(float(c) for c in inaction.named)
                 self.reason = int(np.argmax(inaction.reasons))
 
     # ----------------------------------------------------------------------------------------

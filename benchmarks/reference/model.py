@@ -370,6 +370,7 @@ class ReferenceModel(mesa.Model):
         actions = Counter(agents.get("action"))
         forms = Counter(agents.get("form"))
         causes = np.sum(agents.get("causes"), axis=0) / n
+        named = np.sum(agents.get("named"), axis=0) / n
         reasons = Counter(agents.get("reason"))
         sanctioned = agents.select(lambda a: a.sanctioned)
         rungs = Counter(sanctioned.get("rung"))
@@ -381,6 +382,12 @@ class ReferenceModel(mesa.Model):
             "avoidance_fear": share(lambda a: a.fear_only),
             "routine": actions[f.ROUTINE] / n,
             "bold": actions[f.BOLD] / n,
+            "names_unwilling": float(named[0]),
+            "names_unable": float(named[1]),
+            "names_afraid": float(named[2]),
+            "effort_over_reward": float(np.mean([a.answers["effort_over_reward"]
+                                                 for a in agents])),
+            "held_back_by_fear": float(np.mean([a.answers["held_back_by_fear"] for a in agents])),
             "unwilling": float(causes[0]),
             "unable": float(causes[1]),
             "afraid": float(causes[2]),

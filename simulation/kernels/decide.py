@@ -38,6 +38,7 @@ from simulation.records import (
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
+    named_causes,
     unaccounted,
 )
 from simulation.tasks import efforts, promotion_scale, reference_levels
@@ -203,7 +204,7 @@ def decide(
     if not account:
         return action, unaccounted(form)
     return action, Inaction(form=form, causes=shares.sum(axis=0), reasons=reasons,
-                            fear_only=fear_only)
+                            fear_only=fear_only, named=named_causes(shares))
 
 
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
