@@ -160,24 +160,6 @@ def shield_probability(tolerance: float, precision: float) -> float:
     return tolerance * (1.0 - precision)
 
 
-def failure_punishment_probability(tolerance: float) -> float:
-    """Chance, under the written rules, that a failed bold task is punished: 1 - tolerance.
-
-    The fault-tolerance review tolerates each failure with probability ``tolerance``
-    (``accountability._fault_tolerance_review``); the rest are punished.
-    """
-    return 1.0 - tolerance
-
-
-def upheld_accusation_probability(rate: float, deterrence: float, clarification: float) -> float:
-    """Chance, under the written rules, that bold work is falsely accused and not cleared.
-
-    rate * (1 - deterrence) * (1 - clarification): accusations not deterred by punishing false
-    accusers, then not cleared (``accountability.judge``; safe work at a fixed ratio of it).
-    """
-    return rate * (1.0 - deterrence) * (1.0 - clarification)
-
-
 def next_rung(strikes: ArrayLike) -> NDArray[np.intp]:
     """The rung of the next own-ground sanction given unexpired earlier ones (the ladder)."""
     return np.minimum(np.asarray(strikes), len(RUNGS) - 1).astype(np.intp)

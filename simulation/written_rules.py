@@ -1,10 +1,11 @@
 """What the written rules imply for each belief cadres learn, beside the belief learnt from cases.
 
 Each learnt belief (an output of group ``belief``, ``simulation.outputs``) is paired with the
-value the regime in force implies for it, computed with the model's own formulas
-(``simulation.formulas``); a belief without a written counterpart says why. The app draws each
-mean belief beside its written value (``simulation.viz.app.beliefs_figure``). A new belief is
-one ``BeliefRule`` in ``BELIEF_RULES``.
+value the regime in force implies for it, as an announcement states it
+(``simulation.perceived.written``, the one place each rule's written value is computed); a
+belief without a written counterpart says why. The app draws each mean belief beside its written
+value (``simulation.viz.app.beliefs_figure``). A new belief is one ``BeliefRule`` in
+``BELIEF_RULES``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation import formulas as f
 from simulation.config import ModelConfig, Regime
 from simulation.outputs import (
     BLUE,
@@ -51,25 +51,6 @@ class BeliefRule:
     colour: str
 
 
-def punished_failure(config: ModelConfig, regime: Regime) -> float:
-    """P(a failed bold task is punished) under the written fault-tolerance rule."""
-    return f.failure_punishment_probability(regime.fault_tolerance.tolerance)
-
-
-def detected_idleness(config: ModelConfig, regime: Regime) -> float:
-    """P(lying flat is caught) by the written channels: evaluation, public clues, media."""
-    acc, sup = regime.accountability, regime.supervision
-    return float(f.detection_probability(acc.annual_evaluation, sup.public_clues,
-                                         sup.media_exposure))
-
-
-def upheld_accusation(config: ModelConfig, regime: Regime) -> float:
-    """P(bold work is falsely accused and not cleared) under the written rules."""
-    sup = regime.supervision
-    return f.upheld_accusation_probability(sup.false_accusation_rate, sup.accuser_deterrence,
-                                           sup.clarification)
-
-
 def perceived_rule(quantity: str) -> Written:
     """The written value of one perceived rule (``simulation.perceived.written`` says each)."""
     index = INDEX[quantity]
@@ -81,12 +62,18 @@ def perceived_rule(quantity: str) -> Written:
     return value
 
 
+def upheld_accusation(config: ModelConfig, regime: Regime) -> float:
+    """P(bold work is falsely accused and the charge upheld): the two perceived rules' product."""
+    rules = written(regime)
+    return float(rules[INDEX["accused"]] * rules[INDEX["upheld"]])
+
+
 #: Every learnt belief beside its written counterpart, in the order the page draws them.
 BELIEF_RULES: tuple[BeliefRule, ...] = (
-    BeliefRule("belief_punish", punished_failure,
+    BeliefRule("belief_punish", perceived_rule("punish"),
                "1 - fault tolerance: the share of failed bold tasks the review punishes",
                VERMILLION),
-    BeliefRule("belief_detect", detected_idleness,
+    BeliefRule("belief_detect", perceived_rule("detect"),
                "the chance that annual evaluation, public clues or the media catch lying flat "
                "(a working unit leader's watch under dual investigation adds to it)", BLUE),
     BeliefRule("belief_accuse", upheld_accusation,
