@@ -4,7 +4,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test test-fast validate bench app lab experiments lint docs venv clean help
+.PHONY: demo demo-calibrated demo-uncalibrated test test-fast validate bench app lab experiments lint docs venv clean help \
+	calibrate calibrate-coverage calibrate-recovery ship-calibration
 
 # Durations measured on the 2-core development machine; "loaded" = other jobs running.
 help:
@@ -16,8 +17,11 @@ help:
 	@echo "              3 minutes on a loaded machine)"
 	@echo "make lab    - Jupyter Lab on notebooks/ (installed by make demo / make test)"
 	@echo "make app    - the interactive page at http://127.0.0.1:8765"
-	@echo "make experiments - run, analyse and plot the six shipped experiments, with progress"
-	@echo "              (7-25 minutes: 12 minutes at load 8 on 7 Dec 2026, the Sobol sweep 2.6)"
+	@echo "make experiments - run, analyse and plot the seven shipped experiments, with progress"
+	@echo "              (7-25 minutes: 12 minutes at load 8 on 7 Dec 2026, the Sobol sweep 2.6),"
+	@echo "              then the scenario discovery on the Sobol sweep and the policy search"
+	@echo "              (the search: 24 minutes of CPU measured at load 10; about 10 minutes"
+	@echo "              on 2 quiet cores, estimated)"
 	@echo "make validate - the validation suite, each check once, with progress inside each check"
 	@echo "              (1 minute quiet, 22 at load 10); exits 1: wang_chilling_effect is known"
 	@echo "              to fail (README, Validation)"
@@ -26,6 +30,16 @@ help:
 	@echo "              cadres x 30 years (17 minutes quiet, 29 busy; BENCH_ARGS=--quick:"
 	@echo "              1 minute); writes results/bench/ (untracked); BENCH_ARGS=--record"
 	@echo "              writes the tracked benchmarks/results/"
+	@echo "make calibrate - the shipped fit of the status quo to the People's Tribune figures, and"
+	@echo "              the hold-out fit that predicts the 2018 figures (docs/calibration.md;"
+	@echo "              see CAL_BUDGET for the budget and its measured cost); resumable"
+	@echo "make calibrate-coverage - simulation-based calibration of the shipped fit's parameters"
+	@echo "              and targets at a scaled budget (benchmarks/calibration_coverage.py)"
+	@echo "make calibrate-recovery - recovery of known parameter values at the shipped budget"
+	@echo "make ship-calibration - if the fit passes its checks: posterior into configs/posteriors,"
+	@echo "              its point estimate into the defaults (simulation/config.py), changelog"
+	@echo "make demo-calibrated - every preset under the shipped posterior, robustness verdicts"
+	@echo "make demo-uncalibrated - every preset at the built-in defaults (what make demo runs now)"
 	@echo "make lint   - ruff check"
 	@echo "make docs   - regenerate configs/default.yaml and the ODD parameter table"
 
@@ -55,6 +69,50 @@ demo: venv
 	$(VENV)/bin/cadresim sweep $(DEMO) --workers 2
 	$(VENV)/bin/cadresim analyze results/regime_comparison
 	$(VENV)/bin/cadresim plot results/regime_comparison
+
+# The calibrated comparison: every preset under the shipped posterior (configs/posteriors/, written
+# by `make ship-calibration`), with robustness verdicts on every objective. The uncalibrated
+# comparison stays available by name.
+CALIBRATED_DEMO := configs/experiments/calibrated_regime_comparison.yaml
+demo-calibrated: venv
+	$(VENV)/bin/cadresim sweep $(CALIBRATED_DEMO) --workers 2
+	$(VENV)/bin/cadresim analyze results/calibrated_regime_comparison
+	$(VENV)/bin/cadresim plot results/calibrated_regime_comparison
+
+demo-uncalibrated: venv
+	$(VENV)/bin/cadresim sweep $(DEMO) --workers 2
+	$(VENV)/bin/cadresim analyze results/regime_comparison
+	$(VENV)/bin/cadresim plot results/regime_comparison
+
+# The shipped calibration (docs/calibration.md). Two fits of the same targets, priors and budget:
+# the hold-out fit (2014-2015 figures only; the 2018 figures predicted out of sample) and the
+# shipped fit (every figure). CAL_BUDGET was sized on the pilot (docs/calibration.md, section 4):
+# 1 000 particles for 200 effective ones in the final generation (the pilot's generations kept
+# 19-56% of their particles effective); should the last one fall short, generations are added
+# one at a time, up to 12. About 20 CPU minutes per fit at the pilot's 0.05 CPU s per simulation.
+# Rerunning resumes each fit.
+CAL_TARGETS := configs/targets/peoples_tribune_2015_2018.yaml
+CAL_PRIORS  := configs/priors/behaviour.yaml
+CAL_OUT     := results/calibration/peoples_tribune_2015_2018
+CAL_BUDGET  ?= --population 1000 --generations 8 --min-ess 200 --max-generations 12 \
+	--ppc-draws 100 --seed 1
+CAL_WORKERS ?= 2
+calibrate: venv
+	nice -n 5 $(VENV)/bin/cadresim calibrate $(CAL_TARGETS) --priors $(CAL_PRIORS) \
+		--out $(CAL_OUT)-holdout --hold-out 2018 $(CAL_BUDGET) --workers $(CAL_WORKERS) --quiet
+	nice -n 5 $(VENV)/bin/cadresim calibrate $(CAL_TARGETS) --priors $(CAL_PRIORS) \
+		--out $(CAL_OUT) $(CAL_BUDGET) --workers $(CAL_WORKERS) --quiet
+
+calibrate-coverage: venv
+	nice -n 5 $(PY) -m benchmarks.calibration_coverage --targets $(CAL_TARGETS) \
+		--priors $(CAL_PRIORS) --workers $(CAL_WORKERS)
+
+calibrate-recovery: venv
+	nice -n 5 $(PY) -m benchmarks.calibration_recovery --targets $(CAL_TARGETS) \
+		--priors $(CAL_PRIORS) --population 1000 --generations 8 --workers $(CAL_WORKERS)
+
+ship-calibration: venv
+	$(PY) -m experiments.calibration.ship $(CAL_OUT) --holdout $(CAL_OUT)-holdout
 
 test: venv
 	$(PY) -m scripts.gen_docs --check

@@ -9,10 +9,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
+from simulation import streams as s
 from simulation.cadres import CadreArrays
 from simulation.config import Accountability, ModelConfig, Regime
 from simulation.positions import move_down
 from simulation.records import Outcomes, Review
+from simulation.streams import Streams
 
 #: Everything but the demotions (``judge`` or its compiled twin), with ``judge``'s arguments.
 Judge = Callable[..., Review]
@@ -35,27 +37,28 @@ def review(
     config: ModelConfig,
     regime: Regime,
     capacities: NDArray[np.int64],
-    rng: np.random.Generator,
+    streams: Streams,
+    year: int,
     judged: Judge | None = None,
 ) -> Review:
     """Apply this year's accountability to the cadres in place and report what happened.
 
     In order: detection of inaction and formalism, the fault-tolerance review, accusations,
     dual investigations of unit leaders, the sanction ladder, probation checks and the
-    demotions they bring. Every cadre's uniforms are drawn first, seven a cadre whatever the
-    regime, so a lever never shifts another cadre's draws; only the order of demotions, drawn
-    last, depends on the state. ``judged`` finds and sanctions (default ``judge``, the NumPy
-    reference; the phase table passes the compiled twin).
+    demotions they bring. Each slot has eight uniforms a year whatever the regime
+    (``streams.REVIEW``): seven for the findings, one that orders the demotions. ``judged``
+    finds and sanctions (default ``judge``, the NumPy reference; the phase table passes the
+    compiled twin).
     """
     acc = regime.accountability
-    draw = rng.random((7, cadres.n))
+    draw = s.uniform_rows(streams.words(year, s.REVIEW, cadres.n))
     # Unit leaders matter only when they answer for their units (dual investigation).
     answerable = acc.dual_investigation > 0
     leaders = unit_leaders(cadres, config.organisation.unit_size) if answerable else None
     p_detect = detection_chance(action, config, regime, leaders)
-    rev = (judged or judge)(cadres, action, out, config, regime, leaders, p_detect, draw)
+    rev = (judged or judge)(cadres, action, out, config, regime, leaders, p_detect, draw[:7])
     demote = np.flatnonzero((rev.rung == f.DEMOTION) | rev.probation_failed)
-    moved = move_down(cadres.rank, demote, capacities, rng)
+    moved = move_down(cadres.rank, demote, capacities, draw[7])
     cadres.years_in_rank[moved] = 0
     return rev
 

@@ -16,10 +16,12 @@ from contextvars import ContextVar
 
 from simulation.outputs import OUTPUTS
 
-#: The per-step columns the accounting makes (lying flat and formal work are read off actions).
+#: The per-step columns the accounting makes (lying flat and formal work are read off actions),
+#: with the survey answers (``simulation.survey``), asked of cadres alongside it.
 ACCOUNTED: frozenset[str] = frozenset((
     "inaction", "avoidance", "avoidance_fear", "unwilling", "unable", "afraid",
-    "reason_unwilling", "reason_unable", "reason_afraid",
+    "reason_unwilling", "reason_unable", "reason_afraid", "names_unwilling", "names_unable",
+    "names_afraid", "effort_over_reward", "held_back_by_fear",
 ))
 
 _wanted: ContextVar[bool] = ContextVar("account_inaction", default=True)

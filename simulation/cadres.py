@@ -39,10 +39,27 @@ class CadreArrays:
     years_since_sanction: NDArray[np.int16]
     probation_years: NDArray[np.int8]  # years of probation left after a promotion
     fast_track: NDArray[np.bool_]  # in its rank's fast-track band at the last tournament
-    belief_punish: NDArray[np.float64]  # P(failed initiative is punished)
-    belief_detect: NDArray[np.float64]  # P(lying flat is detected)
-    belief_promote: NDArray[np.float64]  # P(measured performance leads to promotion)
-    belief_accuse: NDArray[np.float64]  # P(active cadre falsely accused and not cleared)
+    # The perceived regime (simulation.perceived.QUANTITIES): each rule as the cadre believes
+    # it, and the weight of the cases it has seen behind that belief (discounted cases).
+    belief_detect: NDArray[np.float64]  # P(lying flat is caught)
+    belief_detect_formal: NDArray[np.float64]  # P(formal work is caught as inaction)
+    belief_punish_routine: NDArray[np.float64]  # P(a routine mishap is punished)
+    belief_punish: NDArray[np.float64]  # P(an honest failed initiative is punished)
+    belief_accused: NDArray[np.float64]  # P(bold work is falsely accused)
+    belief_upheld: NDArray[np.float64]  # P(a false accusation is upheld, not cleared)
+    belief_warning_cost: NDArray[np.float64]  # perceived written cost of each rung
+    belief_demotion_cost: NDArray[np.float64]
+    belief_removal_cost: NDArray[np.float64]
+    evidence_detect: NDArray[np.float64]  # discounted cases behind each belief above
+    evidence_detect_formal: NDArray[np.float64]
+    evidence_punish_routine: NDArray[np.float64]
+    evidence_punish: NDArray[np.float64]
+    evidence_accused: NDArray[np.float64]
+    evidence_upheld: NDArray[np.float64]
+    evidence_warning_cost: NDArray[np.float64]
+    evidence_demotion_cost: NDArray[np.float64]
+    evidence_removal_cost: NDArray[np.float64]
+    belief_promote: NDArray[np.float64]  # responsiveness of promotion to measured performance
     action: NDArray[np.int8]  # last action chosen (-1 before the first step)
 
     @cached_property
@@ -64,5 +81,15 @@ class CadreArrays:
 NEVER_SANCTIONED = 99
 #: years_since_sanction stops counting here (it only has to exceed any strike expiry).
 MAX_YEARS_SINCE_SANCTION = 10_000
-#: The beliefs an entrant takes over from its new peers.
-BELIEFS: tuple[str, ...] = ("belief_punish", "belief_detect", "belief_promote", "belief_accuse")
+#: The perceived rules (simulation.perceived.QUANTITIES, in order): belief and evidence arrays.
+PERCEIVED_BELIEFS: tuple[str, ...] = (
+    "belief_detect", "belief_detect_formal", "belief_punish_routine", "belief_punish",
+    "belief_accused", "belief_upheld", "belief_warning_cost", "belief_demotion_cost",
+    "belief_removal_cost",
+)
+PERCEIVED_EVIDENCE: tuple[str, ...] = tuple(
+    name.replace("belief_", "evidence_", 1) for name in PERCEIVED_BELIEFS
+)
+#: What an entrant takes over from its new peers (their mean): its view of the rules, the weight
+#: of experience behind it, and its belief in promotion for performance.
+BELIEFS: tuple[str, ...] = (*PERCEIVED_BELIEFS, *PERCEIVED_EVIDENCE, "belief_promote")

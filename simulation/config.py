@@ -308,29 +308,53 @@ class Learning(Section):
     """How beliefs, motivation and ability move from year to year."""
 
     belief_rate: float = param(
-        0.3, 0.0, 1.0, title="Belief learning rate", unit="per year",
-        doc="Weight of this year's observations in each belief (exponential smoothing).",
+        0.3, 0.0, 1.0, title="Promotion-belief learning rate", unit="per year",
+        doc="Weight of this year's published promotion statistic in the belief that "
+        "performance is promoted (exponential smoothing).",
     )
     own_weight: float = param(
         3.0, 0.0, 100.0, title="Weight of own experience", unit="peers",
         doc="What happens to the cadre itself counts as much as this many peers.",
     )
-    prior_punish: float = param(
-        0.5, 0.0, 1.0, title="Prior: failure punished", unit="probability",
-        doc="Initial belief that a failed initiative is punished.",
+    memory: float = param(
+        0.8, 0.0, 1.0, title="Memory of cases", unit="per year",
+        doc="Share of its past case evidence a cadre keeps each year (fading memory). 0.8 keeps "
+        "80% of last year's cases: the chilling effect of inspections lasts at least 12 months "
+        "(Chen, Nan and Zhong 2020).",
     )
-    prior_detect: float = param(
-        0.15, 0.0, 1.0, title="Prior: inaction detected", unit="probability",
-        doc="Initial belief that lying flat is detected.",
+    rule_weight: float = param(
+        4.0, 0.0, 1000.0, title="Weight of the rules as credited", unit="cases",
+        doc="How many cases' worth the written rules, as far as they are credited, carry in "
+        "each belief about the regime; case evidence adds to it.",
+    )
+    credibility_tightening: float = param(
+        0.6, 0.0, 1.0, title="Credibility of a tightening", unit="share of the change",
+        doc="Share of an announced rise in a sanction risk or cost that cadres credit at once "
+        "(and of their past cases they set aside as describing the old rules).",
+    )
+    credibility_relief: float = param(
+        0.25, 0.0, 1.0, title="Credibility of a relief", unit="share of the change",
+        doc="The same for an announced fall in a sanction risk or cost (more tolerance, less "
+        "detection, a milder ladder): rules of relief adopted widely but implemented weakly "
+        "are discounted, and fear lingers.",
+    )
+    reversal_penalty: float = param(
+        0.5, 0.0, 1.0, title="Credibility lost per reversal", unit="share of credibility",
+        doc="A switch that undoes an earlier change of a rule (flipping pancakes) costs the "
+        "regime this share of the credibility of every later announcement. (seed 001)",
+        seed="001",
+    )
+    published_reach: float = param(
+        2000.0, 0.0, 100_000.0, title="Reach of published cases", unit="cadres",
+        doc="A fully public case collection (publicity 1) shows each cadre the review cases of "
+        "this many cadres, as if they were its peers': at 2-5 failed initiatives per 1000 "
+        "cadres a year, a few dozen cases in memory, the order of Guilin's 51 typical cases.",
+        seed="003",
     )
     prior_promote: float = param(
         0.1, -1.0, 1.0, title="Prior: performance promoted", unit="responsiveness",
         doc="Initial belief in the responsiveness of promotion to measured performance "
         "(P(promoted | top half) - P(promoted | bottom half)).",
-    )
-    prior_accuse: float = param(
-        0.04, 0.0, 1.0, title="Prior: falsely accused", unit="probability",
-        doc="Initial belief that a cadre doing bold work is falsely accused and not cleared.",
     )
     statistic_pseudocount: float = param(
         0.0, 0.0, 10_000.0, title="Weight of the prior belief", unit="candidates",
@@ -489,6 +513,12 @@ class FaultTolerance(Section):
         seed="002, 003",
         doc="Chance per year that a sanctioned cadre is reassessed and its promotion bar lifted.",
     )
+    publicity: float = param(
+        0.0, 0.0, 1.0, title="Publicity of review cases", unit="share of cases", seed="003",
+        doc="Share of review cases published to the whole service as a case collection: honest "
+        "failures tolerated or punished, routine mishaps punished or not, false accusations "
+        "cleared or upheld, sanctions and their rungs ('interpreting regulations by case').",
+    )
 
 
 class Evaluation(Section):
@@ -589,6 +619,26 @@ class RegimeSwitch(Section):
         "base regime, a preset and overrides).",
     )
     label: str = Field("", description="Name of the regime switched to, for tables and plots.")
+    phase_in: int = param(
+        0, 0, 100, title="Phase-in years", unit="years",
+        doc="Years over which the change is spread (numeric levers move in equal steps from the "
+        "starting regime's values); 0 or 1: all at once at `step`.",
+    )
+    back_step: int = param(
+        0, 0, 10_000, title="Return step", unit="year (0 = never)",
+        doc="The first step run under the starting regime again (a reversal); 0: no return. "
+        "Must come after the change is complete (at least step + phase_in).",
+    )
+
+    @model_validator(mode="after")
+    def _return_after_change(self) -> RegimeSwitch:
+        done = self.step + max(self.phase_in, 1)
+        if self.back_step and self.back_step < done:
+            raise ValueError(
+                f"back_step ({self.back_step}) must be 0 (no return) or at least {done} "
+                f"(step + phase_in: the change must be complete before it is undone)"
+            )
+        return self
 
 
 class Welfare(Section):

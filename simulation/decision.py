@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from simulation import formulas as f
 from simulation.cadres import CadreArrays
-from simulation.config import Behaviour, ModelConfig, Regime
+from simulation.config import Behaviour, ModelConfig, Organisation, Population, Regime
 from simulation.per_regime import once_per_regime
 from simulation.records import (
     ACTIVE,
@@ -34,6 +34,7 @@ from simulation.records import (
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
+    named_causes,
     unaccounted,
 )
 from simulation.tasks import References, efforts, promotion_scale, reference_levels
@@ -86,8 +87,6 @@ def decision_inputs(
     With ``copy`` False the arrays are the cadres' own, for a caller that is done with them
     before the state changes (the step: decide and the effort cost come first).
     """
-    acc = regime.accountability
-    costs = (acc.warning_cost, acc.demotion_cost, acc.removal_cost)
     c = cadres
 
     def kept(array: NDArray) -> NDArray:
@@ -103,9 +102,76 @@ def decision_inputs(
         belief_punish=kept(c.belief_punish),
         belief_detect=kept(c.belief_detect),
         belief_promote=kept(c.belief_promote),
-        belief_accuse=kept(c.belief_accuse),
-        sanction_cost=f.next_sanction_cost(cadres.strikes, costs),
+        belief_accuse=c.belief_accused * c.belief_upheld,
+        belief_detect_formal=kept(c.belief_detect_formal),
+        belief_punish_routine=kept(c.belief_punish_routine),
+        sanction_cost=sanction_costs(cadres, config, regime),
     )
+
+
+@dataclass(frozen=True)
+class Stakes:
+    """What a sanction can take from a career, by rank and years of prospects left."""
+
+    prospects: NDArray[np.float64]  # (ranks, years + 1): value of the promotion ahead
+    bar: float  # share of it a promotion bar destroys: 1 - discount^sanction_years
+    prize: float  # value of a rank (the promotion prize)
+    retirement_age: int
+    age_ceiling: int  # 0: none
+
+
+def stakes_of(organisation: Organisation, population: Population, behaviour: Behaviour,
+              regime: Regime) -> Stakes:
+    """The career stakes of a sanction under ``regime``, from the organisation's own pyramid.
+
+    Promotion hazards are those of the pyramid's steady state when cadres leave at the rate
+    of a career from the mean entry age to retirement (``formulas.promotion_hazards``);
+    prospects are valued with the cadre's discount (``formulas.prospects_value``).
+    """
+    org, pop, b = organisation, population, behaviour
+    capacities = f.rank_capacities(org.n_cadres, org.n_ranks, org.pyramid_ratio)
+    career_years = pop.retirement_age - 0.5 * (pop.entry_age_min + pop.entry_age_max)
+    hazard = f.promotion_hazards(capacities, 1.0 / career_years)
+    years = np.arange(pop.retirement_age + 1)
+    prospects = f.prospects_value(hazard[:, None], b.future_discount, b.promotion_prize,
+                                  years[None, :])
+    bar = 1.0 - b.future_discount ** regime.accountability.sanction_years
+    return Stakes(prospects=prospects, bar=float(bar), prize=b.promotion_prize,
+                  retirement_age=pop.retirement_age, age_ceiling=regime.promotion.age_ceiling)
+
+
+#: ``stakes_of``, computed once while the organisation, people and regime stay the same.
+regime_stakes = once_per_regime(stakes_of)
+
+
+def career_stakes(cadres: CadreArrays, stakes: Stakes, rung: NDArray[np.intp]
+                  ) -> NDArray[np.float64]:
+    """What the next sanction (on ``rung``) takes from each cadre's career (docs/ODD.md 7.1.5).
+
+    Prospects run to retirement, or to the age ceiling where there is one.
+    """
+    age = cadres.age.astype(np.intp)
+    years = np.clip(stakes.retirement_age - age, 0, stakes.retirement_age)
+    if stakes.age_ceiling > 0:
+        years = np.minimum(years, np.clip(stakes.age_ceiling - age, 0, None))
+    prospects = stakes.prospects[cadres.rank, years]
+    return f.career_stakes(rung, cadres.rank, prospects, stakes.bar, stakes.prize)
+
+
+def sanction_costs(cadres: CadreArrays, config: ModelConfig, regime: Regime
+                   ) -> NDArray[np.float64]:
+    """Each cadre's cost of its next sanction (docs/ODD.md 7.1.5).
+
+    The rung's cost as the cadre perceives it, plus what the rung takes from its career (rank,
+    prospects).
+    """
+    c = cadres
+    rung = f.next_rung(c.strikes)
+    perceived = np.where(rung == f.WARNING, c.belief_warning_cost,
+                         np.where(rung == f.DEMOTION, c.belief_demotion_cost,
+                                  c.belief_removal_cost))
+    stakes = regime_stakes(config.organisation, config.population, config.behaviour, regime)
+    return perceived + career_stakes(cadres, stakes, rung)
 
 
 @dataclass(frozen=True)
@@ -131,8 +197,7 @@ def utility_parts(x: DecisionInputs, behaviour: Behaviour, regime: Regime) -> Ut
     sanction= (1 + rho) x perceived P(sanction) x cost of the next rung
     gain    = violation gain, for the violation-prone on bold
     """
-    b, ev, sup = behaviour, regime.evaluation, regime.support
-    acc, ft = regime.accountability, regime.fault_tolerance
+    b, ev, sup, ft = behaviour, regime.evaluation, regime.support, regime.fault_tolerance
     n = x.ability.shape[0]
     p_success = f.bold_success_probability(x.ability, b.bold_difficulty, b.bold_spread)
 
@@ -145,13 +210,16 @@ def utility_parts(x: DecisionInputs, behaviour: Behaviour, regime: Regime) -> Ut
     intrinsic = b.intrinsic_value * x.motivation
 
     # Perceived chance of a sanction per action; `fear` scales the risks of acting honestly.
+    # A violation is shielded as often as the cadre believes honest failure is tolerated, times
+    # the review's written imprecision (its lists of tolerable faults).
     accuse = x.belief_accuse * x.fear
     safe_accuse = b.safe_work_accusation_ratio * accuse
-    violation_risk = b.violation_exposure * (1.0 - f.shield_probability(ft.tolerance, ft.precision))
+    shield = f.shield_probability(1.0 - x.belief_punish, ft.precision)
+    violation_risk = b.violation_exposure * (1.0 - shield)
     p_sanction = (
         x.belief_detect,
-        x.belief_detect * ev.formalism_detection + safe_accuse,
-        b.routine_failure_rate * acc.generalised_accountability * x.fear + safe_accuse,
+        x.belief_detect_formal + safe_accuse,
+        b.routine_failure_rate * x.belief_punish_routine * x.fear + safe_accuse,
         (1.0 - p_success) * x.belief_punish * x.fear + accuse
         + np.where(x.violation_prone, violation_risk, 0.0),
     )
@@ -310,6 +378,7 @@ def account_inaction(
         causes=shares.sum(axis=0),
         reasons=np.bincount(reasons, minlength=3).astype(np.float64),
         fear_only=fear_only,
+        named=named_causes(shares),
     )
 
 

@@ -8,16 +8,18 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation import streams as s
 from simulation.cadres import MAX_YEARS_SINCE_SANCTION, CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.population import CareerStart, replace_departed
+from simulation.population import CareerStart, SlotWords, replace_departed
+from simulation.streams import Streams
 
 #: A year on every clock, given the reassessment draws (``grow_older`` or its compiled twin).
 GrowOlder = Callable[[CadreArrays, ModelConfig, Regime, NDArray[np.float64]], NDArray[np.bool_]]
 
 
 def age_one_year(
-    cadres: CadreArrays, config: ModelConfig, regime: Regime, rng: np.random.Generator,
+    cadres: CadreArrays, config: ModelConfig, regime: Regime, streams: Streams, year: int,
     aged: GrowOlder | None = None,
 ) -> NDArray[np.bool_]:
     """Advance every clock by a year; returns who reached retirement age.
@@ -27,8 +29,8 @@ def age_one_year(
     compiled twin).
     """
     # Reuse of disciplined cadres (seeds 002, 003): reassessment lifts the promotion bar early.
-    # One draw per cadre whatever the lever, so the lever shifts no later draw.
-    reassessment = rng.random(cadres.n)
+    # Each slot's own draw (word 2 of ``streams.CAREER``, the block promotion read).
+    reassessment = s.uniform(streams.words(year, s.CAREER, cadres.n)[:, 2])
     return (aged or grow_older)(cadres, config, regime, reassessment)
 
 
@@ -53,12 +55,16 @@ def renew(
     cadres: CadreArrays,
     leaving: NDArray[np.bool_],
     config: ModelConfig,
-    rng: np.random.Generator,
+    streams: Streams,
+    year: int,
     next_person: int,
     start: CareerStart | None = None,
+    slot_words: SlotWords | None = None,
 ) -> int:
     """Replace everyone in ``leaving`` with an entrant; returns the next unused person id.
 
-    ``start`` starts the entrants' careers (``population.replace_departed``).
+    ``start`` starts the entrants' careers, ``slot_words`` draws their words
+    (``population.replace_departed``).
     """
-    return replace_departed(cadres, np.flatnonzero(leaving), config, rng, next_person, start)
+    return replace_departed(cadres, np.flatnonzero(leaving), config, streams, year,
+                            next_person, start, slot_words)

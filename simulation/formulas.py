@@ -160,10 +160,82 @@ def shield_probability(tolerance: float, precision: float) -> float:
     return tolerance * (1.0 - precision)
 
 
+def failure_punishment_probability(tolerance: float) -> float:
+    """Chance, under the written rules, that a failed bold task is punished: 1 - tolerance.
+
+    The fault-tolerance review tolerates each failure with probability ``tolerance``
+    (``accountability._fault_tolerance_review``); the rest are punished.
+    """
+    return 1.0 - tolerance
+
+
+def upheld_accusation_probability(rate: float, deterrence: float, clarification: float) -> float:
+    """Chance, under the written rules, that bold work is falsely accused and not cleared.
+
+    rate * (1 - deterrence) * (1 - clarification): accusations not deterred by punishing false
+    accusers, then not cleared (``accountability.judge``; safe work at a fixed ratio of it).
+    """
+    return rate * (1.0 - deterrence) * (1.0 - clarification)
+
+
+def next_rung(strikes: ArrayLike) -> NDArray[np.intp]:
+    """The rung of the next own-ground sanction given unexpired earlier ones (the ladder)."""
+    return np.minimum(np.asarray(strikes), len(RUNGS) - 1).astype(np.intp)
+
+
 def next_sanction_cost(strikes: ArrayLike, costs: tuple[float, float, float]) -> NDArray:
-    """Utility cost of the next sanction given unexpired earlier sanctions (the ladder)."""
-    rung = np.minimum(np.asarray(strikes), len(costs) - 1)
-    return np.asarray(costs, dtype=np.float64)[rung]
+    """Written cost of the next rung of the ladder given unexpired earlier sanctions."""
+    return np.asarray(costs, dtype=np.float64)[next_rung(strikes)]
+
+
+def promotion_hazards(capacities: ArrayLike, exit_rate: float) -> NDArray[np.float64]:
+    """Yearly chance that a cadre of each rank is promoted, in the pyramid's steady state.
+
+    Every exit from rank r+1 or above (at ``exit_rate`` a year per cadre) opens a chain of
+    vacancies that ends in one promotion out of rank r, so rank r sends
+    exit_rate * (positions above r) cadres up a year among its holders (rank 0 holds everyone
+    not above it). The top rank has no rank to rise to: 0.
+    """
+    caps = np.asarray(capacities, dtype=np.float64)
+    holders = caps.copy()
+    holders[0] = caps[0] - caps[1:].sum()
+    above = np.cumsum(caps[::-1])[::-1]  # positions at rank r and above
+    hazard = np.zeros(caps.size)
+    hazard[:-1] = exit_rate * above[1:] / np.maximum(holders[:-1], 1.0)
+    return np.clip(hazard, 0.0, 1.0)
+
+
+def prospects_value(hazard: ArrayLike, discount: float, prize: float, years: ArrayLike
+                    ) -> NDArray[np.float64]:
+    """Present value of the promotion ahead: prize * sum_{t=1..years} d^t (1-h)^(t-1) h.
+
+    Closed form prize * d h (1 - g^years) / (1 - g) with g = d (1 - h); ``hazard`` and
+    ``years`` broadcast. 0 for no years left, a zero hazard or a zero discount.
+    """
+    h = np.asarray(hazard, dtype=np.float64)
+    y = np.asarray(years, dtype=np.float64)
+    g = discount * (1.0 - h)
+    span = np.where(g < 1.0, (1.0 - g**y) / np.where(g < 1.0, 1.0 - g, 1.0), y)
+    return prize * discount * h * span
+
+
+def career_stakes(rung: ArrayLike, rank: ArrayLike, prospects: ArrayLike, bar: float,
+                  prize: float) -> NDArray[np.float64]:
+    """What a sanction takes from a cadre's career, beyond the rung's written cost.
+
+    ``prospects`` is the present value of the promotion ahead (``prospects_value``), ``bar``
+    the share of it a promotion bar destroys (1 - discount^sanction_years), ``prize`` the value
+    of a rank. A warning costs the promotion chances its bar delays; a demotion that too and
+    the rank it takes (nothing for a rank-0 cadre, who cannot move down); removal every rank
+    held and the promotion ahead.
+    """
+    rung = np.asarray(rung)
+    rank = np.asarray(rank, dtype=np.float64)
+    delayed = bar * np.asarray(prospects, dtype=np.float64)
+    return np.where(
+        rung == WARNING, delayed,
+        np.where(rung == DEMOTION, delayed + prize * (rank >= 1.0), prize * rank + prospects),
+    )
 
 
 def risk_weighted(expected_sanction: ArrayLike, risk_aversion: ArrayLike) -> NDArray:
@@ -275,17 +347,26 @@ def rank_ability_correlation(rank: ArrayLike, ability: ArrayLike) -> float:
     return float((rc * ac).sum() / denom) if denom > 0 else 0.0
 
 
-def rate_update(
-    belief: ArrayLike, events: ArrayLike, exposure: ArrayLike, rate: float
-) -> NDArray[np.float64]:
-    """A belief about a rate moved by this year's events among (weighted) exposures.
+def perceived_update(
+    belief: ArrayLike, evidence: ArrayLike, credited: ArrayLike, events: ArrayLike,
+    exposure: ArrayLike, memory: float, rule_weight: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """A perceived rule and its case evidence after a year's cases: (belief, evidence).
 
-    belief + rate * (events - belief * exposure) / max(exposure, 1). With at least one whole
-    exposure this smooths toward the observed share events / exposure; with less (a case that
-    reveals the rate only in part, weighted below 1) it moves in proportion, so the expected
-    move is zero exactly at the true rate and small samples are not biased by a cap. No
-    exposure, no move.
+    The belief is a discounted Beta mean: ``rule_weight`` pseudo-cases at the rule as
+    ``credited``, plus the cases seen, each year's kept at ``memory``:
+    belief = (w a + E) / (w + X) with E, X the discounted events and exposures. Written in the
+    stored belief b and evidence X (E = b (w + X) - w a):
+        X' = m X + x,   b' = (w a (1 - m) + m b (w + X) + e) / (w + X')
+    Without cases the belief drifts back to the credited rule as its evidence fades; it is a
+    weighted mean of the credited rule, the old belief and the cases, so it stays in their
+    range. Where w + X' is 0 (no rule weight, no evidence) the belief stays.
     """
-    belief = np.asarray(belief, dtype=np.float64)
-    exposure = np.asarray(exposure, dtype=np.float64)
-    return belief + rate * (np.asarray(events) - belief * exposure) / np.maximum(exposure, 1.0)
+    b = np.asarray(belief, dtype=np.float64)
+    kept = memory * np.asarray(evidence, dtype=np.float64)
+    total = kept + np.asarray(exposure, dtype=np.float64)
+    numerator = (rule_weight * np.asarray(credited) * (1.0 - memory)
+                 + memory * b * (rule_weight + np.asarray(evidence)) + np.asarray(events))
+    weight = rule_weight + total
+    safe = np.where(weight > 0.0, weight, 1.0)
+    return np.where(weight > 0.0, numerator / safe, b), total

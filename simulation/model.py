@@ -16,9 +16,11 @@ from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.formulas import ACTIONS, rank_capacities
 from simulation.loading import config_with_overrides, load_config
+from simulation.perceived import RuleBook
 from simulation.population import initial_population
 from simulation.record import RESULT_COLUMNS, StepRecord
 from simulation.records import Tournament
+from simulation.schedule import regime_in_force
 from simulation.step import STEP_COLUMNS, advance
 from simulation.streams import Streams
 from simulation.timing import PhaseClock
@@ -165,15 +167,16 @@ class CadreModel(mesa.Model):
         self.year = 0
         org = config.organisation
         self.capacities = rank_capacities(org.n_cadres, org.n_ranks, org.pyramid_ratio)
-        # Every draw comes from a stream keyed by (year, phase) under the run's seed, so runs
-        # with the same seed share the draws both make (common random numbers, docs/ODD.md 7).
+        # Every draw is keyed by (year, purpose, slot) under the run's seed, so runs with the
+        # same seed share the draws both make (common random numbers, docs/ODD.md 7).
         self.streams = (
             Streams.from_seed(seed) if seed is not None else Streams.from_generator(self.rng)
         )
-        self.cadres: CadreArrays = initial_population(
-            config, self.streams.generator(0, "population")
-        )
+        self.cadres: CadreArrays = initial_population(config, self.streams)
         self.next_person = org.n_cadres
+        #: The rules as announced and as credited (simulation.perceived): cadres start believing
+        #: the starting regime's written rules; later announcements are credited in part.
+        self.rulebook = RuleBook.of(self.regime)
         # Agents are made on first use (model.agents, cadre_agents): a run that never looks at
         # them (a sweep, a national run) does not pay for n Python objects.
         self._cadre_agents: list[Cadre] | None = None
@@ -302,18 +305,18 @@ class CadreModel(mesa.Model):
         return None, np.random.default_rng(rng)
 
     def step(self) -> None:
-        """One year: switch regime if due, then choose, outcomes, accountability, promotion,
-        learning, demography; then record the year's aggregates."""
+        """One year: the regime in force (simulation.schedule), then choose, outcomes,
+        accountability, promotion, learning, demography; then record the year's aggregates."""
         self.year += 1
-        switch = self.config.switch
-        if switch is not None and self.year == switch.step:
-            self.regime = switch.regime
-            self.regime_label = switch.label or "switched"
+        if self.config.switch is not None:
+            self.regime, self.regime_label = regime_in_force(self.config, self.year)
+        # The rules in force are announced; a changed rule is credited in part (docs/ODD.md 7.5.2).
+        self.rulebook.announce(self.regime, self.cadres, self.config.learning)
         clock = self.phase_clock
         self.stats, self.next_person = advance(
             self.cadres, self.config, self.regime, self.capacities, self.streams,
             self.year, self.next_person, clock, self.tournament_observer,
-            account=self.accounts_inaction,
+            account=self.accounts_inaction, rules=self.rulebook,
         )
         self.step_record.add(self.year, self.time, self.regime_label, self.stats)
         if self._datacollector is not None:

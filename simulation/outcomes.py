@@ -8,9 +8,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
+from simulation import streams as s
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.records import OutcomeDraws, Outcomes
+from simulation.streams import Streams
 
 #: How the year's outcomes are worked out from the draws (``realise`` or its compiled twin).
 Realise = Callable[
@@ -19,20 +21,21 @@ Realise = Callable[
 ]
 
 
-def draw_outcomes(rng: np.random.Generator, n: int, regime: Regime) -> OutcomeDraws:
-    """This year's draws for ``n`` cadres, in the phase's fixed order (common random numbers)."""
+def draw_outcomes(streams: Streams, year: int, n: int, regime: Regime) -> OutcomeDraws:
+    """This year's draws for ``n`` cadres, each slot's own (``streams.OUTCOMES``)."""
     ev = regime.evaluation
+    words = streams.words(year, s.OUTCOMES, n)
     return OutcomeDraws(
-        success=rng.random(n),
-        reversal=bool(rng.random() < regime.support.policy_volatility),
-        noise=rng.normal(0.0, f.measurement_noise_sd(ev.noise_sd, ev.precision), n),
-        routine=rng.random(n),
+        success=s.uniform(words[:, 0]),
+        reversal=bool(s.uniform(words[0, 3]) < regime.support.policy_volatility),
+        noise=f.measurement_noise_sd(ev.noise_sd, ev.precision) * s.normal(words[:, 2]),
+        routine=s.uniform(words[:, 1]),
     )
 
 
 def produce(
     cadres: CadreArrays, action: NDArray[np.int8], config: ModelConfig, regime: Regime,
-    rng: np.random.Generator,
+    streams: Streams, year: int,
     realised: Realise | None = None,
 ) -> Outcomes:
     """Draw outcomes and update each cadre's smoothed performance record in place.
@@ -42,7 +45,7 @@ def produce(
     with NumPy's exp.
     """
     b = config.behaviour
-    draws = draw_outcomes(rng, cadres.n, regime)
+    draws = draw_outcomes(streams, year, cadres.n, regime)
     p_success = f.bold_success_probability(cadres.ability, b.bold_difficulty, b.bold_spread)
     return (realised or realise)(cadres, action, config, regime, draws, p_success)
 

@@ -48,10 +48,12 @@ BETTER: tuple[str, ...] = ("lower", "higher", "neither")
 #: cost; ``outcome``: the fate of bold
 #: work; ``review``: what review finds and gets wrong; ``sanction``: sanctions by rung;
 #: ``career``: promotion, vacancies, exits; ``cadre``: means over cadres; ``belief``: learnt
-#: beliefs; ``exogenous``: draws no policy moves.
+#: beliefs; ``survey``: what cadres would answer to the surveys' questions (``simulation.survey``,
+#: the calibration's targets); ``exogenous``: draws no policy moves.
 GROUPS: tuple[str, ...] = (
     "headline", "form", "diagnostic", "action", "cause", "reason", "composition", "output",
-    "welfare", "outcome", "review", "sanction", "career", "cadre", "belief", "exogenous",
+    "welfare", "outcome", "review", "sanction", "career", "cadre", "belief", "survey",
+    "exogenous",
 )
 
 
@@ -144,18 +146,24 @@ def output(
     return declared
 
 
-#: Version of what the outputs mean, written into every results manifest. 3 since avoidance
+#: Version of what the outputs mean, written into every results manifest. 4 since every rule in
+#: a decision is a learnt belief and the mean of each is an output (issue 22). 3 since avoidance
 #: counts initiative withheld for any of the three causes, with the fear-only figure kept as
 #: ``avoidance_fear``, and effort cost and welfare are outputs (December 2026); 2 since inaction
 #: had three forms (before, ``inaction`` was the idle share, today's lying_flat).
-OUTPUTS_VERSION = 3
+OUTPUTS_VERSION = 4
 #: What changed at each version, for results folders that record an older one.
 OUTPUTS_HISTORY: dict[int, str] = {
     1: "inaction was the idle share (today's lying_flat); no forms, causes or reasons",
     2: "avoidance counted only routine work that removing the perceived sanction risk would "
        "turn bold (today's avoidance_fear); no effort_cost or welfare",
-    3: "avoidance counts routine work that lifting any of the three causes would turn bold; "
-       "avoidance_fear, effort_cost and welfare added",
+    3: "cadres decided on the written ladder, generalised accountability and formalism "
+       "detection at once and learnt only enforcement, from priors; no belief_detect_formal, "
+       "belief_punish_routine, belief_accused, belief_upheld, belief_*_cost or sanction_cost",
+    4: "every rule that enters a decision is a learnt belief: the mean belief in each "
+       "(belief_detect_formal ... belief_removal_cost) and the expected cost of the next "
+       "sanction (sanction_cost) added; belief_accuse is the mean of belief_accused x "
+       "belief_upheld",
 }
 
 SHARE = "share"
@@ -280,8 +288,34 @@ output("belief_detect", "Belief: inaction is detected", "Belief: detected", PROB
        group="belief", better="neither")
 output("belief_promote", "Belief: performance is promoted", "Belief: promoted", "[-1, 1]",
        group="belief", better="neither")
-output("belief_accuse", "Belief: falsely accused", "Belief: accused", PROBABILITY,
+output("belief_accuse", "Belief: bold work falsely accused and the charge upheld",
+       "Belief: accused", PROBABILITY, group="belief", better="neither")
+output("belief_detect_formal", "Belief: formal work is caught as inaction",
+       "Belief: formalism caught", PROBABILITY, group="belief", better="neither")
+output("belief_punish_routine", "Belief: a routine mishap is punished",
+       "Belief: mishap punished", PROBABILITY, group="belief", better="neither")
+output("belief_accused", "Belief: bold work is falsely accused", "Belief: accusation",
+       PROBABILITY, group="belief", better="neither")
+output("belief_upheld", "Belief: a false accusation is upheld", "Belief: upheld", PROBABILITY,
        group="belief", better="neither")
+output("belief_warning_cost", "Belief: cost of a warning", "Belief: warning cost", "utility",
+       group="belief", better="neither")
+output("belief_demotion_cost", "Belief: cost of a demotion", "Belief: demotion cost",
+       "utility", group="belief", better="neither")
+output("belief_removal_cost", "Belief: cost of removal", "Belief: removal cost", "utility",
+       group="belief", better="neither")
+output("sanction_cost", "Expected cost of the next sanction (believed rung cost and career "
+       "stake)", "Sanction cost", "utility per cadre", group="belief", better="neither")
+# Survey answers (shares of all cadres): every cause an inactive cadre names (multi-response, so
+# they may add up to more than inaction: records.named_causes), and two questions read off each
+# cadre's utility (simulation.survey).
+for _cause, _, _, _reason, _says, _ in _CAUSES:
+    output(f"names_{_cause}", f"Inactive, names among its reasons: {_reason}",
+           f"Names: {_says}", SHARE, group="survey", better="neither")
+output("effort_over_reward", "Says its effort exceeds its reward", "Effort over reward", SHARE,
+       group="survey", better="neither")
+output("held_back_by_fear", "Held back by fear: would do more without the sanction risk",
+       "Held back by fear", SHARE, group="survey", better="neither")
 # Exogenous: 1 in a year a policy reversal scrapped bold projects.
 output("policy_reversal", "Policy reversal years", "Policy reversals", "share of years",
        policy=False, rare=True, group="exogenous", better="neither")

@@ -25,6 +25,7 @@ from simulation import (
     population,
     promotion,
     statistics,
+    streams,
 )
 from simulation.records import Inaction
 
@@ -43,6 +44,7 @@ class Phases(NamedTuple):
     learn: Callable[..., None]  # phase 5, once the role models are chosen
     grow_older: demography.GrowOlder  # phase 6, the clocks
     start_careers: population.CareerStart  # phase 6, entrants
+    slot_words: population.SlotWords  # phase 6, the entrants' random words (the same words)
     tally: Callable[..., NDArray[np.int64]]  # the step's counts
     averages: Callable[..., Sequence[float]]  # the step's means
 
@@ -61,6 +63,7 @@ def reference() -> Phases:
         learn=learning.learn,
         grow_older=demography.grow_older,
         start_careers=population.start_careers,
+        slot_words=streams.Streams.slot_words,
         tally=statistics.tally,
         averages=statistics.averages,
     )
@@ -75,6 +78,7 @@ def compiled() -> Phases:
     from simulation.kernels import outcomes as realised
     from simulation.kernels import promotion as promoting
     from simulation.kernels import statistics as counted
+    from simulation.kernels import streams as drawing
 
     return Phases(
         backend="numba",
@@ -88,6 +92,7 @@ def compiled() -> Phases:
         learn=learnt.learn,
         grow_older=ageing.age_one_year,
         start_careers=ageing.start_careers,
+        slot_words=drawing.slot_words,
         tally=counted.tally,
         averages=counted.averages,
     )

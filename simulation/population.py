@@ -9,12 +9,25 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import special
 
-from simulation.cadres import BELIEFS, NEVER_SANCTIONED, CadreArrays
+from simulation import streams as s
+from simulation.cadres import (
+    BELIEFS,
+    NEVER_SANCTIONED,
+    PERCEIVED_BELIEFS,
+    PERCEIVED_EVIDENCE,
+    CadreArrays,
+)
 from simulation.config import ModelConfig, Population
 from simulation.formulas import rank_capacities
 from simulation.network import build_peers
+from simulation.perceived import written
+from simulation.streams import Streams
 
+#: A few slots' words of a purpose (``Streams.slot_words`` or its compiled twin), given the
+#: streams, the year, the purpose, the slots and the number of slots.
+SlotWords = Callable[[Streams, int, int, NDArray[np.intp], int], NDArray[np.uint64]]
 #: How entrants' careers start (``start_careers`` or its compiled twin), given the slots they
 #: take, an entry age for every slot and the first new person id.
 CareerStart = Callable[[CadreArrays, NDArray[np.intp], NDArray[np.integer], int], None]
@@ -28,71 +41,174 @@ GAMMA_MIN_CV = 1e-6
 GAMMA_MAX_CV = 1e4
 
 
-def beta_draw(rng: np.random.Generator, mean: float, concentration: float, size: int) -> NDArray:
-    """Beta draws in [0, 1] with a given mean and concentration a + b.
+def gamma_shape_scale(mean: float, sd: float) -> tuple[float, float] | None:
+    """(shape, scale) of the gamma with this mean and s.d.; None for the constant ``mean``.
 
-    Over the allowed ranges (mean 0.01-0.99, concentration 1-1000) both shapes are at least
-    0.01, where NumPy's sampler is finite (tests/test_trait_draws.py checks the corners).
-    """
-    return rng.beta(mean * concentration, (1.0 - mean) * concentration, size)
-
-
-def gamma_draw(rng: np.random.Generator, mean: float, sd: float, size: int) -> NDArray:
-    """Non-negative, finite draws with a given mean and s.d. (gamma, shape (mean/sd)**2).
-
-    Safe for any non-negative mean and sd: the constant ``mean`` when sd or mean is 0 or
-    sd / mean < GAMMA_MIN_CV; the shape floored at 1 / GAMMA_MAX_CV**2 when sd / mean is larger
-    than GAMMA_MAX_CV. No step can overflow, and the scale is never 0 for a positive mean.
+    Safe for any non-negative mean and sd: None when sd or mean is 0 or sd / mean <
+    GAMMA_MIN_CV; the shape floored at 1 / GAMMA_MAX_CV**2 when sd / mean is larger than
+    GAMMA_MAX_CV. No step can overflow, and the scale is never 0 for a positive mean.
     """
     if sd <= 0.0 or mean <= 0.0 or sd < mean * GAMMA_MIN_CV:
-        return np.full(size, float(mean))
+        return None
     shape = (mean / sd) ** 2
     if shape < GAMMA_MAX_CV**-2:
-        shape = GAMMA_MAX_CV**-2
-        scale = mean / shape
+        return GAMMA_MAX_CV**-2, mean / GAMMA_MAX_CV**-2
+    scale = sd**2 / mean
+    if not scale > 0.0:  # sd**2 underflows (sd below 1e-154): the same value, computed safely
+        scale = (sd / mean) * sd
+    return shape, scale
+
+
+def gamma_trials(shape: NDArray[np.float64], words: NDArray[np.uint64]
+                 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """One Marsaglia-Tsang (2000) trial per entry: standard gamma variates and their acceptance.
+
+    ``words`` (..., 3) are each entry's normal, uniform and boost words; ``shape`` broadcasts
+    against ``words[..., 0]``. A shape below 1 is drawn at shape + 1 and multiplied by
+    boost**(1 / shape). Acceptance reads only the normal and the uniform, so a caller that
+    replaces rejected entries by the quantile of the boost word keeps the gamma law exactly.
+    Every entry takes one trial whatever its neighbours do (a slot's draw is its own).
+    """
+    small = shape < 1.0
+    d = np.where(small, shape + 1.0, shape) - 1.0 / 3.0
+    c = 1.0 / np.sqrt(9.0 * d)
+    z = s.normal(words[..., 0])
+    v = 1.0 + c * z
+    v = v * v * v
+    positive = v > 0.0
+    v = np.where(positive, v, 1.0)
+    bound = 0.5 * z * z + d - d * v + d * np.log(v)
+    accepted = positive & (np.log(s.open_uniform(words[..., 1])) < bound)
+    x = d * v
+    if np.any(small):  # u**0 is 1: shapes of at least 1 are left as they are
+        x *= s.open_uniform(words[..., 2]) ** np.where(small, 1.0 / shape, 0.0)
+    return x, accepted
+
+
+def beta_draw(words: NDArray[np.uint64], mean: float, concentration: float) -> NDArray:
+    """Beta draws in [0, 1] with a given mean and concentration a + b: X / (X + Y).
+
+    ``words`` (m, 6): X's normal and uniform, Y's normal and uniform, X's boost, Y's boost.
+    X and Y are gamma(a) and gamma(b) by one trial each (``gamma_trials``); where either is
+    rejected (a few in a hundred), the draw is the Beta quantile of X's boost word. Over the
+    allowed ranges (mean 0.01-0.99, concentration 1-1000) both shapes are at least 0.01
+    (tests/test_trait_draws.py checks the corners).
+    """
+    a, b = mean * concentration, (1.0 - mean) * concentration
+    trial = words[:, [0, 1, 4, 2, 3, 5]].reshape(-1, 2, 3)
+    x, accepted = gamma_trials(np.array([a, b]), trial)
+    return beta_of(x, accepted, a, b, words[:, 4])
+
+
+def beta_of(x: NDArray[np.float64], accepted: NDArray[np.bool_], a: float, b: float,
+            fallback: NDArray[np.uint64]) -> NDArray[np.float64]:
+    """X / (X + Y) from gamma pairs ``x`` (m, 2); the Beta quantile of ``fallback`` elsewhere."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = x[:, 0] / (x[:, 0] + x[:, 1])
+    redo = ~(accepted[:, 0] & accepted[:, 1] & np.isfinite(value))
+    if redo.any():
+        value[redo] = special.betaincinv(a, b, s.uniform(fallback[redo]))
+    return value
+
+
+def gamma_draw(words: NDArray[np.uint64], mean: float, sd: float) -> NDArray:
+    """Non-negative, finite draws with a given mean and s.d. (gamma, shape (mean/sd)**2).
+
+    ``words`` (m, 3): normal, uniform, boost (``gamma_trials``); a rejected trial is replaced
+    by the gamma quantile of the boost word. The constant mean where ``gamma_shape_scale``
+    says so.
+    """
+    law = gamma_shape_scale(mean, sd)
+    if law is None:
+        return np.full(words.shape[0], float(mean))
+    shape, scale = law
+    x, accepted = gamma_trials(np.float64(shape), words)
+    return gamma_of(x, accepted, shape, words[:, 2]) * scale
+
+
+def gamma_of(x: NDArray[np.float64], accepted: NDArray[np.bool_], shape: float,
+             fallback: NDArray[np.uint64]) -> NDArray[np.float64]:
+    """Standard gamma variates ``x``, with the quantile of ``fallback`` where not accepted."""
+    redo = ~accepted
+    if redo.any():
+        x = x.copy()
+        x[redo] = special.gammaincinv(shape, s.uniform(fallback[redo]))
+    return x
+
+
+def draw_traits(pop: Population, words: NDArray[np.uint64]) -> dict[str, NDArray]:
+    """Innate traits of new people from their ``streams.TRAITS`` words (m, 20).
+
+    The four gammas of ability and motivation and the one of risk aversion take their trials
+    in one pass (``gamma_trials``).
+    """
+    conc = pop.trait_concentration
+    shapes = [pop.ability_mean * conc, (1.0 - pop.ability_mean) * conc,
+              pop.motivation_mean * conc, (1.0 - pop.motivation_mean) * conc]
+    risk = gamma_shape_scale(pop.risk_aversion_mean, pop.risk_aversion_sd)
+    shapes.append(1.0 if risk is None else risk[0])
+    # Each gamma's (normal, uniform, boost) words, in the layout of streams.TRAITS.
+    trial = words[:, [0, 1, 8, 2, 3, 9, 4, 5, 10, 6, 7, 11, 12, 13, 14]].reshape(-1, 5, 3)
+    x, accepted = gamma_trials(np.array(shapes), trial)
+    ability = beta_of(x[:, 0:2], accepted[:, 0:2], shapes[0], shapes[1], words[:, 8])
+    motivation = beta_of(x[:, 2:4], accepted[:, 2:4], shapes[2], shapes[3], words[:, 10])
+    if risk is None:
+        risk_aversion = np.full(words.shape[0], float(pop.risk_aversion_mean))
     else:
-        scale = sd**2 / mean
-        if not scale > 0.0:  # sd**2 underflows (sd below 1e-154): the same value, computed safely
-            scale = (sd / mean) * sd
-    return rng.gamma(shape, scale, size)
-
-
-def draw_traits(pop: Population, rng: np.random.Generator, size: int) -> dict[str, NDArray]:
-    """Innate traits of ``size`` new people (initial cadres or entrants)."""
-    motivation = beta_draw(rng, pop.motivation_mean, pop.trait_concentration, size)
+        risk_aversion = gamma_of(x[:, 4], accepted[:, 4], risk[0], words[:, 14]) * risk[1]
     return {
-        "ability": beta_draw(rng, pop.ability_mean, pop.trait_concentration, size),
+        "ability": ability,
         "motivation": motivation,
         "innate_motivation": motivation.copy(),
-        "risk_aversion": gamma_draw(rng, pop.risk_aversion_mean, pop.risk_aversion_sd, size),
-        "violation_prone": rng.random(size) < pop.violation_prone_share,
+        "risk_aversion": risk_aversion,
+        "violation_prone": s.uniform(words[:, 15]) < pop.violation_prone_share,
     }
 
 
-def initial_population(config: ModelConfig, rng: np.random.Generator) -> CadreArrays:
-    """Build the year-0 population: traits, ages, a filled pyramid, units, peers, priors."""
+#: Slots whose traits are drawn together in the year-0 build: bounds the temporaries (20 words
+#: and a dozen float arrays a slot) at tens of MB however many cadres. Keyed by slot, the traits
+#: do not depend on it.
+TRAIT_BLOCK = 1 << 16
+
+
+def initial_traits(pop: Population, streams: Streams, n: int) -> dict[str, NDArray]:
+    """Year 0's traits of ``n`` slots, block by block of ``TRAIT_BLOCK`` slots."""
+    blocks = [draw_traits(pop, streams.words(0, s.TRAITS, min(TRAIT_BLOCK, n - start),
+                                             start=start))
+              for start in range(0, n, TRAIT_BLOCK)]
+    return {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
+
+
+def initial_population(config: ModelConfig, streams: Streams) -> CadreArrays:
+    """Build the year-0 population: traits, ages, a filled pyramid, units, peers, priors.
+
+    Every draw is year 0's, keyed by slot (or unit): ``streams.TRAITS``, ``PLACES``,
+    ``UNITS`` and the network's ``COLLEAGUES`` and ``TIES``.
+    """
     org, pop, learn = config.organisation, config.population, config.learning
     n = org.n_cadres
-    traits = draw_traits(pop, rng, n)
-    age = rng.integers(pop.entry_age_min, pop.retirement_age, n)
+    traits = initial_traits(pop, streams, n)
+    places = streams.columns(0, s.PLACES, n)
+    age = s.integers(places[0], pop.entry_age_min, pop.retirement_age)
 
     # Fill senior positions, favouring older cadres (a noisy seniority order).
     caps = rank_capacities(n, org.n_ranks, org.pyramid_ratio)
     rank = np.zeros(n, dtype=np.int8)
-    order = np.argsort(-(age + rng.normal(0.0, 8.0, n)))
+    order = np.argsort(-(age + 8.0 * s.normal(places[1])))
     start = 0
     for r in range(org.n_ranks - 1, 0, -1):
         filled = round(caps[r] * org.initial_fill)
         rank[order[start : start + filled]] = r
         start += filled
     service = age - pop.entry_age_min
-    years_in_rank = np.minimum(service, rng.integers(0, 8, n))
+    years_in_rank = np.minimum(service, s.integers(places[2], 0, 8))
 
     n_units = -(-n // org.unit_size)
     unit = (np.arange(n) // org.unit_size).astype(np.int32)
-    front_units = rng.random(n_units) < org.front_line_share
-    unit_visibility = gamma_draw(rng, 1.0, org.post_visibility_sd, n_units)
-    peers = build_peers(n, org.unit_size, org.peers_in_unit, org.peers_cross_unit, rng)
+    units = streams.words(0, s.UNITS, n_units)
+    front_units = s.uniform(units[:, 0]) < org.front_line_share
+    unit_visibility = gamma_draw(units[:, 1:], 1.0, org.post_visibility_sd)
+    peers = build_peers(n, org.unit_size, org.peers_in_unit, org.peers_cross_unit, streams)
 
     return CadreArrays(
         person=np.arange(n, dtype=np.int64),
@@ -108,16 +224,17 @@ def initial_population(config: ModelConfig, rng: np.random.Generator) -> CadreAr
         rank=rank,
         years_in_rank=years_in_rank.astype(np.int16),
         age=age.astype(np.int16),
-        record=np.clip(rng.normal(0.4, 0.15, n), 0.0, None),
+        record=np.clip(0.4 + 0.15 * s.normal(places[3]), 0.0, None),
         sanction_years=np.zeros(n, dtype=np.int16),
         strikes=np.zeros(n, dtype=np.int8),
         years_since_sanction=np.full(n, NEVER_SANCTIONED, dtype=np.int16),
         probation_years=np.zeros(n, dtype=np.int8),
         fast_track=np.zeros(n, dtype=np.bool_),
-        belief_punish=np.full(n, learn.prior_punish),
-        belief_detect=np.full(n, learn.prior_detect),
+        # Every perceived rule starts at the starting regime's written rule, with no cases yet.
+        **{name: np.full(n, rule) for name, rule in
+           zip(PERCEIVED_BELIEFS, written(config.regime), strict=True)},
+        **{name: np.zeros(n) for name in PERCEIVED_EVIDENCE},
         belief_promote=np.full(n, learn.prior_promote),
-        belief_accuse=np.full(n, learn.prior_accuse),
         action=np.full(n, -1, dtype=np.int8),
     )
 
@@ -126,25 +243,31 @@ def replace_departed(
     cadres: CadreArrays,
     departed: NDArray[np.intp],
     config: ModelConfig,
-    rng: np.random.Generator,
+    streams: Streams,
+    year: int,
     next_person: int,
     start: CareerStart | None = None,
+    slot_words: SlotWords | None = None,
 ) -> int:
     """Put entrants into the slots in ``departed``; returns the next unused person id.
 
-    ``start`` starts their careers (default ``start_careers``, the NumPy reference; the phase
-    table passes the compiled twin).
+    An entrant's traits and entry age are the year's ``streams.TRAITS`` draws of its slot,
+    drawn only for the slots that empty: who leaves (which a lever may change) changes no
+    other entrant's draws. ``start`` starts their careers and ``slot_words`` draws the words
+    (defaults ``start_careers`` and ``Streams.slot_words``, the NumPy reference; the phase
+    table passes the compiled twins).
     """
     k = departed.size
     if k == 0:
         return next_person
     pop = config.population
-    # A would-be entrant is drawn for every slot and used where the slot is empty, so who
-    # leaves (which a lever may change) shifts no other entrant's draws.
-    traits = draw_traits(pop, rng, cadres.n)
-    entry_age = rng.integers(pop.entry_age_min, pop.entry_age_max + 1, cadres.n)
+    n = cadres.n
+    words = (slot_words or Streams.slot_words)(streams, year, s.TRAITS, departed, n)
+    traits = draw_traits(pop, words)
+    entry_age = np.zeros(n, dtype=np.int64)
+    entry_age[departed] = s.integers(words[:, 16], pop.entry_age_min, pop.entry_age_max + 1)
     for name, values in traits.items():
-        getattr(cadres, name)[departed] = values[departed]
+        getattr(cadres, name)[departed] = values
     (start or start_careers)(cadres, departed, entry_age, next_person)
     return next_person + k
 

@@ -22,19 +22,21 @@ def move_down(
     rank: NDArray[np.int8],
     movers: NDArray[np.intp],
     capacities: NDArray[np.int64],
-    rng: np.random.Generator,
+    order: NDArray[np.float64],
 ) -> NDArray[np.intp]:
     """Demote each mover by one rank, or further down where the rank below is full.
 
-    Movers first leave their posts; then ranks are filled from the top, a random order deciding
-    who gets the scarce places, and the overflow drops a rank further. Rank 0 takes everyone,
-    so no rank ever holds more cadres than it has positions. Modifies ``rank`` in place and
-    returns the cadres that moved (movers already at rank 0 stay where they are).
+    Movers first leave their posts; then ranks are filled from the top, the movers with the
+    smallest ``order`` (a uniform per slot) taking the scarce places first, and the overflow
+    drops a rank further. Keyed by slot, the order of two movers does not depend on who else
+    moves. Rank 0 takes everyone, so no rank ever holds more cadres than it has positions.
+    Modifies ``rank`` in place and returns the cadres that moved (movers already at rank 0 stay
+    where they are), in that order.
     """
     movers = movers[rank[movers] > 0]
     if movers.size == 0:
         return movers
-    movers = rng.permutation(movers)
+    movers = movers[np.argsort(order[movers], kind="stable")]
     target = rank[movers].astype(np.int64) - 1
     rank[movers] = 0  # vacate their posts while places are counted
     occupied = occupancy(rank, capacities.size)

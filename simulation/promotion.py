@@ -12,10 +12,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
+from simulation import streams as s
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Promotion, Regime
 from simulation.positions import occupancy
 from simulation.records import Pool, Tournament
+from simulation.streams import Streams
 
 #: The scored candidates (``form_pool`` or its compiled twin), with ``form_pool``'s arguments.
 FormPool = Callable[..., Pool]
@@ -61,7 +63,8 @@ def hold_tournament(
     config: ModelConfig,
     regime: Regime,
     capacities: NDArray[np.int64],
-    rng: np.random.Generator,
+    streams: Streams,
+    year: int,
     leaving: NDArray[np.bool_] | None = None,
     pooled: FormPool | None = None,
     published: Publish | None = None,
@@ -77,9 +80,10 @@ def hold_tournament(
     promo = regime.promotion
     n, n_ranks = cadres.n, config.organisation.n_ranks
     cadres.fast_track[:] = fast_track_band(cadres, n_ranks, promo.fast_track_share)
-    # Each cadre's draws, whoever competes: a lever never shifts another cadre's draws.
-    self_draw = rng.random(n)
-    noise = rng.normal(0.0, promo.score_noise, n)
+    # Each slot's own draws (``streams.CAREER``), whoever competes.
+    words = streams.words(year, s.CAREER, n)
+    self_draw = s.uniform(words[:, 0])
+    noise = promo.score_noise * s.normal(words[:, 1])
     pool = (pooled or form_pool)(cadres, n_ranks, promo, self_draw, noise, leaving)
     quota = promo.front_line_quota
     places = (filled(pool, capacities, occupancy(cadres.rank, n_ranks), n, quota)

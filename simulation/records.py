@@ -7,7 +7,7 @@ phase and no kernel, so neither path imports the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -42,11 +42,14 @@ class DecisionInputs:
     violation_prone: NDArray[np.bool_]
     visibility: NDArray[np.float64]  # the post's multiplier of how visible hollow work is
     career: NDArray[np.float64]  # weight of the promotion prize: eligibility x waiting discount
-    belief_punish: NDArray[np.float64]
-    belief_detect: NDArray[np.float64]
-    belief_promote: NDArray[np.float64]
-    belief_accuse: NDArray[np.float64]
-    sanction_cost: NDArray[np.float64]  # cost of the next rung of the ladder
+    # The perceived regime (docs/ODD.md 7.1.4): what the cadre believes of each rule.
+    belief_punish: NDArray[np.float64]  # P(an honest failed bold action is punished)
+    belief_detect: NDArray[np.float64]  # P(lying flat is caught)
+    belief_promote: NDArray[np.float64]  # responsiveness of promotion to measured output
+    belief_accuse: NDArray[np.float64]  # P(bold work falsely accused and the charge upheld)
+    belief_detect_formal: NDArray[np.float64]  # P(formal work is caught as inaction)
+    belief_punish_routine: NDArray[np.float64]  # P(a routine mishap is punished)
+    sanction_cost: NDArray[np.float64]  # the next sanction: perceived rung cost + career stake
     fear: float = 1.0  # 1 = acting carries its perceived sanction risk; 0 = that risk removed
 
     def subset(self, index: NDArray[np.intp]) -> DecisionInputs:
@@ -70,6 +73,9 @@ class Inaction:
     causes: NDArray[np.float64]  # (3,) inactive cadres attributed to CAUSES (sum = inactive)
     reasons: NDArray[np.float64]  # (3,) inactive cadres naming each of CAUSES as main reason
     fear_only: int = 0  # routine workers who would take on the hard task were fear alone lifted
+    #: (3,) inactive cadres naming each of CAUSES among their reasons (``named_causes``): a
+    #: multi-response answer, so the three may sum to more than the inactive.
+    named: NDArray[np.float64] = field(default_factory=lambda: np.zeros(3))
     #: False when no counterfactual was asked (``unaccounted``): forms mark only lying flat and
     #: formal work, and avoidance, causes, reasons and fear_only are unknown.
     accounted: bool = True
@@ -82,7 +88,24 @@ class Inaction:
 def unaccounted(form: NDArray[np.int8]) -> Inaction:
     """The inaction of a year whose accounting was skipped: only the forms read off actions."""
     unknown = np.full(3, np.nan)
-    return Inaction(form=form, causes=unknown, reasons=unknown.copy(), accounted=False)
+    return Inaction(form=form, causes=unknown, reasons=unknown.copy(), named=unknown.copy(),
+                    accounted=False)
+
+
+#: A cause an inactive cadre names among its reasons: its Shapley share of the cadre's inaction
+#: is at least a third (shares of three causes come in sixths: 1/6 is a cause that matters only
+#: beside two others, 1/3 one that counts as much as an equal split; 0.25 lies between).
+NAMED_SHARE = 0.25
+
+
+def named_causes(shares: NDArray[np.float64]) -> NDArray[np.float64]:
+    """How many inactive cadres name each cause, from their cause shares (m, 3) (multi-response).
+
+    A cadre names every cause whose share reaches ``NAMED_SHARE``: one that alone holds it back
+    (share 1), each of two that hold it back jointly or each alone (1/2), or all three where any
+    one or only all three lifted would end its inaction (1/3 each).
+    """
+    return np.count_nonzero(shares >= NAMED_SHARE, axis=0).astype(np.float64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,5 +214,7 @@ TALLIED: tuple[str, ...] = (*EVENTS, *f.ACTIONS, *SANCTIONS_BY_RUNG)
 #: What ``averages`` returns, in order: means over cadres, then meritocracy.
 AVERAGED: tuple[str, ...] = (
     "real_output", "measured_output", "mean_motivation", "mean_ability", "belief_punish",
-    "belief_detect", "belief_promote", "belief_accuse", "meritocracy",
+    "belief_detect", "belief_promote", "belief_accuse", "belief_detect_formal",
+    "belief_punish_routine", "belief_accused", "belief_upheld", "belief_warning_cost",
+    "belief_demotion_cost", "belief_removal_cost", "meritocracy",
 )

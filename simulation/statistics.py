@@ -52,8 +52,12 @@ def tally(
 
 def averages(cadres: CadreArrays, out: Outcomes) -> list[float]:
     """The year's means over cadres and the rank-ability correlation, in AVERAGED order."""
+    c = cadres
     return [
-        out.real.mean(), out.measured.mean(), cadres.motivation.mean(), cadres.ability.mean(),
-        cadres.belief_punish.mean(), cadres.belief_detect.mean(), cadres.belief_promote.mean(),
-        cadres.belief_accuse.mean(), f.rank_ability_correlation(cadres.rank, cadres.ability),
+        out.real.mean(), out.measured.mean(), c.motivation.mean(), c.ability.mean(),
+        c.belief_punish.mean(), c.belief_detect.mean(), c.belief_promote.mean(),
+        (c.belief_accused * c.belief_upheld).mean(), c.belief_detect_formal.mean(),
+        c.belief_punish_routine.mean(), c.belief_accused.mean(), c.belief_upheld.mean(),
+        c.belief_warning_cost.mean(), c.belief_demotion_cost.mean(),
+        c.belief_removal_cost.mean(), f.rank_ability_correlation(c.rank, c.ability),
     ]

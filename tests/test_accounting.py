@@ -88,7 +88,8 @@ def test_a_sweep_run_that_keeps_no_accounted_output_skips_it_and_agrees(monkeypa
 def one_cadre(**values) -> DecisionInputs:
     base = dict(motivation=0.3, ability=0.3, risk_aversion=1.0, violation_prone=False,
                 visibility=1.0, career=0.5, belief_punish=0.5, belief_detect=0.2,
-                belief_promote=0.1, belief_accuse=0.05, sanction_cost=0.4)
+                belief_promote=0.1, belief_accuse=0.05, belief_detect_formal=0.06,
+                belief_punish_routine=0.3, sanction_cost=0.4)
     base |= values
     fear = base.pop("fear", 1.0)
     arrays = {k: np.array([v]) for k, v in base.items()}
@@ -129,6 +130,7 @@ def test_cadres_at_the_reference_levels_decide_as_the_numpy_path(fear):
         belief_punish=np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 1, n)),
         belief_detect=rng.uniform(0, 0.5, n), belief_promote=level(refs.rewarded),
         belief_accuse=np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 0.2, n)),
+        belief_detect_formal=rng.uniform(0, 0.15, n), belief_punish_routine=np.zeros(n),
         sanction_cost=rng.choice([0.4, 1.5, 4.0], n), fear=fear,
     )
     taste = rng.gumbel(size=(n, 4))

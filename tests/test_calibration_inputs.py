@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from experiments.calibration.errors import CalibrationError
@@ -14,6 +15,7 @@ from experiments.calibration.targets import (
     load_targets,
     parse_statistic,
     statistic_value,
+    target_statistics,
     validate_targets,
 )
 from simulation import ConfigError
@@ -46,9 +48,16 @@ def priors(**params):
 
 def test_shipped_targets_and_priors_load():
     t = load_targets(TARGETS)
-    assert [x.statistic for x in t.targets][:2] == [
-        "reason_afraid / inaction", "reason_unable / inaction"]
-    assert t.targets[1].sampling_se == pytest.approx(np.sqrt(0.438 * 0.562 / 3201))
+    by_name = {x.name: x for x in t.targets}
+    assert by_name["fear_real_cause"].statistic == "names_afraid / inaction"  # multi-response
+    assert by_name["unable_bottleneck"].statistic == "reason_unable / inaction"  # single
+    assert by_name["unable_bottleneck"].sampling_se == pytest.approx(
+        np.sqrt(0.438 * 0.562 / 3201))
+    assert by_name["drive_2018_not_sufficient"].statistic == "inaction"  # the level anchor
+    for x in t.targets:  # each says who was asked, how, and when it is read
+        assert (x.asked and x.response != "unknown") or x.name == "fear_real_cause", x.name
+        assert x.years, x.name
+    assert t.simulation.switch is not None and t.simulation.switch.preset == "status_quo_2018"
     assert t.unmapped, "figures left out are listed with the reason"
     p = load_priors(PRIORS)
     assert all(name.split(".")[0] in ("behaviour", "population", "learning") for name in p.names)
@@ -161,3 +170,59 @@ def test_validation_does_not_mutate_input():
     before = copy.deepcopy(data)
     validate_targets(data)
     assert data == before
+
+
+def calendar(**changes):
+    sim = {"n_cadres": 40, "steps": 10, "burn_in": 4, "start_year": 2010,
+           "switch": {"preset": "guangdong_three_distinctions", "year": 2016, "phase_in": 2}}
+    return {**sim, **changes}
+
+
+def test_targets_read_years_of_a_calendar_and_the_switch_lands_on_its_year():
+    data = {"name": "t", "simulation": calendar(), "targets": [
+        target(name="before", years=[2014, 2015]), target(name="after", years=[2018])]}
+    t = validate_targets(data)
+    assert t.kept_rows(t.targets[0]).tolist() == [0, 1]
+    assert t.kept_rows(t.targets[1]).tolist() == [4]
+    assert t.simulation.switch_overrides() == {
+        "switch.preset": "guangdong_three_distinctions", "switch.step": 7,
+        "switch.phase_in": 2}
+    small = t.simulation.resized(n_cadres=30, burn_in=2)
+    assert (small.first_kept_year, small.last_year, small.steps) == (2014, 2019, 8)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"targets": [target(years=[2012])]}, "outside the kept years"),
+    ({"simulation": calendar(start_year=None, switch=None),
+      "targets": [target(years=[2015])]}, "start_year"),
+    ({"simulation": calendar(start_year=None)}, "needs start_year"),
+    ({"simulation": calendar(switch={"preset": "nowhere", "year": 2016})}, "nowhere"),
+    ({"simulation": calendar(switch={"preset": "guangdong_three_distinctions",
+                                     "year": 2030})}, "switch.year"),
+])
+def test_years_and_switches_are_checked(changes, message):
+    data = {"name": "t", "simulation": calendar(), "targets": [target()]} | changes
+    with pytest.raises(CalibrationError, match=message):
+        validate_targets(data)
+
+
+def test_hold_out_by_name_or_survey_year():
+    t = validate_targets({"name": "t", "simulation": calendar(), "targets": [
+        target(name="a", years=[2014]), target(name="b", years=[2018]),
+        target(name="c", years=[2017, 2018])]})
+    fitted, held = t.split(["2018"])
+    assert fitted.names == ["a"] and [h.name for h in held] == ["b", "c"]
+    fitted, held = t.split(["b"])
+    assert fitted.names == ["a", "c"]
+    with pytest.raises(ValueError, match="matches no target"):
+        t.split(["2016"])
+    with pytest.raises(ValueError, match="nothing is left"):
+        t.split(["2014", "2018"])
+
+
+def test_a_switched_statistic_reads_only_its_years():
+    table = pd.DataFrame({"step": np.arange(1, 11), "inaction": np.r_[np.zeros(6), np.ones(4)]})
+    t = validate_targets({"name": "t", "simulation": calendar(), "targets": [
+        target(name="before", statistic="inaction", years=[2014, 2015]),
+        target(name="after", statistic="inaction", years=[2018, 2019])]})
+    assert target_statistics({"default": table}, t) == {"before": 0.0, "after": 1.0}

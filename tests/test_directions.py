@@ -216,14 +216,18 @@ def test_one_year_probation_checks_the_year_after_promotion():
 
 
 def _ladder_run(expiry: int) -> pd.DataFrame:
-    """Everyone lies flat (best response; acting is prohibitively costly) and every idle cadre
-    is caught every year, so every cadre is sanctioned in years 1 and 2."""
+    """Everyone lies flat (best response; acting is prohibitively costly, every rung is as
+    mild as a warning, and formal work is caught like lying flat, so it only adds effort) and
+    every idle cadre is caught every year, so every cadre is sanctioned in years 1 and 2."""
     overrides = {
         "organisation.n_cadres": 200,
         "behaviour.temperature": 0.0,
         "behaviour.effort_cost": 10.0,
         "behaviour.promotion_prize": 0.0,
         "regime.accountability.annual_evaluation": 1.0,
+        "regime.accountability.demotion_cost": 0.4,
+        "regime.accountability.removal_cost": 0.4,
+        "regime.evaluation.formalism_detection": 1.0,
         "regime.accountability.strike_expiry": expiry,
     }
     table = CadreModel(load_config(overrides=overrides), seed=0).run(2)

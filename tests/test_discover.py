@@ -96,3 +96,36 @@ def test_discover_refuses_a_condition_that_is_not_one(tmp_path, capsys):
     assert main(["discover", str(folder), "--where", "inaction + 1"]) == 2
     assert "not a true/false condition" in capsys.readouterr().err
     assert main(["discover", str(folder), "--where", "inaction > 5"]) == 2
+    assert "holds in none of the 20 cases (inaction ranges from 0 to 1)" in capsys.readouterr().err
+
+
+def test_a_tied_level_is_peeled_only_when_it_gains_more_per_point_than_an_edge():
+    # y holds where a > 0.7; level 0 of the integer input k (a quarter of the points) happens to
+    # hold a little less often. Removing it raises the density more in one step than peeling 5 %
+    # off a's low edge, but less per point removed: Friedman and Fisher peel a first.
+    rng = np.random.default_rng(11)
+    n = 2000
+    x = pd.DataFrame({"a": rng.random(n), "k": np.repeat([0.0, 1.0, 2.0, 3.0], n // 4)})
+    y = x["a"].to_numpy() > 0.7
+    level0 = np.flatnonzero((x["k"] == 0).to_numpy() & y)
+    y[level0[: len(level0) // 3]] = False  # level 0: about 0.2 instead of 0.3
+    whole_level = y[x["k"].to_numpy() > 0].mean()
+    edge = y[x["a"].to_numpy() >= np.quantile(x["a"], 0.05)].mean()
+    assert whole_level > edge  # the old rule (highest density) would have peeled k
+    second = peel(x, y).iloc[1]
+    assert second["limits"]["k"] == (0.0, 3.0)
+    assert second["limits"]["a"][0] > 0.0
+
+
+def test_quasi_p_is_small_for_the_planted_edges_and_follows_its_definition():
+    from scipy import stats
+
+    x, y = planted(1000, 5)
+    box = discover(x, y, boxes=1)[0].box
+    for name in PLANTED:
+        assert box.quasi_p[name] < 1e-6
+    inside = box_mask(x, box.limits)
+    for name in box.restricted:
+        lifted = box_mask(x, {**box.limits, name: (float(x[name].min()), float(x[name].max()))})
+        expected = stats.binom.sf(y[inside].sum() - 1, inside.sum(), y[lifted].mean())
+        assert box.quasi_p[name] == pytest.approx(expected)

@@ -166,6 +166,20 @@ def _grid(tmp_path: Path, name: str, px: str, xs, py: str, ys, reps: int = 3) ->
                          design={"kind": "grid", "parameters": {px: list(xs), py: list(ys)}})
 
 
+#: A back-and-forth transition study: switch in year 8, back in year 14, tolerant from year 1,
+#: never switched (the schedule of the shipped strict_tolerant_strict, shortened).
+ARMS = [{"switch.step": 8, "switch.back_step": 14}, {"switch.step": 8, "switch.back_step": 0},
+        {"switch.step": 1, "switch.back_step": 0}, {"switch.step": 1000, "switch.back_step": 0}]
+
+
+def switch_series(point, params, rep, rng):
+    steps = np.arange(1, 21)
+    on = (steps >= params["switch.step"]) & ~((params["switch.back_step"] > 0)
+                                              & (steps >= params["switch.back_step"]))
+    return {m: v - 0.03 * on + rng.normal(0, 0.005, steps.size)
+            for m, v in {"afraid": 0.14, "belief_punish": 0.56, "bold": 0.02}.items()}
+
+
 FOLDERS = {
     # Regimes compared, with series: bars, series, trade-off, differences, running mean.
     "regimes": lambda tmp: write_results(
@@ -190,6 +204,11 @@ FOLDERS = {
         [{"regime": "default", "parameters": {WEIGHT: w, TENURE: t, CEILING: c}}
          for w in (0.1, 0.3, 0.5, 0.7, 0.9) for t in (0, 2, 4, 6) for c in (0, 45)],
         causes, 3, design={"kind": "grid"}),
+    # The shipped back-and-forth switch: the transition figures (levels and effects).
+    "strict_tolerant_strict": lambda tmp: write_results(
+        tmp / "strict_tolerant_strict", [{"regime": "strict", "parameters": a} for a in ARMS],
+        causes, 3, design={"kind": "points", "points": ARMS}, series=switch_series,
+        spec={"switch": {"step": 8, "back_step": 14}, "common_random_numbers": True}),
 }
 
 
@@ -217,7 +236,8 @@ def test_every_publication_figure_keeps_its_text_inside_and_apart(tmp_path, kind
 def test_the_figure_plan_is_covered_by_the_synthetic_folders(tmp_path):
     names = {name for kind in FOLDERS for name, _ in _figures(FOLDERS[kind](tmp_path))}
     expected = {"inaction_by_form", "inaction_by_cause", "heatmap_inaction", "timeseries",
-                "timeseries_causes", "tradeoff", "differences_inaction", "running_mean"}
+                "timeseries_causes", "tradeoff", "differences_inaction", "running_mean",
+                "transitions", "transition_effects"}
     assert expected <= names  # sobol and morris: the test below
 
 

@@ -263,7 +263,7 @@ def test_peer_sums_equal_summing_each_cadres_peers_by_hand():
 def test_move_down_demotes_one_rank_when_there_is_room():
     caps = np.array([10, 3, 2, 1])
     rank = np.array([3, 2, 1, 0, 0, 0], dtype=np.int8)
-    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(0))
+    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(0).random(6))
     np.testing.assert_array_equal(rank, [2, 1, 1, 0, 0, 0])
 
 
@@ -273,7 +273,7 @@ def test_move_down_sends_overflow_to_the_next_rank_with_room():
     # other falls to rank 0.
     caps = np.array([10, 3, 1, 2])
     rank = np.array([3, 3, 2, 1, 1, 0], dtype=np.int8)
-    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(1))
+    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(1).random(6))
     assert sorted(rank[:2].tolist()) == [0, 1]
     np.testing.assert_array_equal(rank[2:], [2, 1, 1, 0])
     np.testing.assert_array_equal(occupancy(rank, 4), [2, 3, 1, 0])
@@ -283,7 +283,7 @@ def test_move_down_fills_places_vacated_by_other_movers():
     # Slot 1 leaves rank 2 in the same call, so slot 0 (rank 3) can take its post.
     caps = np.array([10, 2, 1, 1])
     rank = np.array([3, 2, 1, 1, 0], dtype=np.int8)
-    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(2))
+    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(2).random(5))
     # Slot 1 wants rank 1, which is full (slots 2, 3): it falls to rank 0.
     np.testing.assert_array_equal(rank, [2, 0, 1, 1, 0])
 
@@ -291,9 +291,9 @@ def test_move_down_fills_places_vacated_by_other_movers():
 def test_move_down_leaves_rank_zero_movers_and_bystanders_alone():
     caps = np.array([10, 2, 1])
     rank = np.array([0, 0, 1, 2], dtype=np.int8)
-    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(3))
+    move_down(rank, np.array([0, 1]), caps, np.random.default_rng(3).random(4))
     np.testing.assert_array_equal(rank, [0, 0, 1, 2])
-    move_down(rank, np.array([], dtype=np.intp), caps, np.random.default_rng(3))
+    move_down(rank, np.array([], dtype=np.intp), caps, np.random.default_rng(3).random(4))
     np.testing.assert_array_equal(rank, [0, 0, 1, 2])
 
 
@@ -307,10 +307,22 @@ def test_move_down_chooses_who_keeps_a_scarce_post_at_random():
     wins = 0
     for _ in range(400):
         rank = np.array([2, 2, 0], dtype=np.int8)
-        move_down(rank, np.array([0, 1]), caps, rng)
+        move_down(rank, np.array([0, 1]), caps, rng.random(3))
         assert sorted(rank[:2].tolist()) == [0, 1]
         wins += int(rank[0] == 1)
     assert abs(wins - 200) <= 40
+
+
+def test_move_down_gives_scarce_posts_to_the_smallest_keys_whoever_else_moves():
+    """The order is keyed by slot: adding a mover never reorders the others."""
+    caps = np.array([10, 1, 3])
+    order = np.array([0.9, 0.2, 0.5, 0.1])
+    for movers, expected in (([0, 1], [0, 1, 2, 0]), ([0, 1, 2], [0, 1, 0, 0]),
+                             ([0, 2], [0, 2, 1, 0])):
+        rank = np.array([2, 2, 2, 0], dtype=np.int8)
+        moved = move_down(rank, np.array(movers), caps, order)
+        np.testing.assert_array_equal(rank, expected)
+        assert moved.tolist() == sorted(movers, key=lambda slot: order[slot])
 
 
 @settings(max_examples=60, deadline=None)
@@ -332,7 +344,8 @@ def test_move_down_never_exceeds_capacity_and_moves_no_one_up(data, n_ranks, n):
             occupied[r] += 1
     movers = np.array(sorted(data.draw(st.sets(st.integers(0, n - 1)))), dtype=np.intp)
     before = rank.copy()
-    move_down(rank, movers, caps, np.random.default_rng(data.draw(st.integers(0, 2**32))))
+    keys = np.random.default_rng(data.draw(st.integers(0, 2**32))).random(n)
+    move_down(rank, movers, caps, keys)
     assert np.all(occupancy(rank, n_ranks)[1:] <= caps[1:])
     moved = np.zeros(n, dtype=bool)
     moved[movers] = True
@@ -342,24 +355,37 @@ def test_move_down_never_exceeds_capacity_and_moves_no_one_up(data, n_ranks, n):
     np.testing.assert_array_equal(rank[moved & (before == 0)], 0)
 
 
-def test_rate_update_smooths_toward_the_share_with_whole_exposures_and_not_without():
-    belief = np.array([0.2, 0.2, 0.2])
-    got = f.rate_update(belief, events=np.array([3.0, 0.0, 0.0]),
-                        exposure=np.array([4.0, 2.0, 0.0]), rate=0.5)
-    np.testing.assert_allclose(got, [0.2 + 0.5 * (0.75 - 0.2), 0.1, 0.2])
+def test_perceived_update_is_the_discounted_beta_mean_of_rule_and_cases():
+    """Belief = (w a + E) / (w + X) with E, X the events and exposures kept at ``memory``."""
+    w, a, m = 4.0, 0.2, 0.8
+    events_1, exposure_1 = 3.0, 5.0  # year 1's cases
+    b1, x1 = f.perceived_update(a, 0.0, a, events_1, exposure_1, m, w)
+    assert x1 == exposure_1
+    assert b1 == pytest.approx((w * a + events_1) / (w + exposure_1))
+    events_2, exposure_2 = 0.0, 2.0
+    b2, x2 = f.perceived_update(b1, x1, a, events_2, exposure_2, m, w)
+    assert x2 == pytest.approx(m * exposure_1 + exposure_2)
+    assert b2 == pytest.approx((w * a + m * events_1 + events_2) / (w + x2))
 
 
-def test_rate_update_with_partial_exposures_is_unbiased_at_the_true_rate():
-    """A case revealing the rate at weight 0.3 (formal work examined at 0.3 x detection) is
-    caught with probability 0.3 p: at belief p the expected move is 0, and a belief below p
-    moves up on average (a per-case share capped at 1 would pull it down to about 0.3 p)."""
+def test_perceived_update_without_cases_drifts_back_to_the_credited_rule():
+    belief, evidence = np.array([0.9]), np.array([10.0])
+    for _ in range(60):
+        belief, evidence = f.perceived_update(belief, evidence, 0.3, 0.0, 0.0, 0.8, 4.0)
+    assert belief[0] == pytest.approx(0.3, abs=1e-4)
+    # With nothing to lean on (no rule weight, no evidence) the belief stays.
+    assert f.perceived_update(0.7, 0.0, 0.1, 0.0, 0.0, 0.8, 0.0)[0] == 0.7
+
+
+def test_perceived_update_is_unbiased_at_the_true_rate_with_partial_exposures():
+    """Cases revealing the rate at weight 0.3 (formal work examined at 0.3 x detection): at a
+    belief and a credited rule equal to the true rate p the expected move is 0."""
     rng = np.random.default_rng(0)
-    p, weight, n = 0.9, 0.3, 200_000
+    p, weight, n = 0.6, 0.3, 200_000
     events = (rng.random(n) < weight * p).astype(float)
-    at_truth = f.rate_update(np.full(n, p), events, np.full(n, weight), rate=0.3)
-    assert abs(at_truth.mean() - p) < 3 * at_truth.std() / np.sqrt(n)
-    below = f.rate_update(np.full(n, 0.5), events, np.full(n, weight), rate=0.3)
-    assert below.mean() > 0.5
+    moved, _ = f.perceived_update(np.full(n, p), np.full(n, 2.0), p, events,
+                                  np.full(n, weight), 0.8, 4.0)
+    assert abs(moved.mean() - p) < 3 * moved.std() / np.sqrt(n)
 
 
 def test_pool_weight_grows_with_the_pool_and_is_one_without_a_prior():

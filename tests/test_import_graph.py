@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "simulation"
 #: to import nothing else of the model.
 LEAVES = frozenset({
     "simulation.cadres", "simulation.config", "simulation.formulas", "simulation.network",
-    "simulation.per_regime", "simulation.records", "simulation.tasks",
+    "simulation.per_regime", "simulation.records", "simulation.streams", "simulation.tasks",
 })
 #: Not a kernel: it readies the kernels by running a tiny model, so it imports the model.
 WARM_UP = "simulation.kernels.warm"

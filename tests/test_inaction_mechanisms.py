@@ -65,13 +65,14 @@ def formal_best_response_share(precision: float, seeds=(1, 2, 3), steps: int = 1
 @pytest.mark.slow
 def test_formal_work_is_a_best_response_where_evaluation_rewards_visibility():
     """Weak evaluation (precision 0.2): at least 25 % of formal choosers prefer formal work
-    before their taste draw (measured 31 %, of about 5 500 choices; 40 % at precision 0); a
-    precise evaluator (0.8) leaves fewer formal choosers, and fewer of them by incentive."""
+    before their taste draw (measured 47 % since issue 22, when cadres came to believe formal
+    work is caught at its written rate; 31 % before); a precise evaluator (0.8) leaves fewer
+    formal choosers, and fewer of them by incentive (measured 26 %: 0.56 of the weak share)."""
     weak_share, weak_count = formal_best_response_share(0.2)
     sharp_share, sharp_count = formal_best_response_share(0.8)
     assert weak_share >= 0.25, weak_share
     assert sharp_count < 0.8 * weak_count, (sharp_count, weak_count)
-    assert sharp_share < 0.5 * weak_share, (sharp_share, weak_share)
+    assert sharp_share < 0.7 * weak_share, (sharp_share, weak_share)
 
 
 def test_promotion_value_of_an_action_does_not_fall_as_the_cadre_becomes_abler():
@@ -98,8 +99,9 @@ def test_false_accusations_fall_more_on_bold_work_than_on_routine_work():
     model = CadreModel(config, seed=5)
     rng = np.random.default_rng(5)
     action = rng.choice([f.ROUTINE, f.BOLD], size=model.cadres.n).astype(np.int8)
-    out = produce(model.cadres, action, config, model.regime, rng)
-    rev = review(model.cadres, action, out, config, model.regime, model.capacities, rng)
+    out = produce(model.cadres, action, config, model.regime, model.streams, 1)
+    rev = review(model.cadres, action, out, config, model.regime, model.capacities,
+                 model.streams, 1)
     accused = {
         name: np.count_nonzero(rev.accused & (action == code)) / np.count_nonzero(action == code)
         for name, code in (("bold", f.BOLD), ("routine", f.ROUTINE))

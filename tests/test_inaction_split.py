@@ -61,9 +61,6 @@ STILL = {
 
 # Nothing is punished and nobody believes it would be.
 SAFE = {
-    "learning.prior_punish": 0.0,
-    "learning.prior_accuse": 0.0,
-    "learning.prior_detect": 0.0,
     "regime.accountability.annual_evaluation": 0.0,
     "regime.accountability.generalised_accountability": 0.0,
     "regime.supervision.false_accusation_rate": 0.0,
@@ -79,9 +76,6 @@ AFRAID = STILL | {
     "population.motivation_mean": 0.9,
     "learning.prior_promote": 1.0,
     "regime.promotion.min_tenure": 0,
-    "learning.prior_punish": 1.0,
-    "learning.prior_accuse": 0.3,
-    "learning.prior_detect": 0.0,
     "regime.accountability.warning_cost": 10.0,
     "regime.accountability.demotion_cost": 10.0,
     "regime.accountability.removal_cost": 10.0,
@@ -100,9 +94,6 @@ AVOIDING = STILL | {
     "population.motivation_mean": 0.9,
     "learning.prior_promote": 1.0,
     "regime.promotion.min_tenure": 0,
-    "learning.prior_punish": 1.0,
-    "learning.prior_accuse": 0.3,
-    "learning.prior_detect": 1.0,
     "behaviour.safe_work_accusation_ratio": 0.0,
     "regime.accountability.warning_cost": 10.0,
     "regime.accountability.demotion_cost": 10.0,
@@ -208,7 +199,8 @@ def _scrambled(seed: int, temperature: float, n: int = 500):
     c = model.cadres
     for name in ("ability", "motivation", "belief_punish", "belief_detect", "belief_promote"):
         getattr(c, name)[:] = rng.random(c.n)
-    c.belief_accuse[:] = 0.3 * rng.random(c.n)
+    c.belief_accused[:] = 0.3 * rng.random(c.n)
+    c.belief_upheld[:] = 1.0
     c.strikes[:] = rng.integers(0, 3, c.n)
     x = decision_inputs(c, config, config.regime)
     taste = rng.gumbel(size=(c.n, 4))
@@ -276,7 +268,7 @@ def test_each_step_splits_exactly_the_inaction_it_reports(temperature, warning, 
             "organisation.n_cadres": 200,
             "behaviour.temperature": temperature,
             "regime.accountability.warning_cost": warning,
-            "learning.prior_accuse": accuse,
+            "regime.supervision.false_accusation_rate": accuse,
         }
     )
     model = CadreModel(config, seed=seed)

@@ -33,9 +33,12 @@ BOUNDED_FIELDS = (
     "ability",
     "motivation",
     "innate_motivation",
-    "belief_punish",
     "belief_detect",
-    "belief_accuse",
+    "belief_detect_formal",
+    "belief_punish_routine",
+    "belief_punish",
+    "belief_accused",
+    "belief_upheld",
 )
 #: Signed in [-1, 1]: perceived responsiveness of promotion, a difference of two shares.
 SIGNED_FIELDS = ("belief_promote",)
@@ -119,7 +122,11 @@ def test_outputs_and_state_stay_finite_and_in_range(config, seed, steps):
         table["real_output"] - w.effort_weight * table["effort_cost"]
         - w.wrongful_sanction_harm * table["wrongful_sanctions"]
         - w.shielded_violation_harm * table["shielded_violations"], rtol=0, atol=1e-12)
-    shares = table[[c for c in STEP_COLUMNS if c not in signed | {
+    # Believed rung costs and the expected cost of the next sanction are utilities, not shares.
+    costs = {"belief_warning_cost", "belief_demotion_cost", "belief_removal_cost",
+             "sanction_cost"}
+    assert (table[sorted(costs)] >= 0).all().all()
+    shares = table[[c for c in STEP_COLUMNS if c not in signed | costs | {
         "measured_output", "real_output", "effort_cost", "welfare"}]]
     assert (shares >= -1e-12).all().all() and (shares <= 1.0 + 1e-12).all().all()
     assert list(table["step"]) == list(range(1, steps + 1))
@@ -200,20 +207,18 @@ def test_cross_unit_peers_belong_to_other_units():
 
 
 def test_the_peer_network_does_not_depend_on_the_block_it_is_built_in(monkeypatch):
-    """build_peers draws block by block (bounded memory) the numbers one draw would give."""
+    """build_peers draws block by block (bounded memory) the ties one pass would give."""
     from simulation import network
+    from simulation.streams import Streams
 
-    def built(block: int) -> tuple[np.ndarray, float]:
+    def built(block: int) -> np.ndarray:
         monkeypatch.setattr(network, "BLOCK_SLOTS", block)
-        rng = np.random.default_rng(5)
         # 1 003 slots in units of 21: the short last unit (16 slots) cannot supply 19 colleagues.
-        return network.build_peers(1003, 21, 19, 3, rng), rng.random()
+        return network.build_peers(1003, 21, 19, 3, Streams.from_seed(5))
 
-    whole, after = built(1 << 16)
+    whole = built(1 << 16)
     for block in (1, 42, 100):
-        peers, next_draw = built(block)
-        np.testing.assert_array_equal(peers, whole)
-        assert next_draw == after  # the same numbers were drawn, no more, no fewer
+        np.testing.assert_array_equal(built(block), whole)
     last_unit = np.arange(987, 1003)
     assert not np.any(whole[last_unit] == last_unit[:, None])
     # Its slots have their 15 colleagues, then 4 ties borrowed from outside the unit.

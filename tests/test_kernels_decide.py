@@ -99,7 +99,8 @@ def random_inputs(seed: int, n: int, coarse: bool) -> DecisionInputs:
         motivation=unit(), ability=unit(), risk_aversion=3.0 * unit(),
         violation_prone=rng.random(n) < 0.3, visibility=2.0 * unit(), career=unit(),
         belief_punish=unit(), belief_detect=unit(), belief_promote=2.0 * unit() - 1.0,
-        belief_accuse=unit(), sanction_cost=rng.choice([0.0, 1.0, 4.0, 50.0], n),
+        belief_accuse=unit(), belief_detect_formal=unit(), belief_punish_routine=unit(),
+        sanction_cost=rng.choice([0.0, 1.0, 4.0, 50.0], n),
     )
 
 
@@ -108,9 +109,9 @@ def model_inputs(config, seed: int, years: int) -> list[tuple]:
     found = []
     with kernels.using("numpy"):
         model = CadreModel(config, seed=seed)
-        for year in range(years):
+        for _ in range(years):
             x = decision_inputs(model.cadres, config, model.regime)
-            taste = model.streams.generator(year, "decide").gumbel(size=(model.cadres.n, 4))
+            taste = model.streams.taste(model.year + 1, model.cadres.n)
             found.append((model.regime, x, taste))
             model.step()
     return found
@@ -214,7 +215,7 @@ def test_career_weights_are_decisions_for_any_rules_and_state(config, seed):
 
 
 def assert_decides_alike(x: DecisionInputs, config, regime, taste) -> None:
-    """The kernel's actions, forms, causes and reasons equal choose + account_inaction's."""
+    """The kernel's actions, forms, causes, reasons and named causes equal NumPy's."""
     with kernels.using("numpy"):
         action = choose(x, config, regime, taste)
         expected = account_inaction(x, action, taste, config, regime)
@@ -223,6 +224,7 @@ def assert_decides_alike(x: DecisionInputs, config, regime, taste) -> None:
     assert got.form.dtype == expected.form.dtype and np.array_equal(got.form, expected.form)
     assert np.array_equal(got.causes, expected.causes), (got.causes, expected.causes)
     assert np.array_equal(got.reasons, expected.reasons), (got.reasons, expected.reasons)
+    assert np.array_equal(got.named, expected.named), (got.named, expected.named)
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -243,8 +245,9 @@ EXTREMES = {
     "hot": {"behaviour.temperature": 10.0},
     "harsh and feared": {
         "regime.accountability.warning_cost": 20.0, "regime.accountability.demotion_cost": 20.0,
-        "regime.accountability.removal_cost": 50.0, "learning.prior_punish": 1.0,
-        "learning.prior_accuse": 1.0, "regime.accountability.generalised_accountability": 1.0,
+        "regime.accountability.removal_cost": 50.0, "regime.supervision.clarification": 0.0,
+        "regime.supervision.false_accusation_rate": 1.0,
+        "regime.accountability.generalised_accountability": 1.0,
         "regime.fault_tolerance.tolerance": 0.0,
     },
     "all violation-prone, fully shielded": {
@@ -315,7 +318,7 @@ def test_main_reason_breaks_a_tie_between_routine_and_bold_work_as_numpy_does():
         motivation=np.full(n, 0.25), ability=ones, risk_aversion=zeros,
         violation_prone=np.zeros(n, dtype=np.bool_), visibility=ones, career=zeros,
         belief_punish=zeros, belief_detect=zeros, belief_promote=zeros, belief_accuse=zeros,
-        sanction_cost=ones,
+        belief_detect_formal=zeros, belief_punish_routine=np.full(n, 0.5), sanction_cost=ones,
     )
     u = decision.utilities(x, config.behaviour, config.regime)
     assert (u == [0.0, -0.25, -0.25, -0.25]).all()

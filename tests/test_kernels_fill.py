@@ -63,12 +63,10 @@ def test_a_year_with_tied_records_promotes_as_the_numpy_path():
     model.run(3)
     model.cadres.record[:] = np.round(model.cadres.record, 1)
     twin = copy.deepcopy(model)
-    rng = model.streams.generator(9, "promotion")
-    rng_twin = twin.streams.generator(9, "promotion")
     config, regime = model.config, model.regime
-    ours = promotion.hold_tournament(model.cadres, config, regime, model.capacities, rng,
-                                     None, kp.form_pool, kp.publish, kp.fill)
-    ref = promotion.hold_tournament(twin.cadres, config, regime, twin.capacities, rng_twin)
+    ours = promotion.hold_tournament(model.cadres, config, regime, model.capacities,
+                                     model.streams, 9, None, kp.form_pool, kp.publish, kp.fill)
+    ref = promotion.hold_tournament(twin.cadres, config, regime, twin.capacities, twin.streams, 9)
     assert np.array_equal(ours.promoted, ref.promoted)
     assert np.array_equal(ours.passed_over, ref.passed_over)
     assert np.array_equal(model.cadres.rank, twin.cadres.rank)

@@ -249,11 +249,15 @@ any_floats = st.floats(allow_nan=True, allow_infinity=True)
 
 @settings(max_examples=300, deadline=None)
 @given(old=unit_floats, new=unit_floats, rate=unit_floats, events=st.floats(0, 200),
-       exposure=st.floats(0, 200))
-def test_scalar_twins_equal_their_formulas(old, new, rate, events, exposure):
+       exposure=st.floats(0, 200), evidence=st.floats(0, 200), memory=st.floats(0, 1),
+       weight=st.floats(0, 1000))
+def test_scalar_twins_equal_their_formulas(old, new, rate, events, exposure, evidence, memory,
+                                           weight):
     assert scalar.smooth(old, new, rate) == f.smooth(old, new, rate)
-    assert scalar.rate_update(old, events, exposure, rate) == f.rate_update(
-        old, events, exposure, rate)
+    belief, kept = f.perceived_update(old, evidence, new, events, exposure, memory, weight)
+    assert scalar.perceived_update(old, evidence, new, events, exposure, memory, weight) == (
+        belief, kept)
+    assert scalar.perceived_update(old, 0.0, new, 0.0, 0.0, memory, 0.0) == (old, 0.0)
     assert scalar.formal_credit(old, rate) == f.formal_credit(old, rate)
 
 

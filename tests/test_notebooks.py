@@ -28,11 +28,17 @@ NOTEBOOKS: dict[str, dict[str, object]] = {
     "01_single_run.ipynb": {"N_CADRES": 200, "YEARS": 5},
     "02_regime_comparison.ipynb": {},  # RESULTS: the tiny sweep below
     "03_sensitivity.ipynb": {},  # RESULTS: the tiny sweep below
-    "04_calibration.ipynb": {"N_CADRES": 40, "STEPS": 6, "BURN_IN": 2, "POPULATION": 6,
+    "04_calibration.ipynb": {"N_CADRES": 40, "BURN_IN": 2, "POPULATION": 6,
                              "PPC_DRAWS": 3, "DRAWS": 2, "REGIMES": ["strict_accountability"]},
+    "05_policy_search.ipynb": {  # RESULTS: the tiny sweep below
+        "OVERRIDES": {"name": "tiny_notebook_search", "budget": {"generations": 2, "population": 4},
+                      "replications": 2, "reevaluate": 3, "steps": 5, "burn_in": 1,
+                      "set": {"organisation.n_cadres": 80}},
+        "WORKERS": 1,
+    },
 }
 #: Notebook file -> its parameter naming the folder it writes (default: a temporary folder).
-WRITES_TO: dict[str, str] = {"04_calibration.ipynb": "OUT"}
+WRITES_TO: dict[str, str] = {"04_calibration.ipynb": "OUT", "05_policy_search.ipynb": "OUT"}
 #: Notebook file -> the experiment spec of the tiny sweep whose results folder it reads (RESULTS).
 SWEEPS: dict[str, dict[str, object]] = {
     "02_regime_comparison.ipynb": {  # 3 regimes x 2 replications: 6 runs
@@ -58,6 +64,19 @@ SWEEPS: dict[str, dict[str, object]] = {
         "seed": 5,
         "metrics": ["inaction", "unwilling", "unable", "afraid", "formalism", "bold",
                     "wrongful_sanctions"],
+    },
+    "05_policy_search.ipynb": {  # Latin hypercube: 24 points x 1 replication, for discovery
+        "name": "tiny_discovery",
+        "set": {"organisation.n_cadres": 60},
+        "design": {"kind": "lhs", "samples": 24, "parameters": {
+            "regime.fault_tolerance.tolerance": [0.0, 1.0],
+            "regime.support.burden": [0.0, 1.0],
+        }},
+        "replications": 1,
+        "steps": 5,
+        "burn_in": 1,
+        "seed": 5,
+        "metrics": ["inaction", "unwilling", "unable", "afraid"],
     },
 }
 KERNEL = "cadresim-test"

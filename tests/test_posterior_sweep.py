@@ -238,7 +238,7 @@ def test_the_shipped_calibrated_comparison_compares_every_preset_under_a_posteri
     path = Path(__file__).resolve().parent.parent / "configs" / "experiments" / (
         "calibrated_regime_comparison.yaml")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert data["posterior"] == "results/calibration/peoples_tribune_2015_2018"
+    assert data["posterior"] == "configs/posteriors/status_quo_2018.parquet"  # shipped by make
     spec = parse_spec({**data, "posterior": str(write_posterior(tmp_path / "fit"))})
     assert set(spec.regimes) == {"default", *list_presets()}
     missing = {**data, "posterior": str(tmp_path / "no-calibration-yet")}

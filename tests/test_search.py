@@ -33,6 +33,8 @@ TINY = {
     "replications": 2, "reevaluate": 3, "budget": {"generations": 2, "population": 4},
     "steps": 5, "burn_in": 1, "seed": 5, "set": {"organisation.n_cadres": 80},
 }
+#: TINY with a pair of levers for findings.md (reading only: the same search).
+PAIRED = {**TINY, "pairs": [["regime.fault_tolerance.tolerance", "regime.support.care"]]}
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +42,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     folder = tmp_path_factory.mktemp("search") / "whole"
-    return run_search(parse_search_spec(TINY), folder, report=lambda line: None)
+    return run_search(parse_search_spec(PAIRED), folder, report=lambda line: None)
 
 
 def test_a_search_killed_mid_way_resumes_to_the_same_search(tmp_path, finished):
@@ -147,6 +149,8 @@ def test_a_changed_spec_refuses_the_folder(finished):
     ({"levers": {"regime.support.training": [0.0, 0.9]}}, "training"),
     ({"levers": {"regime.support.care": [0.5, 0.2]}}, "low < high"),
     ({"constraints": [{"output": "inaction"}]}, "exactly one"),
+    ({"pairs": [["regime.fault_tolerance.tolerance", "regime.support.burden"]]}, "pairs"),
+    ({"pairs": [["regime.support.care", "regime.support.care"]]}, "pairs"),
 ])
 def test_bad_specs_fail_before_any_run(change, message):
     with pytest.raises(ConfigError, match=message):
@@ -158,3 +162,85 @@ def test_the_shipped_small_spec_is_valid():
 
     spec = load_search_spec(ROOT / "configs" / "experiments" / "search_small.yaml")
     assert len(spec.objective_list) == 4
+
+
+def test_pairs_are_for_reading_only_and_leave_the_spec_identity_alone():
+    assert parse_search_spec(PAIRED).spec_hash() == parse_search_spec(TINY).spec_hash()
+
+
+SIGNS = {"inaction": 1.0, "real_output": -1.0, "wrongful_sanctions": 1.0, "policy_cost": 1.0}
+
+
+def test_findings_name_the_kept_members_that_dominate_each_preset(finished):
+    from simulation.loading import list_presets
+
+    summary, dominance = finished.summary, finished.dominance.set_index("preset")
+    assert set(dominance.index) == {"default", *list_presets()}
+    kept = summary[summary["kept"]]
+    names = list(SIGNS)
+    signs = np.array([SIGNS[n] for n in names])
+    sq_wrongful = summary.loc["preset-default", "wrongful_sanctions"]
+    for preset, row in dominance.iterrows():
+        values = summary.loc[f"preset-{preset}", names].to_numpy(float) * signs
+        expected = [label for label, member in kept.iterrows()
+                    if np.all(member[names].to_numpy(float) * signs <= values)
+                    and np.any(member[names].to_numpy(float) * signs < values)]
+        assert row["dominated_by"].split() == expected
+        assert set(row["clearly_dominated_by"].split()) <= set(expected)
+        assert row["meets_constraints"] == (summary.loc[f"preset-{preset}",
+                                                        "wrongful_sanctions"] <= sq_wrongful)
+    text = (finished.folder / "findings.md").read_text(encoding="utf-8")
+    assert "| comprehensive_package |" in text
+    assert "## regime.fault_tolerance.tolerance against regime.support.care" in text
+
+
+def test_the_pair_table_puts_every_kept_member_in_one_third_of_each_lever(finished):
+    import pandas as pd
+
+    table = pd.read_csv(finished.folder / "pairs.csv")
+    judged = table[table["among"] == "candidates"]
+    assert judged["count"].sum() == len(finished.candidates) and len(judged) == 9
+    assert judged["feasible"].dropna().between(0, 1).all()
+    pairs = table[table["among"] == "front"]
+    kept = finished.summary.index[finished.summary["kept"]]
+    assert pairs["count"].sum() == len(kept) and len(pairs) == 9
+    front = finished.front.set_axis([f"{MEMBER}-{k:02d}" for k in range(len(finished.front))])
+    tolerance = front.loc[kept, "regime.fault_tolerance.tolerance"]  # bounds 0 to 1
+    care = front.loc[kept, "regime.support.care"]  # bounds 0 to 1
+    thirds = ["low", "middle", "high"]
+    for row in pairs.itertuples():
+        i, j = thirds.index(row.x_third), thirds.index(row.y_third)
+        in_x = (tolerance >= i / 3) & ((tolerance < (i + 1) / 3) | (i == 2))
+        in_y = (care >= j / 3) & ((care < (j + 1) / 3) | (j == 2))
+        assert row.count == int((in_x & in_y).sum())
+
+
+def test_dominance_is_judged_on_the_means_and_clearly_on_paired_intervals():
+    import pandas as pd
+
+    from experiments.search.findings import dominance_table
+
+    spec = parse_search_spec(TINY)
+    noise = np.random.default_rng(3).normal(0, 0.01, (10, 4))
+    front = pd.DataFrame({"inaction": 0.5, "real_output": 1.0, "wrongful_sanctions": 0.01,
+                          "policy_cost": 0.1}, index=range(10)) + noise * np.array([1, 1, 1, 0])
+    # preset-a: worse than front-00 on every objective by far; preset-b: the same runs but
+    # inaction higher by 0.0005 on average, swinging by +-0.02 replicate to replicate (worse on
+    # the mean, unclear on the paired interval); preset-c: cheaper than front-00.
+    swing = np.where(np.arange(10) % 2 == 0, 0.0205, -0.0195)
+    regimes = {"front-00": front, "preset-default": front + np.array([0, 0, 0.002, 0]),
+               "preset-a": front + np.array([0.2, -0.3, 0.01, 0.05]),
+               "preset-b": front.assign(inaction=front["inaction"] + swing),
+               "preset-c": front + np.array([0, 0, 0, -0.05])}
+    runs = pd.concat([table.assign(regime=label, replicate=range(10))
+                      for label, table in regimes.items()], ignore_index=True)
+    summary = runs.groupby("regime", sort=False)[list(front)].mean()
+    summary["kept"] = summary.index == "front-00"
+    table = dominance_table(spec, summary, runs, {"wrongful_sanctions": 0.0125}).set_index(
+        "preset")
+    assert list(table.index) == ["default", "a", "b", "c"]
+    assert table.loc["a", "dominated_by"] == table.loc["a", "clearly_dominated_by"] == "front-00"
+    assert table.loc["b", "dominated_by"] == "front-00"
+    assert table.loc["b", "clearly_dominated_by"] == ""
+    assert table.loc["c", "dominated_by"] == ""
+    assert not table.loc["a", "meets_constraints"] and table.loc["c", "meets_constraints"]

@@ -99,6 +99,8 @@ def _unhindered(data, n: int, behaviour, regime) -> DecisionInputs:
         belief_detect=draw(0.0),
         belief_promote=draw(refs.rewarded),
         belief_accuse=np.zeros(n),
+        belief_detect_formal=draw(0.0),
+        belief_punish_routine=np.zeros(n),
         sanction_cost=draw(0.0) * 5,
     )
 
@@ -171,6 +173,8 @@ def test_a_cadre_held_back_by_several_causes_at_once_is_an_avoider():
         violation_prone=np.array([False]), visibility=np.array([1.0]), career=np.array([0.0]),
         belief_punish=np.array([1.0]), belief_detect=np.array([1.0]),
         belief_promote=np.array([0.0]), belief_accuse=np.array([0.3]),
+        belief_detect_formal=np.array([regime.evaluation.formalism_detection]),
+        belief_punish_routine=np.array([regime.accountability.generalised_accountability]),
         sanction_cost=np.array([4.0]),
     )
     taste = np.zeros((1, 4))

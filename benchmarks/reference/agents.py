@@ -20,13 +20,17 @@ import mesa
 import numpy as np
 
 from simulation import formulas as f
+from simulation.cadres import BELIEFS, PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE
 from simulation.decision import (
     ACTIVE,
     DecisionInputs,
     account_inaction,
     effort_costs,
+    regime_stakes,
     utilities,
 )
+from simulation.learning import CASES, UNIT_SEEN
+from simulation.survey import survey_answers
 
 if TYPE_CHECKING:
     from benchmarks.reference.model import ReferenceModel
@@ -48,13 +52,9 @@ STATE = (
     "years_since_sanction",
     "probation_years",
     "fast_track",
-    "belief_punish",
-    "belief_detect",
-    "belief_promote",
-    "belief_accuse",
+    *BELIEFS,
     "action",
 )
-BELIEFS = ("belief_punish", "belief_detect", "belief_promote", "belief_accuse")
 
 
 class ReferenceCadre(mesa.Agent):
@@ -118,18 +118,29 @@ class ReferenceCadre(mesa.Agent):
         return self.action != f.IDLE
 
     @property
-    def caught(self) -> bool:
-        """Caught lying flat or at formal work: a case that reveals the detection rate."""
-        return self.caught_idle or self.caught_formal
+    def formal(self) -> bool:
+        """Whether the cadre does formal work this year."""
+        return self.action == f.FORMAL
 
     @property
-    def detect_exposure(self) -> float:
-        """Weight of this year's action as a case revealing detection (idle 1, formal less)."""
-        if self.action == f.IDLE:
-            return 1.0
-        if self.action == f.FORMAL:
-            return self.model.regime.evaluation.formalism_detection
-        return 0.0
+    def failure_reviewed(self) -> bool:
+        """Whether a failed bold action of this cadre went to review (tolerated or punished)."""
+        return self.failure_punished or self.failure_tolerated
+
+    @property
+    def upheld(self) -> bool:
+        """A false accusation against this cadre was upheld this year."""
+        return self.accusation_upheld
+
+    @property
+    def warned(self) -> bool:
+        """Sanctioned on the warning rung this year."""
+        return self.rung == f.WARNING
+
+    @property
+    def demoted(self) -> bool:
+        """Sanctioned on the demotion rung this year."""
+        return self.rung == f.DEMOTION
 
     @property
     def accuse_exposure(self) -> float:
@@ -145,7 +156,10 @@ class ReferenceCadre(mesa.Agent):
         self.form = ACTIVE  # decision.LYING_FLAT, FORMALISM, AVOIDANCE or ACTIVE
         self.fear_only = False  # routine work that removing fear alone would turn bold
         self.effort = 0.0  # effort cost borne for this year's action
+        self.expected_sanction = 0.0  # the cost it expected of its next sanction this year
         self.causes = (0.0, 0.0, 0.0)  # (unwilling, unable, afraid) weights if inactive
+        self.named = (0.0, 0.0, 0.0)  # 1 for each cause it names among its reasons if inactive
+        self.answers: dict[str, float] = {}  # its survey answers (survey.survey_answers), 0 or 1
         self.reason = -1  # index of the main reason it gives (into decision.CAUSES) if inactive
         self.real = 0.0
         self.measured = 0.0
@@ -200,10 +214,25 @@ class ReferenceCadre(mesa.Agent):
                 weight = max(weight, promo.self_recommendation)
         return weight
 
+    def sanction_cost(self) -> float:
+        """The cost of this cadre's next sanction: the rung's cost as it believes it, plus what
+        the rung takes from its career (rank, prospects up to retirement or the age ceiling)."""
+        model = self.model
+        config = model.config
+        stakes = regime_stakes(config.organisation, config.population, config.behaviour,
+                               model.regime)
+        rung = int(f.next_rung(self.strikes))
+        believed = (self.belief_warning_cost, self.belief_demotion_cost,
+                    self.belief_removal_cost)[rung]
+        years = min(max(stakes.retirement_age - self.age, 0), stakes.retirement_age)
+        if stakes.age_ceiling > 0:
+            years = min(years, max(stakes.age_ceiling - self.age, 0))
+        prospects = stakes.prospects[self.rank, years]
+        return believed + float(f.career_stakes(rung, self.rank, prospects, stakes.bar,
+                                                stakes.prize))
+
     def decision_inputs(self) -> DecisionInputs:
         """This cadre's start-of-year utility inputs, as length-1 arrays."""
-        acc = self.model.regime.accountability
-        costs = (acc.warning_cost, acc.demotion_cost, acc.removal_cost)
         return DecisionInputs(
             motivation=np.array([self.motivation]),
             ability=np.array([self.ability]),
@@ -214,8 +243,10 @@ class ReferenceCadre(mesa.Agent):
             belief_punish=np.array([self.belief_punish]),
             belief_detect=np.array([self.belief_detect]),
             belief_promote=np.array([self.belief_promote]),
-            belief_accuse=np.array([self.belief_accuse]),
-            sanction_cost=np.atleast_1d(f.next_sanction_cost(self.strikes, costs)),
+            belief_accuse=np.array([self.belief_accused * self.belief_upheld]),
+            belief_detect_formal=np.array([self.belief_detect_formal]),
+            belief_punish_routine=np.array([self.belief_punish_routine]),
+            sanction_cost=np.array([self.sanction_cost()]),
         )
 
     def decide(self) -> None:
@@ -226,10 +257,12 @@ class ReferenceCadre(mesa.Agent):
         config, regime = model.config, model.regime
         b = config.behaviour
         inputs = self.decision_inputs()
+        self.expected_sanction = float(inputs.sanction_cost[0])
         taste = model.rng.gumbel(size=(1, len(f.ACTIONS)))
         action = f.taste_choice(utilities(inputs, b, regime), taste, b.temperature)
         self.action = int(action[0])
         self.effort = float(effort_costs(inputs.ability, action, b, regime)[0])
+        self.answers = survey_answers(inputs, action, taste, b, regime)
         if self.action != f.BOLD:
             # Not taking on the hard task: what the cadre would do, with the same taste, under
             # each coalition of lifted causes decides whether and why it is inactive.
@@ -238,6 +271,7 @@ class ReferenceCadre(mesa.Agent):
             self.fear_only = inaction.fear_only == 1
             if self.form != ACTIVE:
                 self.causes = tuple(float(c) for c in inaction.causes)
+                self.named = tuple(float(c) for c in inaction.named)
                 self.reason = int(np.argmax(inaction.reasons))
 
     # ----------------------------------------------------------------------------------------
@@ -394,28 +428,33 @@ class ReferenceCadre(mesa.Agent):
         rate = lrn.belief_rate
         peers = self.peers
 
-        # Three beliefs about rates, each learnt from this year's events among (weighted)
-        # exposures, over this cadre (counted own_weight times) and its peers; detection also
-        # over its unit mates (who is disciplined for inaction is announced in the unit).
-        # Formal work is caught at formalism_detection times the rate of lying flat, and safe
-        # work falsely accused at safe_work_accusation_ratio times the rate of bold work, so
-        # the exposures are weighted by those ratios. (Every bold failure goes to review,
-        # tolerated or punished: its exposure is a failure.)
+        # Each perceived rule: this year's cases (events among exposures) of this cadre
+        # (counted own_weight times), its peers, its unit mates for detection and sanctions
+        # (announced in the unit) and the published ones, added to the discounted evidence
+        # behind the belief, anchored on the rule as credited. Safe work is falsely accused at
+        # safe_work_accusation_ratio times the rate of bold work, so its exposure is weighted
+        # by that ratio; a case of a rung's cost shows the rung's written cost.
         mates = self.unit_mates
-        learnt = (
-            ("belief_detect", "caught", "detect_exposure", peers + mates),
-            ("belief_punish", "failure_punished", "bold_failure", peers),
-            ("belief_accuse", "accusation_upheld", "accuse_exposure", peers),
-        )
-        for belief, event, exposure, others in learnt:
-            events = lrn.own_weight * getattr(self, event) + sum(
-                getattr(o, event) for o in others
-            )
-            exposed = lrn.own_weight * getattr(self, exposure) + sum(
-                getattr(o, exposure) for o in others
-            )
-            updated = f.rate_update(getattr(self, belief), events, exposed, rate)
-            setattr(self, belief, min(max(float(updated), 0.0), 1.0))
+        credited = model.credited
+        for q, (event, exposure) in enumerate(CASES):
+            events = lrn.own_weight * float(getattr(self, event)) + sum(
+                float(getattr(o, event)) for o in peers)
+            exposed = lrn.own_weight * float(getattr(self, exposure)) + sum(
+                float(getattr(o, exposure)) for o in peers)
+            if event in UNIT_SEEN:
+                events += sum(float(getattr(o, event)) for o in mates)
+                exposed += sum(float(getattr(o, exposure)) for o in mates)
+            events += float(credited.published[q, 0])
+            exposed += float(credited.published[q, 1])
+            belief, evidence = PERCEIVED_BELIEFS[q], PERCEIVED_EVIDENCE[q]
+            updated, weight = f.perceived_update(
+                getattr(self, belief), getattr(self, evidence), credited.rule[q],
+                events * credited.case_value[q], exposed, lrn.memory, lrn.rule_weight)
+            updated = float(updated)
+            if credited.is_rate[q]:
+                updated = min(max(updated, 0.0), 1.0)
+            setattr(self, belief, updated)
+            setattr(self, evidence, float(weight))
         # Promotion belief: the responsiveness seen in this cadre's unit, where there is one,
         # weighted by the candidates behind it (unclipped: few are shrunk toward the belief).
         stat = model.responsiveness.get(self.unit)

@@ -15,24 +15,27 @@ activation order of ``shuffle_do`` comes from Mesa's ``self.random``, and no res
 it except through which draw goes to which cadre. Both are seeded from the seed, so a run is a
 pure function of (config, seed). The draws are made in a different order (and only where
 needed) than in the vectorised model, so the two agree in distribution, not bit for bit. The
-initial population is ``simulation.population.initial_population`` with the model's
-(year 0, "population") stream of the seed (``simulation.streams``), so for one seed both models
-start from the identical population.
+initial population is ``simulation.population.initial_population`` with the model's streams
+of the seed (``simulation.streams``), so for one seed both models start from the identical
+population.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from benchmarks.reference.agents import BELIEFS, STATE, ReferenceCadre
+from benchmarks.reference.agents import STATE, ReferenceCadre
 from simulation import formulas as f
+from simulation.cadres import BELIEFS, PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE
 from simulation.config import ModelConfig, Regime
 from simulation.decision import AVOIDANCE, FORMALISM, LYING_FLAT
+from simulation.perceived import RuleBook, credited_view
 from simulation.population import draw_traits, initial_population
 from simulation.step import STEP_COLUMNS
 from simulation.streams import Streams
@@ -43,10 +46,9 @@ STATE_COLUMNS = (
     "meritocracy",
     "mean_motivation",
     "mean_ability",
-    "belief_punish",
-    "belief_detect",
     "belief_promote",
     "belief_accuse",
+    *PERCEIVED_BELIEFS,
 )
 
 
@@ -73,7 +75,7 @@ class ReferenceModel(mesa.Model):
         ]
 
         # The same year-0 population as CadreModel, copied into agents post by post.
-        arrays = initial_population(config, Streams.from_seed(seed).generator(0, "population"))
+        arrays = initial_population(config, Streams.from_seed(seed))
         columns = {name: getattr(arrays, name).tolist() for name in STATE}
         self.posts: list[ReferenceCadre] = [
             ReferenceCadre(
@@ -115,8 +117,14 @@ class ReferenceModel(mesa.Model):
                 "mean_motivation": lambda m: m.agents.agg("motivation", np.mean),
                 "mean_ability": lambda m: m.agents.agg("ability", np.mean),
             }
-            | {name: (lambda m, name=name: m.agents.agg(name, np.mean)) for name in BELIEFS}
+            | {name: (lambda m, name=name: m.agents.agg(name, np.mean))
+               for name in (*PERCEIVED_BELIEFS, "belief_promote")}
+            | {"belief_accuse": lambda m: float(np.mean(
+                [a.belief_accused * a.belief_upheld for a in m.agents]))}
         )
+        #: The rules as announced and credited; ``credited`` is what learning reads each year.
+        self.rulebook = RuleBook.of(self.regime)
+        self.credited = None
 
     # ----------------------------------------------------------------------------------------
     # The year
@@ -129,6 +137,7 @@ class ReferenceModel(mesa.Model):
         if switch is not None and int(self.time) == switch.step:  # Mesa 4 has no model.steps
             self.regime = switch.regime
             self.regime_label = switch.label or "switched"
+        self.announce()
 
         # 1. Every cadre chooses from its start-of-year state.
         self.agents.shuffle_do("decide")
@@ -148,6 +157,11 @@ class ReferenceModel(mesa.Model):
         self.hold_tournament()
         # 5. Learning.
         self.commend()
+        cases = self.organisation_cases()
+        self.credited = credited_view(
+            self.rulebook.credited, self.regime, cases, self.regime.fault_tolerance.publicity,
+            self.config.learning.published_reach, len(self.agents))
+        self.rulebook.record(cases)
         self.agents.shuffle_do("learn")
         self.agents.do("adopt_motivation")
         self.year = self.tally_events()
@@ -156,6 +170,41 @@ class ReferenceModel(mesa.Model):
         self.renew()
 
         self.datacollector.collect(self)
+
+    def announce(self) -> None:
+        """Announce the regime in force: each cadre's beliefs move as far as a changed rule is
+        credited (``RuleBook.announce`` on the agents' beliefs, gathered and put back)."""
+        agents = list(self.posts)
+        gathered = SimpleNamespace(**{
+            name: np.array([getattr(a, name) for a in agents], dtype=np.float64)
+            for name in (*PERCEIVED_BELIEFS, *PERCEIVED_EVIDENCE)
+        })
+        if self.rulebook.announce(self.regime, gathered, self.config.learning).any():
+            for name in (*PERCEIVED_BELIEFS, *PERCEIVED_EVIDENCE):
+                for agent, value in zip(agents, getattr(gathered, name), strict=True):
+                    setattr(agent, name, float(value))
+
+    def organisation_cases(self) -> np.ndarray:
+        """This year's cases in the whole service, (quantities, 2): events and exposures."""
+        agents = self.agents
+        safe_ratio = self.config.behaviour.safe_work_accusation_ratio
+
+        def count(attribute: str) -> float:
+            return float(sum(bool(getattr(a, attribute)) for a in agents))
+
+        exposure = float(sum(a.action == f.BOLD for a in agents)) + safe_ratio * float(
+            sum(a.action in (f.FORMAL, f.ROUTINE) for a in agents))
+        return np.array([
+            (count("caught_idle"), count("idle")),
+            (count("caught_formal"), count("formal")),
+            (count("routine_punished"), count("routine_failure")),
+            (count("failure_punished"), count("failure_reviewed")),
+            (count("accused"), exposure),
+            (count("accusation_upheld"), count("accused")),
+            (count("warned"), count("warned")),
+            (count("demoted"), count("demoted")),
+            (count("removed"), count("removed")),
+        ])
 
     def demote(self, movers: mesa.agent.AgentSet) -> None:
         """Move each mover one rank down, or further where the rank below is full.
@@ -279,7 +328,8 @@ class ReferenceModel(mesa.Model):
         }
         pop = self.config.population
         for old in leaving.to_list():
-            traits = {k: v[0].item() for k, v in draw_traits(pop, self.rng, 1).items()}
+            words = self.rng.integers(0, 2**64, (1, 20), dtype=np.uint64)  # streams.TRAITS
+            traits = {k: v[0].item() for k, v in draw_traits(pop, words).items()}
             entrant = ReferenceCadre(
                 self,
                 slot=old.slot,
@@ -320,6 +370,7 @@ class ReferenceModel(mesa.Model):
         actions = Counter(agents.get("action"))
         forms = Counter(agents.get("form"))
         causes = np.sum(agents.get("causes"), axis=0) / n
+        named = np.sum(agents.get("named"), axis=0) / n
         reasons = Counter(agents.get("reason"))
         sanctioned = agents.select(lambda a: a.sanctioned)
         rungs = Counter(sanctioned.get("rung"))
@@ -331,6 +382,12 @@ class ReferenceModel(mesa.Model):
             "avoidance_fear": share(lambda a: a.fear_only),
             "routine": actions[f.ROUTINE] / n,
             "bold": actions[f.BOLD] / n,
+            "names_unwilling": float(named[0]),
+            "names_unable": float(named[1]),
+            "names_afraid": float(named[2]),
+            "effort_over_reward": float(np.mean([a.answers["effort_over_reward"]
+                                                 for a in agents])),
+            "held_back_by_fear": float(np.mean([a.answers["held_back_by_fear"] for a in agents])),
             "unwilling": float(causes[0]),
             "unable": float(causes[1]),
             "afraid": float(causes[2]),
@@ -359,6 +416,7 @@ class ReferenceModel(mesa.Model):
             "self_recommendations": share(lambda a: a.self_recommended),
             "policy_reversal": float(self.reversal),
             "effort_cost": agents.agg("effort", np.mean),
+            "sanction_cost": agents.agg("expected_sanction", np.mean),
         }
         w = self.config.welfare
         year["welfare"] = f.welfare(year["real_output"], year["effort_cost"],

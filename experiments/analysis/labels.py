@@ -80,8 +80,9 @@ def setting_text(path: str, value: object) -> str:
     except ConfigError:
         extra = None
     note = str((extra or {}).get("unit") or "") if isinstance(extra, dict) else ""
-    if "(0 = none)" in note and float(value) == 0:
-        return f"{lab.short}: none"
+    for word in ("none", "never"):  # 'years (0 = none)', 'year (0 = never)'
+        if f"(0 = {word})" in note and float(value) == 0:
+            return f"{lab.short}: {word}"
     counted = lab.unit.startswith(("years", "cadres"))  # '55 years' reads; '0.5 probability' not
     unit = f" {lab.unit}" if counted else ""
     return f"{lab.short} = {format_value(value)}{unit}"

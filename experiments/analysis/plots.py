@@ -25,6 +25,7 @@ from experiments.analysis.series_plots import figure_timeseries, figure_timeseri
 from experiments.analysis.statistics import Analysis
 from experiments.analysis.style import STYLE, Skip, save_figure
 from experiments.analysis.tradeoff_plots import figure_tradeoff
+from experiments.analysis.transition_plots import figure_transitions
 
 
 @dataclass
@@ -61,6 +62,12 @@ def figure_plan(results: Results, analysis: Analysis, metric: str = "inaction",
          "95% intervals", lambda: figure_differences(results, analysis, metric, reference)),
         ("running_mean", "running mean and 95% interval against replications",
          lambda: figure_running_mean(results)),
+        ("transitions", "each output's path after the switch (and the return) beside the new "
+         "regime from the start and the old one throughout, half and 90% of each change marked",
+         lambda: figure_transitions(results, analysis)),
+        ("transition_effects", "the same as each arm minus the never-switched arm, year by "
+         "year, with 95% bootstrap intervals",
+         lambda: figure_transitions(results, analysis, "effect")),
     ]
 
 

@@ -42,6 +42,7 @@ from experiments.analysis.tables import (
     row_decimals,
     text_table,
 )
+from experiments.analysis.transition_report import transition_lines, write_transitions
 from simulation.outputs import CAUSES, EVENT_UNIT, FORMS, in_group
 
 #: What `cadresim analyze` prints first: the headline, its three forms, its three causes, bold
@@ -216,6 +217,8 @@ def write_analysis(results: Results, analysis: Analysis, alpha: float = ALPHA,
             analysis.pareto.to_csv(folder / "pareto.csv", index=False)
             written.append(folder / "pareto.csv")
         put("robustness.md", robustness_markdown(analysis.robustness, analysis.pareto))
+    written += write_transitions(folder, results.name, analysis.transitions,
+                                 analysis.transition_paths)
     for kind, table in (("Sobol", analysis.sobol), ("Morris", analysis.morris)):
         if not table.empty:
             table.to_csv(folder / f"{kind.lower()}.csv", index=False)
@@ -376,6 +379,7 @@ def format_report(results: Results, analysis: Analysis, level: float = LEVEL) ->
         lines += robustness_lines(analysis.robustness)
     lines += pareto_lines(analysis)
     lines += _precision_lines(analysis)
+    lines += transition_lines(analysis.transitions)
     if not analysis.sobol.empty:
         metric = "inaction" if "inaction" in set(analysis.sobol["metric"]) else \
             analysis.sobol["metric"].iloc[0]

@@ -28,6 +28,7 @@ from experiments.analysis.objectives import (
 from experiments.analysis.results import Results
 from experiments.analysis.robustness import robustness_table
 from experiments.analysis.sensitivity import morris_indices, sobol_indices
+from experiments.analysis.transitions import transition_table
 from experiments.analysis.welfare import welfare_band
 
 ALPHA = 0.05
@@ -55,6 +56,10 @@ class Analysis:
     dominance: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Under a posterior: each regime's share of draws on the Pareto front (objectives.py).
     pareto: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: With a switch: per changing arm, change and kept series output, its size and the years
+    #: it takes; and each arm's path per year (transitions.py).
+    transitions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    transition_paths: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL, *,
@@ -97,6 +102,9 @@ def analyze(results: Results, alpha: float = ALPHA, level: float = LEVEL, *,
     analysis = Analysis(means, comparisons, sobol_table, morris_table, notes,
                         precision_table(results, level), reference)
     judge_objectives(results, analysis, level)
+    analysis.transitions, analysis.transition_paths, why = transition_table(results)
+    if why and isinstance(results.spec.get("switch"), dict):
+        analysis.notes.append(f"no transition analysis: {why}")
     return analysis
 
 

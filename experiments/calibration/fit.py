@@ -8,9 +8,13 @@ The output folder holds:
   rerun so that a killed calibration repeats no finished simulation;
 - ``posterior.parquet``: the last generation's particles (one column per parameter, ``weight``);
 - ``generations.parquet``: tolerance, simulations and particles per generation;
-- ``ppc/``: fresh simulations at posterior draws; ``predictive_check.csv``;
-- ``identification.csv``; ``pairs.png``/``.pdf``; ``predictive_check.png``/``.pdf``;
-- ``report.md``: which parameters are pinned down, and the predictive check.
+- ``ppc/``: fresh simulations at posterior draws of every target, held-out ones included;
+  ``predictive_check.csv`` (a ``fitted`` column) and ``out_of_sample.csv`` (the held-out
+  targets' rows, when some are held out);
+- ``identification.csv`` (with the effective sample size); ``pairs.png``/``.pdf``;
+  ``predictive_check.png``/``.pdf``;
+- ``report.md``: effective sample size, which parameters are pinned down, the generations, the
+  predictive check and the out-of-sample result.
 
 Rerunning with the same arguments resumes (nothing finished is simulated again); with more
 generations it continues the same fit; with other targets, priors, seed or population size it
@@ -25,7 +29,7 @@ import json
 import os
 import time
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.calibration import report
-from experiments.calibration.abc import config_path, make_abc
+from experiments.calibration.abc import config_path, make_abc, natural
 from experiments.calibration.errors import CalibrationError
 from experiments.calibration.priors import PriorSet, load_priors
 from experiments.calibration.simulate import Draw, draw_seeds, simulate_draws
@@ -63,18 +67,38 @@ class Budget:
         generations: generations in all (a rerun with more continues the fit).
         max_simulations: stop after this many simulations in all (None: no limit).
         ppc_draws: posterior draws simulated afresh for the predictive check.
+        min_ess: after ``generations``, add generations one at a time while the last one has
+            fewer effective particles than this (None: never).
+        max_generations: the most generations ``min_ess`` may lead to (None: ``generations``
+            + 4).
     """
 
     population_size: int = 100
     generations: int = 5
     max_simulations: int | None = None
     ppc_draws: int = 40
+    min_ess: float | None = None
+    max_generations: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("population_size", "generations", "ppc_draws"):
             if getattr(self, name) < 1:
                 raise CalibrationError(f"budget {name} must be at least 1, got "
                                        f"{getattr(self, name)}")
+        if self.min_ess is not None and not 0 < self.min_ess <= self.population_size:
+            raise CalibrationError(f"budget min_ess must lie in (0, population_size = "
+                                   f"{self.population_size}], got {self.min_ess}")
+        if self.max_generations is not None and self.max_generations < self.generations:
+            raise CalibrationError(f"budget max_generations ({self.max_generations}) must be at "
+                                   f"least generations ({self.generations})")
+
+    @property
+    def generation_cap(self) -> int:
+        """The most generations the fit may run (``min_ess`` may add some)."""
+        if self.min_ess is None:
+            return self.generations
+        return self.max_generations if self.max_generations is not None else (
+            self.generations + 4)
 
 
 @dataclass
@@ -106,12 +130,15 @@ def posterior_draws(posterior: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return posterior.iloc[rows][params].reset_index(drop=True)
 
 
-def fingerprint(targets: TargetSet, priors: PriorSet, seed: int, population_size: int) -> str:
+def fingerprint(targets: TargetSet, priors: PriorSet, seed: int, population_size: int,
+                held_out: tuple[str, ...] = ()) -> str:
     """What identifies a calibration: a rerun into the same folder must match it."""
     data = {
         "targets": targets.model_dump(mode="json"), "priors": priors.model_dump(mode="json"),
         "seed": seed, "population_size": population_size,
     }
+    if held_out:  # absent when nothing is held out: earlier folders keep their fingerprint
+        data["held_out"] = sorted(held_out)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -193,19 +220,51 @@ def run_abc(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, see
     return history, abc.sampler.simulated
 
 
+def last_ess(history: Any) -> float:
+    """Effective particles of the history's last generation."""
+    return report.effective_sample_size(history.get_distribution(m=0, t=history.max_t)[1])
+
+
+def run_until_ess(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, seed: int,
+                  executor: Executor, progress: bool,
+                  run_timeout: float | None = None) -> tuple[Any, int]:
+    """:func:`run_abc`, then one more generation at a time while the last has too few ESS.
+
+    Each added generation is a resume with one more generation (the same fit, continued), so
+    a rerun of the same command reaches the same posterior.
+    """
+    history, simulated = run_abc(targets, priors, out, budget, seed, executor, progress,
+                                 run_timeout)
+    generations = max(budget.generations, history.max_t + 1)
+    while (budget.min_ess is not None and generations < budget.generation_cap
+           and last_ess(history) < budget.min_ess):
+        generations += 1
+        history, more = run_abc(targets, priors, out, replace(budget, generations=generations),
+                                seed, executor, progress, run_timeout)
+        simulated += more
+    return history, simulated
+
+
 def posterior_table(history: Any) -> pd.DataFrame:
-    """The last generation's particles: one column per parameter (dotted path), ``weight``."""
+    """The last generation's particles: one column per parameter (dotted path), ``weight``.
+
+    Values are on the model's scale (a parameter pyABC sampled on the log scale exponentiated).
+    """
     frame, w = history.get_distribution(m=0, t=history.max_t)
+    frame = pd.DataFrame({name: [natural(name, v) for v in frame[name]] for name in frame})
     frame = frame.rename(columns=config_path).reset_index(drop=True)
     frame.columns.name = None
     return frame.assign(weight=np.asarray(w, float), generation=int(history.max_t))
 
 
 def generations_table(history: Any) -> pd.DataFrame:
-    """Per generation: tolerance, simulations (samples) and particles."""
+    """Per generation: tolerance, simulations (samples), particles, acceptance and ESS."""
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
-    return pops[["t", "epsilon", "samples", "particles"]].reset_index(drop=True)
+    table = pops[["t", "epsilon", "samples", "particles"]].reset_index(drop=True)
+    ess = [report.effective_sample_size(history.get_distribution(m=0, t=int(t))[1])
+           for t in table["t"]]
+    return table.assign(acceptance=table["particles"] / table["samples"], ess=ess)
 
 
 def predictive_draws(targets: TargetSet, posterior: pd.DataFrame, draws: int, seed: int,
@@ -247,8 +306,13 @@ def calibrate(
     progress: bool = True,
     plots: bool = True,
     run_timeout: float | None = None,
+    held_out: tuple[str, ...] | list[str] = (),
+    command: str | None = None,
 ) -> CalibrationResult:
     """Fit the priors' parameters to the targets by ABC-SMC (pyABC), then check and report.
+
+    Held-out targets are not fitted: the predictive draws simulate them too, and the report
+    judges them out of sample (``out_of_sample.csv``).
 
     Args:
         targets_path: a targets YAML file (``configs/targets/``) or a validated TargetSet.
@@ -263,6 +327,8 @@ def calibrate(
         plots: draw the pair plot and the predictive-check figure.
         run_timeout: seconds a model run may take; a run past it (or one that kills its worker
             on each of its tries) stops the calibration with its error (None: no limit).
+        held_out: target names or survey years (``"2018"``) predicted but not fitted.
+        command: the command line that ran the fit, for the manifest's provenance.
 
     Returns:
         The posterior, the checks and the tables, also stored in ``out``.
@@ -274,11 +340,17 @@ def calibrate(
     priors = priors_path if isinstance(priors_path, PriorSet) else load_priors(priors_path)
     budget = budget or Budget()
     out = Path(out)
+    try:
+        fitted, held = targets.split(tuple(held_out))
+    except ValueError as exc:
+        raise CalibrationError(str(exc)) from None
+    held_names = tuple(t.name for t in held)
     out.mkdir(parents=True, exist_ok=True)
-    key = fingerprint(targets, priors, seed, budget.population_size)
+    key = fingerprint(targets, priors, seed, budget.population_size, held_names)
     previous = _check_folder(out, key)
     manifest: dict[str, Any] = {
         "kind": "cadresim-calibration", "format": 1, "fingerprint": key, "seed": seed,
+        "held_out": list(held_names), "command": command,
         "budget": budget.__dict__, "targets": targets.model_dump(mode="json"),
         "priors": priors.model_dump(mode="json"), "versions": package_versions(VERSIONED),
         "code_version": code_version(), "method": "ABC-SMC (pyabc), seeded executor sampler",
@@ -290,8 +362,8 @@ def calibrate(
     executor = local_executor(workers) if own else as_executor(executor)
     started = time.perf_counter()
     try:
-        history, simulated = run_abc(targets, priors, out, budget, seed, executor, progress,
-                                     run_timeout)
+        history, simulated = run_until_ess(fitted, priors, out, budget, seed, executor,
+                                           progress, run_timeout)
         posterior = posterior_table(history)
         generations = generations_table(history)
         ppc = predictive_draws(targets, posterior, budget.ppc_draws, seed,
@@ -300,11 +372,12 @@ def calibrate(
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
-    check = report.predictive_check(targets, ppc)
+    check = report.predictive_check(targets, ppc, held_names)
     ident = report.identification(priors, posterior)
     total = int(history.total_nr_simulations)
     manifest |= {
         "status": "done", "generations_done": int(history.max_t + 1), "simulations": total,
+        "effective_sample_size": round(report.effective_sample_size(posterior["weight"]), 2),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds_this_session": round(time.perf_counter() - started, 2),
         "simulated_this_session": simulated,
@@ -313,13 +386,15 @@ def calibrate(
     write_parquet(generations, out / "generations.parquet")
     write_parquet(ppc, out / "ppc.parquet")
     write_text(check.to_csv(index=False), out / "predictive_check.csv")
+    if held_names:
+        write_text(check[~check["fitted"]].to_csv(index=False), out / "out_of_sample.csv")
     write_text(ident.to_csv(index=False), out / "identification.csv")
     meta = {"seed": seed, "population_size": budget.population_size, "simulations": total}
     write_text(report.markdown_report(targets, priors, generations, ident, check, meta),
                out / "report.md")
     if plots:
         report.pair_plot(priors, posterior, out / "pairs")
-        report.predictive_plot(targets, ppc, out / "predictive_check")
+        report.predictive_plot(targets, ppc, out / "predictive_check", held_names)
     write_json(manifest, out / MANIFEST)
     return CalibrationResult(out, targets, priors, posterior, generations, ppc, check, ident,
                              simulated, manifest)

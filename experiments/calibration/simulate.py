@@ -49,14 +49,17 @@ def regime_config(
 ) -> ModelConfig:
     """The validated config of ``regime`` (a preset or ``default``) with the drawn parameters.
 
+    With a switch in ``settings`` the run starts under ``regime`` and the switch's preset is
+    phased in from its year (``simulation.schedule``).
+
     Args:
         regime: preset name, or ``default`` for the built-in defaults.
         params: dotted config path -> value (behavioural and population parameters).
-        settings: population size and run length.
+        settings: population size, run length and the switch between survey periods.
     """
     source = None if regime == STATUS_QUO else regime
-    overrides = {"organisation.n_cadres": settings.n_cadres, **{k: float(v) for k, v in
-                                                                 params.items()}}
+    overrides = {"organisation.n_cadres": settings.n_cadres, **settings.switch_overrides(),
+                 **{k: float(v) for k, v in params.items()}}
     return load_config(source, overrides)
 
 
@@ -143,14 +146,20 @@ class DrawSink:
         stats = {}
         for t in self.targets.targets:
             first = position[t.regime] * replications
+            rows = self.targets.kept_rows(t)
             stacked = [runs[first + k] for k in range(replications)]
             columns = {
-                name: stacked[0][name] if replications == 1 else np.concatenate(
-                    [run[name] for run in stacked])
+                name: _joined([run[name] if rows is None else run[name][rows]
+                               for run in stacked])
                 for name in parse_statistic(t.statistic) if name
             }
             stats[t.name] = kept_statistic(columns, t.statistic)
         return stats
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """One array of the parts (the part itself when there is one)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def kept_runs(

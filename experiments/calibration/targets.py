@@ -2,10 +2,16 @@
 
 A targets file (``configs/targets/*.yaml``) lists figures such as "51.8% name fear as the real
 cause of inaction". Each figure says which model statistic it is compared with (a step-table
-column, or a ratio of two, e.g. ``reason_afraid / inaction``), under which regime (a preset, or
-``default``), its sample size where known, its source, and a note and a number for how loose the
-mapping is (``mapping_sd``). Figures that were considered but cannot be mapped are kept under
-``unmapped`` with the reason, so a reader sees what was left out and why.
+column, or a ratio of two, e.g. ``names_afraid / inaction``), under which regime (a preset, or
+``default``), who was asked and how they could answer (the statistic emulates that question put
+to those respondents), its sample size where known, its source, and a note and a number for how
+loose the mapping is (``mapping_sd``). Figures that were considered but cannot be mapped are kept
+under ``unmapped`` with the reason, so a reader sees what was left out and why.
+
+**Two periods, one population.** With a calendar (``simulation.start_year``) each target names
+the survey years it is read in, and ``simulation.switch`` changes the regime between them (phased
+in over years, ``simulation.schedule``): every draw runs one population through both periods, so
+the figures before the change and after it test the change, not only two states.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import math
 import os
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
@@ -84,11 +90,25 @@ class Source(Strict):
     firmness: Text = Field(description="How firm the figure is (primary, secondary report, ...).")
 
 
+#: How respondents could answer: one option, every option that applies, a point on a scale.
+Response = Literal["single choice", "multiple choice", "rating scale", "unknown"]
+
+
 class Target(Strict):
     """One published figure and the model statistic it is compared with."""
 
     name: Name = Field(description="Short identifier, used as a column name.")
     figure: Text = Field(description="The figure in words, as published.")
+    asked: str = Field("", description="Who was asked (the respondents the statistic emulates).")
+    response: Response = Field(
+        "unknown", description="How respondents could answer: one option (single choice), every "
+        "option that applies (multiple choice), a point on a scale, or unknown.",
+    )
+    years: list[Annotated[int, Field(ge=1900, le=2100)]] | None = Field(
+        None, min_length=1,
+        description="Calendar years the statistic is read in (needs simulation.start_year); "
+        "default: every year after the burn-in.",
+    )
     value: float = Field(ge=0.0, le=1.0, description="The published value, as a share in [0, 1].")
     n: int | None = Field(None, ge=1, description="Sample size, where known.")
     se: float | None = Field(
@@ -143,6 +163,25 @@ class Target(Strict):
         return math.hypot(self.sampling_se or 0.0, self.mapping_sd)
 
 
+class Switch(Strict):
+    """What changed between two survey periods: a regime phased in from a calendar year."""
+
+    preset: Text = Field(description="The regime switched to (a preset in configs/regimes).")
+    year: int = Field(ge=1900, le=2100, description="First calendar year of the change.")
+    phase_in: int = Field(
+        0, ge=0, le=100,
+        description="Years over which the change spreads (year k of P is (k + 1) / P of the "
+        "way, as switch.phase_in); 0 or 1: at once.",
+    )
+
+    @field_validator("preset")
+    @classmethod
+    def _preset_known(cls, name: str) -> str:
+        if name not in list_presets():
+            raise ValueError(f"preset {name!r} is unknown; allowed: {', '.join(list_presets())}")
+        return name
+
+
 class SimulationSettings(Strict):
     """How each parameter draw is simulated."""
 
@@ -152,12 +191,62 @@ class SimulationSettings(Strict):
     replications: int = Field(
         1, ge=1, le=100, description="Seeds per draw; the statistics average their runs."
     )
+    start_year: int | None = Field(
+        None, ge=1800, le=2100,
+        description="Calendar year of the run's first step (targets then name their years).",
+    )
+    switch: Switch | None = Field(
+        None, description="A regime change between survey periods (needs start_year)."
+    )
 
     @model_validator(mode="after")
     def _burn_in_shorter(self) -> SimulationSettings:
         if self.burn_in >= self.steps:
             raise ValueError(f"burn_in ({self.burn_in}) must be smaller than steps ({self.steps})")
+        if self.switch is not None:
+            if self.start_year is None:
+                raise ValueError("a switch needs start_year (the calendar year of step 1)")
+            if not self.start_year < self.switch.year <= self.last_year:
+                raise ValueError(
+                    f"switch.year ({self.switch.year}) must fall after start_year "
+                    f"({self.start_year}) and by the last simulated year ({self.last_year})")
         return self
+
+    @property
+    def first_kept_year(self) -> int | None:
+        """The calendar year of the first step after the burn-in (None without a calendar)."""
+        return None if self.start_year is None else self.start_year + self.burn_in
+
+    @property
+    def last_year(self) -> int | None:
+        """The calendar year of the last step (None without a calendar)."""
+        return None if self.start_year is None else self.start_year + self.steps - 1
+
+    def step_of(self, year: int) -> int:
+        """The step (1-based) simulated as calendar ``year``."""
+        if self.start_year is None:
+            raise ValueError("no calendar: set simulation.start_year")
+        return year - self.start_year + 1
+
+    def switch_overrides(self) -> dict[str, object]:
+        """Config overrides that put the switch into a run (none without one)."""
+        if self.switch is None:
+            return {}
+        return {"switch.preset": self.switch.preset, "switch.step": self.step_of(self.switch.year),
+                "switch.phase_in": self.switch.phase_in}
+
+    def resized(self, n_cadres: int | None = None, burn_in: int | None = None
+                ) -> SimulationSettings:
+        """The same calendar of kept years with another population or burn-in (smaller runs).
+
+        The run starts ``burn_in`` years before the first kept year, so every target's years
+        and the switch keep their steps relative to the kept years.
+        """
+        burn_in = self.burn_in if burn_in is None else burn_in
+        start = None if self.start_year is None else self.start_year + self.burn_in - burn_in
+        return self.model_copy(update={
+            "n_cadres": n_cadres or self.n_cadres, "burn_in": burn_in,
+            "steps": self.steps - self.burn_in + burn_in, "start_year": start})
 
 
 class Unmapped(Strict):
@@ -183,7 +272,50 @@ class TargetSet(Strict):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"target names must be unique; repeated: {', '.join(dup)}")
+        sim = self.simulation
+        for t in self.targets:
+            if t.years is None:
+                continue
+            if sim.start_year is None:
+                raise ValueError(f"target {t.name!r} names years {t.years}: set "
+                                 "simulation.start_year, the calendar year of step 1")
+            outside = [y for y in t.years if not sim.first_kept_year <= y <= sim.last_year]
+            if outside:
+                raise ValueError(
+                    f"target {t.name!r}: years {outside} lie outside the kept years "
+                    f"{sim.first_kept_year}-{sim.last_year} (start_year + burn_in to the last "
+                    "step)")
         return self
+
+    def kept_rows(self, target: Target) -> np.ndarray | None:
+        """Which of a run's kept years (0 = the first after the burn-in) ``target`` reads.
+
+        None: every kept year.
+        """
+        if target.years is None:
+            return None
+        first = self.simulation.first_kept_year
+        return np.array(sorted({y - first for y in target.years}), dtype=np.intp)
+
+    def split(self, held_out: list[str] | tuple[str, ...]) -> tuple[TargetSet, list[Target]]:
+        """The targets fitted and the ones held out, by name or by survey year.
+
+        Raises:
+            ValueError: a name or year that matches no target, or nothing left to fit.
+        """
+        chosen: set[str] = set()
+        for key in held_out:
+            match = ([t.name for t in self.targets if t.years and int(key) in t.years]
+                     if str(key).isdigit() else [t.name for t in self.targets if t.name == key])
+            if not match:
+                raise ValueError(f"hold-out {key!r} matches no target; targets: "
+                                 f"{', '.join(self.names)} (or a survey year they name)")
+            chosen.update(match)
+        fitted = [t for t in self.targets if t.name not in chosen]
+        if not fitted:
+            raise ValueError("every target is held out: nothing is left to fit")
+        held = [t for t in self.targets if t.name in chosen]
+        return self.model_copy(update={"targets": fitted}), held
 
     @property
     def names(self) -> list[str]:
@@ -259,8 +391,16 @@ def _nansum(values: np.ndarray) -> tuple[np.float64, np.float64]:
 
 
 def target_statistics(tables: dict[str, pd.DataFrame], targets: TargetSet) -> dict[str, float]:
-    """Every target's model statistic, from one table per regime the targets need."""
-    burn_in = targets.simulation.burn_in
-    return {
-        t.name: statistic_value(tables[t.regime], t.statistic, burn_in) for t in targets.targets
-    }
+    """Every target's model statistic, from one table per regime the targets need.
+
+    A target with ``years`` reads only the steps of those calendar years.
+    """
+    sim = targets.simulation
+    stats = {}
+    for t in targets.targets:
+        table = tables[t.regime]
+        if t.years is not None:
+            steps = [sim.step_of(y) for y in t.years]
+            table = table[table["step"].isin(steps)]
+        stats[t.name] = statistic_value(table, t.statistic, sim.burn_in)
+    return stats

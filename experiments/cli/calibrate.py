@@ -11,6 +11,8 @@ Exit codes: 0 on success, 2 for a bad flag, or bad targets, priors, budget or ou
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 
 from experiments.cli.argtypes import whole_number
@@ -44,12 +46,20 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--generations", type=count, default=5, help="ABC-SMC generations in all")
     p.add_argument("--max-simulations", type=count, default=None, help="stop after this many")
     p.add_argument("--ppc-draws", type=count, default=40, help="posterior predictive draws")
+    p.add_argument("--min-ess", type=count, default=None, metavar="PARTICLES",
+                   help="add generations one at a time while the last has fewer effective "
+                        "particles than this")
+    p.add_argument("--max-generations", type=count, default=None,
+                   help="the most generations --min-ess may lead to (default: generations + 4)")
     p.add_argument("--seed", type=whole_number(0), default=0,
                    help="the result is a function of this seed (0 or more)")
     p.add_argument("--workers", type=count, default=2,
                    help="worker processes (1: run in this process)")
     p.add_argument("--run-timeout", type=positive_seconds, metavar="SECONDS",
                    help="stop the calibration if a model run takes longer (default: no limit)")
+    p.add_argument("--hold-out", nargs="+", metavar="TARGET_OR_YEAR", default=(),
+                   help="predict these targets (names, or survey years such as 2018) without "
+                        "fitting them: the out-of-sample check")
     p.add_argument("--compare", nargs="*", metavar="REGIME", default=None,
                    help="after the fit, compare these presets with the status quo (default)")
     p.add_argument("--draws", type=count, default=20, help="posterior draws in the comparison")
@@ -60,6 +70,14 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="write the report's tables but not its figures (a fit on a cluster node; "
                         "the figures cost about 4 s of CPU)")
     return p
+
+
+def command_line() -> str:
+    """This command as typed to ``cadresim`` (for the manifest's provenance)."""
+    words = sys.argv[1:]
+    if words[:1] == ["calibrate"]:  # `cadresim calibrate ...`; `python -m experiments.calibration`
+        words = words[1:]  # passes the arguments alone
+    return shlex.join(["cadresim", "calibrate", *words])
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -79,10 +97,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     targets = load_targets(args.targets)
     out = Path(args.out or Path("results") / "calibration" / targets.name)
-    budget = Budget(args.population, args.generations, args.max_simulations, args.ppc_draws)
+    budget = Budget(args.population, args.generations, args.max_simulations, args.ppc_draws,
+                    args.min_ess, args.max_generations)
     result = calibrate(targets, args.priors, out, budget, seed=args.seed,
                        workers=args.workers, progress=not args.quiet,
-                       run_timeout=args.run_timeout, plots=not args.no_figures)
+                       run_timeout=args.run_timeout, plots=not args.no_figures,
+                       held_out=tuple(args.hold_out), command=command_line())
     print(read_text_file(out / "report.md", what="calibration report", limit=2**24))
     if args.compare is not None:
         from experiments.calibration.compare import compare_regimes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from experiments.cli.argtypes import whole_number
@@ -47,7 +48,11 @@ def cmd_discover(args: argparse.Namespace) -> int:
     inputs, outputs = cases(results)
     held = condition(outputs, args.where)
     if not held.any():
-        raise ConfigError(f"--where {args.where!r} holds in none of the {len(held)} cases")
+        named = [c for c in outputs.columns if re.search(rf"\b{re.escape(c)}\b", args.where)]
+        ranges = "; ".join(f"{c} ranges from {outputs[c].min():.4g} to {outputs[c].max():.4g}"
+                           for c in named)
+        raise ConfigError(f"--where {args.where!r} holds in none of the {len(held)} cases"
+                          + (f" ({ranges})" if ranges else ""))
     found = discover(inputs, held, boxes=args.boxes, alpha=args.alpha, threshold=args.threshold)
     out = Path(args.out or results.path / "discovery")
     out.mkdir(parents=True, exist_ok=True)
@@ -61,8 +66,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         box = discovery.box
         print(f"box {k}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
               f"support {box.support:.0%}")
-        for name in box.restricted:
+        for name in sorted(box.restricted, key=box.quasi_p.get):
             low, high = box.limits[name]
-            print(f"  {name}: {low:.4g} to {high:.4g}")
+            print(f"  {name}: {low:.4g} to {high:.4g} (quasi-p {box.quasi_p[name]:.2g})")
     print("written: " + ", ".join(str(p) for p in [out / "boxes.csv", *figures]))
     return 0

@@ -53,6 +53,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     kept = int(report.summary["kept"].sum())
     print(f"{len(report.candidates)} candidates judged; front: {len(report.front)} members, "
           f"{kept} kept after re-evaluation on fresh seeds")
-    print(f"written: {folder}/front.csv, trades.md, regimes/ ({len(report.regimes)} presets)"
-          + (", figures/" if report.figures else ""))
+    for row in report.dominance.to_dict("records"):
+        if row["dominated_by"]:
+            clearly = len(row["clearly_dominated_by"].split())
+            print(f"{row['preset']} is dominated by {len(row['dominated_by'].split())} kept "
+                  f"members ({clearly} clearly)")
+    print(f"written: {folder}/front.csv, trades.md, findings.md, regimes/ "
+          f"({len(report.regimes)} presets)" + (", figures/" if report.figures else ""))
     return 0

@@ -190,6 +190,8 @@ class SpecSwitch(SpecSection):
     preset: str | None = None
     regime: dict[str, Any] | None = None
     label: str | None = None
+    phase_in: int | None = Field(None, ge=0, le=100)
+    back_step: int | None = Field(None, ge=0, le=10_000)
 
 
 class ReplicationTarget(SpecSection):

@@ -19,6 +19,10 @@ from experiments.analysis.style import FULL_WIDTH, STYLE, new_figure, save_figur
 from experiments.search.prim import Discovery
 from simulation.errors import ConfigError
 
+#: A restriction with a quasi-p-value at least this is drawn faint: lifting it would hardly
+#: change the box's density.
+WEAK = 0.05
+
 
 def cases(results: Results) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The inputs and the outputs of each case: a point, or a run under a posterior."""
@@ -53,7 +57,7 @@ def condition(outputs: pd.DataFrame, where: str) -> np.ndarray:
 
 
 def box_table(found: list[Discovery], inputs: pd.DataFrame) -> pd.DataFrame:
-    """One row per box and restricted input: its limits against the input's range."""
+    """One row per box and restricted input: its limits against the input's range, quasi-p."""
     rows = []
     for k, discovery in enumerate(found, start=1):
         box = discovery.box
@@ -62,13 +66,17 @@ def box_table(found: list[Discovery], inputs: pd.DataFrame) -> pd.DataFrame:
             rows.append({"box": k, "coverage": box.coverage, "density": box.density,
                          "support": box.support, "input": name, "low": low, "high": high,
                          "range_low": float(inputs[name].min()),
-                         "range_high": float(inputs[name].max())})
+                         "range_high": float(inputs[name].max()),
+                         "quasi_p": box.quasi_p.get(name, float("nan"))})
     return pd.DataFrame(rows)
 
 
 def discovery_figure(found: list[Discovery], inputs: pd.DataFrame, where: str,
                      stem: Path) -> list[Path]:
-    """The peeling trade-off (coverage against density) and each box's limits on the ranges."""
+    """The peeling trade-off (coverage against density) and each box's limits on the ranges.
+
+    Restrictions whose quasi-p-value is at least ``WEAK`` are drawn faint.
+    """
     with mpl.rc_context(STYLE):
         fig = new_figure(FULL_WIDTH, 3.0)
         left, right = fig.subplots(1, 2)
@@ -90,13 +98,14 @@ def discovery_figure(found: list[Discovery], inputs: pd.DataFrame, where: str,
                 low, high = discovery.box.limits[name]
                 span = hi - lo or 1.0
                 y = i + 0.15 * k
-                right.plot([(low - lo) / span, (high - lo) / span], [y, y], lw=4, alpha=0.8,
-                           solid_capstyle="butt")
+                weak = discovery.box.quasi_p.get(name, 0.0) >= WEAK
+                right.plot([(low - lo) / span, (high - lo) / span], [y, y], lw=4,
+                           alpha=0.25 if weak else 0.8, solid_capstyle="butt")
                 right.annotate(f"{low:.3g} to {high:.3g}", ((high - lo) / span, y), fontsize=6,
                                xytext=(3, -2), textcoords="offset points")
         right.set_yticks(range(len(names)), names, fontsize=6)
         right.set_xlim(0, 1.25)
-        right.set_xlabel("box limits within each input's range (0 = min, 1 = max)")
-        right.set_title("Box limits")
+        right.set_xlabel("limits within the input's range (0 = min, 1 = max)")
+        right.set_title(f"Box limits (faint: quasi-p >= {WEAK:g})")
         fig.suptitle(f"When does {where} hold?")
         return save_figure(fig, stem)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 
+from experiments.analysis.labels import parameter_label
 from experiments.analysis.style import FULL_WIDTH, STYLE, new_figure, save_figure
 from experiments.search.front import MEMBER, PRESET
 from experiments.search.spec import SearchSpec
@@ -23,6 +24,8 @@ from simulation.outputs import OUTPUTS
 FRONT_COLOUR = "#0072B2"
 PRESET_COLOUR = "#9A9A9A"
 STATUS_QUO_COLOUR = "#D55E00"
+#: Above this many levers the parallel-coordinates labels are slanted, one line each.
+MANY_LEVERS = 6
 
 
 def _axis_label(name: str, direction: str) -> str:
@@ -104,7 +107,8 @@ def _levers(spec: SearchSpec, summary: pd.DataFrame, levers: pd.DataFrame,
     lows = np.array([spec.levers[p][0] for p in paths], float)
     highs = np.array([spec.levers[p][1] for p in paths], float)
     kept = [label for label in levers.index if summary.loc[label, "kept"]]
-    fig = new_figure(FULL_WIDTH, 3.2)
+    many = len(paths) > MANY_LEVERS
+    fig = new_figure(FULL_WIDTH, 4.4 if many else 3.2)
     ax = fig.subplots()
     first = spec.objective_list[0].output
     values = summary.loc[kept, first].to_numpy(float) * OUTPUTS[first].scale
@@ -118,8 +122,11 @@ def _levers(spec: SearchSpec, summary: pd.DataFrame, levers: pd.DataFrame,
     sq = (preset_levers.loc[f"{PRESET}-{STATUS_QUO}", paths].to_numpy(float) - lows) / (
         highs - lows)
     ax.plot(x, sq, color=STATUS_QUO_COLOUR, ls="--", lw=1.4, label="status quo")
-    ax.set_xticks(x, [f"{p.removeprefix('regime.')}\n[{lo:g}, {hi:g}]"
-                      for p, lo, hi in zip(paths, lows, highs, strict=True)], fontsize=6)
+    names = [parameter_label(p).short for p in paths]
+    ax.set_xticks(x, [f"{name}{' ' if many else chr(10)}[{lo:g}, {hi:g}]"
+                      for name, lo, hi in zip(names, lows, highs, strict=True)], fontsize=6,
+                  rotation=50 if many else 0, ha="right" if many else "center",
+                  rotation_mode="anchor")
     ax.set_ylabel("lever value within its search bounds")
     ax.set_ylim(-0.05, 1.05)
     for xi in x:

@@ -19,6 +19,7 @@ from experiments.analysis.intervals import t_interval
 from experiments.search.evaluate import (
     Evaluator,
     Replicates,
+    constraint_bounds,
     fresh_seed,
     objective_matrix,
 )
@@ -67,6 +68,12 @@ def reevaluate(run: SearchRun, front: pd.DataFrame, evaluator: Evaluator) -> pd.
     candidates += [(label_of(PRESET, name), {}, name)
                    for name in [STATUS_QUO, *list_presets()]]
     return evaluator.run(candidates, replicates)
+
+
+def fresh_bounds(spec: SearchSpec, evaluator: Evaluator, runs: pd.DataFrame) -> dict[str, float]:
+    """The constraints' bounds on the fresh seeds: ``status_quo`` is its value on those seeds."""
+    status_quo = evaluator.judge(runs[runs["regime"] == label_of(PRESET, STATUS_QUO)]).iloc[0]
+    return constraint_bounds(spec, status_quo)
 
 
 def summarise(spec: SearchSpec, evaluator: Evaluator, runs: pd.DataFrame,

@@ -1,11 +1,15 @@
 """PRIM, the Patient Rule Induction Method (Friedman and Fisher 1999), for scenario discovery.
 
 Finds boxes (a range per input) where a condition on the outputs holds far more often than
-overall. Peeling shrinks the box by the alpha share of its points along the one side that most
-raises the share of cases inside (its density), down to a minimum support; every box on the way
-is kept, so the researcher sees the trade-off between coverage (the share of all cases the box
-holds) and density. Pasting then widens the chosen box again wherever that raises its density.
-Covering repeats the search on the points no earlier box holds.
+overall. Peeling shrinks the box by the alpha share of its points along the one side that
+raises the share of cases inside (its density) most per point removed (a tied value, such as a
+level of an integer input, can only be peeled whole: Friedman and Fisher's rule for unequal
+peels), down to a minimum support; every box on the way is kept, so the researcher sees the
+trade-off between coverage (the share of all cases the box holds) and density. Pasting then
+widens the chosen box again wherever that raises its density. Covering repeats the search on the
+points no earlier box holds. Each restriction of a box gets a quasi-p-value (Bryant and Lempert
+2010): how likely the box's cases would be if that restriction were lifted, so that edges
+peeled on noise can be told from those that matter.
 
 Written here rather than taken from the EMA Workbench: its ``analysis.prim`` imports the whole
 workbench (about 1 700 modules, seconds of start-up, statsmodels, SALib, multiprocess) and
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 #: Friedman and Fisher's peeling share: small alpha makes the search patient.
 ALPHA = 0.05
@@ -37,6 +42,9 @@ class Box:
     support: float
     #: The inputs whose limits are narrower than the data's range.
     restricted: list[str] = field(default_factory=list)
+    #: Per restricted input: the chance of at least the box's cases among its points if they
+    #: held at the density of the box with that restriction lifted (small: the limit matters).
+    quasi_p: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,12 +94,13 @@ def peel(x: pd.DataFrame, y: np.ndarray, alpha: float = ALPHA,
     rows = [_row(limits, inside, y, total)]
     while inside.mean() > min_support:
         best = None
+        density, held = y[inside].mean(), inside.sum()
         for name, side, bound, keep in _peel_candidates(x, inside, limits, alpha):
             if keep.sum() == 0:
                 continue
-            density = y[keep].mean()
-            if best is None or density > best[0]:
-                best = (density, name, side, bound, keep)
+            gain = (y[keep].mean() - density) / (held - keep.sum())  # per point peeled
+            if best is None or gain > best[0]:
+                best = (gain, name, side, bound, keep)
         if best is None:
             break
         _, name, side, bound, inside = best
@@ -175,8 +184,22 @@ def discover(x: pd.DataFrame, y: np.ndarray, boxes: int = 1, alpha: float = ALPH
             break
         ranges = {c: (float(x[c].min()), float(x[c].max())) for c in x.columns}
         restricted = [c for c, (lo, hi) in limits.items() if (lo, hi) != ranges[c]]
+        quasi_p = {c: quasi_p_value(x, y, limits, inside, c, ranges[c], free)
+                   for c in restricted}
         box = Box(limits, float(y[inside].sum()) / total, density, float(inside.mean()),
-                  restricted)
+                  restricted, quasi_p)
         found.append(Discovery(trajectory, box, chosen))
         free &= ~inside
     return found
+
+
+def quasi_p_value(x: pd.DataFrame, y: np.ndarray, limits: dict, inside: np.ndarray, name: str,
+                  full: tuple[float, float], pool: np.ndarray) -> float:
+    """The quasi-p-value of one restriction of a box (Bryant and Lempert 2010).
+
+    P(at least the box's cases among its points) if they held at the density of the box with
+    ``name``'s restriction lifted (one-sided binomial).
+    """
+    lifted = box_mask(x, {**limits, name: full}) & pool
+    cases, points = int(y[inside].sum()), int(inside.sum())
+    return float(stats.binom.sf(cases - 1, points, y[lifted].mean()))

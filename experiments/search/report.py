@@ -3,7 +3,9 @@
 The folder gets ``candidates.parquet`` (every judged candidate), ``front.csv`` (the front and
 the presets on fresh seeds, with 95 % intervals and why a member was dropped), ``trades.csv``
 and ``trades.md`` (each kept member against the status quo), ``regimes/`` (each kept member as
-a preset) and ``figures/`` (the frontier and the levers along the front).
+a preset), ``findings.md`` (the presets against the front, the levers along it and the spec's
+pairs of levers; tables in ``dominance.csv``, ``levers.csv``, ``pairs.csv``) and ``figures/``
+(the frontier and the levers along the front).
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ import pandas as pd
 from experiments.engine.storage import write_parquet_atomic
 from experiments.search.evaluate import Evaluator
 from experiments.search.figures import frontier_figure, levers_figure
+from experiments.search.findings import (
+    dominance_table,
+    findings_markdown,
+    kept_members,
+    lever_table,
+    pair_table,
+)
 from experiments.search.front import (
+    fresh_bounds,
     member_levers,
     preset_lever_table,
     reevaluate,
@@ -41,6 +51,7 @@ class SearchReport:
     front: pd.DataFrame
     summary: pd.DataFrame
     trades: pd.DataFrame
+    dominance: pd.DataFrame
     regimes: list[Path]
     figures: list[Path]
 
@@ -54,7 +65,8 @@ def run_search(spec: SearchSpec, folder: str | Path, executor: Executor | None =
     front = search_front(run)
     evaluator = Evaluator(spec, SearchStore(folder, spec), executor)
     runs = reevaluate(run, front, evaluator)
-    summary = summarise(spec, evaluator, runs, run.bounds)
+    bounds = fresh_bounds(spec, evaluator, runs)  # the status quo on the same fresh seeds
+    summary = summarise(spec, evaluator, runs, bounds)
     levers = member_levers(spec, front)
     table = levers.join(summary, how="right")
     table.index.name = "regime"
@@ -63,12 +75,37 @@ def run_search(spec: SearchSpec, folder: str | Path, executor: Executor | None =
     trades.to_csv(folder / "trades.csv", index=False)
     (folder / "trades.md").write_text(trades_markdown(spec, trades), encoding="utf-8")
     regimes = write_regimes(spec, evaluator, front, summary, folder / "regimes")
+    presets = preset_lever_table(spec, evaluator)
+    dominance = write_findings(spec, folder, run.candidates, front, summary, runs, levers,
+                               presets, bounds)
     drawn: list[Path] = []
     if figures and not front.empty:
         drawn += frontier_figure(spec, summary, folder / "figures" / "frontier")
-        drawn += levers_figure(spec, summary, levers, preset_lever_table(spec, evaluator),
-                               folder / "figures" / "levers")
-    return SearchReport(folder, run.candidates, front, summary, trades, regimes, drawn)
+        drawn += levers_figure(spec, summary, levers, presets, folder / "figures" / "levers")
+    return SearchReport(folder, run.candidates, front, summary, trades, dominance, regimes,
+                        drawn)
+
+
+def write_findings(spec: SearchSpec, folder: Path, candidates: pd.DataFrame,
+                   front: pd.DataFrame, summary: pd.DataFrame, runs: pd.DataFrame,
+                   levers: pd.DataFrame, presets: pd.DataFrame,
+                   bounds: dict[str, float]) -> pd.DataFrame:
+    """``findings.md`` and its tables (``experiments.search.findings``); the dominance table."""
+    dominance = dominance_table(spec, summary, runs, bounds)
+    dominance.to_csv(folder / "dominance.csv", index=False)
+    table = lever_table(spec, summary, levers, presets)
+    table.to_csv(folder / "levers.csv", index=False)
+    members = kept_members(summary, levers)
+    pairs = [pd.concat([pair_table(spec, members, x, y, "front"),
+                        pair_table(spec, candidates, x, y, "candidates")], ignore_index=True)
+             for x, y in spec.pairs]
+    if pairs:
+        pd.concat(pairs, ignore_index=True).to_csv(folder / "pairs.csv", index=False)
+    counts = {"candidates": len(candidates), "front": len(front),
+              "kept": int(summary["kept"].sum())}
+    (folder / "findings.md").write_text(findings_markdown(spec, counts, dominance, table, pairs),
+                                        encoding="utf-8")
+    return dominance
 
 
 def trades_markdown(spec: SearchSpec, trades: pd.DataFrame) -> str:

@@ -124,6 +124,9 @@ class SearchSpec(SearchSection):
     set: dict[str, Any] = Field(default_factory=dict)
     #: A calibration folder or posterior file: replicate r runs with its particle r's values.
     posterior: str | None = None
+    #: Pairs of levers the report sets against each other along the front (``findings.md``):
+    #: reading only, so not part of the spec's identity.
+    pairs: list[list[str]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _burn_in_short(self) -> SearchSpec:
@@ -147,7 +150,7 @@ class SearchSpec(SearchSection):
 
     def spec_hash(self) -> str:
         """sha256 of what decides the search's result, the levers' order included."""
-        data = self.model_dump(mode="json", exclude={"description"})
+        data = self.model_dump(mode="json", exclude={"description", "pairs"})
         data["lever_order"] = self.lever_paths  # the levers' order orders pymoo's variables
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
@@ -204,6 +207,9 @@ def _lever_problems(spec: SearchSpec) -> list[str]:
         elif len(bounds) != 2 or not all(math.isfinite(b) for b in bounds) \
                 or not bounds[0] < bounds[1]:
             problems.append(f"levers.{path}: got {bounds}; allowed: [low, high] with low < high")
+    for pair in spec.pairs:
+        if len(pair) != 2 or pair[0] == pair[1] or not set(pair) <= set(spec.levers):
+            problems.append(f"pairs: got {pair}; allowed: two different levers of the spec")
     return problems
 
 

@@ -234,13 +234,19 @@ def _grid() -> Grid:
 
 
 def _inputs(g: Grid, belief_punish: NDArray, belief_detect: NDArray) -> DecisionInputs:
+    """The grid's cadres with these beliefs.
+
+    Formal work is believed examined like lying flat (both Becker checks: formalism detection
+    1, or no detection at all) and no routine mishap is believed punished.
+    """
     n = g.n
+    detect = np.broadcast_to(belief_detect, (n,)).astype(np.float64)
     return DecisionInputs(
         motivation=g.motivation, ability=g.ability, risk_aversion=g.risk_aversion,
         violation_prone=np.zeros(n, dtype=np.bool_), visibility=np.ones(n), career=g.career,
         belief_punish=np.broadcast_to(belief_punish, (n,)).astype(np.float64),
-        belief_detect=np.broadcast_to(belief_detect, (n,)).astype(np.float64),
-        belief_promote=g.belief_promote, belief_accuse=np.zeros(n),
+        belief_detect=detect, belief_promote=g.belief_promote, belief_accuse=np.zeros(n),
+        belief_detect_formal=detect, belief_punish_routine=np.zeros(n),
         sanction_cost=g.sanction_cost,
     )
 

@@ -38,6 +38,7 @@ from simulation.records import (
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
+    named_causes,
     unaccounted,
 )
 from simulation.tasks import efforts, promotion_scale, reference_levels
@@ -67,10 +68,10 @@ class Terms(NamedTuple):
     hollow_credit: float  # 1 - evaluation precision: the share of hollow work credited
     promotion_prize: float
     promotion_scale: float
-    formalism_detection: float
     safe_work_accusation_ratio: float
-    routine_risk: float  # routine failure rate x generalised accountability
-    violation_risk: float  # violation exposure x (1 - shield probability)
+    routine_failure_rate: float
+    violation_exposure: float
+    review_imprecision: float  # 1 - fault-tolerance precision: shielding per toleration
     violation_gain: float
     cost_formal: float  # effort cost of each action for a fully able cadre
     cost_routine: float
@@ -96,6 +97,8 @@ class Inputs(NamedTuple):
     belief_detect: NDArray[np.float64]
     belief_promote: NDArray[np.float64]
     belief_accuse: NDArray[np.float64]
+    belief_detect_formal: NDArray[np.float64]
+    belief_punish_routine: NDArray[np.float64]
     sanction_cost: NDArray[np.float64]
     fear: float
 
@@ -124,14 +127,12 @@ class Eligibility(NamedTuple):
 
 def terms(behaviour: Behaviour, regime: Regime) -> Terms:
     """The utility's scalars for ``behaviour`` under ``regime``."""
-    b, ev, sup = behaviour, regime.evaluation, regime.support
-    acc, ft = regime.accountability, regime.fault_tolerance
+    b, ev, sup, ft = behaviour, regime.evaluation, regime.support, regime.fault_tolerance
     # At ability 1 effort_cost is scale * effort**2 * (1 + slope * 0): exactly the product it
     # forms first, which the kernel then multiplies by 1 + slope * (1 - ability).
     full_ability = f.effort_cost(efforts(b), 1.0, b.effort_cost, b.ability_cost_slope,
                                  sup.burden, b.care_cost_relief * sup.care)
     refs = reference_levels(b, regime)
-    shield = f.shield_probability(ft.tolerance, ft.precision)
     return Terms(
         temperature=float(b.temperature),
         intrinsic_value=b.intrinsic_value,
@@ -142,10 +143,10 @@ def terms(behaviour: Behaviour, regime: Regime) -> Terms:
         hollow_credit=f.formal_credit(1.0, ev.precision),
         promotion_prize=b.promotion_prize,
         promotion_scale=promotion_scale(b),
-        formalism_detection=ev.formalism_detection,
         safe_work_accusation_ratio=b.safe_work_accusation_ratio,
-        routine_risk=b.routine_failure_rate * acc.generalised_accountability,
-        violation_risk=b.violation_exposure * (1.0 - shield),
+        routine_failure_rate=b.routine_failure_rate,
+        violation_exposure=b.violation_exposure,
+        review_imprecision=1.0 - ft.precision,
         violation_gain=b.violation_gain,
         cost_formal=float(full_ability[FORMAL]),
         cost_routine=float(full_ability[ROUTINE]),
@@ -182,6 +183,8 @@ def inputs(x: DecisionInputs, behaviour: Behaviour, able: float) -> Inputs:
         belief_detect=x.belief_detect,
         belief_promote=x.belief_promote,
         belief_accuse=x.belief_accuse,
+        belief_detect_formal=x.belief_detect_formal,
+        belief_punish_routine=x.belief_punish_routine,
         sanction_cost=x.sanction_cost,
         fear=float(x.fear),
     )
@@ -201,7 +204,7 @@ def decide(
     if not account:
         return action, unaccounted(form)
     return action, Inaction(form=form, causes=shares.sum(axis=0), reasons=reasons,
-                            fear_only=fear_only)
+                            fear_only=fear_only, named=named_causes(shares))
 
 
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
@@ -287,14 +290,16 @@ def cadre_parts(parts: NDArray[np.float64], coalition: int, i: int, x: Inputs, t
 
     # Perceived chance of a sanction per action, times the sanction as felt.
     felt = (1.0 + x.risk_aversion[i]) * x.sanction_cost[i]
-    detect = x.belief_detect[i]
+    punish = x.belief_punish[i]
     accuse = x.belief_accuse[i] * fear
     safe_accuse = t.safe_work_accusation_ratio * accuse
-    violation = t.violation_risk if violation_prone else 0.0
-    parts[c, SANCTION, IDLE] = felt * detect
-    parts[c, SANCTION, FORMAL] = felt * (detect * t.formalism_detection + safe_accuse)
-    parts[c, SANCTION, ROUTINE] = felt * (t.routine_risk * fear + safe_accuse)
-    parts[c, SANCTION, BOLD] = felt * ((1.0 - p_success) * x.belief_punish[i] * fear + accuse
+    shield = (1.0 - punish) * t.review_imprecision
+    violation = t.violation_exposure * (1.0 - shield) if violation_prone else 0.0
+    parts[c, SANCTION, IDLE] = felt * x.belief_detect[i]
+    parts[c, SANCTION, FORMAL] = felt * (x.belief_detect_formal[i] + safe_accuse)
+    parts[c, SANCTION, ROUTINE] = felt * (t.routine_failure_rate * x.belief_punish_routine[i]
+                                          * fear + safe_accuse)
+    parts[c, SANCTION, BOLD] = felt * ((1.0 - p_success) * punish * fear + accuse
                                        + violation)
 
     parts[c, GAIN, IDLE] = 0.0

@@ -1,11 +1,12 @@
 """Phase 5, learning, compiled: what each cadre saw, its peers' and unit's sums, and every update.
 
-The NumPy path (simulation.learning.learn, called by simulation.step.learn) builds an (n, 8)
+The NumPy path (simulation.learning.learn, called by simulation.step.learn) builds an (n, 16)
 table of observations, sums it over peers with a sparse product and over units with bincount,
-then updates beliefs, motivation and ability array by array. Here one pass builds the table and the
-unit totals, and a second pass reads each cadre's peers' rows and applies every update to that
-cadre; sums run in the NumPy path's order (peers in tie order in float32, as SciPy's CSR
-product; unit totals in slot order in float64, as bincount), so results are the same bit for bit.
+then updates the perceived rules, motivation and ability array by array. Here one pass builds
+the table and the unit totals, and a second pass reads each cadre's peers' rows and applies
+every update to that cadre; sums run in the NumPy path's order (peers in tie order in float32,
+as SciPy's CSR product; unit totals in slot order in float64, as bincount), so results are the
+same bit for bit.
 """
 
 from __future__ import annotations
@@ -16,19 +17,27 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import formulas as f
-from simulation.cadres import CadreArrays
+from simulation.cadres import PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE, CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.kernels.jit import kernel
 from simulation.kernels.prefetch import prefetch_row
-from simulation.kernels.scalar import clip01, indicator, rate_update, smooth
-from simulation.records import Review, Tournament
+from simulation.kernels.scalar import clip01, indicator, perceived_update, smooth
+from simulation.records import Outcomes, Review, Tournament
 
 IDLE, FORMAL, ROUTINE, BOLD = f.IDLE, f.FORMAL, f.ROUTINE, f.BOLD
 # Columns of the observation table (the kernel's own layout; learning.OBSERVED's meaning).
-CAUGHT, DETECT_EXPOSURE, PUNISHED, REVIEWED, UPHELD, ACCUSE_EXPOSURE, MOTIVATION, COMMENDED = (
-    range(8)
-)
-N_OBSERVED = 8
+(CAUGHT_IDLE, IDLE_SEEN, CAUGHT_FORMAL, FORMAL_SEEN, ROUTINE_PUNISHED, ROUTINE_FAILURE, PUNISHED,
+ REVIEWED, ACCUSED, ACCUSE_EXPOSURE, UPHELD, WARNED, DEMOTED, REMOVED, MOTIVATION,
+ COMMENDED) = range(16)
+N_OBSERVED = 16
+#: Each perceived rule's event and exposure columns (learning.CASES), in QUANTITIES order.
+EVENT_COLUMN = np.array([CAUGHT_IDLE, CAUGHT_FORMAL, ROUTINE_PUNISHED, PUNISHED, ACCUSED, UPHELD,
+                         WARNED, DEMOTED, REMOVED])
+EXPOSURE_COLUMN = np.array([IDLE_SEEN, FORMAL_SEEN, ROUTINE_FAILURE, REVIEWED, ACCUSE_EXPOSURE,
+                            ACCUSED, WARNED, DEMOTED, REMOVED])
+#: Columns seen across the whole unit (learning.UNIT_SEEN), in that order.
+UNIT_COLUMNS = np.array([CAUGHT_IDLE, IDLE_SEEN, CAUGHT_FORMAL, FORMAL_SEEN, WARNED, DEMOTED,
+                         REMOVED])
 #: Cadres ahead whose peers' rows are prefetched (best of 4-32 at a million cadres).
 AHEAD = 8
 
@@ -39,9 +48,13 @@ class Seen(NamedTuple):
     action: NDArray[np.int8]
     caught_idle: NDArray[np.bool_]
     caught_formal: NDArray[np.bool_]
+    routine_punished: NDArray[np.bool_]
+    routine_failure: NDArray[np.bool_]
     failure_punished: NDArray[np.bool_]
     failure_tolerated: NDArray[np.bool_]
+    accused: NDArray[np.bool_]
     accusation_upheld: NDArray[np.bool_]
+    rung: NDArray[np.int8]
     wrongful: NDArray[np.bool_]
     commended: NDArray[np.bool_]
     promoted: NDArray[np.bool_]
@@ -56,10 +69,18 @@ class Learner(NamedTuple):
     innate_motivation: NDArray[np.float64]
     motivation: NDArray[np.float64]  # updated in place, as are the rest
     ability: NDArray[np.float64]
-    belief_detect: NDArray[np.float64]
-    belief_punish: NDArray[np.float64]
-    belief_accuse: NDArray[np.float64]
+    beliefs: tuple  # the perceived rules' beliefs (cadres.PERCEIVED_BELIEFS order)
+    evidence: tuple  # ... and the evidence behind them
     belief_promote: NDArray[np.float64]
+
+
+class Perceived(NamedTuple):
+    """The rules as credited this year (perceived.Credited), as the kernel reads them."""
+
+    rule: NDArray[np.float64]
+    case_value: NDArray[np.float64]
+    published: NDArray[np.float32]  # (Q, 2)
+    is_rate: NDArray[np.bool_]
 
 
 class Published(NamedTuple):
@@ -73,10 +94,11 @@ class Published(NamedTuple):
 class Rates(NamedTuple):
     """The scalars of the learning phase, from the config and the regime in force."""
 
-    formalism_detection: float
     safe_work_accusation_ratio: float
     belief_rate: float
     own_weight: float
+    memory: float
+    rule_weight: float
     motivation_reversion: float
     care_lift: float  # care_motivation_lift * care, multiplied first as in the NumPy path
     education: float
@@ -94,10 +116,11 @@ def rates(config: ModelConfig, regime: Regime) -> Rates:
     """The learning phase's scalars under ``regime``."""
     lrn, sup = config.learning, regime.support
     return Rates(
-        formalism_detection=regime.evaluation.formalism_detection,
         safe_work_accusation_ratio=config.behaviour.safe_work_accusation_ratio,
         belief_rate=lrn.belief_rate,
         own_weight=lrn.own_weight,
+        memory=lrn.memory,
+        rule_weight=lrn.rule_weight,
         motivation_reversion=lrn.motivation_reversion,
         care_lift=lrn.care_motivation_lift * sup.care,
         education=sup.education,
@@ -115,118 +138,133 @@ def rates(config: ModelConfig, regime: Regime) -> Rates:
 def learn(
     cadres: CadreArrays,
     action: NDArray[np.int8],
+    out: Outcomes,
     rev: Review,
     tour: Tournament,
     commended: NDArray[np.bool_],
     config: ModelConfig,
     regime: Regime,
+    credited,
 ) -> None:
-    """Phase 5 in place, as simulation.step.learn does after choosing the role models."""
+    """Phase 5 in place, as simulation.step.learn does after choosing the role models.
+
+    ``credited`` is the year's ``perceived.Credited``.
+    """
     lrn = config.learning
     stat = tour.responsiveness
     weight = lrn.belief_rate * f.pool_weight(tour.responsiveness_size, lrn.statistic_pseudocount)
     seen = Seen(action=action, caught_idle=rev.caught_idle, caught_formal=rev.caught_formal,
+                routine_punished=rev.routine_punished, routine_failure=out.routine_failure,
                 failure_punished=rev.failure_punished, failure_tolerated=rev.failure_tolerated,
-                accusation_upheld=rev.accusation_upheld, wrongful=rev.wrongful,
-                commended=commended, promoted=tour.promoted, passed_over=tour.passed_over)
+                accused=rev.accused, accusation_upheld=rev.accusation_upheld, rung=rev.rung,
+                wrongful=rev.wrongful, commended=commended, promoted=tour.promoted,
+                passed_over=tour.passed_over)
     learner = Learner(
         peers=cadres.peers, unit=cadres.unit,
         innate_motivation=cadres.innate_motivation, motivation=cadres.motivation,
-        ability=cadres.ability, belief_detect=cadres.belief_detect,
-        belief_punish=cadres.belief_punish, belief_accuse=cadres.belief_accuse,
+        ability=cadres.ability,
+        beliefs=tuple(getattr(cadres, name) for name in PERCEIVED_BELIEFS),
+        evidence=tuple(getattr(cadres, name) for name in PERCEIVED_EVIDENCE),
         belief_promote=cadres.belief_promote,
     )
     published = Published(published=~np.isnan(stat), statistic=np.nan_to_num(stat),
                           weight=weight)
-    _learn(seen, learner, published, rates(config, regime))
+    perceived = Perceived(rule=credited.rule, case_value=credited.case_value,
+                          published=credited.published, is_rate=credited.is_rate)
+    _learn(seen, learner, published, perceived, rates(config, regime))
 
 
 @kernel
 def _observe(seen, motivation, unit, p):  # pragma: no cover - compiled
-    """(own observations (n, 8) float32, per-unit totals of the two detection columns).
+    """(own observations (n, 16) float32, per-unit totals of the unit-seen columns).
 
     ``seen`` is the year's ``Seen``, ``p`` the ``Rates``.
     """
     action, caught_idle, caught_formal = seen.action, seen.caught_idle, seen.caught_formal
     failure_punished, failure_tolerated = seen.failure_punished, seen.failure_tolerated
-    accusation_upheld, commended = seen.accusation_upheld, seen.commended
+    accusation_upheld, commended, rung = seen.accusation_upheld, seen.commended, seen.rung
     n = action.size
     n_units = 0
     for i in range(n):
         n_units = max(n_units, unit[i] + 1)
     own = np.empty((n, N_OBSERVED), dtype=np.float32)
-    totals = np.zeros((n_units, 2))
+    totals = np.zeros((n_units, UNIT_COLUMNS.size))
     for i in range(n):
         a = action[i]
         formal = a == FORMAL
         safe = formal | (a == ROUTINE)
-        own[i, CAUGHT] = caught_idle[i] | caught_formal[i]
-        own[i, DETECT_EXPOSURE] = indicator(a == IDLE) + p.formalism_detection * indicator(formal)
+        own[i, CAUGHT_IDLE] = caught_idle[i]
+        own[i, IDLE_SEEN] = a == IDLE
+        own[i, CAUGHT_FORMAL] = caught_formal[i]
+        own[i, FORMAL_SEEN] = formal
+        own[i, ROUTINE_PUNISHED] = seen.routine_punished[i]
+        own[i, ROUTINE_FAILURE] = seen.routine_failure[i]
         own[i, PUNISHED] = failure_punished[i]
         own[i, REVIEWED] = failure_punished[i] | failure_tolerated[i]
-        own[i, UPHELD] = accusation_upheld[i]
+        own[i, ACCUSED] = seen.accused[i]
         own[i, ACCUSE_EXPOSURE] = (
             indicator(a == BOLD) + p.safe_work_accusation_ratio * indicator(safe)
         )
+        own[i, UPHELD] = accusation_upheld[i]
+        own[i, WARNED] = rung[i] == f.WARNING
+        own[i, DEMOTED] = rung[i] == f.DEMOTION
+        own[i, REMOVED] = rung[i] == f.REMOVAL
         own[i, MOTIVATION] = motivation[i]
         own[i, COMMENDED] = commended[i]
-        totals[unit[i], 0] += own[i, CAUGHT]
-        totals[unit[i], 1] += own[i, DETECT_EXPOSURE]
+        for c in range(UNIT_COLUMNS.size):
+            totals[unit[i], c] += own[i, UNIT_COLUMNS[c]]
     return own, totals
 
 
 @kernel
-def _learn(seen, learner, published, p):  # pragma: no cover - compiled
+def _learn(seen, learner, published, perceived, p):  # pragma: no cover - compiled
     """Observations, then per cadre: peer sums, beliefs, motivation, ability (in place).
 
     ``seen`` is the year's ``Seen``, ``learner`` the cadres' ``Learner`` arrays (updated in
-    place), ``published`` the ``Published`` statistics, ``p`` the ``Rates``. Sums are kept in
-    scalar float32 variables (registers), not a small array, and every update is written out:
-    array temporaries or tuples of arrays inside the loop cost reference counts.
+    place), ``published`` the ``Published`` promotion statistics, ``perceived`` the
+    ``Perceived`` rules as credited, ``p`` the ``Rates``. Each cadre's sums are kept in one small
+    float32 array, reused from cadre to cadre.
     """
     action, wrongful, commended = seen.action, seen.wrongful, seen.commended
     promoted, passed_over = seen.promoted, seen.passed_over
     peers, unit = learner.peers, learner.unit
     innate_motivation, motivation = learner.innate_motivation, learner.motivation
-    ability, belief_detect = learner.ability, learner.belief_detect
-    belief_punish, belief_accuse = learner.belief_punish, learner.belief_accuse
+    ability, beliefs, evidence = learner.ability, learner.beliefs, learner.evidence
     belief_promote = learner.belief_promote
     known, statistic, weight = published.published, published.statistic, published.weight
     own, totals = _observe(seen, motivation, unit, p)
     n, k = peers.shape
-    zero, ties = np.float32(0.0), np.float32(k)
+    ties = np.float32(k)
     own_weight = np.float32(p.own_weight)
     role_model_boost = np.float32(p.role_model_boost)
+    sums = np.zeros(N_OBSERVED, dtype=np.float32)
     for i in range(n):
         if i + AHEAD < n:
             for j in range(k):
                 prefetch_row(own, peers[i + AHEAD, j])
-        caught = exposure_d = punished = reviewed = zero
-        upheld = exposure_a = peer_motivation = role_models = zero
+        for c in range(N_OBSERVED):
+            sums[c] = np.float32(0.0)
         for j in range(k):  # the peers' sums, tie by tie, as SciPy's CSR product adds them
             peer = peers[i, j]
-            caught += own[peer, CAUGHT]
-            exposure_d += own[peer, DETECT_EXPOSURE]
-            punished += own[peer, PUNISHED]
-            reviewed += own[peer, REVIEWED]
-            upheld += own[peer, UPHELD]
-            exposure_a += own[peer, ACCUSE_EXPOSURE]
-            peer_motivation += own[peer, MOTIVATION]
-            role_models += own[peer, COMMENDED]
-        # Detection is also seen across the whole unit (unit_mates_sums).
-        caught += np.float32(totals[unit[i], 0] - own[i, CAUGHT])
-        exposure_d += np.float32(totals[unit[i], 1] - own[i, DETECT_EXPOSURE])
-        belief_detect[i] = _learnt(belief_detect[i], own[i, CAUGHT], caught,
-                                   own[i, DETECT_EXPOSURE], exposure_d, own_weight,
-                                   p.belief_rate)
-        belief_punish[i] = _learnt(belief_punish[i], own[i, PUNISHED], punished,
-                                   own[i, REVIEWED], reviewed, own_weight, p.belief_rate)
-        belief_accuse[i] = _learnt(belief_accuse[i], own[i, UPHELD], upheld,
-                                   own[i, ACCUSE_EXPOSURE], exposure_a, own_weight,
-                                   p.belief_rate)
+            for c in range(N_OBSERVED):
+                sums[c] += own[peer, c]
+        # Detection and sanctions are also seen across the whole unit (unit_mates_sums).
+        for c in range(UNIT_COLUMNS.size):
+            column = UNIT_COLUMNS[c]
+            sums[column] += np.float32(totals[unit[i], c] - own[i, column])
+        # One call per perceived rule, each with its own arrays (a constant tuple index).
+        _perceive(beliefs[0], evidence[0], i, 0, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[1], evidence[1], i, 1, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[2], evidence[2], i, 2, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[3], evidence[3], i, 3, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[4], evidence[4], i, 4, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[5], evidence[5], i, 5, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[6], evidence[6], i, 6, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[7], evidence[7], i, 7, own, sums, own_weight, perceived, p)
+        _perceive(beliefs[8], evidence[8], i, 8, own, sums, own_weight, perceived, p)
         if known[unit[i]]:
             belief_promote[i] = smooth(belief_promote[i], statistic[unit[i]], weight[unit[i]])
-        norm = peer_motivation / ties
+        norm = sums[MOTIVATION] / ties
         m = motivation[i]
         target = innate_motivation[i]
         target = target + p.care_lift * (1.0 - target)
@@ -235,7 +273,7 @@ def _learn(seen, learner, published, p):  # pragma: no cover - compiled
             + p.education * (1.0 - m)
             + p.conformity * (np.float64(norm) - m)
             + p.recognition_boost * indicator(promoted[i] | commended[i])
-            + np.float64(role_model_boost * role_models)
+            + np.float64(role_model_boost * sums[COMMENDED])
             - p.unfairness_penalty * indicator(wrongful[i])
             - p.passed_over_penalty * indicator(passed_over[i])
         )
@@ -247,9 +285,18 @@ def _learn(seen, learner, published, p):  # pragma: no cover - compiled
 
 
 @kernel
-def _learnt(belief, own_events, seen_events, own_exposure, seen_exposure, own_weight,
-            rate):  # pragma: no cover - compiled
-    """update_beliefs for one belief: own (weighted, float32) plus seen, then rate_update."""
-    events = own_weight * own_events + seen_events
-    exposed = own_weight * own_exposure + seen_exposure
-    return clip01(rate_update(belief, np.float64(events), np.float64(exposed), rate))
+def _perceive(belief, evidence, i, q, own, sums, own_weight, perceived, p
+              ):  # pragma: no cover - compiled
+    """update_beliefs for perceived rule ``q`` of cadre ``i``.
+
+    Own cases (weighted, float32) plus those seen and published, then perceived_update.
+    """
+    e, x = EVENT_COLUMN[q], EXPOSURE_COLUMN[q]
+    events = own_weight * own[i, e] + sums[e] + perceived.published[q, 0]
+    exposed = own_weight * own[i, x] + sums[x] + perceived.published[q, 1]
+    updated, weight = perceived_update(
+        belief[i], evidence[i], perceived.rule[q], np.float64(events) * perceived.case_value[q],
+        np.float64(exposed), p.memory, p.rule_weight,
+    )
+    belief[i] = clip01(updated) if perceived.is_rate[q] else updated
+    evidence[i] = weight

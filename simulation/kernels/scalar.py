@@ -18,9 +18,17 @@ def smooth(old: float, new: float, rate: float) -> float:
 
 
 @kernel
-def rate_update(belief: float, events: float, exposure: float, rate: float) -> float:
-    """formulas.rate_update: belief + rate * (events - belief * exposure) / max(exposure, 1)."""
-    return belief + rate * (events - belief * exposure) / maximum(exposure, 1.0)
+def perceived_update(belief: float, evidence: float, credited: float, events: float,
+                     exposure: float, memory: float, rule_weight: float) -> tuple[float, float]:
+    """formulas.perceived_update for one cadre: (belief, evidence) after a year's cases."""
+    kept = memory * evidence
+    total = kept + exposure
+    numerator = (rule_weight * credited * (1.0 - memory)
+                 + memory * belief * (rule_weight + evidence) + events)
+    weight = rule_weight + total
+    if weight > 0.0:
+        return numerator / weight, total
+    return belief, total
 
 
 @kernel

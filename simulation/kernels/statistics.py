@@ -80,20 +80,33 @@ def tally(
 
 def averages(cadres: CadreArrays, out: Outcomes) -> NDArray[np.float64]:
     """As simulation.statistics.averages: means over cadres, then meritocracy."""
-    return _averages(out.real, out.measured, cadres.motivation, cadres.ability,
-                     cadres.belief_punish, cadres.belief_detect, cadres.belief_promote,
-                     cadres.belief_accuse, cadres.rank)
+    c = cadres
+    means = (out.real, out.measured, c.motivation, c.ability, c.belief_punish, c.belief_detect,
+             c.belief_promote)
+    perceived = (c.belief_detect_formal, c.belief_punish_routine, c.belief_accused,
+                 c.belief_upheld, c.belief_warning_cost, c.belief_demotion_cost,
+                 c.belief_removal_cost)
+    return _averages(means, c.belief_accused, c.belief_upheld, perceived, c.rank, c.ability)
 
 
 @kernel
-def _averages(real, measured, motivation, ability, belief_punish, belief_detect, belief_promote,
-              belief_accuse, rank):  # pragma: no cover - compiled
-    """The eight means, then the rank-ability correlation."""
-    return np.array([
-        mean(real), mean(measured), mean(motivation), mean(ability), mean(belief_punish),
-        mean(belief_detect), mean(belief_promote), mean(belief_accuse),
-        rank_ability_correlation(rank, ability),
-    ])
+def _averages(means, accused, upheld, perceived, rank, ability):  # pragma: no cover - compiled
+    """The means in records.AVERAGED order.
+
+    Those of ``means``, of accused x upheld, of ``perceived``, then the rank-ability correlation.
+    """
+    values = np.empty(len(means) + 1 + len(perceived) + 1)
+    k = 0
+    for array in means:
+        values[k] = mean(array)
+        k += 1
+    values[k] = mean(accused * upheld)
+    k += 1
+    for array in perceived:
+        values[k] = mean(array)
+        k += 1
+    values[k] = rank_ability_correlation(rank, ability)
+    return values
 
 
 @kernel

@@ -77,6 +77,7 @@ from simulation.viz.presets import (
     preset_title,  # noqa: F401
 )
 from simulation.viz.ticks import percent_axis
+from simulation.written_rules import BELIEF_RULES, BeliefRule, is_cost, written_path
 
 # --------------------------------------------------------------------------------------------
 # Colours and style: each output's colour is declared with it (simulation.outputs), as the
@@ -397,12 +398,16 @@ def comparison_key(model: AppModel, comparison: Comparison) -> list[Line2D | Pat
 
 
 def series_figure(model: AppModel, series: Mapping[str, str], title: str,
-                  comparison: Comparison = NO_COMPARISON, full_scale: bool = False) -> Figure:
+                  comparison: Comparison = NO_COMPARISON, full_scale: bool = False,
+                  ylabel: str = "Share of cadres",
+                  overlay: Callable[[Any], tuple[float, float]] | None = None) -> Figure:
     """Lines, one per output in ``series`` (name -> colour), year by year.
 
     The baseline, if any, is the same outputs dashed; the replicate band, if any, shades each
     output's 95% interval over the run and its replicates. ``full_scale``: the y axis from 0 to
-    100% (shares that add up to 1); otherwise from 0 to a little above the highest value.
+    100% (shares that add up to 1); otherwise from 0 (or a little below the lowest value, if
+    negative) to a little above the highest. ``overlay(ax)`` draws more on the axes before the
+    legend is made and returns the lowest and highest value it drew.
     """
     compared = comparison.baseline is not None or bool(comparison.replicates)
     with mpl.rc_context(SCREEN_STYLE):
@@ -418,26 +423,32 @@ def series_figure(model: AppModel, series: Mapping[str, str], title: str,
             return fig
         runs = [table, *comparison.replicates]
         marker = "o" if len(table) <= 12 else None
-        top = 0.0
+        top = bottom = 0.0
         for name, colour in series.items():
             if comparison.replicates and not table.empty:
                 b = band(runs, name)
                 ax.fill_between(b["step"], b["low"], b["high"], color=colour, alpha=BAND_ALPHA,
                                 linewidth=0)
                 top = max(top, float(np.nanmax(b["high"], initial=0)))
+                bottom = min(bottom, float(np.nanmin(b["low"], initial=0)))
             if baseline is not None and not baseline.empty:
                 ax.plot(baseline["step"], baseline[name], color=colour, **BASELINE_STYLE)
                 top = max(top, float(baseline[name].max()))
+                bottom = min(bottom, float(baseline[name].min()))
             ax.plot(table["step"], table[name], color=colour, label=short(name), marker=marker,
                     markersize=3)
             if not table.empty:
                 top = max(top, float(table[name].max()))
+                bottom = min(bottom, float(table[name].min()))
+        if overlay is not None:
+            low, high = overlay(ax)
+            top, bottom = max(top, high), min(bottom, low)
         horizon = max(model.config.steps, int(baseline["step"].max())
                       if baseline is not None and not baseline.empty else 0)
         ax.set_xlim(0.5, horizon + 0.5)
-        ax.set_ylim(0, 1 if full_scale else max(0.05, top * 1.1))
+        ax.set_ylim(bottom * 1.1, 1 if full_scale else max(0.05, top * 1.1))
         _year_axis(ax)
-        ax.set_ylabel("Share of cadres")
+        ax.set_ylabel(ylabel)
         fig.legend(loc="outside right center")
         if compared:
             fig.legend(handles=comparison_key(model, comparison), loc="outside lower left",
@@ -491,6 +502,61 @@ def inaction_reasons_figure(model: AppModel, comparison: Comparison = NO_COMPARI
     """Inaction and the reasons inactive cadres give, year by year."""
     return inaction_parts_figure(model, REASON_COLOURS,
                                  f"{short('inaction')} by the reason cadres give", comparison)
+
+
+#: How the written rules' values are drawn beside the learnt beliefs.
+WRITTEN_STYLE: dict[str, Any] = {"linestyle": (0, (1, 1.2)), "linewidth": 2.2,
+                                 "drawstyle": "steps-mid"}
+
+
+def beliefs_figure(model: AppModel, comparison: Comparison = NO_COMPARISON) -> Figure:
+    """The mean beliefs about chances year by year beside what the written rules imply (dotted).
+
+    The pairs come from ``simulation.written_rules.BELIEF_RULES``; the written value follows the
+    regime in force each year (a scheduled switch included) over the whole run. A belief with no
+    written counterpart is named so in the legend (the page says why, ``belief_notes_html``).
+    """
+    rules = [rule for rule in BELIEF_RULES if rule.belief in OUTPUTS and not is_cost(rule)]
+    return _beliefs_beside_rules(model, rules, "Beliefs (solid) beside the written rules "
+                                 "(dotted)", "Mean belief, written value", comparison)
+
+
+def belief_costs_figure(model: AppModel, comparison: Comparison = NO_COMPARISON) -> Figure:
+    """The believed costs of each sanction rung beside their written costs (dotted)."""
+    rules = [rule for rule in BELIEF_RULES if rule.belief in OUTPUTS and is_cost(rule)]
+    return _beliefs_beside_rules(model, rules, "Believed sanction costs (solid) beside the "
+                                 "written rungs (dotted)", "Utility", comparison)
+
+
+def _beliefs_beside_rules(model: AppModel, rules: list[BeliefRule], title: str, ylabel: str,
+                          comparison: Comparison) -> Figure:
+    def written(ax: Any) -> tuple[float, float]:
+        years = np.arange(1, model.config.steps + 1)
+        low, high = 0.0, 0.0
+        for rule in rules:
+            if rule.written is None:
+                for line in ax.get_lines():
+                    if line.get_label() == short(rule.belief):
+                        line.set_label(f"{short(rule.belief)} (no written rule)")
+                continue
+            values = written_path(model.config, rule, len(years))
+            ax.plot(years, values, color=rule.colour, **WRITTEN_STYLE)
+            low, high = min(low, float(values.min())), max(high, float(values.max()))
+        ax.plot([], [], color=TOTAL_COLOUR, label="written rule (dotted)",
+                **{k: v for k, v in WRITTEN_STYLE.items() if k != "drawstyle"})
+        return low, high
+
+    return series_figure(model, {rule.belief: rule.colour for rule in rules}, title, comparison,
+                         ylabel=ylabel, overlay=written)
+
+
+def belief_notes_html() -> str:
+    """What each written value is, or why a belief has none: a list under the charts."""
+    items = "".join(f"<li><b>{escape(short(rule.belief))}</b>: {escape(rule.meaning)}</li>"
+                    for rule in BELIEF_RULES if rule.belief in OUTPUTS)
+    return (f"<div class='cadresim-beliefs'><p>Beliefs are learnt from the cases cadres see; "
+            f"the dotted lines are what the written rules in force imply:</p><ul>{items}</ul>"
+            "</div>")
 
 
 def png(fig: Figure) -> bytes:
@@ -559,7 +625,7 @@ def run_status(model: CadreModel) -> str:
 #: The views, in page order: each a function of (model, comparison) returning a Figure.
 VIEWS: tuple[Callable[..., Figure], ...] = (
     pyramid_figure, action_shares_figure, inaction_forms_figure, inaction_split_figure,
-    inaction_reasons_figure,
+    inaction_reasons_figure, beliefs_figure, belief_costs_figure,
 )
 #: Least time a year takes while playing, in seconds (so that ▶ can be watched).
 YEAR_SECONDS = 0.1
@@ -786,6 +852,8 @@ def Views(model: AppModel, comparison: Comparison, frame: solara.Reactive[int]) 
     with solara.ColumnsResponsive(12, large=6):
         for view in VIEWS:
             Chart(view, model, comparison, frame.value)
+    with solara.Details(summary="Beliefs beside the written rules: what each dotted line is"):
+        solara.HTML(tag="div", unsafe_innerHTML=belief_notes_html())
 
 
 def replicate_state(task: Any, n: int, config: ModelConfig, done: int) -> str:

@@ -1,0 +1,115 @@
+"""Shipping a calibration: only a fit that passes its checks, with provenance, the defaults
+set in config.py's param() calls and the old values kept in the changelog."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from experiments.calibration import ship
+from experiments.calibration.priors import load_priors
+from experiments.calibration.targets import load_targets
+from simulation.config import ModelConfig, config_value
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = load_targets(ROOT / "configs" / "targets" / "peoples_tribune_2015_2018.yaml")
+PRIORS = load_priors(ROOT / "configs" / "priors" / "behaviour.yaml")
+
+
+def fake_fit(folder: Path, weights: np.ndarray | None = None, held_out=(), z=0.5) -> Path:
+    """A finished calibration folder of the shipped targets and priors."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    n = 400
+    posterior = pd.DataFrame({name: rng.uniform(p.low, p.high, n)
+                              for name, p in PRIORS.parameters.items()})
+    posterior["weight"] = np.ones(n) if weights is None else weights
+    posterior.to_parquet(folder / "posterior.parquet")
+    (folder / "manifest.json").write_text(json.dumps({
+        "status": "done", "held_out": list(held_out), "command": "cadresim calibrate ...",
+        "code_version": "abc1234", "finished": "2027-01-01T00:00:00+00:00", "seed": 1,
+        "budget": {"population_size": n}, "simulations": 9999, "fingerprint": "f",
+        "targets": TARGETS.model_dump(mode="json"), "priors": PRIORS.model_dump(mode="json"),
+    }))
+    pd.DataFrame([{"target": t.name, "fitted": t.name not in held_out, "observed": t.value,
+                   "predictive_median": t.value, "predictive_low": 0.0, "predictive_high": 1.0,
+                   "z": z, "within_tolerance": abs(z) <= 2} for t in TARGETS.targets]
+                 ).to_csv(folder / "predictive_check.csv", index=False)
+    return folder
+
+
+def coverage_file(path: Path, ok=True) -> Path:
+    path.write_text(json.dumps({"settings": {"targets": TARGETS.name, "priors": PRIORS.name},
+                                "summary": {"ok": ok}}))
+    return path
+
+
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "simulation").mkdir(parents=True)
+    shutil.copy(ROOT / "simulation" / "config.py", root / "simulation" / "config.py")
+    return root
+
+
+def test_every_fitted_parameter_has_a_param_default_in_config_py():
+    source = (ROOT / "simulation" / "config.py").read_text()
+    spans = ship.default_spans(source, PRIORS.names)
+    for path, (_, _, _, value) in spans.items():
+        assert value == config_value(ModelConfig(), path), path
+
+
+def test_new_defaults_change_only_their_own_param_calls():
+    source = (ROOT / "simulation" / "config.py").read_text()
+    values = {"behaviour.temperature": 0.123, "population.motivation_mean": 0.711}
+    new, old = ship.with_defaults(source, values)
+    assert old == {"behaviour.temperature": 0.05, "population.motivation_mean": 0.6}
+    assert {p: v[3] for p, v in ship.default_spans(new, list(values)).items()} == values
+    changed = [a for a, b in zip(source.splitlines(), new.splitlines(), strict=True) if a != b]
+    assert len(changed) == 2
+
+
+def test_a_fit_that_passes_ships_with_provenance_defaults_and_changelog(tmp_path):
+    root = project(tmp_path)
+    fit = fake_fit(tmp_path / "fit")
+    holdout = fake_fit(tmp_path / "holdout", held_out=("drive_2018_not_sufficient",))
+    done = ship.ship(fit, root=root, holdout=holdout, coverage=coverage_file(tmp_path / "c.json"),
+                     regenerate=False)
+    shipped = pd.read_parquet(root / "configs" / "posteriors" / "status_quo_2018.parquet")
+    assert len(shipped) == 400
+    record = yaml.safe_load((root / "configs" / "posteriors" / "status_quo_2018.yaml").read_text())
+    assert record["effective_sample_size"] == pytest.approx(400.0)
+    assert record["command"] == "cadresim calibrate ..." and record["code_version"] == "abc1234"
+    assert "drive_2018_not_sufficient" in record["out_of_sample"]["predictions"]
+    spans = ship.default_spans((root / "simulation" / "config.py").read_text(), PRIORS.names)
+    assert {p: v[3] for p, v in spans.items()} == done["point_estimate"]
+    log = (root / "docs" / "calibration-changelog.md").read_text()
+    assert "| `behaviour.temperature` | 0.05 |" in log and "abc1234" in log
+
+
+@pytest.mark.parametrize("case, message", [
+    ("degenerate", "effective sample size 1.3 is below 200"),
+    ("held out", "targets are held out"),
+    ("missed", "not reproduced within 2 tolerances"),
+    ("no coverage", "no coverage result"),
+    ("under-covers", "under-coverage"),
+])
+def test_a_fit_that_fails_a_check_is_not_shipped(tmp_path, case, message):
+    root = project(tmp_path)
+    # Kish's ESS of these weights is 1.29: one particle carries almost all of them.
+    weights = np.r_[np.full(398, 1e-4), 1.0, 0.1] if case == "degenerate" else None
+    fit = fake_fit(tmp_path / "fit", weights=weights,
+                   held_out=("drive_2018_insufficient",) if case == "held out" else (),
+                   z=3.0 if case == "missed" else 0.5)
+    cover = None if case == "no coverage" else coverage_file(tmp_path / "c.json",
+                                                             ok=case != "under-covers")
+    before = (root / "simulation" / "config.py").read_text()
+    with pytest.raises(SystemExit, match=message):
+        ship.ship(fit, root=root, coverage=cover or tmp_path / "missing.json", regenerate=False)
+    assert (root / "simulation" / "config.py").read_text() == before
+    assert not (root / "configs").exists()
