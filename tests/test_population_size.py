@@ -34,13 +34,13 @@ varies about 3 times as much as a 10 000-cadre one and costs a quarter, so the s
 difference per CPU second is smallest near 6 small runs per large one (s.d. ratio x square root of
 the cost ratio); 4 keeps more large runs for Welch's degrees of freedom.
 
-Power, measured: before the promotion belief was learnt in the unit (docs/ODD.md 7.5.2) it read
-a statistic of the cadre's whole rank, whose pool grows with the population. On that code (11
-regimes then) this test failed both ways: per regime, seniority_baseline's lying flat and
-unwilling cause (p = 1.1e-5 and 1.0e-5, below 0.01 / 132 = 7.6e-5); pooled, inaction (p =
-1.6e-10), the unwilling cause, bold work, lying flat, formalism and real output (p up to 3.1e-4,
-below 0.01 / 12 = 8.3e-4). With the unit-level statistic and the perceived regime the smallest
-p-value was 0.068 per regime and 0.76 pooled.
+Power, measured: before the promotion belief was learnt in the unit (docs/ODD.md 7.5.2) it read a
+statistic of the cadre's whole rank, whose pool grows with the population. On that code (11 regimes
+then) this test failed both ways: per regime, seniority_baseline's real output, lying flat and
+inaction (p = 1.3e-6, 2.4e-6 and 1.2e-5, below 0.01 / 132 = 7.6e-5); pooled, inaction (p = 3.4e-8),
+bold work, the unwilling cause, real output and lying flat (p up to 3.1e-4, below 0.01 / 12 =
+8.3e-4). With the unit-level statistic and the perceived regime the smallest p-value was 0.0046 per
+regime (comprehensive_package, final-year inaction) and 0.018 pooled (real output).
 
 The mechanism itself is pinned exactly: the statistic a unit sees comes from its own candidates
 only, and is the same in an organisation ten times the size.
