@@ -23,8 +23,8 @@ help:
 	@echo "              (the search: 24 minutes of CPU measured at load 10; about 10 minutes"
 	@echo "              on 2 quiet cores, estimated)"
 	@echo "make validate - the validation suite, each check once, with progress inside each check"
-	@echo "              (1 minute quiet, 22 at load 10); exits 1: wang_chilling_effect is known"
-	@echo "              to fail (README, Validation)"
+	@echo "              (1 minute quiet, 22 at load 10); exits 1: wang_chilling_effect and"
+	@echo "              holmstrom_milgrom_promotion are known to fail (README, Validation)"
 	@echo "make bench  - speed and memory, Numba and NumPy paths side by side, against the"
 	@echo "              per-agent reference; the single-run check, the demo sweep, 7.2 million"
 	@echo "              cadres x 30 years (17 minutes quiet, 29 busy; BENCH_ARGS=--quick:"
@@ -112,7 +112,7 @@ calibrate-recovery: venv
 		--priors $(CAL_PRIORS) --population 1000 --generations 8 --workers $(CAL_WORKERS)
 
 ship-calibration: venv
-	$(PY) -m experiments.calibration.ship $(CAL_OUT) --holdout $(CAL_OUT)-holdout
+	$(PY) -m experiments.cli.ship $(CAL_OUT) --holdout $(CAL_OUT)-holdout
 
 test: venv
 	$(PY) -m scripts.gen_docs --check

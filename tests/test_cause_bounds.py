@@ -56,6 +56,7 @@ def test_causes_add_up_exactly_and_stay_above_the_documented_floor():
     lowest = np.array(lowest)
     assert runs > DRAWS // 2
     assert lowest.min() >= CAUSE_FLOOR, lowest.min()
-    # negative causes are real (the labels and the documentation say so), and rare
-    assert (lowest < -0.01).any()
+    # Negative causes are possible (the labels and the documentation say so; a planted
+    # pattern is tested in test_survey_answers) and rare: with beliefs learnt from cases
+    # (issue 22) none of these extreme configs produced one below -0.01.
     assert (lowest < -1e-9).mean() < 0.05

@@ -19,6 +19,7 @@ def inputs(n: int, **fields) -> DecisionInputs:
         violation_prone=np.zeros(n, dtype=bool), visibility=np.ones(n), career=np.ones(n),
         belief_punish=np.full(n, 0.5), belief_detect=np.full(n, 0.15),
         belief_promote=np.full(n, 0.1), belief_accuse=np.full(n, 0.04),
+        belief_detect_formal=np.full(n, 0.05), belief_punish_routine=np.full(n, 0.1),
         sanction_cost=np.full(n, 0.4),
     )
     return DecisionInputs(**(base | fields))

@@ -18,11 +18,9 @@ generated files (``scripts.gen_docs``). ``--dry-run`` says what it would do and 
 
 from __future__ import annotations
 
-import argparse
 import ast
 import json
 import shutil
-import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,28 +239,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value.item() if isinstance(value, np.generic) else value
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Ship a calibration folder; 0 when shipped (or checked, with --dry-run), 1 when refused."""
-    p = argparse.ArgumentParser(prog="python -m experiments.calibration.ship",
-                                description=__doc__.split("\n\n")[0])
-    p.add_argument("folder", type=Path, help="the finished calibration of every target")
-    p.add_argument("--holdout", type=Path, help="the hold-out fit, for the out-of-sample record")
-    p.add_argument("--coverage", type=Path, help=f"coverage JSON (default {COVERAGE})")
-    p.add_argument("--name", default=NAME, help="name of the shipped posterior")
-    p.add_argument("--force", action="store_true", help="ship even if a check fails (recorded)")
-    p.add_argument("--dry-run", action="store_true", help="check and report; change nothing")
-    args = p.parse_args(argv)
-    try:
-        done = ship(args.folder, name=args.name, holdout=args.holdout, coverage=args.coverage,
-                    force=args.force, dry_run=args.dry_run)
-    except SystemExit as refused:
-        print(refused, file=sys.stderr)
-        return 1
-    print(yaml.safe_dump(_plain(done), sort_keys=False, allow_unicode=True))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
