@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= 2
 help:
 	@echo "make demo   - create .venv if needed (install 1.5-6 minutes, shown), compare all preset"
 	@echo "              regimes: table and figures (2-5 minutes)"
-	@echo "make test   - create .venv if needed and run the full test suite (5-11 minutes)"
+	@echo "make test   - create .venv if needed and run the full test suite (5-13 minutes; 12.5 at load 5-7)"
 	@echo "make test-fast - unit and property tests: no sweeps, browser, notebooks or validation;"
 	@echo "              one process (75 s wall, 72 s of CPU at load 1.5 on 7 Dec 2026; about"
 	@echo "              3 minutes on a loaded machine)"
