@@ -357,9 +357,10 @@ class Learning(Section):
         "(P(promoted | top half) - P(promoted | bottom half)).",
     )
     statistic_pseudocount: float = param(
-        20.0, 0.0, 10_000.0, title="Weight of the prior belief", unit="candidates",
+        0.0, 0.0, 10_000.0, title="Weight of the prior belief", unit="candidates",
         doc="The promotion statistic a cadre sees in its unit, from m candidates, moves its "
-        "belief with weight m / (m + this): few are shrunk toward the current belief, not clipped.",
+        "belief with weight m / (m + this); 0, a full step, as the other beliefs take whenever "
+        "something is seen (a statistic is never clipped).",
     )
     motivation_reversion: float = param(
         0.1, 0.0, 1.0, title="Motivation reversion", unit="per year",
