@@ -56,6 +56,7 @@ def test_causes_add_up_exactly_and_stay_above_the_documented_floor():
     lowest = np.array(lowest)
     assert runs > DRAWS // 2
     assert lowest.min() >= CAUSE_FLOOR, lowest.min()
-    # negative causes are real (the labels and the documentation say so), and rare
-    assert (lowest < -0.01).any()
+    # negative causes are real (the labels and the documentation say so), and rare: the worst
+    # year of this sample is -0.008 since issue 22 (below -0.01 before)
+    assert (lowest < -1e-9).any()
     assert (lowest < -1e-9).mean() < 0.05
