@@ -109,7 +109,7 @@ calibrate-recovery: venv
 		--priors $(CAL_PRIORS) --population 1000 --generations 8 --workers $(CAL_WORKERS)
 
 ship-calibration: venv
-	$(PY) -m experiments.calibration.ship $(CAL_OUT) --holdout $(CAL_OUT)-holdout
+	$(VENV)/bin/cadresim ship $(CAL_OUT) --holdout $(CAL_OUT)-holdout
 
 test: venv
 	$(PY) -m scripts.gen_docs --check
