@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--n-cadres", type=int, default=200, help="cadres per run (scaled)")
     p.add_argument("--burn-in", type=int, default=8, help="burn-in years (scaled)")
     p.add_argument("--replicates", type=int, default=40)
-    p.add_argument("--population", type=int, default=200)
+    p.add_argument("--population", type=int, default=300)
     p.add_argument("--generations", type=int, default=4)
     p.add_argument("--min-ess", type=float, default=100.0,
                    help="add up to 2 generations while a replicate's last has fewer effective "
