@@ -11,20 +11,17 @@ PYTEST_WORKERS ?= 2
 help:
 	@echo "make demo   - create .venv if needed (install 1.5-6 minutes, shown), compare all preset"
 	@echo "              regimes: table and figures (2-5 minutes)"
-	@echo "make test   - create .venv if needed and run the full test suite (5-13 minutes; 12.5 at load 5-7)"
+	@echo "make test   - create .venv if needed and run the full test suite (5-11 minutes)"
 	@echo "make test-fast - unit and property tests: no sweeps, browser, notebooks or validation;"
 	@echo "              one process (75 s wall, 72 s of CPU at load 1.5 on 7 Dec 2026; about"
 	@echo "              3 minutes on a loaded machine)"
 	@echo "make lab    - Jupyter Lab on notebooks/ (installed by make demo / make test)"
 	@echo "make app    - the interactive page at http://127.0.0.1:8765"
-	@echo "make experiments - run, analyse and plot the seven shipped experiments, with progress"
-	@echo "              (7-25 minutes: 12 minutes at load 8 on 7 Dec 2026, the Sobol sweep 2.6),"
-	@echo "              then the scenario discovery on the Sobol sweep and the policy search"
-	@echo "              (the search: 24 minutes of CPU measured at load 10; about 10 minutes"
-	@echo "              on 2 quiet cores, estimated)"
+	@echo "make experiments - run, analyse and plot the six shipped experiments, with progress"
+	@echo "              (7-25 minutes: 12 minutes at load 8 on 7 Dec 2026, the Sobol sweep 2.6)"
 	@echo "make validate - the validation suite, each check once, with progress inside each check"
-	@echo "              (1 minute quiet, 22 at load 10); exits 1: wang_chilling_effect is"
-	@echo "              known to fail (README, Validation)"
+	@echo "              (1 minute quiet, 22 at load 10); exits 1: wang_chilling_effect is known"
+	@echo "              to fail (README, Validation)"
 	@echo "make bench  - speed and memory, Numba and NumPy paths side by side, against the"
 	@echo "              per-agent reference; the single-run check, the demo sweep, 7.2 million"
 	@echo "              cadres x 30 years (17 minutes quiet, 29 busy; BENCH_ARGS=--quick:"
@@ -112,7 +109,7 @@ calibrate-recovery: venv
 		--priors $(CAL_PRIORS) --population 1000 --generations 8 --workers $(CAL_WORKERS)
 
 ship-calibration: venv
-	$(PY) -m experiments.cli.ship $(CAL_OUT) --holdout $(CAL_OUT)-holdout
+	$(VENV)/bin/cadresim ship $(CAL_OUT) --holdout $(CAL_OUT)-holdout
 
 test: venv
 	$(PY) -m scripts.gen_docs --check

@@ -21,17 +21,21 @@ runs the two-parameter toy this benchmark began with (80 cadres x 10 years).
 
 writes ``benchmarks/results/calibration_coverage_latest.md`` (or ``..._toy_latest``) and a JSON
 beside it; exit code 1 if a parameter under-covers. ``make calibrate-coverage`` runs the first.
+Each replicate's row is kept as it finishes (``--work``, one JSON file per replicate under a key
+of the settings), so a killed run resumes with the replicates it had not finished.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import as_completed
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +119,14 @@ def one_replicate(args: tuple[int, int, int, int, TargetSet, PriorSet, float | N
     return row
 
 
+def replicate_key(work: tuple) -> str:
+    """What identifies a replicate's settings (all but its index): a short digest."""
+    _, seed, population, generations, targets, priors, min_ess = work
+    data = json.dumps([seed, population, generations, min_ess, targets.model_dump(mode="json"),
+                       priors.model_dump(mode="json")], sort_keys=True)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
 def summarise(rows: list[dict], names: Sequence[str]) -> dict:
     """Coverage per parameter and level, the tolerance, and pass/fail."""
     rows = [r for r in rows if not r["skipped"]]
@@ -168,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--n-cadres", type=int, default=200, help="cadres per run (scaled)")
     p.add_argument("--burn-in", type=int, default=8, help="burn-in years (scaled)")
     p.add_argument("--replicates", type=int, default=40)
-    p.add_argument("--population", type=int, default=200)
+    p.add_argument("--population", type=int, default=300)
     p.add_argument("--generations", type=int, default=4)
     p.add_argument("--min-ess", type=float, default=100.0,
                    help="add up to 2 generations while a replicate's last has fewer effective "
@@ -176,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default=str(RESULTS))
+    p.add_argument("--work", default="results/calibration/coverage",
+                   help="where finished replicates are kept (a rerun resumes)")
     args = p.parse_args(argv)
     if args.toy:
         targets, priors, stem = toy_targets(), TOY_PRIORS, "calibration_coverage_toy_latest"
@@ -185,19 +199,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     min_ess = args.min_ess or None
     work = [(i, args.seed, args.population, args.generations, targets, priors, min_ess)
             for i in range(args.replicates)]
+    folder = Path(args.work) / replicate_key(work[0])
+    folder.mkdir(parents=True, exist_ok=True)
+    done = {int(p.stem): json.loads(p.read_text()) for p in folder.glob("*.json")}
+    todo = [w for w in work if w[0] not in done]
     start = time.perf_counter()
+
+    def keep(row: dict) -> None:
+        (folder / f"{row['index']}.json").write_text(json.dumps(row))
+        done[row["index"]] = row
+
     if args.workers > 1:
         with local_pool(args.workers) as pool:  # one whole calibration per worker
-            rows = list(pool.map(one_replicate, work))
+            for future in as_completed([pool.submit(one_replicate, w) for w in todo]):
+                keep(future.result())
     else:
-        rows = [one_replicate(w) for w in work]
+        for w in todo:
+            keep(one_replicate(w))
+    rows = [done[i] for i in sorted(done)]
     seconds = time.perf_counter() - start
     summary = summarise(rows, priors.names)
     sim = targets.simulation
     settings = {"targets": targets.name, "fitted": targets.names, "priors": priors.name,
                 "n_cadres": sim.n_cadres, "steps": sim.steps, "burn_in": sim.burn_in,
                 "population": args.population, "generations": args.generations,
-                "min_ess": min_ess, "seed": args.seed, "seconds": round(seconds, 1),
+                "min_ess": min_ess, "seed": args.seed, "seconds_this_session": round(seconds, 1),
                 "workers": args.workers}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

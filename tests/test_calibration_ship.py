@@ -109,7 +109,22 @@ def test_a_fit_that_fails_a_check_is_not_shipped(tmp_path, case, message):
     cover = None if case == "no coverage" else coverage_file(tmp_path / "c.json",
                                                              ok=case != "under-covers")
     before = (root / "simulation" / "config.py").read_text()
-    with pytest.raises(SystemExit, match=message):
+    with pytest.raises(ship.Refused, match=message):
         ship.ship(fit, root=root, coverage=cover or tmp_path / "missing.json", regenerate=False)
     assert (root / "simulation" / "config.py").read_text() == before
     assert not (root / "configs").exists()
+
+
+def test_the_command_refuses_a_failing_fit_and_dry_runs_a_passing_one(tmp_path, capsys):
+    from experiments.cli.main import main
+
+    cover = coverage_file(tmp_path / "c.json")
+    bad = fake_fit(tmp_path / "bad", z=3.0)
+    assert main(["ship", str(bad), "--coverage", str(cover), "--dry-run"]) == 1
+    assert "not reproduced within 2 tolerances" in capsys.readouterr().err
+    good = fake_fit(tmp_path / "good")
+    before = (ROOT / "simulation" / "config.py").read_text()
+    assert main(["ship", str(good), "--coverage", str(cover), "--dry-run"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["old_defaults"]["behaviour.temperature"] == 0.05
+    assert (ROOT / "simulation" / "config.py").read_text() == before  # a dry run changes nothing

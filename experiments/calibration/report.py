@@ -256,7 +256,7 @@ def predictive_plot(targets: TargetSet, ppc: pd.DataFrame, stem: str | os.PathLi
         ax.set_yticks(range(len(names)),
                       [f"{target_name(t.name)}{' (held out)' if t.name in held_out else ''}\n"
                        f"{wrap(statistic_name(t.statistic), 30)}" for t in targets.targets])
-        ax.set_xlabel("Share (as published; simulated over the years after the burn-in)")
+        ax.set_xlabel("Share (simulated in each figure's survey years)")
         handles = [
             Line2D([], [], color=POSTERIOR_COLOUR, marker="o", ls="none", ms=3, alpha=0.6),
             Line2D([], [], color=POSTERIOR_COLOUR, lw=2),

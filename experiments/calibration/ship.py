@@ -5,7 +5,7 @@ A fit is shipped only when it deserves it (:func:`problems`): it is finished, fi
 target within two tolerances, and the coverage benchmark of the same targets and priors
 (``benchmarks/calibration_coverage.py``) passed. Then one command
 
-    make ship-calibration       # the shipped fit, with the hold-out fit's out-of-sample record
+    make ship-calibration       # cadresim ship FIT --holdout HOLDOUT_FIT
 
 writes ``configs/posteriors/<name>.parquet`` (the particles and weights, read by a sweep spec's
 ``posterior``) and ``<name>.yaml`` (provenance: command, commit, date, seed, budget, effective
@@ -13,7 +13,7 @@ sample size, the point estimate, the checks and the out-of-sample result), sets 
 every fitted parameter in ``simulation/config.py`` (its ``param()`` default, from which
 ``configs/default.yaml`` and the ODD table are generated) to the posterior's weighted median,
 records the old and new values in ``docs/calibration-changelog.md``, and regenerates the
-generated files (``scripts.gen_docs``). ``--dry-run`` says what it would do and changes nothing.
+generated files (``scripts.gen_docs``). ``dry_run`` says what it would do and changes nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ CHANGELOG = Path("docs") / "calibration-changelog.md"
 COVERAGE = Path("benchmarks") / "results" / "calibration_coverage_latest.json"
 #: Significant digits of a shipped default (finer than any posterior interval's width).
 DIGITS = 3
+
+
+class Refused(Exception):
+    """A fit that may not be shipped; the message lists why."""
 
 
 def load_fit(folder: Path) -> dict[str, Any]:
@@ -195,14 +199,14 @@ def ship(folder: Path, *, name: str = NAME, root: Path = ROOT, holdout: Path | N
     """Ship the fit in ``folder`` (module docstring); returns its provenance.
 
     Raises:
-        SystemExit: the fit does not pass (:func:`problems`) and ``force`` is not given.
+        Refused: the fit does not pass (:func:`problems`) and ``force`` is not given.
     """
     fit = load_fit(folder)
     cover_path = coverage if coverage is not None else root / COVERAGE
     cover = json.loads(cover_path.read_text()) if cover_path.is_file() else None
     found = problems(fit, cover)
     if found and not force:
-        raise SystemExit("not shipped:\n- " + "\n- ".join(found))
+        raise Refused("not shipped:\n- " + "\n- ".join(found))
     held = load_fit(holdout) if holdout is not None else None
     values = point_estimate(fit["posterior"], fit["priors"].names)
     provenance = provenance_of(fit, name, values, held, cover) | {"problems": found}
@@ -215,7 +219,7 @@ def ship(folder: Path, *, name: str = NAME, root: Path = ROOT, holdout: Path | N
     shutil.copyfile(folder / "posterior.parquet", target / f"{name}.parquet")
     (target / f"{name}.yaml").write_text(
         "# Provenance of the shipped posterior (written by experiments.calibration.ship).\n"
-        + yaml.safe_dump(_plain(provenance), sort_keys=False, allow_unicode=True),
+        + yaml.safe_dump(plain(provenance), sort_keys=False, allow_unicode=True),
         encoding="utf-8")
     config_py.write_text(source, encoding="utf-8")
     log = root / CHANGELOG
@@ -232,10 +236,10 @@ def ship(folder: Path, *, name: str = NAME, root: Path = ROOT, holdout: Path | N
     return provenance | {"old_defaults": old}
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Nested data with NumPy scalars as Python ones (for YAML)."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value.item() if isinstance(value, np.generic) else value

@@ -23,6 +23,7 @@ from experiments.cli import (
     regimes,
     run,
     search,
+    ship,
     sweep,
     validate,
 )
@@ -33,7 +34,7 @@ EXIT_USAGE = 2
 #: Subcommands that continue where an interrupted run of the same command stopped.
 RESUMABLE = frozenset({"sweep", "calibrate"})
 #: The subcommands in help order; each module has ``register(subparsers)``.
-SUBCOMMANDS = (run, regimes, sweep, analyze, plot, validate, calibrate, search, discover)
+SUBCOMMANDS = (run, regimes, sweep, analyze, plot, validate, calibrate, ship, search, discover)
 #: Top-level keys only an experiment spec has, and only a model config (or preset) has.
 SPEC_KEYS = frozenset({"regimes", "replications", "design", "base", "burn_in", "series",
                        "metrics", "output", "set"})
