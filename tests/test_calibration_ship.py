@@ -18,6 +18,9 @@ from experiments.calibration.targets import load_targets
 from simulation.config import ModelConfig, config_value
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The defaults as the model reads them (not as ship parses config.py), to compare with.
+TEMPERATURE = config_value(ModelConfig(), "behaviour.temperature")
+MOTIVATION = config_value(ModelConfig(), "population.motivation_mean")
 TARGETS = load_targets(ROOT / "configs" / "targets" / "peoples_tribune_2015_2018.yaml")
 PRIORS = load_priors(ROOT / "configs" / "priors" / "behaviour.yaml")
 
@@ -68,7 +71,7 @@ def test_new_defaults_change_only_their_own_param_calls():
     source = (ROOT / "simulation" / "config.py").read_text()
     values = {"behaviour.temperature": 0.123, "population.motivation_mean": 0.711}
     new, old = ship.with_defaults(source, values)
-    assert old == {"behaviour.temperature": 0.05, "population.motivation_mean": 0.6}
+    assert old == {"behaviour.temperature": TEMPERATURE, "population.motivation_mean": MOTIVATION}
     assert {p: v[3] for p, v in ship.default_spans(new, list(values)).items()} == values
     changed = [a for a, b in zip(source.splitlines(), new.splitlines(), strict=True) if a != b]
     assert len(changed) == 2
@@ -89,7 +92,7 @@ def test_a_fit_that_passes_ships_with_provenance_defaults_and_changelog(tmp_path
     spans = ship.default_spans((root / "simulation" / "config.py").read_text(), PRIORS.names)
     assert {p: v[3] for p, v in spans.items()} == done["point_estimate"]
     log = (root / "docs" / "calibration-changelog.md").read_text()
-    assert "| `behaviour.temperature` | 0.05 |" in log and "abc1234" in log
+    assert f"| `behaviour.temperature` | {TEMPERATURE} |" in log and "abc1234" in log
 
 
 @pytest.mark.parametrize("case, message", [
@@ -126,5 +129,5 @@ def test_the_command_refuses_a_failing_fit_and_dry_runs_a_passing_one(tmp_path, 
     before = (ROOT / "simulation" / "config.py").read_text()
     assert main(["ship", str(good), "--coverage", str(cover), "--dry-run"]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
-    assert printed["old_defaults"]["behaviour.temperature"] == 0.05
+    assert printed["old_defaults"]["behaviour.temperature"] == TEMPERATURE
     assert (ROOT / "simulation" / "config.py").read_text() == before  # a dry run changes nothing

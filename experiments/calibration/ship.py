@@ -21,6 +21,8 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -230,9 +232,8 @@ def ship(folder: Path, *, name: str = NAME, root: Path = ROOT, holdout: Path | N
         "values they replace are kept here, newest last.\n")
     log.write_text(text + changelog_entry(values, old, provenance), encoding="utf-8")
     if regenerate:
-        from scripts.gen_docs import main as gen_docs
-
-        gen_docs([])
+        # scripts/ is not an installed package: run it from the repository, as `make docs` does.
+        subprocess.run([sys.executable, "-m", "scripts.gen_docs"], cwd=root, check=True)
     return provenance | {"old_defaults": old}
 
 
