@@ -56,30 +56,28 @@ $(STAMP): pyproject.toml | $(PY)
 
 venv: $(STAMP)
 
-# Experiment 1 (the status quo and every preset regime compared): 220 runs, 117 s of sweep measured
-# on a loaded 2-core machine (load about 8) on 7 December 2026, then the table and the figures;
-# the main figure is results/regime_comparison/figures/inaction_by_form.png (the three forms of
-# inaction beside its causes, per regime, with real output and welfare below). Rerunning resumes:
-# finished runs are not run again.
-DEMO := configs/experiments/regime_comparison.yaml
-demo: venv
-	$(VENV)/bin/cadresim sweep $(DEMO) --workers 2
-	$(VENV)/bin/cadresim analyze results/regime_comparison
-	$(VENV)/bin/cadresim plot results/regime_comparison
-
-# The calibrated comparison: every preset under the shipped posterior (configs/posteriors/, written
-# by `make ship-calibration`), with robustness verdicts on every objective. The uncalibrated
-# comparison stays available by name.
+# The main job: every preset regime under the calibrated status quo. Each replicate draws one
+# particle of the shipped posterior (configs/posteriors/status_quo_2018.parquet, fitted to the
+# People's Tribune figures of 2014-2018; docs/calibration.md), the same for every regime, and
+# `cadresim analyze` prints, per objective, how often each regime beats the status quo and its
+# robustness verdict. The main figure is
+# results/calibrated_regime_comparison/figures/inaction_by_form.png. Rerunning resumes: finished
+# runs are not run again.
 CALIBRATED_DEMO := configs/experiments/calibrated_regime_comparison.yaml
-demo-calibrated: venv
+demo: venv
 	$(VENV)/bin/cadresim sweep $(CALIBRATED_DEMO) --workers 2
 	$(VENV)/bin/cadresim analyze results/calibrated_regime_comparison
 	$(VENV)/bin/cadresim plot results/calibrated_regime_comparison
 
+demo-calibrated: demo
+
+# The same presets at the hand-set parameters the calibration replaced (docs/calibration-changelog.md),
+# asked for by name: what calibration changed in the comparison.
+UNCALIBRATED_DEMO := configs/experiments/uncalibrated_regime_comparison.yaml
 demo-uncalibrated: venv
-	$(VENV)/bin/cadresim sweep $(DEMO) --workers 2
-	$(VENV)/bin/cadresim analyze results/regime_comparison
-	$(VENV)/bin/cadresim plot results/regime_comparison
+	$(VENV)/bin/cadresim sweep $(UNCALIBRATED_DEMO) --workers 2
+	$(VENV)/bin/cadresim analyze results/uncalibrated_regime_comparison
+	$(VENV)/bin/cadresim plot results/uncalibrated_regime_comparison
 
 # The shipped calibration (docs/calibration.md). Two fits of the same targets, priors and budget:
 # the hold-out fit (2014-2015 figures only; the 2018 figures predicted out of sample) and the
