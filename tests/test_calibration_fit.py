@@ -198,6 +198,23 @@ def test_a_narrow_interval_on_few_effective_particles_is_not_called_pinned_down(
     assert lumpy.loc["population.motivation_mean", "width_ratio"] < 0.5
 
 
+def test_a_posterior_piled_at_a_prior_bound_is_flagged_and_a_spread_one_is_not():
+    from experiments.calibration.report import identification
+
+    rng = np.random.default_rng(1)
+    # Risk aversion's prior is uniform on 0-4: its outer 5% at the top is above 3.8.
+    piled = pd.DataFrame({"population.risk_aversion_mean": rng.uniform(3.6, 4.0, 400),
+                          "population.motivation_mean": rng.uniform(0.3, 0.9, 400),
+                          "weight": 1.0})
+    bounds = identification(PRIORS, piled).set_index("parameter")["bound"]
+    # Half the weight above 3.8 (ten times the prior's 5%): pressed against the upper bound.
+    assert bounds["population.risk_aversion_mean"] == "upper"
+    assert bounds["population.motivation_mean"] == ""
+    low = piled.assign(**{"population.risk_aversion_mean": rng.uniform(0.0, 0.4, 400)})
+    assert identification(PRIORS, low).set_index("parameter")["bound"][
+        "population.risk_aversion_mean"] == "lower"
+
+
 def test_a_held_out_target_is_predicted_and_fitted_as_if_absent(tmp_path):
     targets = synthetic_targets(n_cadres=40, steps=6, burn_in=2)
     kept = targets.model_copy(update={"targets": targets.targets[1:]})

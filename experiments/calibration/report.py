@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator
+from scipy import stats
 
 from experiments.analysis.labels import axis_label, metric_label
 from experiments.analysis.style import (
@@ -50,6 +51,11 @@ PARTLY = 0.8
 MIN_ESS = 100.0
 #: The shipped fit's floor of effective particles (docs/calibration.md, section 4).
 SHIPPED_ESS = 200.0
+#: The outermost share of the prior at each end, and the posterior weight there (four times the
+#: prior's) above which the posterior presses against that bound: the figures want values the
+#: prior excludes, and the interval (and a "pinned down") is cut by the bound, not the data.
+EDGE = 0.05
+PRESSED = 0.2
 
 POSTERIOR_COLOUR = "#0072B2"
 PRIOR_COLOUR = "#9A9A9A"
@@ -89,12 +95,25 @@ def verdict(ratio: float, ess: float) -> str:
     return "pinned down" if ratio < PINNED else "partly"
 
 
+def pressed_bound(prior: stats.rv_continuous, x: np.ndarray, w: np.ndarray) -> str:
+    """``lower`` or ``upper`` if the posterior piles in that outer ``EDGE`` of the prior, or ``""``.
+
+    Measured on the prior's own quantile scale, so it means the same for any prior shape.
+    """
+    u = prior.cdf(x)
+    low, high = float(w[u < EDGE].sum()), float(w[u > 1 - EDGE].sum())
+    if max(low, high) <= PRESSED:
+        return ""
+    return "lower" if low > high else "upper"
+
+
 def identification(priors: PriorSet, posterior: pd.DataFrame) -> pd.DataFrame:
     """Per parameter: prior and posterior 95% intervals, their width ratio and a verdict.
 
     Widths are compared on the log scale for log-uniform priors. Verdicts: ``pinned down``
     (ratio < 0.5), ``partly`` (< 0.8), ``not pinned down``; a narrowing verdict needs at least
     ``MIN_ESS`` effective particles, else it is ``unsettled`` (``ess`` column: the posterior's).
+    ``bound`` names a prior bound the posterior presses against (:func:`pressed_bound`).
     """
     w = weights_of(posterior)
     ess = effective_sample_size(w)
@@ -102,13 +121,15 @@ def identification(priors: PriorSet, posterior: pd.DataFrame) -> pd.DataFrame:
     for name, prior in priors.parameters.items():
         x = posterior[name].to_numpy(float)
         lo, med, hi = weighted_quantile(x, w, [TAIL, 0.5, 1 - TAIL])
-        plo, phi = prior.frozen().ppf([TAIL, 1 - TAIL])
+        frozen = prior.frozen()
+        plo, phi = frozen.ppf([TAIL, 1 - TAIL])
         scale = np.log if prior.log_scale else (lambda v: v)
         ratio = float((scale(hi) - scale(lo)) / (scale(phi) - scale(plo)))
         rows.append({
             "parameter": name, "prior_low": plo, "prior_high": phi,
             "posterior_median": med, "posterior_low": lo, "posterior_high": hi,
             "width_ratio": ratio, "ess": ess, "verdict": verdict(ratio, ess),
+            "bound": pressed_bound(frozen, x, w),
         })
     return pd.DataFrame(rows)
 
@@ -309,11 +330,19 @@ def markdown_report(targets: TargetSet, priors: PriorSet, generations: pd.DataFr
         )
     pinned = ident.loc[ident.verdict == "pinned down", "parameter"].tolist()
     loose = ident.loc[ident.verdict == "not pinned down", "parameter"].tolist()
+    bounds = ident.get("bound", pd.Series("", index=ident.index)).fillna("")
+    pressed = [f"{p} ({b})" for p, b in zip(ident.parameter, bounds, strict=True) if b]
     lines += [
         "",
         f"Pinned down: {', '.join(pinned) or 'none'}. Not pinned down: {', '.join(loose) or 'none'}"
         ". With fewer targets than parameters, directions along which the targets do not "
         "change are left at their priors; read the pair plot for trade-offs between parameters.",
+        "",
+        (f"Against a prior bound (over {PRESSED:.0%} of the posterior weight in the prior's "
+         f"outer {EDGE:.0%}): {', '.join(pressed)}. The figures want values the prior excludes; "
+         "these intervals end at the bound, so their verdicts describe the prior as much as "
+         "the data: widen the prior and refit before reading them as estimates."
+         if pressed else "No parameter presses against a bound of its prior."),
         "", "## Generations", "",
         "| generation | tolerance | simulations | acceptance | effective particles |",
         "|---|---|---|---|---|",
