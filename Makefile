@@ -10,7 +10,8 @@ PYTEST_WORKERS ?= 2
 # Durations measured on the 2-core development machine; "loaded" = other jobs running.
 help:
 	@echo "make demo   - create .venv if needed (install 1.5-6 minutes, shown), compare all preset"
-	@echo "              regimes: table and figures (2-5 minutes)"
+	@echo "              regimes under 100 draws of the shipped posterior: tables, robustness"
+	@echo "              verdicts and figures (3.6 minutes at load 6 on 7 Dec 2026)"
 	@echo "make test   - create .venv if needed and run the full test suite (5-11 minutes)"
 	@echo "make test-fast - unit and property tests: no sweeps, browser, notebooks or validation;"
 	@echo "              one process (75 s wall, 72 s of CPU at load 1.5 on 7 Dec 2026; about"
@@ -35,8 +36,9 @@ help:
 	@echo "make calibrate-recovery - recovery of known parameter values at the shipped budget"
 	@echo "make ship-calibration - if the fit passes its checks: posterior into configs/posteriors,"
 	@echo "              its point estimate into the defaults (simulation/config.py), changelog"
-	@echo "make demo-calibrated - every preset under the shipped posterior, robustness verdicts"
-	@echo "make demo-uncalibrated - every preset at the built-in defaults (what make demo runs now)"
+	@echo "make demo-calibrated - the same as make demo (its older name)"
+	@echo "make demo-uncalibrated - every preset at the hand-set values the calibration replaced"
+	@echo "              (1-2 minutes)"
 	@echo "make lint   - ruff check"
 	@echo "make docs   - regenerate configs/default.yaml and the ODD parameter table"
 
