@@ -246,6 +246,11 @@ def measure(targets: TargetSet, points: Mapping[str, Mapping[str, float]],
     comparison = pd.concat(tables, ignore_index=True)
     correlation = _block_diagonal(blocks)
     verdicts = size_verdicts(comparison, threshold)
+    z = np.concatenate(zs)  # in the order of ``comparison``'s rows, as ``correlation``
+    for n in sizes[:-1]:
+        mine = (comparison["size"] == n).to_numpy()
+        verdicts[str(n)]["pooled"] = pooled_chi_square(
+            z[mine], correlation[np.ix_(mine, mine)], seed)
     return {
         "settings": {
             "targets": targets.name, "sizes": sizes, "reference": reference,
@@ -262,7 +267,7 @@ def measure(targets: TargetSet, points: Mapping[str, Mapping[str, float]],
         },
         "points": {k: dict(v) for k, v in points.items()},
         "tolerances": tolerances,
-        "pooled": pooled_chi_square(np.concatenate(zs), correlation, seed),
+        "pooled": pooled_chi_square(z, correlation, seed),
         "sizes": verdicts,
         "smallest_invariant": smallest_invariant(verdicts, reference),
         "comparisons": comparison.to_dict("records"),
@@ -344,6 +349,11 @@ def markdown(result: dict) -> str:
             f"{v['largest_bound_tol']:.3f} | {v['largest_detectable_tol']:.3f} | "
             f"{v['significant']} | {'yes' if v['invariant'] else 'NO'} |")
     p = result["pooled"]
+    lines += ["", "Pooled per size (sum of z^2 over its comparisons; p with the correlations, "
+              "naive p): " + "; ".join(
+                  f"{n}: {v['pooled']['sum_z2']:.1f} over {v['pooled']['comparisons']}, "
+                  f"p = {v['pooled']['p']:.3g} ({v['pooled']['p_naive']:.3g})"
+                  for n, v in result["sizes"].items()) + "."]
     lines += ["", f"Pooled over all {p['comparisons']} comparisons: sum of z^2 = "
               f"{p['sum_z2']:.1f}; p = {p['p']:.3g} with the correlations between targets and "
               f"shared references (Monte Carlo), p = {p['p_naive']:.3g} as chi-square with "
