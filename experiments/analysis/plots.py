@@ -1,10 +1,11 @@
 """The figures ``cadresim plot`` draws from a saved results folder, and where it writes them.
 
 Each figure function (in ``bar_plots``, ``heatmap_plots``, ``series_plots``,
-``sensitivity_plots``, ``tradeoff_plots`` and ``estimate_plots``) takes the loaded results (and
-the analysis tables), never the model, and raises :class:`~experiments.analysis.style.Skip` with
-a reason when the data cannot support the figure. Every figure is drawn and saved in the style of
-:mod:`experiments.analysis.style` (PNG at 300 dpi and vector PDF).
+``sensitivity_plots``, ``tradeoff_plots``, ``estimate_plots`` and ``robustness_plots``) takes
+the loaded results (and the analysis tables), never the model, and raises
+:class:`~experiments.analysis.style.Skip` with a reason when the data cannot support the
+figure. Every figure is drawn and saved in the style of :mod:`experiments.analysis.style` (PNG
+at 300 dpi and vector PDF).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from experiments.analysis.bar_plots import figure_inaction_by_cause, figure_inac
 from experiments.analysis.estimate_plots import figure_differences, figure_running_mean
 from experiments.analysis.heatmap_plots import figure_heatmap
 from experiments.analysis.results import Results
+from experiments.analysis.robustness_plots import figure_robustness
 from experiments.analysis.sensitivity_plots import figure_morris, figure_sobol
 from experiments.analysis.series_plots import figure_timeseries, figure_timeseries_causes
 from experiments.analysis.statistics import Analysis
@@ -62,6 +64,8 @@ def figure_plan(results: Results, analysis: Analysis, metric: str = "inaction",
          "95% intervals", lambda: figure_differences(results, analysis, metric, reference)),
         ("running_mean", "running mean and 95% interval against replications",
          lambda: figure_running_mean(results)),
+        ("robustness", "share of posterior draws in which each regime beats the reference, "
+         "per objective", lambda: figure_robustness(analysis)),
         ("transitions", "each output's path after the switch (and the return) beside the new "
          "regime from the start and the old one throughout, half and 90% of each change marked",
          lambda: figure_transitions(results, analysis)),
