@@ -244,3 +244,30 @@ def test_dominance_is_judged_on_the_means_and_clearly_on_paired_intervals():
     assert table.loc["b", "clearly_dominated_by"] == ""
     assert table.loc["c", "dominated_by"] == ""
     assert not table.loc["a", "meets_constraints"] and table.loc["c", "meets_constraints"]
+
+
+def test_under_a_posterior_replicate_r_of_every_candidate_runs_on_the_same_particle(tmp_path):
+    """The shipped study judges candidates over posterior draws (issue 24, item 1)."""
+    import pandas as pd
+
+    from experiments.search.evaluate import Evaluator, Replicates
+    from experiments.search.store import SearchStore
+
+    posterior_file = ROOT / "configs" / "posteriors" / "status_quo_2018.parquet"
+    spec = parse_search_spec({**TINY, "posterior": str(posterior_file)})
+    evaluator = Evaluator(spec, SearchStore(tmp_path / "s", spec))
+    replicates = Replicates.of(spec.seed, 4, evaluator.posterior)
+    assert None not in replicates.particles and len(set(replicates.particles)) > 1
+    particles = pd.read_parquet(posterior_file)
+    for levers in ({"regime.fault_tolerance.tolerance": 0.2}, {"regime.support.care": 0.9}):
+        for particle in replicates.particles:
+            config = evaluator.config(levers, particle)
+            # The particle's behavioural values, read from the file, over the candidate's levers.
+            for path in ("behaviour.temperature", "population.risk_aversion_mean"):
+                assert config_value(config, path) == pytest.approx(
+                    particles.iloc[particle][path])
+            for path, value in levers.items():
+                assert config_value(config, path) == value
+    # Without a posterior the replicates carry no particle and the defaults stay.
+    plain = Replicates.of(spec.seed, 4, None)
+    assert plain.particles == (None,) * 4 and plain.seeds == replicates.seeds
