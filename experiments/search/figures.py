@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 
-from experiments.analysis.labels import parameter_label
-from experiments.analysis.style import FULL_WIDTH, STYLE, new_figure, save_figure
+from experiments.analysis.labels import parameter_label, regime_label
+from experiments.analysis.style import FULL_WIDTH, STYLE, fit_title, new_figure, save_figure, wrap
 from experiments.search.front import MEMBER, PRESET
 from experiments.search.spec import SearchSpec
 from simulation.loading import STATUS_QUO
@@ -54,11 +54,12 @@ def _frontier(spec: SearchSpec, summary: pd.DataFrame, stem: Path) -> list[Path]
     kept = summary[summary["kept"]]
     presets = summary[summary.index.str.startswith(f"{PRESET}-")]
     status_quo = f"{PRESET}-{STATUS_QUO}"
+    fresh = "posterior draws" if spec.posterior else "seeds"
     for ax, (i, j) in zip(axes, pairs, strict=False):
         xo, yo = objectives[i], objectives[j]
         xs, ys = OUTPUTS[xo.output].scale, OUTPUTS[yo.output].scale
         for table, colour, marker, label in (
-            (kept, FRONT_COLOUR, "o", "front (fresh seeds)"),
+            (kept, FRONT_COLOUR, "o", f"front (fresh {fresh})"),
             (presets.drop(index=status_quo), PRESET_COLOUR, "s", "shipped presets"),
             (presets.loc[[status_quo]], STATUS_QUO_COLOUR, "D", "status quo"),
         ):
@@ -67,18 +68,39 @@ def _frontier(spec: SearchSpec, summary: pd.DataFrame, stem: Path) -> list[Path]
             yerr = _errors(table, yo.output, ys)
             ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=marker, color=colour, ms=4,
                         elinewidth=0.8, label=label)
-        for name, row in presets.iterrows():
-            ax.annotate(name.removeprefix(f"{PRESET}-")[:14], (row[xo.output] * xs,
-                        row[yo.output] * ys), fontsize=5, color="#555555",
-                        xytext=(2, 2), textcoords="offset points")
-        ax.set_xlabel(_axis_label(xo.output, xo.direction), fontsize=7)
-        ax.set_ylabel(_axis_label(yo.output, yo.direction), fontsize=7)
+        _label_presets(ax, presets, xo.output, yo.output, xs, ys, status_quo)
+        ax.set_xlabel(wrap(_axis_label(xo.output, xo.direction), 34), fontsize=7)
+        ax.set_ylabel(wrap(_axis_label(yo.output, yo.direction), 26), fontsize=7)
     for ax in axes[len(pairs):]:
         ax.set_visible(False)
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
-    fig.suptitle(f"Search {spec.name}: the front on fresh seeds ({spec.reevaluate} "
-                 "replicates, 95 % intervals)")
+    fit_title(fig, f"Search {spec.name}: the front on {spec.reevaluate} fresh {fresh}, with "
+              "the presets on the same ones (95 % intervals)")
     return save_figure(fig, stem, style=STYLE)
+
+
+#: Presets nearer than this (as a share of each axis's span) to one already named go unnamed, so
+#: a cluster of presets is named once instead of in overprinted labels.
+LABEL_SPACING = 0.08
+
+
+def _label_presets(ax, presets: pd.DataFrame, x_name: str, y_name: str, xs: float, ys: float,
+                   status_quo: str) -> None:
+    """Name the presets in ``ax``, the status quo first, skipping any too near a named one."""
+    x = presets[x_name].to_numpy(float) * xs
+    y = presets[y_name].to_numpy(float) * ys
+    span_x = max(np.ptp(np.r_[x, ax.get_xlim()]), 1e-12)
+    span_y = max(np.ptp(np.r_[y, ax.get_ylim()]), 1e-12)
+    order = sorted(range(len(presets)), key=lambda k: presets.index[k] != status_quo)
+    named: list[tuple[float, float]] = []
+    for k in order:
+        u, v = x[k] / span_x, y[k] / span_y
+        if any(abs(u - a) < LABEL_SPACING and abs(v - b) < LABEL_SPACING for a, b in named):
+            continue
+        named.append((u, v))
+        ax.annotate(wrap(regime_label(presets.index[k].removeprefix(f"{PRESET}-")), 16),
+                    (x[k], y[k]), fontsize=5, color="#555555", xytext=(2, 2),
+                    textcoords="offset points")
 
 
 def _errors(table: pd.DataFrame, name: str, scale: float) -> np.ndarray | None:
