@@ -20,6 +20,17 @@ from experiments.engine.runboard import PREFIX
 REPO = Path(__file__).resolve().parent.parent
 
 
+def hand_set_behaviour() -> dict[str, float]:
+    """The behavioural values the shipped calibration replaced, as config overrides.
+
+    Read from the spec that runs the uncalibrated comparison (its ``set``, the population size
+    left out), so the tests that build an extreme world on them and that spec agree.
+    """
+    spec = yaml.safe_load((REPO / "configs" / "experiments" /
+                           "uncalibrated_regime_comparison.yaml").read_text(encoding="utf-8"))
+    return {k: v for k, v in spec["set"].items() if not k.startswith("organisation.")}
+
+
 def tiny_spec(tmp_path: Path, name: str = "tiny", **fields) -> str:
     """A small spec: 2 regimes x 3 tolerance values x 4 replicates (24 runs), 80 cadres, 5 steps."""
     data = {

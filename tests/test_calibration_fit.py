@@ -99,10 +99,6 @@ def test_a_folder_never_mixes_two_calibrations(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "fails on the round-four model (learnt beliefs, stakes by rank, keyed streams): the "
-    "synthetic targets no longer pin the parameters within the stated tolerance at this small "
-    "budget; to be redone with the two-period fit of issue 23"))
 def test_synthetic_targets_recover_known_parameters(tmp_path):
     """Known answer: targets simulated at risk aversion 1.0 and motivation 0.6 (another seed)
     lie in the posterior's central 95% interval. Motivation (the drive target's driver) is
@@ -147,7 +143,7 @@ def test_command_line_writes_the_outputs(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_the_shipped_targets_recover_known_parameters_at_a_small_budget(tmp_path):
+def test_the_shipped_targets_recover_known_parameters_at_a_small_budget(tmp_path, monkeypatch):
     """Known answer on the shipped targets (all eight statistics, both periods, the switch),
     run small: 100 cadres, burn-in 6 (the same calendar of kept years), 40 particles x 3
     generations, two parameters free. Synthetic figures have no mapping error, so each
@@ -156,7 +152,17 @@ def test_the_shipped_targets_recover_known_parameters_at_a_small_budget(tmp_path
     posterior median of motivation lies within a quarter of the prior's width of it. Risk
     aversion moves the fear and held-back answers by only about two of these tolerances from
     0.8 to 2.0 at this size (measured: 0.48 to 0.56 and 0.10 to 0.14), which 3 generations do
-    not resolve, so only its coverage is asserted."""
+    not resolve, so only its coverage is asserted. The known world has the hand-set choice
+    noise and effort cost (temperature 0.05, effort cost 0.5) rather than the calibrated ones:
+    at the calibrated temperature six times the noise hides motivation from 100-cadre runs
+    (the shipped fit leaves it near its prior too), and this test is of the machinery, which
+    must recover what the figures do carry."""
+    import experiments.calibration.simulate as simulate
+
+    world = {"behaviour.temperature": 0.05, "behaviour.effort_cost": 0.5}
+    configured = simulate.regime_config
+    monkeypatch.setattr(simulate, "regime_config", lambda regime, params, settings: configured(
+        regime, {**world, **params}, settings))
     shipped = load_targets(ROOT / "configs" / "targets" / "peoples_tribune_2015_2018.yaml")
     small = shipped.model_copy(update={
         "simulation": shipped.simulation.resized(n_cadres=100, burn_in=6)})

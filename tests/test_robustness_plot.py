@@ -10,7 +10,7 @@ import pytest
 from experiments.analysis.robustness_plots import figure_robustness
 from experiments.analysis.statistics import Analysis
 from experiments.analysis.style import STYLE, Skip
-from tests.test_figure_layout import layout_problems
+from tests.figure_layout import layout_problems
 
 #: Known shares: (better, worse) per regime and objective; the reference is `default`.
 SHARES = {
