@@ -79,6 +79,9 @@ class Inaction:
     #: False when no counterfactual was asked (``unaccounted``): forms mark only lying flat and
     #: formal work, and avoidance, causes, reasons and fear_only are unknown.
     accounted: bool = True
+    #: The survey's answers (``survey.survey_answers``) when the phase asked them alongside the
+    #: counterfactuals (the compiled path does, in the same pass); None: the step asks them.
+    answers: dict[str, float] | None = None
 
     def counts(self) -> NDArray[np.int64]:
         """Cadres in each form, in ``decision.FORMS`` order."""

@@ -69,7 +69,8 @@ def advance(
     action, inaction = p.decide(inputs, config, regime, taste, account)
     effort = float(effort_costs(inputs.ability, action, config.behaviour, regime).mean())
     sanction_cost = float(inputs.sanction_cost.mean())
-    answers = survey_answers(inputs, action, taste, config.behaviour, regime) if account else {}
+    answers = ({} if not account else inaction.answers if inaction.answers is not None
+               else survey_answers(inputs, action, taste, config.behaviour, regime))
     cadres.action[:] = action
     if clock:
         clock.lap("decide")

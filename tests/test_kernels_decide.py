@@ -30,6 +30,7 @@ from simulation.decision import (
     utility_parts,
 )
 from simulation.loading import field_info
+from simulation.survey import survey_answers
 
 kd = pytest.importorskip("simulation.kernels.decide")
 
@@ -215,7 +216,8 @@ def test_career_weights_are_decisions_for_any_rules_and_state(config, seed):
 
 
 def assert_decides_alike(x: DecisionInputs, config, regime, taste) -> None:
-    """The kernel's actions, forms, causes, reasons and named causes equal NumPy's."""
+    """The kernel's actions, forms, causes, reasons, named causes and survey answers equal
+    NumPy's."""
     with kernels.using("numpy"):
         action = choose(x, config, regime, taste)
         expected = account_inaction(x, action, taste, config, regime)
@@ -225,6 +227,8 @@ def assert_decides_alike(x: DecisionInputs, config, regime, taste) -> None:
     assert np.array_equal(got.causes, expected.causes), (got.causes, expected.causes)
     assert np.array_equal(got.reasons, expected.reasons), (got.reasons, expected.reasons)
     assert np.array_equal(got.named, expected.named), (got.named, expected.named)
+    # The survey's answers, asked in the same pass, are the NumPy path's.
+    assert got.answers == survey_answers(x, action, taste, config.behaviour, regime)
 
 
 @pytest.mark.parametrize("name", PRESETS)

@@ -199,12 +199,14 @@ def decide(
     Without ``account`` the inaction is left unaccounted, as ``decision.decide`` leaves it.
     """
     t = regime_terms(config.behaviour, regime)
-    action, form, shares, reasons, fear_only = decide_cadres(
+    action, form, shares, reasons, fear_only, over_reward, held = decide_cadres(
         inputs(x, config.behaviour, t.able), taste, t, account)
     if not account:
         return action, unaccounted(form)
+    n = action.size
+    answers = {"effort_over_reward": over_reward / n, "held_back_by_fear": held / n}
     return action, Inaction(form=form, causes=shares.sum(axis=0), reasons=reasons,
-                            fear_only=fear_only, named=named_causes(shares))
+                            fear_only=fear_only, named=named_causes(shares), answers=answers)
 
 
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
@@ -437,22 +439,57 @@ def able_as_is(parts: NDArray[np.float64], idle: int) -> None:
 
 
 @kernel
+def unmotivated_benefit(i: int, x: Inputs, t: Terms, action: int) -> float:
+    """Cadre ``i``'s benefit of ``action`` with no intrinsic motivation, as ``cadre_parts``.
+
+    The reward ``survey.effort_exceeds_reward`` weighs the effort cost against: what promotion
+    and recognition pay for the work's measured output (motivation set to 0, then the same
+    arithmetic as coalition 0).
+    """
+    intrinsic = t.intrinsic_value * 0.0
+    career = t.promotion_prize * x.career[i] * x.belief_promote[i] / t.promotion_scale
+    if action == FORMAL:
+        measured = t.output_formal + t.formal_visibility * x.visibility[i] * t.hollow_credit
+        return intrinsic * t.output_formal + career * measured
+    if action == ROUTINE:
+        return intrinsic * t.output_routine + career * t.output_routine
+    if action == BOLD:
+        real_bold = x.p_own[i] * t.bold_output
+        return intrinsic * real_bold + career * real_bold
+    return 0.0
+
+
+@kernel
 def plain_form(chosen: int) -> int:
     """The form an action shows by itself: LYING_FLAT, FORMALISM, else ACTIVE."""
     return LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else ACTIVE
 
 
 @kernel
+def fearless_choice(parts: NDArray[np.float64], i: int, x: Inputs, t: Terms,
+                    taste: NDArray[np.float64], scratch: NDArray[np.float64], fearless: int,
+                    chosen: int) -> int:
+    """Cadre ``i``'s choice without the sanction risk of acting (its own if fear is 0)."""
+    if fearless:
+        return chosen
+    cadre_parts(parts, REMOVE_FEAR, i, x, t)
+    return taste_choice(parts, REMOVE_FEAR, taste, i, t.temperature, scratch)
+
+
+@kernel
 def decide_cadres(
     x: Inputs, taste: NDArray[np.float64], t: Terms, account: bool = True
-) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], int]:
+) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], int,
+           int, int]:
     """One year's choices and inaction, every cadre in one loop.
 
     Returns actions (n,), forms (n,), each inactive cadre's cause shares (m, 3), reason counts
-    (3,) and the number of routine workers held back by fear alone. ``x`` is an ``Inputs``,
-    ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``. Without ``account`` no cadre is
-    asked about counterfactuals: the actions are the same, forms mark only lying flat and
-    formal work, and no shares, reasons or fear-only count are made.
+    (3,), the number of routine workers held back by fear alone, and the survey's two counts
+    (``survey.survey_answers``): cadres whose effort exceeds their reward, and cadres held back
+    by fear. ``x`` is an ``Inputs``, ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``.
+    Without ``account`` no cadre is asked about counterfactuals or the survey: the actions are
+    the same, forms mark only lying flat and formal work, and no shares, reasons, fear-only or
+    survey counts are made.
     """
     n = x.ability.shape[0]
     action = np.empty(n, dtype=np.int8)
@@ -465,6 +502,8 @@ def decide_cadres(
     scratch = np.empty(4)
     m = 0
     fear_only = 0
+    over_reward = 0
+    held_by_fear = 0
     fearless = fearless_bit(x)
     for i in range(n):
         vp = x.violation_prone[i]
@@ -472,10 +511,17 @@ def decide_cadres(
         chosen = taste_choice(parts, 0, taste, i, t.temperature, scratch)
         acts[0] = chosen
         action[i] = chosen
-        if not account or chosen == BOLD or (chosen == ROUTINE and vp):
-            # Took on the hard task, or its 'bold' would be a violation (ACTIVE); or no
-            # counterfactual is asked: the forms an action shows by itself, no avoidance.
-            form[i] = plain_form(chosen)
+        form[i] = plain_form(chosen)  # lying flat, formal work, or else active (so far)
+        if not account:
+            continue  # no counterfactual asked: no avoidance
+        over_reward += parts[0, COST, chosen] > unmotivated_benefit(i, x, t, chosen)
+        if chosen == BOLD:
+            continue  # took on the hard task: no more effort to be held back from
+        if chosen == ROUTINE and vp:
+            # Its 'bold' work would be a violation: never avoidance. The survey still asks
+            # what it would do without the sanction risk.
+            held_by_fear += fearless_choice(parts, i, x, t, taste, scratch, fearless,
+                                            chosen) > chosen
             continue
         idle = idle_lifts(i, x, t, fearless)
         for coalition in range(1, 8):
@@ -485,13 +531,13 @@ def decide_cadres(
                 continue
             cadre_parts(parts, coalition, i, x, t)
             acts[coalition] = taste_choice(parts, coalition, taste, i, t.temperature, scratch)
-        if chosen == ROUTINE and acts[REMOVE_FEAR] == BOLD:
-            fear_only += 1
+        held_by_fear += acts[REMOVE_FEAR] > chosen
+        fear_only += chosen == ROUTINE and acts[REMOVE_FEAR] == BOLD
         if not holding_back(acts, 0, vp):
-            form[i] = ACTIVE  # routine work that no lifted cause would turn bold
-            continue
+            continue  # routine work that no lifted cause would turn bold: active
         avoiding = chosen == ROUTINE
-        form[i] = AVOIDANCE if avoiding else plain_form(chosen)
+        if avoiding:
+            form[i] = AVOIDANCE
         for coalition in range(8):
             gain[coalition] = 0.0 if holding_back(acts, coalition, vp) else 1.0
         shapley_three(gain, shares, m)
@@ -499,7 +545,7 @@ def decide_cadres(
         able_as_is(parts, idle)
         reasons[main_reason(parts, chosen, avoiding, scratch)] += 1.0
         m += 1
-    return action, form, shares[:m], reasons, fear_only
+    return action, form, shares[:m], reasons, fear_only, over_reward, held_by_fear
 
 
 # --------------------------------------------------------------------------------------------
