@@ -30,6 +30,7 @@ from simulation.decision import (
     utility_parts,
 )
 from simulation.loading import field_info
+from simulation.records import ACTIVE
 from simulation.survey import survey_answers
 
 kd = pytest.importorskip("simulation.kernels.decide")
@@ -289,6 +290,20 @@ def test_decide_phase_matches_numpy_for_any_parameters_and_inputs(config, seed, 
     n = 200
     x = random_inputs(seed, n, coarse).with_(fear=fear)
     taste = np.random.default_rng(seed + 1).gumbel(size=(n, 4))
+    assert_decides_alike(x, config, config.regime, taste)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_causes_summed_over_many_cadres_are_numpys_sums(seed):
+    # The kernel adds the inactive cadres' shares one after another, as NumPy's sum over the
+    # rows of the (m, 3) shares does; with thousands of shares in sixths, thirds and halves a
+    # pairwise or otherwise reordered sum would round differently.
+    config = load_config(overrides={"organisation.n_cadres": 50})
+    n = 30_000
+    x = random_inputs(seed, n, coarse=False)
+    taste = np.random.default_rng(seed + 1).gumbel(size=(n, 4))
+    _, inaction = kd.decide(x, config, config.regime, taste)
+    assert np.count_nonzero(inaction.form != ACTIVE) > 10_000
     assert_decides_alike(x, config, config.regime, taste)
 
 

@@ -3,17 +3,17 @@
 The same computation as ``decision.choose`` followed by ``decision.account_inaction``, bit for
 bit: one loop over cadres does each cadre's utilities, its choice, the seven counterfactual
 coalitions of lifted causes (for a cadre that did not take on the hard task), the Shapley split
-and the main reason, where the NumPy path makes some 650 array calls. Every floating-point
-expression is written in the order the NumPy code evaluates it; tests/test_kernels_decide.py
-pins the pieces to ``decision.utility_parts``, ``decision.counterfactual``,
-``formulas.taste_choice`` and ``formulas.shapley_three``, and the whole to the NumPy path.
+and the main reason, the sums of the causes and the survey's answers, where the NumPy path makes
+some 650 array calls. Every floating-point expression is written in the order the NumPy code
+evaluates it (the causes are summed over cadres in the order of NumPy's ``sum(axis=0)`` of the
+(m, 3) shares: row after row); tests/test_kernels_decide.py pins the pieces to
+``decision.utility_parts``, ``decision.counterfactual``, ``formulas.taste_choice`` and
+``formulas.shapley_three``, and the whole to the NumPy path.
 
-Two things stay in NumPy so that the results stay identical:
-- the bold success probability (``formulas.bold_success_probability``, an ``exp``) at each
-  cadre's own ability and at that ability raised to 'able enough', computed in bulk: Numba's
-  libm ``exp`` differs from NumPy's SIMD ``exp`` in the last bit for a few inputs in a hundred;
-- the sum of the causes over cadres: the kernel returns each inactive cadre's shares (m, 3) and
-  NumPy sums them in its own order of summation.
+One thing stays in NumPy so that the results stay identical: the bold success probability
+(``formulas.bold_success_probability``, an ``exp``) at each cadre's own ability and at that
+ability raised to 'able enough', computed in bulk: Numba's libm ``exp`` differs from NumPy's
+SIMD ``exp`` in the last bit for a few inputs in a hundred.
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ from simulation.records import (
     AVOIDANCE,
     FORMALISM,
     LYING_FLAT,
+    NAMED_SHARE,
     RAISE_ABILITY,
     RAISE_MOTIVATION,
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
-    named_causes,
     unaccounted,
 )
 from simulation.tasks import efforts, promotion_scale, reference_levels
@@ -199,14 +199,14 @@ def decide(
     Without ``account`` the inaction is left unaccounted, as ``decision.decide`` leaves it.
     """
     t = regime_terms(config.behaviour, regime)
-    action, form, shares, reasons, fear_only, over_reward, held = decide_cadres(
+    action, form, causes, named, reasons, fear_only, over_reward, held = decide_cadres(
         inputs(x, config.behaviour, t.able), taste, t, account)
     if not account:
         return action, unaccounted(form)
     n = action.size
     answers = {"effort_over_reward": over_reward / n, "held_back_by_fear": held / n}
-    return action, Inaction(form=form, causes=shares.sum(axis=0), reasons=reasons,
-                            fear_only=fear_only, named=named_causes(shares), answers=answers)
+    return action, Inaction(form=form, causes=causes, reasons=reasons, fear_only=fear_only,
+                            named=named, answers=answers)
 
 
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
@@ -368,6 +368,22 @@ def shapley_three(gain: NDArray[np.float64], out: NDArray[np.float64], row: int)
 
 
 @kernel
+def add_shares(causes: NDArray[np.float64], named: NDArray[np.float64],
+               row: NDArray[np.float64], m: int) -> None:
+    """Add an inactive cadre's cause shares ``row[0]`` to the year's causes and named causes.
+
+    ``m`` cadres were added before. The causes are summed as NumPy sums an (m, 3) array over
+    its rows (``sum(axis=0)``): the first row as it is, then each next row in turn, so the sums
+    are the NumPy path's bit for bit; a cause is named as ``records.named_causes`` names it.
+    """
+    for j in range(3):
+        share = row[0, j]
+        causes[j] = share if m == 0 else causes[j] + share
+        if share >= NAMED_SHARE:
+            named[j] += 1.0
+
+
+@kernel
 def gap(parts: NDArray[np.float64], coalition: int, part: int, alternative: int, action: int
         ) -> float:
     """The alternative's value of a utility part minus the chosen action's."""
@@ -479,22 +495,24 @@ def fearless_choice(parts: NDArray[np.float64], i: int, x: Inputs, t: Terms,
 @kernel
 def decide_cadres(
     x: Inputs, taste: NDArray[np.float64], t: Terms, account: bool = True
-) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], int,
-           int, int]:
+) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64],
+           NDArray[np.float64], int, int, int]:
     """One year's choices and inaction, every cadre in one loop.
 
-    Returns actions (n,), forms (n,), each inactive cadre's cause shares (m, 3), reason counts
-    (3,), the number of routine workers held back by fear alone, and the survey's two counts
-    (``survey.survey_answers``): cadres whose effort exceeds their reward, and cadres held back
-    by fear. ``x`` is an ``Inputs``, ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``.
-    Without ``account`` no cadre is asked about counterfactuals or the survey: the actions are
-    the same, forms mark only lying flat and formal work, and no shares, reasons, fear-only or
-    survey counts are made.
+    Returns actions (n,), forms (n,), the inactive cadres' causes (3,: their cause shares
+    summed), how many name each cause (3,), reason counts (3,), the number of routine workers
+    held back by fear alone, and the survey's two counts (``survey.survey_answers``): cadres
+    whose effort exceeds their reward, and cadres held back by fear. ``x`` is an ``Inputs``,
+    ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``. Without ``account`` no cadre is
+    asked about counterfactuals or the survey: the actions are the same, forms mark only lying
+    flat and formal work, and no causes, reasons, fear-only or survey counts are made.
     """
     n = x.ability.shape[0]
     action = np.empty(n, dtype=np.int8)
     form = np.empty(n, dtype=np.int8)
-    shares = np.empty((n, 3))
+    causes = np.zeros(3)
+    named = np.zeros(3)
+    row = np.empty((1, 3))  # the cause shares of one inactive cadre
     reasons = np.zeros(3)
     parts = np.empty((8, 4, 4))  # the cadre's utility parts under each coalition of changes
     acts = np.empty(8, dtype=np.int8)
@@ -540,12 +558,13 @@ def decide_cadres(
             form[i] = AVOIDANCE
         for coalition in range(8):
             gain[coalition] = 0.0 if holding_back(acts, coalition, vp) else 1.0
-        shapley_three(gain, shares, m)
-        shares[m, 0] += 1.0 - gain[7]  # inaction no change removes is the cadre's own choice
+        shapley_three(gain, row, 0)
+        row[0, 0] += 1.0 - gain[7]  # inaction no change removes is the cadre's own choice
+        add_shares(causes, named, row, m)
         able_as_is(parts, idle)
         reasons[main_reason(parts, chosen, avoiding, scratch)] += 1.0
         m += 1
-    return action, form, shares[:m], reasons, fear_only, over_reward, held_by_fear
+    return action, form, causes, named, reasons, fear_only, over_reward, held_by_fear
 
 
 # --------------------------------------------------------------------------------------------
