@@ -35,6 +35,7 @@ class Phases(NamedTuple):
 
     backend: str  # one of kernels.BACKENDS
     career_weights: decision.CareerWeights  # phase 1, an input of the utility
+    sanctions_at: decision.SanctionsAt  # phase 1, an input of the utility
     decide: Callable[..., tuple[NDArray[np.int8], Inaction]]  # phase 1
     realise: outcomes.Realise  # phase 2, from its draws
     judge: accountability.Judge  # phase 3, all but the demotions
@@ -54,6 +55,7 @@ def reference() -> Phases:
     return Phases(
         backend="numpy",
         career_weights=decision.career_weights,
+        sanctions_at=decision.sanctions_at,
         decide=decision.decide,
         realise=outcomes.realise,
         judge=accountability.judge,
@@ -83,6 +85,7 @@ def compiled() -> Phases:
     return Phases(
         backend="numba",
         career_weights=deciding.career_weights,
+        sanctions_at=deciding.sanctions_at,
         decide=deciding.decide,
         realise=realised.produce,
         judge=judging.judge,

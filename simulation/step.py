@@ -64,7 +64,8 @@ def advance(
         clock.start()
     # 1. Choose.
     # Read, not copied: nothing changes the state before decide and effort are done with it.
-    inputs = decision_inputs(cadres, config, regime, p.career_weights, copy=False)
+    inputs = decision_inputs(cadres, config, regime, p.career_weights, copy=False,
+                             price_sanctions=p.sanctions_at)
     taste = streams.taste(year, n)
     action, inaction = p.decide(inputs, config, regime, taste, account)
     effort = float(effort_costs(inputs.ability, action, config.behaviour, regime).mean())

@@ -211,6 +211,25 @@ def test_career_weights_are_decisions_for_any_rules_and_state(config, seed):
     assert np.array_equal(kd.career_weights(c, config, config.regime), expected)
 
 
+@EXAMPLES
+@given(config=decide_configs(), seed=st.integers(0, 2**32 - 1))
+def test_sanction_costs_are_decisions_for_any_rules_and_state(config, seed):
+    rng = np.random.default_rng(seed)
+    model = CadreModel(config, seed=1)
+    c, n = model.cadres, model.cadres.n
+    c.rank[:] = rng.integers(0, config.organisation.n_ranks, n)
+    c.age[:] = rng.integers(15, 80, n)  # past retirement and the age ceiling too
+    c.strikes[:] = rng.integers(0, 5, n)
+    for name in ("belief_warning_cost", "belief_demotion_cost", "belief_removal_cost"):
+        getattr(c, name)[:] = rng.choice([0.0, 0.5, 3.0], n) if seed % 2 else rng.uniform(0, 9, n)
+    stakes = decision.regime_stakes(config.organisation, config.population, config.behaviour,
+                                    config.regime)
+    expected = decision.sanctions_at(c, stakes)
+    assert np.array_equal(kd.sanctions_at(c, stakes), expected)
+    assert np.array_equal(decision.sanction_costs(c, config, config.regime, kd.sanctions_at),
+                          expected)
+
+
 # --------------------------------------------------------------------------------------------
 # The whole phase, against the NumPy path
 # --------------------------------------------------------------------------------------------

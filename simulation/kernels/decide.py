@@ -568,8 +568,44 @@ def decide_cadres(
 
 
 # --------------------------------------------------------------------------------------------
-# Career weights, one of the decision inputs
+# Career weights and sanction costs, decision inputs
 # --------------------------------------------------------------------------------------------
+
+
+def sanctions_at(cadres: CadreArrays, stakes) -> NDArray[np.float64]:
+    """``decision.sanctions_at``, compiled: each cadre's cost of its next sanction.
+
+    ``stakes`` is the regime's ``decision.Stakes``.
+    """
+    c = cadres
+    return sanction_costs_of(
+        c.strikes, c.belief_warning_cost, c.belief_demotion_cost, c.belief_removal_cost,
+        c.age, c.rank, stakes.prospects, float(stakes.bar), float(stakes.prize),
+        int(stakes.retirement_age), int(stakes.age_ceiling))
+
+
+@kernel
+def sanction_costs_of(strikes, warning_cost, demotion_cost, removal_cost, age, rank, prospects,
+                      bar, prize, retirement_age, age_ceiling):  # pragma: no cover - compiled
+    """Per cadre, the arithmetic of ``decision.sanctions_at``, in the same order of operations.
+
+    The rung's perceived cost plus what it takes from the career (``formulas.career_stakes``).
+    """
+    n = strikes.shape[0]
+    cost = np.empty(n)
+    for i in range(n):
+        rung = min(np.intp(strikes[i]), len(f.RUNGS) - 1)
+        years = min(max(retirement_age - np.intp(age[i]), 0), retirement_age)
+        if age_ceiling > 0:
+            years = min(years, max(age_ceiling - np.intp(age[i]), 0))
+        ahead = prospects[rank[i], years]
+        if rung == f.WARNING:
+            cost[i] = warning_cost[i] + bar * ahead
+        elif rung == f.DEMOTION:
+            cost[i] = demotion_cost[i] + (bar * ahead + prize * (1.0 if rank[i] >= 1 else 0.0))
+        else:
+            cost[i] = removal_cost[i] + (prize * np.float64(rank[i]) + ahead)
+    return cost
 
 
 @kernel
