@@ -244,6 +244,7 @@ def assert_decides_alike(x: DecisionInputs, config, regime, taste) -> None:
     got_action, got = kd.decide(x, config, regime, taste)
     assert got_action.dtype == action.dtype and np.array_equal(got_action, action)
     assert got.form.dtype == expected.form.dtype and np.array_equal(got.form, expected.form)
+    assert got.form_counts is not None and np.array_equal(got.counts(), expected.counts())
     assert np.array_equal(got.causes, expected.causes), (got.causes, expected.causes)
     assert np.array_equal(got.reasons, expected.reasons), (got.reasons, expected.reasons)
     assert np.array_equal(got.named, expected.named), (got.named, expected.named)

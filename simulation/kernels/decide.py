@@ -201,12 +201,13 @@ def decide(
     t = regime_terms(config.behaviour, regime)
     action, form, causes, named, reasons, fear_only, over_reward, held = decide_cadres(
         inputs(x, config.behaviour, t.able), taste, t, account)
+    counts = form_counts(form)
     if not account:
-        return action, unaccounted(form)
+        return action, unaccounted(form, counts)
     n = action.size
     answers = {"effort_over_reward": over_reward / n, "held_back_by_fear": held / n}
     return action, Inaction(form=form, causes=causes, reasons=reasons, fear_only=fear_only,
-                            named=named, answers=answers)
+                            named=named, answers=answers, form_counts=counts)
 
 
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
@@ -473,6 +474,16 @@ def unmotivated_benefit(i: int, x: Inputs, t: Terms, action: int) -> float:
         real_bold = x.p_own[i] * t.bold_output
         return intrinsic * real_bold + career * real_bold
     return 0.0
+
+
+@kernel
+def form_counts(form: NDArray[np.int8]) -> NDArray[np.int64]:
+    """Cadres in each form (LYING_FLAT, FORMALISM, AVOIDANCE), as ``Inaction.counts``."""
+    counts = np.zeros(3, dtype=np.int64)
+    for i in range(form.shape[0]):
+        if form[i] >= 0:
+            counts[form[i]] += 1
+    return counts
 
 
 @kernel
