@@ -22,6 +22,7 @@ from simulation import (
     kernels,
     learning,
     outcomes,
+    perceived,
     population,
     promotion,
     statistics,
@@ -43,6 +44,7 @@ class Phases(NamedTuple):
     fill: promotion.Fill  # phase 4, the places (the compiled twin may leave a year to NumPy)
     publish: promotion.Publish  # phase 4, the published statistics
     learn: Callable[..., None]  # phase 5, once the role models are chosen
+    organisation_cases: Callable[..., NDArray[np.float64]]  # phase 5, the year's cases
     grow_older: demography.GrowOlder  # phase 6, the clocks
     start_careers: population.CareerStart  # phase 6, entrants
     slot_words: population.SlotWords  # phase 6, the entrants' random words (the same words)
@@ -63,6 +65,7 @@ def reference() -> Phases:
         fill=promotion.fill,
         publish=promotion.publish,
         learn=learning.learn,
+        organisation_cases=perceived.organisation_cases,
         grow_older=demography.grow_older,
         start_careers=population.start_careers,
         slot_words=streams.Streams.slot_words,
@@ -93,6 +96,7 @@ def compiled() -> Phases:
         fill=promoting.fill,
         publish=promoting.publish,
         learn=learnt.learn,
+        organisation_cases=learnt.organisation_cases,
         grow_older=ageing.age_one_year,
         start_careers=ageing.start_careers,
         slot_words=drawing.slot_words,

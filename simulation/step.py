@@ -21,7 +21,7 @@ from simulation.demography import age_one_year, renew
 from simulation.learning import commend
 from simulation.outcomes import produce
 from simulation.outputs import STEP_COLUMNS  # the per-step outputs, in order
-from simulation.perceived import RuleBook, credited_view, organisation_cases, written
+from simulation.perceived import RuleBook, credited_view, written
 from simulation.phases import Phases, in_force
 from simulation.positions import vacancies
 from simulation.promotion import hold_tournament
@@ -125,7 +125,8 @@ def learn(
     added to the rule book's record of how its rules are applied.
     """
     commended = commend(out, regime.support.commendation)
-    cases = organisation_cases(action, out, rev, config.behaviour.safe_work_accusation_ratio)
+    cases = phases.organisation_cases(action, out, rev,
+                                      config.behaviour.safe_work_accusation_ratio)
     credited = credited_view(written(regime) if rules is None else rules.credited, regime, cases,
                              regime.fault_tolerance.publicity, config.learning.published_reach,
                              cadres.n)

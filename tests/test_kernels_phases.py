@@ -193,6 +193,29 @@ def test_every_phase_agrees_on_drawn_configs(config, seed, steps):
     assert_phases_agree(warmed(config, seed, steps))
 
 
+@pytest.mark.parametrize("overrides", [{}, *EXTREMES.values()], ids=["default", *EXTREMES])
+def test_organisation_cases_agree_every_year(overrides):
+    """The year's cases (phase 5's rule record and published cases), counted in one pass."""
+    from simulation.kernels.learning import organisation_cases as compiled_cases
+    from simulation.perceived import organisation_cases
+
+    seen = []
+    original = step_module.learn
+
+    def spy(cadres, action, out, rev, *rest, **kwargs):
+        seen.append((action.copy(), copy.deepcopy(out), copy.deepcopy(rev)))
+        return original(cadres, action, out, rev, *rest, **kwargs)
+
+    config = load_config(None, {"organisation.n_cadres": 300, **overrides})
+    with kernels.using("numpy"), mock.patch.object(step_module, "learn", spy):
+        CadreModel(config, seed=5).run(6)
+    ratio = config.behaviour.safe_work_accusation_ratio
+    for action, out, rev in seen:
+        expected = organisation_cases(action, out, rev, ratio)
+        got = compiled_cases(action, out, rev, ratio)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
 @pytest.mark.parametrize(("preset", "seed"), [
     ("default", 1), ("default", 2), ("strict_accountability", 5), ("comprehensive_package", 7),
     ("nanyang_self_recommendation", 9), ("guangdong_three_distinctions", 4),

@@ -300,3 +300,54 @@ def _perceive(belief, evidence, i, q, own, sums, own_weight, perceived, p
     )
     belief[i] = clip01(updated) if perceived.is_rate[q] else updated
     evidence[i] = weight
+
+
+def organisation_cases(action: NDArray[np.int8], out: Outcomes, rev: Review,
+                       safe_work_accusation_ratio: float) -> NDArray[np.float64]:
+    """As ``perceived.organisation_cases``: the year's cases, (Q, 2) events and exposures."""
+    return _cases(action, rev.caught_idle, rev.caught_formal, rev.routine_punished,
+                  out.routine_failure, rev.failure_punished, rev.failure_tolerated, rev.accused,
+                  rev.accusation_upheld, rev.rung, float(safe_work_accusation_ratio))
+
+
+@kernel
+def _cases(action, caught_idle, caught_formal, routine_punished, routine_failure,
+           failure_punished, failure_tolerated, accused, upheld, rung,
+           ratio):  # pragma: no cover - compiled
+    """The counts of ``perceived.organisation_cases``, then its rows.
+
+    Counts are exact; the one product (the accusation exposure of safe work) is formed as the
+    NumPy path forms it, from the same counts. One tight loop per count, which LLVM vectorises.
+    """
+    actions = np.zeros(4, dtype=np.int64)
+    for i in range(action.size):
+        actions[action[i]] += 1
+    rungs = np.zeros(len(f.RUNGS), dtype=np.int64)
+    for i in range(rung.size):
+        if rung[i] >= 0:
+            rungs[rung[i]] += 1
+    accusations = count(accused)
+    reviewed = 0
+    for i in range(failure_punished.size):
+        reviewed += failure_punished[i] | failure_tolerated[i]
+    safe = actions[FORMAL] + actions[ROUTINE]
+    cases = np.empty((6 + len(f.RUNGS), 2))
+    cases[0, 0], cases[0, 1] = count(caught_idle), actions[IDLE]
+    cases[1, 0], cases[1, 1] = count(caught_formal), actions[FORMAL]
+    cases[2, 0], cases[2, 1] = count(routine_punished), count(routine_failure)
+    cases[3, 0], cases[3, 1] = count(failure_punished), reviewed
+    cases[4, 0], cases[4, 1] = accusations, actions[BOLD] + ratio * safe
+    cases[5, 0], cases[5, 1] = count(upheld), accusations
+    for k in range(len(f.RUNGS)):
+        cases[6 + k, 0] = rungs[k]
+        cases[6 + k, 1] = rungs[k]
+    return cases
+
+
+@kernel
+def count(mask):  # pragma: no cover - compiled
+    """Cadres in ``mask`` (``np.count_nonzero``)."""
+    total = 0
+    for i in range(mask.size):
+        total += mask[i]
+    return total
