@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation.cadres import CadreArrays
 from simulation.config import Behaviour, ModelConfig, Regime
-from simulation.kernels.jit import kernel
+from simulation.kernels.jit import kernel, plain
 from simulation.per_regime import once_per_regime
 from simulation.records import (
     ACTIVE,
@@ -200,7 +200,7 @@ def decide(
     """
     t = regime_terms(config.behaviour, regime)
     action, form, causes, named, reasons, fear_only, over_reward, held = decide_cadres(
-        inputs(x, config.behaviour, t.able), taste, t, account)
+        plain(inputs(x, config.behaviour, t.able)), taste, plain(t), account)
     counts = form_counts(form)
     if not account:
         return action, unaccounted(form, counts)
@@ -226,7 +226,7 @@ def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> 
         age_ceiling=promo.age_ceiling, self_recommendation=float(promo.self_recommendation),
         self_recommendation_ability=float(promo.self_recommendation_ability),
     )
-    return career_weights_of(standing, rules)
+    return career_weights_of(plain(standing), plain(rules))
 
 
 # --------------------------------------------------------------------------------------------
@@ -504,7 +504,13 @@ def fearless_choice(parts: NDArray[np.float64], i: int, x: Inputs, t: Terms,
 
 
 @kernel
-def decide_cadres(
+def decide_cadres(x, taste, t, account=True):  # pragma: no cover - compiled
+    """``decide_each`` of the ``Inputs`` and ``Terms`` as plain tuples (``jit.plain``)."""
+    return decide_each(Inputs(*x), taste, Terms(*t), account)
+
+
+@kernel
+def decide_each(
     x: Inputs, taste: NDArray[np.float64], t: Terms, account: bool = True
 ) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64],
            NDArray[np.float64], int, int, int]:
@@ -620,7 +626,13 @@ def sanction_costs_of(strikes, warning_cost, demotion_cost, removal_cost, age, r
 
 
 @kernel
-def career_weights_of(c: Standing, rules: Eligibility) -> NDArray[np.float64]:
+def career_weights_of(c, rules):  # pragma: no cover - compiled
+    """``weigh_careers`` of the ``Standing`` and ``Eligibility`` as plain tuples."""
+    return weigh_careers(Standing(*c), Eligibility(*rules))
+
+
+@kernel
+def weigh_careers(c: Standing, rules: Eligibility) -> NDArray[np.float64]:
     """Each cadre's weight of the promotion prize, as ``decision.career_weights`` gives it.
 
     ``rules.by_shortfall[k]`` is the weight of an eligible cadre k years short of the minimum

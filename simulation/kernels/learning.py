@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation.cadres import PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE, CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.kernels.jit import kernel
+from simulation.kernels.jit import kernel, plain
 from simulation.kernels.prefetch import prefetch_row
 from simulation.kernels.scalar import clip01, indicator, perceived_update, smooth
 from simulation.records import Outcomes, Review, Tournament
@@ -171,7 +171,15 @@ def learn(
                           weight=weight)
     perceived = Perceived(rule=credited.rule, case_value=credited.case_value,
                           published=credited.published, is_rate=credited.is_rate)
-    _learn(seen, learner, published, perceived, rates(config, regime))
+    _learn_plain(plain(seen), plain(learner), plain(published), plain(perceived),
+                 plain(rates(config, regime)))
+
+
+@kernel
+def _learn_plain(seen, learner, published, perceived, p):  # pragma: no cover - compiled
+    """``_learn`` of the records as plain tuples (``jit.plain``)."""
+    _learn(Seen(*seen), Learner(*learner), Published(*published), Perceived(*perceived),
+           Rates(*p))
 
 
 @kernel

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from simulation.cadres import CadreArrays
 from simulation.config import Promotion
-from simulation.kernels.jit import kernel
+from simulation.kernels.jit import kernel, plain
 from simulation.records import Pool
 
 
@@ -72,7 +72,14 @@ def form_pool(
         self_recommendation_ability=promo.self_recommendation_ability,
         performance_weight=promo.performance_weight,
     )
-    return Pool(*_form_pool(standing, rules))  # the kernel returns them in Pool's field order
+    # The kernel returns them in Pool's field order.
+    return Pool(*_form_pool_plain(plain(standing), plain(rules)))
+
+
+@kernel
+def _form_pool_plain(c, rules):  # pragma: no cover - compiled
+    """``_form_pool`` of the records as plain tuples (``jit.plain``)."""
+    return _form_pool(Standing(*c), Rules(*rules))
 
 
 def publish(
