@@ -9,7 +9,9 @@ other. Numba is imported only when the compiled table is first built.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
@@ -74,8 +76,9 @@ def reference() -> Phases:
     )
 
 
-def compiled() -> Phases:
-    """The Numba kernels (simulation/kernels/), imported, and so compiled or loaded, here."""
+@functools.cache
+def _kernel_modules() -> tuple[ModuleType, ...]:
+    """The kernel modules, imported (and so compiled or loaded) on the first compiled step."""
     from simulation.kernels import accountability as judging
     from simulation.kernels import decide as deciding
     from simulation.kernels import demography as ageing
@@ -85,6 +88,16 @@ def compiled() -> Phases:
     from simulation.kernels import statistics as counted
     from simulation.kernels import streams as drawing
 
+    return judging, deciding, ageing, learnt, realised, promoting, counted, drawing
+
+
+def compiled() -> Phases:
+    """The Numba kernels (simulation/kernels/), imported, and so compiled or loaded, here.
+
+    The modules are imported once; their functions are looked up on each call, so a function
+    replaced in its module (a test's spy) is the one the next step runs.
+    """
+    judging, deciding, ageing, learnt, realised, promoting, counted, drawing = _kernel_modules()
     return Phases(
         backend="numba",
         career_weights=deciding.career_weights,

@@ -216,6 +216,33 @@ def test_organisation_cases_agree_every_year(overrides):
         assert got.dtype == expected.dtype and np.array_equal(got, expected)
 
 
+def test_learning_reads_missing_and_infinite_promotion_statistics_as_numpy_does():
+    """A unit with no statistic (NaN) is not updated; an infinite one counts as the largest."""
+    from simulation.phases import compiled, reference
+
+    seen = []
+    original = step_module.learn
+
+    def spy(*args, **kwargs):
+        seen.append(copy.deepcopy(args[:7]))
+        return original(*args, **kwargs)
+
+    config = load_config(None, {"organisation.n_cadres": 300})
+    with kernels.using("numpy"), mock.patch.object(step_module, "learn", spy):
+        CadreModel(config, seed=2).run(3)
+    cadres, action, out, rev, tour, config, regime = seen[-1]
+    stat = tour.responsiveness.copy()
+    stat[:4] = [np.nan, np.inf, -np.inf, 1e308]
+    tour = dataclasses.replace(tour, responsiveness=stat)
+    after = {}
+    for name, table in (("numpy", reference), ("numba", compiled)):
+        state = copy.deepcopy(cadres)
+        with kernels.using(name):
+            step_module.learn(state, action, out, rev, tour, config, regime, table())
+        after[name] = arrays(state)
+    same(after["numba"], after["numpy"], "cadres")
+
+
 @pytest.mark.parametrize(("preset", "seed"), [
     ("default", 1), ("default", 2), ("strict_accountability", 5), ("comprehensive_package", 7),
     ("nanyang_self_recommendation", 9), ("guangdong_three_distinctions", 4),

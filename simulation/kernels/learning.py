@@ -167,19 +167,31 @@ def learn(
         evidence=tuple(getattr(cadres, name) for name in PERCEIVED_EVIDENCE),
         belief_promote=cadres.belief_promote,
     )
-    published = Published(published=~np.isnan(stat), statistic=np.nan_to_num(stat),
-                          weight=weight)
     perceived = Perceived(rule=credited.rule, case_value=credited.case_value,
                           published=credited.published, is_rate=credited.is_rate)
-    _learn_plain(plain(seen), plain(learner), plain(published), plain(perceived),
+    _learn_plain(plain(seen), plain(learner), stat, weight, plain(perceived),
                  plain(rates(config, regime)))
 
 
+#: The largest float, which ``np.nan_to_num`` puts for an infinite statistic.
+LARGEST = float(np.finfo(np.float64).max)
+
+
 @kernel
-def _learn_plain(seen, learner, published, perceived, p):  # pragma: no cover - compiled
-    """``_learn`` of the records as plain tuples (``jit.plain``)."""
-    _learn(Seen(*seen), Learner(*learner), Published(*published), Perceived(*perceived),
-           Rates(*p))
+def _learn_plain(seen, learner, stat, weight, perceived, p):  # pragma: no cover - compiled
+    """``_learn`` of the records as plain tuples (``jit.plain``).
+
+    The ``Published`` statistics are read off ``stat`` (NaN where a unit saw none) as NumPy's
+    ``~isnan`` and ``nan_to_num`` read them.
+    """
+    known = np.empty(stat.size, dtype=np.bool_)
+    statistic = np.empty(stat.size)
+    for u in range(stat.size):
+        value = stat[u]
+        known[u] = value == value
+        statistic[u] = min(max(value, -LARGEST), LARGEST) if value == value else 0.0
+    _learn(Seen(*seen), Learner(*learner), Published(known, statistic, weight),
+           Perceived(*perceived), Rates(*p))
 
 
 @kernel
