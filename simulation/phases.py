@@ -44,6 +44,7 @@ class Phases(NamedTuple):
     judge: accountability.Judge  # phase 3, all but the demotions
     form_pool: promotion.FormPool  # phase 4, the scored candidates
     fill: promotion.Fill  # phase 4, the places (the compiled twin may leave a year to NumPy)
+    fast_track: promotion.FastTrack  # phase 4, the band (likewise)
     publish: promotion.Publish  # phase 4, the published statistics
     learn: Callable[..., None]  # phase 5, once the role models are chosen
     organisation_cases: Callable[..., NDArray[np.float64]]  # phase 5, the year's cases
@@ -65,6 +66,7 @@ def reference() -> Phases:
         judge=accountability.judge,
         form_pool=promotion.form_pool,
         fill=promotion.fill,
+        fast_track=promotion.fast_track_band,
         publish=promotion.publish,
         learn=learning.learn,
         organisation_cases=perceived.organisation_cases,
@@ -107,6 +109,7 @@ def compiled() -> Phases:
         judge=judging.judge,
         form_pool=promoting.form_pool,
         fill=promoting.fill,
+        fast_track=promoting.fast_track_band,
         publish=promoting.publish,
         learn=learnt.learn,
         organisation_cases=learnt.organisation_cases,

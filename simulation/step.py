@@ -86,7 +86,7 @@ def advance(
     # 4. Promotion.
     removed = rev.rung == f.REMOVAL
     tour = hold_tournament(cadres, config, regime, capacities, streams, year, removed,
-                           p.form_pool, p.publish, p.fill)
+                           p.form_pool, p.publish, p.fill, p.fast_track)
     if observer is not None:
         observer(tour)
     if clock:

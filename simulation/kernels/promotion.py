@@ -249,6 +249,30 @@ def top_k(values, k):  # pragma: no cover - compiled
     return mask, True
 
 
+def fast_track_band(cadres: CadreArrays, n_ranks: int, share: float
+                    ) -> NDArray[np.bool_] | None:
+    """As simulation.promotion.fast_track_band, or None when a tie leaves it to argpartition."""
+    if share <= 0:
+        return np.zeros(cadres.n, dtype=np.bool_)
+    band, settled = _fast_track(cadres.rank, cadres.record, n_ranks, float(share))
+    return band if settled else None
+
+
+@kernel
+def _fast_track(rank, record, n_ranks, share):  # pragma: no cover - compiled
+    """(the fast-track band, settled): the floor(share * size) best records of each rank."""
+    band = np.zeros(rank.size, dtype=np.bool_)
+    for r in range(n_ranks - 1):
+        members = np.flatnonzero(rank == r)
+        chosen, settled = top_k(record[members], int(np.floor(share * members.size)))
+        if not settled:
+            return band, False
+        for j in range(members.size):
+            if chosen[j]:
+                band[members[j]] = True
+    return band, True
+
+
 @kernel
 def top_share(values, share):  # pragma: no cover - compiled
     """top_k of the ceil(share * m) largest of m values."""
