@@ -39,6 +39,7 @@ class Phases(NamedTuple):
     backend: str  # one of kernels.BACKENDS
     career_weights: decision.CareerWeights  # phase 1, an input of the utility
     sanctions_at: decision.SanctionsAt  # phase 1, an input of the utility
+    effort_costs: Callable[..., NDArray[np.float64]]  # phase 1, the effort the choices cost
     decide: Callable[..., tuple[NDArray[np.int8], Inaction]]  # phase 1
     realise: outcomes.Realise  # phase 2, from its draws
     judge: accountability.Judge  # phase 3, all but the demotions
@@ -61,6 +62,7 @@ def reference() -> Phases:
         backend="numpy",
         career_weights=decision.career_weights,
         sanctions_at=decision.sanctions_at,
+        effort_costs=decision.effort_costs,
         decide=decision.decide,
         realise=outcomes.realise,
         judge=accountability.judge,
@@ -104,6 +106,7 @@ def compiled() -> Phases:
         backend="numba",
         career_weights=deciding.career_weights,
         sanctions_at=deciding.sanctions_at,
+        effort_costs=deciding.effort_costs,
         decide=deciding.decide,
         realise=realised.produce,
         judge=judging.judge,

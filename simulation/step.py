@@ -16,7 +16,7 @@ from simulation.accountability import review
 from simulation.accounting import ACCOUNTED
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.decision import decision_inputs, effort_costs
+from simulation.decision import decision_inputs
 from simulation.demography import age_one_year, renew
 from simulation.learning import commend
 from simulation.outcomes import produce
@@ -68,7 +68,7 @@ def advance(
                              price_sanctions=p.sanctions_at)
     taste = streams.taste(year, n)
     action, inaction = p.decide(inputs, config, regime, taste, account)
-    effort = float(effort_costs(inputs.ability, action, config.behaviour, regime).mean())
+    effort = float(p.effort_costs(inputs.ability, action, config.behaviour, regime).mean())
     sanction_cost = float(inputs.sanction_cost.mean())
     answers = ({} if not account else inaction.answers if inaction.answers is not None
                else survey_answers(inputs, action, taste, config.behaviour, regime))

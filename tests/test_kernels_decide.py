@@ -230,6 +230,16 @@ def test_sanction_costs_are_decisions_for_any_rules_and_state(config, seed):
                           expected)
 
 
+@EXAMPLES
+@given(config=decide_configs(), seed=st.integers(0, 2**32 - 1), coarse=st.booleans())
+def test_effort_costs_are_decisions_for_any_parameters(config, seed, coarse):
+    x = random_inputs(seed, 300, coarse)
+    action = np.random.default_rng(seed).integers(0, 4, 300).astype(np.int8)
+    b, regime = config.behaviour, config.regime
+    assert np.array_equal(kd.effort_costs(x.ability, action, b, regime),
+                          decision.effort_costs(x.ability, action, b, regime))
+
+
 # --------------------------------------------------------------------------------------------
 # The whole phase, against the NumPy path
 # --------------------------------------------------------------------------------------------

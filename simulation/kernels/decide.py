@@ -589,6 +589,26 @@ def decide_each(
 # --------------------------------------------------------------------------------------------
 
 
+def effort_costs(ability: NDArray[np.float64], action: NDArray[np.int8], behaviour: Behaviour,
+                 regime: Regime) -> NDArray[np.float64]:
+    """``decision.effort_costs``, compiled: the effort cost of each cadre's chosen action.
+
+    The utility's cost term, as ``cadre_parts`` forms it (the same numbers as NumPy's).
+    """
+    t = regime_terms(behaviour, regime)
+    costs = np.array([0.0, t.cost_formal, t.cost_routine, t.cost_bold])
+    return chosen_costs(ability, action, costs, t.ability_cost_slope)
+
+
+@kernel
+def chosen_costs(ability, action, costs, slope):  # pragma: no cover - compiled
+    """Per cadre, its action's cost at full ability times its handicap (``cadre_parts``)."""
+    out = np.empty(ability.size)
+    for i in range(ability.size):
+        out[i] = costs[action[i]] * (1.0 + slope * (1.0 - ability[i]))
+    return out
+
+
 def sanctions_at(cadres: CadreArrays, stakes) -> NDArray[np.float64]:
     """``decision.sanctions_at``, compiled: each cadre's cost of its next sanction.
 
