@@ -41,6 +41,8 @@ from simulation.tasks import References, efforts, promotion_scale, reference_lev
 
 #: Each cadre's weight of the promotion prize (``career_weights`` or its compiled twin).
 CareerWeights = Callable[[CadreArrays, ModelConfig, Regime], NDArray[np.float64]]
+#: Each cadre's cost of its next sanction at given stakes (``sanctions_at`` or its twin).
+SanctionsAt = Callable[[CadreArrays, "Stakes"], NDArray[np.float64]]
 
 #: ``reference_levels``, computed once while the behaviour and the regime stay the same.
 regime_references = once_per_regime(reference_levels)
@@ -80,10 +82,12 @@ def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> 
 def decision_inputs(
     cadres: CadreArrays, config: ModelConfig, regime: Regime,
     weigh_careers: CareerWeights = career_weights, copy: bool = True,
+    price_sanctions: SanctionsAt | None = None,
 ) -> DecisionInputs:
     """Copy the start-of-step state that enters the utility.
 
-    ``weigh_careers`` gives the career weights (the phase table passes the compiled twin).
+    ``weigh_careers`` gives the career weights and ``price_sanctions`` the sanction costs at
+    the regime's stakes (default ``sanctions_at``; the phase table passes the compiled twins).
     With ``copy`` False the arrays are the cadres' own, for a caller that is done with them
     before the state changes (the step: decide and the effort cost come first).
     """
@@ -105,7 +109,7 @@ def decision_inputs(
         belief_accuse=c.belief_accused * c.belief_upheld,
         belief_detect_formal=kept(c.belief_detect_formal),
         belief_punish_routine=kept(c.belief_punish_routine),
-        sanction_cost=sanction_costs(cadres, config, regime),
+        sanction_cost=sanction_costs(cadres, config, regime, price_sanctions or sanctions_at),
     )
 
 
@@ -158,19 +162,27 @@ def career_stakes(cadres: CadreArrays, stakes: Stakes, rung: NDArray[np.intp]
     return f.career_stakes(rung, cadres.rank, prospects, stakes.bar, stakes.prize)
 
 
-def sanction_costs(cadres: CadreArrays, config: ModelConfig, regime: Regime
-                   ) -> NDArray[np.float64]:
-    """Each cadre's cost of its next sanction (docs/ODD.md 7.1.5).
+def sanction_costs(cadres: CadreArrays, config: ModelConfig, regime: Regime,
+                   at_stakes: SanctionsAt | None = None) -> NDArray[np.float64]:
+    """Each cadre's cost of its next sanction (docs/ODD.md 7.1.5), at the regime's stakes.
+
+    ``at_stakes`` prices them (``sanctions_at``, or its compiled twin).
+    """
+    stakes = regime_stakes(config.organisation, config.population, config.behaviour, regime)
+    return (at_stakes or sanctions_at)(cadres, stakes)
+
+
+def sanctions_at(cadres: CadreArrays, stakes: Stakes) -> NDArray[np.float64]:
+    """Each cadre's cost of its next sanction at ``stakes``.
 
     The rung's cost as the cadre perceives it, plus what the rung takes from its career (rank,
-    prospects).
+    prospects). The NumPy reference of ``simulation.kernels.decide.sanctions_at``.
     """
     c = cadres
     rung = f.next_rung(c.strikes)
     perceived = np.where(rung == f.WARNING, c.belief_warning_cost,
                          np.where(rung == f.DEMOTION, c.belief_demotion_cost,
                                   c.belief_removal_cost))
-    stakes = regime_stakes(config.organisation, config.population, config.behaviour, regime)
     return perceived + career_stakes(cadres, stakes, rung)
 
 

@@ -9,7 +9,9 @@ other. Numba is imported only when the compiled table is first built.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
@@ -22,6 +24,7 @@ from simulation import (
     kernels,
     learning,
     outcomes,
+    perceived,
     population,
     promotion,
     statistics,
@@ -35,13 +38,17 @@ class Phases(NamedTuple):
 
     backend: str  # one of kernels.BACKENDS
     career_weights: decision.CareerWeights  # phase 1, an input of the utility
+    sanctions_at: decision.SanctionsAt  # phase 1, an input of the utility
+    effort_costs: Callable[..., NDArray[np.float64]]  # phase 1, the effort the choices cost
     decide: Callable[..., tuple[NDArray[np.int8], Inaction]]  # phase 1
     realise: outcomes.Realise  # phase 2, from its draws
     judge: accountability.Judge  # phase 3, all but the demotions
     form_pool: promotion.FormPool  # phase 4, the scored candidates
     fill: promotion.Fill  # phase 4, the places (the compiled twin may leave a year to NumPy)
+    fast_track: promotion.FastTrack  # phase 4, the band (likewise)
     publish: promotion.Publish  # phase 4, the published statistics
     learn: Callable[..., None]  # phase 5, once the role models are chosen
+    organisation_cases: Callable[..., NDArray[np.float64]]  # phase 5, the year's cases
     grow_older: demography.GrowOlder  # phase 6, the clocks
     start_careers: population.CareerStart  # phase 6, entrants
     slot_words: population.SlotWords  # phase 6, the entrants' random words (the same words)
@@ -54,13 +61,17 @@ def reference() -> Phases:
     return Phases(
         backend="numpy",
         career_weights=decision.career_weights,
+        sanctions_at=decision.sanctions_at,
+        effort_costs=decision.effort_costs,
         decide=decision.decide,
         realise=outcomes.realise,
         judge=accountability.judge,
         form_pool=promotion.form_pool,
         fill=promotion.fill,
+        fast_track=promotion.fast_track_band,
         publish=promotion.publish,
         learn=learning.learn,
+        organisation_cases=perceived.organisation_cases,
         grow_older=demography.grow_older,
         start_careers=population.start_careers,
         slot_words=streams.Streams.slot_words,
@@ -69,8 +80,9 @@ def reference() -> Phases:
     )
 
 
-def compiled() -> Phases:
-    """The Numba kernels (simulation/kernels/), imported, and so compiled or loaded, here."""
+@functools.cache
+def _kernel_modules() -> tuple[ModuleType, ...]:
+    """The kernel modules, imported (and so compiled or loaded) on the first compiled step."""
     from simulation.kernels import accountability as judging
     from simulation.kernels import decide as deciding
     from simulation.kernels import demography as ageing
@@ -80,16 +92,30 @@ def compiled() -> Phases:
     from simulation.kernels import statistics as counted
     from simulation.kernels import streams as drawing
 
+    return judging, deciding, ageing, learnt, realised, promoting, counted, drawing
+
+
+def compiled() -> Phases:
+    """The Numba kernels (simulation/kernels/), imported, and so compiled or loaded, here.
+
+    The modules are imported once; their functions are looked up on each call, so a function
+    replaced in its module (a test's spy) is the one the next step runs.
+    """
+    judging, deciding, ageing, learnt, realised, promoting, counted, drawing = _kernel_modules()
     return Phases(
         backend="numba",
         career_weights=deciding.career_weights,
+        sanctions_at=deciding.sanctions_at,
+        effort_costs=deciding.effort_costs,
         decide=deciding.decide,
         realise=realised.produce,
         judge=judging.judge,
         form_pool=promoting.form_pool,
         fill=promoting.fill,
+        fast_track=promoting.fast_track_band,
         publish=promoting.publish,
         learn=learnt.learn,
+        organisation_cases=learnt.organisation_cases,
         grow_older=ageing.age_one_year,
         start_careers=ageing.start_careers,
         slot_words=drawing.slot_words,

@@ -25,6 +25,8 @@ FormPool = Callable[..., Pool]
 Fill = Callable[..., tuple[NDArray[np.bool_], ...] | None]
 #: The published statistics (``publish`` or its compiled twin), with ``publish``'s arguments.
 Publish = Callable[..., tuple[NDArray[np.float64], NDArray[np.int64]]]
+#: Draws the fast-track band (``fast_track_band`` or its compiled twin, which may return None).
+FastTrack = Callable[..., NDArray[np.bool_] | None]
 
 
 def top_k(values: NDArray, k: int) -> NDArray[np.bool_]:
@@ -69,6 +71,7 @@ def hold_tournament(
     pooled: FormPool | None = None,
     published: Publish | None = None,
     filled: Fill | None = None,
+    banded: FastTrack | None = None,
 ) -> Tournament:
     """Fill vacancies top-down and update ranks, tenure and probation in place.
 
@@ -76,10 +79,15 @@ def hold_tournament(
     ``filled`` and ``published`` form the pool, fill the places and make the statistics
     (default ``form_pool``, ``fill`` and ``publish``, the NumPy reference; the phase table
     passes their compiled twins; a twin's fill that returns None leaves the year to ``fill``).
+    ``banded`` draws the fast-track band (default ``fast_track_band``; a twin's None leaves it
+    to ``fast_track_band``).
     """
     promo = regime.promotion
     n, n_ranks = cadres.n, config.organisation.n_ranks
-    cadres.fast_track[:] = fast_track_band(cadres, n_ranks, promo.fast_track_share)
+    band = banded(cadres, n_ranks, promo.fast_track_share) if banded is not None else None
+    if band is None:  # the NumPy reference, or ties the compiled twin leaves to it
+        band = fast_track_band(cadres, n_ranks, promo.fast_track_share)
+    cadres.fast_track[:] = band
     # Each slot's own draws (``streams.CAREER``), whoever competes.
     words = streams.words(year, s.CAREER, n)
     self_draw = s.uniform(words[:, 0])

@@ -79,17 +79,26 @@ class Inaction:
     #: False when no counterfactual was asked (``unaccounted``): forms mark only lying flat and
     #: formal work, and avoidance, causes, reasons and fear_only are unknown.
     accounted: bool = True
+    #: The survey's answers (``survey.survey_answers``) when the phase asked them alongside the
+    #: counterfactuals (the compiled path does, in the same pass); None: the step asks them.
+    answers: dict[str, float] | None = None
+    #: Cadres in each form, when the phase counted them as it set the forms (the compiled path
+    #: does); None: ``counts`` counts them.
+    form_counts: NDArray[np.int64] | None = None
 
     def counts(self) -> NDArray[np.int64]:
         """Cadres in each form, in ``decision.FORMS`` order."""
+        if self.form_counts is not None:
+            return self.form_counts
         return np.bincount(self.form[self.form >= 0], minlength=3)
 
 
-def unaccounted(form: NDArray[np.int8]) -> Inaction:
+def unaccounted(form: NDArray[np.int8], form_counts: NDArray[np.int64] | None = None
+                ) -> Inaction:
     """The inaction of a year whose accounting was skipped: only the forms read off actions."""
     unknown = np.full(3, np.nan)
     return Inaction(form=form, causes=unknown, reasons=unknown.copy(), named=unknown.copy(),
-                    accounted=False)
+                    accounted=False, form_counts=form_counts)
 
 
 #: A cause an inactive cadre names among its reasons: its Shapley share of the cadre's inaction

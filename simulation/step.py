@@ -16,12 +16,12 @@ from simulation.accountability import review
 from simulation.accounting import ACCOUNTED
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.decision import decision_inputs, effort_costs
+from simulation.decision import decision_inputs
 from simulation.demography import age_one_year, renew
 from simulation.learning import commend
 from simulation.outcomes import produce
 from simulation.outputs import STEP_COLUMNS  # the per-step outputs, in order
-from simulation.perceived import RuleBook, credited_view, organisation_cases, written
+from simulation.perceived import RuleBook, credited_view, written
 from simulation.phases import Phases, in_force
 from simulation.positions import vacancies
 from simulation.promotion import hold_tournament
@@ -64,12 +64,14 @@ def advance(
         clock.start()
     # 1. Choose.
     # Read, not copied: nothing changes the state before decide and effort are done with it.
-    inputs = decision_inputs(cadres, config, regime, p.career_weights, copy=False)
+    inputs = decision_inputs(cadres, config, regime, p.career_weights, copy=False,
+                             price_sanctions=p.sanctions_at)
     taste = streams.taste(year, n)
     action, inaction = p.decide(inputs, config, regime, taste, account)
-    effort = float(effort_costs(inputs.ability, action, config.behaviour, regime).mean())
+    effort = float(p.effort_costs(inputs.ability, action, config.behaviour, regime).mean())
     sanction_cost = float(inputs.sanction_cost.mean())
-    answers = survey_answers(inputs, action, taste, config.behaviour, regime) if account else {}
+    answers = ({} if not account else inaction.answers if inaction.answers is not None
+               else survey_answers(inputs, action, taste, config.behaviour, regime))
     cadres.action[:] = action
     if clock:
         clock.lap("decide")
@@ -84,7 +86,7 @@ def advance(
     # 4. Promotion.
     removed = rev.rung == f.REMOVAL
     tour = hold_tournament(cadres, config, regime, capacities, streams, year, removed,
-                           p.form_pool, p.publish, p.fill)
+                           p.form_pool, p.publish, p.fill, p.fast_track)
     if observer is not None:
         observer(tour)
     if clock:
@@ -123,7 +125,8 @@ def learn(
     added to the rule book's record of how its rules are applied.
     """
     commended = commend(out, regime.support.commendation)
-    cases = organisation_cases(action, out, rev, config.behaviour.safe_work_accusation_ratio)
+    cases = phases.organisation_cases(action, out, rev,
+                                      config.behaviour.safe_work_accusation_ratio)
     credited = credited_view(written(regime) if rules is None else rules.credited, regime, cases,
                              regime.fault_tolerance.publicity, config.learning.published_reach,
                              cadres.n)

@@ -12,8 +12,9 @@ each question):
 - *held back by fear*: with the perceived sanction risk of acting removed (the 'afraid'
   counterfactual of docs/ODD.md 8.2) it would choose a more effortful action.
 
-NumPy only, on the decision's inputs: both backends step through the same code, so the answers
-are the same bit for bit whichever decides.
+The NumPy reference, on the decision's inputs; the compiled decide phase asks the same two
+questions in its pass over cadres (``simulation.kernels.decide``), with the same answers bit for
+bit (tests/test_kernels_decide.py).
 """
 
 from __future__ import annotations

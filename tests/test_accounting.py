@@ -170,5 +170,35 @@ def test_a_constant_per_regime_is_recomputed_when_the_config_changes_in_place():
     assert len(calls) == 3
 
 
+def test_a_constant_per_regime_follows_replaced_sections_and_equal_copies():
+    calls = []
+
+    @once_per_regime
+    def levels(behaviour, regime):
+        calls.append(1)
+        return reference_levels(behaviour, regime)
+
+    config = load_config(None, {})
+    levels(config.behaviour, config.regime)
+    # An equal copy (another object): the same answer, not recomputed.
+    copy = config.regime.model_copy(deep=True)
+    assert levels(config.behaviour, copy) == levels(config.behaviour, config.regime)
+    assert len(calls) == 1
+    # A nested section replaced by an equal one: unchanged.
+    copy.support = copy.support.model_copy()
+    levels(config.behaviour, copy)
+    assert len(calls) == 1
+    # ... by a different one, or that one changed in place afterwards: recomputed.
+    copy.support = copy.support.model_copy(update={"policy_volatility": 0.5})
+    assert levels(config.behaviour, copy) == reference_levels(config.behaviour, copy)
+    assert len(calls) == 2
+    copy.support.policy_volatility = 0.25
+    assert levels(config.behaviour, copy) == reference_levels(config.behaviour, copy)
+    assert len(calls) == 3
+    config.behaviour.motivated_enough_cover = config.behaviour.motivated_enough_cover + 0.5
+    assert levels(config.behaviour, copy) == reference_levels(config.behaviour, copy)
+    assert len(calls) == 4
+
+
 def test_the_accounted_columns_are_step_columns():
     assert set(STEP_COLUMNS) >= ACCOUNTED

@@ -30,6 +30,8 @@ from simulation.decision import (
     utility_parts,
 )
 from simulation.loading import field_info
+from simulation.records import ACTIVE
+from simulation.survey import survey_answers
 
 kd = pytest.importorskip("simulation.kernels.decide")
 
@@ -209,22 +211,55 @@ def test_career_weights_are_decisions_for_any_rules_and_state(config, seed):
     assert np.array_equal(kd.career_weights(c, config, config.regime), expected)
 
 
+@EXAMPLES
+@given(config=decide_configs(), seed=st.integers(0, 2**32 - 1))
+def test_sanction_costs_are_decisions_for_any_rules_and_state(config, seed):
+    rng = np.random.default_rng(seed)
+    model = CadreModel(config, seed=1)
+    c, n = model.cadres, model.cadres.n
+    c.rank[:] = rng.integers(0, config.organisation.n_ranks, n)
+    c.age[:] = rng.integers(15, 80, n)  # past retirement and the age ceiling too
+    c.strikes[:] = rng.integers(0, 5, n)
+    for name in ("belief_warning_cost", "belief_demotion_cost", "belief_removal_cost"):
+        getattr(c, name)[:] = rng.choice([0.0, 0.5, 3.0], n) if seed % 2 else rng.uniform(0, 9, n)
+    stakes = decision.regime_stakes(config.organisation, config.population, config.behaviour,
+                                    config.regime)
+    expected = decision.sanctions_at(c, stakes)
+    assert np.array_equal(kd.sanctions_at(c, stakes), expected)
+    assert np.array_equal(decision.sanction_costs(c, config, config.regime, kd.sanctions_at),
+                          expected)
+
+
+@EXAMPLES
+@given(config=decide_configs(), seed=st.integers(0, 2**32 - 1), coarse=st.booleans())
+def test_effort_costs_are_decisions_for_any_parameters(config, seed, coarse):
+    x = random_inputs(seed, 300, coarse)
+    action = np.random.default_rng(seed).integers(0, 4, 300).astype(np.int8)
+    b, regime = config.behaviour, config.regime
+    assert np.array_equal(kd.effort_costs(x.ability, action, b, regime),
+                          decision.effort_costs(x.ability, action, b, regime))
+
+
 # --------------------------------------------------------------------------------------------
 # The whole phase, against the NumPy path
 # --------------------------------------------------------------------------------------------
 
 
 def assert_decides_alike(x: DecisionInputs, config, regime, taste) -> None:
-    """The kernel's actions, forms, causes, reasons and named causes equal NumPy's."""
+    """The kernel's actions, forms, causes, reasons, named causes and survey answers equal
+    NumPy's."""
     with kernels.using("numpy"):
         action = choose(x, config, regime, taste)
         expected = account_inaction(x, action, taste, config, regime)
     got_action, got = kd.decide(x, config, regime, taste)
     assert got_action.dtype == action.dtype and np.array_equal(got_action, action)
     assert got.form.dtype == expected.form.dtype and np.array_equal(got.form, expected.form)
+    assert got.form_counts is not None and np.array_equal(got.counts(), expected.counts())
     assert np.array_equal(got.causes, expected.causes), (got.causes, expected.causes)
     assert np.array_equal(got.reasons, expected.reasons), (got.reasons, expected.reasons)
     assert np.array_equal(got.named, expected.named), (got.named, expected.named)
+    # The survey's answers, asked in the same pass, are the NumPy path's.
+    assert got.answers == survey_answers(x, action, taste, config.behaviour, regime)
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -285,6 +320,20 @@ def test_decide_phase_matches_numpy_for_any_parameters_and_inputs(config, seed, 
     n = 200
     x = random_inputs(seed, n, coarse).with_(fear=fear)
     taste = np.random.default_rng(seed + 1).gumbel(size=(n, 4))
+    assert_decides_alike(x, config, config.regime, taste)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_causes_summed_over_many_cadres_are_numpys_sums(seed):
+    # The kernel adds the inactive cadres' shares one after another, as NumPy's sum over the
+    # rows of the (m, 3) shares does; with thousands of shares in sixths, thirds and halves a
+    # pairwise or otherwise reordered sum would round differently.
+    config = load_config(overrides={"organisation.n_cadres": 50})
+    n = 30_000
+    x = random_inputs(seed, n, coarse=False)
+    taste = np.random.default_rng(seed + 1).gumbel(size=(n, 4))
+    _, inaction = kd.decide(x, config, config.regime, taste)
+    assert np.count_nonzero(inaction.form != ACTIVE) > 10_000
     assert_decides_alike(x, config, config.regime, taste)
 
 

@@ -1,4 +1,5 @@
-"""The compiled fill of promotion places equals the NumPy fill, and leaves ties to it."""
+"""The compiled fill of promotion places and the fast-track band equal NumPy's, and leave ties
+to it."""
 
 from __future__ import annotations
 
@@ -58,14 +59,32 @@ def test_fill_equals_numpy_and_returns_none_on_ties(quota):
     assert both(tied)[1] is None
 
 
-def test_a_year_with_tied_records_promotes_as_the_numpy_path():
-    model = CadreModel(load_config(None, {"organisation.n_cadres": 500}), seed=2)
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.5, 1.0])
+def test_fast_track_band_equals_numpy_or_leaves_ties_to_it(share):
+    model = CadreModel(load_config(None, {"organisation.n_cadres": 2000}), seed=4)
+    model.run(5)
+    cadres, ranks = model.cadres, model.config.organisation.n_ranks
+    expected = promotion.fast_track_band(cadres, ranks, share)
+    got = kp.fast_track_band(cadres, ranks, share)
+    assert expected.any() == (share > 0)
+    if share != 0.5:  # at a half, this year's records tie at the band's edge in some rank
+        assert got is not None and np.array_equal(got, expected)
+    assert got is None or np.array_equal(got, expected)
+    cadres.record[:] = np.round(cadres.record, 1)  # records that tie at the band's edge
+    if 0 < share < 1:
+        assert kp.fast_track_band(cadres, ranks, share) is None
+
+
+@pytest.mark.parametrize("preset", [None, "hubei_opinions"])
+def test_a_year_with_tied_records_promotes_as_the_numpy_path(preset):
+    model = CadreModel(load_config(preset, {"organisation.n_cadres": 500}), seed=2)
     model.run(3)
     model.cadres.record[:] = np.round(model.cadres.record, 1)
     twin = copy.deepcopy(model)
     config, regime = model.config, model.regime
     ours = promotion.hold_tournament(model.cadres, config, regime, model.capacities,
-                                     model.streams, 9, None, kp.form_pool, kp.publish, kp.fill)
+                                     model.streams, 9, None, kp.form_pool, kp.publish, kp.fill,
+                                     kp.fast_track_band)
     ref = promotion.hold_tournament(twin.cadres, config, regime, twin.capacities, twin.streams, 9)
     assert np.array_equal(ours.promoted, ref.promoted)
     assert np.array_equal(ours.passed_over, ref.passed_over)

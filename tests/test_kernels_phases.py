@@ -193,6 +193,56 @@ def test_every_phase_agrees_on_drawn_configs(config, seed, steps):
     assert_phases_agree(warmed(config, seed, steps))
 
 
+@pytest.mark.parametrize("overrides", [{}, *EXTREMES.values()], ids=["default", *EXTREMES])
+def test_organisation_cases_agree_every_year(overrides):
+    """The year's cases (phase 5's rule record and published cases), counted in one pass."""
+    from simulation.kernels.learning import organisation_cases as compiled_cases
+    from simulation.perceived import organisation_cases
+
+    seen = []
+    original = step_module.learn
+
+    def spy(cadres, action, out, rev, *rest, **kwargs):
+        seen.append((action.copy(), copy.deepcopy(out), copy.deepcopy(rev)))
+        return original(cadres, action, out, rev, *rest, **kwargs)
+
+    config = load_config(None, {"organisation.n_cadres": 300, **overrides})
+    with kernels.using("numpy"), mock.patch.object(step_module, "learn", spy):
+        CadreModel(config, seed=5).run(6)
+    ratio = config.behaviour.safe_work_accusation_ratio
+    for action, out, rev in seen:
+        expected = organisation_cases(action, out, rev, ratio)
+        got = compiled_cases(action, out, rev, ratio)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+def test_learning_reads_missing_and_infinite_promotion_statistics_as_numpy_does():
+    """A unit with no statistic (NaN) is not updated; an infinite one counts as the largest."""
+    from simulation.phases import compiled, reference
+
+    seen = []
+    original = step_module.learn
+
+    def spy(*args, **kwargs):
+        seen.append(copy.deepcopy(args[:7]))
+        return original(*args, **kwargs)
+
+    config = load_config(None, {"organisation.n_cadres": 300})
+    with kernels.using("numpy"), mock.patch.object(step_module, "learn", spy):
+        CadreModel(config, seed=2).run(3)
+    cadres, action, out, rev, tour, config, regime = seen[-1]
+    stat = tour.responsiveness.copy()
+    stat[:4] = [np.nan, np.inf, -np.inf, 1e308]
+    tour = dataclasses.replace(tour, responsiveness=stat)
+    after = {}
+    for name, table in (("numpy", reference), ("numba", compiled)):
+        state = copy.deepcopy(cadres)
+        with kernels.using(name):
+            step_module.learn(state, action, out, rev, tour, config, regime, table())
+        after[name] = arrays(state)
+    same(after["numba"], after["numpy"], "cadres")
+
+
 @pytest.mark.parametrize(("preset", "seed"), [
     ("default", 1), ("default", 2), ("strict_accountability", 5), ("comprehensive_package", 7),
     ("nanyang_self_recommendation", 9), ("guangdong_three_distinctions", 4),

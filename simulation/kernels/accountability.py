@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.kernels.jit import kernel
+from simulation.kernels.jit import kernel, plain
 from simulation.records import Outcomes, Review
 
 IDLE, FORMAL, BOLD = f.IDLE, f.FORMAL, f.BOLD
@@ -97,8 +97,14 @@ def judge(
         sanction_term=acc.sanction_years,
         probation_min_performance=regime.promotion.probation_min_performance,
     )
-    findings = _judge(year, ladder, p_detect, leaders, rules)
+    findings = _judge_plain(plain(year), plain(ladder), p_detect, leaders, plain(rules))
     return Review(*findings)  # the kernel returns them in Review's field order
+
+
+@kernel
+def _judge_plain(year, ladder, p_detect, leaders, r):  # pragma: no cover - compiled
+    """``_judge`` of the records as plain tuples (``jit.plain``)."""
+    return _judge(Year(*year), Ladder(*ladder), p_detect, leaders, Rules(*r))
 
 
 @kernel

@@ -3,17 +3,17 @@
 The same computation as ``decision.choose`` followed by ``decision.account_inaction``, bit for
 bit: one loop over cadres does each cadre's utilities, its choice, the seven counterfactual
 coalitions of lifted causes (for a cadre that did not take on the hard task), the Shapley split
-and the main reason, where the NumPy path makes some 650 array calls. Every floating-point
-expression is written in the order the NumPy code evaluates it; tests/test_kernels_decide.py
-pins the pieces to ``decision.utility_parts``, ``decision.counterfactual``,
-``formulas.taste_choice`` and ``formulas.shapley_three``, and the whole to the NumPy path.
+and the main reason, the sums of the causes and the survey's answers, where the NumPy path makes
+some 650 array calls. Every floating-point expression is written in the order the NumPy code
+evaluates it (the causes are summed over cadres in the order of NumPy's ``sum(axis=0)`` of the
+(m, 3) shares: row after row); tests/test_kernels_decide.py pins the pieces to
+``decision.utility_parts``, ``decision.counterfactual``, ``formulas.taste_choice`` and
+``formulas.shapley_three``, and the whole to the NumPy path.
 
-Two things stay in NumPy so that the results stay identical:
-- the bold success probability (``formulas.bold_success_probability``, an ``exp``) at each
-  cadre's own ability and at that ability raised to 'able enough', computed in bulk: Numba's
-  libm ``exp`` differs from NumPy's SIMD ``exp`` in the last bit for a few inputs in a hundred;
-- the sum of the causes over cadres: the kernel returns each inactive cadre's shares (m, 3) and
-  NumPy sums them in its own order of summation.
+One thing stays in NumPy so that the results stay identical: the bold success probability
+(``formulas.bold_success_probability``, an ``exp``) at each cadre's own ability and at that
+ability raised to 'able enough', computed in bulk: Numba's libm ``exp`` differs from NumPy's
+SIMD ``exp`` in the last bit for a few inputs in a hundred.
 """
 
 from __future__ import annotations
@@ -26,19 +26,19 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation.cadres import CadreArrays
 from simulation.config import Behaviour, ModelConfig, Regime
-from simulation.kernels.jit import kernel
+from simulation.kernels.jit import kernel, plain
 from simulation.per_regime import once_per_regime
 from simulation.records import (
     ACTIVE,
     AVOIDANCE,
     FORMALISM,
     LYING_FLAT,
+    NAMED_SHARE,
     RAISE_ABILITY,
     RAISE_MOTIVATION,
     REMOVE_FEAR,
     DecisionInputs,
     Inaction,
-    named_causes,
     unaccounted,
 )
 from simulation.tasks import efforts, promotion_scale, reference_levels
@@ -199,12 +199,15 @@ def decide(
     Without ``account`` the inaction is left unaccounted, as ``decision.decide`` leaves it.
     """
     t = regime_terms(config.behaviour, regime)
-    action, form, shares, reasons, fear_only = decide_cadres(
-        inputs(x, config.behaviour, t.able), taste, t, account)
+    action, form, causes, named, reasons, fear_only, over_reward, held = decide_cadres(
+        plain(inputs(x, config.behaviour, t.able)), taste, plain(t), account)
+    counts = form_counts(form)
     if not account:
-        return action, unaccounted(form)
-    return action, Inaction(form=form, causes=shares.sum(axis=0), reasons=reasons,
-                            fear_only=fear_only, named=named_causes(shares))
+        return action, unaccounted(form, counts)
+    n = action.size
+    answers = {"effort_over_reward": over_reward / n, "held_back_by_fear": held / n}
+    return action, Inaction(form=form, causes=causes, reasons=reasons, fear_only=fear_only,
+                            named=named, answers=answers, form_counts=counts)
 
 
 def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> NDArray:
@@ -223,7 +226,7 @@ def career_weights(cadres: CadreArrays, config: ModelConfig, regime: Regime) -> 
         age_ceiling=promo.age_ceiling, self_recommendation=float(promo.self_recommendation),
         self_recommendation_ability=float(promo.self_recommendation_ability),
     )
-    return career_weights_of(standing, rules)
+    return career_weights_of(plain(standing), plain(rules))
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,6 +369,22 @@ def shapley_three(gain: NDArray[np.float64], out: NDArray[np.float64], row: int)
 
 
 @kernel
+def add_shares(causes: NDArray[np.float64], named: NDArray[np.float64],
+               row: NDArray[np.float64], m: int) -> None:
+    """Add an inactive cadre's cause shares ``row[0]`` to the year's causes and named causes.
+
+    ``m`` cadres were added before. The causes are summed as NumPy sums an (m, 3) array over
+    its rows (``sum(axis=0)``): the first row as it is, then each next row in turn, so the sums
+    are the NumPy path's bit for bit; a cause is named as ``records.named_causes`` names it.
+    """
+    for j in range(3):
+        share = row[0, j]
+        causes[j] = share if m == 0 else causes[j] + share
+        if share >= NAMED_SHARE:
+            named[j] += 1.0
+
+
+@kernel
 def gap(parts: NDArray[np.float64], coalition: int, part: int, alternative: int, action: int
         ) -> float:
     """The alternative's value of a utility part minus the chosen action's."""
@@ -437,27 +456,80 @@ def able_as_is(parts: NDArray[np.float64], idle: int) -> None:
 
 
 @kernel
+def unmotivated_benefit(i: int, x: Inputs, t: Terms, action: int) -> float:
+    """Cadre ``i``'s benefit of ``action`` with no intrinsic motivation, as ``cadre_parts``.
+
+    The reward ``survey.effort_exceeds_reward`` weighs the effort cost against: what promotion
+    and recognition pay for the work's measured output (motivation set to 0, then the same
+    arithmetic as coalition 0).
+    """
+    intrinsic = t.intrinsic_value * 0.0
+    career = t.promotion_prize * x.career[i] * x.belief_promote[i] / t.promotion_scale
+    if action == FORMAL:
+        measured = t.output_formal + t.formal_visibility * x.visibility[i] * t.hollow_credit
+        return intrinsic * t.output_formal + career * measured
+    if action == ROUTINE:
+        return intrinsic * t.output_routine + career * t.output_routine
+    if action == BOLD:
+        real_bold = x.p_own[i] * t.bold_output
+        return intrinsic * real_bold + career * real_bold
+    return 0.0
+
+
+@kernel
+def form_counts(form: NDArray[np.int8]) -> NDArray[np.int64]:
+    """Cadres in each form (LYING_FLAT, FORMALISM, AVOIDANCE), as ``Inaction.counts``."""
+    counts = np.zeros(3, dtype=np.int64)
+    for i in range(form.shape[0]):
+        if form[i] >= 0:
+            counts[form[i]] += 1
+    return counts
+
+
+@kernel
 def plain_form(chosen: int) -> int:
     """The form an action shows by itself: LYING_FLAT, FORMALISM, else ACTIVE."""
     return LYING_FLAT if chosen == IDLE else FORMALISM if chosen == FORMAL else ACTIVE
 
 
 @kernel
-def decide_cadres(
+def fearless_choice(parts: NDArray[np.float64], i: int, x: Inputs, t: Terms,
+                    taste: NDArray[np.float64], scratch: NDArray[np.float64], fearless: int,
+                    chosen: int) -> int:
+    """Cadre ``i``'s choice without the sanction risk of acting (its own if fear is 0)."""
+    if fearless:
+        return chosen
+    cadre_parts(parts, REMOVE_FEAR, i, x, t)
+    return taste_choice(parts, REMOVE_FEAR, taste, i, t.temperature, scratch)
+
+
+@kernel
+def decide_cadres(x, taste, t, account=True):  # pragma: no cover - compiled
+    """``decide_each`` of the ``Inputs`` and ``Terms`` as plain tuples (``jit.plain``)."""
+    return decide_each(Inputs(*x), taste, Terms(*t), account)
+
+
+@kernel
+def decide_each(
     x: Inputs, taste: NDArray[np.float64], t: Terms, account: bool = True
-) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64], int]:
+) -> tuple[NDArray[np.int8], NDArray[np.int8], NDArray[np.float64], NDArray[np.float64],
+           NDArray[np.float64], int, int, int]:
     """One year's choices and inaction, every cadre in one loop.
 
-    Returns actions (n,), forms (n,), each inactive cadre's cause shares (m, 3), reason counts
-    (3,) and the number of routine workers held back by fear alone. ``x`` is an ``Inputs``,
+    Returns actions (n,), forms (n,), the inactive cadres' causes (3,: their cause shares
+    summed), how many name each cause (3,), reason counts (3,), the number of routine workers
+    held back by fear alone, and the survey's two counts (``survey.survey_answers``): cadres
+    whose effort exceeds their reward, and cadres held back by fear. ``x`` is an ``Inputs``,
     ``taste`` the Gumbel draws (n, 4), ``t`` the ``Terms``. Without ``account`` no cadre is
-    asked about counterfactuals: the actions are the same, forms mark only lying flat and
-    formal work, and no shares, reasons or fear-only count are made.
+    asked about counterfactuals or the survey: the actions are the same, forms mark only lying
+    flat and formal work, and no causes, reasons, fear-only or survey counts are made.
     """
     n = x.ability.shape[0]
     action = np.empty(n, dtype=np.int8)
     form = np.empty(n, dtype=np.int8)
-    shares = np.empty((n, 3))
+    causes = np.zeros(3)
+    named = np.zeros(3)
+    row = np.empty((1, 3))  # the cause shares of one inactive cadre
     reasons = np.zeros(3)
     parts = np.empty((8, 4, 4))  # the cadre's utility parts under each coalition of changes
     acts = np.empty(8, dtype=np.int8)
@@ -465,6 +537,8 @@ def decide_cadres(
     scratch = np.empty(4)
     m = 0
     fear_only = 0
+    over_reward = 0
+    held_by_fear = 0
     fearless = fearless_bit(x)
     for i in range(n):
         vp = x.violation_prone[i]
@@ -472,10 +546,17 @@ def decide_cadres(
         chosen = taste_choice(parts, 0, taste, i, t.temperature, scratch)
         acts[0] = chosen
         action[i] = chosen
-        if not account or chosen == BOLD or (chosen == ROUTINE and vp):
-            # Took on the hard task, or its 'bold' would be a violation (ACTIVE); or no
-            # counterfactual is asked: the forms an action shows by itself, no avoidance.
-            form[i] = plain_form(chosen)
+        form[i] = plain_form(chosen)  # lying flat, formal work, or else active (so far)
+        if not account:
+            continue  # no counterfactual asked: no avoidance
+        over_reward += parts[0, COST, chosen] > unmotivated_benefit(i, x, t, chosen)
+        if chosen == BOLD:
+            continue  # took on the hard task: no more effort to be held back from
+        if chosen == ROUTINE and vp:
+            # Its 'bold' work would be a violation: never avoidance. The survey still asks
+            # what it would do without the sanction risk.
+            held_by_fear += fearless_choice(parts, i, x, t, taste, scratch, fearless,
+                                            chosen) > chosen
             continue
         idle = idle_lifts(i, x, t, fearless)
         for coalition in range(1, 8):
@@ -485,30 +566,93 @@ def decide_cadres(
                 continue
             cadre_parts(parts, coalition, i, x, t)
             acts[coalition] = taste_choice(parts, coalition, taste, i, t.temperature, scratch)
-        if chosen == ROUTINE and acts[REMOVE_FEAR] == BOLD:
-            fear_only += 1
+        held_by_fear += acts[REMOVE_FEAR] > chosen
+        fear_only += chosen == ROUTINE and acts[REMOVE_FEAR] == BOLD
         if not holding_back(acts, 0, vp):
-            form[i] = ACTIVE  # routine work that no lifted cause would turn bold
-            continue
+            continue  # routine work that no lifted cause would turn bold: active
         avoiding = chosen == ROUTINE
-        form[i] = AVOIDANCE if avoiding else plain_form(chosen)
+        if avoiding:
+            form[i] = AVOIDANCE
         for coalition in range(8):
             gain[coalition] = 0.0 if holding_back(acts, coalition, vp) else 1.0
-        shapley_three(gain, shares, m)
-        shares[m, 0] += 1.0 - gain[7]  # inaction no change removes is the cadre's own choice
+        shapley_three(gain, row, 0)
+        row[0, 0] += 1.0 - gain[7]  # inaction no change removes is the cadre's own choice
+        add_shares(causes, named, row, m)
         able_as_is(parts, idle)
         reasons[main_reason(parts, chosen, avoiding, scratch)] += 1.0
         m += 1
-    return action, form, shares[:m], reasons, fear_only
+    return action, form, causes, named, reasons, fear_only, over_reward, held_by_fear
 
 
 # --------------------------------------------------------------------------------------------
-# Career weights, one of the decision inputs
+# Career weights and sanction costs, decision inputs
 # --------------------------------------------------------------------------------------------
+
+
+def effort_costs(ability: NDArray[np.float64], action: NDArray[np.int8], behaviour: Behaviour,
+                 regime: Regime) -> NDArray[np.float64]:
+    """``decision.effort_costs``, compiled: the effort cost of each cadre's chosen action.
+
+    The utility's cost term, as ``cadre_parts`` forms it (the same numbers as NumPy's).
+    """
+    t = regime_terms(behaviour, regime)
+    costs = np.array([0.0, t.cost_formal, t.cost_routine, t.cost_bold])
+    return chosen_costs(ability, action, costs, t.ability_cost_slope)
 
 
 @kernel
-def career_weights_of(c: Standing, rules: Eligibility) -> NDArray[np.float64]:
+def chosen_costs(ability, action, costs, slope):  # pragma: no cover - compiled
+    """Per cadre, its action's cost at full ability times its handicap (``cadre_parts``)."""
+    out = np.empty(ability.size)
+    for i in range(ability.size):
+        out[i] = costs[action[i]] * (1.0 + slope * (1.0 - ability[i]))
+    return out
+
+
+def sanctions_at(cadres: CadreArrays, stakes) -> NDArray[np.float64]:
+    """``decision.sanctions_at``, compiled: each cadre's cost of its next sanction.
+
+    ``stakes`` is the regime's ``decision.Stakes``.
+    """
+    c = cadres
+    return sanction_costs_of(
+        c.strikes, c.belief_warning_cost, c.belief_demotion_cost, c.belief_removal_cost,
+        c.age, c.rank, stakes.prospects, float(stakes.bar), float(stakes.prize),
+        int(stakes.retirement_age), int(stakes.age_ceiling))
+
+
+@kernel
+def sanction_costs_of(strikes, warning_cost, demotion_cost, removal_cost, age, rank, prospects,
+                      bar, prize, retirement_age, age_ceiling):  # pragma: no cover - compiled
+    """Per cadre, the arithmetic of ``decision.sanctions_at``, in the same order of operations.
+
+    The rung's perceived cost plus what it takes from the career (``formulas.career_stakes``).
+    """
+    n = strikes.shape[0]
+    cost = np.empty(n)
+    for i in range(n):
+        rung = min(np.intp(strikes[i]), len(f.RUNGS) - 1)
+        years = min(max(retirement_age - np.intp(age[i]), 0), retirement_age)
+        if age_ceiling > 0:
+            years = min(years, max(age_ceiling - np.intp(age[i]), 0))
+        ahead = prospects[rank[i], years]
+        if rung == f.WARNING:
+            cost[i] = warning_cost[i] + bar * ahead
+        elif rung == f.DEMOTION:
+            cost[i] = demotion_cost[i] + (bar * ahead + prize * (1.0 if rank[i] >= 1 else 0.0))
+        else:
+            cost[i] = removal_cost[i] + (prize * np.float64(rank[i]) + ahead)
+    return cost
+
+
+@kernel
+def career_weights_of(c, rules):  # pragma: no cover - compiled
+    """``weigh_careers`` of the ``Standing`` and ``Eligibility`` as plain tuples."""
+    return weigh_careers(Standing(*c), Eligibility(*rules))
+
+
+@kernel
+def weigh_careers(c: Standing, rules: Eligibility) -> NDArray[np.float64]:
     """Each cadre's weight of the promotion prize, as ``decision.career_weights`` gives it.
 
     ``rules.by_shortfall[k]`` is the weight of an eligible cadre k years short of the minimum

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from simulation.cadres import BELIEFS, MAX_YEARS_SINCE_SANCTION, NEVER_SANCTIONED, CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.kernels.jit import kernel
+from simulation.kernels.jit import kernel, plain
 from simulation.kernels.reductions import mean, pairwise_sum
 
 
@@ -63,7 +63,7 @@ def age_one_year(
     rules = Rules(reuse_disciplined=regime.fault_tolerance.reuse_disciplined,
                   strike_expiry=regime.accountability.strike_expiry,
                   retirement_age=config.population.retirement_age)
-    return _age(clocks, reassessment, rules)
+    return _age_plain(plain(clocks), reassessment, plain(rules))
 
 
 def start_careers(
@@ -81,8 +81,20 @@ def start_careers(
         probation_years=cadres.probation_years, fast_track=cadres.fast_track,
         action=cadres.action,
     )
-    _start(departed, entry_age, next_person, career, cadres.peers,
+    _start_plain(departed, entry_age, next_person, plain(career), cadres.peers,
            tuple(getattr(cadres, name) for name in BELIEFS))
+
+
+@kernel
+def _age_plain(clocks, reassessment, r):  # pragma: no cover - compiled
+    """``_age`` of the records as plain tuples (``jit.plain``)."""
+    return _age(Clocks(*clocks), reassessment, Rules(*r))
+
+
+@kernel
+def _start_plain(departed, entry_age, next_person, career, peers, beliefs):  # pragma: no cover
+    """``_start`` of the records as plain tuples (``jit.plain``)."""
+    _start(departed, entry_age, next_person, Career(*career), peers, beliefs)
 
 
 @kernel

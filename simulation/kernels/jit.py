@@ -74,6 +74,16 @@ def _register_locators() -> None:
 _register_locators()
 
 
+def plain(record: tuple) -> tuple:
+    """A NamedTuple of a phase's arrays or scalars as a plain tuple, to hand a kernel.
+
+    Numba's dispatcher types a plain tuple in C but a NamedTuple in Python, a few microseconds
+    a call for the phases' records; the kernel rebuilds the NamedTuple (``Record(*fields)``)
+    at no cost.
+    """
+    return tuple(record)
+
+
 def kernel(function):
     """Compile ``function`` as a kernel: nopython, cached, IEEE arithmetic as written.
 

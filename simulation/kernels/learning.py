@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation.cadres import PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE, CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.kernels.jit import kernel
+from simulation.kernels.jit import kernel, plain
 from simulation.kernels.prefetch import prefetch_row
 from simulation.kernels.scalar import clip01, indicator, perceived_update, smooth
 from simulation.records import Outcomes, Review, Tournament
@@ -167,11 +167,31 @@ def learn(
         evidence=tuple(getattr(cadres, name) for name in PERCEIVED_EVIDENCE),
         belief_promote=cadres.belief_promote,
     )
-    published = Published(published=~np.isnan(stat), statistic=np.nan_to_num(stat),
-                          weight=weight)
     perceived = Perceived(rule=credited.rule, case_value=credited.case_value,
                           published=credited.published, is_rate=credited.is_rate)
-    _learn(seen, learner, published, perceived, rates(config, regime))
+    _learn_plain(plain(seen), plain(learner), stat, weight, plain(perceived),
+                 plain(rates(config, regime)))
+
+
+#: The largest float, which ``np.nan_to_num`` puts for an infinite statistic.
+LARGEST = float(np.finfo(np.float64).max)
+
+
+@kernel
+def _learn_plain(seen, learner, stat, weight, perceived, p):  # pragma: no cover - compiled
+    """``_learn`` of the records as plain tuples (``jit.plain``).
+
+    The ``Published`` statistics are read off ``stat`` (NaN where a unit saw none) as NumPy's
+    ``~isnan`` and ``nan_to_num`` read them.
+    """
+    known = np.empty(stat.size, dtype=np.bool_)
+    statistic = np.empty(stat.size)
+    for u in range(stat.size):
+        value = stat[u]
+        known[u] = value == value
+        statistic[u] = min(max(value, -LARGEST), LARGEST) if value == value else 0.0
+    _learn(Seen(*seen), Learner(*learner), Published(known, statistic, weight),
+           Perceived(*perceived), Rates(*p))
 
 
 @kernel
@@ -300,3 +320,54 @@ def _perceive(belief, evidence, i, q, own, sums, own_weight, perceived, p
     )
     belief[i] = clip01(updated) if perceived.is_rate[q] else updated
     evidence[i] = weight
+
+
+def organisation_cases(action: NDArray[np.int8], out: Outcomes, rev: Review,
+                       safe_work_accusation_ratio: float) -> NDArray[np.float64]:
+    """As ``perceived.organisation_cases``: the year's cases, (Q, 2) events and exposures."""
+    return _cases(action, rev.caught_idle, rev.caught_formal, rev.routine_punished,
+                  out.routine_failure, rev.failure_punished, rev.failure_tolerated, rev.accused,
+                  rev.accusation_upheld, rev.rung, float(safe_work_accusation_ratio))
+
+
+@kernel
+def _cases(action, caught_idle, caught_formal, routine_punished, routine_failure,
+           failure_punished, failure_tolerated, accused, upheld, rung,
+           ratio):  # pragma: no cover - compiled
+    """The counts of ``perceived.organisation_cases``, then its rows.
+
+    Counts are exact; the one product (the accusation exposure of safe work) is formed as the
+    NumPy path forms it, from the same counts. One tight loop per count, which LLVM vectorises.
+    """
+    actions = np.zeros(4, dtype=np.int64)
+    for i in range(action.size):
+        actions[action[i]] += 1
+    rungs = np.zeros(len(f.RUNGS), dtype=np.int64)
+    for i in range(rung.size):
+        if rung[i] >= 0:
+            rungs[rung[i]] += 1
+    accusations = count(accused)
+    reviewed = 0
+    for i in range(failure_punished.size):
+        reviewed += failure_punished[i] | failure_tolerated[i]
+    safe = actions[FORMAL] + actions[ROUTINE]
+    cases = np.empty((6 + len(f.RUNGS), 2))
+    cases[0, 0], cases[0, 1] = count(caught_idle), actions[IDLE]
+    cases[1, 0], cases[1, 1] = count(caught_formal), actions[FORMAL]
+    cases[2, 0], cases[2, 1] = count(routine_punished), count(routine_failure)
+    cases[3, 0], cases[3, 1] = count(failure_punished), reviewed
+    cases[4, 0], cases[4, 1] = accusations, actions[BOLD] + ratio * safe
+    cases[5, 0], cases[5, 1] = count(upheld), accusations
+    for k in range(len(f.RUNGS)):
+        cases[6 + k, 0] = rungs[k]
+        cases[6 + k, 1] = rungs[k]
+    return cases
+
+
+@kernel
+def count(mask):  # pragma: no cover - compiled
+    """Cadres in ``mask`` (``np.count_nonzero``)."""
+    total = 0
+    for i in range(mask.size):
+        total += mask[i]
+    return total

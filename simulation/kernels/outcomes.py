@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
-from simulation.kernels.jit import kernel
+from simulation.kernels.jit import kernel, plain
 from simulation.kernels.scalar import formal_credit, smooth
 from simulation.records import OutcomeDraws, Outcomes
 
@@ -60,10 +60,16 @@ def produce(
     )
     drawn = Draws(success=draws.success, reversal=draws.reversal, noise=draws.noise,
                   routine=draws.routine)
-    real, measured, success, failure, routine_failure = _produce(
-        action, p_success, drawn, cadres.visibility, cadres.record, terms)
+    real, measured, success, failure, routine_failure = _produce_plain(
+        action, p_success, plain(drawn), cadres.visibility, cadres.record, plain(terms))
     return Outcomes(real=real, measured=measured, bold_success=success, bold_failure=failure,
                     routine_failure=routine_failure, reversal=draws.reversal)
+
+
+@kernel
+def _produce_plain(action, p_success, draws, visibility, record, t):  # pragma: no cover
+    """``_produce`` of the records as plain tuples (``jit.plain``)."""
+    return _produce(action, p_success, Draws(*draws), visibility, record, Terms(*t))
 
 
 @kernel

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from simulation.cadres import CadreArrays
 from simulation.config import Promotion
-from simulation.kernels.jit import kernel
+from simulation.kernels.jit import kernel, plain
 from simulation.records import Pool
 
 
@@ -72,7 +72,14 @@ def form_pool(
         self_recommendation_ability=promo.self_recommendation_ability,
         performance_weight=promo.performance_weight,
     )
-    return Pool(*_form_pool(standing, rules))  # the kernel returns them in Pool's field order
+    # The kernel returns them in Pool's field order.
+    return Pool(*_form_pool_plain(plain(standing), plain(rules)))
+
+
+@kernel
+def _form_pool_plain(c, rules):  # pragma: no cover - compiled
+    """``_form_pool`` of the records as plain tuples (``jit.plain``)."""
+    return _form_pool(Standing(*c), Rules(*rules))
 
 
 def publish(
@@ -240,6 +247,30 @@ def top_k(values, k):  # pragma: no cover - compiled
     for j in range(m):
         mask[j] = values[j] >= threshold
     return mask, True
+
+
+def fast_track_band(cadres: CadreArrays, n_ranks: int, share: float
+                    ) -> NDArray[np.bool_] | None:
+    """As simulation.promotion.fast_track_band, or None when a tie leaves it to argpartition."""
+    if share <= 0:
+        return np.zeros(cadres.n, dtype=np.bool_)
+    band, settled = _fast_track(cadres.rank, cadres.record, n_ranks, float(share))
+    return band if settled else None
+
+
+@kernel
+def _fast_track(rank, record, n_ranks, share):  # pragma: no cover - compiled
+    """(the fast-track band, settled): the floor(share * size) best records of each rank."""
+    band = np.zeros(rank.size, dtype=np.bool_)
+    for r in range(n_ranks - 1):
+        members = np.flatnonzero(rank == r)
+        chosen, settled = top_k(record[members], int(np.floor(share * members.size)))
+        if not settled:
+            return band, False
+        for j in range(members.size):
+            if chosen[j]:
+                band[members[j]] = True
+    return band, True
 
 
 @kernel

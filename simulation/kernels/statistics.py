@@ -7,8 +7,6 @@ in NumPy's pairwise order (simulation.kernels.reductions), so both give the same
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -24,46 +22,57 @@ N_EVENTS, N_ACTIONS, N_RUNGS = len(EVENTS), len(f.ACTIONS), len(f.RUNGS)
 ALONE, EITHER, BUT_NOT = range(3)
 
 
-class Event(NamedTuple):
-    """Which cadres one event counts, as two masks and how they combine (ALONE, ...)."""
+#: The masks the year's events are counted from, in this order in ``masks``' tuple: the
+#: outcome's, the review's, the tournament's, then retiring and removed.
+MASKS: tuple[str, ...] = (
+    "bold_success", "bold_failure", "failure_tolerated", "failure_punished",
+    "violation_exposed", "violation_shielded", "caught_idle", "caught_formal", "accused",
+    "accusation_upheld", "wrongful", "leader_sanctioned", "sanctioned", "probation_failed",
+    "promoted", "self_recommended", "retiring", "removed",
+)
+_AT = {name: k for k, name in enumerate(MASKS)}
 
-    mask: NDArray[np.bool_]
-    other: NDArray[np.bool_]
-    how: int
+
+def _alone(mask: str) -> tuple[int, int, int]:
+    return _AT[mask], _AT[mask], ALONE
 
 
-def events(
+#: Which cadres each event counts, in EVENTS order: (mask, other mask, how) as indices into
+#: MASKS and ALONE / EITHER / BUT_NOT (what simulation.statistics.tally counts of each).
+PLAN: NDArray[np.int64] = np.array([{
+    "bold_success": _alone("bold_success"),
+    "bold_failure": _alone("bold_failure"),
+    "tolerated_failures": _alone("failure_tolerated"),
+    "punished_failures": _alone("failure_punished"),
+    "violations_exposed": _alone("violation_exposed"),
+    "shielded_violations": _alone("violation_shielded"),
+    "caught_inaction": (_AT["caught_idle"], _AT["caught_formal"], EITHER),
+    "false_accusations": _alone("accused"),
+    "cleared_accusations": (_AT["accused"], _AT["accusation_upheld"], BUT_NOT),
+    "wrongful_sanctions": _alone("wrongful"),
+    "leader_sanctions": _alone("leader_sanctioned"),
+    "sanctions": _alone("sanctioned"),
+    "probation_failures": _alone("probation_failed"),
+    "promotions": _alone("promoted"),
+    "self_recommendations": _alone("self_recommended"),
+    "retirements": _alone("retiring"),
+    "turnover": (_AT["retiring"], _AT["removed"], EITHER),
+}[name] for name in EVENTS], dtype=np.int64)
+
+
+def masks(
     out: Outcomes,
     rev: Review,
     tour: Tournament,
     retiring: NDArray[np.bool_],
     removed: NDArray[np.bool_],
-) -> tuple[Event, ...]:
-    """The year's events, in EVENTS order: what simulation.statistics.tally counts of each."""
-
-    def alone(mask: NDArray[np.bool_]) -> Event:
-        return Event(mask, mask, ALONE)
-
-    by_name = {
-        "bold_success": alone(out.bold_success),
-        "bold_failure": alone(out.bold_failure),
-        "tolerated_failures": alone(rev.failure_tolerated),
-        "punished_failures": alone(rev.failure_punished),
-        "violations_exposed": alone(rev.violation_exposed),
-        "shielded_violations": alone(rev.violation_shielded),
-        "caught_inaction": Event(rev.caught_idle, rev.caught_formal, EITHER),
-        "false_accusations": alone(rev.accused),
-        "cleared_accusations": Event(rev.accused, rev.accusation_upheld, BUT_NOT),
-        "wrongful_sanctions": alone(rev.wrongful),
-        "leader_sanctions": alone(rev.leader_sanctioned),
-        "sanctions": alone(rev.sanctioned),
-        "probation_failures": alone(rev.probation_failed),
-        "promotions": alone(tour.promoted),
-        "self_recommendations": alone(tour.self_recommended),
-        "retirements": alone(retiring),
-        "turnover": Event(retiring, removed, EITHER),
-    }
-    return tuple(by_name[name] for name in EVENTS)
+) -> tuple[NDArray[np.bool_], ...]:
+    """The year's masks in MASKS order: one plain tuple, cheap to hand a kernel."""
+    return (out.bold_success, out.bold_failure, rev.failure_tolerated, rev.failure_punished,
+            rev.violation_exposed, rev.violation_shielded, rev.caught_idle, rev.caught_formal,
+            rev.accused, rev.accusation_upheld, rev.wrongful, rev.leader_sanctioned,
+            rev.sanctioned, rev.probation_failed, tour.promoted, tour.self_recommended,
+            retiring, removed)
 
 
 def tally(
@@ -75,7 +84,8 @@ def tally(
     removed: NDArray[np.bool_],
 ) -> NDArray[np.int64]:
     """As simulation.statistics.tally: cadres counted for each entry of records.TALLIED."""
-    return _tally(events(out, rev, tour, retiring, removed), action, rev.sanctioned, rev.rung)
+    return _tally(masks(out, rev, tour, retiring, removed), PLAN, action, rev.sanctioned,
+                  rev.rung)
 
 
 def averages(cadres: CadreArrays, out: Outcomes) -> NDArray[np.float64]:
@@ -149,12 +159,11 @@ def _count(mask, other, how):  # pragma: no cover - compiled
 
 
 @kernel
-def _tally(events, action, sanctioned, rung):  # pragma: no cover - compiled
-    """Counts in TALLIED's order: the ``events``, then actions, then sanctions by rung."""
+def _tally(masks, plan, action, sanctioned, rung):  # pragma: no cover - compiled
+    """Counts in TALLIED's order: events (``plan`` over ``masks``), actions, sanctions by rung."""
     counts = np.zeros(N_EVENTS + N_ACTIONS + N_RUNGS, dtype=np.int64)
     for k in range(N_EVENTS):
-        event = events[k]
-        counts[k] = _count(event.mask, event.other, event.how)
+        counts[k] = _count(masks[plan[k, 0]], masks[plan[k, 1]], plan[k, 2])
     for i in range(action.size):
         counts[N_EVENTS + action[i]] += 1
         if sanctioned[i]:

@@ -11,13 +11,18 @@ from simulation import kernels
 
 
 def warm_up() -> None:
-    """Run a tiny model for a few years, which calls every kernel once."""
+    """Run a tiny model for a few years, which calls every kernel once.
+
+    With a fast-track band, whose kernel a regime without one never calls.
+    """
     if not kernels.compiled():
         return
     from simulation.loading import load_config
     from simulation.model import CadreModel
 
-    CadreModel(load_config(None, {"organisation.n_cadres": 60}), seed=1).run(3)
+    config = load_config(None, {"organisation.n_cadres": 60,
+                                "regime.promotion.fast_track_share": 0.1})
+    CadreModel(config, seed=1).run(3)
 
 
 warm_up()
