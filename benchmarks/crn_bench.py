@@ -47,10 +47,11 @@ def arm(path: str, value: float, seeds: list[int], n_cadres: int, steps: int,
     return {m: table[m].to_numpy(dtype=float) for m in METRICS}
 
 
-def measure(replicates: int, n_cadres: int, steps: int, burn_in: int) -> dict:
+def measure(replicates: int, n_cadres: int, steps: int, burn_in: int,
+            root_seed: int = ROOT_SEED) -> dict:
     """The variance ratios of every change and metric, with the time the runs took."""
-    common = [run_seed(ROOT_SEED, 0, r, True) for r in range(replicates)]
-    own = [run_seed(ROOT_SEED, 1, r, False) for r in range(replicates)]
+    common = [run_seed(root_seed, 0, r, True) for r in range(replicates)]
+    own = [run_seed(root_seed, 1, r, False) for r in range(replicates)]
     rows = []
     wall, cpu = time.perf_counter(), time.process_time()
     for label, path, base, changed in CHANGES:
@@ -68,7 +69,7 @@ def measure(replicates: int, n_cadres: int, steps: int, burn_in: int) -> dict:
             })
     return {
         "replicates": replicates, "n_cadres": n_cadres, "steps": steps, "burn_in": burn_in,
-        "root_seed": ROOT_SEED, "runs": 3 * len(CHANGES) * replicates,
+        "root_seed": root_seed, "runs": 3 * len(CHANGES) * replicates,
         "wall_seconds": time.perf_counter() - wall, "cpu_seconds": time.process_time() - cpu,
         "rows": rows,
     }
@@ -95,14 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cadres", type=int, default=500)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--burn-in", type=int, default=10)
+    parser.add_argument("--root-seed", type=int, default=ROOT_SEED,
+                        help="root of the seeds (another value: another set of seeds)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    result = measure(args.replicates, args.cadres, args.steps, args.burn_in)
+    result = measure(args.replicates, args.cadres, args.steps, args.burn_in, args.root_seed)
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     text = markdown(result)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = result["date"][:10]
+    stamp = f"{stamp}_seed{args.root_seed}"
     (args.out / f"crn_{stamp}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     (args.out / "crn_latest.md").write_text(text, encoding="utf-8")
     print(f"written: {args.out / f'crn_{stamp}.json'}, {args.out / 'crn_latest.md'}")
