@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from experiments.engine.batch import run_arm
 from experiments.engine.design import run_seed
@@ -40,24 +41,25 @@ OUT = Path(__file__).resolve().parent.parent / "results" / "benchmarks"
 
 
 def arm(path: str, value: float, seeds: list[int], n_cadres: int, steps: int,
-        burn_in: int) -> dict[str, np.ndarray]:
-    """Run values of METRICS for one lever value over ``seeds``."""
-    config = load_config(overrides={"organisation.n_cadres": n_cadres, path: value})
+        burn_in: int, base: dict | None = None) -> dict[str, np.ndarray]:
+    """Run values of METRICS for one lever value over ``seeds`` (``base``: other overrides)."""
+    config = load_config(overrides={"organisation.n_cadres": n_cadres, **(base or {}),
+                                    path: value})
     table = run_arm(config, seeds, steps, burn_in, METRICS).runs_table()
     return {m: table[m].to_numpy(dtype=float) for m in METRICS}
 
 
 def measure(replicates: int, n_cadres: int, steps: int, burn_in: int,
-            root_seed: int = ROOT_SEED) -> dict:
+            root_seed: int = ROOT_SEED, base: dict | None = None) -> dict:
     """The variance ratios of every change and metric, with the time the runs took."""
     common = [run_seed(root_seed, 0, r, True) for r in range(replicates)]
     own = [run_seed(root_seed, 1, r, False) for r in range(replicates)]
     rows = []
     wall, cpu = time.perf_counter(), time.process_time()
-    for label, path, base, changed in CHANGES:
-        a = arm(path, base, common, n_cadres, steps, burn_in)
-        b = arm(path, changed, common, n_cadres, steps, burn_in)
-        b_own = arm(path, changed, own, n_cadres, steps, burn_in)
+    for label, path, start, changed in CHANGES:
+        a = arm(path, start, common, n_cadres, steps, burn_in, base)
+        b = arm(path, changed, common, n_cadres, steps, burn_in, base)
+        b_own = arm(path, changed, own, n_cadres, steps, burn_in, base)
         for metric in METRICS:
             paired = float(np.var(b[metric] - a[metric], ddof=1))
             independent = float(np.var(b_own[metric] - a[metric], ddof=1))
@@ -69,7 +71,7 @@ def measure(replicates: int, n_cadres: int, steps: int, burn_in: int,
             })
     return {
         "replicates": replicates, "n_cadres": n_cadres, "steps": steps, "burn_in": burn_in,
-        "root_seed": root_seed, "runs": 3 * len(CHANGES) * replicates,
+        "root_seed": root_seed, "overrides": base or {}, "runs": 3 * len(CHANGES) * replicates,
         "wall_seconds": time.perf_counter() - wall, "cpu_seconds": time.process_time() - cpu,
         "rows": rows,
     }
@@ -98,15 +100,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burn-in", type=int, default=10)
     parser.add_argument("--root-seed", type=int, default=ROOT_SEED,
                         help="root of the seeds (another value: another set of seeds)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="PATH=VALUE", help="a config override for every arm (repeatable)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    result = measure(args.replicates, args.cadres, args.steps, args.burn_in, args.root_seed)
+    base = {k: yaml.safe_load(v) for k, v in (o.split("=", 1) for o in args.overrides)}
+    result = measure(args.replicates, args.cadres, args.steps, args.burn_in, args.root_seed,
+                     base)
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     text = markdown(result)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = result["date"][:10]
-    stamp = f"{stamp}_seed{args.root_seed}"
+    stamp = f"{stamp}_seed{args.root_seed}" + ("_set" if base else "")
     (args.out / f"crn_{stamp}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     (args.out / "crn_latest.md").write_text(text, encoding="utf-8")
     print(f"written: {args.out / f'crn_{stamp}.json'}, {args.out / 'crn_latest.md'}")
