@@ -43,6 +43,17 @@ def test_each_fitted_default_is_the_posterior_median():
         assert config_value(ModelConfig(), path) == pytest.approx(median, rel=0.01), path
 
 
+def test_the_generated_defaults_say_which_values_are_calibrated():
+    from scripts.gen_docs import calibrated_fields, default_yaml
+
+    fitted = [c for c in pd.read_parquet(POSTERIOR).columns if c not in ("weight", "generation")]
+    assert set(calibrated_fields()) == set(fitted)
+    lines = {line.split(":")[0].strip(): line for line in default_yaml().splitlines()}
+    for path in fitted:
+        assert "calibrated (posterior median of status_quo_2018)" in lines[path.split(".")[-1]]
+    assert "calibrated" not in lines["trait_concentration"]
+
+
 @pytest.mark.slow
 def test_the_defaults_reproduce_every_published_figure_within_two_tolerances():
     stats = simulate_draws([Draw({}, seed) for seed in SEEDS], TARGETS)
