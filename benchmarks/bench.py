@@ -50,7 +50,8 @@ MODEL_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 REFERENCE_SIZES = (1_000, 10_000, 100_000)
 #: China's civil service in 2015, at 1:1, for 30 years.
 NATIONAL = (7_200_000, 30)
-#: The demo sweep (``make demo``), run on this many worker processes.
+#: The demo sweep (experiment 1, what ``make demo`` ran before the calibrated comparison), run
+#: on this many worker processes.
 DEMO = ROOT / "configs" / "experiments" / "regime_comparison.yaml"
 DEMO_WORKERS = 2
 #: Runs whose CPU time is split into its parts (median per part).
