@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import linalg, stats
 
 from experiments.calibration.priors import PriorSet, load_priors
 from experiments.calibration.simulate import Draw, draw_seeds, simulate_draws
@@ -244,7 +244,7 @@ def measure(targets: TargetSet, points: Mapping[str, Mapping[str, float]],
             blocks.append(correlation_of(difference_covariance(samples, reference,
                                                                targets.names)))
     comparison = pd.concat(tables, ignore_index=True)
-    correlation = _block_diagonal(blocks)
+    correlation = linalg.block_diag(*blocks)  # the points' runs are independent
     verdicts = size_verdicts(comparison, threshold)
     z = np.concatenate(zs)  # in the order of ``comparison``'s rows, as ``correlation``
     for n in sizes[:-1]:
@@ -282,17 +282,6 @@ def correlation_of(cov: np.ndarray) -> np.ndarray:
     out = cov / np.outer(sd, sd)
     out[constant, :] = out[:, constant] = 0.0
     out[constant, constant] = 1.0
-    return out
-
-
-def _block_diagonal(blocks: Sequence[np.ndarray]) -> np.ndarray:
-    """One matrix with the blocks on its diagonal (the points' runs are independent)."""
-    total = sum(len(b) for b in blocks)
-    out = np.zeros((total, total))
-    at = 0
-    for b in blocks:
-        out[at:at + len(b), at:at + len(b)] = b
-        at += len(b)
     return out
 
 

@@ -109,7 +109,7 @@ def decision_inputs(
         belief_accuse=c.belief_accused * c.belief_upheld,
         belief_detect_formal=kept(c.belief_detect_formal),
         belief_punish_routine=kept(c.belief_punish_routine),
-        sanction_cost=sanction_costs(cadres, config, regime, price_sanctions or sanctions_at),
+        sanction_cost=sanction_costs(cadres, config, regime, price_sanctions),
     )
 
 

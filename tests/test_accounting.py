@@ -3,6 +3,8 @@ per-regime constants change no result."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -150,14 +152,20 @@ def test_cadres_at_the_reference_levels_decide_as_the_numpy_path(fear):
 # --------------------------------------------------------------------------------------------
 
 
-def test_a_constant_per_regime_is_recomputed_when_the_config_changes_in_place():
-    calls = []
+def counted_levels() -> tuple[Callable[..., object], list[int]]:
+    """``reference_levels`` remembered per regime, and the list its recomputations append to."""
+    calls: list[int] = []
 
     @once_per_regime
     def levels(behaviour, regime):
         calls.append(1)
         return reference_levels(behaviour, regime)
 
+    return levels, calls
+
+
+def test_a_constant_per_regime_is_recomputed_when_the_config_changes_in_place():
+    levels, calls = counted_levels()
     config = load_config(None, {})
     first = levels(config.behaviour, config.regime)
     assert levels(config.behaviour, config.regime) == first and len(calls) == 1
@@ -171,13 +179,7 @@ def test_a_constant_per_regime_is_recomputed_when_the_config_changes_in_place():
 
 
 def test_a_constant_per_regime_follows_replaced_sections_and_equal_copies():
-    calls = []
-
-    @once_per_regime
-    def levels(behaviour, regime):
-        calls.append(1)
-        return reference_levels(behaviour, regime)
-
+    levels, calls = counted_levels()
     config = load_config(None, {})
     levels(config.behaviour, config.regime)
     # An equal copy (another object): the same answer, not recomputed.
