@@ -26,6 +26,7 @@ from experiments.cli import (
     ship,
     sweep,
     validate,
+    validate_posterior,
 )
 from experiments.cli.faults import check_working_directory, fault_message
 from simulation.errors import ConfigError
@@ -34,7 +35,8 @@ EXIT_USAGE = 2
 #: Subcommands that continue where an interrupted run of the same command stopped.
 RESUMABLE = frozenset({"sweep", "calibrate"})
 #: The subcommands in help order; each module has ``register(subparsers)``.
-SUBCOMMANDS = (run, regimes, sweep, analyze, plot, validate, calibrate, ship, search, discover)
+SUBCOMMANDS = (run, regimes, sweep, analyze, plot, validate, validate_posterior, calibrate, ship,
+               search, discover)
 #: Top-level keys only an experiment spec has, and only a model config (or preset) has.
 SPEC_KEYS = frozenset({"regimes", "replications", "design", "base", "burn_in", "series",
                        "metrics", "output", "set"})
@@ -117,7 +119,7 @@ def check_command(parser: argparse.ArgumentParser, word: str) -> None:
     """Refuse an unknown subcommand with the ones it may have meant (``swep``: ``sweep``)."""
     from simulation.suggest import did_you_mean
 
-    commands = [command.__name__.rsplit(".", 1)[-1] for command in SUBCOMMANDS]
+    commands = [command.__name__.rsplit(".", 1)[-1].replace("_", "-") for command in SUBCOMMANDS]
     if word not in commands:
         hint = did_you_mean(word, commands) or f"commands: {', '.join(commands)}"
         parser.error(f"unknown command {word!r}; {hint} (cadresim --help lists them)")

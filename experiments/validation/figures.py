@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from experiments.analysis.intervals import LEVEL, ratio_interval, t_interval
-from experiments.analysis.style import ACTION_COLOURS, STYLE, group_colour, save_figure
+from experiments.analysis.style import ACTION_COLOURS, STYLE, group_colour, save_figure, wrap
 from experiments.validation.core import Outcome
 
 #: Seeds are drawn left of their arm's position, the mean and its interval right of it.
@@ -305,3 +305,39 @@ def age_profile(outcome: Outcome, path: Path) -> None:
     ax.set_title("Career concerns end at the age ceiling")
     ax.legend(title=f"band: {LEVEL:.0%} CI, {seeds} seeds")
     _save(fig, path)
+
+
+# --------------------------------------------------------------------------------------------
+# Across a posterior (experiments.validation.across_posterior)
+# --------------------------------------------------------------------------------------------
+
+
+def posterior_effects(draws, per_effect, labels: dict[str, str], path: Path) -> None:
+    """Each effect's spread over posterior draws, its criterion, and the share that meets it.
+
+    One panel per effect: a histogram of the draws' effects (seeds averaged per draw), the
+    criterion as a dashed line with the side that meets it shaded, and that share in the title.
+    """
+    with mpl.rc_context(STYLE):
+        rows = list(per_effect.itertuples())
+        ncols = min(3, len(rows))
+        nrows = -(-len(rows) // ncols)
+        fig = Figure(figsize=(3.3 * ncols, 2.6 * nrows), layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+        for ax, row in zip(axes, rows, strict=False):
+            values = draws[row.effect].to_numpy()
+            ax.hist(values, bins=30, color=group_colour(0), alpha=0.8)
+            ax.axvline(row.criterion, color="black", ls="--", lw=1)
+            lo, hi = ax.get_xlim()
+            span = (row.criterion, max(hi, row.criterion)) if row.criterion > 0 else (
+                min(lo, row.criterion), row.criterion)
+            ax.axvspan(*span, color="0.85", zorder=0)
+            ax.set_xlim(lo, hi)
+            ax.set_title(f"{row.check}\nmeets the criterion: {row.share_met:.0%} of draws",
+                         fontsize="small")
+            ax.set_xlabel(wrap(labels[row.effect], 38), fontsize="small")
+            ax.set_ylabel("posterior draws")
+        for ax in axes[len(rows):]:
+            ax.set_axis_off()
+        _save(fig, path)
