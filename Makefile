@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo demo-calibrated demo-uncalibrated test test-fast validate bench app lab experiments lint docs venv clean help \
+.PHONY: demo demo-calibrated demo-uncalibrated test test-fast validate validate-posterior bench app lab experiments lint docs venv clean help \
 	calibrate calibrate-coverage calibrate-recovery ship-calibration
 
 # Durations measured on the 2-core development machine; "loaded" = other jobs running.
@@ -22,6 +22,7 @@ help:
 	@echo "              and the policy search, with progress (35 minutes at load 5-7 on 7 Dec"
 	@echo "              2026, the search 17 of them)"
 	@echo "make validate - the validation suite, each check once, with progress inside each check"
+	@echo "make validate-posterior - the incentive checks across the shipped posterior (400 draws)"
 	@echo "              (1 minute quiet, 13 at load 6); exits 1: three incentive checks are"
 	@echo "              known to fail at the calibrated defaults (README, Validation)"
 	@echo "make bench  - speed and memory, Numba and NumPy paths side by side, against the"
@@ -128,6 +129,9 @@ test-fast: venv
 # check runs once; `pytest -m validation` runs the same checks as tests).
 validate: venv
 	$(VENV)/bin/cadresim validate --check-report docs/validation.md
+
+validate-posterior: venv
+	$(VENV)/bin/cadresim validate-posterior --draws 400 --seeds 2 --out results/validation/across_posterior
 
 BENCH_ARGS ?=
 bench: venv

@@ -322,22 +322,27 @@ def posterior_effects(draws, per_effect, labels: dict[str, str], path: Path) -> 
         rows = list(per_effect.itertuples())
         ncols = min(3, len(rows))
         nrows = -(-len(rows) // ncols)
-        fig = Figure(figsize=(3.3 * ncols, 2.6 * nrows), layout="constrained")
+        fig = Figure(figsize=(3.3 * ncols, 2.7 * nrows + 0.4), layout="constrained")
         FigureCanvasAgg(fig)
         axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
         for ax, row in zip(axes, rows, strict=False):
             values = draws[row.effect].to_numpy()
-            ax.hist(values, bins=30, color=group_colour(0), alpha=0.8)
+            lo = min(values.min(), row.criterion)
+            hi = max(values.max(), row.criterion)
+            pad = 0.08 * (hi - lo or 1.0)
+            lo, hi = lo - pad, hi + pad
+            ax.axvspan(*((row.criterion, hi) if row.criterion > 0 else (lo, row.criterion)),
+                       color="0.88", zorder=0, lw=0)
+            ax.hist(values, bins=30, color=group_colour(0), alpha=0.85)
             ax.axvline(row.criterion, color="black", ls="--", lw=1)
-            lo, hi = ax.get_xlim()
-            span = (row.criterion, max(hi, row.criterion)) if row.criterion > 0 else (
-                min(lo, row.criterion), row.criterion)
-            ax.axvspan(*span, color="0.85", zorder=0)
             ax.set_xlim(lo, hi)
+            ax.xaxis.set_major_locator(MaxNLocator(5))
             ax.set_title(f"{row.check}\nmeets the criterion: {row.share_met:.0%} of draws",
                          fontsize="small")
             ax.set_xlabel(wrap(labels[row.effect], 38), fontsize="small")
             ax.set_ylabel("posterior draws")
         for ax in axes[len(rows):]:
             ax.set_axis_off()
+        fig.suptitle(f"Incentive checks across the posterior ({len(draws)} draws): dashed, the "
+                     "criterion; shaded, the side that meets it", fontsize="medium")
         _save(fig, path)
