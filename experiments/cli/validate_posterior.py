@@ -10,7 +10,6 @@ and ``effects.png``/``.pdf``. Prints the share of draws meeting each criterion. 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -109,7 +108,7 @@ def _write(args, table, summary, parameters, chosen) -> None:
     with staged_folder(args.out) as staging:
         write_table_atomic(pa.Table.from_pandas(table, preserve_index=False),
                            staging / "draws.parquet")
-        write_json_atomic(json.loads(json.dumps(facts)), staging / "summary.json")
+        write_json_atomic(facts, staging / "summary.json")
         (staging / "report.md").write_text(_markdown(summary, facts), encoding="utf-8")
         per_draw = table.groupby("draw")[list(chosen)].mean()
         posterior_effects(per_draw, summary.per_effect,
