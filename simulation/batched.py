@@ -1,0 +1,295 @@
+"""Batched replicates: R runs of one config, each with its own seed, stepped as one array.
+
+Every random number is named by its run's key and the number's own name (``simulation.streams``),
+so R runs of one config can share one array of R x n slots: each run's segment draws with its
+own key and sees every number its lone run sees. A phase that is elementwise (the decision
+without the inaction accounting, outcomes, the review's findings, the clocks) runs once over the
+whole array, sharing its fixed Python cost; a phase that reads its run as a whole (the
+accounting's sums, demotions into scarce posts, promotion, learning from the run's published
+cases, entrants, the year's statistics) runs per segment on views of the same arrays. Each
+run's per-step table and final state are its lone run's, bit for bit
+(tests/test_batched_replicates.py).
+
+What a batch does not do: an observer, a phase clock, snapshots or per-cadre reporters (a run
+that wants them runs alone, ``CadreModel``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from simulation import formulas as f
+from simulation import streams as s
+from simulation.accountability import detection_chance, unit_leaders
+from simulation.cadres import CadreArrays
+from simulation.config import ModelConfig, Regime
+from simulation.decision import decision_inputs
+from simulation.demography import age_one_year, renew
+from simulation.model import CadreModel
+from simulation.phases import Phases, in_force
+from simulation.positions import move_down
+from simulation.promotion import hold_tournament
+from simulation.records import Inaction, OutcomeDraws, Outcomes, Review, unaccounted
+from simulation.schedule import regime_in_force
+from simulation.step import aggregates, learn
+from simulation.streams import Streams
+from simulation.survey import survey_answers
+
+#: Cadre arrays that never change in a run (a slot's unit, post and peers): the whole array
+#: holds them offset to the whole (units, peer slots); each segment keeps its own, as alone.
+FIXED: tuple[str, ...] = ("unit", "peers")
+
+
+class BatchStreams:
+    """The streams of R runs as one: a purpose's words are each run's words, one run after another.
+
+    Each run's words are its lone run's (its key, its slots 0 .. n - 1), so a phase drawing
+    ``words(year, purpose, R * n)`` gives every segment its own numbers.
+    """
+
+    def __init__(self, runs: Sequence[Streams], n: int) -> None:
+        """``runs``: each segment's streams, in segment order; ``n``: slots per segment."""
+        self.runs = list(runs)
+        self.n = n
+        self._last: tuple[tuple[int, ...], NDArray[np.uint64]] | None = None
+
+    def words(self, year: int, purpose: int, count: int, width: int | None = None,
+              start: int = 0) -> NDArray[np.uint64]:
+        """All segments' words of ``purpose`` in ``year``: (R * n, width), read-only."""
+        if count != self.n * len(self.runs) or start != 0:
+            raise ValueError("a batch draws every slot of every segment")
+        name = (year, purpose, count, -1 if width is None else width)
+        if self._last is not None and self._last[0] == name:
+            return self._last[1]
+        words = np.concatenate([run.words(year, purpose, self.n, width) for run in self.runs])
+        words.flags.writeable = False
+        self._last = (name, words)
+        return words
+
+    def taste(self, year: int, count: int) -> NDArray[np.float64]:
+        """The year's Gumbel taste draws (R * n, 4), each segment its own."""
+        return s.gumbel(self.words(year, s.TASTE, count))
+
+
+def join(parts: Sequence[CadreArrays]) -> CadreArrays:
+    """The segments' arrays end to end; units and peer slots offset to the whole array."""
+    columns: dict[str, Any] = {}
+    for name in CadreArrays.__dataclass_fields__:
+        columns[name] = np.concatenate([getattr(part, name) for part in parts])
+    slots = np.cumsum([0, *(part.n for part in parts[:-1])])
+    units = np.cumsum([0, *(int(part.unit.max()) + 1 for part in parts[:-1])])
+    columns["unit"] = np.concatenate([
+        part.unit + np.int32(u) for part, u in zip(parts, units, strict=True)])
+    columns["peers"] = np.concatenate([
+        part.peers + np.int32(first) for part, first in zip(parts, slots, strict=True)])
+    return CadreArrays(**columns)
+
+
+def segment(whole: CadreArrays, own: CadreArrays, first: int) -> CadreArrays:
+    """Views of ``whole``'s slots ``first .. first + own.n - 1``, with ``own``'s fixed arrays."""
+    end = first + own.n
+    columns = {name: (getattr(own, name) if name in FIXED else getattr(whole, name)[first:end])
+               for name in CadreArrays.__dataclass_fields__}
+    return CadreArrays(**columns)
+
+
+def cut(record: Any, part: slice, **scalars: Any) -> Any:
+    """A phase's record (a dataclass of per-cadre arrays) restricted to one segment (views)."""
+    changes = {field.name: getattr(record, field.name)[part]
+               for field in dataclasses.fields(record)
+               if isinstance(getattr(record, field.name), np.ndarray)}
+    return dataclasses.replace(record, **changes, **scalars)
+
+
+class ReplicateBatch:
+    """R lone models of one config stepped together; ``models[i]`` is run i, as it would be alone.
+
+    The models are made as alone (``CadreModel(config, seed=seed)``); their cadre arrays then
+    become views of one whole array. Each model keeps its own year, streams, rule book, next
+    person id and per-step record, so ``models[i].results_table()`` and ``models[i].cadres``
+    are read as from a lone run.
+    """
+
+    def __init__(self, config: ModelConfig, seeds: Sequence[int]) -> None:
+        """Make one model per seed (the inaction accounting as ``accounting.wanted()`` says)."""
+        if not seeds:
+            raise ValueError("a batch needs at least one seed")
+        self.config = config
+        self.models = [CadreModel(config, seed=int(seed)) for seed in seeds]
+        self.n = config.organisation.n_cadres
+        self.whole = join([m.cadres for m in self.models])
+        self.parts = [slice(i * self.n, (i + 1) * self.n) for i in range(len(self.models))]
+        for model, part in zip(self.models, self.parts, strict=True):
+            model.cadres = segment(self.whole, model.cadres, part.start)
+        self.streams = BatchStreams([m.streams for m in self.models], self.n)
+
+    def step(self) -> None:
+        """One year of every run (``CadreModel.step`` without observer, clock or snapshots)."""
+        lead = self.models[0]
+        year = lead.year + 1
+        regime = lead.regime
+        if self.config.switch is not None:
+            regime, label = regime_in_force(self.config, year)
+        for model in self.models:
+            model.year = year
+            model.time = float(year)  # Mesa's clock, as its wrapped step advances it alone
+            if self.config.switch is not None:
+                model.regime, model.regime_label = regime, label
+            model.rulebook.announce(regime, model.cadres, self.config.learning)
+        stats = advance_batch(self, regime, year)
+        for model, year_stats in zip(self.models, stats, strict=True):
+            model.stats = year_stats
+            model.step_record.add(year, model.time, model.regime_label, year_stats)
+            if year >= self.config.steps:
+                model.running = False
+
+    def run(self, steps: int | None = None) -> list[pd.DataFrame]:
+        """Run ``steps`` years (default ``config.steps``); each run's per-step table."""
+        for _ in range(self.config.steps if steps is None else steps):
+            self.step()
+        return [model.results_table() for model in self.models]
+
+
+def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict[str, float]]:
+    """``step.advance`` for every run of ``batch`` in one pass; each run's year's aggregates.
+
+    The phases and their order are ``advance``'s; each run's numbers are its own (its key).
+    """
+    whole, parts, models, streams = batch.whole, batch.parts, batch.models, batch.streams
+    config, capacities = batch.config, models[0].capacities
+    p = in_force()
+    account = models[0].accounts_inaction
+    # 1. Choose: elementwise, but the accounting's sums are each run's own.
+    inputs = decision_inputs(whole, config, regime, p.career_weights, copy=False,
+                             price_sanctions=p.sanctions_at)
+    taste = streams.taste(year, whole.n)
+    action, inactions, answers = _choose(inputs, config, regime, taste, parts, p, account)
+    cost = p.effort_costs(inputs.ability, action, config.behaviour, regime)
+    felt = [(float(cost[part].mean()), float(inputs.sanction_cost[part].mean()))
+            for part in parts]
+    whole.action[:] = action
+    # 2. Outcomes: elementwise, but the policy reversal is each run's own.
+    out, outs = _outcomes(batch, action, regime, year, p)
+    # 3. Accountability: findings elementwise (units offset), demotions per run.
+    revs = _review(batch, action, out, regime, year, p)
+    # 4. Promotion, per run.
+    removed = [rev.rung == f.REMOVAL for rev in revs]
+    tours = [hold_tournament(m.cadres, config, regime, capacities, m.streams, year, gone,
+                             p.form_pool, p.publish, p.fill, p.fast_track)
+             for m, gone in zip(models, removed, strict=True)]
+    # 5. Learning, per run (its published cases).
+    for i, m in enumerate(models):
+        learn(m.cadres, action[parts[i]], outs[i], revs[i], tours[i], config, regime, p,
+              m.rulebook)
+    # 6. Demography: the clocks elementwise, entrants per run.
+    retiring = age_one_year(whole, config, regime, streams, year, p.grow_older)
+    stats = []
+    for i, m in enumerate(models):
+        part = parts[i]
+        m.next_person = renew(m.cadres, retiring[part] | removed[i], config, m.streams, year,
+                              m.next_person, p.start_careers, p.slot_words)
+        stats.append(aggregates(m.cadres, capacities, action[part], inactions[i], outs[i],
+                                revs[i], tours[i], retiring[part], removed[i], p, felt[i],
+                                config, regime, answers[i]))
+    return stats
+
+
+def _choose(
+    inputs: Any, config: ModelConfig, regime: Regime, taste: NDArray[np.float64],
+    parts: list[slice], p: Phases, account: bool,
+) -> tuple[NDArray[np.int8], list[Inaction], list[dict[str, float]]]:
+    """Phase 1's choices, each run's inaction and survey answers.
+
+    Without the accounting the choice is elementwise: one call over the whole array. With it,
+    the accounting sums over each run's cadres, so each segment is decided alone.
+    """
+    if not account:
+        action, inaction = p.decide(inputs, config, regime, taste, False)
+        inactions = [unaccounted(inaction.form[part], _form_counts(inaction.form[part]))
+                     for part in parts]
+        return action, inactions, [{} for _ in parts]
+    action = np.empty(taste.shape[0], dtype=np.int8)
+    inactions, answers = [], []
+    for part in parts:
+        own = inputs.subset(part)
+        action[part], inaction = p.decide(own, config, regime, taste[part], True)
+        inactions.append(inaction)
+        answers.append(inaction.answers if inaction.answers is not None
+                       else survey_answers(own, action[part], taste[part], config.behaviour,
+                                           regime))
+    return action, inactions, answers
+
+
+def _form_counts(form: NDArray[np.int8]) -> NDArray[np.int64]:
+    """Cadres in each form of inaction (counts: exact whichever way they are counted)."""
+    return np.bincount(form[form >= 0], minlength=3)
+
+
+def _outcomes(
+    batch: ReplicateBatch, action: NDArray[np.int8], regime: Regime, year: int, p: Phases,
+) -> tuple[Outcomes, list[Outcomes]]:
+    """Phase 2 over the whole array; per run where the runs' policy reversals differ."""
+    whole, parts, config = batch.whole, batch.parts, batch.config
+    words = batch.streams.words(year, s.OUTCOMES, whole.n)
+    ev, b = regime.evaluation, config.behaviour
+    reversals = [bool(s.uniform(words[part.start, 3]) < regime.support.policy_volatility)
+                 for part in parts]
+    draws = OutcomeDraws(
+        success=s.uniform(words[:, 0]), reversal=reversals[0],
+        noise=f.measurement_noise_sd(ev.noise_sd, ev.precision) * s.normal(words[:, 2]),
+        routine=s.uniform(words[:, 1]),
+    )
+    if len(set(reversals)) == 1:
+        p_success = f.bold_success_probability(whole.ability, b.bold_difficulty, b.bold_spread)
+        out = p.realise(whole, action, config, regime, draws, p_success)
+        return out, [cut(out, part) for part in parts]
+    # Runs with and without a reversal: each run alone, from its own draws.
+    outs = []
+    for model, part, reversal in zip(batch.models, parts, reversals, strict=True):
+        own = cut(draws, part, reversal=reversal)
+        p_success = f.bold_success_probability(model.cadres.ability, b.bold_difficulty,
+                                                b.bold_spread)
+        outs.append(p.realise(model.cadres, action[part], config, regime, own, p_success))
+    joined = {field.name: np.concatenate([getattr(o, field.name) for o in outs])
+              for field in dataclasses.fields(Outcomes) if field.name != "reversal"}
+    return Outcomes(**joined, reversal=False), outs
+
+
+def _review(
+    batch: ReplicateBatch, action: NDArray[np.int8], out: Outcomes, regime: Regime, year: int,
+    p: Phases,
+) -> list[Review]:
+    """Phase 3: each run's findings in one pass (units offset); demotions per run."""
+    whole, parts, config = batch.whole, batch.parts, batch.config
+    draw = s.uniform_rows(batch.streams.words(year, s.REVIEW, whole.n))
+    leaders = None
+    if regime.accountability.dual_investigation > 0:
+        unit_size = config.organisation.unit_size
+        leaders = np.concatenate([unit_leaders(m.cadres, unit_size) + part.start
+                                  for m, part in zip(batch.models, parts, strict=True)])
+    p_detect = detection_chance(action, config, regime, leaders)
+    rev = p.judge(whole, action, out, config, regime, leaders, p_detect, draw[:7])
+    revs = []
+    for model, part in zip(batch.models, parts, strict=True):
+        own = cut(rev, part)
+        demote = np.flatnonzero((own.rung == f.DEMOTION) | own.probation_failed)
+        if demote.size:
+            moved = move_down(model.cadres.rank, demote, model.capacities, draw[7][part])
+            model.cadres.years_in_rank[moved] = 0
+        revs.append(own)
+    return revs
+
+
+def run_replicates(config: ModelConfig, seeds: Sequence[int], steps: int
+                   ) -> list[pd.DataFrame]:
+    """Each seed's per-step table, as ``CadreModel(config, seed=seed).run(steps)`` gives it."""
+    return ReplicateBatch(config, seeds).run(steps)
+
+
+__all__ = ["BatchStreams", "ReplicateBatch", "advance_batch", "run_replicates"]

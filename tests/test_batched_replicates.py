@@ -1,0 +1,103 @@
+"""Batched replicates: each run of a batch is its lone run, bit for bit (issue 21, item 2).
+
+For presets with different phase features (a strict regime with dual investigation, a tolerant
+one, fast tracks and self-recommendation, a regime switch mid-run), with and without the
+inaction accounting, on the compiled path: every batched replicate's per-step table (floats
+compared exactly) and final cadre arrays equal those of ``CadreModel(config, seed).run()``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import accounting, kernels
+from simulation.batched import BatchStreams, ReplicateBatch
+from simulation.cadres import CadreArrays
+from simulation.loading import load_config
+from simulation.model import CadreModel
+
+pytestmark = pytest.mark.skipif(not kernels.numba_available(), reason="needs Numba")
+
+#: (preset, overrides): the default; strict accountability (dual investigation, leaders);
+#: a tolerant regime; fast tracks and self-recommendation with policy reversals; a switch.
+CASES = {
+    "default": ("default", {}),
+    "strict": ("strict_accountability", {}),
+    "tolerant": ("guangdong_three_distinctions", {}),
+    "fast_track": ("comprehensive_package", {"regime.support.policy_volatility": 0.3}),
+    "switch": ("strict_accountability", {"switch.step": 6, "switch.preset": "hubei_opinions"}),
+}
+
+
+def config_of(case: str, n: int, steps: int):
+    """The case's config at ``n`` cadres and ``steps`` years."""
+    preset, overrides = CASES[case]
+    return load_config(preset, {"organisation.n_cadres": n, "steps": steps, **overrides})
+
+
+def assert_same_run(batched: CadreModel, table: pd.DataFrame, config, seed: int) -> None:
+    """The batched run's table and final state equal the lone run's, bit for bit."""
+    lone = CadreModel(config, seed=seed)
+    expected = lone.run()
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+    for name in expected.select_dtypes("number").columns:
+        a, b = table[name].to_numpy(), expected[name].to_numpy()
+        assert np.array_equal(a, b, equal_nan=True), name
+    for name in CadreArrays.__dataclass_fields__:
+        assert np.array_equal(getattr(batched.cadres, name), getattr(lone.cadres, name)), name
+    assert batched.next_person == lone.next_person
+    assert np.array_equal(batched.rulebook.credited, lone.rulebook.credited)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("replicates", [1, 2, 5])
+def test_each_replicate_is_its_lone_run(case: str, replicates: int) -> None:
+    config = config_of(case, 300 if replicates == 5 else 500, 15)
+    seeds = [11 + 7 * i for i in range(replicates)]
+    with kernels.using("numba"):
+        batch = ReplicateBatch(config, seeds)
+        tables = batch.run()
+        for model, table, seed in zip(batch.models, tables, seeds, strict=True):
+            assert_same_run(model, table, config, seed)
+
+
+@pytest.mark.parametrize("case", ["default", "switch"])
+def test_without_the_accounting(case: str) -> None:
+    """Skipping the accounting (as a sweep does) decides the whole batch in one call."""
+    config = config_of(case, 400, 20)
+    seeds = [3, 4, 5]
+    with kernels.using("numba"), accounting.only_for(["real_output"]):
+        batch = ReplicateBatch(config, seeds)
+        assert not batch.models[0].accounts_inaction
+        tables = batch.run()
+        assert np.isnan(tables[0]["lying_flat"]).sum() == 0  # read off actions
+        for model, table, seed in zip(batch.models, tables, seeds, strict=True):
+            assert_same_run(model, table, config, seed)
+
+
+def test_a_thousand_cadres_twenty_five_years() -> None:
+    config = config_of("default", 1000, 25)
+    with kernels.using("numba"):
+        batch = ReplicateBatch(config, [1, 2])
+        for model, table, seed in zip(batch.models, batch.run(), [1, 2], strict=True):
+            assert_same_run(model, table, config, seed)
+
+
+def test_replicates_differ() -> None:
+    """The segments draw with their own keys: two seeds give two different runs."""
+    config = config_of("default", 300, 5)
+    with kernels.using("numba"):
+        first, second = ReplicateBatch(config, [1, 2]).run()
+    assert not first["real_output"].equals(second["real_output"])
+
+
+def test_batch_streams_are_each_runs_words() -> None:
+    config = config_of("default", 300, 5)
+    batch = ReplicateBatch(config, [5, 6, 7])
+    words = batch.streams.words(3, 7, 900)
+    for model, part in zip(batch.models, batch.parts, strict=True):
+        assert np.array_equal(words[part], model.streams.words(3, 7, 300))
+    with pytest.raises(ValueError, match="every slot"):
+        BatchStreams(batch.streams.runs, 300).words(3, 7, 300)
