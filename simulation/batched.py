@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -30,9 +31,10 @@ from simulation.accountability import detection_chance, unit_leaders
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.decision import decision_inputs
-from simulation.demography import age_one_year, renew
+from simulation.demography import age_one_year
 from simulation.model import CadreModel
 from simulation.phases import Phases, in_force
+from simulation.population import draw_traits
 from simulation.positions import move_down
 from simulation.promotion import hold_tournament
 from simulation.records import Inaction, OutcomeDraws, Outcomes, Review, unaccounted
@@ -189,11 +191,11 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
               m.rulebook)
     # 6. Demography: the clocks elementwise, entrants per run.
     retiring = age_one_year(whole, config, regime, streams, year, p.grow_older)
+    _renew(batch, [retiring[part] | gone for part, gone in zip(parts, removed, strict=True)],
+           year, p)
     stats = []
     for i, m in enumerate(models):
         part = parts[i]
-        m.next_person = renew(m.cadres, retiring[part] | removed[i], config, m.streams, year,
-                              m.next_person, p.start_careers, p.slot_words)
         stats.append(aggregates(m.cadres, capacities, action[part], inactions[i], outs[i],
                                 revs[i], tours[i], retiring[part], removed[i], p, felt[i],
                                 config, regime, answers[i]))
@@ -241,24 +243,28 @@ def _outcomes(
     reversals = [bool(s.uniform(words[part.start, 3]) < regime.support.policy_volatility)
                  for part in parts]
     draws = OutcomeDraws(
-        success=s.uniform(words[:, 0]), reversal=reversals[0],
+        success=s.uniform(words[:, 0]), reversal=False,
         noise=f.measurement_noise_sd(ev.noise_sd, ev.precision) * s.normal(words[:, 2]),
         routine=s.uniform(words[:, 1]),
     )
-    if len(set(reversals)) == 1:
-        p_success = f.bold_success_probability(whole.ability, b.bold_difficulty, b.bold_spread)
-        out = p.realise(whole, action, config, regime, draws, p_success)
-        return out, [cut(out, part) for part in parts]
-    # Runs with and without a reversal: each run alone, from its own draws.
-    outs = []
-    for model, part, reversal in zip(batch.models, parts, reversals, strict=True):
-        own = cut(draws, part, reversal=reversal)
-        p_success = f.bold_success_probability(model.cadres.ability, b.bold_difficulty,
-                                                b.bold_spread)
-        outs.append(p.realise(model.cadres, action[part], config, regime, own, p_success))
-    joined = {field.name: np.concatenate([getattr(o, field.name) for o in outs])
-              for field in dataclasses.fields(Outcomes) if field.name != "reversal"}
-    return Outcomes(**joined, reversal=False), outs
+    # One pass with the policy reversal most runs have; the runs that had the other are
+    # worked out again from their records as they were (the pass rewrote them).
+    usual = reversals.count(True) * 2 > len(reversals)
+    redo = [i for i, reversal in enumerate(reversals) if reversal != usual]
+    before = whole.record.copy() if redo else None
+    p_success = f.bold_success_probability(whole.ability, b.bold_difficulty, b.bold_spread)
+    out = p.realise(whole, action, config, regime, replace(draws, reversal=usual), p_success)
+    outs = [cut(out, part, reversal=reversal) for part, reversal in zip(parts, reversals,
+                                                                         strict=True)]
+    for i in redo:
+        part, model = parts[i], batch.models[i]
+        model.cadres.record[:] = before[part]
+        outs[i] = p.realise(model.cadres, action[part], config, regime,
+                            cut(draws, part, reversal=not usual), p_success[part])
+        for field in dataclasses.fields(Outcomes):
+            if field.name != "reversal":
+                getattr(out, field.name)[part] = getattr(outs[i], field.name)
+    return out, outs
 
 
 def _review(
@@ -284,6 +290,36 @@ def _review(
             model.cadres.years_in_rank[moved] = 0
         revs.append(own)
     return revs
+
+
+def _renew(batch: ReplicateBatch, leaving: list[NDArray[np.bool_]], year: int, p: Phases
+           ) -> None:
+    """Phase 6's entrants (``population.replace_departed``): traits in one pass, careers per run.
+
+    Each run's entrants draw their own slots' words (its key); the traits are elementwise in
+    the words. A career starts from its run's staff (their mean record) and peers.
+    """
+    pop = batch.config.population
+    departed = [np.flatnonzero(gone) for gone in leaving]
+    if not any(d.size for d in departed):
+        return
+    words = np.concatenate([p.slot_words(m.streams, year, s.TRAITS, d, batch.n)
+                            for m, d in zip(batch.models, departed, strict=True)])
+    traits = draw_traits(pop, words)
+    where = np.concatenate([d + part.start for d, part in zip(departed, batch.parts,
+                                                                strict=True)])
+    for name, values in traits.items():
+        getattr(batch.whole, name)[where] = values
+    ages = s.integers(words[:, 16], pop.entry_age_min, pop.entry_age_max + 1)
+    first = 0
+    for model, d in zip(batch.models, departed, strict=True):
+        if not d.size:
+            continue
+        entry_age = np.zeros(batch.n, dtype=np.int64)
+        entry_age[d] = ages[first : first + d.size]
+        first += d.size
+        p.start_careers(model.cadres, d, entry_age, model.next_person)
+        model.next_person += d.size
 
 
 def run_replicates(config: ModelConfig, seeds: Sequence[int], steps: int
