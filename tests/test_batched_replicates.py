@@ -12,11 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from experiments.engine import batching
+from experiments.engine.batch import run_batch
+from experiments.engine.batching import replicates_per_batch
+from experiments.engine.design import run_id
+from experiments.engine.run import RunSettings, RunTask
 from simulation import accounting, kernels
 from simulation.batched import BatchStreams, ReplicateBatch
 from simulation.cadres import CadreArrays
 from simulation.loading import load_config
 from simulation.model import CadreModel
+from simulation.streams import Streams
 
 pytestmark = pytest.mark.skipif(not kernels.numba_available(), reason="needs Numba")
 
@@ -101,3 +107,79 @@ def test_batch_streams_are_each_runs_words() -> None:
         assert np.array_equal(words[part], model.streams.words(3, 7, 300))
     with pytest.raises(ValueError, match="every slot"):
         BatchStreams(batch.streams.runs, 300).words(3, 7, 300)
+
+
+# --------------------------------------------------------------------------------------------
+# The engine: batches chosen by run size, a failing run failing alone
+# --------------------------------------------------------------------------------------------
+
+
+def engine_tasks(config, seeds, point=0):
+    """One design point's runs, as a sweep plans them."""
+    return [RunTask(run_id(point, i), point, i, seed, config.name, {}, config)
+            for i, seed in enumerate(seeds)]
+
+
+def rows_of(sink) -> pd.DataFrame:
+    return sink.runs_table().drop(columns=["seconds"])
+
+
+def test_batch_size_falls_with_run_size() -> None:
+    assert replicates_per_batch(400) == 16
+    assert replicates_per_batch(1000) == 8
+    assert replicates_per_batch(5000) == 1
+    assert replicates_per_batch(10_000) == 1
+
+
+def test_a_sweep_with_batches_equals_one_without(monkeypatch) -> None:
+    config = config_of("default", 300, 12)
+    other = config.model_copy(update={"regime": load_config("strict_accountability").regime})
+    tasks = engine_tasks(config, [1, 2, 3, 4, 5]) + engine_tasks(other, [1, 2, 3], point=1)
+    settings = RunSettings(12, 2, ("real_output", "inaction", "promotions"), ("real_output",))
+    batched = []
+    real = batching.simulate_batch
+    monkeypatch.setattr(batching, "simulate_batch",
+                        lambda tasks, steps: batched.append(len(tasks)) or real(tasks, steps))
+    with kernels.using("numba"):
+        together = run_batch(tasks, settings, chunk_size=len(tasks))
+        assert batched == [5, 3]  # one batch per design point
+        monkeypatch.setattr(batching, "MAX_REPLICATES", 1)
+        alone = run_batch(tasks, settings, chunk_size=len(tasks))
+    assert batched == [5, 3]
+    pd.testing.assert_frame_equal(rows_of(together), rows_of(alone), check_exact=True)
+    pd.testing.assert_frame_equal(together.series_table(), alone.series_table(),
+                                  check_exact=True)
+    assert (together.runs_table()["status"] == "ok").all()
+
+
+def test_a_failing_run_in_a_batch_fails_alone(monkeypatch) -> None:
+    """A run that raises breaks its batch; run again alone, the others of the batch succeed."""
+    config = config_of("default", 300, 8)
+    tasks = engine_tasks(config, [21, 22, 23, 24])
+    settings = RunSettings(8, 0, ("real_output",))
+    with kernels.using("numba"):
+        expected = run_batch(tasks, settings, chunk_size=len(tasks)).runs_table()
+        made = Streams.from_seed.__func__
+
+        def fails_for_23(cls, seed):
+            if seed == 23:
+                raise RuntimeError("a model that fails for seed 23")
+            return made(cls, seed)
+
+        monkeypatch.setattr(Streams, "from_seed", classmethod(fails_for_23))
+        runs = run_batch(tasks, settings, chunk_size=len(tasks)).runs_table()
+    assert runs["status"].tolist() == ["ok", "ok", "failed", "ok"]
+    assert "fails for seed 23" in runs["error"][2]
+    ok = runs["status"] == "ok"
+    assert runs.loc[ok, "real_output"].tolist() == expected.loc[ok, "real_output"].tolist()
+
+
+def test_runs_with_a_timeout_or_on_numpy_run_alone() -> None:
+    config = config_of("default", 300, 5)
+    tasks = engine_tasks(config, [1, 2, 3])
+    with kernels.using("numba"):
+        assert [len(b) for b in batching.batches(tasks, RunSettings(5, 0, ()))] == [3]
+        timed = RunSettings(5, 0, (), timeout=60.0)
+        assert [len(b) for b in batching.batches(tasks, timed)] == [1, 1, 1]
+    with kernels.using("numpy"):
+        assert [len(b) for b in batching.batches(tasks, RunSettings(5, 0, ()))] == [1, 1, 1]
