@@ -103,10 +103,9 @@ def segment(whole: CadreArrays, own: CadreArrays, first: int) -> CadreArrays:
 
 def cut(record: Any, part: slice, **scalars: Any) -> Any:
     """A phase's record (a dataclass of per-cadre arrays) restricted to one segment (views)."""
-    changes = {field.name: getattr(record, field.name)[part]
-               for field in dataclasses.fields(record)
-               if isinstance(getattr(record, field.name), np.ndarray)}
-    return dataclasses.replace(record, **changes, **scalars)
+    values = {name: (value[part] if isinstance(value, np.ndarray) else value)
+              for name, value in record.__dict__.items()}
+    return type(record)(**(values | scalars))
 
 
 class ReplicateBatch:
