@@ -28,16 +28,18 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation import streams as s
 from simulation.accountability import detection_chance, unit_leaders
-from simulation.cadres import CadreArrays
+from simulation.cadres import PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE, CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.decision import decision_inputs
 from simulation.demography import age_one_year
+from simulation.learning import commend
 from simulation.model import CadreModel
+from simulation.perceived import IS_RATE, PUBLISHED, written
 from simulation.phases import Phases, in_force
 from simulation.population import draw_traits
 from simulation.positions import move_down
 from simulation.promotion import hold_tournament
-from simulation.records import Inaction, OutcomeDraws, Outcomes, Review, unaccounted
+from simulation.records import Inaction, OutcomeDraws, Outcomes, Review, Tournament, unaccounted
 from simulation.schedule import regime_in_force
 from simulation.step import aggregates, learn
 from simulation.streams import Streams
@@ -129,6 +131,9 @@ class ReplicateBatch:
         for model, part in zip(self.models, self.parts, strict=True):
             model.cadres = segment(self.whole, model.cadres, part.start)
         self.streams = BatchStreams([m.streams for m in self.models], self.n)
+        #: Each run's own peers (R, n, k) and units (R, n), for the compiled learning.
+        self.own_peers = np.ascontiguousarray(np.stack([m.cadres.peers for m in self.models]))
+        self.own_units = np.ascontiguousarray(np.stack([m.cadres.unit for m in self.models]))
 
     def step(self) -> None:
         """One year of every run (``CadreModel.step`` without observer, clock or snapshots)."""
@@ -178,16 +183,19 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
     # 2. Outcomes: elementwise, but the policy reversal is each run's own.
     out, outs = _outcomes(batch, action, regime, year, p)
     # 3. Accountability: findings elementwise (units offset), demotions per run.
-    revs = _review(batch, action, out, regime, year, p)
+    rev, revs = _review(batch, action, out, regime, year, p)
     # 4. Promotion, per run.
     removed = [rev.rung == f.REMOVAL for rev in revs]
     tours = [hold_tournament(m.cadres, config, regime, capacities, m.streams, year, gone,
                              p.form_pool, p.publish, p.fill, p.fast_track)
              for m, gone in zip(models, removed, strict=True)]
-    # 5. Learning, per run (its published cases).
-    for i, m in enumerate(models):
-        learn(m.cadres, action[parts[i]], outs[i], revs[i], tours[i], config, regime, p,
-              m.rulebook)
+    # 5. Learning: each run's published cases; one compiled call on the compiled path.
+    if p.backend == "numba":
+        _learn_compiled(batch, action, out, rev, tours, regime)
+    else:
+        for i, m in enumerate(models):
+            learn(m.cadres, action[parts[i]], outs[i], revs[i], tours[i], config, regime, p,
+                  m.rulebook)
     # 6. Demography: the clocks elementwise, entrants per run.
     retiring = age_one_year(whole, config, regime, streams, year, p.grow_older)
     _renew(batch, [retiring[part] | gone for part, gone in zip(parts, removed, strict=True)],
@@ -269,7 +277,7 @@ def _outcomes(
 def _review(
     batch: ReplicateBatch, action: NDArray[np.int8], out: Outcomes, regime: Regime, year: int,
     p: Phases,
-) -> list[Review]:
+) -> tuple[Review, list[Review]]:
     """Phase 3: each run's findings in one pass (units offset); demotions per run."""
     whole, parts, config = batch.whole, batch.parts, batch.config
     draw = s.uniform_rows(batch.streams.words(year, s.REVIEW, whole.n))
@@ -288,7 +296,50 @@ def _review(
             moved = move_down(model.cadres.rank, demote, model.capacities, draw[7][part])
             model.cadres.years_in_rank[moved] = 0
         revs.append(own)
-    return revs
+    return rev, revs
+
+
+def _learn_compiled(batch: ReplicateBatch, action: NDArray[np.int8], out: Outcomes, rev: Review,
+                    tours: list[Tournament], regime: Regime) -> None:
+    """Phase 5 of every run in one compiled call (``step.learn`` of each run, bit for bit).
+
+    Each run's organisation cases are published to its own cadres and added to its own rule
+    book; role models are chosen among its own cadres.
+    """
+    from simulation.kernels import segments
+    from simulation.kernels.learning import Seen, rates
+
+    config, whole, n, models = batch.config, batch.whole, batch.n, batch.models
+    lrn = config.learning
+    share = regime.support.commendation
+    commended = np.zeros(whole.n, dtype=np.bool_)
+    if round(share * n) > 0:
+        for part in batch.parts:
+            commended[part] = commend(cut(out, part), share)
+    promoted = np.concatenate([tour.promoted for tour in tours])
+    seen = Seen(action=action, caught_idle=rev.caught_idle, caught_formal=rev.caught_formal,
+                routine_punished=rev.routine_punished, routine_failure=out.routine_failure,
+                failure_punished=rev.failure_punished, failure_tolerated=rev.failure_tolerated,
+                accused=rev.accused, accusation_upheld=rev.accusation_upheld, rung=rev.rung,
+                wrongful=rev.wrongful, commended=commended, promoted=promoted,
+                passed_over=np.concatenate([tour.passed_over for tour in tours]))
+    cases = segments.cases_of_segments(tuple(seen), config.behaviour.safe_work_accusation_ratio,
+                                       n)
+    # perceived.credited_view of each run, elementwise over the runs' cases.
+    reach = regime.fault_tolerance.publicity * lrn.published_reach
+    published = np.where(PUBLISHED[None, :, None], reach * cases / n, 0.0).astype(np.float32)
+    rule = np.stack([m.rulebook.credited for m in models]).astype(np.float64)
+    size = np.concatenate([tour.responsiveness_size for tour in tours])
+    weight = lrn.belief_rate * f.pool_weight(size, lrn.statistic_pseudocount)
+    stat = np.concatenate([tour.responsiveness for tour in tours])
+    learner = (whole.innate_motivation, whole.motivation, whole.ability,
+               tuple(getattr(whole, name) for name in PERCEIVED_BELIEFS),
+               tuple(getattr(whole, name) for name in PERCEIVED_EVIDENCE), whole.belief_promote)
+    segments.learn_segments(tuple(seen), learner, batch.own_peers, batch.own_units, stat, weight,
+                            rule, np.where(IS_RATE, 1.0, written(regime)), published, IS_RATE,
+                            tuple(rates(config, regime)))
+    for model, own in zip(models, cases, strict=True):
+        model.rulebook.record(own)
 
 
 def _renew(batch: ReplicateBatch, leaving: list[NDArray[np.bool_]], year: int, p: Phases

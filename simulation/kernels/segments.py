@@ -1,0 +1,88 @@
+"""Phase kernels over a batch of replicates: one call, each segment's own kernel run on it.
+
+A batch (``simulation.batched``) holds R runs of n slots end to end. Learning reads its run's
+published cases and credited rules, so it cannot run over the whole array as one run; here one
+compiled loop runs the lone kernel (``learning._learn``) on each segment's slices, with the
+segment's own peers, units and rules. The same compiled code on the same numbers: each
+segment's results are its lone run's bit for bit, and the batch pays one dispatch instead of R.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.kernels.jit import kernel
+from simulation.kernels.learning import (
+    LARGEST,
+    Learner,
+    Perceived,
+    Published,
+    Rates,
+    Seen,
+    _cases,
+    _learn,
+)
+
+
+@kernel
+def cases_of_segments(seen, ratio, n):  # pragma: no cover - compiled
+    """Each run's organisation cases (R, Q, 2): ``learning._cases`` of each segment of n."""
+    action = seen[0]
+    runs = action.size // n
+    first = _cases(action[0:n], seen[1][0:n], seen[2][0:n], seen[3][0:n], seen[4][0:n],
+                   seen[5][0:n], seen[6][0:n], seen[7][0:n], seen[8][0:n], seen[9][0:n], ratio)
+    out = np.empty((runs, first.shape[0], first.shape[1]))
+    out[0] = first
+    for r in range(1, runs):
+        s, e = r * n, (r + 1) * n
+        out[r] = _cases(action[s:e], seen[1][s:e], seen[2][s:e], seen[3][s:e], seen[4][s:e],
+                        seen[5][s:e], seen[6][s:e], seen[7][s:e], seen[8][s:e], seen[9][s:e],
+                        ratio)
+    return out
+
+
+@kernel
+def part_of_nine(t, s, e):  # pragma: no cover - compiled
+    """Slots ``s .. e - 1`` of each of nine arrays (the perceived rules' beliefs or evidence)."""
+    return (t[0][s:e], t[1][s:e], t[2][s:e], t[3][s:e], t[4][s:e], t[5][s:e], t[6][s:e],
+            t[7][s:e], t[8][s:e])
+
+
+@kernel
+def learn_segments(seen, whole, peers, unit, stat, weight, rule, case_value, published,
+                   is_rate, p):  # pragma: no cover - compiled
+    """``learning._learn`` on each segment (in place), as the lone ``_learn_plain`` calls it.
+
+    ``seen``: the ``Seen`` arrays over the batch; ``whole``: (innate motivation, motivation,
+    ability, beliefs, evidence, belief_promote) over the batch; ``peers`` (R, n, k) and
+    ``unit`` (R, n): each segment's own; ``stat`` and ``weight``: the published statistic and
+    its weight per unit, segment after segment; ``rule`` (R, Q) and ``published`` (R, Q, 2):
+    each run's credited rules and published cases; ``p`` the ``Rates``.
+    """
+    runs, n = unit.shape
+    units = stat.size // runs
+    innate, motivation, ability, beliefs, evidence, belief_promote = whole
+    known = np.empty(stat.size, dtype=np.bool_)
+    statistic = np.empty(stat.size)
+    for u in range(stat.size):
+        value = stat[u]
+        known[u] = value == value
+        statistic[u] = min(max(value, -LARGEST), LARGEST) if value == value else 0.0
+    rates = Rates(*p)
+    for r in range(runs):
+        s, e = r * n, (r + 1) * n
+        us, ue = r * units, (r + 1) * units
+        own = Seen(seen[0][s:e], seen[1][s:e], seen[2][s:e], seen[3][s:e], seen[4][s:e],
+                   seen[5][s:e], seen[6][s:e], seen[7][s:e], seen[8][s:e], seen[9][s:e],
+                   seen[10][s:e], seen[11][s:e], seen[12][s:e], seen[13][s:e])
+        learner = Learner(peers[r], unit[r], innate[s:e], motivation[s:e], ability[s:e],
+                          part_of_nine(beliefs, s, e), part_of_nine(evidence, s, e),
+                          belief_promote[s:e])
+        _learn(own, learner, Published(known[us:ue], statistic[us:ue], weight[us:ue]),
+               Perceived(rule[r], case_value, published[r], is_rate), rates)
+
+
+def stacked(arrays: list[NDArray]) -> NDArray:
+    """Each segment's own fixed array (peers, units), stacked: (R, n, ...)."""
+    return np.ascontiguousarray(np.stack(arrays))
