@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation import streams as s
 from simulation.accountability import detection_chance, unit_leaders
-from simulation.cadres import PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE, CadreArrays
+from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.decision import decision_inputs
 from simulation.demography import age_one_year
@@ -190,8 +190,8 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
                              p.form_pool, p.publish, p.fill, p.fast_track)
              for m, gone in zip(models, removed, strict=True)]
     # 5. Learning: each run's published cases; one compiled call on the compiled path.
-    if p.backend == "numba":
-        _learn_compiled(batch, action, out, rev, tours, regime)
+    if p.learn_each is not None:
+        _learn_together(batch, action, out, rev, tours, regime, p)
     else:
         for i, m in enumerate(models):
             learn(m.cadres, action[parts[i]], outs[i], revs[i], tours[i], config, regime, p,
@@ -299,16 +299,13 @@ def _review(
     return rev, revs
 
 
-def _learn_compiled(batch: ReplicateBatch, action: NDArray[np.int8], out: Outcomes, rev: Review,
-                    tours: list[Tournament], regime: Regime) -> None:
-    """Phase 5 of every run in one compiled call (``step.learn`` of each run, bit for bit).
+def _learn_together(batch: ReplicateBatch, action: NDArray[np.int8], out: Outcomes, rev: Review,
+                    tours: list[Tournament], regime: Regime, p: Phases) -> None:
+    """Phase 5 of every run in one call of the phase table's ``learn_each`` (``step.learn``).
 
     Each run's organisation cases are published to its own cadres and added to its own rule
     book; role models are chosen among its own cadres.
     """
-    from simulation.kernels import segments
-    from simulation.kernels.learning import Seen, rates
-
     config, whole, n, models = batch.config, batch.whole, batch.n, batch.models
     lrn = config.learning
     share = regime.support.commendation
@@ -316,15 +313,10 @@ def _learn_compiled(batch: ReplicateBatch, action: NDArray[np.int8], out: Outcom
     if round(share * n) > 0:
         for part in batch.parts:
             commended[part] = commend(cut(out, part), share)
-    promoted = np.concatenate([tour.promoted for tour in tours])
-    seen = Seen(action=action, caught_idle=rev.caught_idle, caught_formal=rev.caught_formal,
-                routine_punished=rev.routine_punished, routine_failure=out.routine_failure,
-                failure_punished=rev.failure_punished, failure_tolerated=rev.failure_tolerated,
-                accused=rev.accused, accusation_upheld=rev.accusation_upheld, rung=rev.rung,
-                wrongful=rev.wrongful, commended=commended, promoted=promoted,
-                passed_over=np.concatenate([tour.passed_over for tour in tours]))
-    cases = segments.cases_of_segments(tuple(seen), config.behaviour.safe_work_accusation_ratio,
-                                       n)
+    seen = p.seen_each(action, out, rev, commended,
+                       np.concatenate([tour.promoted for tour in tours]),
+                       np.concatenate([tour.passed_over for tour in tours]))
+    cases = p.cases_each(seen, config.behaviour.safe_work_accusation_ratio, n)
     # perceived.credited_view of each run, elementwise over the runs' cases.
     reach = regime.fault_tolerance.publicity * lrn.published_reach
     published = np.where(PUBLISHED[None, :, None], reach * cases / n, 0.0).astype(np.float32)
@@ -332,12 +324,8 @@ def _learn_compiled(batch: ReplicateBatch, action: NDArray[np.int8], out: Outcom
     size = np.concatenate([tour.responsiveness_size for tour in tours])
     weight = lrn.belief_rate * f.pool_weight(size, lrn.statistic_pseudocount)
     stat = np.concatenate([tour.responsiveness for tour in tours])
-    learner = (whole.innate_motivation, whole.motivation, whole.ability,
-               tuple(getattr(whole, name) for name in PERCEIVED_BELIEFS),
-               tuple(getattr(whole, name) for name in PERCEIVED_EVIDENCE), whole.belief_promote)
-    segments.learn_segments(tuple(seen), learner, batch.own_peers, batch.own_units, stat, weight,
-                            rule, np.where(IS_RATE, 1.0, written(regime)), published, IS_RATE,
-                            tuple(rates(config, regime)))
+    p.learn_each(seen, whole, batch.own_peers, batch.own_units, stat, weight, rule,
+                 np.where(IS_RATE, 1.0, written(regime)), published, IS_RATE, config, regime)
     for model, own in zip(models, cases, strict=True):
         model.rulebook.record(own)
 

@@ -54,6 +54,10 @@ class Phases(NamedTuple):
     slot_words: population.SlotWords  # phase 6, the entrants' random words (the same words)
     tally: Callable[..., NDArray[np.int64]]  # the step's counts
     averages: Callable[..., Sequence[float]]  # the step's means
+    # Phase 5 over a batch of replicates (simulation.batched); None: each run alone.
+    seen_each: Callable[..., tuple] | None = None
+    cases_each: Callable[..., NDArray[np.float64]] | None = None
+    learn_each: Callable[..., None] | None = None
 
 
 def reference() -> Phases:
@@ -89,10 +93,11 @@ def _kernel_modules() -> tuple[ModuleType, ...]:
     from simulation.kernels import learning as learnt
     from simulation.kernels import outcomes as realised
     from simulation.kernels import promotion as promoting
+    from simulation.kernels import segments as batched
     from simulation.kernels import statistics as counted
     from simulation.kernels import streams as drawing
 
-    return judging, deciding, ageing, learnt, realised, promoting, counted, drawing
+    return judging, deciding, ageing, learnt, realised, promoting, counted, drawing, batched
 
 
 def compiled() -> Phases:
@@ -101,7 +106,8 @@ def compiled() -> Phases:
     The modules are imported once; their functions are looked up on each call, so a function
     replaced in its module (a test's spy) is the one the next step runs.
     """
-    judging, deciding, ageing, learnt, realised, promoting, counted, drawing = _kernel_modules()
+    judging, deciding, ageing, learnt, realised, promoting, counted, drawing, batched = (
+        _kernel_modules())
     return Phases(
         backend="numba",
         career_weights=deciding.career_weights,
@@ -121,6 +127,9 @@ def compiled() -> Phases:
         slot_words=drawing.slot_words,
         tally=counted.tally,
         averages=counted.averages,
+        seen_each=batched.seen_of,
+        cases_each=batched.cases_each,
+        learn_each=batched.learn_each,
     )
 
 

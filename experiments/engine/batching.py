@@ -10,11 +10,13 @@ run by run, so a failing run fails alone and the others of its batch succeed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from experiments.engine.run import RunSettings, RunTask
 from simulation import kernels
 from simulation.config import ModelConfig
+
+if TYPE_CHECKING:  # run.py imports this module; the types only
+    from experiments.engine.run import RunSettings, RunTask
 
 #: Runs larger than this run alone: the step's per-cadre work dwarfs its fixed cost.
 MAX_BATCHED_CADRES = 5_000

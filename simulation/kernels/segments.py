@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.kernels.jit import kernel
+from simulation.cadres import PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE, CadreArrays
+from simulation.config import ModelConfig, Regime
+from simulation.kernels.jit import kernel, plain
 from simulation.kernels.learning import (
     LARGEST,
     Learner,
@@ -22,7 +24,43 @@ from simulation.kernels.learning import (
     Seen,
     _cases,
     _learn,
+    rates,
 )
+from simulation.records import Outcomes, Review
+
+
+def seen_of(action: NDArray[np.int8], out: Outcomes, rev: Review, commended: NDArray[np.bool_],
+            promoted: NDArray[np.bool_], passed_over: NDArray[np.bool_]) -> tuple:
+    """What every cadre of the batch saw this year (``learning.Seen``, as a plain tuple)."""
+    return plain(Seen(
+        action=action, caught_idle=rev.caught_idle, caught_formal=rev.caught_formal,
+        routine_punished=rev.routine_punished, routine_failure=out.routine_failure,
+        failure_punished=rev.failure_punished, failure_tolerated=rev.failure_tolerated,
+        accused=rev.accused, accusation_upheld=rev.accusation_upheld, rung=rev.rung,
+        wrongful=rev.wrongful, commended=commended, promoted=promoted, passed_over=passed_over))
+
+
+def cases_each(seen: tuple, ratio: float, n: int) -> NDArray[np.float64]:
+    """Each run's organisation cases (R, Q, 2), as ``learning.organisation_cases`` of each."""
+    return cases_of_segments(seen, float(ratio), n)
+
+
+def learn_each(seen: tuple, whole: CadreArrays, peers: NDArray[np.int32],
+               unit: NDArray[np.int32], stat: NDArray[np.float64], weight: NDArray[np.float64],
+               rule: NDArray[np.float64], case_value: NDArray[np.float64],
+               published: NDArray[np.float32], is_rate: NDArray[np.bool_], config: ModelConfig,
+               regime: Regime) -> None:
+    """``learning.learn`` of each run of the batch in place, in one compiled call.
+
+    ``peers`` (R, n, k) and ``unit`` (R, n) are each run's own; ``stat`` and ``weight`` the
+    published promotion statistic and its weight per unit, run after run; ``rule`` (R, Q) and
+    ``published`` (R, Q, 2) each run's credited rules and published cases.
+    """
+    learner = (whole.innate_motivation, whole.motivation, whole.ability,
+               tuple(getattr(whole, name) for name in PERCEIVED_BELIEFS),
+               tuple(getattr(whole, name) for name in PERCEIVED_EVIDENCE), whole.belief_promote)
+    learn_segments(seen, learner, peers, unit, stat, weight, rule, case_value, published,
+                   is_rate, plain(rates(config, regime)))
 
 
 @kernel
@@ -81,8 +119,3 @@ def learn_segments(seen, whole, peers, unit, stat, weight, rule, case_value, pub
                           belief_promote[s:e])
         _learn(own, learner, Published(known[us:ue], statistic[us:ue], weight[us:ue]),
                Perceived(rule[r], case_value, published[r], is_rate), rates)
-
-
-def stacked(arrays: list[NDArray]) -> NDArray:
-    """Each segment's own fixed array (peers, units), stacked: (R, n, ...)."""
-    return np.ascontiguousarray(np.stack(arrays))
