@@ -284,8 +284,11 @@ def _review(
     leaders = None
     if regime.accountability.dual_investigation > 0:
         unit_size = config.organisation.unit_size
-        leaders = np.concatenate([unit_leaders(m.cadres, unit_size) + part.start
-                                  for m, part in zip(batch.models, parts, strict=True)])
+        if batch.n % unit_size == 0:  # every unit whole: the whole array's units are the runs'
+            leaders = unit_leaders(whole, unit_size)
+        else:
+            leaders = np.concatenate([unit_leaders(m.cadres, unit_size) + part.start
+                                      for m, part in zip(batch.models, parts, strict=True)])
     p_detect = detection_chance(action, config, regime, leaders)
     rev = p.judge(whole, action, out, config, regime, leaders, p_detect, draw[:7])
     revs = []

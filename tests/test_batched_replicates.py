@@ -83,6 +83,16 @@ def test_without_the_accounting(case: str) -> None:
             assert_same_run(model, table, config, seed)
 
 
+def test_a_short_last_unit() -> None:
+    """Cadres not a multiple of the unit size: each run's last unit is short, leaders per run."""
+    config = config_of("strict", 310, 12)
+    assert config.organisation.n_cadres % config.organisation.unit_size
+    with kernels.using("numba"):
+        batch = ReplicateBatch(config, [8, 9, 10])
+        for model, table, seed in zip(batch.models, batch.run(), [8, 9, 10], strict=True):
+            assert_same_run(model, table, config, seed)
+
+
 def test_a_thousand_cadres_twenty_five_years() -> None:
     config = config_of("default", 1000, 25)
     with kernels.using("numba"):
