@@ -352,6 +352,16 @@ def _renew(batch: ReplicateBatch, leaving: list[NDArray[np.bool_]], year: int, p
     for name, values in traits.items():
         getattr(batch.whole, name)[where] = values
     ages = s.integers(words[:, 16], pop.entry_age_min, pop.entry_age_max + 1)
+    if p.start_each is not None:
+        entry_age = np.zeros(batch.whole.n, dtype=np.int64)
+        entry_age[where] = ages
+        first = np.cumsum([0, *(d.size for d in departed)])
+        next_person = np.array([m.next_person for m in batch.models], dtype=np.int64)
+        p.start_each(batch.whole, np.concatenate(departed), first, entry_age, next_person,
+                     batch.own_peers)
+        for model, d in zip(batch.models, departed, strict=True):
+            model.next_person += d.size
+        return
     first = 0
     for model, d in zip(batch.models, departed, strict=True):
         if not d.size:

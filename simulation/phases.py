@@ -54,10 +54,11 @@ class Phases(NamedTuple):
     slot_words: population.SlotWords  # phase 6, the entrants' random words (the same words)
     tally: Callable[..., NDArray[np.int64]]  # the step's counts
     averages: Callable[..., Sequence[float]]  # the step's means
-    # Phase 5 over a batch of replicates (simulation.batched); None: each run alone.
+    # Phases 5 and 6 over a batch of replicates (simulation.batched); None: each run alone.
     seen_each: Callable[..., tuple] | None = None
     cases_each: Callable[..., NDArray[np.float64]] | None = None
     learn_each: Callable[..., None] | None = None
+    start_each: Callable[..., None] | None = None
 
 
 def reference() -> Phases:
@@ -130,6 +131,7 @@ def compiled() -> Phases:
         seen_each=batched.seen_of,
         cases_each=batched.cases_each,
         learn_each=batched.learn_each,
+        start_each=batched.start_careers_each,
     )
 
 

@@ -83,6 +83,16 @@ def test_without_the_accounting(case: str) -> None:
             assert_same_run(model, table, config, seed)
 
 
+@pytest.mark.parametrize("case", ["strict", "fast_track"])
+def test_on_the_numpy_path(case: str) -> None:
+    """The reference path learns and starts careers run by run: the same equality holds."""
+    config = config_of(case, 300, 10)
+    with kernels.using("numpy"):
+        batch = ReplicateBatch(config, [1, 2, 3])
+        for model, table, seed in zip(batch.models, batch.run(), [1, 2, 3], strict=True):
+            assert_same_run(model, table, config, seed)
+
+
 def test_a_short_last_unit() -> None:
     """Cadres not a multiple of the unit size: each run's last unit is short, leaders per run."""
     config = config_of("strict", 310, 12)

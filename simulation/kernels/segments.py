@@ -1,9 +1,10 @@
 """Phase kernels over a batch of replicates: one call, each segment's own kernel run on it.
 
 A batch (``simulation.batched``) holds R runs of n slots end to end. Learning reads its run's
-published cases and credited rules, so it cannot run over the whole array as one run; here one
-compiled loop runs the lone kernel (``learning._learn``) on each segment's slices, with the
-segment's own peers, units and rules. The same compiled code on the same numbers: each
+published cases and credited rules, and an entrant's career starts from its run's staff, so
+neither can run over the whole array as one run; here one compiled loop runs the lone kernel
+(``learning._learn``, ``demography._start``) on each segment's slices, with the segment's own
+peers, units and rules. The same compiled code on the same numbers: each
 segment's results are its lone run's bit for bit, and the batch pays one dispatch instead of R.
 """
 
@@ -12,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.cadres import PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE, CadreArrays
+from simulation.cadres import BELIEFS, PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE, CadreArrays
 from simulation.config import ModelConfig, Regime
+from simulation.kernels.demography import Career, _start
 from simulation.kernels.jit import kernel, plain
 from simulation.kernels.learning import (
     LARGEST,
@@ -119,3 +121,45 @@ def learn_segments(seen, whole, peers, unit, stat, weight, rule, case_value, pub
                           belief_promote[s:e])
         _learn(own, learner, Published(known[us:ue], statistic[us:ue], weight[us:ue]),
                Perceived(rule[r], case_value, published[r], is_rate), rates)
+
+
+def start_careers_each(whole: CadreArrays, departed: NDArray[np.intp], first: NDArray[np.intp],
+                       entry_age: NDArray[np.int64], next_person: NDArray[np.int64],
+                       peers: NDArray[np.int32]) -> None:
+    """``population.start_careers`` of each run of the batch, in one compiled call.
+
+    ``departed`` holds each run's entrants' slots (its own numbering), run after run, run r's
+    from ``first[r]`` to ``first[r + 1]``; ``entry_age`` an age for every slot of the batch;
+    ``next_person`` each run's next person id; ``peers`` (R, n, k) each run's own.
+    """
+    career = Career(
+        person=whole.person, age=whole.age, rank=whole.rank,
+        years_in_rank=whole.years_in_rank, record=whole.record,
+        sanction_years=whole.sanction_years, strikes=whole.strikes,
+        years_since_sanction=whole.years_since_sanction,
+        probation_years=whole.probation_years, fast_track=whole.fast_track,
+        action=whole.action,
+    )
+    start_segments(departed, first, entry_age, next_person, plain(career), peers,
+                   tuple(getattr(whole, name) for name in BELIEFS))
+
+
+@kernel
+def start_segments(departed, first, entry_age, next_person, career, peers, beliefs
+                   ):  # pragma: no cover - compiled
+    """``demography._start`` of each segment with entrants (``start_careers_each``)."""
+    runs, n = peers.shape[0], peers.shape[1]
+    for r in range(runs):
+        a, b = first[r], first[r + 1]
+        if a == b:
+            continue
+        s, e = r * n, (r + 1) * n
+        own = Career(career[0][s:e], career[1][s:e], career[2][s:e], career[3][s:e],
+                     career[4][s:e], career[5][s:e], career[6][s:e], career[7][s:e],
+                     career[8][s:e], career[9][s:e], career[10][s:e])
+        _start(departed[a:b], entry_age[s:e], next_person[r], own, peers[r],
+               (beliefs[0][s:e], beliefs[1][s:e], beliefs[2][s:e], beliefs[3][s:e],
+                beliefs[4][s:e], beliefs[5][s:e], beliefs[6][s:e], beliefs[7][s:e],
+                beliefs[8][s:e], beliefs[9][s:e], beliefs[10][s:e], beliefs[11][s:e],
+                beliefs[12][s:e], beliefs[13][s:e], beliefs[14][s:e], beliefs[15][s:e],
+                beliefs[16][s:e], beliefs[17][s:e], beliefs[18][s:e]))
