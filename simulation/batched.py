@@ -38,7 +38,7 @@ from simulation.perceived import IS_RATE, PUBLISHED, written
 from simulation.phases import Phases, in_force
 from simulation.population import draw_traits
 from simulation.positions import move_down
-from simulation.promotion import hold_tournament
+from simulation.promotion import fast_track_band, hold_tournament
 from simulation.records import Inaction, OutcomeDraws, Outcomes, Review, Tournament, unaccounted
 from simulation.schedule import regime_in_force
 from simulation.step import aggregates, learn
@@ -185,10 +185,13 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
     # 3. Accountability: findings elementwise (units offset), demotions per run.
     rev, revs = _review(batch, action, out, regime, year, p)
     # 4. Promotion, per run.
-    removed = [rev.rung == f.REMOVAL for rev in revs]
-    tours = [hold_tournament(m.cadres, config, regime, capacities, m.streams, year, gone,
-                             p.form_pool, p.publish, p.fill, p.fast_track)
-             for m, gone in zip(models, removed, strict=True)]
+    removed = [r.rung == f.REMOVAL for r in revs]
+    if p.promote_each is not None:
+        tours = _promote_together(batch, rev.rung == f.REMOVAL, regime, year, p)
+    else:
+        tours = [hold_tournament(m.cadres, config, regime, capacities, m.streams, year, gone,
+                                 p.form_pool, p.publish, p.fill, p.fast_track)
+                 for m, gone in zip(models, removed, strict=True)]
     # 5. Learning: each run's published cases; one compiled call on the compiled path.
     if p.learn_each is not None:
         _learn_together(batch, action, out, rev, tours, regime, p)
@@ -300,6 +303,42 @@ def _review(
             model.cadres.years_in_rank[moved] = 0
         revs.append(own)
     return rev, revs
+
+
+def _promote_together(batch: ReplicateBatch, removed: NDArray[np.bool_], regime: Regime,
+                      year: int, p: Phases) -> list[Tournament]:
+    """Phase 4 of every run in one call of the phase table's ``promote_each``.
+
+    A run whose band or places have a tie at a top-k edge (left to NumPy's argpartition
+    alone) holds its tournament alone (``promotion.hold_tournament``), from the same state.
+    """
+    whole, n, config = batch.whole, batch.n, batch.config
+    promo, n_ranks = regime.promotion, config.organisation.n_ranks
+    band, banded = p.band_each(whole, n_ranks, promo.fast_track_share, n)
+    for i in np.flatnonzero(~banded):
+        band[batch.parts[i]] = fast_track_band(batch.models[i].cadres, n_ranks,
+                                               promo.fast_track_share)
+    whole.fast_track[:] = band
+    words = batch.streams.words(year, s.CAREER, whole.n)
+    competed_rank, seniority = whole.rank.copy(), whole.years_in_rank.copy()
+    n_units = -(-n // config.organisation.unit_size)
+    promoted, passed_over, pool, self_recommended, published, size, settled = p.promote_each(
+        whole, removed, s.uniform(words[:, 0]), promo.score_noise * s.normal(words[:, 1]),
+        n_ranks, promo, batch.models[0].capacities, batch.own_units, n_units)
+    tours = []
+    for i, (model, part) in enumerate(zip(batch.models, batch.parts, strict=True)):
+        if not settled[i]:
+            tours.append(hold_tournament(model.cadres, config, regime, model.capacities,
+                                         model.streams, year, removed[part], p.form_pool,
+                                         p.publish, p.fill, p.fast_track))
+            continue
+        units = slice(i * n_units, (i + 1) * n_units)
+        tours.append(Tournament(
+            promoted=promoted[part], pool=pool[part], competed_rank=competed_rank[part],
+            seniority=seniority[part], passed_over=passed_over[part],
+            responsiveness=published[units], responsiveness_size=size[units],
+            self_recommended=self_recommended[part]))
+    return tours
 
 
 def _learn_together(batch: ReplicateBatch, action: NDArray[np.int8], out: Outcomes, rev: Review,

@@ -54,7 +54,9 @@ class Phases(NamedTuple):
     slot_words: population.SlotWords  # phase 6, the entrants' random words (the same words)
     tally: Callable[..., NDArray[np.int64]]  # the step's counts
     averages: Callable[..., Sequence[float]]  # the step's means
-    # Phases 5 and 6 over a batch of replicates (simulation.batched); None: each run alone.
+    # Phases 4 to 6 over a batch of replicates (simulation.batched); None: each run alone.
+    band_each: Callable[..., tuple] | None = None
+    promote_each: Callable[..., tuple] | None = None
     seen_each: Callable[..., tuple] | None = None
     cases_each: Callable[..., NDArray[np.float64]] | None = None
     learn_each: Callable[..., None] | None = None
@@ -128,6 +130,8 @@ def compiled() -> Phases:
         slot_words=drawing.slot_words,
         tally=counted.tally,
         averages=counted.averages,
+        band_each=batched.band_each,
+        promote_each=batched.promote_each,
         seen_each=batched.seen_of,
         cases_each=batched.cases_each,
         learn_each=batched.learn_each,

@@ -34,6 +34,8 @@ CASES = {
     "tolerant": ("guangdong_three_distinctions", {}),
     "fast_track": ("comprehensive_package", {"regime.support.policy_volatility": 0.3}),
     "switch": ("strict_accountability", {"switch.step": 6, "switch.preset": "hubei_opinions"}),
+    # No measurement noise: records tie, and some years' bands and places are left to NumPy.
+    "ties": ("comprehensive_package", {"regime.evaluation.noise_sd": 0.0}),
 }
 
 
@@ -91,6 +93,35 @@ def test_on_the_numpy_path(case: str) -> None:
         batch = ReplicateBatch(config, [1, 2, 3])
         for model, table, seed in zip(batch.models, batch.run(), [1, 2, 3], strict=True):
             assert_same_run(model, table, config, seed)
+
+
+def test_tied_tournaments_are_held_alone(monkeypatch) -> None:
+    """A run whose band or places tie at a top-k edge holds its tournament alone, as alone."""
+    from simulation.kernels import segments
+
+    config = config_of("ties", 300, 12)
+    seeds = [1, 2, 3, 4, 5]
+    left = {"places": 0, "bands": 0, "settled": 0}
+    promote, band = segments.promote_each, segments.band_each
+
+    def counted_promote(*args):
+        out = promote(*args)
+        left["places"] += int((~out[-1]).sum())
+        left["settled"] += int(out[-1].sum())
+        return out
+
+    def counted_band(*args):
+        out = band(*args)
+        left["bands"] += int((~out[1]).sum())
+        return out
+
+    monkeypatch.setattr(segments, "promote_each", counted_promote)
+    monkeypatch.setattr(segments, "band_each", counted_band)
+    with kernels.using("numba"):
+        batch = ReplicateBatch(config, seeds)
+        for model, table, seed in zip(batch.models, batch.run(), seeds, strict=True):
+            assert_same_run(model, table, config, seed)
+    assert left["places"] > 0 and left["bands"] > 0 and left["settled"] > 0, left
 
 
 def test_a_short_last_unit() -> None:

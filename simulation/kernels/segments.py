@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.cadres import BELIEFS, PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE, CadreArrays
-from simulation.config import ModelConfig, Regime
+from simulation.config import ModelConfig, Promotion, Regime
 from simulation.kernels.demography import Career, _start
 from simulation.kernels.jit import kernel, plain
 from simulation.kernels.learning import (
@@ -28,6 +28,8 @@ from simulation.kernels.learning import (
     _learn,
     rates,
 )
+from simulation.kernels.promotion import Rules as PoolRules
+from simulation.kernels.promotion import Standing, _fast_track, _fill, _form_pool, _publish
 from simulation.records import Outcomes, Review
 
 
@@ -163,3 +165,92 @@ def start_segments(departed, first, entry_age, next_person, career, peers, belie
                 beliefs[8][s:e], beliefs[9][s:e], beliefs[10][s:e], beliefs[11][s:e],
                 beliefs[12][s:e], beliefs[13][s:e], beliefs[14][s:e], beliefs[15][s:e],
                 beliefs[16][s:e], beliefs[17][s:e], beliefs[18][s:e]))
+
+
+def band_each(whole: CadreArrays, n_ranks: int, share: float, n: int
+              ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Each run's fast-track band (``promotion.fast_track_band``) and whether it was settled.
+
+    A run whose band has a tie at its edge is not settled: its band is left to NumPy.
+    """
+    if share <= 0:
+        return np.zeros(whole.n, dtype=np.bool_), np.ones(whole.n // n, dtype=np.bool_)
+    return band_segments(whole.rank, whole.record, n_ranks, float(share), n)
+
+
+@kernel
+def band_segments(rank, record, n_ranks, share, n):  # pragma: no cover - compiled
+    """``promotion._fast_track`` of each segment of n slots: (band, settled per segment)."""
+    runs = rank.size // n
+    band = np.zeros(rank.size, dtype=np.bool_)
+    settled = np.empty(runs, dtype=np.bool_)
+    for r in range(runs):
+        s, e = r * n, (r + 1) * n
+        own, settled[r] = _fast_track(rank[s:e], record[s:e], n_ranks, share)
+        band[s:e] = own
+    return band, settled
+
+
+def promote_each(whole: CadreArrays, leaving: NDArray[np.bool_], self_draw: NDArray[np.float64],
+                 noise: NDArray[np.float64], n_ranks: int, promo: Promotion,
+                 capacities: NDArray[np.int64], unit: NDArray[np.int32], n_units: int) -> tuple:
+    """Each run's tournament (``promotion.hold_tournament`` after the band and the draws).
+
+    Returns (promoted, passed over, pool, self-recommended) per slot, the published statistic
+    and its size per unit (run after run) and whether each run was settled. A run not settled
+    (a tie at a top-k edge, left to NumPy's argpartition) is left untouched, to be held alone.
+    """
+    standing = (whole.rank, whole.sanction_years, whole.probation_years, whole.years_in_rank,
+                whole.age, whole.fast_track, whole.ability, whole.record, whole.front_line,
+                leaving, self_draw, noise)
+    rules = PoolRules(
+        n_ranks=n_ranks, min_tenure=promo.min_tenure, age_ceiling=promo.age_ceiling,
+        self_recommendation=promo.self_recommendation,
+        self_recommendation_ability=promo.self_recommendation_ability,
+        performance_weight=promo.performance_weight,
+    )
+    return promote_segments(standing, plain(rules), capacities, float(promo.front_line_quota),
+                            unit, n_units, promo.probation_years)
+
+
+@kernel
+def promote_segments(c, rules, capacities, quota, unit, n_units,
+                     probation):  # pragma: no cover - compiled
+    """The pool, the places and the published statistic of each segment; ranks moved in place."""
+    rank, years_in_rank, probation_years = c[0], c[3], c[2]
+    runs, n = unit.shape
+    promoted = np.zeros(rank.size, dtype=np.bool_)
+    passed_over = np.zeros(rank.size, dtype=np.bool_)
+    mask = np.zeros(rank.size, dtype=np.bool_)
+    self_recommended = np.zeros(rank.size, dtype=np.bool_)
+    published = np.full(runs * n_units, np.nan)
+    size = np.zeros(runs * n_units, dtype=np.int64)
+    settled = np.ones(runs, dtype=np.bool_)
+    r_rules = PoolRules(*rules)
+    for r in range(runs):
+        s, e = r * n, (r + 1) * n
+        own = Standing(c[0][s:e], c[1][s:e], c[2][s:e], c[3][s:e], c[4][s:e], c[5][s:e],
+                       c[6][s:e], c[7][s:e], c[8][s:e], c[9][s:e], c[10][s:e], c[11][s:e])
+        pool = _form_pool(own, r_rules)
+        members, starts, record, score, front_line = pool[2], pool[3], pool[4], pool[5], pool[6]
+        occupied = np.zeros(capacities.size, dtype=np.int64)
+        for i in range(s, e):
+            occupied[rank[i]] += 1
+        won_slot, over, won, high, done = _fill(starts, members, record, score, front_line,
+                                                capacities, occupied, n, quota)
+        if not done:
+            settled[r] = False
+            continue
+        stat, behind = _publish(members, unit[r], high, won, n_units)
+        published[r * n_units:(r + 1) * n_units] = stat
+        size[r * n_units:(r + 1) * n_units] = behind
+        for i in range(n):
+            mask[s + i] = pool[0][i]
+            self_recommended[s + i] = pool[1][i]
+            passed_over[s + i] = over[i]
+            if won_slot[i]:
+                promoted[s + i] = True
+                rank[s + i] += 1
+                years_in_rank[s + i] = 0
+                probation_years[s + i] = probation
+    return promoted, passed_over, mask, self_recommended, published, size, settled
