@@ -28,18 +28,29 @@ from numpy.typing import NDArray
 from simulation import formulas as f
 from simulation import streams as s
 from simulation.accountability import detection_chance, unit_leaders
+from simulation.accounting import ACCOUNTED
 from simulation.cadres import CadreArrays
 from simulation.config import ModelConfig, Regime
 from simulation.decision import decision_inputs
 from simulation.demography import age_one_year
 from simulation.learning import commend
 from simulation.model import CadreModel
+from simulation.outputs import STEP_COLUMNS
 from simulation.perceived import IS_RATE, PUBLISHED, written
 from simulation.phases import Phases, in_force
 from simulation.population import draw_traits
 from simulation.positions import move_down
 from simulation.promotion import fast_track_band, hold_tournament
-from simulation.records import Inaction, OutcomeDraws, Outcomes, Review, Tournament, unaccounted
+from simulation.records import (
+    AVERAGED,
+    TALLIED,
+    Inaction,
+    OutcomeDraws,
+    Outcomes,
+    Review,
+    Tournament,
+    unaccounted,
+)
 from simulation.schedule import regime_in_force
 from simulation.step import aggregates, learn
 from simulation.streams import Streams
@@ -203,13 +214,13 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
     retiring = age_one_year(whole, config, regime, streams, year, p.grow_older)
     _renew(batch, [retiring[part] | gone for part, gone in zip(parts, removed, strict=True)],
            year, p)
-    stats = []
-    for i, m in enumerate(models):
-        part = parts[i]
-        stats.append(aggregates(m.cadres, capacities, action[part], inactions[i], outs[i],
-                                revs[i], tours[i], retiring[part], removed[i], p, felt[i],
-                                config, regime, answers[i]))
-    return stats
+    if p.statistics_each is not None:
+        return _aggregates_together(batch, action, out, rev, tours, retiring, inactions,
+                                    outs, felt, regime, answers, p)
+    return [aggregates(m.cadres, capacities, action[part], inactions[i], outs[i], revs[i],
+                       tours[i], retiring[part], removed[i], p, felt[i], config, regime,
+                       answers[i])
+            for i, (m, part) in enumerate(zip(models, parts, strict=True))]
 
 
 def _choose(
@@ -303,6 +314,66 @@ def _review(
             model.cadres.years_in_rank[moved] = 0
         revs.append(own)
     return rev, revs
+
+
+def _aggregates_together(
+    batch: ReplicateBatch, action: NDArray[np.int8], out: Outcomes, rev: Review,
+    tours: list[Tournament], retiring: NDArray[np.bool_], inactions: list[Inaction],
+    outs: list[Outcomes], felt: list[tuple[float, float]], regime: Regime,
+    answers: list[dict[str, float]], p: Phases,
+) -> list[dict[str, float]]:
+    """Every run's year's aggregates (``step.aggregates`` of each run), column by column.
+
+    The counts and means come from one call of the phase table's ``statistics_each``; each
+    column is then formed for all runs at once by the same arithmetic ``step.aggregates``
+    does for one (elementwise, so each run's value has the same bits).
+    """
+    whole, n, config = batch.whole, batch.n, batch.config
+    runs = len(batch.models)
+    capacities = batch.models[0].capacities
+    counts, means = p.statistics_each(
+        action, out, rev, np.concatenate([tour.promoted for tour in tours]),
+        np.concatenate([tour.self_recommended for tour in tours]), retiring,
+        rev.rung == f.REMOVAL, whole, n)
+    columns: dict[str, Any] = dict(zip(TALLIED, (counts / n).T, strict=True))
+    columns |= zip(AVERAGED, means.T, strict=True)
+    forms = np.stack([inaction.counts() for inaction in inactions]) / n
+    causes = np.stack([inaction.causes for inaction in inactions]) / n
+    reasons = np.stack([inaction.reasons for inaction in inactions]) / n
+    named = np.stack([inaction.named for inaction in inactions]) / n
+    occupied = np.bincount(np.repeat(np.arange(runs) * capacities.size, n) + whole.rank,
+                           minlength=runs * capacities.size).reshape(runs, capacities.size)
+    free = capacities - occupied
+    free[:, 0] = 0
+    senior = capacities[1:].sum()
+    columns |= {
+        "inaction": forms.sum(axis=1),
+        "lying_flat": forms[:, 0],
+        "formalism": forms[:, 1],
+        "avoidance": forms[:, 2],
+        "avoidance_fear": np.array([inaction.fear_only for inaction in inactions]) / n,
+        "unwilling": causes[:, 0], "unable": causes[:, 1], "afraid": causes[:, 2],
+        "reason_unwilling": reasons[:, 0], "reason_unable": reasons[:, 1],
+        "reason_afraid": reasons[:, 2],
+        "names_unwilling": named[:, 0], "names_unable": named[:, 1], "names_afraid": named[:, 2],
+        "senior_vacancy_rate": (np.maximum(free, 0).sum(axis=1) / senior if senior
+                                else np.zeros(runs)),
+        "policy_reversal": np.array([float(o.reversal) for o in outs]),
+        "effort_cost": np.array([effort for effort, _ in felt]),
+        "sanction_cost": np.array([cost for _, cost in felt]),
+    }
+    w = config.welfare
+    columns["welfare"] = f.welfare(columns["real_output"], columns["effort_cost"],
+                                   columns["wrongful_sanctions"], columns["shielded_violations"],
+                                   w.effort_weight, w.wrongful_sanction_harm,
+                                   w.shielded_violation_harm)
+    columns["policy_cost"] = np.full(runs, f.policy_cost(regime, config.policy_cost.levers()))
+    for name in answers[0]:
+        columns[name] = np.array([own[name] for own in answers])
+    if not inactions[0].accounted:
+        columns |= dict.fromkeys(ACCOUNTED, np.full(runs, np.nan))
+    table = np.stack([np.asarray(columns[k], dtype=np.float64) for k in STEP_COLUMNS], axis=1)
+    return [dict(zip(STEP_COLUMNS, row, strict=True)) for row in table.tolist()]
 
 
 def _promote_together(batch: ReplicateBatch, removed: NDArray[np.bool_], regime: Regime,

@@ -54,13 +54,15 @@ class Phases(NamedTuple):
     slot_words: population.SlotWords  # phase 6, the entrants' random words (the same words)
     tally: Callable[..., NDArray[np.int64]]  # the step's counts
     averages: Callable[..., Sequence[float]]  # the step's means
-    # Phases 4 to 6 over a batch of replicates (simulation.batched); None: each run alone.
+    # Phases 4 to 6 and the statistics over a batch of replicates (simulation.batched);
+    # None: each run alone.
     band_each: Callable[..., tuple] | None = None
     promote_each: Callable[..., tuple] | None = None
     seen_each: Callable[..., tuple] | None = None
     cases_each: Callable[..., NDArray[np.float64]] | None = None
     learn_each: Callable[..., None] | None = None
     start_each: Callable[..., None] | None = None
+    statistics_each: Callable[..., tuple] | None = None
 
 
 def reference() -> Phases:
@@ -136,6 +138,7 @@ def compiled() -> Phases:
         cases_each=batched.cases_each,
         learn_each=batched.learn_each,
         start_each=batched.start_careers_each,
+        statistics_each=batched.statistics_each,
     )
 
 

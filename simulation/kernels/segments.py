@@ -30,6 +30,7 @@ from simulation.kernels.learning import (
 )
 from simulation.kernels.promotion import Rules as PoolRules
 from simulation.kernels.promotion import Standing, _fast_track, _fill, _form_pool, _publish
+from simulation.kernels.statistics import N_ACTIONS, N_EVENTS, N_RUNGS, PLAN, _averages, _tally
 from simulation.records import Outcomes, Review
 
 
@@ -254,3 +255,47 @@ def promote_segments(c, rules, capacities, quota, unit, n_units,
                 years_in_rank[s + i] = 0
                 probation_years[s + i] = probation
     return promoted, passed_over, mask, self_recommended, published, size, settled
+
+
+def statistics_each(action: NDArray[np.int8], out: Outcomes, rev: Review,
+                    promoted: NDArray[np.bool_], self_recommended: NDArray[np.bool_],
+                    retiring: NDArray[np.bool_], removed: NDArray[np.bool_], whole: CadreArrays,
+                    n: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Each run's counts (R, TALLIED) and means (R, AVERAGED), in one compiled call.
+
+    As ``statistics.tally`` and ``statistics.averages`` of each run give them (sums in NumPy's
+    order over each segment).
+    """
+    c = whole
+    masks = np.stack((out.bold_success, out.bold_failure, rev.failure_tolerated,
+                      rev.failure_punished, rev.violation_exposed, rev.violation_shielded,
+                      rev.caught_idle, rev.caught_formal, rev.accused, rev.accusation_upheld,
+                      rev.wrongful, rev.leader_sanctioned, rev.sanctioned, rev.probation_failed,
+                      promoted, self_recommended, retiring, removed))
+    means = (out.real, out.measured, c.motivation, c.ability, c.belief_punish, c.belief_detect,
+             c.belief_promote)
+    perceived = (c.belief_detect_formal, c.belief_punish_routine, c.belief_accused,
+                 c.belief_upheld, c.belief_warning_cost, c.belief_demotion_cost,
+                 c.belief_removal_cost)
+    return statistics_segments(masks, PLAN, action, rev.sanctioned, rev.rung, means,
+                               c.belief_accused, c.belief_upheld, perceived, c.rank, c.ability, n)
+
+
+@kernel
+def statistics_segments(masks, plan, action, sanctioned, rung, means, accused, upheld, perceived,
+                        rank, ability, n):  # pragma: no cover - compiled
+    """``statistics._tally`` and ``_averages`` of each segment of n slots."""
+    runs = action.size // n
+    counts = np.empty((runs, N_EVENTS + N_ACTIONS + N_RUNGS), dtype=np.int64)
+    values = np.empty((runs, len(means) + 1 + len(perceived) + 1))
+    for r in range(runs):
+        s, e = r * n, (r + 1) * n
+        counts[r] = _tally(masks[:, s:e], plan, action[s:e], sanctioned[s:e], rung[s:e])
+        values[r] = _averages(
+            (means[0][s:e], means[1][s:e], means[2][s:e], means[3][s:e], means[4][s:e],
+             means[5][s:e], means[6][s:e]),
+            accused[s:e], upheld[s:e],
+            (perceived[0][s:e], perceived[1][s:e], perceived[2][s:e], perceived[3][s:e],
+             perceived[4][s:e], perceived[5][s:e], perceived[6][s:e]),
+            rank[s:e], ability[s:e])
+    return counts, values
