@@ -8,6 +8,11 @@ with wall time beside it; runs per CPU second and the ratio batch / lone are pri
 Markdown table. ``--accounting`` keeps the inaction accounting (a sweep skips it unless an
 output reads it, ``accounting.only_for``). The two give the same tables bit for bit
 (tests/test_batched_replicates.py), which the benchmark checks on its first round.
+
+``--engine P R`` also times a sweep of P points x R replicates through the engine
+(``experiments.engine.batch.run_batch`` in this process, its default chunks), with the
+engine's batches and with every run alone (``batching.MAX_REPLICATES = 1``), and checks that
+both give the same runs table.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from experiments.engine import batching
+from experiments.engine.batch import run_batch
+from experiments.engine.design import run_id
+from experiments.engine.run import RunSettings, RunTask
 from simulation import accounting, kernels
 from simulation.batched import ReplicateBatch
 from simulation.loading import load_config
@@ -53,6 +62,35 @@ def measure(n: int, replicates: int, years: int, rounds: int) -> dict[str, float
     }
 
 
+def measure_engine(n: int, points: int, replicates: int, years: int, rounds: int
+                   ) -> dict[str, float]:
+    """A sweep of ``points`` x ``replicates`` runs through the engine, batched and alone."""
+    base = load_config("default", {"organisation.n_cadres": n, "steps": years})
+    tasks = []
+    for point in range(points):
+        config = base.model_copy(update={"regime": base.regime.model_copy(update={
+            "fault_tolerance": base.regime.fault_tolerance.model_copy(
+                update={"tolerance": 0.1 * point})})})
+        tasks += [RunTask(run_id(point, r), point, r, 1000 + r, config.name, {}, config)
+                  for r in range(replicates)]
+    settings = RunSettings(years, 10, ("real_output", "bold", "promotions"))
+    most = batching.MAX_REPLICATES
+    best = {"lone": float("inf"), "batch": float("inf")}
+    for k in range(rounds):
+        batching.MAX_REPLICATES = 1
+        try:
+            lone = timed(lambda: run_batch(tasks, settings).runs_table())
+        finally:
+            batching.MAX_REPLICATES = most
+        batch = timed(lambda: run_batch(tasks, settings).runs_table())
+        if k == 0:
+            pd.testing.assert_frame_equal(lone[2].drop(columns="seconds"),
+                                          batch[2].drop(columns="seconds"), check_exact=True)
+        best["lone"] = min(best["lone"], lone[0])
+        best["batch"] = min(best["batch"], batch[0])
+    return best
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the table of runs per CPU second, lone and batched, and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -60,6 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--replicates", type=int, nargs="+", default=[2, 4, 8, 16])
     parser.add_argument("--years", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--engine", type=int, nargs=2, metavar=("POINTS", "REPLICATES"),
+                        help="also time a sweep of POINTS x REPLICATES runs through the engine")
     parser.add_argument("--accounting", action="store_true",
                         help="keep the inaction accounting (default: skipped, as sweeps do)")
     args = parser.parse_args(argv)
@@ -79,6 +119,17 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"| {n:,} | {r} | {lone:.1f} ({m['lone_cpu']:.3f}, {m['lone_wall']:.3f}) "
                       f"| {batch:.1f} ({m['batch_cpu']:.3f}, {m['batch_wall']:.3f}) "
                       f"| {batch / lone:.2f} |", flush=True)
+        if args.engine:
+            points, replicates = args.engine
+            print(f"\nA sweep of {points} points x {replicates} replicates through the engine "
+                  "(this process, default chunks): runs per CPU second\n")
+            print("| cadres | runs alone | engine's batches | batch / lone |")
+            print("|---:|---:|---:|---:|")
+            for n in args.sizes:
+                m = measure_engine(n, points, replicates, args.years, args.rounds)
+                runs = points * replicates
+                print(f"| {n:,} | {runs / m['lone']:.1f} | {runs / m['batch']:.1f} "
+                      f"| {m['lone'] / m['batch']:.2f} |", flush=True)
         print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
 
 

@@ -2,16 +2,22 @@
 
 Every random number is named by its run's key and the number's own name (``simulation.streams``),
 so R runs of one config can share one array of R x n slots: each run's segment draws with its
-own key and sees every number its lone run sees. A phase that is elementwise (the decision
-without the inaction accounting, outcomes, the review's findings, the clocks) runs once over the
-whole array, sharing its fixed Python cost; a phase that reads its run as a whole (the
-accounting's sums, demotions into scarce posts, promotion, learning from the run's published
-cases, entrants, the year's statistics) runs per segment on views of the same arrays. Each
-run's per-step table and final state are its lone run's, bit for bit
-(tests/test_batched_replicates.py).
+own key and sees every number its lone run sees. What the phases do with the whole array:
 
-What a batch does not do: an observer, a phase clock, snapshots or per-cadre reporters (a run
-that wants them runs alone, ``CadreModel``).
+- elementwise, one call over the whole array: the decision without the inaction accounting,
+  outcomes, the review's findings (units offset to the whole array), the clocks, the entrants'
+  traits, and the draws (one run of words per run and purpose, end to end);
+- on the compiled path, one call that runs the lone kernel on each segment
+  (``simulation.kernels.segments``, through the phase table): promotion, learning (each run's
+  published cases and credited rules), the entrants' careers and the year's counts and means;
+  the NumPy path runs these run by run;
+- run by run: the decision with the accounting (its sums are each run's), demotions into
+  scarce posts, role models, a run whose policy reversal differs from most runs' (worked out
+  again from its records), a tournament with a tie at a top-k edge (left to NumPy alone).
+
+Each run's per-step table and final state are its lone run's, bit for bit
+(tests/test_batched_replicates.py). What a batch does not do: an observer, a phase clock,
+snapshots or per-cadre reporters (a run that wants them runs alone, ``CadreModel``).
 """
 
 from __future__ import annotations
@@ -195,7 +201,7 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
     out, outs = _outcomes(batch, action, regime, year, p)
     # 3. Accountability: findings elementwise (units offset), demotions per run.
     rev, revs = _review(batch, action, out, regime, year, p)
-    # 4. Promotion, per run.
+    # 4. Promotion: one compiled call on the compiled path, else run by run.
     removed = [r.rung == f.REMOVAL for r in revs]
     if p.promote_each is not None:
         tours = _promote_together(batch, rev.rung == f.REMOVAL, regime, year, p)
@@ -210,7 +216,7 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
         for i, m in enumerate(models):
             learn(m.cadres, action[parts[i]], outs[i], revs[i], tours[i], config, regime, p,
                   m.rulebook)
-    # 6. Demography: the clocks elementwise, entrants per run.
+    # 6. Demography: the clocks and the entrants' traits elementwise, careers per run.
     retiring = age_one_year(whole, config, regime, streams, year, p.grow_older)
     _renew(batch, [retiring[part] | gone for part, gone in zip(parts, removed, strict=True)],
            year, p)
