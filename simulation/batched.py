@@ -194,8 +194,12 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
     taste = streams.taste(year, whole.n)
     action, inactions, answers = _choose(inputs, config, regime, taste, parts, p, account)
     cost = p.effort_costs(inputs.ability, action, config.behaviour, regime)
-    felt = [(float(cost[part].mean()), float(inputs.sanction_cost[part].mean()))
-            for part in parts]
+    if p.means_each is not None:
+        felt = list(zip(p.means_each(cost, batch.n).tolist(),
+                        p.means_each(inputs.sanction_cost, batch.n).tolist(), strict=True))
+    else:
+        felt = [(float(cost[part].mean()), float(inputs.sanction_cost[part].mean()))
+                for part in parts]
     whole.action[:] = action
     # 2. Outcomes: elementwise, but the policy reversal is each run's own.
     out, outs = _outcomes(batch, action, regime, year, p)
@@ -311,10 +315,14 @@ def _review(
                                       for m, part in zip(batch.models, parts, strict=True)])
     p_detect = detection_chance(action, config, regime, leaders)
     rev = p.judge(whole, action, out, config, regime, leaders, p_detect, draw[:7])
+    demoted = (rev.rung == f.DEMOTION) | rev.probation_failed
+    if p.demote_each is not None:
+        p.demote_each(whole, demoted, draw[7], batch.models[0].capacities, batch.n)
+        return rev, [cut(rev, part) for part in parts]
     revs = []
     for model, part in zip(batch.models, parts, strict=True):
         own = cut(rev, part)
-        demote = np.flatnonzero((own.rung == f.DEMOTION) | own.probation_failed)
+        demote = np.flatnonzero(demoted[part])
         if demote.size:
             moved = move_down(model.cadres.rank, demote, model.capacities, draw[7][part])
             model.cadres.years_in_rank[moved] = 0

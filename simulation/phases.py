@@ -54,8 +54,10 @@ class Phases(NamedTuple):
     slot_words: population.SlotWords  # phase 6, the entrants' random words (the same words)
     tally: Callable[..., NDArray[np.int64]]  # the step's counts
     averages: Callable[..., Sequence[float]]  # the step's means
-    # Phases 4 to 6 and the statistics over a batch of replicates (simulation.batched);
+    # Phases 1 and 3 to 6 and the statistics over a batch of replicates (simulation.batched);
     # None: each run alone.
+    demote_each: Callable[..., None] | None = None
+    means_each: Callable[..., NDArray[np.float64]] | None = None
     band_each: Callable[..., tuple] | None = None
     promote_each: Callable[..., tuple] | None = None
     seen_each: Callable[..., tuple] | None = None
@@ -132,6 +134,8 @@ def compiled() -> Phases:
         slot_words=drawing.slot_words,
         tally=counted.tally,
         averages=counted.averages,
+        demote_each=batched.demote_each,
+        means_each=batched.means_of_segments,
         band_each=batched.band_each,
         promote_each=batched.promote_each,
         seen_each=batched.seen_of,

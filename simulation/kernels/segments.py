@@ -30,6 +30,7 @@ from simulation.kernels.learning import (
 )
 from simulation.kernels.promotion import Rules as PoolRules
 from simulation.kernels.promotion import Standing, _fast_track, _fill, _form_pool, _publish
+from simulation.kernels.reductions import mean
 from simulation.kernels.statistics import N_ACTIONS, N_EVENTS, N_RUNGS, PLAN, _averages, _tally
 from simulation.records import Outcomes, Review
 
@@ -299,3 +300,62 @@ def statistics_segments(masks, plan, action, sanctioned, rung, means, accused, u
              perceived[4][s:e], perceived[5][s:e], perceived[6][s:e]),
             rank[s:e], ability[s:e])
     return counts, values
+
+
+@kernel
+def means_of_segments(values, n):  # pragma: no cover - compiled
+    """``values[s:e].mean()`` of each segment of n (NumPy's pairwise order), as floats."""
+    runs = values.size // n
+    out = np.empty(runs)
+    for r in range(runs):
+        out[r] = mean(values[r * n:(r + 1) * n])
+    return out
+
+
+def demote_each(whole: CadreArrays, demoted: NDArray[np.bool_], order: NDArray[np.float64],
+                capacities: NDArray[np.int64], n: int) -> None:
+    """``positions.move_down`` of each run's demoted cadres, tenure reset, in one call.
+
+    Each run's movers (its slots in ``demoted``) leave their posts and fill the ranks below
+    from the top, the smallest ``order`` first, within the run's own capacities.
+    """
+    demote_segments(whole.rank, whole.years_in_rank, demoted, order, capacities, n)
+
+
+@kernel
+def demote_segments(rank, years_in_rank, demoted, order, capacities,
+                    n):  # pragma: no cover - compiled
+    """``positions.move_down`` (and the tenure reset) of each segment of n slots, in place."""
+    for r in range(rank.size // n):
+        s, e = r * n, (r + 1) * n
+        movers = np.flatnonzero(demoted[s:e])
+        moved = move_down(rank[s:e], movers, capacities, order[s:e])
+        for j in range(moved.size):
+            years_in_rank[s + moved[j]] = 0
+
+
+@kernel
+def move_down(rank, movers, capacities, order):  # pragma: no cover - compiled
+    """``positions.move_down``, compiled: the same movers, ranks and order (integers alone)."""
+    movers = movers[rank[movers] > 0]
+    if movers.size == 0:
+        return movers
+    movers = movers[np.argsort(order[movers], kind="mergesort")]  # stable, as NumPy's
+    target = np.empty(movers.size, dtype=np.int64)
+    for j in range(movers.size):
+        target[j] = rank[movers[j]] - 1
+        rank[movers[j]] = 0
+    occupied = np.zeros(capacities.size, dtype=np.int64)
+    for i in range(rank.size):
+        occupied[rank[i]] += 1
+    for level in range(capacities.size - 1, 0, -1):
+        room = max(capacities[level] - occupied[level], 0)
+        for j in range(movers.size):
+            if target[j] == level:
+                if room > 0:
+                    rank[movers[j]] = level
+                    occupied[level] += 1
+                    room -= 1
+                else:
+                    target[j] = level - 1
+    return movers
