@@ -234,3 +234,20 @@ def test_runs_with_a_timeout_or_on_numpy_run_alone() -> None:
         assert [len(b) for b in batching.batches(tasks, timed)] == [1, 1, 1]
     with kernels.using("numpy"):
         assert [len(b) for b in batching.batches(tasks, RunSettings(5, 0, ()))] == [1, 1, 1]
+
+
+def test_default_chunks_hold_a_whole_batch(monkeypatch) -> None:
+    """A small batch of runs (default chunks of one run each) is still batched whole."""
+    config = config_of("default", 300, 6)
+    tasks = engine_tasks(config, [1, 2, 3, 4, 5, 6])
+    settings = RunSettings(6, 0, ("real_output",))
+    sizes = []
+    real = batching.simulate_batch
+    monkeypatch.setattr(batching, "simulate_batch",
+                        lambda tasks, steps: sizes.append(len(tasks)) or real(tasks, steps))
+    with kernels.using("numba"):
+        run_batch(tasks, settings)
+    assert sizes == [6]
+    assert batching.chunk_size(1, 300, 6, 2, settings) == 3  # an even share per worker
+    assert batching.chunk_size(1, 300, 100, 2, settings) == 16
+    assert batching.chunk_size(4, 10_000, 100, 2, settings) == 4

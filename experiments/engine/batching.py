@@ -61,6 +61,19 @@ def batches(tasks: list[RunTask], settings: RunSettings) -> Iterator[list[RunTas
         yield batch
 
 
+def chunk_size(default: int, n_cadres: int | None, pending: int, parallelism: int,
+               settings: RunSettings) -> int:
+    """Runs per executor task: ``default``, raised to hold one whole batch where runs batch.
+
+    Batches form inside a chunk, so a chunk smaller than a batch would cap it; the raise stops
+    at an even share of the pending runs per worker, so every worker still gets work.
+    """
+    if n_cadres is None or not batchable(settings):
+        return default
+    share = -(-pending // max(1, parallelism))
+    return max(default, min(replicates_per_batch(n_cadres), share))
+
+
 def simulate_batch(tasks: list[RunTask], steps: int) -> list[Any]:
     """The per-step tables of ``tasks`` (one design point), run as one batch."""
     from simulation.batched import run_replicates

@@ -274,6 +274,19 @@ def _batches(tasks: list[RunTask], settings: RunSettings, simulate: Simulate | N
     yield from batches(tasks, settings)
 
 
+def chunk_size_for(default: int, n_cadres: int | None, pending: int, parallelism: int,
+                   settings: RunSettings, simulate: Simulate | None = None) -> int:
+    """The default chunk size, raised to one batch of replicates where the runs batch.
+
+    Only for the model's own runs (``_batches``); see ``batching.chunk_size``.
+    """
+    if _simulate(simulate) is not _MODEL_RUN:
+        return default
+    from experiments.engine.batching import chunk_size
+
+    return chunk_size(default, n_cadres, pending, parallelism, settings)
+
+
 def run_batch_of_replicates(
     tasks: list[RunTask], settings: RunSettings
 ) -> list[tuple[dict[str, Any], dict[str, list[Any]]]]:
