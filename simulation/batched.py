@@ -240,13 +240,17 @@ def _choose(
     """Phase 1's choices, each run's inaction and survey answers.
 
     Without the accounting the choice is elementwise: one call over the whole array. With it,
-    the accounting sums over each run's cadres, so each segment is decided alone.
+    the accounting sums over each run's cadres: one compiled call that decides each segment
+    alone (``phases.decide_each``), or each segment in turn on the NumPy path.
     """
     if not account:
         action, inaction = p.decide(inputs, config, regime, taste, False)
         inactions = [unaccounted(inaction.form[part], _form_counts(inaction.form[part]))
                      for part in parts]
         return action, inactions, [{} for _ in parts]
+    if p.decide_each is not None:
+        action, inactions = p.decide_each(inputs, config, regime, taste, parts[0].stop)
+        return action, inactions, [inaction.answers for inaction in inactions]
     action = np.empty(taste.shape[0], dtype=np.int8)
     inactions, answers = [], []
     for part in parts:

@@ -56,6 +56,7 @@ class Phases(NamedTuple):
     averages: Callable[..., Sequence[float]]  # the step's means
     # Phases 1 and 3 to 6 and the statistics over a batch of replicates (simulation.batched);
     # None: each run alone.
+    decide_each: Callable[..., tuple] | None = None
     demote_each: Callable[..., None] | None = None
     means_each: Callable[..., NDArray[np.float64]] | None = None
     band_each: Callable[..., tuple] | None = None
@@ -134,6 +135,7 @@ def compiled() -> Phases:
         slot_words=drawing.slot_words,
         tally=counted.tally,
         averages=counted.averages,
+        decide_each=batched.decide_accounted,
         demote_each=batched.demote_each,
         means_each=batched.means_of_segments,
         band_each=batched.band_each,

@@ -15,6 +15,14 @@ from numpy.typing import NDArray
 
 from simulation.cadres import BELIEFS, PERCEIVED_BELIEFS, PERCEIVED_EVIDENCE, CadreArrays
 from simulation.config import ModelConfig, Promotion, Regime
+from simulation.kernels.decide import (
+    Inputs,
+    Terms,
+    decide_each,
+    form_counts,
+    inputs,
+    regime_terms,
+)
 from simulation.kernels.demography import Career, _start
 from simulation.kernels.jit import kernel, plain
 from simulation.kernels.learning import (
@@ -32,7 +40,7 @@ from simulation.kernels.promotion import Rules as PoolRules
 from simulation.kernels.promotion import Standing, _fast_track, _fill, _form_pool, _publish
 from simulation.kernels.reductions import mean
 from simulation.kernels.statistics import N_ACTIONS, N_EVENTS, N_RUNGS, PLAN, _averages, _tally
-from simulation.records import Outcomes, Review
+from simulation.records import DecisionInputs, Inaction, Outcomes, Review
 
 
 def seen_of(action: NDArray[np.int8], out: Outcomes, rev: Review, commended: NDArray[np.bool_],
@@ -359,3 +367,45 @@ def move_down(rank, movers, capacities, order):  # pragma: no cover - compiled
                 else:
                     target[j] = level - 1
     return movers
+
+
+def decide_accounted(x: DecisionInputs, config: ModelConfig, regime: Regime,
+                     taste: NDArray[np.float64], n: int
+                     ) -> tuple[NDArray[np.int8], list[Inaction]]:
+    """``decide.decide`` with the accounting, of each run of the batch, in one compiled call.
+
+    The choices are elementwise; the inaction (forms, causes, reasons, survey counts) is
+    summed over each run's own cadres, as its lone run sums it.
+    """
+    t = regime_terms(config.behaviour, regime)
+    action, form, causes, named, reasons, fear_only, over_reward, held, counts = (
+        decide_segments(plain(inputs(x, config.behaviour, t.able)), taste, plain(t), n))
+    return action, [
+        Inaction(form=form[r * n:(r + 1) * n], causes=causes[r], reasons=reasons[r],
+                 fear_only=int(fear_only[r]), named=named[r], form_counts=counts[r],
+                 answers={"effort_over_reward": int(over_reward[r]) / n,
+                          "held_back_by_fear": int(held[r]) / n})
+        for r in range(fear_only.size)]
+
+
+@kernel
+def decide_segments(x, taste, t, n):  # pragma: no cover - compiled
+    """``decide.decide_each`` (accounting kept) of each segment of n cadres."""
+    runs = taste.shape[0] // n
+    action = np.empty(runs * n, dtype=np.int8)
+    form = np.empty(runs * n, dtype=np.int8)
+    causes, named, reasons = np.empty((runs, 3)), np.empty((runs, 3)), np.empty((runs, 3))
+    counts = np.empty((runs, 3), dtype=np.int64)
+    fear_only = np.empty(runs, dtype=np.int64)
+    over_reward = np.empty(runs, dtype=np.int64)
+    held = np.empty(runs, dtype=np.int64)
+    terms = Terms(*t)
+    for r in range(runs):
+        s, e = r * n, (r + 1) * n
+        own = Inputs(x[0][s:e], x[1][s:e], x[2][s:e], x[3][s:e], x[4][s:e], x[5][s:e],
+                     x[6][s:e], x[7][s:e], x[8][s:e], x[9][s:e], x[10][s:e], x[11][s:e],
+                     x[12][s:e], x[13][s:e], x[14][s:e], x[15])
+        (action[s:e], form[s:e], causes[r], named[r], reasons[r], fear_only[r], over_reward[r],
+         held[r]) = decide_each(own, taste[s:e], terms, True)
+        counts[r] = form_counts(form[s:e])
+    return action, form, causes, named, reasons, fear_only, over_reward, held, counts
