@@ -148,7 +148,7 @@ class ReplicateBatch:
         for model, part in zip(self.models, self.parts, strict=True):
             model.cadres = segment(self.whole, model.cadres, part.start)
         self.streams = BatchStreams([m.streams for m in self.models], self.n)
-        #: Each run's own peers (R, n, k) and units (R, n), for the compiled learning.
+        #: Each run's own peers (R, n, k) and units (R, n), for the compiled per-segment calls.
         self.own_peers = np.ascontiguousarray(np.stack([m.cadres.peers for m in self.models]))
         self.own_units = np.ascontiguousarray(np.stack([m.cadres.unit for m in self.models]))
 
