@@ -202,17 +202,22 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
                 for part in parts]
     whole.action[:] = action
     # 2. Outcomes: elementwise, but the policy reversal is each run's own.
-    out, outs = _outcomes(batch, action, regime, year, p)
+    out, reversals = _outcomes(batch, action, regime, year, p)
     # 3. Accountability: findings elementwise (units offset), demotions per run.
-    rev, revs = _review(batch, action, out, regime, year, p)
+    rev = _review(batch, action, out, regime, year, p)
+    removed = rev.rung == f.REMOVAL
+    # Each run's records, cut from the whole ones, for the phases that run run by run.
+    alone = not all((p.promote_each, p.learn_each, p.statistics_each))
+    outs = [cut(out, part, reversal=r) for part, r in zip(parts, reversals, strict=True)
+            ] if alone else []
+    revs = [cut(rev, part) for part in parts] if alone else []
     # 4. Promotion: one compiled call on the compiled path, else run by run.
-    removed = [r.rung == f.REMOVAL for r in revs]
     if p.promote_each is not None:
-        tours = _promote_together(batch, rev.rung == f.REMOVAL, regime, year, p)
+        tours = _promote_together(batch, removed, regime, year, p)
     else:
-        tours = [hold_tournament(m.cadres, config, regime, capacities, m.streams, year, gone,
-                                 p.form_pool, p.publish, p.fill, p.fast_track)
-                 for m, gone in zip(models, removed, strict=True)]
+        tours = [hold_tournament(m.cadres, config, regime, capacities, m.streams, year,
+                                 removed[part], p.form_pool, p.publish, p.fill, p.fast_track)
+                 for m, part in zip(models, parts, strict=True)]
     # 5. Learning: each run's published cases; one compiled call on the compiled path.
     if p.learn_each is not None:
         _learn_together(batch, action, out, rev, tours, regime, p)
@@ -222,13 +227,13 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
                   m.rulebook)
     # 6. Demography: the clocks and the entrants' traits elementwise, careers per run.
     retiring = age_one_year(whole, config, regime, streams, year, p.grow_older)
-    _renew(batch, [retiring[part] | gone for part, gone in zip(parts, removed, strict=True)],
-           year, p)
+    leaving = retiring | removed
+    _renew(batch, [leaving[part] for part in parts], year, p)
     if p.statistics_each is not None:
         return _aggregates_together(batch, action, out, rev, tours, retiring, inactions,
-                                    outs, felt, regime, answers, p)
+                                    reversals, felt, regime, answers, p)
     return [aggregates(m.cadres, capacities, action[part], inactions[i], outs[i], revs[i],
-                       tours[i], retiring[part], removed[i], p, felt[i], config, regime,
+                       tours[i], retiring[part], removed[part], p, felt[i], config, regime,
                        answers[i])
             for i, (m, part) in enumerate(zip(models, parts, strict=True))]
 
@@ -270,8 +275,11 @@ def _form_counts(form: NDArray[np.int8]) -> NDArray[np.int64]:
 
 def _outcomes(
     batch: ReplicateBatch, action: NDArray[np.int8], regime: Regime, year: int, p: Phases,
-) -> tuple[Outcomes, list[Outcomes]]:
-    """Phase 2 over the whole array; per run where the runs' policy reversals differ."""
+) -> tuple[Outcomes, list[bool]]:
+    """Phase 2 over the whole array: the outcomes and each run's policy reversal.
+
+    A run whose reversal differs from most runs' is worked out again, alone.
+    """
     whole, parts, config = batch.whole, batch.parts, batch.config
     words = batch.streams.words(year, s.OUTCOMES, whole.n)
     ev, b = regime.evaluation, config.behaviour
@@ -289,23 +297,21 @@ def _outcomes(
     before = whole.record.copy() if redo else None
     p_success = f.bold_success_probability(whole.ability, b.bold_difficulty, b.bold_spread)
     out = p.realise(whole, action, config, regime, replace(draws, reversal=usual), p_success)
-    outs = [cut(out, part, reversal=reversal) for part, reversal in zip(parts, reversals,
-                                                                         strict=True)]
     for i in redo:
         part, model = parts[i], batch.models[i]
         model.cadres.record[:] = before[part]
-        outs[i] = p.realise(model.cadres, action[part], config, regime,
-                            cut(draws, part, reversal=not usual), p_success[part])
+        own = p.realise(model.cadres, action[part], config, regime,
+                        cut(draws, part, reversal=not usual), p_success[part])
         for field in dataclasses.fields(Outcomes):
             if field.name != "reversal":
-                getattr(out, field.name)[part] = getattr(outs[i], field.name)
-    return out, outs
+                getattr(out, field.name)[part] = getattr(own, field.name)
+    return out, reversals
 
 
 def _review(
     batch: ReplicateBatch, action: NDArray[np.int8], out: Outcomes, regime: Regime, year: int,
     p: Phases,
-) -> tuple[Review, list[Review]]:
+) -> Review:
     """Phase 3: each run's findings in one pass (units offset); demotions per run."""
     whole, parts, config = batch.whole, batch.parts, batch.config
     draw = s.uniform_rows(batch.streams.words(year, s.REVIEW, whole.n))
@@ -322,22 +328,19 @@ def _review(
     demoted = (rev.rung == f.DEMOTION) | rev.probation_failed
     if p.demote_each is not None:
         p.demote_each(whole, demoted, draw[7], batch.models[0].capacities, batch.n)
-        return rev, [cut(rev, part) for part in parts]
-    revs = []
+        return rev
     for model, part in zip(batch.models, parts, strict=True):
-        own = cut(rev, part)
         demote = np.flatnonzero(demoted[part])
         if demote.size:
             moved = move_down(model.cadres.rank, demote, model.capacities, draw[7][part])
             model.cadres.years_in_rank[moved] = 0
-        revs.append(own)
-    return rev, revs
+    return rev
 
 
 def _aggregates_together(
     batch: ReplicateBatch, action: NDArray[np.int8], out: Outcomes, rev: Review,
     tours: list[Tournament], retiring: NDArray[np.bool_], inactions: list[Inaction],
-    outs: list[Outcomes], felt: list[tuple[float, float]], regime: Regime,
+    reversals: list[bool], felt: list[tuple[float, float]], regime: Regime,
     answers: list[dict[str, float]], p: Phases,
 ) -> list[dict[str, float]]:
     """Every run's year's aggregates (``step.aggregates`` of each run), column by column.
@@ -376,7 +379,7 @@ def _aggregates_together(
         "names_unwilling": named[:, 0], "names_unable": named[:, 1], "names_afraid": named[:, 2],
         "senior_vacancy_rate": (np.maximum(free, 0).sum(axis=1) / senior if senior
                                 else np.zeros(runs)),
-        "policy_reversal": np.array([float(o.reversal) for o in outs]),
+        "policy_reversal": np.array([float(reversal) for reversal in reversals]),
         "effort_cost": np.array([effort for effort, _ in felt]),
         "sanction_cost": np.array([cost for _, cost in felt]),
     }
