@@ -54,6 +54,18 @@ class Phases(NamedTuple):
     slot_words: population.SlotWords  # phase 6, the entrants' random words (the same words)
     tally: Callable[..., NDArray[np.int64]]  # the step's counts
     averages: Callable[..., Sequence[float]]  # the step's means
+    # Phases 1 and 3 to 6 and the statistics over a batch of replicates (simulation.batched);
+    # None: each run alone.
+    decide_each: Callable[..., tuple] | None = None
+    demote_each: Callable[..., None] | None = None
+    means_each: Callable[..., NDArray[np.float64]] | None = None
+    band_each: Callable[..., tuple] | None = None
+    promote_each: Callable[..., tuple] | None = None
+    seen_each: Callable[..., tuple] | None = None
+    cases_each: Callable[..., NDArray[np.float64]] | None = None
+    learn_each: Callable[..., None] | None = None
+    start_each: Callable[..., None] | None = None
+    statistics_each: Callable[..., tuple] | None = None
 
 
 def reference() -> Phases:
@@ -89,10 +101,11 @@ def _kernel_modules() -> tuple[ModuleType, ...]:
     from simulation.kernels import learning as learnt
     from simulation.kernels import outcomes as realised
     from simulation.kernels import promotion as promoting
+    from simulation.kernels import segments as batched
     from simulation.kernels import statistics as counted
     from simulation.kernels import streams as drawing
 
-    return judging, deciding, ageing, learnt, realised, promoting, counted, drawing
+    return judging, deciding, ageing, learnt, realised, promoting, counted, drawing, batched
 
 
 def compiled() -> Phases:
@@ -101,7 +114,8 @@ def compiled() -> Phases:
     The modules are imported once; their functions are looked up on each call, so a function
     replaced in its module (a test's spy) is the one the next step runs.
     """
-    judging, deciding, ageing, learnt, realised, promoting, counted, drawing = _kernel_modules()
+    judging, deciding, ageing, learnt, realised, promoting, counted, drawing, batched = (
+        _kernel_modules())
     return Phases(
         backend="numba",
         career_weights=deciding.career_weights,
@@ -121,6 +135,16 @@ def compiled() -> Phases:
         slot_words=drawing.slot_words,
         tally=counted.tally,
         averages=counted.averages,
+        decide_each=batched.decide_accounted,
+        demote_each=batched.demote_each,
+        means_each=batched.means_of_segments,
+        band_each=batched.band_each,
+        promote_each=batched.promote_each,
+        seen_each=batched.seen_of,
+        cases_each=batched.cases_each,
+        learn_each=batched.learn_each,
+        start_each=batched.start_careers_each,
+        statistics_each=batched.statistics_each,
     )
 
 

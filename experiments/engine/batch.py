@@ -15,7 +15,7 @@ import pandas as pd
 from experiments.engine.design import run_id
 from experiments.engine.executors import SerialExecutor, parallelism
 from experiments.engine.plan import default_chunk_size
-from experiments.engine.run import RunSettings, RunTask, Simulate, empty_series
+from experiments.engine.run import RunSettings, RunTask, Simulate, chunk_size_for, empty_series
 from experiments.engine.storage import SERIES_COLUMNS
 from experiments.engine.supervise import Sink, execute
 from simulation.config import ModelConfig
@@ -106,7 +106,10 @@ def run_batch[S: Sink](
     """
     executor = executor if executor is not None else SerialExecutor()
     workers = parallelism(executor)
-    size = chunk_size or default_chunk_size(len(tasks), workers)
+    size = chunk_size or chunk_size_for(
+        default_chunk_size(len(tasks), workers),
+        tasks[0].config.organisation.n_cadres if tasks else None, len(tasks), workers, settings,
+        simulate)
 
     def chunks() -> Iterator[list[RunTask]]:  # sent lazily: at most 2 x workers in flight
         for start in range(0, len(tasks), size):

@@ -71,6 +71,10 @@ def simulate_run(config: ModelConfig, seed: int, steps: int) -> pd.DataFrame:
     return CadreModel(config, seed=seed).run(steps)
 
 
+#: The model's own run, which batches of replicates may replace (``_batches``).
+_MODEL_RUN = simulate_run
+
+
 def _simulate(simulate: Simulate | None) -> Simulate:
     # Looked up at call time, so a test can replace simulate_run in this module.
     return simulate if simulate is not None else globals()["simulate_run"]
@@ -92,20 +96,36 @@ def run_one(
         with run_deadline(settings.timeout), accounting.only_for(
                 settings.outputs + settings.series):
             table = _simulate(simulate)(task.config, task.seed, settings.steps)
+    except RunTimeout:
+        error = f"timed out: the run took longer than run_timeout = {settings.timeout:g} s"
+        row, series = finish_run(task, settings, None, error)
+    except SweepInterrupted:
+        raise
+    except BaseException:  # whatever else the run raised is the run's failure
+        row, series = finish_run(task, settings, None, traceback.format_exc())
+    else:
+        row, series = finish_run(task, settings, table)
+    row["seconds"] = time.perf_counter() - start
+    return row, series
+
+
+def finish_run(
+    task: RunTask, settings: RunSettings, table: pd.DataFrame | None, error: str = ""
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """A run's row and series from its per-step table (or the ``error`` that stopped it)."""
+    if table is None:
+        return run_row(task, settings, error=error), empty_series()
+    try:
         if len(table) != settings.steps:
             raise RuntimeError(f"the run returned {len(table)} steps, expected {settings.steps}")
         values = reduce_run(table, settings.burn_in, settings.outputs)
         check_finite(values, table, settings.series)
         row = run_row(task, settings, values)
         series = _series(task, settings, table)
-    except RunTimeout:
-        error = f"timed out: the run took longer than run_timeout = {settings.timeout:g} s"
-        row, series = run_row(task, settings, error=error), empty_series()
     except SweepInterrupted:
         raise
     except BaseException:  # whatever else the run raised is the run's failure
         row, series = run_row(task, settings, error=traceback.format_exc()), empty_series()
-    row["seconds"] = time.perf_counter() - start
     return row, series
 
 
@@ -225,11 +245,71 @@ def run_chunk(
     """
     rows = []
     series = empty_series()
-    for task in tasks:
-        with board.running(task.run_id) if board is not None else contextlib.nullcontext():
-            row, run_series = run_one(task, settings, simulate)
-        rows.append(row)
-        for name, values in run_series.items():
-            series[name] += values
+    for batch in _batches(tasks, settings, simulate):
+        with contextlib.ExitStack() as noted:
+            for task in batch:
+                noted.enter_context(board.running(task.run_id) if board is not None
+                                    else contextlib.nullcontext())
+            results = (run_batch_of_replicates(batch, settings) if len(batch) > 1
+                       else [run_one(batch[0], settings, simulate)])
+        for row, run_series in results:
+            rows.append(row)
+            for name, values in run_series.items():
+                series[name] += values
     return rows, series
+
+
+def _batches(tasks: list[RunTask], settings: RunSettings, simulate: Simulate | None
+             ) -> Iterator[list[RunTask]]:
+    """The chunk's runs in batches of replicates (``experiments.engine.batching``).
+
+    Only runs of the model itself are batched: a chunk given its own ``simulate`` (or whose
+    ``simulate_run`` a test replaced) runs run by run.
+    """
+    if _simulate(simulate) is not _MODEL_RUN:
+        yield from ([task] for task in tasks)
+        return
+    from experiments.engine.batching import batches
+
+    yield from batches(tasks, settings)
+
+
+def chunk_size_for(default: int, n_cadres: int | None, pending: int, parallelism: int,
+                   settings: RunSettings, simulate: Simulate | None = None) -> int:
+    """The default chunk size, raised to one batch of replicates where the runs batch.
+
+    Only for the model's own runs (``_batches``); see ``batching.chunk_size``.
+    """
+    if _simulate(simulate) is not _MODEL_RUN:
+        return default
+    from experiments.engine.batching import chunk_size
+
+    return chunk_size(default, n_cadres, pending, parallelism, settings)
+
+
+def run_batch_of_replicates(
+    tasks: list[RunTask], settings: RunSettings
+) -> list[tuple[dict[str, Any], dict[str, list[Any]]]]:
+    """Runs of one design point as one batch; each run alone again if the batch raises.
+
+    Each run's row and series are those ``run_one`` gives (its table is its lone run's), so
+    a failing run fails alone and the others of its batch succeed.
+    """
+    from experiments.engine.batching import simulate_batch
+
+    start = time.perf_counter()
+    try:
+        with accounting.only_for(settings.outputs + settings.series):
+            tables = simulate_batch(tasks, settings.steps)
+    except SweepInterrupted:
+        raise
+    except BaseException:  # the batch's failure: each run alone says whose
+        return [run_one(task, settings) for task in tasks]
+    seconds = (time.perf_counter() - start) / len(tasks)
+    results = []
+    for task, table in zip(tasks, tables, strict=True):
+        row, series = finish_run(task, settings, table)
+        row["seconds"] = seconds
+        results.append((row, series))
+    return results
 

@@ -22,7 +22,7 @@ from typing import Any
 from experiments.engine import adaptive, storage
 from experiments.engine.manifest import build_manifest, now, status_counts
 from experiments.engine.plan import SweepPlan, default_chunk_size, plan_sweep
-from experiments.engine.run import Simulate
+from experiments.engine.run import Simulate, chunk_size_for
 from experiments.engine.spec import Spec
 from experiments.engine.supervise import execute
 from simulation.loading import ConfigError
@@ -115,7 +115,10 @@ def run_sweep(
         counts = {"ok": 0, "failed": 0}
         parallelism = parallelism or getattr(executor, "_max_workers", None) or 2
         pending = (key for key in plan.runs() if key.run_id not in done)
-        size = chunk_size or default_chunk_size(plan.n_runs - len(done), parallelism)
+        pending_runs = plan.n_runs - len(done)
+        size = chunk_size or chunk_size_for(
+            default_chunk_size(pending_runs, parallelism), _cadres(plan), pending_runs,
+            parallelism, plan.settings, simulate)
         chunks = (list(plan.tasks(batch)) for batch in itertools.batched(pending, size))
         complete = target is None
         try:
@@ -137,6 +140,12 @@ def run_sweep(
         out, plan.n_runs, status["ok"], status["failed"], status["pending"], len(done),
         counts["ok"] + counts["failed"], time.perf_counter() - started,
     )
+
+
+def _cadres(plan: SweepPlan) -> int | None:
+    """Cadres a run of the sweep has (a config planning validated; None if none is kept)."""
+    config = next(iter(plan.configs.values()), None)
+    return None if config is None else config.organisation.n_cadres
 
 
 def _close_session(
@@ -196,7 +205,8 @@ def _next_stage(
     if complete:
         return True
     new = [key for key in plan.runs() if key.replicate >= old[key.point]]
-    size = default_chunk_size(len(new), parallelism)
+    size = chunk_size_for(default_chunk_size(len(new), parallelism), _cadres(plan), len(new),
+                          parallelism, plan.settings, simulate)
     chunks = (list(plan.tasks(batch)) for batch in itertools.batched(new, size))
     execute(chunks, plan.n_runs, plan.n_runs - len(new), plan.settings, executor, writer,
              counts, progress, parallelism, simulate, plan.spec.name)

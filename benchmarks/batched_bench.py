@@ -1,0 +1,137 @@
+"""Runs per CPU second: R lone runs against one batch of R replicates (issue 21, item 2).
+
+``python -m benchmarks.batched_bench`` times, on the compiled path, R runs of the default model
+(``--years`` years, seeds 0 .. R-1) made one after another as ``CadreModel(config, seed).run()``
+and the same R runs as one ``simulation.batched.ReplicateBatch``, alternating the two, for each
+size and R. Each figure is the fastest of ``--rounds`` rounds, in CPU time (``process_time``)
+with wall time beside it; runs per CPU second and the ratio batch / lone are printed as a
+Markdown table. ``--accounting`` keeps the inaction accounting (a sweep skips it unless an
+output reads it, ``accounting.only_for``). The two give the same tables bit for bit
+(tests/test_batched_replicates.py), which the benchmark checks on its first round.
+
+``--engine P R`` also times a sweep of P points x R replicates through the engine
+(``experiments.engine.batch.run_batch`` in this process, its default chunks), with the
+engine's batches and with every run alone (``batching.MAX_REPLICATES = 1``), and checks that
+both give the same runs table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import time
+from collections.abc import Callable
+
+import pandas as pd
+
+from experiments.engine import batching
+from experiments.engine.batch import run_batch
+from experiments.engine.design import run_id
+from experiments.engine.run import RunSettings, RunTask
+from simulation import accounting, kernels
+from simulation.batched import ReplicateBatch
+from simulation.loading import load_config
+from simulation.model import CadreModel
+
+
+def timed(work: Callable[[], object]) -> tuple[float, float, object]:
+    """(CPU seconds, wall seconds, result) of ``work()``."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = work()
+    return time.process_time() - cpu, time.perf_counter() - wall, result
+
+
+def measure(n: int, replicates: int, years: int, rounds: int) -> dict[str, float]:
+    """The fastest of ``rounds`` rounds of R lone runs and of one batch of R (CPU and wall)."""
+    config = load_config("default", {"organisation.n_cadres": n, "steps": years})
+    seeds = list(range(replicates))
+    best = {"lone": (float("inf"), 0.0), "batch": (float("inf"), 0.0)}
+    for k in range(rounds):
+        lone = timed(lambda: [CadreModel(config, seed=s).run() for s in seeds])
+        batch = timed(lambda: ReplicateBatch(config, seeds).run())
+        if k == 0:
+            for alone, together in zip(lone[2], batch[2], strict=True):
+                pd.testing.assert_frame_equal(alone, together, check_exact=True)
+        for name, (cpu, wall, _) in (("lone", lone), ("batch", batch)):
+            if cpu < best[name][0]:
+                best[name] = (cpu, wall)
+    return {
+        "lone_cpu": best["lone"][0], "lone_wall": best["lone"][1],
+        "batch_cpu": best["batch"][0], "batch_wall": best["batch"][1],
+    }
+
+
+def measure_engine(n: int, points: int, replicates: int, years: int, rounds: int
+                   ) -> dict[str, float]:
+    """A sweep of ``points`` x ``replicates`` runs through the engine, batched and alone."""
+    base = load_config("default", {"organisation.n_cadres": n, "steps": years})
+    tasks = []
+    for point in range(points):
+        config = base.model_copy(update={"regime": base.regime.model_copy(update={
+            "fault_tolerance": base.regime.fault_tolerance.model_copy(
+                update={"tolerance": 0.1 * point})})})
+        tasks += [RunTask(run_id(point, r), point, r, 1000 + r, config.name, {}, config)
+                  for r in range(replicates)]
+    settings = RunSettings(years, 10, ("real_output", "bold", "promotions"))
+    most = batching.MAX_REPLICATES
+    best = {"lone": float("inf"), "batch": float("inf")}
+    for k in range(rounds):
+        batching.MAX_REPLICATES = 1
+        try:
+            lone = timed(lambda: run_batch(tasks, settings).runs_table())
+        finally:
+            batching.MAX_REPLICATES = most
+        batch = timed(lambda: run_batch(tasks, settings).runs_table())
+        if k == 0:
+            pd.testing.assert_frame_equal(lone[2].drop(columns="seconds"),
+                                          batch[2].drop(columns="seconds"), check_exact=True)
+        best["lone"] = min(best["lone"], lone[0])
+        best["batch"] = min(best["batch"], batch[0])
+    return best
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the table of runs per CPU second, lone and batched, and their ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[400, 1000])
+    parser.add_argument("--replicates", type=int, nargs="+", default=[2, 4, 8, 16])
+    parser.add_argument("--years", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--engine", type=int, nargs=2, metavar=("POINTS", "REPLICATES"),
+                        help="also time a sweep of POINTS x REPLICATES runs through the engine")
+    parser.add_argument("--accounting", action="store_true",
+                        help="keep the inaction accounting (default: skipped, as sweeps do)")
+    args = parser.parse_args(argv)
+    kernels.use("numba")
+    skip = contextlib.nullcontext() if args.accounting else accounting.only_for(["real_output"])
+    with skip:
+        ReplicateBatch(load_config("default", {"organisation.n_cadres": 50}), [0, 1]).run(2)
+        print(f"load average at start: {os.getloadavg()[0]:.1f}; accounting: "
+              f"{'kept' if args.accounting else 'skipped'}; {args.years} years a run\n")
+        print("| cadres | R | lone: runs per CPU s (CPU s, wall s) "
+              "| batch: runs per CPU s (CPU s, wall s) | batch / lone |")
+        print("|---:|---:|---:|---:|---:|")
+        for n in args.sizes:
+            for r in args.replicates:
+                m = measure(n, r, args.years, args.rounds)
+                lone, batch = r / m["lone_cpu"], r / m["batch_cpu"]
+                print(f"| {n:,} | {r} | {lone:.1f} ({m['lone_cpu']:.3f}, {m['lone_wall']:.3f}) "
+                      f"| {batch:.1f} ({m['batch_cpu']:.3f}, {m['batch_wall']:.3f}) "
+                      f"| {batch / lone:.2f} |", flush=True)
+        if args.engine:
+            points, replicates = args.engine
+            print(f"\nA sweep of {points} points x {replicates} replicates through the engine "
+                  "(this process, default chunks): runs per CPU second\n")
+            print("| cadres | runs alone | engine's batches | batch / lone |")
+            print("|---:|---:|---:|---:|")
+            for n in args.sizes:
+                m = measure_engine(n, points, replicates, args.years, args.rounds)
+                runs = points * replicates
+                print(f"| {n:,} | {runs / m['lone']:.1f} | {runs / m['batch']:.1f} "
+                      f"| {m['lone'] / m['batch']:.2f} |", flush=True)
+        print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""Batched replicates: each run of a batch is its lone run, bit for bit (issue 21, item 2).
+
+For presets with different phase features (a strict regime with dual investigation, a tolerant
+one, fast tracks and self-recommendation, a regime switch mid-run), with and without the
+inaction accounting, on the compiled path: every batched replicate's per-step table (floats
+compared exactly) and final cadre arrays equal those of ``CadreModel(config, seed).run()``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.engine import batching
+from experiments.engine.batch import run_batch
+from experiments.engine.batching import replicates_per_batch
+from experiments.engine.design import run_id
+from experiments.engine.run import RunSettings, RunTask
+from simulation import accounting, kernels
+from simulation.batched import BatchStreams, ReplicateBatch
+from simulation.cadres import CadreArrays
+from simulation.loading import load_config
+from simulation.model import CadreModel
+from simulation.streams import Streams
+
+pytestmark = pytest.mark.skipif(not kernels.numba_available(), reason="needs Numba")
+
+#: (preset, overrides): the default; strict accountability (dual investigation, leaders);
+#: a tolerant regime; fast tracks and self-recommendation with policy reversals; a switch.
+CASES = {
+    "default": ("default", {}),
+    "strict": ("strict_accountability", {}),
+    "tolerant": ("guangdong_three_distinctions", {}),
+    "fast_track": ("comprehensive_package", {"regime.support.policy_volatility": 0.3}),
+    "switch": ("strict_accountability", {"switch.step": 6, "switch.preset": "hubei_opinions"}),
+    # No measurement noise: records tie, and some years' bands and places are left to NumPy.
+    "ties": ("comprehensive_package", {"regime.evaluation.noise_sd": 0.0}),
+}
+
+
+def config_of(case: str, n: int, steps: int):
+    """The case's config at ``n`` cadres and ``steps`` years."""
+    preset, overrides = CASES[case]
+    return load_config(preset, {"organisation.n_cadres": n, "steps": steps, **overrides})
+
+
+def assert_same_run(batched: CadreModel, table: pd.DataFrame, config, seed: int) -> None:
+    """The batched run's table and final state equal the lone run's, bit for bit."""
+    lone = CadreModel(config, seed=seed)
+    expected = lone.run()
+    pd.testing.assert_frame_equal(table, expected, check_exact=True)
+    for name in expected.select_dtypes("number").columns:
+        a, b = table[name].to_numpy(), expected[name].to_numpy()
+        assert np.array_equal(a, b, equal_nan=True), name
+    for name in CadreArrays.__dataclass_fields__:
+        assert np.array_equal(getattr(batched.cadres, name), getattr(lone.cadres, name)), name
+    assert batched.next_person == lone.next_person
+    assert np.array_equal(batched.rulebook.credited, lone.rulebook.credited)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("replicates", [1, 2, 5])
+def test_each_replicate_is_its_lone_run(case: str, replicates: int) -> None:
+    config = config_of(case, 300 if replicates == 5 else 500, 15)
+    seeds = [11 + 7 * i for i in range(replicates)]
+    with kernels.using("numba"):
+        batch = ReplicateBatch(config, seeds)
+        tables = batch.run()
+        for model, table, seed in zip(batch.models, tables, seeds, strict=True):
+            assert_same_run(model, table, config, seed)
+
+
+@pytest.mark.parametrize("case", ["default", "switch"])
+def test_without_the_accounting(case: str) -> None:
+    """Skipping the accounting (as a sweep does) decides the whole batch in one call."""
+    config = config_of(case, 400, 20)
+    seeds = [3, 4, 5]
+    with kernels.using("numba"), accounting.only_for(["real_output"]):
+        batch = ReplicateBatch(config, seeds)
+        assert not batch.models[0].accounts_inaction
+        tables = batch.run()
+        assert np.isnan(tables[0]["lying_flat"]).sum() == 0  # read off actions
+        for model, table, seed in zip(batch.models, tables, seeds, strict=True):
+            assert_same_run(model, table, config, seed)
+
+
+@pytest.mark.parametrize("case", ["strict", "fast_track"])
+def test_on_the_numpy_path(case: str) -> None:
+    """The reference path learns and starts careers run by run: the same equality holds."""
+    config = config_of(case, 300, 10)
+    with kernels.using("numpy"):
+        batch = ReplicateBatch(config, [1, 2, 3])
+        for model, table, seed in zip(batch.models, batch.run(), [1, 2, 3], strict=True):
+            assert_same_run(model, table, config, seed)
+
+
+def test_tied_tournaments_are_held_alone(monkeypatch) -> None:
+    """A run whose band or places tie at a top-k edge holds its tournament alone, as alone."""
+    from simulation.kernels import segments
+
+    config = config_of("ties", 300, 12)
+    seeds = [1, 2, 3, 4, 5]
+    left = {"places": 0, "bands": 0, "settled": 0}
+    promote, band = segments.promote_each, segments.band_each
+
+    def counted_promote(*args):
+        out = promote(*args)
+        left["places"] += int((~out[-1]).sum())
+        left["settled"] += int(out[-1].sum())
+        return out
+
+    def counted_band(*args):
+        out = band(*args)
+        left["bands"] += int((~out[1]).sum())
+        return out
+
+    monkeypatch.setattr(segments, "promote_each", counted_promote)
+    monkeypatch.setattr(segments, "band_each", counted_band)
+    with kernels.using("numba"):
+        batch = ReplicateBatch(config, seeds)
+        for model, table, seed in zip(batch.models, batch.run(), seeds, strict=True):
+            assert_same_run(model, table, config, seed)
+    assert left["places"] > 0 and left["bands"] > 0 and left["settled"] > 0, left
+
+
+def test_a_short_last_unit() -> None:
+    """Cadres not a multiple of the unit size: each run's last unit is short, leaders per run."""
+    config = config_of("strict", 310, 12)
+    assert config.organisation.n_cadres % config.organisation.unit_size
+    with kernels.using("numba"):
+        batch = ReplicateBatch(config, [8, 9, 10])
+        for model, table, seed in zip(batch.models, batch.run(), [8, 9, 10], strict=True):
+            assert_same_run(model, table, config, seed)
+
+
+def test_a_thousand_cadres_twenty_five_years() -> None:
+    config = config_of("default", 1000, 25)
+    with kernels.using("numba"):
+        batch = ReplicateBatch(config, [1, 2])
+        for model, table, seed in zip(batch.models, batch.run(), [1, 2], strict=True):
+            assert_same_run(model, table, config, seed)
+
+
+def test_replicates_differ() -> None:
+    """The segments draw with their own keys: two seeds give two different runs."""
+    config = config_of("default", 300, 5)
+    with kernels.using("numba"):
+        first, second = ReplicateBatch(config, [1, 2]).run()
+    assert not first["real_output"].equals(second["real_output"])
+
+
+def test_batch_streams_are_each_runs_words() -> None:
+    config = config_of("default", 300, 5)
+    batch = ReplicateBatch(config, [5, 6, 7])
+    words = batch.streams.words(3, 7, 900)
+    for model, part in zip(batch.models, batch.parts, strict=True):
+        assert np.array_equal(words[part], model.streams.words(3, 7, 300))
+    with pytest.raises(ValueError, match="every slot"):
+        BatchStreams(batch.streams.runs, 300).words(3, 7, 300)
+
+
+# --------------------------------------------------------------------------------------------
+# The engine: batches chosen by run size, a failing run failing alone
+# --------------------------------------------------------------------------------------------
+
+
+def engine_tasks(config, seeds, point=0):
+    """One design point's runs, as a sweep plans them."""
+    return [RunTask(run_id(point, i), point, i, seed, config.name, {}, config)
+            for i, seed in enumerate(seeds)]
+
+
+def rows_of(sink) -> pd.DataFrame:
+    return sink.runs_table().drop(columns=["seconds"])
+
+
+def test_batch_size_falls_with_run_size() -> None:
+    assert replicates_per_batch(400) == 16
+    assert replicates_per_batch(1000) == 8
+    assert replicates_per_batch(5000) == 1
+    assert replicates_per_batch(10_000) == 1
+
+
+def test_a_sweep_with_batches_equals_one_without(monkeypatch) -> None:
+    config = config_of("default", 300, 12)
+    other = config.model_copy(update={"regime": load_config("strict_accountability").regime})
+    tasks = engine_tasks(config, [1, 2, 3, 4, 5]) + engine_tasks(other, [1, 2, 3], point=1)
+    settings = RunSettings(12, 2, ("real_output", "inaction", "promotions"), ("real_output",))
+    batched = []
+    real = batching.simulate_batch
+    monkeypatch.setattr(batching, "simulate_batch",
+                        lambda tasks, steps: batched.append(len(tasks)) or real(tasks, steps))
+    with kernels.using("numba"):
+        together = run_batch(tasks, settings, chunk_size=len(tasks))
+        assert batched == [5, 3]  # one batch per design point
+        monkeypatch.setattr(batching, "MAX_REPLICATES", 1)
+        alone = run_batch(tasks, settings, chunk_size=len(tasks))
+    assert batched == [5, 3]
+    pd.testing.assert_frame_equal(rows_of(together), rows_of(alone), check_exact=True)
+    pd.testing.assert_frame_equal(together.series_table(), alone.series_table(),
+                                  check_exact=True)
+    assert (together.runs_table()["status"] == "ok").all()
+
+
+def test_a_failing_run_in_a_batch_fails_alone(monkeypatch) -> None:
+    """A run that raises breaks its batch; run again alone, the others of the batch succeed."""
+    config = config_of("default", 300, 8)
+    tasks = engine_tasks(config, [21, 22, 23, 24])
+    settings = RunSettings(8, 0, ("real_output",))
+    with kernels.using("numba"):
+        expected = run_batch(tasks, settings, chunk_size=len(tasks)).runs_table()
+        made = Streams.from_seed.__func__
+
+        def fails_for_23(cls, seed):
+            if seed == 23:
+                raise RuntimeError("a model that fails for seed 23")
+            return made(cls, seed)
+
+        monkeypatch.setattr(Streams, "from_seed", classmethod(fails_for_23))
+        runs = run_batch(tasks, settings, chunk_size=len(tasks)).runs_table()
+    assert runs["status"].tolist() == ["ok", "ok", "failed", "ok"]
+    assert "fails for seed 23" in runs["error"][2]
+    ok = runs["status"] == "ok"
+    assert runs.loc[ok, "real_output"].tolist() == expected.loc[ok, "real_output"].tolist()
+
+
+def test_runs_with_a_timeout_or_on_numpy_run_alone() -> None:
+    config = config_of("default", 300, 5)
+    tasks = engine_tasks(config, [1, 2, 3])
+    with kernels.using("numba"):
+        assert [len(b) for b in batching.batches(tasks, RunSettings(5, 0, ()))] == [3]
+        timed = RunSettings(5, 0, (), timeout=60.0)
+        assert [len(b) for b in batching.batches(tasks, timed)] == [1, 1, 1]
+    with kernels.using("numpy"):
+        assert [len(b) for b in batching.batches(tasks, RunSettings(5, 0, ()))] == [1, 1, 1]
+
+
+def test_default_chunks_hold_a_whole_batch(monkeypatch) -> None:
+    """A small batch of runs (default chunks of one run each) is still batched whole."""
+    config = config_of("default", 300, 6)
+    tasks = engine_tasks(config, [1, 2, 3, 4, 5, 6])
+    settings = RunSettings(6, 0, ("real_output",))
+    sizes = []
+    real = batching.simulate_batch
+    monkeypatch.setattr(batching, "simulate_batch",
+                        lambda tasks, steps: sizes.append(len(tasks)) or real(tasks, steps))
+    with kernels.using("numba"):
+        run_batch(tasks, settings)
+    assert sizes == [6]
+    assert batching.chunk_size(1, 300, 6, 2, settings) == 3  # an even share per worker
+    assert batching.chunk_size(1, 300, 100, 2, settings) == 16
+    assert batching.chunk_size(4, 10_000, 100, 2, settings) == 4
