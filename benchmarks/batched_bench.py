@@ -46,6 +46,9 @@ def measure(n: int, replicates: int, years: int, rounds: int) -> dict[str, float
     """The fastest of ``rounds`` rounds of R lone runs and of one batch of R (CPU and wall)."""
     config = load_config("default", {"organisation.n_cadres": n, "steps": years})
     seeds = list(range(replicates))
+    warm = config.model_copy(update={"steps": 2})  # compiled kernels loaded before any timing
+    CadreModel(warm, seed=0).run()
+    ReplicateBatch(warm, seeds[:2] or [0]).run()
     best = {"lone": (float("inf"), 0.0), "batch": (float("inf"), 0.0)}
     for k in range(rounds):
         lone = timed(lambda: [CadreModel(config, seed=s).run() for s in seeds])

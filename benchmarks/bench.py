@@ -11,6 +11,8 @@ wall-clock and CPU seconds side by side (CPU time is what a busy machine distort
 * the single-run check: ``cadresim run default --steps 40`` against ``python -c "import mesa"``,
   process start to exit, and how fast ``--help``, ``regimes`` and a bad config answer
   (benchmarks/startup.py);
+* batched replicates: 8 runs of 400 and of 1 000 cadres made one by one against one batch of 8
+  (benchmarks/batched_bench.py), runs per CPU second;
 * the demo sweep (configs/experiments/regime_comparison.yaml: 200 runs on 2 workers), runs per
   second once running, for both paths;
 * the whole civil service: 7 200 000 cadres for 30 years, construction included, and its peak
@@ -56,6 +58,10 @@ DEMO = ROOT / "configs" / "experiments" / "regime_comparison.yaml"
 DEMO_WORKERS = 2
 #: Runs whose CPU time is split into its parts (median per part).
 PER_RUN_RUNS = 20
+#: Batched replicates against lone runs (issue 21, item 2): (cadres, replicates) measured.
+BATCHED = ((400, 8), (1_000, 8))
+#: Years of a batched-replicates run, as a demo-sweep run has.
+BATCHED_YEARS = 40
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -195,6 +201,25 @@ def per_run(runs: int) -> dict:
     return result
 
 
+def batched(rounds: int) -> list[dict]:
+    """R lone runs against one batch of R (``benchmarks.batched_bench``), CPU and wall seconds.
+
+    Each size in a fresh process on the compiled path; the fastest of ``rounds`` rounds.
+    """
+    rows = []
+    for n, replicates in BATCHED:
+        code = ("import json; from benchmarks.batched_bench import measure; "
+                f"print(json.dumps(measure({n}, {replicates}, {BATCHED_YEARS}, {rounds})))")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True, cwd=ROOT, env={**os.environ, "CADRESIM_KERNELS": "numba"})
+        row = {"cadres": n, "replicates": replicates, "years": BATCHED_YEARS, "rounds": rounds,
+               **json.loads(done.stdout.strip().splitlines()[-1])}
+        print(f"  {n} cadres x {replicates} replicates: lone {row['lone_cpu']:.2f} s CPU, "
+              f"batched {row['batch_cpu']:.2f} s CPU", flush=True)
+        rows.append(row)
+    return rows
+
+
 def demo_sweep(repeats: int) -> dict:
     """The demo sweep on DEMO_WORKERS workers, both paths alternating; medians over repeats."""
     from benchmarks.sweep_bench import run_sweep
@@ -272,6 +297,8 @@ def run(args: argparse.Namespace) -> dict:
     result["per_run"] = per_run(PER_RUN_RUNS // 2 if quick else PER_RUN_RUNS)
     print("single run against `import mesa`, process start to exit:", flush=True)
     result["single_run"] = startup.measure(3 if quick else 5)
+    print("batched replicates against lone runs (compiled path):", flush=True)
+    result["batched"] = batched(1 if quick else 3)
     if not (quick or args.no_sweep):
         print(f"demo sweep ({DEMO.name}) on {DEMO_WORKERS} workers:", flush=True)
         result["sweep"] = demo_sweep(repeats)

@@ -178,6 +178,22 @@ def sweep(result: dict) -> list[str]:
     return lines
 
 
+def batched(result: dict) -> list[str]:
+    """Batched replicates against the same runs made one by one."""
+    if "batched" not in result:
+        return []
+    rows = result["batched"]
+    lines = [f"Batched replicates (R runs of the default model, {rows[0]['years']} years, one "
+             f"array step; CPU time of the fastest of {rows[0]['rounds']} round(s)):", "",
+             "| cadres | R | lone: runs per CPU s | batch: runs per CPU s | batch / lone |",
+             "|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lone, batch = r["replicates"] / r["lone_cpu"], r["replicates"] / r["batch_cpu"]
+        lines.append(f"| {r['cadres']:,} | {r['replicates']} | {lone:.1f} | {batch:.1f} | "
+                     f"{batch / lone:.2f} |")
+    return lines
+
+
 def national(result: dict) -> list[str]:
     """The whole civil service."""
     if "national" not in result:
@@ -196,7 +212,7 @@ def markdown(result: dict) -> str:
     load = result.get("load_average_after", m["load_average"])
     parts = [
         targets(result), throughput_table(result), phases(result), per_run(result),
-        single_run(result), sweep(result), national(result),
+        single_run(result), batched(result), sweep(result), national(result),
         [f"Measured {result['date']} on {m['cpu']} ({m['cores']} cores, {m['memory_gb']} GB), "
          f"Python {m['python']}, NumPy {m['numpy']}, Numba {m['numba']}, Mesa {m['mesa']}; "
          f"median of {result['repeats']} repeat(s); load average "

@@ -65,3 +65,11 @@ def test_a_run_breakdown_is_measured_in_a_process_and_printed_as_json(capsys):
     assert set(parts) == {"build", "stepping", "results_table", "reduce_run", "datacollector",
                           "run_one"}
     assert parts["stepping"] > parts["build"] > 0
+
+
+def test_batched_replicates_are_reported_as_runs_per_cpu_second_and_their_ratio():
+    rows = [{"cadres": 400, "replicates": 8, "years": 40, "rounds": 3, "lone_cpu": 0.4,
+             "lone_wall": 0.5, "batch_cpu": 0.16, "batch_wall": 0.2}]
+    lines = report.batched({"batched": rows})
+    assert lines[-1] == "| 400 | 8 | 20.0 | 50.0 | 2.50 |"  # 8 runs in 0.4 s and in 0.16 s
+    assert report.batched({}) == []
