@@ -9,6 +9,12 @@ Markdown table. ``--accounting`` keeps the inaction accounting (a sweep skips it
 output reads it, ``accounting.only_for``). The two give the same tables bit for bit
 (tests/test_batched_replicates.py), which the benchmark checks on its first round.
 
+``--reference TREE`` also times the same R lone runs made by the code of another tree (a
+worktree of an earlier commit, in a child process with that tree's code, alternating with this
+tree's batch): runs per CPU second of this tree's batches against the reference's lone runs,
+the measure of the performance issue's first target. The results are not compared (the trees'
+streams may differ).
+
 ``--engine P R`` also times a sweep of P points x R replicates through the engine
 (``experiments.engine.batch.run_batch`` in this process, its default chunks), with the
 engine's batches and with every run alone (``batching.MAX_REPLICATES = 1``), and checks that
@@ -19,9 +25,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
@@ -94,6 +104,36 @@ def measure_engine(n: int, points: int, replicates: int, years: int, rounds: int
     return best
 
 
+_LONE_CHILD = """
+import contextlib, json, sys, time
+from simulation import CadreModel, accounting, kernels, load_config
+n, replicates, years, rounds, keep = (int(a) for a in sys.argv[1:6])
+kernels.use("numba")
+config = load_config("default", {"organisation.n_cadres": n, "steps": years})
+skip = contextlib.nullcontext() if keep else accounting.only_for(["real_output"])
+with skip:
+    CadreModel(config, seed=0).run(2)
+    best = float("inf")
+    for _ in range(rounds):
+        cpu = time.process_time()
+        for seed in range(replicates):
+            CadreModel(config, seed=seed).run()
+        best = min(best, time.process_time() - cpu)
+print(json.dumps({"lone_cpu": best}))
+"""
+
+
+def reference_lone(tree: Path, n: int, replicates: int, years: int, rounds: int,
+                   keep_accounting: bool) -> float:
+    """CPU seconds of the fastest round of R lone runs made by ``tree``'s code (a child)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LONE_CHILD, str(n), str(replicates), str(years), str(rounds),
+         str(int(keep_accounting))],
+        cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True,
+        check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])["lone_cpu"]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the table of runs per CPU second, lone and batched, and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -103,6 +143,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--engine", type=int, nargs=2, metavar=("POINTS", "REPLICATES"),
                         help="also time a sweep of POINTS x REPLICATES runs through the engine")
+    parser.add_argument("--reference", type=Path, metavar="TREE",
+                        help="also time R lone runs made by TREE's code (an earlier commit)")
     parser.add_argument("--accounting", action="store_true",
                         help="keep the inaction accounting (default: skipped, as sweeps do)")
     args = parser.parse_args(argv)
@@ -122,6 +164,18 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"| {n:,} | {r} | {lone:.1f} ({m['lone_cpu']:.3f}, {m['lone_wall']:.3f}) "
                       f"| {batch:.1f} ({m['batch_cpu']:.3f}, {m['batch_wall']:.3f}) "
                       f"| {batch / lone:.2f} |", flush=True)
+        if args.reference:
+            print(f"\nThis tree's batches against lone runs made by {args.reference} "
+                  "(a child process per size; runs per CPU second)\n")
+            print("| cadres | R | reference, lone | this tree, batch | batch / reference |")
+            print("|---:|---:|---:|---:|---:|")
+            for n in args.sizes:
+                for r in args.replicates:
+                    ref = reference_lone(args.reference, n, r, args.years, args.rounds,
+                                         args.accounting)
+                    batch = measure(n, r, args.years, args.rounds)["batch_cpu"]
+                    print(f"| {n:,} | {r} | {r / ref:.1f} | {r / batch:.1f} | "
+                          f"{ref / batch:.2f} |", flush=True)
         if args.engine:
             points, replicates = args.engine
             print(f"\nA sweep of {points} points x {replicates} replicates through the engine "
