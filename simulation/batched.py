@@ -8,12 +8,13 @@ own key and sees every number its lone run sees. What the phases do with the who
   outcomes, the review's findings (units offset to the whole array), the clocks, the entrants'
   traits, and the draws (one run of words per run and purpose, end to end);
 - on the compiled path, one call that runs the lone kernel on each segment
-  (``simulation.kernels.segments``, through the phase table): promotion, learning (each run's
-  published cases and credited rules), the entrants' careers and the year's counts and means;
-  the NumPy path runs these run by run;
-- run by run: the decision with the accounting (its sums are each run's), demotions into
-  scarce posts, role models, a run whose policy reversal differs from most runs' (worked out
-  again from its records), a tournament with a tie at a top-k edge (left to NumPy alone).
+  (``simulation.kernels.segments``, through the phase table): the decision with the
+  accounting (its sums are each run's), promotion, learning (each run's published cases and
+  credited rules), the entrants' careers, demotions into scarce posts and the year's counts
+  and means; the NumPy path runs these run by run;
+- run by run: role models, the entrants' slot words, the rule book, a run whose policy
+  reversal differs from most runs' (worked out again from its records), a tournament with a
+  tie at a top-k edge (left to NumPy alone).
 
 Each run's per-step table and final state are its lone run's, bit for bit
 (tests/test_batched_replicates.py). What a batch does not do: an observer, a phase clock,
