@@ -28,8 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="For draws from a posterior (particles drawn by weight), measure the main "
         "effect of each slow check on a response to an incentive, both arms on one seed, with "
         "the check's own population and years; report the share of draws whose effect meets "
-        "the check's criterion and which parameters move each effect. About 0.4 CPU seconds a "
-        "draw and seed for all effects on a quiet machine.",
+        "the check's criterion and which parameters move each effect. About half a CPU second a "
+        "draw and seed for all six effects (measured at load 2).",
     )
     p.add_argument("posterior", nargs="?", default=DEFAULT_POSTERIOR,
                    help=f"a posterior file or calibration folder (default {DEFAULT_POSTERIOR})")
