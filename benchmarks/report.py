@@ -12,8 +12,10 @@ import re
 import sys
 from pathlib import Path
 
-#: The issue's targets on the 2-core machine.
-THROUGHPUT_TARGETS = {10_000: 7.5e6, 1_000: 3e6}
+#: The performance issue's targets on the 2-core machine (round three: agent-steps per second).
+THROUGHPUT_TARGETS = {10_000: 3e6, 1_000: 2e6}
+#: A step at the larger size should cost no more per agent than at the smaller.
+SCALING_TARGET = (100_000, 1_000_000)
 SWEEP_TARGET = 60.0  # runs per second once running, on 2 workers
 SINGLE_RUN_TARGET = 0.5  # seconds over `python -c "import mesa"`
 NATIONAL_SECONDS = 300.0
@@ -57,6 +59,13 @@ def targets(result: dict) -> list[str]:
             lines.append(f"| at least {goal / 1e6:g} M agent-steps/s at {n:,} cadres | "
                          f"{wall / 1e6:.2f} M | {cpu / 1e6:.2f} M | "
                          f"{_verdict(wall >= goal, cpu >= goal)} |")
+    small, large = (_row(result, "model-numba", n) for n in SCALING_TARGET)
+    if small and large:
+        wall = large["agent_steps_per_second"] / small["agent_steps_per_second"]
+        cpu = large["agent_steps_per_cpu_second"] / small["agent_steps_per_cpu_second"]
+        lines.append(f"| {SCALING_TARGET[1]:,} cadres no dearer per agent-step than "
+                     f"{SCALING_TARGET[0]:,} | throughput x {wall:.2f} | x {cpu:.2f} | "
+                     f"{_verdict(wall >= 1.0, cpu >= 1.0)} |")
     if "sweep" in result:
         sweep = result["sweep"]["numba"]
         rate, cpu_rate = sweep["steady_runs_per_second"], cpu_runs_per_second(sweep)
