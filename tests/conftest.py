@@ -84,6 +84,21 @@ def temporary_folder_of_the_session(
     tempfile.tempdir = saved[1]
 
 
+@pytest.fixture(autouse=True)
+def backend_chosen_in_a_test_stays_there() -> Iterator[None]:
+    """A backend a test chooses is forgotten after it.
+
+    ``kernels.use``, or ``cadresim run`` picking the NumPy path for a small run
+    (``kernels.prefer_for_one_run``), sets the backend for the whole process; without this, the
+    next tests on the same pytest worker would run on it too, depending on the order.
+    """
+    from simulation import kernels
+
+    before = kernels._chosen
+    yield
+    kernels._chosen = before
+
+
 @pytest.fixture
 def make_config() -> Callable[..., ModelConfig]:
     """Factory: ``make_config({"regime.fault_tolerance.tolerance": 0.8}, n_cadres=500)``."""
