@@ -86,12 +86,12 @@ def cmd_validate_posterior(args: argparse.Namespace) -> int:
     table = pd.DataFrame(rows).sort_values(["draw", "seed"], ignore_index=True)
     table.insert(1, "particle", [particles[d] for d in table["draw"]])
     summary = ap.summarise(table, posterior.parameters, chosen)
-    _write(args, table, summary, posterior.parameters, chosen)
+    _write(args, table, summary, chosen)
     print(_text(summary))
     return 0
 
 
-def _write(args, table, summary, parameters, chosen) -> None:
+def _write(args, table, summary, chosen) -> None:
     import pyarrow as pa
 
     from experiments.engine.storage import staged_folder, write_json_atomic, write_table_atomic

@@ -44,13 +44,13 @@ def _effort_change(key: str, low: float, high: float) -> Callable[[Theta, int], 
 
 
 def _ceiling_jump(theta: Theta, seed: int) -> float:
-    capped = pt._age_run({**theta, "regime.promotion.age_ceiling": pt.CEILING}, seed)[0]
-    return capped - pt._age_run(theta, seed)[0]
+    capped = pt.age_run({**theta, "regime.promotion.age_ceiling": pt.CEILING}, seed)[0]
+    return capped - pt.age_run(theta, seed)[0]
 
 
 def _chilling_rise(theta: Theta, seed: int) -> float:
-    harsh = pt._chilling_arm({**theta, **pt.HARSHER}, [seed])["chilled"][0]
-    return float(harsh - pt._chilling_arm(theta, [seed])["chilled"][0])
+    harsh = pt.chilling_arm({**theta, **pt.HARSHER}, [seed])["chilled"][0]
+    return float(harsh - pt.chilling_arm(theta, [seed])["chilled"][0])
 
 
 @dataclass(frozen=True)

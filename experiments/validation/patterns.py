@@ -322,7 +322,8 @@ HARSHER = {
 }
 
 
-def _chilling_arm(overrides: Mapping[str, Any], seed_list) -> dict[str, np.ndarray]:
+def chilling_arm(overrides: Mapping[str, Any], seed_list) -> dict[str, np.ndarray]:
+    """Per seed: the chilled share of active cadres, and the bold share and real output."""
     chilled_share, bold, real = [], [], []
     for seed in seed_list:
         counts = np.zeros(2)
@@ -343,8 +344,8 @@ def _chilling_arm(overrides: Mapping[str, Any], seed_list) -> dict[str, np.ndarr
 
 def run_wang() -> Outcome:
     """Measure the ``wang_chilling_effect`` check (criterion and source: its Check)."""
-    base = _chilling_arm({}, seeds(3000, 0))
-    harsh = _chilling_arm(HARSHER, seeds(3000, 1))
+    base = chilling_arm({}, seeds(3000, 0))
+    harsh = chilling_arm(HARSHER, seeds(3000, 1))
     conditions = [
         _change("chilling effect: share of active cadres whose best response would be bold "
                 "without the perceived sanction risk of acting, but is not, default -> "
@@ -583,7 +584,7 @@ BAND = 5
 AGES = np.arange(38, 59)  # cadres aged 59 retire at the year's end
 
 
-def _age_run(overrides: Mapping[str, Any], seed: int) -> tuple[float, np.ndarray, np.ndarray]:
+def age_run(overrides: Mapping[str, Any], seed: int) -> tuple[float, np.ndarray, np.ndarray]:
     """Idle share of cadres just over the age ceiling minus that just under it.
 
     Idle share of cadres aged CEILING..CEILING+BAND-1 minus that of those aged
@@ -621,7 +622,7 @@ def run_age_ceiling() -> Outcome:
     for k, (name, overrides) in enumerate(
         (("no ceiling", {}), (f"ceiling {CEILING}", {"regime.promotion.age_ceiling": CEILING}))
     ):
-        runs = [_age_run(overrides, s) for s in seeds(8000, k)]
+        runs = [age_run(overrides, s) for s in seeds(8000, k)]
         arms[name] = {
             "gap": np.array([r[0] for r in runs]),
             "idle": np.array([r[1] for r in runs]),  # per seed and age: idle cadre-years

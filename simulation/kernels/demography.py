@@ -53,6 +53,18 @@ class Career(NamedTuple):
     action: NDArray[np.int8]
 
 
+def career_of(cadres: CadreArrays) -> Career:
+    """The cadres' arrays an entrant's career is set in."""
+    return Career(
+        person=cadres.person, age=cadres.age, rank=cadres.rank,
+        years_in_rank=cadres.years_in_rank, record=cadres.record,
+        sanction_years=cadres.sanction_years, strikes=cadres.strikes,
+        years_since_sanction=cadres.years_since_sanction,
+        probation_years=cadres.probation_years, fast_track=cadres.fast_track,
+        action=cadres.action,
+    )
+
+
 def age_one_year(
     cadres: CadreArrays, config: ModelConfig, regime: Regime, reassessment: NDArray[np.float64]
 ) -> NDArray[np.bool_]:
@@ -73,15 +85,7 @@ def start_careers(
     next_person: int,
 ) -> None:
     """As simulation.population.start_careers."""
-    career = Career(
-        person=cadres.person, age=cadres.age, rank=cadres.rank,
-        years_in_rank=cadres.years_in_rank, record=cadres.record,
-        sanction_years=cadres.sanction_years, strikes=cadres.strikes,
-        years_since_sanction=cadres.years_since_sanction,
-        probation_years=cadres.probation_years, fast_track=cadres.fast_track,
-        action=cadres.action,
-    )
-    _start_plain(departed, entry_age, next_person, plain(career), cadres.peers,
+    _start_plain(departed, entry_age, next_person, plain(career_of(cadres)), cadres.peers,
            tuple(getattr(cadres, name) for name in BELIEFS))
 
 

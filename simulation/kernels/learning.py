@@ -178,11 +178,11 @@ LARGEST = float(np.finfo(np.float64).max)
 
 
 @kernel
-def _learn_plain(seen, learner, stat, weight, perceived, p):  # pragma: no cover - compiled
-    """``_learn`` of the records as plain tuples (``jit.plain``).
+def read_published(stat):  # pragma: no cover - compiled
+    """Which units published a promotion statistic, and the statistic as learning reads it.
 
-    The ``Published`` statistics are read off ``stat`` (NaN where a unit saw none) as NumPy's
-    ``~isnan`` and ``nan_to_num`` read them.
+    As NumPy's ``~isnan`` and ``nan_to_num`` read ``stat``: NaN is unpublished (read as 0),
+    infinities are clipped to the largest finite float.
     """
     known = np.empty(stat.size, dtype=np.bool_)
     statistic = np.empty(stat.size)
@@ -190,6 +190,17 @@ def _learn_plain(seen, learner, stat, weight, perceived, p):  # pragma: no cover
         value = stat[u]
         known[u] = value == value
         statistic[u] = min(max(value, -LARGEST), LARGEST) if value == value else 0.0
+    return known, statistic
+
+
+@kernel
+def _learn_plain(seen, learner, stat, weight, perceived, p):  # pragma: no cover - compiled
+    """``_learn`` of the records as plain tuples (``jit.plain``).
+
+    The ``Published`` statistics are read off ``stat`` (NaN where a unit saw none) as NumPy's
+    ``~isnan`` and ``nan_to_num`` read them.
+    """
+    known, statistic = read_published(stat)
     _learn(Seen(*seen), Learner(*learner), Published(known, statistic, weight),
            Perceived(*perceived), Rates(*p))
 

@@ -23,10 +23,9 @@ from simulation.kernels.decide import (
     inputs,
     regime_terms,
 )
-from simulation.kernels.demography import Career, _start
+from simulation.kernels.demography import Career, _start, career_of
 from simulation.kernels.jit import kernel, plain
 from simulation.kernels.learning import (
-    LARGEST,
     Learner,
     Perceived,
     Published,
@@ -35,6 +34,7 @@ from simulation.kernels.learning import (
     _cases,
     _learn,
     rates,
+    read_published,
 )
 from simulation.kernels.promotion import Rules as PoolRules
 from simulation.kernels.promotion import Standing, _fast_track, _fill, _form_pool, _publish
@@ -115,12 +115,7 @@ def learn_segments(seen, whole, peers, unit, stat, weight, rule, case_value, pub
     runs, n = unit.shape
     units = stat.size // runs
     innate, motivation, ability, beliefs, evidence, belief_promote = whole
-    known = np.empty(stat.size, dtype=np.bool_)
-    statistic = np.empty(stat.size)
-    for u in range(stat.size):
-        value = stat[u]
-        known[u] = value == value
-        statistic[u] = min(max(value, -LARGEST), LARGEST) if value == value else 0.0
+    known, statistic = read_published(stat)
     rates = Rates(*p)
     for r in range(runs):
         s, e = r * n, (r + 1) * n
@@ -144,15 +139,7 @@ def start_careers_each(whole: CadreArrays, departed: NDArray[np.intp], first: ND
     from ``first[r]`` to ``first[r + 1]``; ``entry_age`` an age for every slot of the batch;
     ``next_person`` each run's next person id; ``peers`` (R, n, k) each run's own.
     """
-    career = Career(
-        person=whole.person, age=whole.age, rank=whole.rank,
-        years_in_rank=whole.years_in_rank, record=whole.record,
-        sanction_years=whole.sanction_years, strikes=whole.strikes,
-        years_since_sanction=whole.years_since_sanction,
-        probation_years=whole.probation_years, fast_track=whole.fast_track,
-        action=whole.action,
-    )
-    start_segments(departed, first, entry_age, next_person, plain(career), peers,
+    start_segments(departed, first, entry_age, next_person, plain(career_of(whole)), peers,
                    tuple(getattr(whole, name) for name in BELIEFS))
 
 
