@@ -47,7 +47,7 @@ from simulation.perceived import IS_RATE, PUBLISHED, written
 from simulation.phases import Phases, in_force
 from simulation.population import draw_traits
 from simulation.positions import move_down
-from simulation.promotion import fast_track_band, hold_tournament
+from simulation.promotion import fast_track_band, hold_tournament, remember
 from simulation.records import (
     AVERAGED,
     TALLIED,
@@ -217,7 +217,8 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
         tours = _promote_together(batch, removed, regime, year, p)
     else:
         tours = [hold_tournament(m.cadres, config, regime, capacities, m.streams, year,
-                                 removed[part], p.form_pool, p.publish, p.fill, p.fast_track)
+                                 removed[part], p.form_pool, p.publish, p.fill, p.fast_track,
+                                 m.promotions_seen)
                  for m, part in zip(models, parts, strict=True)]
     # 5. Learning: each run's published cases; one compiled call on the compiled path.
     if p.learn_each is not None:
@@ -415,7 +416,7 @@ def _promote_together(batch: ReplicateBatch, removed: NDArray[np.bool_], regime:
     words = batch.streams.words(year, s.CAREER, whole.n)
     competed_rank, seniority = whole.rank.copy(), whole.years_in_rank.copy()
     n_units = -(-n // config.organisation.unit_size)
-    promoted, passed_over, pool, self_recommended, published, size, settled = p.promote_each(
+    promoted, passed_over, pool, self_recommended, cases, settled = p.promote_each(
         whole, removed, s.uniform(words[:, 0]), promo.score_noise * s.normal(words[:, 1]),
         n_ranks, promo, batch.models[0].capacities, batch.own_units, n_units)
     tours = []
@@ -423,13 +424,15 @@ def _promote_together(batch: ReplicateBatch, removed: NDArray[np.bool_], regime:
         if not settled[i]:
             tours.append(hold_tournament(model.cadres, config, regime, model.capacities,
                                          model.streams, year, removed[part], p.form_pool,
-                                         p.publish, p.fill, p.fast_track))
+                                         p.publish, p.fill, p.fast_track, model.promotions_seen))
             continue
         units = slice(i * n_units, (i + 1) * n_units)
+        published, size = f.promotion_gap(remember(
+            model.promotions_seen, cases[:, units], config.learning.promotion_memory))
         tours.append(Tournament(
             promoted=promoted[part], pool=pool[part], competed_rank=competed_rank[part],
             seniority=seniority[part], passed_over=passed_over[part],
-            responsiveness=published[units], responsiveness_size=size[units],
+            responsiveness=published, responsiveness_size=size,
             self_recommended=self_recommended[part]))
     return tours
 

@@ -356,6 +356,12 @@ class Learning(Section):
         doc="Initial belief in the responsiveness of promotion to measured performance "
         "(P(promoted | top half) - P(promoted | bottom half)).",
     )
+    promotion_memory: float = param(
+        0.8, 0.0, 1.0, title="Memory of promotions", unit="per year",
+        doc="Share of its past promotion cases (who was a candidate, who rose) a unit keeps each "
+        "year; the promotion statistic is read from these discounted counts. 0.8, as for the "
+        "cases of the regime, keeps about five years' worth; 0 reads this year's alone.",
+    )
     statistic_pseudocount: float = param(
         0.0, 0.0, 10_000.0, title="Weight of the prior belief", unit="candidates",
         doc="The promotion statistic a cadre sees in its unit, from m candidates, moves its "

@@ -255,6 +255,21 @@ def smooth(old: ArrayLike, new: ArrayLike, rate: ArrayLike) -> NDArray[np.float6
     return old + np.asarray(rate) * (np.asarray(new) - old)
 
 
+def promotion_gap(counts: NDArray[np.floating]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """What a unit's promotions show: the gap in promotion rates, and the cases behind it.
+
+    ``counts`` is (4, units): candidates with a record in the top half of their rank's, in the
+    bottom half, and the promoted of each (``promotion.SEEN_ROWS``; whole or discounted
+    counts). The gap is P(promoted | top half) - P(promoted | bottom half), NaN where either
+    half is empty; the size is the smaller half.
+    """
+    top, bottom, won_top, won_bottom = (np.asarray(row, dtype=np.float64) for row in counts)
+    seen = (top > 0) & (bottom > 0)
+    gap = np.full(top.shape, np.nan)
+    gap[seen] = won_top[seen] / top[seen] - won_bottom[seen] / bottom[seen]
+    return gap, np.minimum(top, bottom)
+
+
 def pool_weight(size: ArrayLike, pseudocount: float) -> NDArray[np.float64]:
     """Weight in [0, 1) of a statistic from ``size`` cases against a prior worth ``pseudocount``.
 

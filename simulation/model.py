@@ -18,6 +18,7 @@ from simulation.formulas import ACTIONS, rank_capacities
 from simulation.loading import config_with_overrides, load_config
 from simulation.perceived import RuleBook
 from simulation.population import initial_population
+from simulation.promotion import no_promotions_seen
 from simulation.record import RESULT_COLUMNS, StepRecord
 from simulation.records import Tournament
 from simulation.schedule import regime_in_force
@@ -177,6 +178,9 @@ class CadreModel(mesa.Model):
         #: The rules as announced and as credited (simulation.perceived): cadres start believing
         #: the starting regime's written rules; later announcements are credited in part.
         self.rulebook = RuleBook.of(self.regime)
+        #: Promotion cases seen in each unit, discounted over the years (promotion.remember):
+        #: what the promotion belief is learnt from (docs/ODD.md 7.5.2).
+        self.promotions_seen = no_promotions_seen(org.n_cadres, org.unit_size)
         # Agents are made on first use (model.agents, cadre_agents): a run that never looks at
         # them (a sweep, a national run) does not pay for n Python objects.
         self._cadre_agents: list[Cadre] | None = None
@@ -316,7 +320,7 @@ class CadreModel(mesa.Model):
         self.stats, self.next_person = advance(
             self.cadres, self.config, self.regime, self.capacities, self.streams,
             self.year, self.next_person, clock, self.tournament_observer,
-            account=self.accounts_inaction, rules=self.rulebook,
+            account=self.accounts_inaction, rules=self.rulebook, seen=self.promotions_seen,
         )
         self.step_record.add(self.year, self.time, self.regime_label, self.stats)
         if self._datacollector is not None:

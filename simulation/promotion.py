@@ -23,10 +23,13 @@ from simulation.streams import Streams
 FormPool = Callable[..., Pool]
 #: The places filled (``fill`` or its compiled twin, which may return None), ``fill``'s arguments.
 Fill = Callable[..., tuple[NDArray[np.bool_], ...] | None]
-#: The published statistics (``publish`` or its compiled twin), with ``publish``'s arguments.
-Publish = Callable[..., tuple[NDArray[np.float64], NDArray[np.int64]]]
+#: This year's promotion cases per unit (``publish`` or its compiled twin), ``publish``'s arguments.
+Publish = Callable[..., NDArray[np.float64]]
 #: Draws the fast-track band (``fast_track_band`` or its compiled twin, which may return None).
 FastTrack = Callable[..., NDArray[np.bool_] | None]
+#: The rows of a unit's promotion cases (``publish``, ``formulas.promotion_gap``): candidates
+#: with a record in the top and in the bottom half of their rank's, and the promoted of each.
+SEEN_ROWS: tuple[str, ...] = ("top", "bottom", "won_top", "won_bottom")
 
 
 def top_k(values: NDArray, k: int) -> NDArray[np.bool_]:
@@ -72,6 +75,7 @@ def hold_tournament(
     published: Publish | None = None,
     filled: Fill | None = None,
     banded: FastTrack | None = None,
+    seen: NDArray[np.float64] | None = None,
 ) -> Tournament:
     """Fill vacancies top-down and update ranks, tenure and probation in place.
 
@@ -80,7 +84,9 @@ def hold_tournament(
     (default ``form_pool``, ``fill`` and ``publish``, the NumPy reference; the phase table
     passes their compiled twins; a twin's fill that returns None leaves the year to ``fill``).
     ``banded`` draws the fast-track band (default ``fast_track_band``; a twin's None leaves it
-    to ``fast_track_band``).
+    to ``fast_track_band``). ``seen`` is the run's record of promotions seen in each unit
+    (``no_promotions_seen``), updated in place with this year's at ``learning.promotion_memory``;
+    without one the statistic is this year's alone.
     """
     promo = regime.promotion
     n, n_ranks = cadres.n, config.organisation.n_ranks
@@ -100,9 +106,10 @@ def hold_tournament(
         places = fill(pool, capacities, occupancy(cadres.rank, n_ranks), n, quota)
     promoted, passed_over, won, high = places
     n_units = -(-n // config.organisation.unit_size)
-    responsiveness, responsiveness_size = (published or publish)(
-        pool, high, won, cadres.unit, n_units
-    )
+    counts = (published or publish)(pool, high, won, cadres.unit, n_units)
+    if seen is not None:
+        counts = remember(seen, counts, config.learning.promotion_memory)
+    responsiveness, responsiveness_size = f.promotion_gap(counts)
 
     competed_rank, seniority = cadres.rank.copy(), cadres.years_in_rank.copy()
     cadres.rank[promoted] += 1
@@ -187,24 +194,38 @@ def form_pool(
 def publish(
     pool: Pool, high: NDArray[np.bool_], won: NDArray[np.bool_], unit: NDArray[np.integer],
     n_units: int,
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """The responsiveness of promotion seen in each unit, and the size behind each.
+) -> NDArray[np.float64]:
+    """This year's promotion cases seen in each unit: (4, units) counts, rows ``SEEN_ROWS``.
 
-    Per unit, over its candidates of every rank: P(promoted | top half of its rank's records)
-    - P(promoted | bottom half), NaN for a unit without both; the size is the smaller half.
-    ``high`` marks the members in the top half of their rank's records, ``won`` the promoted,
-    ``unit`` is each cadre's unit. A unit's size does not grow with the population, so neither
-    does what its members learn from it (docs/ODD.md 7.5.2).
+    Over each unit's candidates of every rank: how many have a record in the top half of their
+    rank's candidates (``high``), how many in the bottom half, and how many of each were
+    promoted (``won``); ``unit`` is each cadre's unit. A unit's size does not grow with the
+    population, so neither does what its members learn from it (docs/ODD.md 7.5.2).
     """
     member_unit = unit[pool.members]
-    top = np.bincount(member_unit[high], minlength=n_units)
-    bottom = np.bincount(member_unit[~high], minlength=n_units)
-    won_top = np.bincount(member_unit[high & won], minlength=n_units)
-    won_bottom = np.bincount(member_unit[~high & won], minlength=n_units)
-    seen = (top > 0) & (bottom > 0)
-    responsiveness = np.full(n_units, np.nan)
-    responsiveness[seen] = won_top[seen] / top[seen] - won_bottom[seen] / bottom[seen]
-    return responsiveness, np.minimum(top, bottom)
+    counts = np.empty((len(SEEN_ROWS), n_units))
+    counts[0] = np.bincount(member_unit[high], minlength=n_units)
+    counts[1] = np.bincount(member_unit[~high], minlength=n_units)
+    counts[2] = np.bincount(member_unit[high & won], minlength=n_units)
+    counts[3] = np.bincount(member_unit[~high & won], minlength=n_units)
+    return counts
+
+
+def no_promotions_seen(n_cadres: int, unit_size: int) -> NDArray[np.float64]:
+    """A run's record of promotions seen in each unit before its first year: none."""
+    return np.zeros((len(SEEN_ROWS), -(-n_cadres // unit_size)))
+
+
+def remember(seen: NDArray[np.float64], counts: NDArray[np.float64], memory: float
+             ) -> NDArray[np.float64]:
+    """``seen`` (a unit's record of promotions) keeps ``memory`` of itself and adds ``counts``.
+
+    In place, and returned: the discounted counts a unit's promotion statistic is read from
+    (docs/ODD.md 7.5.2). At memory 0 the record is this year's counts alone.
+    """
+    seen *= memory
+    seen += counts
+    return seen
 
 
 def _candidates(

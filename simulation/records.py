@@ -185,10 +185,12 @@ class Tournament:
     competed_rank: NDArray[np.int8]  # each cadre's rank before this year's promotions
     seniority: NDArray[np.int16]  # years in rank as scored (before promotions reset them)
     passed_over: NDArray[np.bool_]  # top-third record among candidates, not promoted
-    # Seen in each unit: P(promoted | top-half record in its rank) - P(.. | bottom half).
+    # Seen in each unit over the years remembered (promotion.remember): P(promoted | top-half
+    # record in its rank) - P(.. | bottom half).
     responsiveness: NDArray[np.float64]
-    # Candidates behind each unit's statistic: the smaller of its top and bottom halves.
-    responsiveness_size: NDArray[np.int64]
+    # Candidates behind each unit's statistic: the smaller of its top and bottom halves
+    # (discounted counts).
+    responsiveness_size: NDArray[np.float64]
     self_recommended: NDArray[np.bool_]
 
 

@@ -44,6 +44,7 @@ def advance(
     phases: Phases | None = None,
     account: bool = True,
     rules: RuleBook | None = None,
+    seen: NDArray[np.float64] | None = None,
 ) -> tuple[dict[str, float], int]:
     """Run one year in place; returns (the year's aggregates, next unused person id).
 
@@ -56,7 +57,9 @@ def advance(
     Without ``account`` the inaction accounting is skipped (``simulation.accounting``): its
     columns are NaN and every other output is the same. ``rules`` is the run's rule book (the
     rules as announced and credited, ``simulation.perceived``); without one, the rules in force
-    are taken as fully credited.
+    are taken as fully credited. ``seen`` is the run's record of promotions seen in each unit
+    (``promotion.no_promotions_seen``, updated in place); without one, the promotion statistic
+    is this year's alone.
     """
     n = cadres.n
     p = phases or in_force()
@@ -86,7 +89,7 @@ def advance(
     # 4. Promotion.
     removed = rev.rung == f.REMOVAL
     tour = hold_tournament(cadres, config, regime, capacities, streams, year, removed,
-                           p.form_pool, p.publish, p.fill, p.fast_track)
+                           p.form_pool, p.publish, p.fill, p.fast_track, seen)
     if observer is not None:
         observer(tour)
     if clock:

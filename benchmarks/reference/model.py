@@ -100,7 +100,10 @@ class ReferenceModel(mesa.Model):
         # Responsiveness of promotion to performance seen in each unit, where there is one.
         self.responsiveness: dict[int, float] = {}
         # Candidates behind each statistic: the smaller of its top-half and bottom-half groups.
-        self.responsiveness_size: dict[int, int] = {}
+        self.responsiveness_size: dict[int, float] = {}
+        # Promotion cases each unit has seen, discounted over the years: top- and bottom-half
+        # candidates and the promoted of each.
+        self.promotions_seen: dict[int, np.ndarray] = {}
         self.year: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={"step": "steps", "regime": "regime_label"}
@@ -294,9 +297,13 @@ class ReferenceModel(mesa.Model):
                 "passed_over", True
             )
 
-        for unit, (top, bottom, won_top, won_bottom) in seen.items():
+        memory = self.config.learning.promotion_memory
+        for unit in self.promotions_seen.keys() | seen.keys():
+            kept = memory * self.promotions_seen.get(unit, np.zeros(4))
+            self.promotions_seen[unit] = kept + np.array(seen.get(unit, [0, 0, 0, 0]), float)
+        for unit, (top, bottom, won_top, won_bottom) in self.promotions_seen.items():
             self.responsiveness_size[unit] = min(top, bottom)
-            if top and bottom:
+            if top > 0 and bottom > 0:
                 self.responsiveness[unit] = won_top / top - won_bottom / bottom
         for agent in self.agents.select(lambda a: a.promoted):
             agent.rank += 1

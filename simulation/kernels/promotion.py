@@ -85,7 +85,7 @@ def _form_pool_plain(c, rules):  # pragma: no cover - compiled
 def publish(
     pool: Pool, high: NDArray[np.bool_], won: NDArray[np.bool_], unit: NDArray[np.integer],
     n_units: int,
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+) -> NDArray[np.float64]:
     """As simulation.promotion.publish."""
     return _publish(pool.members, unit, high, won, n_units)
 
@@ -192,24 +192,17 @@ def standardise(x, groups):  # pragma: no cover - compiled
 
 @kernel
 def _publish(members, unit, high, won, n_units):  # pragma: no cover - compiled
-    """Responsiveness seen in each unit and the size behind each (NaN and 0 if none)."""
-    top = np.zeros(n_units, dtype=np.int64)
-    bottom = np.zeros(n_units, dtype=np.int64)
-    won_top = np.zeros(n_units, dtype=np.int64)
-    won_bottom = np.zeros(n_units, dtype=np.int64)
+    """This year's promotion cases per unit, (4, units): top, bottom, won top, won bottom."""
+    counts = np.zeros((4, n_units))
     for j in range(members.size):
         u = unit[members[j]]
         if high[j]:
-            top[u] += 1
-            won_top[u] += won[j]
+            counts[0, u] += 1.0
+            counts[2, u] += won[j]
         else:
-            bottom[u] += 1
-            won_bottom[u] += won[j]
-    out = np.full(n_units, np.nan)
-    for u in range(n_units):
-        if top[u] and bottom[u]:
-            out[u] = won_top[u] / top[u] - won_bottom[u] / bottom[u]
-    return out, np.minimum(top, bottom)
+            counts[1, u] += 1.0
+            counts[3, u] += won[j]
+    return counts
 
 
 def fill(

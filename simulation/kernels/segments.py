@@ -193,8 +193,9 @@ def promote_each(whole: CadreArrays, leaving: NDArray[np.bool_], self_draw: NDAr
                  capacities: NDArray[np.int64], unit: NDArray[np.int32], n_units: int) -> tuple:
     """Each run's tournament (``promotion.hold_tournament`` after the band and the draws).
 
-    Returns (promoted, passed over, pool, self-recommended) per slot, the published statistic
-    and its size per unit (run after run) and whether each run was settled. A run not settled
+    Returns (promoted, passed over, pool, self-recommended) per slot, this year's promotion
+    cases per unit ((4, R * units), run after run: ``promotion.publish``) and whether each run
+    was settled. A run not settled
     (a tie at a top-k edge, left to NumPy's argpartition) is left untouched, to be held alone.
     """
     standing = (whole.rank, whole.sanction_years, whole.probation_years, whole.years_in_rank,
@@ -213,15 +214,14 @@ def promote_each(whole: CadreArrays, leaving: NDArray[np.bool_], self_draw: NDAr
 @kernel
 def promote_segments(c, rules, capacities, quota, unit, n_units,
                      probation):  # pragma: no cover - compiled
-    """The pool, the places and the published statistic of each segment; ranks moved in place."""
+    """The pool, the places and the promotion cases of each segment; ranks moved in place."""
     rank, years_in_rank, probation_years = c[0], c[3], c[2]
     runs, n = unit.shape
     promoted = np.zeros(rank.size, dtype=np.bool_)
     passed_over = np.zeros(rank.size, dtype=np.bool_)
     mask = np.zeros(rank.size, dtype=np.bool_)
     self_recommended = np.zeros(rank.size, dtype=np.bool_)
-    published = np.full(runs * n_units, np.nan)
-    size = np.zeros(runs * n_units, dtype=np.int64)
+    cases = np.zeros((4, runs * n_units))
     settled = np.ones(runs, dtype=np.bool_)
     r_rules = PoolRules(*rules)
     for r in range(runs):
@@ -238,9 +238,7 @@ def promote_segments(c, rules, capacities, quota, unit, n_units,
         if not done:
             settled[r] = False
             continue
-        stat, behind = _publish(members, unit[r], high, won, n_units)
-        published[r * n_units:(r + 1) * n_units] = stat
-        size[r * n_units:(r + 1) * n_units] = behind
+        cases[:, r * n_units:(r + 1) * n_units] = _publish(members, unit[r], high, won, n_units)
         for i in range(n):
             mask[s + i] = pool[0][i]
             self_recommended[s + i] = pool[1][i]
@@ -250,7 +248,7 @@ def promote_segments(c, rules, capacities, quota, unit, n_units,
                 rank[s + i] += 1
                 years_in_rank[s + i] = 0
                 probation_years[s + i] = probation
-    return promoted, passed_over, mask, self_recommended, published, size, settled
+    return promoted, passed_over, mask, self_recommended, cases, settled
 
 
 def statistics_each(action: NDArray[np.int8], out: Outcomes, rev: Review,
