@@ -131,3 +131,75 @@ def test_the_command_refuses_a_failing_fit_and_dry_runs_a_passing_one(tmp_path, 
     printed = yaml.safe_load(capsys.readouterr().out)
     assert printed["old_defaults"]["behaviour.temperature"] == TEMPERATURE
     assert (ROOT / "simulation" / "config.py").read_text() == before  # a dry run changes nothing
+
+
+def screen_folder(folder: Path, fit: Path, effects: dict[int, dict[str, float]]) -> Path:
+    """A ``validate-posterior`` folder of ``fit``: draw k is particle 10 + k at the fit's values,
+    measured on two seeds that differ by +-0.001 around ``effects[k]``."""
+    folder.mkdir(parents=True)
+    posterior = pd.read_parquet(fit / "posterior.parquet")
+    rows = []
+    for k, effect in effects.items():
+        for seed, shift in ((0, -0.001), (1, 0.001)):
+            rows.append({"draw": k, "particle": 10 + k, "seed": seed,
+                         **posterior.iloc[10 + k][PRIORS.names].to_dict(),
+                         **{name: value + shift for name, value in effect.items()}})
+    pd.DataFrame(rows).to_parquet(folder / "draws.parquet")
+    (folder / "summary.json").write_text(json.dumps({"posterior": str(fit)}))
+    return folder
+
+
+#: Effects meeting every criterion (ap.EFFECTS: rises of 0.05, 0.03, 0.05, 0.01; falls of 0.03).
+SHOWS = {"formal_rise_poor": 0.06, "formal_fall_good": -0.05, "effort_rise_prize": 0.04,
+         "effort_fall_noise": -0.04, "idle_jump_ceiling": 0.07, "chilled_rise": 0.02}
+
+
+def test_the_pattern_point_is_the_medoid_of_the_draws_meeting_every_criterion(tmp_path):
+    """Draws 0-3 meet every criterion and draw 4 misses the age ceiling; of the kept draws, the
+    one nearest the others (in posterior standard deviations) is chosen, and its own values."""
+    from experiments.calibration.patterns import load_screen, pattern_point
+
+    fit = fake_fit(tmp_path / "fit")
+    effects = {k: dict(SHOWS) for k in range(5)}
+    effects[4]["idle_jump_ceiling"] = 0.049
+    table, _ = load_screen(screen_folder(tmp_path / "screen", fit, effects))
+    chosen = pattern_point(table, PRIORS.names)
+    assert (chosen.kept, chosen.screened) == (4, 5)
+    kept = table[table["draw"] < 4].groupby("draw")[PRIORS.names].mean()
+    z = (kept / table.groupby("draw")[PRIORS.names].mean().std()).to_numpy()
+    sums = [np.linalg.norm(z - z[i], axis=1).sum() for i in range(4)]
+    medoid = int(np.argmin(sums))
+    assert chosen.particle == 10 + medoid
+    assert chosen.values == pytest.approx(kept.iloc[medoid].to_dict())
+    assert chosen.effects["idle_jump_ceiling"] == pytest.approx(0.07)
+
+
+def test_ship_with_patterns_writes_the_pattern_point_and_says_so(tmp_path):
+    root = project(tmp_path)
+    fit = fake_fit(tmp_path / "fit")
+    screen = screen_folder(tmp_path / "screen", fit, {0: dict(SHOWS)})
+    done = ship.ship(fit, root=root, coverage=coverage_file(tmp_path / "c.json"),
+                     regenerate=False, screen=screen)
+    particle = pd.read_parquet(fit / "posterior.parquet").iloc[10]
+    assert done["point_estimate"] == ship.rounded(particle[PRIORS.names].to_dict())
+    assert done["point"]["particle"] == 10 and done["point"]["kept"] == 1
+    log = (root / "docs" / "calibration-changelog.md").read_text()
+    assert "pattern-oriented: posterior particle 10" in log
+
+
+@pytest.mark.parametrize("case, message", [
+    ("none meets", "none of the 2 screened draws meets every criterion"),
+    ("other fit", "drew from"),
+])
+def test_ship_refuses_a_pattern_screen_it_cannot_use(tmp_path, case, message):
+    root = project(tmp_path)
+    fit = fake_fit(tmp_path / "fit")
+    missing = dict(SHOWS, effort_rise_prize=0.02)
+    effects = {0: missing, 1: missing} if case == "none meets" else {0: dict(SHOWS)}
+    screened = fake_fit(tmp_path / "other") if case == "other fit" else fit
+    screen = screen_folder(tmp_path / "screen", screened, effects)
+    before = (root / "simulation" / "config.py").read_text()
+    with pytest.raises(ship.Refused, match=message):
+        ship.ship(fit, root=root, coverage=coverage_file(tmp_path / "c.json"),
+                  regenerate=False, screen=screen)
+    assert (root / "simulation" / "config.py").read_text() == before

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from experiments.calibration import report
+from experiments.calibration import patterns, report
 from experiments.calibration.priors import validate_priors
 from experiments.calibration.targets import validate_targets
 from simulation.config import ModelConfig
@@ -99,7 +99,32 @@ def point_estimate(posterior: pd.DataFrame, names: Sequence[str]) -> dict[str, f
     w = report.weights_of(posterior)
     medians = {name: report.weighted_quantile(posterior[name].to_numpy(float), w, 0.5)
                for name in names}
-    return {name: float(f"{value:.{DIGITS}g}") for name, value in medians.items()}
+    return rounded(medians)
+
+
+def rounded(values: Mapping[str, float]) -> dict[str, float]:
+    """Each value to ``DIGITS`` significant digits, as a default is written."""
+    return {name: float(f"{value:.{DIGITS}g}") for name, value in values.items()}
+
+
+def pattern_estimate(fit: Mapping[str, Any], folder: Path, screen: Path
+                     ) -> tuple[dict[str, float], dict[str, Any], list[str]]:
+    """The pattern-oriented point (``patterns.pattern_point``) of a screen of this fit.
+
+    Returns the values, the provenance of the choice and why it may not be shipped (a screen
+    of another posterior, or no draw meeting every criterion: then the values are the median's).
+    """
+    table, summary = patterns.load_screen(screen)
+    found = []
+    if not patterns.screened_this_fit(summary, folder):
+        found.append(f"the pattern screen {screen} drew from {summary.get('posterior')!r}, "
+                     f"not from this fit ({folder})")
+    try:
+        chosen = patterns.pattern_point(table, fit["priors"].names)
+    except patterns.NoDrawShowsThePatterns as none:
+        found.append(f"{screen}: {none}")
+        return point_estimate(fit["posterior"], fit["priors"].names), {}, found
+    return rounded(chosen.values), chosen.record(str(screen)), found
 
 
 def default_spans(source: str, paths: Sequence[str]) -> dict[str, tuple[int, int, int, Any]]:
@@ -145,13 +170,18 @@ def changelog_entry(values: Mapping[str, float], old: Mapping[str, Any],
                     provenance: Mapping[str, Any]) -> str:
     """One dated section of the changelog: what changed, from what, and by which fit."""
     rows = "\n".join(f"| `{path}` | {old[path]} | {values[path]} |" for path in values)
+    point = provenance.get("point")
+    how = ("posterior median" if not point else
+           f"pattern-oriented: posterior particle {point['particle']}, the medoid of the "
+           f"{point['kept']} of {point['screened']} screened draws meeting every incentive "
+           "criterion")
     return (f"\n## {provenance['shipped']}: defaults set to the posterior of "
             f"`{provenance['name']}`\n\n"
             f"Fit: `{provenance['command']}` at commit {provenance['code_version']}, finished "
             f"{provenance['finished']}; {provenance['simulations']} simulations, effective "
             f"sample size {provenance['effective_sample_size']:.0f}. Posterior: "
             f"`configs/posteriors/{provenance['name']}.parquet`.\n\n"
-            "| parameter | old default | new default (posterior median) |\n|---|---|---|\n"
+            f"| parameter | old default | new default ({how}) |\n|---|---|---|\n"
             f"{rows}\n")
 
 
@@ -197,8 +227,11 @@ def provenance_of(fit: Mapping[str, Any], name: str, values: Mapping[str, float]
 
 def ship(folder: Path, *, name: str = NAME, root: Path = ROOT, holdout: Path | None = None,
          coverage: Path | None = None, force: bool = False, dry_run: bool = False,
-         regenerate: bool = True) -> dict[str, Any]:
+         regenerate: bool = True, screen: Path | None = None) -> dict[str, Any]:
     """Ship the fit in ``folder`` (module docstring); returns its provenance.
+
+    With ``screen`` (a ``cadresim validate-posterior`` folder of this fit's posterior) the
+    defaults are the pattern-oriented point (:func:`pattern_estimate`), not the median.
 
     Raises:
         Refused: the fit does not pass (:func:`problems`) and ``force`` is not given.
@@ -207,11 +240,18 @@ def ship(folder: Path, *, name: str = NAME, root: Path = ROOT, holdout: Path | N
     cover_path = coverage if coverage is not None else root / COVERAGE
     cover = json.loads(cover_path.read_text()) if cover_path.is_file() else None
     found = problems(fit, cover)
+    point: dict[str, Any] = {}
+    if screen is None:
+        values = point_estimate(fit["posterior"], fit["priors"].names)
+    else:
+        values, point, unfit = pattern_estimate(fit, folder, screen)
+        found += unfit
     if found and not force:
         raise Refused("not shipped:\n- " + "\n- ".join(found))
     held = load_fit(holdout) if holdout is not None else None
-    values = point_estimate(fit["posterior"], fit["priors"].names)
     provenance = provenance_of(fit, name, values, held, cover) | {"problems": found}
+    if point:
+        provenance["point"] = point
     config_py = root / CONFIG_PY
     source, old = with_defaults(config_py.read_text(encoding="utf-8"), values)
     if dry_run:

@@ -27,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--coverage", type=Path,
                    help="coverage JSON (default benchmarks/results/calibration_coverage_latest"
                         ".json)")
+    p.add_argument("--patterns", type=Path, metavar="SCREEN",
+                   help="a `cadresim validate-posterior` folder of this fit: ship the medoid of "
+                        "the draws meeting every incentive criterion as the defaults, not the "
+                        "posterior median (docs/calibration.md)")
     p.add_argument("--name", default="status_quo_2018", help="name of the shipped posterior")
     p.add_argument("--force", action="store_true",
                    help="ship even if a check fails (the failures are recorded)")
@@ -42,7 +46,7 @@ def cmd_ship(args: argparse.Namespace) -> int:
 
     try:
         done = ship(args.folder, name=args.name, holdout=args.holdout, coverage=args.coverage,
-                    force=args.force, dry_run=args.dry_run)
+                    force=args.force, dry_run=args.dry_run, screen=args.patterns)
     except Refused as refused:
         print(refused, file=sys.stderr)
         return 1
