@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
 .PHONY: demo demo-calibrated demo-uncalibrated test test-fast validate validate-posterior bench app lab experiments lint docs venv clean help \
-	calibrate calibrate-coverage calibrate-recovery ship-calibration
+	calibrate calibrate-coverage calibrate-recovery screen-calibration ship-calibration
 
 # Durations measured on the 2-core development machine; "loaded" = other jobs running.
 help:
@@ -36,8 +36,11 @@ help:
 	@echo "make calibrate-coverage - simulation-based calibration of the shipped fit's parameters"
 	@echo "              and targets at a scaled budget (benchmarks/calibration_coverage.py)"
 	@echo "make calibrate-recovery - recovery of known parameter values at the shipped budget"
+	@echo "make screen-calibration - the incentive checks across the fit's posterior (400 draws),"
+	@echo "              for the pattern-oriented defaults (docs/calibration.md, section 8)"
 	@echo "make ship-calibration - if the fit passes its checks: posterior into configs/posteriors,"
-	@echo "              its point estimate into the defaults (simulation/config.py), changelog"
+	@echo "              its pattern-oriented point into the defaults (simulation/config.py),"
+	@echo "              changelog"
 	@echo "make demo-calibrated - the same as make demo (its older name)"
 	@echo "make demo-uncalibrated - every preset at the hand-set values the calibration replaced"
 	@echo "              (1-2 minutes)"
@@ -110,8 +113,12 @@ calibrate-recovery: venv
 	nice -n 5 $(PY) -m benchmarks.calibration_recovery --targets $(CAL_TARGETS) \
 		--priors $(CAL_PRIORS) --population 1000 --generations 8 --workers $(CAL_WORKERS)
 
+CAL_SCREEN  := results/validation/fit_screen
+screen-calibration: venv
+	$(VENV)/bin/cadresim validate-posterior $(CAL_OUT) --draws 400 --seeds 2 --out $(CAL_SCREEN)
+
 ship-calibration: venv
-	$(VENV)/bin/cadresim ship $(CAL_OUT) --holdout $(CAL_OUT)-holdout
+	$(VENV)/bin/cadresim ship $(CAL_OUT) --holdout $(CAL_OUT)-holdout --patterns $(CAL_SCREEN)
 
 test: venv
 	$(PY) -m scripts.gen_docs --check
