@@ -36,18 +36,20 @@ POSTERIORS = Path(__file__).resolve().parent.parent / "configs" / "posteriors"
 
 
 def calibrated_fields() -> dict[str, str]:
-    """Dotted path -> shipped posterior, for each default that is a shipped point estimate.
+    """Dotted path -> which point of which shipped posterior, for each calibrated default.
 
     A default counts as calibrated only while it equals the point estimate recorded in the
-    posterior's provenance, so a later hand edit is not mislabelled.
+    posterior's provenance, so a later hand edit is not mislabelled. The point is the posterior
+    median, or the pattern-oriented point where the provenance records one (``point``).
     """
     defaults = ModelConfig()
     found: dict[str, str] = {}
     for record in sorted(POSTERIORS.glob("*.yaml")):
         data = yaml.safe_load(record.read_text(encoding="utf-8")) or {}
+        how = "pattern-oriented point" if data.get("point") else "posterior median"
         for path, value in (data.get("point_estimate") or {}).items():
             if config_value(defaults, path) == value:
-                found[path] = str(data.get("name", record.stem))
+                found[path] = f"{how} of `{data.get('name', record.stem)}`"
     return found
 
 
@@ -83,7 +85,7 @@ def parameter_table() -> str:
         seed = f" (seed {extra['seed']})" if extra.get("seed") else ""
         meaning = (info.description or info.title or "").replace("|", "\\|") + seed
         if path in calibrated:
-            meaning += (f" *Default calibrated: the posterior median of `{calibrated[path]}` "
+            meaning += (f" *Default calibrated: the {calibrated[path]} "
                         "(docs/calibration.md).*")
         allowed = allowed_values(info) if info.annotation in (int, float) else "see meaning"
         out.append(
@@ -125,7 +127,7 @@ def default_yaml() -> str:
             if extra.get("unit"):
                 note += f" [{extra['unit']}]"
             if path in calibrated:
-                note += f"; calibrated (posterior median of {calibrated[path]})"
+                note += f"; calibrated ({calibrated[path].replace('`', '')})"
             lines.append(f"{pad}{name}: {_yaml_scalar(getattr(obj, name))}  # {note}")
 
     emit(ModelConfig, defaults, 0, "")

@@ -174,22 +174,53 @@ def test_the_pattern_point_is_the_medoid_of_the_draws_meeting_every_criterion(tm
     assert chosen.effects["idle_jump_ceiling"] == pytest.approx(0.07)
 
 
+def figures_met(values):
+    """A stand-in for the survey figures at ``values``: every z 0.5 (met)."""
+    return {t.name: 0.5 for t in TARGETS.targets}
+
+
 def test_ship_with_patterns_writes_the_pattern_point_and_says_so(tmp_path):
     root = project(tmp_path)
     fit = fake_fit(tmp_path / "fit")
     screen = screen_folder(tmp_path / "screen", fit, {0: dict(SHOWS)})
     done = ship.ship(fit, root=root, coverage=coverage_file(tmp_path / "c.json"),
-                     regenerate=False, screen=screen)
+                     regenerate=False, screen=screen, figures=figures_met)
     particle = pd.read_parquet(fit / "posterior.parquet").iloc[10]
     assert done["point_estimate"] == ship.rounded(particle[PRIORS.names].to_dict())
     assert done["point"]["particle"] == 10 and done["point"]["kept"] == 1
+    assert done["point"]["fitting"] == 1
     log = (root / "docs" / "calibration-changelog.md").read_text()
     assert "pattern-oriented: posterior particle 10" in log
+
+
+def test_kept_draws_that_miss_a_survey_figure_are_left_out_of_the_medoid(tmp_path):
+    """Draws 0-3 all meet every criterion; the medoid of all four misses a figure (z 2.4), so
+    the medoid of the other three is shipped, and the record says three fit."""
+    from experiments.calibration.patterns import kept_draws, load_screen, medoid
+
+    root = project(tmp_path)
+    fit = fake_fit(tmp_path / "fit")
+    screen = screen_folder(tmp_path / "screen", fit, {k: dict(SHOWS) for k in range(4)})
+    kept, scale = kept_draws(load_screen(screen)[0], PRIORS.names)
+    first = medoid(kept, scale)
+    rest = medoid([p for p in kept if p is not first], scale)
+    assert rest.particle != first.particle
+
+    def figures(values):
+        return {t.name: (2.4 if values == ship.rounded(first.values) else 0.5)
+                for t in TARGETS.targets}
+
+    done = ship.ship(fit, root=root, coverage=coverage_file(tmp_path / "c.json"),
+                     regenerate=False, screen=screen, figures=figures)
+    assert done["point"]["particle"] == rest.particle
+    assert done["point"]["fitting"] == 3 and done["point"]["kept"] == 4
+    assert done["point_estimate"] == ship.rounded(rest.values)
 
 
 @pytest.mark.parametrize("case, message", [
     ("none meets", "none of the 2 screened draws meets every criterion"),
     ("other fit", "drew from"),
+    ("no figures", "meets every survey figure within 2 tolerances"),
 ])
 def test_ship_refuses_a_pattern_screen_it_cannot_use(tmp_path, case, message):
     root = project(tmp_path)
@@ -199,7 +230,25 @@ def test_ship_refuses_a_pattern_screen_it_cannot_use(tmp_path, case, message):
     screened = fake_fit(tmp_path / "other") if case == "other fit" else fit
     screen = screen_folder(tmp_path / "screen", screened, effects)
     before = (root / "simulation" / "config.py").read_text()
+    def figures(values):
+        return {t.name: (3.0 if case == "no figures" else 0.5) for t in TARGETS.targets}
+
     with pytest.raises(ship.Refused, match=message):
         ship.ship(fit, root=root, coverage=coverage_file(tmp_path / "c.json"),
-                  regenerate=False, screen=screen)
+                  regenerate=False, screen=screen, figures=figures)
     assert (root / "simulation" / "config.py").read_text() == before
+
+
+def test_a_particle_drawn_twice_is_one_candidate(tmp_path):
+    """Draws are by weight with replacement: draws 0 and 1 of particle 10 count once among the
+    kept and the screened."""
+    from experiments.calibration.patterns import kept_draws, load_screen
+
+    fit = fake_fit(tmp_path / "fit")
+    screen = screen_folder(tmp_path / "screen", fit, {k: dict(SHOWS) for k in range(3)})
+    table = pd.read_parquet(screen / "draws.parquet")
+    table.loc[table["draw"] == 1, "particle"] = 10
+    kept, _ = kept_draws(table, PRIORS.names)
+    assert sorted(p.particle for p in kept) == [10, 12]
+    assert (kept[0].kept, kept[0].screened) == (2, 2)
+    assert load_screen(screen)[0]["draw"].nunique() == 3

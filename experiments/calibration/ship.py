@@ -23,7 +23,7 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,24 +107,37 @@ def rounded(values: Mapping[str, float]) -> dict[str, float]:
     return {name: float(f"{value:.{DIGITS}g}") for name, value in values.items()}
 
 
-def pattern_estimate(fit: Mapping[str, Any], folder: Path, screen: Path
+def pattern_estimate(fit: Mapping[str, Any], folder: Path, screen: Path,
+                     figures: Callable[[Mapping[str, float]], Mapping[str, float]] | None = None,
                      ) -> tuple[dict[str, float], dict[str, Any], list[str]]:
-    """The pattern-oriented point (``patterns.pattern_point``) of a screen of this fit.
+    """The pattern-oriented point of a screen of this fit (``experiments.calibration.patterns``).
 
-    Returns the values, the provenance of the choice and why it may not be shipped (a screen
-    of another posterior, or no draw meeting every criterion: then the values are the median's).
+    Of the draws meeting every incentive criterion, those whose values (as shipped, rounded)
+    also meet every figure within 2 tolerances (``figures``: the z of each figure at the
+    values; default ``patterns.figures_at`` on the fit's targets) are kept, and their medoid is
+    chosen. Returns the values, the provenance of the choice and why it may not be shipped (a
+    screen of another posterior, or no draw meeting both: then the values are the median's).
     """
     table, summary = patterns.load_screen(screen)
     found = []
     if not patterns.screened_this_fit(summary, folder):
         found.append(f"the pattern screen {screen} drew from {summary.get('posterior')!r}, "
                      f"not from this fit ({folder})")
+    median = point_estimate(fit["posterior"], fit["priors"].names)
     try:
-        chosen = patterns.pattern_point(table, fit["priors"].names)
+        kept, scale = patterns.kept_draws(table, fit["priors"].names)
     except patterns.NoDrawShowsThePatterns as none:
-        found.append(f"{screen}: {none}")
-        return point_estimate(fit["posterior"], fit["priors"].names), {}, found
-    return rounded(chosen.values), chosen.record(str(screen)), found
+        return median, {}, [*found, f"{screen}: {none}"]
+    check = figures or (lambda values: patterns.figures_at(values, fit["targets"]))
+    z = [check(rounded(point.values)) for point in kept]
+    fitting = [i for i, zs in enumerate(z) if all(abs(v) <= 2.0 for v in zs.values())]
+    if not fitting:
+        return median, {}, [*found, f"none of the {len(kept)} draws of {screen} meeting every "
+                                    "incentive criterion meets every survey figure within 2 "
+                                    "tolerances"]
+    chosen = patterns.medoid([kept[i] for i in fitting], scale)
+    at = kept.index(chosen)
+    return rounded(chosen.values), chosen.record(str(screen), len(fitting), z[at]), found
 
 
 def default_spans(source: str, paths: Sequence[str]) -> dict[str, tuple[int, int, int, Any]]:
@@ -173,8 +186,8 @@ def changelog_entry(values: Mapping[str, float], old: Mapping[str, Any],
     point = provenance.get("point")
     how = ("posterior median" if not point else
            f"pattern-oriented: posterior particle {point['particle']}, the medoid of the "
-           f"{point['kept']} of {point['screened']} screened draws meeting every incentive "
-           "criterion")
+           f"{point['fitting']} of {point['screened']} screened particles that meet every "
+           f"incentive criterion and every survey figure; {point['kept']} meet the criteria")
     return (f"\n## {provenance['shipped']}: defaults set to the posterior of "
             f"`{provenance['name']}`\n\n"
             f"Fit: `{provenance['command']}` at commit {provenance['code_version']}, finished "
@@ -227,11 +240,14 @@ def provenance_of(fit: Mapping[str, Any], name: str, values: Mapping[str, float]
 
 def ship(folder: Path, *, name: str = NAME, root: Path = ROOT, holdout: Path | None = None,
          coverage: Path | None = None, force: bool = False, dry_run: bool = False,
-         regenerate: bool = True, screen: Path | None = None) -> dict[str, Any]:
+         regenerate: bool = True, screen: Path | None = None,
+         figures: Callable[[Mapping[str, float]], Mapping[str, float]] | None = None,
+         ) -> dict[str, Any]:
     """Ship the fit in ``folder`` (module docstring); returns its provenance.
 
     With ``screen`` (a ``cadresim validate-posterior`` folder of this fit's posterior) the
-    defaults are the pattern-oriented point (:func:`pattern_estimate`), not the median.
+    defaults are the pattern-oriented point (:func:`pattern_estimate`, ``figures`` its check
+    against the survey figures), not the median.
 
     Raises:
         Refused: the fit does not pass (:func:`problems`) and ``force`` is not given.
@@ -244,7 +260,7 @@ def ship(folder: Path, *, name: str = NAME, root: Path = ROOT, holdout: Path | N
     if screen is None:
         values = point_estimate(fit["posterior"], fit["priors"].names)
     else:
-        values, point, unfit = pattern_estimate(fit, folder, screen)
+        values, point, unfit = pattern_estimate(fit, folder, screen, figures)
         found += unfit
     if found and not force:
         raise Refused("not shipped:\n- " + "\n- ".join(found))

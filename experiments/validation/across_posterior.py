@@ -48,6 +48,34 @@ def _ceiling_jump(theta: Theta, seed: int) -> float:
     return capped - pt.age_run(theta, seed)[0]
 
 
+def _shares(theta: Theta, arm: Mapping[str, Any], seed: int) -> dict[str, float]:
+    """The action shares (``patterns.SHARES``) of one run of an arm at a draw and seed.
+
+    Remembered while the worker measures the same draw and seed, so that the effects sharing an
+    arm (the tightening's four, the deterrence pair) run it once.
+    """
+    draw = (tuple(sorted(theta.items())), seed)
+    if _SHARES_SEEN.get("draw") != draw:
+        _SHARES_SEEN.clear()
+        _SHARES_SEEN["draw"] = draw
+    key = tuple(sorted(arm.items()))
+    if key not in _SHARES_SEEN:
+        means = arm_table_means({**theta, **arm}, [seed], pt.SHARES)
+        _SHARES_SEEN[key] = {name: float(v[0]) for name, v in means.items()}
+    return _SHARES_SEEN[key]
+
+
+#: The current draw and seed (key "draw"), and each arm's shares measured at them.
+_SHARES_SEEN: dict[Any, Any] = {}
+
+
+def _share_change(share: str, low: Mapping[str, Any], high: Mapping[str, Any]
+                  ) -> Callable[[Theta, int], float]:
+    def measure(theta: Theta, seed: int) -> float:
+        return _shares(theta, high, seed)[share] - _shares(theta, low, seed)[share]
+    return measure
+
+
 def _chilling_rise(theta: Theta, seed: int) -> float:
     harsh = pt.chilling_arm({**theta, **pt.HARSHER}, [seed])["chilled"][0]
     return float(harsh - pt.chilling_arm(theta, [seed])["chilled"][0])
@@ -95,6 +123,23 @@ EFFECTS: tuple[Effect, ...] = (
            "idle jump at 50, no ceiling -> ceiling at 50", 0.05, _ceiling_jump),
     Effect("chilled_rise", "wang_chilling_effect",
            "share of active cadres chilled, sanctions x 2", 0.01, _chilling_rise),
+    Effect("idle_fall_intensified", "tu_gong_accountability_shift",
+           "idle share, detection x 4 and sanctions x 2", -0.05,
+           _share_change("idle", {}, pt.INTENSIFIED)),
+    Effect("routine_rise_intensified", "tu_gong_accountability_shift",
+           "routine share, detection x 4 and sanctions x 2", 0.05,
+           _share_change("routine", {}, pt.INTENSIFIED)),
+    Effect("bold_active_fall_intensified", "tu_gong_accountability_shift",
+           "bold share of the active, detection x 4 and sanctions x 2", -0.005,
+           _share_change("bold_active", {}, pt.INTENSIFIED)),
+    Effect("formal_rise_unexamined", "tu_gong_accountability_shift",
+           "formal share where formal work is not examined, the same tightening", 0.03,
+           _share_change("formal", pt.NO_FORMAL_CHECK, {**pt.NO_FORMAL_CHECK, **pt.INTENSIFIED})),
+    Effect("idle_fall_certainty", "nagin_certainty_vs_severity",
+           "idle share, detection doubled", -0.03, _share_change("idle", {}, pt.CERTAINTY)),
+    Effect("certainty_over_severity", "nagin_certainty_vs_severity",
+           "idle share, sanctions doubled -> detection doubled instead", -0.03,
+           _share_change("idle", pt.HARSHER, pt.CERTAINTY)),
 )
 BY_NAME = {e.name: e for e in EFFECTS}
 #: Draws beyond the number of parameters before the drivers' regression is fitted.
