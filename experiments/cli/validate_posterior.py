@@ -65,7 +65,7 @@ def cmd_validate_posterior(args: argparse.Namespace) -> int:
     names = [e.name for e in ap.EFFECTS]
     if args.list:
         for e in ap.EFFECTS:
-            print(f"{e.name:<20} {e.check:<28} criterion {e.threshold:+.2f}: {e.label}")
+            print(f"{e.name:<20} {e.check:<28} criterion {e.threshold:+g}: {e.label}")
         return 0
     chosen = [n.strip() for value in args.only for n in value.split(",") if n.strip()] or names
     if unknown := [n for n in chosen if n not in ap.BY_NAME]:
@@ -117,7 +117,7 @@ def _write(args, table, summary, chosen) -> None:
 
 def _text(summary) -> str:
     k, n, lo, hi = summary.all_met
-    lines = [f"{r.effect:<20} {r.check:<28} criterion {r.criterion:+.2f}  median "
+    lines = [f"{r.effect:<20} {r.check:<28} criterion {r.criterion:+g}  median "
              f"{r.median:+.3f}  met by {r.share_met:.1%} of draws "
              f"({r.share_low:.1%}-{r.share_high:.1%})" for r in summary.per_effect.itertuples()]
     lines.append(f"every criterion met by {k} of {n} draws ({lo:.1%}-{hi:.1%}, 95%)")
@@ -133,7 +133,7 @@ def _markdown(summary, facts) -> str:
            f"{facts['seeds']} seed(s) each, both arms of a check on one seed.", "",
            "| effect | check | criterion | median | 5%-95% of draws | draws meeting it (95% CI) |",
            "|---|---|---:|---:|---|---|"]
-    out += [f"| {r.effect} | `{r.check}` | {r.criterion:+.2f} | {r.median:+.3f} | "
+    out += [f"| {r.effect} | `{r.check}` | {r.criterion:+g} | {r.median:+.3f} | "
             f"{r.q05:+.3f} to {r.q95:+.3f} | {r.share_met:.1%} ({r.share_low:.1%}-"
             f"{r.share_high:.1%}) |" for r in summary.per_effect.itertuples()]
     out += ["", f"Every criterion met by **{k} of {n}** draws ({lo:.1%}-{hi:.1%}).", "",
