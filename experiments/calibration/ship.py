@@ -11,7 +11,8 @@ writes ``configs/posteriors/<name>.parquet`` (the particles and weights, read by
 ``posterior``) and ``<name>.yaml`` (provenance: command, commit, date, seed, budget, effective
 sample size, the point estimate, the checks and the out-of-sample result), sets the default of
 every fitted parameter in ``simulation/config.py`` (its ``param()`` default, from which
-``configs/default.yaml`` and the ODD table are generated) to the posterior's weighted median,
+``configs/default.yaml`` and the ODD table are generated) to the posterior's weighted median
+(or, given a screen of the posterior, to its pattern-oriented point: ``patterns``),
 records the old and new values in ``docs/calibration-changelog.md``, and regenerates the
 generated files (``scripts.gen_docs``). ``dry_run`` says what it would do and changes nothing.
 """
@@ -132,9 +133,9 @@ def pattern_estimate(fit: Mapping[str, Any], folder: Path, screen: Path,
     z = [check(rounded(point.values)) for point in kept]
     fitting = [i for i, zs in enumerate(z) if all(abs(v) <= 2.0 for v in zs.values())]
     if not fitting:
-        return median, {}, [*found, f"none of the {len(kept)} draws of {screen} meeting every "
-                                    "incentive criterion meets every survey figure within 2 "
-                                    "tolerances"]
+        return median, {}, [*found, f"none of the {len(kept)} particles of {screen} meeting "
+                                    "every incentive criterion meets every survey figure "
+                                    "within 2 tolerances"]
     chosen = patterns.medoid([kept[i] for i in fitting], scale)
     at = kept.index(chosen)
     return rounded(chosen.values), chosen.record(str(screen), len(fitting), z[at]), found

@@ -28,9 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="coverage JSON (default benchmarks/results/calibration_coverage_latest"
                         ".json)")
     p.add_argument("--patterns", type=Path, metavar="SCREEN",
-                   help="a `cadresim validate-posterior` folder of this fit: ship the medoid of "
-                        "the draws meeting every incentive criterion as the defaults, not the "
-                        "posterior median (docs/calibration.md)")
+                   help="a `cadresim validate-posterior` folder of this fit: ship as the "
+                        "defaults the medoid of the particles meeting every incentive criterion "
+                        "and every survey figure, not the posterior median (docs/calibration.md)")
     p.add_argument("--name", default="status_quo_2018", help="name of the shipped posterior")
     p.add_argument("--force", action="store_true",
                    help="ship even if a check fails (the failures are recorded)")
