@@ -145,11 +145,16 @@ def screen_folder(folder: Path, fit: Path, effects: dict[int, dict[str, float]])
                          **posterior.iloc[10 + k][PRIORS.names].to_dict(),
                          **{name: value + shift for name, value in effect.items()}})
     pd.DataFrame(rows).to_parquet(folder / "draws.parquet")
-    (folder / "summary.json").write_text(json.dumps({"posterior": str(fit)}))
+    (folder / "summary.json").write_text(json.dumps({
+        "posterior": str(fit),
+        "effects": [{"effect": name, "criterion": value} for name, value in CRITERIA.items()]}))
     return folder
 
 
-#: Effects meeting every criterion (ap.EFFECTS: rises of 0.05, 0.03, 0.05, 0.01; falls of 0.03).
+#: The screened effects' signed minimums, as a screen's summary.json reports them.
+CRITERIA = {"formal_rise_poor": 0.05, "formal_fall_good": -0.03, "effort_rise_prize": 0.03,
+            "effort_fall_noise": -0.03, "idle_jump_ceiling": 0.05, "chilled_rise": 0.01}
+#: Effects meeting every criterion.
 SHOWS = {"formal_rise_poor": 0.06, "formal_fall_good": -0.05, "effort_rise_prize": 0.04,
          "effort_fall_noise": -0.04, "idle_jump_ceiling": 0.07, "chilled_rise": 0.02}
 
@@ -163,7 +168,7 @@ def test_the_pattern_point_is_the_medoid_of_the_draws_meeting_every_criterion(tm
     effects = {k: dict(SHOWS) for k in range(5)}
     effects[4]["idle_jump_ceiling"] = 0.049
     table, _ = load_screen(screen_folder(tmp_path / "screen", fit, effects))
-    chosen = pattern_point(table, PRIORS.names)
+    chosen = pattern_point(table, CRITERIA, PRIORS.names)
     assert (chosen.kept, chosen.screened) == (4, 5)
     kept = table[table["draw"] < 4].groupby("draw")[PRIORS.names].mean()
     z = (kept / table.groupby("draw")[PRIORS.names].mean().std()).to_numpy()
@@ -201,7 +206,7 @@ def test_kept_draws_that_miss_a_survey_figure_are_left_out_of_the_medoid(tmp_pat
     root = project(tmp_path)
     fit = fake_fit(tmp_path / "fit")
     screen = screen_folder(tmp_path / "screen", fit, {k: dict(SHOWS) for k in range(4)})
-    kept, scale = kept_draws(load_screen(screen)[0], PRIORS.names)
+    kept, scale = kept_draws(load_screen(screen)[0], CRITERIA, PRIORS.names)
     first = medoid(kept, scale)
     rest = medoid([p for p in kept if p is not first], scale)
     assert rest.particle != first.particle
@@ -248,7 +253,7 @@ def test_a_particle_drawn_twice_is_one_candidate(tmp_path):
     screen = screen_folder(tmp_path / "screen", fit, {k: dict(SHOWS) for k in range(3)})
     table = pd.read_parquet(screen / "draws.parquet")
     table.loc[table["draw"] == 1, "particle"] = 10
-    kept, _ = kept_draws(table, PRIORS.names)
+    kept, _ = kept_draws(table, CRITERIA, PRIORS.names)
     assert sorted(p.particle for p in kept) == [10, 12]
     assert (kept[0].kept, kept[0].screened) == (2, 2)
     assert load_screen(screen)[0]["draw"].nunique() == 3

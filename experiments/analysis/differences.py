@@ -111,6 +111,15 @@ def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
     return float((np.mean(b) - np.mean(a)) / pooled * correction)
 
 
+def meets_criterion(effect: np.ndarray | float, threshold: float) -> np.ndarray:
+    """Whether an effect meets a signed minimum: at least a positive ``threshold`` (a rise).
+
+    A negative threshold asks for a fall: the effect must be at most it.
+    """
+    e = np.asarray(effect)
+    return e >= threshold if threshold > 0 else e <= threshold
+
+
 def relevance(low: float, high: float, sesoi: float) -> str:
     """Where the interval [low, high] lies relative to +-sesoi.
 

@@ -5,7 +5,9 @@ The validation checks on the size of a response to an incentive (a higher perfor
 larger prize, an age ceiling, a harsher sanction ladder) are patterns from the literature the fit
 does not see. Pattern-oriented modelling keeps the parameter sets that reproduce every pattern at
 once (Grimm et al. 2005, docs/calibration.md). ``cadresim validate-posterior`` measures each
-pattern at draws from a posterior; :func:`kept_draws` keeps the draws meeting every criterion.
+pattern at draws from a posterior and writes the criteria beside the effects; :func:`kept_draws`
+keeps the draws meeting every criterion (read from the screen's folder: this module does not
+import the validation code).
 ``cadresim ship --patterns`` keeps of those the ones that also reproduce every survey figure
 within 2 tolerances at their own values (:func:`figures_at`; an accepted particle need not: ABC
 accepts it on its distance over all figures at once), and ships their :func:`medoid` (the one
@@ -24,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.analysis.differences import meets_criterion
 from experiments.calibration.simulate import Draw, simulate_draws
 from experiments.calibration.targets import TargetSet
-from experiments.validation import across_posterior as ap
 
 #: Files of a ``validate-posterior`` folder that the choice reads.
 DRAWS, SUMMARY = "draws.parquet", "summary.json"
@@ -56,24 +58,26 @@ class PatternPoint:
                 "figures_z": {k: round(v, 3) for k, v in figures.items()}}
 
 
-def kept_draws(table: pd.DataFrame, parameters: Sequence[str]
+def kept_draws(table: pd.DataFrame, criteria: Mapping[str, float], parameters: Sequence[str]
                ) -> tuple[list[PatternPoint], pd.Series]:
     """The particles whose effects (mean over seeds) meet every criterion screened, and a scale.
 
-    The scale is each parameter's standard deviation over all screened draws, the unit that
-    distances between draws are read in. ``table`` is a ``validate-posterior`` draws table:
-    one row per draw and seed, the draw's ``particle``, its parameter values and one column per
-    effect.
+    ``table`` is a ``validate-posterior`` draws table: one row per draw and seed, the draw's
+    ``particle``, its parameter values and one column per effect; ``criteria`` maps each
+    effect to its signed minimum (the screen's summary: :func:`criteria_of`). The scale is each
+    parameter's standard deviation over all screened draws, the unit that distances between
+    draws are read in.
 
     Raises:
         NoDrawShowsThePatterns: no draw meets every criterion.
     """
-    names = [e.name for e in ap.EFFECTS if e.name in table.columns]
+    names = [name for name in criteria if name in table.columns]
     if not names:
         raise NoDrawShowsThePatterns("the screen measured none of the incentive effects")
     draws = table.groupby("draw")[[*parameters, *names]].mean()
     particles = table.groupby("draw")["particle"].first()
-    met = np.logical_and.reduce([ap.BY_NAME[n].met(draws[n].to_numpy()) for n in names])
+    met = np.logical_and.reduce([meets_criterion(draws[n].to_numpy(), criteria[n])
+                                 for n in names])
     if not met.any():
         raise NoDrawShowsThePatterns(
             f"none of the {len(draws)} screened draws meets every criterion "
@@ -89,6 +93,11 @@ def kept_draws(table: pd.DataFrame, parameters: Sequence[str]
     return kept, draws[list(parameters)].std().replace(0.0, 1.0)
 
 
+def criteria_of(summary: Mapping[str, Any]) -> dict[str, float]:
+    """Each screened effect's signed minimum, as the screen's summary reports it."""
+    return {row["effect"]: float(row["criterion"]) for row in summary.get("effects", [])}
+
+
 def medoid(points: Sequence[PatternPoint], scale: pd.Series) -> PatternPoint:
     """The point whose summed distance to the others, in units of ``scale``, is smallest."""
     z = np.array([[p.values[name] / scale[name] for name in scale.index] for p in points])
@@ -96,9 +105,10 @@ def medoid(points: Sequence[PatternPoint], scale: pd.Series) -> PatternPoint:
     return points[int(np.argmin(spread))]
 
 
-def pattern_point(table: pd.DataFrame, parameters: Sequence[str]) -> PatternPoint:
+def pattern_point(table: pd.DataFrame, criteria: Mapping[str, float],
+                  parameters: Sequence[str]) -> PatternPoint:
     """The medoid of the draws meeting every criterion."""
-    return medoid(*kept_draws(table, parameters))
+    return medoid(*kept_draws(table, criteria, parameters))
 
 
 #: Seeds of the runs that check a candidate point against the survey figures: three times the

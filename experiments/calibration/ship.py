@@ -126,7 +126,8 @@ def pattern_estimate(fit: Mapping[str, Any], folder: Path, screen: Path,
                      f"not from this fit ({folder})")
     median = point_estimate(fit["posterior"], fit["priors"].names)
     try:
-        kept, scale = patterns.kept_draws(table, fit["priors"].names)
+        kept, scale = patterns.kept_draws(table, patterns.criteria_of(summary),
+                                          fit["priors"].names)
     except patterns.NoDrawShowsThePatterns as none:
         return median, {}, [*found, f"{screen}: {none}"]
     check = figures or (lambda values: patterns.figures_at(values, fit["targets"]))

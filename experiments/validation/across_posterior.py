@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from experiments.analysis.differences import meets_criterion
 from experiments.validation import patterns as pt
 from experiments.validation.tools import arm_table_means
 
@@ -101,8 +102,7 @@ class Effect:
 
     def met(self, effect: np.ndarray | float) -> np.ndarray:
         """Whether an effect meets the criterion (at least as large, in its direction)."""
-        e = np.asarray(effect)
-        return e >= self.threshold if self.threshold > 0 else e <= self.threshold
+        return meets_criterion(effect, self.threshold)
 
 
 #: The slow checks on a response to an incentive, each by its main criterion.
