@@ -15,9 +15,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from experiments.validation import core, report
-from simulation import ConfigError
+from experiments.validation import core, report, tools
+from simulation import ConfigError, load_config
+from simulation.loading import parse_assignment
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,10 +63,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "exit 1 if not (what `make validate` runs, so the slow checks run once)",
     )
     validate.add_argument(
+        "--set", dest="at", action="append", default=[], metavar="KEY=VALUE",
+        help="run every check at this parameter value instead of the default, e.g. --set "
+        "behaviour.temperature=0.25 (repeatable; a check's own arms still set what they vary; "
+        "not with --update-report or --check-report, which document the defaults)",
+    )
+    validate.add_argument(
         "-v", "--verbose", action="store_true",
         help="under each check's line, the figure measured for each part of its criterion",
     )
     validate.set_defaults(handler=cmd_validate)
+
+
+def _parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--set`` values, checked against the config schema before any check runs."""
+    if not args.at:
+        return {}
+    if args.update_report or args.check_report:
+        raise ConfigError("--set: the report documents the checks at the defaults; drop "
+                          "--set, or --update-report and --check-report")
+    values = dict(parse_assignment(text) for text in args.at)
+    load_config(overrides=args.at)  # names the field, the value and what is allowed
+    return values
+
+
+def _say_where(at: dict[str, Any], args: argparse.Namespace) -> None:
+    """Say, before the checks, which parameters are not at their defaults."""
+    if at and not (args.json or args.markdown):
+        print("at " + ", ".join(f"{k}={v}" for k, v in at.items()) + " (the rest at defaults)",
+              flush=True)
 
 
 def _names(values: list[str]) -> list[str]:
@@ -77,8 +104,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.list:
         _print_list(checks)
         return 0
+    at = args.at_values = _parameters(args)
     report_path, original = _report_to_update(args.update_report, checks)
     figure_dir = _figure_folder(args.figures)
+    _say_where(at, args)
 
     quiet = args.json or args.markdown
     width = max(len(c.name) for c in checks)
@@ -99,7 +128,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if result.check.name in figures_written:
             print(f"    figure: {figures_written[result.check.name]}")
 
-    results = _run_with_progress(checks, on_result, quiet)
+    with tools.at(at):
+        results = _run_with_progress(checks, on_result, quiet)
     elapsed = time.perf_counter() - start
     failed = [r.check.name for r in results if not r.passed]
     failed += _check_report(args.check_report, results)
@@ -203,6 +233,7 @@ def _print_results(
     if args.json:
         print(json.dumps({
             "passed": not failed,
+            "at": args.at_values,
             "seconds": round(elapsed, 1),
             "checks": [
                 {**r.as_dict(), "figure": figures_written.get(r.check.name)} for r in results

@@ -14,7 +14,8 @@ not count.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -33,9 +34,34 @@ SEEDS = 20
 ALPHA = 0.01
 
 
+#: Parameter values the checks start from instead of the defaults (set by :func:`at`).
+_AT: dict[str, Any] = {}
+
+
+@contextmanager
+def at(values: Mapping[str, Any]) -> Iterator[None]:
+    """Run the checks at ``values`` (dotted config paths) instead of the defaults.
+
+    Each check's own arms still set what they vary (a check of the prize sets the prize); the
+    rest of every run starts from ``values`` (``cadresim validate --set``).
+    """
+    previous = dict(_AT)
+    _AT.clear()
+    _AT.update(values)
+    try:
+        yield
+    finally:
+        _AT.clear()
+        _AT.update(previous)
+
+
 def config(overrides: Mapping[str, Any] | None = None, n_cadres: int = N_CADRES) -> ModelConfig:
-    """The default config with ``n_cadres`` cadres and dotted overrides (validated)."""
-    return load_config(overrides={"organisation.n_cadres": n_cadres, **(overrides or {})})
+    """The checks' config: ``n_cadres`` cadres and dotted overrides (validated).
+
+    It starts from the defaults, or from :func:`at`'s values while they are set.
+    """
+    return load_config(overrides={**_AT, "organisation.n_cadres": n_cadres,
+                                  **(overrides or {})})
 
 
 def seeds(base: int, arm: int = 0, count: int = SEEDS) -> list[int]:
