@@ -17,9 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from experiments.validation import core, report, tools
-from simulation import ConfigError, load_config
-from simulation.loading import parse_assignment
+from experiments.validation import core, report
+from simulation import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -82,6 +81,9 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
     if args.update_report or args.check_report:
         raise ConfigError("--set: the report documents the checks at the defaults; drop "
                           "--set, or --update-report and --check-report")
+    from simulation import load_config
+    from simulation.loading import parse_assignment
+
     values = dict(parse_assignment(text) for text in args.at)
     load_config(overrides=args.at)  # names the field, the value and what is allowed
     return values
@@ -127,6 +129,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(line)
         if result.check.name in figures_written:
             print(f"    figure: {figures_written[result.check.name]}")
+
+    from experiments.validation import tools
 
     with tools.at(at):
         results = _run_with_progress(checks, on_result, quiet)
