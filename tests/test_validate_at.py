@@ -47,6 +47,7 @@ def test_the_command_runs_the_checks_at_the_values(capsys):
     (["--set", "behaviour.temperature=-1"], "allowed: a number from 0 to 10"),
     (["--set", "behaviour.temperature=0.2", "--check-report", "docs/validation.md"],
      "the report documents the checks at the defaults"),
+    (["--set", "organisation.n_cadres=200"], "each check sets its own population and years"),
 ])
 def test_bad_values_are_refused_before_any_check_runs(capsys, flags, message):
     assert main(["validate", "--fast", *flags]) == 2

@@ -85,8 +85,15 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
     from simulation.loading import parse_assignment
 
     values = dict(parse_assignment(text) for text in args.at)
+    if fixed := sorted(set(values) & CHECKS_OWN):
+        raise ConfigError(f"--set {', '.join(fixed)}: each check sets its own population and "
+                          "years; set the parameters of the cadres and the regime")
     load_config(overrides=args.at)  # names the field, the value and what is allowed
     return values
+
+
+#: What every check sets for itself (``validation.tools``): not settable by ``--set``.
+CHECKS_OWN = frozenset({"organisation.n_cadres", "steps"})
 
 
 def _say_where(at: dict[str, Any], args: argparse.Namespace) -> None:
