@@ -23,7 +23,7 @@ Judge = Callable[..., Review]
 def unit_leaders(cadres: CadreArrays, unit_size: int) -> NDArray[np.intp]:
     """Slot of each unit's leader: its highest-ranked member, the best record breaking ties."""
     n = cadres.n
-    n_units = -(-n // unit_size)
+    n_units = f.unit_count(n, unit_size)
     key = np.full(n_units * unit_size, -np.inf)
     key[:n] = cadres.rank * 1e6 + cadres.record
     local = key.reshape(n_units, unit_size).argmax(axis=1)

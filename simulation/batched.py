@@ -47,7 +47,7 @@ from simulation.perceived import IS_RATE, PUBLISHED, written
 from simulation.phases import Phases, in_force
 from simulation.population import draw_traits
 from simulation.positions import move_down
-from simulation.promotion import fast_track_band, hold_tournament, remember
+from simulation.promotion import fast_track_band, hold_tournament, statistic
 from simulation.records import (
     AVERAGED,
     TALLIED,
@@ -415,7 +415,7 @@ def _promote_together(batch: ReplicateBatch, removed: NDArray[np.bool_], regime:
     whole.fast_track[:] = band
     words = batch.streams.words(year, s.CAREER, whole.n)
     competed_rank, seniority = whole.rank.copy(), whole.years_in_rank.copy()
-    n_units = -(-n // config.organisation.unit_size)
+    n_units = f.unit_count(n, config.organisation.unit_size)
     promoted, passed_over, pool, self_recommended, cases, settled = p.promote_each(
         whole, removed, s.uniform(words[:, 0]), promo.score_noise * s.normal(words[:, 1]),
         n_ranks, promo, batch.models[0].capacities, batch.own_units, n_units)
@@ -427,8 +427,8 @@ def _promote_together(batch: ReplicateBatch, removed: NDArray[np.bool_], regime:
                                          p.publish, p.fill, p.fast_track, model.promotions_seen))
             continue
         units = slice(i * n_units, (i + 1) * n_units)
-        published, size = f.promotion_gap(remember(
-            model.promotions_seen, cases[:, units], config.learning.promotion_memory))
+        published, size = statistic(cases[:, units], model.promotions_seen,
+                                    config.learning.promotion_memory)
         tours.append(Tournament(
             promoted=promoted[part], pool=pool[part], competed_rank=competed_rank[part],
             seniority=seniority[part], passed_over=passed_over[part],

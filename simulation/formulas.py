@@ -255,6 +255,11 @@ def smooth(old: ArrayLike, new: ArrayLike, rate: ArrayLike) -> NDArray[np.float6
     return old + np.asarray(rate) * (np.asarray(new) - old)
 
 
+def unit_count(n_cadres: int, unit_size: int) -> int:
+    """Units of ``unit_size`` slots over ``n_cadres`` (the last one may be smaller)."""
+    return -(-n_cadres // unit_size)
+
+
 def promotion_gap(counts: NDArray[np.floating]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """What a unit's promotions show: the gap in promotion rates, and the cases behind it.
 

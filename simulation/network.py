@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from simulation import streams as s
+from simulation.formulas import unit_count
 from simulation.streams import Streams
 
 #: Slots whose ties are drawn together (rounded down to whole units, at least one): bounds the
@@ -27,7 +28,7 @@ def build_peers(
     units gives the network one pass over all slots would.
     """
     peers = np.empty((n, in_unit + cross_unit), dtype=np.int32)
-    n_units = -(-n // unit_size)
+    n_units = unit_count(n, unit_size)
     units_per_block = max(1, BLOCK_SLOTS // unit_size)
     blocks = [
         (u * unit_size, min(n_units, u + units_per_block) * unit_size)

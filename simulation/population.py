@@ -20,7 +20,7 @@ from simulation.cadres import (
     CadreArrays,
 )
 from simulation.config import ModelConfig, Population
-from simulation.formulas import rank_capacities
+from simulation.formulas import rank_capacities, unit_count
 from simulation.network import build_peers
 from simulation.perceived import written
 from simulation.streams import Streams
@@ -203,7 +203,7 @@ def initial_population(config: ModelConfig, streams: Streams) -> CadreArrays:
     service = age - pop.entry_age_min
     years_in_rank = np.minimum(service, s.integers(places[2], 0, 8))
 
-    n_units = -(-n // org.unit_size)
+    n_units = unit_count(n, org.unit_size)
     unit = (np.arange(n) // org.unit_size).astype(np.int32)
     units = streams.words(0, s.UNITS, n_units)
     front_units = s.uniform(units[:, 0]) < org.front_line_share

@@ -105,11 +105,10 @@ def hold_tournament(
     if places is None:  # the NumPy reference, or ties the compiled twin leaves to it
         places = fill(pool, capacities, occupancy(cadres.rank, n_ranks), n, quota)
     promoted, passed_over, won, high = places
-    n_units = -(-n // config.organisation.unit_size)
+    n_units = f.unit_count(n, config.organisation.unit_size)
     counts = (published or publish)(pool, high, won, cadres.unit, n_units)
-    if seen is not None:
-        counts = remember(seen, counts, config.learning.promotion_memory)
-    responsiveness, responsiveness_size = f.promotion_gap(counts)
+    responsiveness, responsiveness_size = statistic(counts, seen,
+                                                    config.learning.promotion_memory)
 
     competed_rank, seniority = cadres.rank.copy(), cadres.years_in_rank.copy()
     cadres.rank[promoted] += 1
@@ -213,7 +212,7 @@ def publish(
 
 def no_promotions_seen(n_cadres: int, unit_size: int) -> NDArray[np.float64]:
     """A run's record of promotions seen in each unit before its first year: none."""
-    return np.zeros((len(SEEN_ROWS), -(-n_cadres // unit_size)))
+    return np.zeros((len(SEEN_ROWS), f.unit_count(n_cadres, unit_size)))
 
 
 def remember(seen: NDArray[np.float64], counts: NDArray[np.float64], memory: float
@@ -226,6 +225,16 @@ def remember(seen: NDArray[np.float64], counts: NDArray[np.float64], memory: flo
     seen *= memory
     seen += counts
     return seen
+
+
+def statistic(counts: NDArray[np.float64], seen: NDArray[np.float64] | None, memory: float
+              ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each unit's promotion statistic and the cases behind it (``formulas.promotion_gap``).
+
+    Read off the run's record ``seen`` once this year's ``counts`` are folded into it
+    (:func:`remember`), or off this year's counts alone for a run without a record.
+    """
+    return f.promotion_gap(counts if seen is None else remember(seen, counts, memory))
 
 
 def _candidates(

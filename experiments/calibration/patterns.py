@@ -122,11 +122,11 @@ def figures_at(values: Mapping[str, float], targets: TargetSet,
                seeds: Sequence[int] = FIGURE_SEEDS) -> dict[str, float]:
     """Each target's z at ``values``: its statistic's mean over ``seeds``, less the figure.
 
-    In tolerances, as the bar a shipped fit and its defaults must meet (|z| <= 2).
+    In tolerances (``Target.z``), as the bar a shipped fit and its defaults must meet
+    (``targets.MET_WITHIN``).
     """
     stats = simulate_draws([Draw(dict(values), seed) for seed in seeds], targets)
-    return {t.name: (float(np.mean([s[t.name] for s in stats])) - t.value) / t.tolerance
-            for t in targets.targets}
+    return {t.name: t.z(float(np.mean([s[t.name] for s in stats]))) for t in targets.targets}
 
 
 def load_screen(folder: Path) -> tuple[pd.DataFrame, dict[str, Any]]:

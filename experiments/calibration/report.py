@@ -31,7 +31,7 @@ from experiments.analysis.style import (
     wrap,
 )
 from experiments.calibration.priors import PriorSet
-from experiments.calibration.targets import TargetSet
+from experiments.calibration.targets import MET_WITHIN, TargetSet
 
 #: The level of every interval the report gives (95%, as everywhere else in CadreSim).
 LEVEL = 0.95
@@ -152,7 +152,7 @@ def predictive_check(targets: TargetSet, ppc: pd.DataFrame,
         lo, med, hi = np.quantile(sims, [TAIL, 0.5, 1 - TAIL]) if len(sims) else (np.nan,) * 3
         se = t.sampling_se
         widen = Z * (se or 0.0)
-        z = (med - t.value) / t.tolerance
+        z = t.z(med)
         rows.append({
             "target": t.name, "statistic": t.statistic, "regime": t.regime,
             "years": "-".join(map(str, sorted({min(t.years), max(t.years)}))) if t.years
@@ -160,7 +160,7 @@ def predictive_check(targets: TargetSet, ppc: pd.DataFrame,
             "sampling_se": se, "mapping_sd": t.mapping_sd,
             "predictive_median": med, "predictive_low": lo, "predictive_high": hi,
             "within_sampling": bool(lo - widen <= t.value <= hi + widen),
-            "z": z, "within_tolerance": bool(abs(z) <= 2.0),
+            "z": z, "within_tolerance": bool(abs(z) <= MET_WITHIN),
         })
     return pd.DataFrame(rows)
 

@@ -35,7 +35,7 @@ import yaml
 
 from experiments.calibration import patterns, report
 from experiments.calibration.priors import validate_priors
-from experiments.calibration.targets import validate_targets
+from experiments.calibration.targets import MET_WITHIN, validate_targets
 from simulation.config import ModelConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,7 +132,7 @@ def pattern_estimate(fit: Mapping[str, Any], folder: Path, screen: Path,
         return median, {}, [*found, f"{screen}: {none}"]
     check = figures or (lambda values: patterns.figures_at(values, fit["targets"]))
     z = [check(rounded(point.values)) for point in kept]
-    fitting = [i for i, zs in enumerate(z) if all(abs(v) <= 2.0 for v in zs.values())]
+    fitting = [i for i, zs in enumerate(z) if all(abs(v) <= MET_WITHIN for v in zs.values())]
     if not fitting:
         return median, {}, [*found, f"none of the {len(kept)} particles of {screen} meeting "
                                     "every incentive criterion meets every survey figure "

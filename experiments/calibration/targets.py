@@ -41,6 +41,11 @@ Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
+#: A figure is met when its simulated statistic is within this many tolerances (|z|): the bar
+#: a shipped fit and its defaults must meet.
+MET_WITHIN = 2.0
+
+
 class Strict(BaseModel):
     """Base of every section: unknown keys and wrong types are errors, never coerced."""
 
@@ -161,6 +166,10 @@ class Target(Strict):
     def tolerance(self) -> float:
         """Scale of this target's distance: sqrt(sampling s.e.^2 + mapping_sd^2)."""
         return math.hypot(self.sampling_se or 0.0, self.mapping_sd)
+
+    def z(self, simulated: float) -> float:
+        """How far a simulated statistic is from the published figure, in tolerances."""
+        return (simulated - self.value) / self.tolerance
 
 
 class Switch(Strict):
