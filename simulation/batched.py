@@ -428,7 +428,8 @@ def _promote_together(batch: ReplicateBatch, removed: NDArray[np.bool_], regime:
             continue
         units = slice(i * n_units, (i + 1) * n_units)
         published, size = statistic(cases[:, units], model.promotions_seen,
-                                    config.learning.promotion_memory)
+                                    config.learning.promotion_memory,
+                                    config.learning.published_promotions)
         tours.append(Tournament(
             promoted=promoted[part], pool=pool[part], competed_rank=competed_rank[part],
             seniority=seniority[part], passed_over=passed_over[part],

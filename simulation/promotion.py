@@ -107,8 +107,8 @@ def hold_tournament(
     promoted, passed_over, won, high = places
     n_units = f.unit_count(n, config.organisation.unit_size)
     counts = (published or publish)(pool, high, won, cadres.unit, n_units)
-    responsiveness, responsiveness_size = statistic(counts, seen,
-                                                    config.learning.promotion_memory)
+    responsiveness, responsiveness_size = statistic(
+        counts, seen, config.learning.promotion_memory, config.learning.published_promotions)
 
     competed_rank, seniority = cadres.rank.copy(), cadres.years_in_rank.copy()
     cadres.rank[promoted] += 1
@@ -227,14 +227,19 @@ def remember(seen: NDArray[np.float64], counts: NDArray[np.float64], memory: flo
     return seen
 
 
-def statistic(counts: NDArray[np.float64], seen: NDArray[np.float64] | None, memory: float
-              ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def statistic(counts: NDArray[np.float64], seen: NDArray[np.float64] | None, memory: float,
+              published: float = 0.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Each unit's promotion statistic and the cases behind it (``formulas.promotion_gap``).
 
     Read off the run's record ``seen`` once this year's ``counts`` are folded into it
-    (:func:`remember`), or off this year's counts alone for a run without a record.
+    (:func:`remember`), or off this year's counts alone for a run without a record; with
+    ``published`` above 0 each unit's record adds the average unit's that many times (the
+    organisation's promotions, announced: ``learning.published_promotions``).
     """
-    return f.promotion_gap(counts if seen is None else remember(seen, counts, memory))
+    record = counts if seen is None else remember(seen, counts, memory)
+    if published > 0:
+        record = record + published * record.mean(axis=1, keepdims=True)
+    return f.promotion_gap(record)
 
 
 def _candidates(

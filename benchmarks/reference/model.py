@@ -301,7 +301,15 @@ class ReferenceModel(mesa.Model):
         for unit in self.promotions_seen.keys() | seen.keys():
             kept = memory * self.promotions_seen.get(unit, np.zeros(4))
             self.promotions_seen[unit] = kept + np.array(seen.get(unit, [0, 0, 0, 0]), float)
-        for unit, (top, bottom, won_top, won_bottom) in self.promotions_seen.items():
+        # Promotions are announced: each unit's record adds the average unit's, weighted.
+        published = self.config.learning.published_promotions
+        org = self.config.organisation
+        n_units = f.unit_count(org.n_cadres, org.unit_size)
+        average = sum(self.promotions_seen.values(), np.zeros(4)) / n_units
+        for unit in range(n_units) if published > 0 else ():
+            self.promotions_seen.setdefault(unit, np.zeros(4))
+        for unit, own in self.promotions_seen.items():
+            top, bottom, won_top, won_bottom = own + published * average
             self.responsiveness_size[unit] = min(top, bottom)
             if top > 0 and bottom > 0:
                 self.responsiveness[unit] = won_top / top - won_bottom / bottom
