@@ -143,11 +143,11 @@ class Population(Section):
     """Traits of cadres at the start and of new entrants; ageing and retirement."""
 
     ability_mean: float = param(
-        0.622, 0.01, 0.99, title="Mean ability", unit="0-1",
+        0.602, 0.01, 0.99, title="Mean ability", unit="0-1",
         doc="Mean of the Beta distribution of ability of initial cadres and entrants.",
     )
     motivation_mean: float = param(
-        0.689, 0.01, 0.99, title="Mean motivation", unit="0-1",
+        0.685, 0.01, 0.99, title="Mean motivation", unit="0-1",
         doc="Mean of the Beta distribution of intrinsic motivation.",
     )
     trait_concentration: float = param(
@@ -155,7 +155,7 @@ class Population(Section):
         doc="Concentration (a+b) of the ability and motivation Beta draws; higher is tighter.",
     )
     risk_aversion_mean: float = param(
-        0.7, 0.0, 10.0, title="Mean risk aversion", unit="multiplier",
+        0.736, 0.0, 10.0, title="Mean risk aversion", unit="multiplier",
         doc="Mean of the gamma-distributed risk aversion rho (expected sanctions weigh 1+rho).",
     )
     risk_aversion_sd: float = param(
@@ -191,7 +191,7 @@ class Behaviour(Section):
     """The decision rule and what each action produces (not policy: how cadres are)."""
 
     temperature: float = param(
-        0.335, 0.0, 10.0, title="Choice temperature", unit="utility",
+        0.342, 0.0, 10.0, title="Choice temperature", unit="utility",
         doc="Logit temperature; 0 is a best response, larger values add idiosyncratic taste.",
     )
     effort_formal: float = param(
@@ -241,11 +241,11 @@ class Behaviour(Section):
         doc="Utility a fully motivated cadre gets per unit of real output.",
     )
     promotion_prize: float = param(
-        8.4, 0.0, 20.0, title="Promotion prize", unit="utility",
+        7.84, 0.0, 20.0, title="Promotion prize", unit="utility",
         doc="Utility of a promotion (pay, status, scope).",
     )
     effort_cost: float = param(
-        0.154, 0.0, 10.0, title="Effort cost", unit="utility at full effort",
+        0.152, 0.0, 10.0, title="Effort cost", unit="utility at full effort",
         doc="Cost of full effort for a fully able cadre with no burden (grows with effort "
         "squared).",
     )
@@ -308,7 +308,7 @@ class Learning(Section):
     """How beliefs, motivation and ability move from year to year."""
 
     belief_rate: float = param(
-        0.368, 0.0, 1.0, title="Promotion-belief learning rate", unit="per year",
+        0.377, 0.0, 1.0, title="Promotion-belief learning rate", unit="per year",
         doc="Weight of this year's published promotion statistic in the belief that "
         "performance is promoted (exponential smoothing).",
     )
