@@ -95,6 +95,22 @@ def test_a_fit_that_passes_ships_with_provenance_defaults_and_changelog(tmp_path
     assert f"| `behaviour.temperature` | {TEMPERATURE} |" in log and "abc1234" in log
 
 
+def test_shipping_the_same_fit_twice_logs_one_change(tmp_path):
+    """The second ship of one fit finds its point already the defaults: the changelog keeps the
+    one section that says what the defaults replaced, not a second one replacing them by
+    themselves."""
+    root = project(tmp_path)
+    fit = fake_fit(tmp_path / "fit")
+    cover = coverage_file(tmp_path / "c.json")
+    ship.ship(fit, root=root, coverage=cover, regenerate=False)
+    log = root / "docs" / "calibration-changelog.md"
+    first = log.read_text()
+    assert first.count("## ") == 1
+    again = ship.ship(fit, root=root, coverage=cover, regenerate=False)
+    assert again["old_defaults"] == again["point_estimate"]
+    assert log.read_text() == first
+
+
 @pytest.mark.parametrize("case, message", [
     ("degenerate", "effective sample size 1.3 is below 200"),
     ("held out", "targets are held out"),

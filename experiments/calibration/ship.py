@@ -288,7 +288,9 @@ def ship(folder: Path, *, name: str = NAME, root: Path = ROOT, holdout: Path | N
         "# Calibrated defaults: changelog\n\nEach shipped calibration sets the defaults of the "
         "parameters it fits (`param()` in `simulation/config.py`) to its posterior median; the "
         "values they replace are kept here, newest last.\n")
-    log.write_text(text + changelog_entry(values, old, provenance), encoding="utf-8")
+    if any(old[key] != value for key, value in values.items()):
+        # Shipping the same point again rewrites the provenance; the defaults did not change.
+        log.write_text(text + changelog_entry(values, old, provenance), encoding="utf-8")
     if regenerate:
         # scripts/ is not an installed package: run it from the repository, as `make docs` does.
         subprocess.run([sys.executable, "-m", "scripts.gen_docs"], cwd=root, check=True)
