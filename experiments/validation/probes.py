@@ -7,6 +7,8 @@
 * ``chilling``: the share of active cadres whose best response is not bold work but would be if
   the perceived sanction risk of acting were removed (the ``fear = 0`` counterfactual of the
   inaction split, ODD section 8): Wang's (2022) "chilling effect" on initiative.
+* ``idle_chances``: each cadre's chance of lying flat this year, with its career stake and
+  without it: how much an age ceiling can move at most (the whole stake removed, nothing else).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import decision
-from simulation.formulas import BOLD, IDLE
+from simulation.formulas import BOLD, IDLE, logit_probabilities
 from simulation.model import CadreModel
 from simulation.promotion import Tournament
 
@@ -79,3 +81,18 @@ def chilling(
     active = action > IDLE
     chilled = active & (best != BOLD) & (best_without_fear == BOLD)
     return int(np.count_nonzero(chilled)), int(np.count_nonzero(active))
+
+
+def idle_chances(model) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each cadre's chance of lying flat this year, as things are and with no career stake.
+
+    The logit probabilities of this year's inputs (start-of-year state: call before
+    ``model.step()``), then the same with every career weight 0 and nothing else changed.
+    """
+    cfg, regime = model.config, model.regime
+    b = cfg.behaviour
+    x = decision.decision_inputs(model.cadres, cfg, regime)
+    staked = logit_probabilities(decision.utilities(x, b, regime), b.temperature)[:, IDLE]
+    unstaked = logit_probabilities(decision.utilities(x.with_(career=0.0), b, regime),
+                                   b.temperature)[:, IDLE]
+    return staked, unstaked
