@@ -22,7 +22,8 @@ runs the two-parameter toy this benchmark began with (80 cadres x 10 years).
 writes ``benchmarks/results/calibration_coverage_latest.md`` (or ``..._toy_latest``) and a JSON
 beside it; exit code 1 if a parameter under-covers. ``make calibrate-coverage`` runs the first.
 Each replicate's row is kept as it finishes (``--work``, one JSON file per replicate under a key
-of the settings), so a killed run resumes with the replicates it had not finished.
+of the settings and of the model's code), so a killed run resumes with the replicates it had not
+finished, and a run after a model change starts afresh.
 """
 
 from __future__ import annotations
@@ -119,11 +120,25 @@ def one_replicate(args: tuple[int, int, int, int, TargetSet, PriorSet, float | N
     return row
 
 
-def replicate_key(work: tuple) -> str:
-    """What identifies a replicate's settings (all but its index): a short digest."""
+def model_digest(root: Path = ROOT) -> str:
+    """A digest of the model's code and regime presets: a changed model is another model.
+
+    The replicates simulate with the model as it is; kept ones from another model must not be
+    reused (``simulation/`` and ``configs/regimes/``, every file's path and bytes, in order).
+    """
+    digest = hashlib.sha256()
+    files = sorted([*(root / "simulation").rglob("*.py"), *(root / "configs" / "regimes").glob(
+        "*.yaml")])
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def replicate_key(work: tuple, model: str | None = None) -> str:
+    """What identifies a replicate's settings (all but its index) and model: a short digest."""
     _, seed, population, generations, targets, priors, min_ess = work
     data = json.dumps([seed, population, generations, min_ess, targets.model_dump(mode="json"),
-                       priors.model_dump(mode="json")], sort_keys=True)
+                       priors.model_dump(mode="json"), model or model_digest()], sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
