@@ -363,11 +363,11 @@ class Learning(Section):
         "cases of the regime, keeps about five years' worth; 0 reads this year's alone.",
     )
     published_promotions: float = param(
-        1.0, 0.0, 100.0, title="Weight of published promotions", unit="units",
-        doc="Promotions are announced before appointment (seed 001's 'personnel orientation'), "
-        "so a unit also sees the organisation's: its promotion record adds the average unit's "
-        "this many times (docs/ODD.md 7.5.2). 1 weighs the organisation's list as much as the "
-        "unit's own cases; 0 reads the unit's own alone.",
+        1.0, 0.0, 100.0, title="Weight of published promotions", unit="units", seed="001",
+        doc="Promotions are announced before appointment and read as the organisation's "
+        "'personnel orientation', so each unit's promotion record adds the average unit's this "
+        "many times (docs/ODD.md 7.5.2). 1 weighs the organisation's list as much as the unit's "
+        "own cases; 0 reads the unit's own alone.",
     )
     statistic_pseudocount: float = param(
         0.0, 0.0, 10_000.0, title="Weight of the prior belief", unit="candidates",
