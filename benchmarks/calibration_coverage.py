@@ -47,6 +47,7 @@ from experiments.calibration.report import effective_sample_size, weighted_quant
 from experiments.calibration.simulate import draw_seeds, simulate_targets
 from experiments.calibration.targets import TargetSet, load_targets, validate_targets
 from experiments.engine.executors import SerialExecutor, local_pool
+from simulation.digest import model_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -118,20 +119,6 @@ def one_replicate(args: tuple[int, int, int, int, TargetSet, PriorSet, float | N
             f"in{round(level * 100)}": bool(q[2 * k] <= value <= q[2 * k + 1])
             for k, level in enumerate(LEVELS)}
     return row
-
-
-def model_digest(root: Path = ROOT) -> str:
-    """A digest of the model's code and regime presets: a changed model is another model.
-
-    The replicates simulate with the model as it is; kept ones from another model must not be
-    reused (``simulation/`` and ``configs/regimes/``, every file's path and bytes, in order).
-    """
-    digest = hashlib.sha256()
-    files = sorted([*(root / "simulation").rglob("*.py"), *(root / "configs" / "regimes").glob(
-        "*.yaml")])
-    for path in files:
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def replicate_key(work: tuple, model: str | None = None) -> str:

@@ -52,6 +52,7 @@ from experiments.calibration.store import (
 from experiments.calibration.targets import TargetSet, load_targets
 from experiments.engine.executors import as_executor, local_executor
 from experiments.engine.manifest import code_version, package_versions
+from simulation.digest import model_digest
 
 MANIFEST = "manifest.json"
 #: Packages whose versions go into the manifest.
@@ -131,11 +132,16 @@ def posterior_draws(posterior: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
 
 
 def fingerprint(targets: TargetSet, priors: PriorSet, seed: int, population_size: int,
-                held_out: tuple[str, ...] = ()) -> str:
-    """What identifies a calibration: a rerun into the same folder must match it."""
+                held_out: tuple[str, ...] = (), model: str | None = None) -> str:
+    """What identifies a calibration: a rerun into the same folder must match it.
+
+    ``model`` names the model simulated (default ``simulation.digest.model_digest``): a fit's
+    kept simulations are not continued under another model's code.
+    """
     data = {
         "targets": targets.model_dump(mode="json"), "priors": priors.model_dump(mode="json"),
         "seed": seed, "population_size": population_size,
+        "model": model or model_digest(),
     }
     if held_out:  # absent when nothing is held out: earlier folders keep their fingerprint
         data["held_out"] = sorted(held_out)
@@ -152,8 +158,8 @@ def _check_folder(out: Path, key: str) -> dict[str, Any]:
     if manifest is not None and manifest.get("fingerprint") != key:
         raise CalibrationError(
             f"{out} holds another calibration (fingerprint {manifest.get('fingerprint')}, this "
-            f"one {key}: targets, priors, seed or population size differ); choose another "
-            "output folder or delete it"
+            f"one {key}: targets, priors, seed, population size or the model's code differ); "
+            "choose another output folder or delete it"
         )
     return manifest or {}
 
