@@ -106,7 +106,7 @@ calibrate: venv
 
 calibrate-coverage: venv
 	nice -n 5 $(PY) -m benchmarks.calibration_coverage --targets $(CAL_TARGETS) \
-		--priors $(CAL_PRIORS) --workers $(CAL_WORKERS)
+		--priors $(CAL_PRIORS) --replicates 80 --workers $(CAL_WORKERS)
 
 calibrate-recovery: venv
 	nice -n 5 $(PY) -m benchmarks.calibration_recovery --targets $(CAL_TARGETS) \
