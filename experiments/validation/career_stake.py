@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from experiments.validation.patterns import BAND as BAND_YEARS
 from experiments.validation.patterns import CEILING
 from experiments.validation.probes import idle_chances
 from experiments.validation.tools import run_stepwise
 
 #: The check's seeds for its ceiling arm (``patterns.run_age_ceiling``: base 8000, arm 1).
 SEED_BASE, SEED_ARM = 8000, 1
-BAND = (CEILING - 5, CEILING)  # the check's band below the ceiling, ages 45-49
+BAND = (CEILING - BAND_YEARS, CEILING)  # the check's band below the ceiling, ages 45-49
 
 
 def stake_effect(overrides: Mapping[str, Any], seed: int) -> tuple[float, float]:
