@@ -21,7 +21,7 @@ from experiments.validation.career_stake import BAND, SEED_ARM, SEED_BASE, stake
 from experiments.validation.patterns import CEILING
 from experiments.validation.tools import seeds
 from simulation.errors import ConfigError
-from simulation.loading import load_config, parse_assignment
+from simulation.loading import checked_settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,10 +31,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="a parameter value instead of the default (repeatable)")
     args = parser.parse_args(argv)
     try:
-        load_config(overrides=args.sets)  # a bad field is named, with what is allowed
+        overrides = checked_settings(args.sets)  # a bad field is named, with what is allowed
     except ConfigError as error:
         parser.exit(2, f"career_stake: {error}\n")
-    overrides = dict(parse_assignment(text) for text in args.sets)
     runs = np.array([stake_effect(overrides, s) for s in seeds(SEED_BASE, SEED_ARM)])
     print(f"cadres aged {BAND[0]}-{BAND[1] - 1} under an age ceiling at {CEILING} (not top "
           f"rank, not sanctioned), {len(runs)} seeds, years after the burn-in:")

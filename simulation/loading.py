@@ -743,6 +743,17 @@ def apply_overrides(
     return out
 
 
+def checked_settings(texts: Iterable[str]) -> dict[str, Any]:
+    """``--set`` texts (``dotted.key=value``) as dotted values, each checked against the schema.
+
+    For a command that applies the values later, to several configs: a bad one is named now,
+    with the value and what is allowed, as ``load_config`` would name it.
+    """
+    items = dict(map(parse_assignment, texts))
+    validate_config(apply_overrides({}, items, "--set"), "<defaults>", items, "--set")
+    return items
+
+
 def load_config(
     source: str | os.PathLike[str] | None = None,
     overrides: Iterable[str] | Mapping[str, Any] = (),

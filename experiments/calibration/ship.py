@@ -136,7 +136,7 @@ def pattern_estimate(fit: Mapping[str, Any], folder: Path, screen: Path,
     if not fitting:
         return median, {}, [*found, f"none of the {len(kept)} particles of {screen} meeting "
                                     "every incentive criterion meets every survey figure "
-                                    "within 2 tolerances"]
+                                    f"within {MET_WITHIN:g} tolerances"]
     chosen = patterns.medoid([kept[i] for i in fitting], scale)
     at = kept.index(chosen)
     return rounded(chosen.values), chosen.record(str(screen), len(fitting), z[at]), found

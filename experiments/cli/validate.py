@@ -81,14 +81,12 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
     if args.update_report or args.check_report:
         raise ConfigError("--set: the report documents the checks at the defaults; drop "
                           "--set, or --update-report and --check-report")
-    from simulation import load_config
-    from simulation.loading import parse_assignment
+    from simulation.loading import checked_settings
 
-    values = dict(parse_assignment(text) for text in args.at)
+    values = checked_settings(args.at)  # names the field, the value and what is allowed
     if fixed := sorted(set(values) & CHECKS_OWN):
         raise ConfigError(f"--set {', '.join(fixed)}: each check sets its own population and "
                           "years; set the parameters of the cadres and the regime")
-    load_config(overrides=args.at)  # names the field, the value and what is allowed
     return values
 
 
