@@ -2,7 +2,8 @@
 # Run, analyse and plot the seven shipped experiments (docs/experiments.md), with the extra
 # figures the document refers to; then the scenario discovery on the Sobol sweep and the policy
 # search (experiments 8 and 9). Rerunning resumes finished sweeps and searches instead of
-# redoing them.
+# redoing them; after a change to the model a sweep refuses its old folder (its runs are another
+# model's): move results/ aside first.
 set -e
 bin=.venv/bin
 run() {  # run NAME [METRIC ...]: sweep, analyse, default figures, then one heatmap/index per metric

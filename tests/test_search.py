@@ -142,6 +142,17 @@ def test_a_changed_spec_refuses_the_folder(finished):
         search(parse_search_spec({**TINY, "levers": reordered}), finished.folder)
 
 
+def test_a_search_by_another_model_is_not_replayed(finished, monkeypatch):
+    """Evaluations stored by another version of the model would be replayed as this one's."""
+    import experiments.search.store as store
+
+    identity = (finished.folder / store.IDENTITY).read_bytes()
+    monkeypatch.setattr(store, "model_digest", lambda: "0123456789abcdef")  # the code changed
+    with pytest.raises(ConfigError, match=r"another version of the model.*0123456789abcdef"):
+        search(parse_search_spec(TINY), finished.folder)
+    assert (finished.folder / store.IDENTITY).read_bytes() == identity
+
+
 @pytest.mark.parametrize(("change", "message"), [
     ({"objectives": ["inaction", "welfare_typo"]}, "not an output"),
     ({"objectives": ["inaction", "belief_punish"]}, "neither better"),

@@ -347,6 +347,48 @@ def test_a_changed_spec_is_refused_unless_fresh(tmp_path, capsys):
     assert len(part_files(tmp_path / "tiny")) == len(part_files(tmp_path / "tiny", "series"))
 
 
+def test_a_folder_made_by_another_model_is_refused_unless_said(tmp_path, capsys, monkeypatch):
+    """Resuming after the model's code changed would mix two models' runs in one experiment."""
+    import experiments.engine.sweep as sweeping
+
+    spec = tiny_spec(tmp_path)
+    out = tmp_path / "tiny"
+    assert main(["sweep", spec, "--quiet"]) == 0
+    first = json.loads((out / "manifest.json").read_text())
+    assert first["model"] == first["sessions"][0]["model"] == sweeping.model_digest()
+    capsys.readouterr()
+    monkeypatch.setattr(sweeping, "model_digest", lambda: "0123456789abcdef")  # the code changed
+    before = (out / "manifest.json").read_bytes(), {p: p.stat().st_mtime_ns
+                                                    for p in part_files(out)}
+    assert main(["sweep", spec, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "another version of the model" in err and first["model"] in err
+    assert "0123456789abcdef" in err and "--fresh" in err and "--model-changed" in err
+    assert ((out / "manifest.json").read_bytes(), {p: p.stat().st_mtime_ns
+                                                   for p in part_files(out)}) == before
+    assert main(["sweep", spec, "--quiet", "--model-changed"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [s["model"] for s in manifest["sessions"]] == [first["model"], "0123456789abcdef"]
+    assert manifest["model"] == "0123456789abcdef"
+    assert main(["sweep", spec, "--quiet", "--fresh"]) == 0  # starting over is always allowed
+    assert [s["model"] for s in json.loads((out / "manifest.json").read_text())["sessions"]
+            ] == ["0123456789abcdef"]
+
+
+def test_a_folder_from_before_the_model_was_recorded_resumes(tmp_path, monkeypatch):
+    import experiments.engine.sweep as sweeping
+
+    spec = load_spec(tiny_spec(tmp_path))
+    run_sweep(spec, SerialExecutor(), progress=False)
+    path = tmp_path / "tiny" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["model"]
+    path.write_text(json.dumps(manifest))
+    monkeypatch.setattr(sweeping, "model_digest", lambda: "0123456789abcdef")
+    report = run_sweep(spec, SerialExecutor(), progress=False)
+    assert report.skipped == 24 and report.ran == 0
+
+
 def test_fresh_deletes_only_the_results(tmp_path):
     spec = load_spec(tiny_spec(tmp_path))
     run_sweep(spec, SerialExecutor(), progress=False)

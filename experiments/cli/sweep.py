@@ -94,6 +94,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="record a run that takes longer as failed (default: the spec's run_timeout, "
         "else no limit)",
     )
+    sweep.add_argument(
+        "--model-changed", action="store_true",
+        help="resume a folder whose runs another version of the model made (refused "
+        "otherwise: its results and this code's would be mixed)",
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=cmd_sweep)
 
@@ -224,6 +229,7 @@ def _sweep(args: argparse.Namespace) -> int:
             report = run_sweep(
                 plan, executor, resume=args.resume, fresh=args.fresh, progress=not args.quiet,
                 parallelism=n, chunk_size=args.chunk_size, run_timeout=args.run_timeout,
+                model_changed=args.model_changed,
             )
         except BrokenExecutor as exc:
             print(

@@ -12,6 +12,7 @@ from typing import Any
 
 from experiments.engine.descriptions import describe_outputs
 from experiments.engine.plan import SweepPlan, drawn_particles
+from simulation.digest import model_digest
 from simulation.outputs import OUTPUTS_VERSION
 
 #: Packages whose versions go into the manifest.
@@ -60,12 +61,17 @@ def status_counts(plan: SweepPlan, finished: dict[str, tuple[str, str]]) -> dict
 
 
 def build_manifest(
-    plan: SweepPlan, previous: dict[str, Any] | None, runs: dict[str, dict[str, Any]]
+    plan: SweepPlan, previous: dict[str, Any] | None, runs: dict[str, dict[str, Any]],
+    model: str | None = None,
 ) -> dict[str, Any]:
-    """The manifest at the start of a session (status pending; sessions appended on resume)."""
+    """The manifest at the start of a session (status pending; sessions appended on resume).
+
+    ``model`` is the digest of the model the session runs (default ``model_digest()``).
+    """
     versions = package_versions()
     version = code_version()
-    session = {"started": now(), "finished": None, "code_version": version,
+    model = model or model_digest()
+    session = {"started": now(), "finished": None, "code_version": version, "model": model,
                "versions": versions}
     sessions = [*(previous or {}).get("sessions", []), session]
     return {
@@ -83,6 +89,7 @@ def build_manifest(
         **posterior_entry(plan),
         "versions": versions,
         "code_version": version,
+        "model": model,
         "started": (previous or {}).get("started") or session["started"],
         "finished": None,
         "status": {"ok": 0, "failed": 0, "pending": plan.n_runs},

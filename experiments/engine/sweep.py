@@ -25,6 +25,7 @@ from experiments.engine.plan import SweepPlan, default_chunk_size, plan_sweep
 from experiments.engine.run import Simulate, chunk_size_for
 from experiments.engine.spec import Spec
 from experiments.engine.supervise import execute
+from simulation.digest import model_digest
 from simulation.loading import ConfigError
 
 
@@ -53,6 +54,7 @@ def run_sweep(
     chunk_size: int | None = None,
     simulate: Simulate | None = None,
     run_timeout: float | None = None,
+    model_changed: bool = False,
 ) -> SweepReport:
     """Run every run of a spec that is not yet done, on ``executor``; return the counts.
 
@@ -72,6 +74,8 @@ def run_sweep(
             module-level function, so that it can be pickled).
         run_timeout: seconds a run may take before it is recorded as failed (overrides the
             spec's ``run_timeout``).
+        model_changed: resume a folder whose runs another version of the model made (each
+            session's model is recorded); without it such a folder is refused.
     """
     plan = spec if isinstance(spec, SweepPlan) else plan_sweep(spec)
     if run_timeout is not None:
@@ -81,6 +85,9 @@ def run_sweep(
     started = time.perf_counter()
     with storage.results_lock(out):
         previous = storage.prepare_results_folder(out, plan.spec.spec_hash(), fresh=fresh)
+        model = model_digest()
+        if previous is not None and not model_changed:
+            check_same_model(out, previous, model)
         target = plan.spec.replication_target
         if target is not None:  # replay the stages the runs on disk completed
             plan.counts = adaptive.replay(
@@ -103,7 +110,7 @@ def run_sweep(
         retry = {rid: part for rid, (status, part) in finished.items() if status != "ok"}
         storage.drop_runs(out, retry)
         done = {rid for rid, (status, _) in finished.items() if status == "ok"}
-        manifest = build_manifest(plan, previous, records)
+        manifest = build_manifest(plan, previous, records, model)
         del records
         manifest["status"] = status_counts(plan, {rid: ("ok", "") for rid in done})
         storage.write_json_atomic(manifest, out / storage.MANIFEST)
@@ -158,6 +165,23 @@ def _close_session(
     if manifest["status"]["pending"] == 0 and complete:
         manifest["finished"] = session["finished"]
     storage.write_json_atomic(manifest, plan.out / storage.MANIFEST)
+
+
+def check_same_model(out: Path, previous: dict[str, Any], model: str) -> None:
+    """Refuse to resume ``out`` if its runs were made by another model than ``model``.
+
+    Two models' runs in one folder would be analysed as one experiment. The digest
+    (``simulation.digest.model_digest``) changes with any edit of the model's code or presets; a
+    folder written before manifests recorded it is resumed as before.
+    """
+    recorded = previous.get("model")
+    if isinstance(recorded, str) and recorded != model:
+        raise ConfigError(
+            f"{out} holds runs made by another version of the model (model {recorded}, this "
+            f"code's {model}): resuming would mix two models' results; start over (cadresim "
+            "sweep --fresh, or another folder), or continue anyway with cadresim sweep "
+            "--model-changed (each session's model is recorded in the manifest)"
+        )
 
 
 def _records_differ(previous: Any, records: dict[str, dict[str, Any]], target: Any) -> bool:
