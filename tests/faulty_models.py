@@ -137,3 +137,26 @@ def hogs_the_gil_in_c_for_one_seed(config, seed, steps):
     if seed == POISONED:
         _stuck_in_native_code(ctypes.PyDLL(None))
     return _model(config, seed, steps)
+
+
+def dies_in_a_batch_and_alone(seed: int) -> None:
+    """A worker initialiser: the worker ends whenever it runs ``seed``.
+
+    With os._exit(8) in a batch of replicates (``batching.simulate_batch``), os._exit(7) alone
+    (``run.run_one``); the model itself is left as it is, so the batches still form.
+    """
+    from experiments.engine import batching, run
+
+    batch, alone = batching.simulate_batch, run.run_one
+
+    def batch_that_dies(tasks, steps):
+        if any(task.seed == seed for task in tasks):
+            os._exit(8)
+        return batch(tasks, steps)
+
+    def alone_that_dies(task, settings, simulate=None):
+        if task.seed == seed:
+            os._exit(7)
+        return alone(task, settings, simulate)
+
+    batching.simulate_batch, run.run_one = batch_that_dies, alone_that_dies

@@ -135,6 +135,44 @@ def test_a_run_that_kills_its_worker_is_failed_after_its_tries_and_the_sweep_goe
 
 
 @pytest.mark.slow  # as above
+def test_a_worker_that_dies_in_a_batch_of_replicates_fails_only_the_run_that_killed_it(
+    no_process_left
+):
+    """The batch's runs all die with the worker; retried alone, only the culprit dies again."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from experiments.engine.batch import run_batch
+    from experiments.engine.batching import batches
+    from experiments.engine.design import run_id
+    from experiments.engine.executors import worker_context
+    from experiments.engine.run import RunSettings, RunTask
+    from simulation.loading import load_config
+
+    config = load_config(overrides={"organisation.n_cadres": 300, "steps": 6})
+    seeds = [31, 32, 33, 34]
+    tasks = [RunTask(run_id(0, i), 0, i, seed, config.name, {}, config)
+             for i, seed in enumerate(seeds)]
+    settings = RunSettings(6, 0, ("inaction", "bold"))
+    assert [len(b) for b in batches(tasks, settings)] == [4]  # they do form one batch
+    expected = pd.concat([run_batch([task], settings).runs_table() for task in tasks],
+                         ignore_index=True)  # each run alone, in this process
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context(),
+                               initializer=faulty_models.dies_in_a_batch_and_alone,
+                               initargs=(33,))
+    try:
+        runs = run_batch(tasks, settings, pool, chunk_size=len(tasks)).runs_table()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    assert runs["status"].tolist() == ["ok", "ok", "failed", "ok"]
+    error = runs["error"][2]  # died in the batch, then alone
+    assert error.count("exited with code 8") == 1
+    assert error.count("exited with code 7") == MAX_TRIES - 1
+    ok = runs["status"] == "ok"
+    for metric in ("inaction", "bold"):  # each survivor's result is its lone run's, bit for bit
+        assert runs.loc[ok, metric].tolist() == expected.loc[ok, metric].tolist()
+
+
+@pytest.mark.slow  # as above
 def test_without_the_run_board_the_run_that_kills_its_worker_is_found_by_isolation(
     tmp_path, no_process_left, monkeypatch
 ):
