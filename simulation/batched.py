@@ -162,16 +162,12 @@ class ReplicateBatch:
             regime, label = regime_in_force(self.config, year)
         for model in self.models:
             model.year = year
-            model.time = float(year)  # Mesa's clock, as its wrapped step advances it alone
             if self.config.switch is not None:
                 model.regime, model.regime_label = regime, label
             model.rulebook.announce(regime, model.cadres, self.config.learning)
         stats = advance_batch(self, regime, year)
         for model, year_stats in zip(self.models, stats, strict=True):
-            model.stats = year_stats
-            model.step_record.add(year, model.time, model.regime_label, year_stats)
-            if year >= self.config.steps:
-                model.running = False
+            model.take_year(year_stats)  # the record and Mesa's clock, as a lone step has them
 
     def run(self, steps: int | None = None) -> list[pd.DataFrame]:
         """Run ``steps`` years (default ``config.steps``); each run's per-step table."""

@@ -196,6 +196,9 @@ class CadreModel(mesa.Model):
         per_regime.forget()  # this run computes its per-regime constants afresh
         # Called with each year's Tournament right after promotion (validation probes).
         self.tournament_observer: Callable[[Tournament], None] | None = None
+        #: The year's aggregates when a batch of replicates ran this model's year
+        #: (``simulation.batched``): the next step records them instead of simulating.
+        self._advanced: dict[str, float] | None = None
         # The DataCollector is made when first used; per-cadre reporters need it from step 1.
         self._agent_reporters = agent_reporters_for(agent_reporters)
         self._datacollector: mesa.DataCollector | None = None
@@ -311,17 +314,21 @@ class CadreModel(mesa.Model):
     def step(self) -> None:
         """One year: the regime in force (simulation.schedule), then choose, outcomes,
         accountability, promotion, learning, demography; then record the year's aggregates."""
-        self.year += 1
-        if self.config.switch is not None:
-            self.regime, self.regime_label = regime_in_force(self.config, self.year)
-        # The rules in force are announced; a changed rule is credited in part (docs/ODD.md 7.5.2).
-        self.rulebook.announce(self.regime, self.cadres, self.config.learning)
         clock = self.phase_clock
-        self.stats, self.next_person = advance(
-            self.cadres, self.config, self.regime, self.capacities, self.streams,
-            self.year, self.next_person, clock, self.tournament_observer,
-            account=self.accounts_inaction, rules=self.rulebook, seen=self.promotions_seen,
-        )
+        if self._advanced is not None:  # a batch ran the year (take_year)
+            self.stats, self._advanced, clock = self._advanced, None, None
+        else:
+            self.year += 1
+            if self.config.switch is not None:
+                self.regime, self.regime_label = regime_in_force(self.config, self.year)
+            # The rules in force are announced; a changed rule is credited in part (docs/ODD.md
+            # 7.5.2).
+            self.rulebook.announce(self.regime, self.cadres, self.config.learning)
+            self.stats, self.next_person = advance(
+                self.cadres, self.config, self.regime, self.capacities, self.streams,
+                self.year, self.next_person, clock, self.tournament_observer,
+                account=self.accounts_inaction, rules=self.rulebook, seen=self.promotions_seen,
+            )
         self.step_record.add(self.year, self.time, self.regime_label, self.stats)
         if self._datacollector is not None:
             self._datacollector.collect(self)
@@ -331,6 +338,16 @@ class CadreModel(mesa.Model):
             self.snapshots[self.year] = self.snapshot()
         if clock:
             clock.lap("data collection")
+
+    def take_year(self, stats: dict[str, float]) -> None:
+        """Record year ``self.year``, which a batch of replicates ran for this model.
+
+        The batch has set the year, announced its rules and run its phases; this is the rest of
+        :meth:`step`, called through Mesa's step so that Mesa's clock (``time``, ``steps``)
+        moves on as a lone run's does.
+        """
+        self._advanced = stats
+        self.step()
 
     def run(self, steps: int | None = None, progress: bool = False) -> pd.DataFrame:
         """Run ``steps`` years (default ``config.steps``) and return the per-step table.

@@ -72,6 +72,26 @@ def test_each_replicate_is_its_lone_run(case: str, replicates: int) -> None:
 
 
 @pytest.mark.parametrize("case", ["default", "switch"])
+def test_a_batched_model_keeps_mesas_clock_and_runs_on_alone(case: str) -> None:
+    """Mesa's clock moves with each batched year, so a model taken out of its batch steps on
+    as its lone run does (one year a step, the same years after). Before, the clock stayed at
+    its start and the first lone step ran every year Mesa thought pending."""
+    config = config_of(case, 300, 8)
+    with kernels.using("numba"):
+        batch = ReplicateBatch(config, [5, 6])
+        batch.run(5)
+        for model in batch.models:
+            assert (model.year, model.time) == (5, 5.0)
+            assert model.running
+        model = batch.models[1]
+        model.step()
+        assert (model.year, model.time) == (6, 6.0)
+        table = model.run(2)  # to the config's 8 years
+        assert not model.running
+        assert_same_run(model, table, config, 6)
+
+
+@pytest.mark.parametrize("case", ["default", "switch"])
 def test_without_the_accounting(case: str) -> None:
     """Skipping the accounting (as a sweep does) decides the whole batch in one call."""
     config = config_of(case, 400, 20)
