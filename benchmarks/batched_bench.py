@@ -15,6 +15,10 @@ tree's batch): runs per CPU second of this tree's batches against the reference'
 the measure of the performance issue's first target. The results are not compared (the trees'
 streams may differ).
 
+``--draws`` gives each of the R runs its own draw of the shipped posterior
+(``configs/posteriors/status_quo_2018.parquet``, as ``make demo``'s replicates and a
+calibration's particles differ), so the batch holds several points of one size.
+
 ``--engine P R`` also times a sweep of P points x R replicates through the engine
 (``experiments.engine.batch.run_batch`` in this process, its default chunks), with the
 engine's batches and with every run alone (``batching.MAX_REPLICATES = 1``), and checks that
@@ -52,17 +56,35 @@ def timed(work: Callable[[], object]) -> tuple[float, float, object]:
     return time.process_time() - cpu, time.perf_counter() - wall, result
 
 
-def measure(n: int, replicates: int, years: int, rounds: int) -> dict[str, float]:
+#: The posterior ``--draws`` takes its runs' parameters from (the shipped calibration).
+POSTERIOR = "configs/posteriors/status_quo_2018.parquet"
+
+
+def run_configs(n: int, replicates: int, years: int, draws: bool) -> list:
+    """The R runs' configs: the defaults, or each at its own draw of ``POSTERIOR``."""
+    settings = {"organisation.n_cadres": n, "steps": years}
+    if not draws:
+        return [load_config("default", settings)] * replicates
+    from experiments.engine.posterior import load_posterior
+
+    posterior = load_posterior(POSTERIOR)
+    return [load_config("default", {**settings, **posterior.draw(posterior.particle(1, r))})
+            for r in range(replicates)]
+
+
+def measure(n: int, replicates: int, years: int, rounds: int, draws: bool = False
+            ) -> dict[str, float]:
     """The fastest of ``rounds`` rounds of R lone runs and of one batch of R (CPU and wall)."""
-    config = load_config("default", {"organisation.n_cadres": n, "steps": years})
+    configs = run_configs(n, replicates, years, draws)
     seeds = list(range(replicates))
-    warm = config.model_copy(update={"steps": 2})  # compiled kernels loaded before any timing
+    warm = configs[0].model_copy(update={"steps": 2})  # kernels loaded before any timing
     CadreModel(warm, seed=0).run()
     ReplicateBatch(warm, seeds[:2] or [0]).run()
     best = {"lone": (float("inf"), 0.0), "batch": (float("inf"), 0.0)}
     for k in range(rounds):
-        lone = timed(lambda: [CadreModel(config, seed=s).run() for s in seeds])
-        batch = timed(lambda: ReplicateBatch(config, seeds).run())
+        lone = timed(lambda: [CadreModel(c, seed=s).run()
+                              for c, s in zip(configs, seeds, strict=True)])
+        batch = timed(lambda: ReplicateBatch(configs, seeds).run())
         if k == 0:
             for alone, together in zip(lone[2], batch[2], strict=True):
                 pd.testing.assert_frame_equal(alone, together, check_exact=True)
@@ -147,19 +169,22 @@ def main(argv: list[str] | None = None) -> None:
                         help="also time R lone runs made by TREE's code (an earlier commit)")
     parser.add_argument("--accounting", action="store_true",
                         help="keep the inaction accounting (default: skipped, as sweeps do)")
+    parser.add_argument("--draws", action="store_true",
+                        help="each run at its own draw of the shipped posterior")
     args = parser.parse_args(argv)
     kernels.use("numba")
     skip = contextlib.nullcontext() if args.accounting else accounting.only_for(["real_output"])
     with skip:
         ReplicateBatch(load_config("default", {"organisation.n_cadres": 50}), [0, 1]).run(2)
         print(f"load average at start: {os.getloadavg()[0]:.1f}; accounting: "
-              f"{'kept' if args.accounting else 'skipped'}; {args.years} years a run\n")
+              f"{'kept' if args.accounting else 'skipped'}; {args.years} years a run; "
+              f"{'each run its own posterior draw' if args.draws else 'the defaults'}\n")
         print("| cadres | R | lone: runs per CPU s (CPU s, wall s) "
               "| batch: runs per CPU s (CPU s, wall s) | batch / lone |")
         print("|---:|---:|---:|---:|---:|")
         for n in args.sizes:
             for r in args.replicates:
-                m = measure(n, r, args.years, args.rounds)
+                m = measure(n, r, args.years, args.rounds, args.draws)
                 lone, batch = r / m["lone_cpu"], r / m["batch_cpu"]
                 print(f"| {n:,} | {r} | {lone:.1f} ({m['lone_cpu']:.3f}, {m['lone_wall']:.3f}) "
                       f"| {batch:.1f} ({m['batch_cpu']:.3f}, {m['batch_wall']:.3f}) "

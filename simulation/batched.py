@@ -1,8 +1,10 @@
-"""Batched replicates: R runs of one config, each with its own seed, stepped as one array.
+"""Batched runs: R runs of one size, each with its own seed, stepped as one array.
 
 Every random number is named by its run's key and the number's own name (``simulation.streams``),
-so R runs of one config can share one array of R x n slots: each run's segment draws with its
-own key and sees every number its lone run sees. What the phases do with the whole array:
+so R runs can share one array of R x n slots: each run's segment draws with its own key and sees
+every number its lone run sees. The runs are replicates of one config, or of configs that differ
+only in ``PER_RUN`` fields (a posterior's draws, a calibration's particles): the phases that
+read those take each run's own values (``varied`` below). What the phases do with the whole array:
 
 - elementwise, one call over the whole array: the decision without the inaction accounting,
   outcomes, the review's findings (units offset to the whole array), the clocks, the entrants'
@@ -15,6 +17,9 @@ own key and sees every number its lone run sees. What the phases do with the who
 - run by run: role models, the entrants' slot words, the rule book, a run whose policy
   reversal differs from most runs' (worked out again from its records), a tournament with a
   tie at a top-k edge (left to NumPy alone).
+- with runs of different configs, also run by run: the sanction costs (the stakes of a
+  promotion prize), the decision and its effort cost (taste noise, effort cost, prize) and the
+  entrants' traits (the population's means); learning takes each run's own rates.
 
 Each run's per-step table and final state are its lone run's, bit for bit
 (tests/test_batched_replicates.py). What a batch does not do: an observer, a phase clock,
@@ -37,10 +42,11 @@ from simulation import streams as s
 from simulation.accountability import detection_chance, unit_leaders
 from simulation.accounting import ACCOUNTED
 from simulation.cadres import CadreArrays
-from simulation.config import ModelConfig, Regime
-from simulation.decision import decision_inputs
+from simulation.config import ModelConfig, Regime, config_value
+from simulation.decision import decision_inputs, sanction_costs
 from simulation.demography import age_one_year
 from simulation.learning import commend
+from simulation.loading import known_paths
 from simulation.model import CadreModel
 from simulation.outputs import STEP_COLUMNS
 from simulation.perceived import IS_RATE, PUBLISHED, written
@@ -66,6 +72,27 @@ from simulation.survey import survey_answers
 #: Cadre arrays that never change in a run (a slot's unit, post and peers): the whole array
 #: holds them offset to the whole (units, peer slots); each segment keeps its own, as alone.
 FIXED: tuple[str, ...] = ("unit", "peers")
+#: Config fields in which the runs of one batch may differ: each is read only where a batch of
+#: differing runs uses each run's own config (the stakes, the decision, its effort cost,
+#: learning's rates, the entrants' traits). A posterior's parameters are among them.
+PER_RUN: frozenset[str] = frozenset({
+    "seed",
+    "behaviour.temperature", "behaviour.effort_cost", "behaviour.promotion_prize",
+    "population.ability_mean", "population.motivation_mean", "population.trait_concentration",
+    "population.risk_aversion_mean", "population.risk_aversion_sd",
+    "population.violation_prone_share",
+    "learning.belief_rate",
+})
+
+
+def differences(a: ModelConfig, b: ModelConfig) -> set[str]:
+    """The dotted paths of the config fields in which ``a`` and ``b`` differ."""
+    return {path for path in known_paths() if config_value(a, path) != config_value(b, path)}
+
+
+def batch_mates(a: ModelConfig, b: ModelConfig) -> bool:
+    """Whether runs of ``a`` and ``b`` may share a batch: they differ in ``PER_RUN`` fields only."""
+    return a is b or a == b or differences(a, b) <= PER_RUN
 
 
 class BatchStreams:
@@ -129,7 +156,7 @@ def cut(record: Any, part: slice, **scalars: Any) -> Any:
 
 
 class ReplicateBatch:
-    """R lone models of one config stepped together; ``models[i]`` is run i, as it would be alone.
+    """R lone models stepped together; ``models[i]`` is run i, as it would be alone.
 
     The models are made as alone (``CadreModel(config, seed=seed)``); their cadre arrays then
     become views of one whole array. Each model keeps its own year, streams, rule book, next
@@ -137,13 +164,30 @@ class ReplicateBatch:
     are read as from a lone run.
     """
 
-    def __init__(self, config: ModelConfig, seeds: Sequence[int]) -> None:
-        """Make one model per seed (the inaction accounting as ``accounting.wanted()`` says)."""
+    def __init__(self, config: ModelConfig | Sequence[ModelConfig], seeds: Sequence[int]
+                 ) -> None:
+        """Make one model per seed (the inaction accounting as ``accounting.wanted()`` says).
+
+        ``config`` is every run's, or one per seed; those may differ in ``PER_RUN`` fields only.
+        """
         if not seeds:
             raise ValueError("a batch needs at least one seed")
-        self.config = config
-        self.models = [CadreModel(config, seed=int(seed)) for seed in seeds]
-        self.n = config.organisation.n_cadres
+        configs = [config] * len(seeds) if isinstance(config, ModelConfig) else list(config)
+        if len(configs) != len(seeds):
+            raise ValueError(f"{len(configs)} configs for {len(seeds)} seeds")
+        for other in configs[1:]:
+            if not batch_mates(configs[0], other):
+                raise ValueError("runs of one batch may differ only in "
+                                 f"{', '.join(sorted(PER_RUN))}; these also differ in "
+                                 f"{', '.join(sorted(differences(configs[0], other) - PER_RUN))}")
+        self.config = configs[0]
+        #: Each run's config; ``varied``: whether any differs from the first (not only its seed).
+        self.configs = configs
+        self.varied = any(c is not configs[0] and differences(configs[0], c) - {"seed"}
+                          for c in configs[1:])
+        self.models = [CadreModel(c, seed=int(seed)) for c, seed in zip(configs, seeds,
+                                                                         strict=True)]
+        self.n = self.config.organisation.n_cadres
         self.whole = join([m.cadres for m in self.models])
         self.parts = [slice(i * self.n, (i + 1) * self.n) for i in range(len(self.models))]
         for model, part in zip(self.models, self.parts, strict=True):
@@ -164,7 +208,7 @@ class ReplicateBatch:
             model.year = year
             if self.config.switch is not None:
                 model.regime, model.regime_label = regime, label
-            model.rulebook.announce(regime, model.cadres, self.config.learning)
+            model.rulebook.announce(regime, model.cadres, model.config.learning)
         stats = advance_batch(self, regime, year)
         for model, year_stats in zip(self.models, stats, strict=True):
             model.take_year(year_stats)  # the record and Mesa's clock, as a lone step has them
@@ -188,9 +232,19 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
     # 1. Choose: elementwise, but the accounting's sums are each run's own.
     inputs = decision_inputs(whole, config, regime, p.career_weights, copy=False,
                              price_sanctions=p.sanctions_at)
+    if batch.varied:  # each run's sanction costs at its own stakes (its promotion prize)
+        for m, part in zip(models, parts, strict=True):
+            inputs.sanction_cost[part] = sanction_costs(m.cadres, m.config, regime,
+                                                        p.sanctions_at)
     taste = streams.taste(year, whole.n)
-    action, inactions, answers = _choose(inputs, config, regime, taste, parts, p, account)
-    cost = p.effort_costs(inputs.ability, action, config.behaviour, regime)
+    if batch.varied:
+        action, inactions, answers = _choose_each(inputs, batch, regime, taste, p, account)
+        cost = np.concatenate([
+            p.effort_costs(inputs.ability[part], action[part], m.config.behaviour, regime)
+            for m, part in zip(models, parts, strict=True)])
+    else:
+        action, inactions, answers = _choose(inputs, config, regime, taste, parts, p, account)
+        cost = p.effort_costs(inputs.ability, action, config.behaviour, regime)
     if p.means_each is not None:
         felt = list(zip(p.means_each(cost, batch.n).tolist(),
                         p.means_each(inputs.sanction_cost, batch.n).tolist(), strict=True))
@@ -212,7 +266,7 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
     if p.promote_each is not None:
         tours = _promote_together(batch, removed, regime, year, p)
     else:
-        tours = [hold_tournament(m.cadres, config, regime, capacities, m.streams, year,
+        tours = [hold_tournament(m.cadres, m.config, regime, capacities, m.streams, year,
                                  removed[part], p.form_pool, p.publish, p.fill, p.fast_track,
                                  m.promotions_seen)
                  for m, part in zip(models, parts, strict=True)]
@@ -221,7 +275,7 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
         _learn_together(batch, action, out, rev, tours, regime, p)
     else:
         for i, m in enumerate(models):
-            learn(m.cadres, action[parts[i]], outs[i], revs[i], tours[i], config, regime, p,
+            learn(m.cadres, action[parts[i]], outs[i], revs[i], tours[i], m.config, regime, p,
                   m.rulebook)
     # 6. Demography: the clocks and the entrants' traits elementwise, careers per run.
     retiring = age_one_year(whole, config, regime, streams, year, p.grow_older)
@@ -231,7 +285,7 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
         return _aggregates_together(batch, action, out, rev, tours, retiring, inactions,
                                     reversals, felt, regime, answers, p)
     return [aggregates(m.cadres, capacities, action[part], inactions[i], outs[i], revs[i],
-                       tours[i], retiring[part], removed[part], p, felt[i], config, regime,
+                       tours[i], retiring[part], removed[part], p, felt[i], m.config, regime,
                        answers[i])
             for i, (m, part) in enumerate(zip(models, parts, strict=True))]
 
@@ -263,6 +317,35 @@ def _choose(
         answers.append(inaction.answers if inaction.answers is not None
                        else survey_answers(own, action[part], taste[part], config.behaviour,
                                            regime))
+    return action, inactions, answers
+
+
+def _choose_each(
+    inputs: Any, batch: ReplicateBatch, regime: Regime, taste: NDArray[np.float64], p: Phases,
+    account: bool,
+) -> tuple[NDArray[np.int8], list[Inaction], list[dict[str, float]]]:
+    """``_choose`` for runs of different configs: each run decides by its own config.
+
+    One compiled call with each run's utility scalars (``phases.decide_each``), or each run
+    in turn on the NumPy path.
+    """
+    if p.decide_each is not None:
+        configs = [model.config for model in batch.models]
+        action, inactions = p.decide_each(inputs, configs, regime, taste, batch.n, account)
+        return action, inactions, [inaction.answers or {} for inaction in inactions]
+    action = np.empty(taste.shape[0], dtype=np.int8)
+    inactions, answers = [], []
+    for model, part in zip(batch.models, batch.parts, strict=True):
+        own = inputs.subset(part)
+        action[part], inaction = p.decide(own, model.config, regime, taste[part], account)
+        inactions.append(inaction)
+        if not account:
+            answers.append({})
+        elif inaction.answers is not None:
+            answers.append(inaction.answers)
+        else:
+            answers.append(survey_answers(own, action[part], taste[part],
+                                          model.config.behaviour, regime))
     return action, inactions, answers
 
 
@@ -456,11 +539,14 @@ def _learn_together(batch: ReplicateBatch, action: NDArray[np.int8], out: Outcom
     reach = regime.fault_tolerance.publicity * lrn.published_reach
     published = np.where(PUBLISHED[None, :, None], reach * cases / n, 0.0).astype(np.float32)
     rule = np.stack([m.rulebook.credited for m in models]).astype(np.float64)
-    size = np.concatenate([tour.responsiveness_size for tour in tours])
-    weight = lrn.belief_rate * f.pool_weight(size, lrn.statistic_pseudocount)
+    weight = np.concatenate([
+        m.config.learning.belief_rate * f.pool_weight(tour.responsiveness_size,
+                                                      lrn.statistic_pseudocount)
+        for m, tour in zip(models, tours, strict=True)])
     stat = np.concatenate([tour.responsiveness for tour in tours])
     p.learn_each(seen, whole, batch.own_peers, batch.own_units, stat, weight, rule,
-                 np.where(IS_RATE, 1.0, written(regime)), published, IS_RATE, config, regime)
+                 np.where(IS_RATE, 1.0, written(regime)), published, IS_RATE,
+                 [m.config for m in models], regime)
     for model, own in zip(models, cases, strict=True):
         model.rulebook.record(own)
 
@@ -476,9 +562,15 @@ def _renew(batch: ReplicateBatch, leaving: list[NDArray[np.bool_]], year: int, p
     departed = [np.flatnonzero(gone) for gone in leaving]
     if not any(d.size for d in departed):
         return
-    words = np.concatenate([p.slot_words(m.streams, year, s.TRAITS, d, batch.n)
-                            for m, d in zip(batch.models, departed, strict=True)])
-    traits = draw_traits(pop, words)
+    own_words = [p.slot_words(m.streams, year, s.TRAITS, d, batch.n)
+                 for m, d in zip(batch.models, departed, strict=True)]
+    words = np.concatenate(own_words)
+    if batch.varied:  # each run's entrants from its own population's distributions
+        drawn = [draw_traits(m.config.population, w)
+                 for m, w in zip(batch.models, own_words, strict=True)]
+        traits = {name: np.concatenate([d[name] for d in drawn]) for name in drawn[0]}
+    else:
+        traits = draw_traits(pop, words)
     where = np.concatenate([d + part.start for d, part in zip(departed, batch.parts,
                                                                 strict=True)])
     for name, values in traits.items():
@@ -505,10 +597,14 @@ def _renew(batch: ReplicateBatch, leaving: list[NDArray[np.bool_]], year: int, p
         model.next_person += d.size
 
 
-def run_replicates(config: ModelConfig, seeds: Sequence[int], steps: int
-                   ) -> list[pd.DataFrame]:
-    """Each seed's per-step table, as ``CadreModel(config, seed=seed).run(steps)`` gives it."""
+def run_replicates(config: ModelConfig | Sequence[ModelConfig], seeds: Sequence[int],
+                   steps: int) -> list[pd.DataFrame]:
+    """Each seed's per-step table, as ``CadreModel(config, seed=seed).run(steps)`` gives it.
+
+    ``config`` is every run's, or one per seed (differing in ``PER_RUN`` fields only).
+    """
     return ReplicateBatch(config, seeds).run(steps)
 
 
-__all__ = ["BatchStreams", "ReplicateBatch", "advance_batch", "run_replicates"]
+__all__ = ["PER_RUN", "BatchStreams", "ReplicateBatch", "advance_batch", "batch_mates",
+           "differences", "run_replicates"]

@@ -1,10 +1,11 @@
 """Values that are constant while the regime is: computed once a run and regime, not once a step.
 
 A run asks for its utility's scalars and the reference levels of the cause split every year
-with the same behaviour and regime. :func:`once_per_regime` keeps the last answer of such a
-function with the configs it came from and a snapshot of their fields, and gives it again while
-those configs are unchanged since (configs may be changed in place) and the configs asked with
-are the same objects or equal to them. Comparing a snapshot is a shallow comparison of each
+with the same behaviour and regime. :func:`once_per_regime` keeps the last answers of such a
+function (``KEPT`` of them: a batch of runs of different configs asks for each run's in turn)
+with the configs each came from and a snapshot of their fields, and gives one again while those
+configs are unchanged since (configs may be changed in place) and the configs asked with are the
+same objects or equal to them. Comparing a snapshot is a shallow comparison of each
 section's fields (values and nested sections, the latter by identity first), a few
 microseconds a step, and needs no copy of the configs. Each new model calls :func:`forget`, so a
 run never reuses an answer computed before it started (a test may have replaced a formula in
@@ -19,27 +20,38 @@ from typing import Any
 
 from pydantic import BaseModel
 
-#: The remembered answers of every function made by ``once_per_regime``: [configs, snapshot,
-#: value] each.
-_REMEMBERED: list[list[Any]] = []
+#: Answers each function keeps: one per run of the largest batch (``engine.batching``).
+KEPT = 16
+#: The remembered answers of every function made by ``once_per_regime``: by the identities of
+#: the configs asked with, [configs, snapshot, value], the most recently used last.
+_REMEMBERED: list[dict[tuple[int, ...], list[Any]]] = []
 
 
 def once_per_regime[T](compute: Callable[..., T]) -> Callable[..., T]:
-    """``compute`` (a pure function of configs), remembered for its last arguments."""
-    last: list[Any] = [None, None, None]  # the configs, their snapshot, the value from them
-    _REMEMBERED.append(last)
+    """``compute`` (a pure function of configs), remembered for its last ``KEPT`` arguments.
+
+    Answers are found by the identities of the configs (each answer keeps its configs alive,
+    so an identity is never another object's), else among equal configs.
+    """
+    answers: dict[tuple[int, ...], list[Any]] = {}
+    _REMEMBERED.append(answers)
 
     @functools.wraps(compute)
     def remembered(*configs: Any) -> T:
-        kept, snapshot, value = last
-        if kept is not None and unchanged(snapshot) and len(configs) == len(kept):
-            if all(a is b for a, b in zip(configs, kept, strict=True)):
-                return value
-            if configs == kept:  # equal configs, other objects: the same answer, now theirs
-                last[:] = [configs, snapshot_of(configs), value]
-                return value
-        value = compute(*configs)
-        last[:] = [configs, snapshot_of(configs), value]
+        key = tuple(map(id, configs))
+        found = answers.pop(key, None)
+        if found is not None and unchanged(found[1]):
+            answers[key] = found  # the most recently used, last
+            return found[2]
+        for kept, snapshot, answer in answers.values():
+            if len(kept) == len(configs) and unchanged(snapshot) and configs == kept:
+                value = answer  # equal configs, other objects: the same answer, theirs too
+                break
+        else:
+            value = compute(*configs)
+        answers[key] = [configs, snapshot_of(configs), value]
+        while len(answers) > KEPT:
+            del answers[next(iter(answers))]
         return value
 
     return remembered
@@ -47,8 +59,8 @@ def once_per_regime[T](compute: Callable[..., T]) -> Callable[..., T]:
 
 def forget() -> None:
     """Drop every remembered answer (a new run starts)."""
-    for last in _REMEMBERED:
-        last[:] = [None, None, None]
+    for answers in _REMEMBERED:
+        answers.clear()
 
 
 def snapshot_of(configs: tuple[Any, ...]) -> list[tuple[Any, dict[str, Any]]]:

@@ -202,5 +202,28 @@ def test_a_constant_per_regime_follows_replaced_sections_and_equal_copies():
     assert len(calls) == 4
 
 
+def test_a_constant_per_regime_is_kept_for_each_run_of_a_batch():
+    """Runs of a batch ask in turn with their own configs: each answer is computed once."""
+    from simulation.per_regime import KEPT
+
+    levels, calls = counted_levels()
+    configs = [load_config(None, {"regime.support.policy_volatility": 0.05 * k})
+               for k in range(KEPT)]
+    for _ in range(3):
+        for config in configs:
+            assert levels(config.behaviour, config.regime) == reference_levels(
+                config.behaviour, config.regime)
+    assert len(calls) == KEPT
+    configs[3].regime.support.policy_volatility = 0.95  # changed in place: that one again
+    levels(configs[3].behaviour, configs[3].regime)
+    assert len(calls) == KEPT + 1
+    extra = load_config(None, {"regime.support.care": 0.5})  # one more: the oldest is dropped
+    levels(extra.behaviour, extra.regime)
+    levels(configs[3].behaviour, configs[3].regime)
+    assert len(calls) == KEPT + 2
+    levels(configs[0].behaviour, configs[0].regime)  # the least recently used: dropped
+    assert len(calls) == KEPT + 3
+
+
 def test_the_accounted_columns_are_step_columns():
     assert set(STEP_COLUMNS) >= ACCOUNTED

@@ -71,6 +71,59 @@ def test_each_replicate_is_its_lone_run(case: str, replicates: int) -> None:
             assert_same_run(model, table, config, seed)
 
 
+def drawn_configs(case: str, n: int, steps: int, runs: int) -> list:
+    """``runs`` configs of the case differing in every ``PER_RUN`` field, as a posterior's draws."""
+    preset, overrides = CASES[case]
+    return [load_config(preset, {
+        "organisation.n_cadres": n, "steps": steps, **overrides,
+        "behaviour.temperature": 0.15 + 0.1 * i, "behaviour.effort_cost": 0.12 + 0.2 * i,
+        "behaviour.promotion_prize": 3.0 + 2.5 * i, "population.ability_mean": 0.5 + 0.05 * i,
+        "population.motivation_mean": 0.55 + 0.06 * i,
+        "population.trait_concentration": 6.0 + i, "population.risk_aversion_mean": 0.4 + 0.3 * i,
+        "population.risk_aversion_sd": 0.3 + 0.1 * i,
+        "population.violation_prone_share": 0.02 + 0.03 * i,
+        "learning.belief_rate": 0.2 + 0.12 * i,
+    }) for i in range(runs)]
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize(("case", "account"), [
+    ("default", True), ("strict", True), ("switch", True), ("tolerant", False),
+    ("default", False)])
+def test_runs_of_different_draws_in_one_batch_are_their_lone_runs(
+    case: str, account: bool, backend: str
+) -> None:
+    """Several points of one size (a posterior's draws) share a batch, each still its lone run."""
+    configs = drawn_configs(case, 300, 12, 3)
+    seeds = [41, 42, 43]
+    outputs = () if account else ("bold",)  # "bold" needs no accounting
+    with kernels.using(backend), accounting.only_for(outputs if not account else ("afraid",)):
+        batch = ReplicateBatch(configs, seeds)
+        assert batch.varied
+        tables = batch.run()
+        for model, table, config, seed in zip(batch.models, tables, configs, seeds, strict=True):
+            assert_same_run(model, table, config, seed)
+        assert tables[0]["inaction"].to_numpy().tolist() != tables[1]["inaction"].to_numpy(
+        ).tolist()
+
+
+def test_runs_that_differ_outside_the_per_run_fields_are_not_batched() -> None:
+    from simulation.batched import batch_mates, differences
+
+    a, b = drawn_configs("default", 300, 5, 2)
+    assert differences(a, b) == {
+        "behaviour.temperature", "behaviour.effort_cost", "behaviour.promotion_prize",
+        "population.ability_mean", "population.motivation_mean",
+        "population.trait_concentration", "population.risk_aversion_mean",
+        "population.risk_aversion_sd", "population.violation_prone_share",
+        "learning.belief_rate"}
+    assert batch_mates(a, b)
+    tolerant = a.model_copy(update={"regime": load_config("guangdong_three_distinctions").regime})
+    assert not batch_mates(a, tolerant)
+    with pytest.raises(ValueError, match=r"regime\.fault_tolerance\.tolerance"):
+        ReplicateBatch([a, tolerant], [1, 2])
+
+
 @pytest.mark.parametrize("case", ["default", "switch"])
 def test_a_batched_model_keeps_mesas_clock_and_runs_on_alone(case: str) -> None:
     """Mesa's clock moves with each batched year, so a model taken out of its batch steps on
@@ -202,25 +255,44 @@ def test_batch_size_falls_with_run_size() -> None:
     assert replicates_per_batch(10_000) == 1
 
 
-def test_a_sweep_with_batches_equals_one_without(monkeypatch) -> None:
-    config = config_of("default", 300, 12)
-    other = config.model_copy(update={"regime": load_config("strict_accountability").regime})
-    tasks = engine_tasks(config, [1, 2, 3, 4, 5]) + engine_tasks(other, [1, 2, 3], point=1)
-    settings = RunSettings(12, 2, ("real_output", "inaction", "promotions"), ("real_output",))
+def batched_equals_alone(tasks, settings, monkeypatch):
+    """Run ``tasks`` through the engine with its batches and every run alone; the two runs and
+    series tables are asserted equal. The batched sink, and the size of each batch made."""
     batched = []
     real = batching.simulate_batch
     monkeypatch.setattr(batching, "simulate_batch",
                         lambda tasks, steps: batched.append(len(tasks)) or real(tasks, steps))
     with kernels.using("numba"):
         together = run_batch(tasks, settings, chunk_size=len(tasks))
-        assert batched == [5, 3]  # one batch per design point
+        made = list(batched)
         monkeypatch.setattr(batching, "MAX_REPLICATES", 1)
         alone = run_batch(tasks, settings, chunk_size=len(tasks))
-    assert batched == [5, 3]
+    assert batched == made  # nothing batched alone
     pd.testing.assert_frame_equal(rows_of(together), rows_of(alone), check_exact=True)
     pd.testing.assert_frame_equal(together.series_table(), alone.series_table(),
                                   check_exact=True)
+    return together, made
+
+
+def test_a_sweep_with_batches_equals_one_without(monkeypatch) -> None:
+    config = config_of("default", 300, 12)
+    other = config.model_copy(update={"regime": load_config("strict_accountability").regime})
+    tasks = engine_tasks(config, [1, 2, 3, 4, 5]) + engine_tasks(other, [1, 2, 3], point=1)
+    settings = RunSettings(12, 2, ("real_output", "inaction", "promotions"), ("real_output",))
+    together, batched = batched_equals_alone(tasks, settings, monkeypatch)
+    assert batched == [5, 3]  # one batch per design point
     assert (together.runs_table()["status"] == "ok").all()
+
+
+def test_a_sweep_of_posterior_draws_batches_them_and_equals_one_without(monkeypatch) -> None:
+    """Replicates that each draw their own particle (a posterior sweep) share batches."""
+    draws = drawn_configs("default", 300, 10, 4)
+    tasks = [RunTask(run_id(0, i), 0, i, 70 + i, config.name, {}, config)
+             for i, config in enumerate(draws)]
+    settings = RunSettings(10, 2, ("real_output", "inaction", "afraid"), ("bold",))
+    together, batched = batched_equals_alone(tasks, settings, monkeypatch)
+    assert batched == [4]
+    assert together.runs_table()["inaction"].nunique() == 4
 
 
 def test_a_failing_run_in_a_batch_fails_alone(monkeypatch) -> None:

@@ -58,7 +58,10 @@ def test_comparison_is_deterministic_given_its_seed(posterior):
     assert not compare(posterior, seed=5).runs["inaction"].equals(a.runs["inaction"])
 
 
-def test_comparison_is_a_sweep_that_resumes_after_a_kill(posterior, tmp_path):
+def test_comparison_is_a_sweep_that_resumes_after_a_kill(posterior, tmp_path, monkeypatch):
+    from experiments.engine import batching
+
+    monkeypatch.setattr(batching, "MAX_REPLICATES", 2)  # tasks of 2 runs: 8, killed after 5
     whole = compare(posterior, tmp_path / "whole")
     with pytest.raises(KeyboardInterrupt):
         compare(posterior, tmp_path / "killed", executor=KilledAfter(5))

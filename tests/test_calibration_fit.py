@@ -70,7 +70,7 @@ def test_fit_is_a_function_of_the_seed_on_any_executor(tmp_path):
 def test_fit_resumes_after_a_kill_without_repeating_simulations(tmp_path):
     whole = tiny_fit(tmp_path / "whole")
     with pytest.raises(KeyboardInterrupt):
-        tiny_fit(tmp_path / "killed", executor=KilledAfter(6))
+        tiny_fit(tmp_path / "killed", executor=KilledAfter(3))  # of its 6 tasks
     stored = sum(len(pd.read_parquet(p)) for p in (tmp_path / "killed" / "evaluations").glob(
         "*.parquet"))
     assert 0 < stored < whole.simulated

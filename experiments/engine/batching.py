@@ -1,9 +1,11 @@
-"""Which runs of a chunk run as one batch of replicates, and how many (issue 21, item 2).
+"""Which runs of a chunk run as one batch, and how many (issue 21, item 2).
 
-Runs of one design point (the same config but for the seed) share one array step
-(``simulation.batched``), each keeping its own streams, so its results are its lone run's bit
-for bit. The gain is the step's fixed Python cost, shared by the batch: small runs gain, large
-ones do not, so the batch size is chosen from the run's size. A batch that raises is run again
+Runs of one design point (the same config but for the seed), or of configs that differ only in
+the fields a batch takes run by run (``simulation.batched.PER_RUN``: a posterior's draws, a
+calibration's particles), share one array step (``simulation.batched``), each keeping its own
+streams, so its results are its lone run's bit for bit. The gain is the step's fixed Python
+cost, shared by the batch: small runs gain, large ones do not, so the batch size is chosen from
+the run's size. A batch that raises is run again
 run by run, so a failing run fails alone and the others of its batch succeed.
 """
 
@@ -13,7 +15,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from simulation import kernels
-from simulation.config import ModelConfig
 
 if TYPE_CHECKING:  # run.py imports this module; the types only
     from experiments.engine.run import RunSettings, RunTask
@@ -42,18 +43,15 @@ def batchable(settings: RunSettings) -> bool:
     return kernels.compiled() and not settings.timeout
 
 
-def same_design(a: ModelConfig, b: ModelConfig) -> bool:
-    """Whether two runs' configs are one design point (everything equal but the seed)."""
-    return a is b or a.model_copy(update={"seed": b.seed}) == b
-
-
 def batches(tasks: list[RunTask], settings: RunSettings) -> Iterator[list[RunTask]]:
-    """``tasks`` in order, in batches of consecutive runs of one design point (or alone)."""
+    """``tasks`` in order, in batches of consecutive runs that may share one (or alone)."""
+    from simulation.batched import batch_mates
+
     allowed = batchable(settings)
     batch: list[RunTask] = []
     for task in tasks:
         size = replicates_per_batch(task.config.organisation.n_cadres) if allowed else 1
-        if batch and (len(batch) >= size or not same_design(batch[0].config, task.config)):
+        if batch and (len(batch) >= size or not batch_mates(batch[0].config, task.config)):
             yield batch
             batch = []
         batch.append(task)
@@ -75,7 +73,7 @@ def chunk_size(default: int, n_cadres: int | None, pending: int, parallelism: in
 
 
 def simulate_batch(tasks: list[RunTask], steps: int) -> list[Any]:
-    """The per-step tables of ``tasks`` (one design point), run as one batch."""
+    """The per-step tables of ``tasks`` (runs that may share a batch), run as one batch."""
     from simulation.batched import run_replicates
 
-    return run_replicates(tasks[0].config, [task.seed for task in tasks], steps)
+    return run_replicates([task.config for task in tasks], [task.seed for task in tasks], steps)

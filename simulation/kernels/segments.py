@@ -10,6 +10,8 @@ segment's results are its lone run's bit for bit, and the batch pays one dispatc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -40,7 +42,7 @@ from simulation.kernels.promotion import Rules as PoolRules
 from simulation.kernels.promotion import Standing, _fast_track, _fill, _form_pool, _publish
 from simulation.kernels.reductions import mean
 from simulation.kernels.statistics import N_ACTIONS, N_EVENTS, N_RUNGS, PLAN, _averages, _tally
-from simulation.records import DecisionInputs, Inaction, Outcomes, Review
+from simulation.records import DecisionInputs, Inaction, Outcomes, Review, unaccounted
 
 
 def seen_of(action: NDArray[np.int8], out: Outcomes, rev: Review, commended: NDArray[np.bool_],
@@ -62,19 +64,22 @@ def cases_each(seen: tuple, ratio: float, n: int) -> NDArray[np.float64]:
 def learn_each(seen: tuple, whole: CadreArrays, peers: NDArray[np.int32],
                unit: NDArray[np.int32], stat: NDArray[np.float64], weight: NDArray[np.float64],
                rule: NDArray[np.float64], case_value: NDArray[np.float64],
-               published: NDArray[np.float32], is_rate: NDArray[np.bool_], config: ModelConfig,
-               regime: Regime) -> None:
+               published: NDArray[np.float32], is_rate: NDArray[np.bool_],
+               configs: ModelConfig | Sequence[ModelConfig], regime: Regime) -> None:
     """``learning.learn`` of each run of the batch in place, in one compiled call.
 
     ``peers`` (R, n, k) and ``unit`` (R, n) are each run's own; ``stat`` and ``weight`` the
     published promotion statistic and its weight per unit, run after run; ``rule`` (R, Q) and
-    ``published`` (R, Q, 2) each run's credited rules and published cases.
+    ``published`` (R, Q, 2) each run's credited rules and published cases; ``configs`` every
+    run's config, or each run's (their learning rates may differ).
     """
     learner = (whole.innate_motivation, whole.motivation, whole.ability,
                tuple(getattr(whole, name) for name in PERCEIVED_BELIEFS),
                tuple(getattr(whole, name) for name in PERCEIVED_EVIDENCE), whole.belief_promote)
+    each = [configs] if isinstance(configs, ModelConfig) else configs
+    table = np.array([rates(config, regime) for config in each], dtype=np.float64)
     learn_segments(seen, learner, peers, unit, stat, weight, rule, case_value, published,
-                   is_rate, plain(rates(config, regime)))
+                   is_rate, table)
 
 
 @kernel
@@ -102,6 +107,13 @@ def part_of_nine(t, s, e):  # pragma: no cover - compiled
 
 
 @kernel
+def rates_of(row):  # pragma: no cover - compiled
+    """The ``Rates`` of one row of a rates table (their fields in order)."""
+    return Rates(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
+                 row[9], row[10], row[11], row[12], row[13], row[14], row[15])
+
+
+@kernel
 def learn_segments(seen, whole, peers, unit, stat, weight, rule, case_value, published,
                    is_rate, p):  # pragma: no cover - compiled
     """``learning._learn`` on each segment (in place), as the lone ``_learn_plain`` calls it.
@@ -110,14 +122,15 @@ def learn_segments(seen, whole, peers, unit, stat, weight, rule, case_value, pub
     ability, beliefs, evidence, belief_promote) over the batch; ``peers`` (R, n, k) and
     ``unit`` (R, n): each segment's own; ``stat`` and ``weight``: the published statistic and
     its weight per unit, segment after segment; ``rule`` (R, Q) and ``published`` (R, Q, 2):
-    each run's credited rules and published cases; ``p`` the ``Rates``.
+    each run's credited rules and published cases; ``p`` the ``Rates`` of every run (one row)
+    or of each (R rows).
     """
     runs, n = unit.shape
     units = stat.size // runs
     innate, motivation, ability, beliefs, evidence, belief_promote = whole
     known, statistic = read_published(stat)
-    rates = Rates(*p)
     for r in range(runs):
+        rates = rates_of(p[r if p.shape[0] > 1 else 0])
         s, e = r * n, (r + 1) * n
         us, ue = r * units, (r + 1) * units
         own = Seen(seen[0][s:e], seen[1][s:e], seen[2][s:e], seen[3][s:e], seen[4][s:e],
@@ -354,17 +367,27 @@ def move_down(rank, movers, capacities, order):  # pragma: no cover - compiled
     return movers
 
 
-def decide_accounted(x: DecisionInputs, config: ModelConfig, regime: Regime,
-                     taste: NDArray[np.float64], n: int
+def decide_accounted(x: DecisionInputs, configs: ModelConfig | Sequence[ModelConfig],
+                     regime: Regime, taste: NDArray[np.float64], n: int, account: bool = True
                      ) -> tuple[NDArray[np.int8], list[Inaction]]:
-    """``decide.decide`` with the accounting, of each run of the batch, in one compiled call.
+    """``decide.decide`` of each run of the batch, in one compiled call.
 
     The choices are elementwise; the inaction (forms, causes, reasons, survey counts) is
-    summed over each run's own cadres, as its lone run sums it.
+    summed over each run's own cadres, as its lone run sums it. ``configs`` is every run's
+    config, or each run's (their utility's scalars may differ); without ``account`` the
+    inaction is left unaccounted, as a lone run leaves it.
     """
-    t = regime_terms(config.behaviour, regime)
+    each = [configs] if isinstance(configs, ModelConfig) else configs
+    terms = [regime_terms(config.behaviour, regime) for config in each]
+    if any(t.able != terms[0].able for t in terms):  # the bold success at 'able enough'
+        raise ValueError("runs of one batch must share the 'able enough' level")
+    table = np.array([plain(t) for t in terms], dtype=np.float64)
     action, form, causes, named, reasons, fear_only, over_reward, held, counts = (
-        decide_segments(plain(inputs(x, config.behaviour, t.able)), taste, plain(t), n))
+        decide_segments(plain(inputs(x, each[0].behaviour, terms[0].able)), taste, table, n,
+                        account))
+    if not account:
+        return action, [unaccounted(form[r * n:(r + 1) * n], counts[r])
+                        for r in range(fear_only.size)]
     return action, [
         Inaction(form=form[r * n:(r + 1) * n], causes=causes[r], reasons=reasons[r],
                  fear_only=int(fear_only[r]), named=named[r], form_counts=counts[r],
@@ -374,8 +397,19 @@ def decide_accounted(x: DecisionInputs, config: ModelConfig, regime: Regime,
 
 
 @kernel
-def decide_segments(x, taste, t, n):  # pragma: no cover - compiled
-    """``decide.decide_each`` (accounting kept) of each segment of n cadres."""
+def terms_of(row):  # pragma: no cover - compiled
+    """The ``Terms`` of one row of a terms table (their fields in order)."""
+    return Terms(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
+                 row[9], row[10], row[11], row[12], row[13], row[14], row[15], row[16],
+                 row[17], row[18], row[19], row[20])
+
+
+@kernel
+def decide_segments(x, taste, t, n, account):  # pragma: no cover - compiled
+    """``decide.decide_each`` of each segment of n cadres, at its own row of the terms ``t``.
+
+    One row of ``t``: every segment's terms.
+    """
     runs = taste.shape[0] // n
     action = np.empty(runs * n, dtype=np.int8)
     form = np.empty(runs * n, dtype=np.int8)
@@ -384,13 +418,13 @@ def decide_segments(x, taste, t, n):  # pragma: no cover - compiled
     fear_only = np.empty(runs, dtype=np.int64)
     over_reward = np.empty(runs, dtype=np.int64)
     held = np.empty(runs, dtype=np.int64)
-    terms = Terms(*t)
     for r in range(runs):
+        terms = terms_of(t[r if t.shape[0] > 1 else 0])
         s, e = r * n, (r + 1) * n
         own = Inputs(x[0][s:e], x[1][s:e], x[2][s:e], x[3][s:e], x[4][s:e], x[5][s:e],
                      x[6][s:e], x[7][s:e], x[8][s:e], x[9][s:e], x[10][s:e], x[11][s:e],
                      x[12][s:e], x[13][s:e], x[14][s:e], x[15])
         (action[s:e], form[s:e], causes[r], named[r], reasons[r], fear_only[r], over_reward[r],
-         held[r]) = decide_each(own, taste[s:e], terms, True)
+         held[r]) = decide_each(own, taste[s:e], terms, account)
         counts[r] = form_counts(form[s:e])
     return action, form, causes, named, reasons, fear_only, over_reward, held, counts
