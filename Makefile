@@ -70,10 +70,12 @@ venv: $(STAMP)
 # `cadresim analyze` prints, per objective, how often each regime beats the status quo and its
 # robustness verdict. The main figure is
 # results/calibrated_regime_comparison/figures/inaction_by_form.png. Rerunning resumes: finished
-# runs are not run again.
+# runs are not run again. After a change to the model the sweep refuses the old results (another
+# model's runs): `make demo DEMO_ARGS=--fresh` starts over.
 CALIBRATED_DEMO := configs/experiments/calibrated_regime_comparison.yaml
+DEMO_ARGS ?=
 demo: venv
-	$(VENV)/bin/cadresim sweep $(CALIBRATED_DEMO) --workers 2
+	$(VENV)/bin/cadresim sweep $(CALIBRATED_DEMO) --workers 2 $(DEMO_ARGS)
 	$(VENV)/bin/cadresim analyze results/calibrated_regime_comparison
 	$(VENV)/bin/cadresim plot results/calibrated_regime_comparison
 
@@ -83,7 +85,7 @@ demo-calibrated: demo
 # asked for by name: what calibration changed in the comparison.
 UNCALIBRATED_DEMO := configs/experiments/uncalibrated_regime_comparison.yaml
 demo-uncalibrated: venv
-	$(VENV)/bin/cadresim sweep $(UNCALIBRATED_DEMO) --workers 2
+	$(VENV)/bin/cadresim sweep $(UNCALIBRATED_DEMO) --workers 2 $(DEMO_ARGS)
 	$(VENV)/bin/cadresim analyze results/uncalibrated_regime_comparison
 	$(VENV)/bin/cadresim plot results/uncalibrated_regime_comparison
 
