@@ -25,6 +25,20 @@ def test_the_digest_changes_with_the_code_or_a_preset_and_only_then(tmp_path):
     assert len({first, code, preset}) == 3
 
 
-def test_the_shipped_model_has_a_digest():
+def test_the_shipped_model_has_the_digest_of_any_copy_of_it(tmp_path):
+    """A clone elsewhere (another machine, CI) names the same model; an edit another."""
+    import shutil
+
+    from simulation.digest import PACKAGE
+    from simulation.loading import preset_dir
+
     digest = model_digest()
     assert len(digest) == 16 and int(digest, 16) >= 0
+    package = tmp_path / "elsewhere" / "simulation"
+    shutil.copytree(PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    presets = tmp_path / "elsewhere" / "regimes"
+    shutil.copytree(preset_dir(), presets)
+    assert model_digest(package, presets) == digest
+    decide = package / "decision.py"
+    decide.write_text(decide.read_text() + "\n# an edit\n")
+    assert model_digest(package, presets) != digest
