@@ -92,7 +92,9 @@ def differences(a: ModelConfig, b: ModelConfig) -> set[str]:
 
 def batch_mates(a: ModelConfig, b: ModelConfig) -> bool:
     """Whether runs of ``a`` and ``b`` may share a batch: they differ in ``PER_RUN`` fields only."""
-    return a is b or a == b or differences(a, b) <= PER_RUN
+    if a is b or a.model_copy(update={"seed": b.seed}) == b:  # replicates of one point
+        return True
+    return differences(a, b) <= PER_RUN
 
 
 class BatchStreams:
