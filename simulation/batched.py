@@ -18,8 +18,8 @@ read those take each run's own values (``varied`` below). What the phases do wit
   reversal differs from most runs' (worked out again from its records), a tournament with a
   tie at a top-k edge (left to NumPy alone).
 - with runs of different configs, also run by run: the sanction costs (the stakes of a
-  promotion prize), the decision and its effort cost (taste noise, effort cost, prize) and the
-  entrants' traits (the population's means); learning takes each run's own rates.
+  promotion prize) and the effort cost (taste noise, effort cost, prize); the decision and
+  learning take each run's own scalars, the entrants' traits each run's population.
 
 Each run's per-step table and final state are its lone run's, bit for bit
 (tests/test_batched_replicates.py). What a batch does not do: an observer, a phase clock,
@@ -564,13 +564,11 @@ def _renew(batch: ReplicateBatch, leaving: list[NDArray[np.bool_]], year: int, p
     departed = [np.flatnonzero(gone) for gone in leaving]
     if not any(d.size for d in departed):
         return
-    own_words = [p.slot_words(m.streams, year, s.TRAITS, d, batch.n)
-                 for m, d in zip(batch.models, departed, strict=True)]
-    words = np.concatenate(own_words)
+    words = np.concatenate([p.slot_words(m.streams, year, s.TRAITS, d, batch.n)
+                            for m, d in zip(batch.models, departed, strict=True)])
     if batch.varied:  # each run's entrants from its own population's distributions
-        drawn = [draw_traits(m.config.population, w)
-                 for m, w in zip(batch.models, own_words, strict=True)]
-        traits = {name: np.concatenate([d[name] for d in drawn]) for name in drawn[0]}
+        traits = draw_traits([m.config.population for m in batch.models], words,
+                             [d.size for d in departed])
     else:
         traits = draw_traits(pop, words)
     where = np.concatenate([d + part.start for d, part in zip(departed, batch.parts,

@@ -5,7 +5,7 @@ The state itself, one array per attribute, is ``simulation.cadres.CadreArrays``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,15 +100,22 @@ def beta_draw(words: NDArray[np.uint64], mean: float, concentration: float) -> N
     return beta_of(x, accepted, a, b, words[:, 4])
 
 
-def beta_of(x: NDArray[np.float64], accepted: NDArray[np.bool_], a: float, b: float,
-            fallback: NDArray[np.uint64]) -> NDArray[np.float64]:
+def beta_of(x: NDArray[np.float64], accepted: NDArray[np.bool_], a: float | NDArray[np.float64],
+            b: float | NDArray[np.float64], fallback: NDArray[np.uint64]) -> NDArray[np.float64]:
     """X / (X + Y) from gamma pairs ``x`` (m, 2); the Beta quantile of ``fallback`` elsewhere."""
     with np.errstate(invalid="ignore", divide="ignore"):
         value = x[:, 0] / (x[:, 0] + x[:, 1])
     redo = ~(accepted[:, 0] & accepted[:, 1] & np.isfinite(value))
     if redo.any():
-        value[redo] = special.betaincinv(a, b, s.uniform(fallback[redo]))
+        value[redo] = special.betaincinv(_picked(a, redo), _picked(b, redo),
+                                         s.uniform(fallback[redo]))
     return value
+
+
+def _picked(parameter: float | NDArray[np.float64], rows: NDArray[np.bool_]
+            ) -> float | NDArray[np.float64]:
+    """A distribution parameter at ``rows``: the scalar itself, or those rows of an array."""
+    return parameter[rows] if np.ndim(parameter) else parameter
 
 
 def gamma_draw(words: NDArray[np.uint64], mean: float, sd: float) -> NDArray:
@@ -126,42 +133,67 @@ def gamma_draw(words: NDArray[np.uint64], mean: float, sd: float) -> NDArray:
     return gamma_of(x, accepted, shape, words[:, 2]) * scale
 
 
-def gamma_of(x: NDArray[np.float64], accepted: NDArray[np.bool_], shape: float,
-             fallback: NDArray[np.uint64]) -> NDArray[np.float64]:
+def gamma_of(x: NDArray[np.float64], accepted: NDArray[np.bool_],
+             shape: float | NDArray[np.float64], fallback: NDArray[np.uint64]
+             ) -> NDArray[np.float64]:
     """Standard gamma variates ``x``, with the quantile of ``fallback`` where not accepted."""
     redo = ~accepted
     if redo.any():
         x = x.copy()
-        x[redo] = special.gammaincinv(shape, s.uniform(fallback[redo]))
+        x[redo] = special.gammaincinv(_picked(shape, redo), s.uniform(fallback[redo]))
     return x
 
 
-def draw_traits(pop: Population, words: NDArray[np.uint64]) -> dict[str, NDArray]:
+def draw_traits(pop: Population | Sequence[Population], words: NDArray[np.uint64],
+                counts: Sequence[int] | None = None) -> dict[str, NDArray]:
     """Innate traits of new people from their ``streams.TRAITS`` words (m, 20).
 
     The four gammas of ability and motivation and the one of risk aversion take their trials
-    in one pass (``gamma_trials``).
+    in one pass (``gamma_trials``). With populations and ``counts`` (a batch of runs), the
+    first ``counts[0]`` rows are drawn from the first population, and so on: each row's
+    traits are those its own population gives it alone (every step is elementwise).
     """
-    conc = pop.trait_concentration
-    shapes = [pop.ability_mean * conc, (1.0 - pop.ability_mean) * conc,
-              pop.motivation_mean * conc, (1.0 - pop.motivation_mean) * conc]
-    risk = gamma_shape_scale(pop.risk_aversion_mean, pop.risk_aversion_sd)
-    shapes.append(1.0 if risk is None else risk[0])
+    if counts is None:
+        ability_mean, motivation_mean = pop.ability_mean, pop.motivation_mean
+        conc, prone = pop.trait_concentration, pop.violation_prone_share
+        risk_mean = pop.risk_aversion_mean
+        risk = gamma_shape_scale(pop.risk_aversion_mean, pop.risk_aversion_sd)
+        constant = risk is None
+        risk_shape, risk_scale = (1.0, 1.0) if risk is None else risk
+    else:
+        def rows(values: list[float]) -> NDArray[np.float64]:
+            return np.repeat(np.array(values, dtype=np.float64), counts)
+
+        ability_mean = rows([p.ability_mean for p in pop])
+        motivation_mean = rows([p.motivation_mean for p in pop])
+        conc, prone = rows([p.trait_concentration for p in pop]), rows(
+            [p.violation_prone_share for p in pop])
+        risk_mean = rows([p.risk_aversion_mean for p in pop])
+        laws = [gamma_shape_scale(p.risk_aversion_mean, p.risk_aversion_sd) for p in pop]
+        constant = np.repeat(np.array([law is None for law in laws]), counts)
+        risk_shape = rows([1.0 if law is None else law[0] for law in laws])
+        risk_scale = rows([1.0 if law is None else law[1] for law in laws])
+    shapes = [ability_mean * conc, (1.0 - ability_mean) * conc,
+              motivation_mean * conc, (1.0 - motivation_mean) * conc, risk_shape]
     # Each gamma's (normal, uniform, boost) words, in the layout of streams.TRAITS.
     trial = words[:, [0, 1, 8, 2, 3, 9, 4, 5, 10, 6, 7, 11, 12, 13, 14]].reshape(-1, 5, 3)
-    x, accepted = gamma_trials(np.array(shapes), trial)
+    x, accepted = gamma_trials(np.array(shapes) if counts is None
+                               else np.stack(shapes, axis=1), trial)
     ability = beta_of(x[:, 0:2], accepted[:, 0:2], shapes[0], shapes[1], words[:, 8])
     motivation = beta_of(x[:, 2:4], accepted[:, 2:4], shapes[2], shapes[3], words[:, 10])
-    if risk is None:
-        risk_aversion = np.full(words.shape[0], float(pop.risk_aversion_mean))
+    if counts is None:
+        risk_aversion = (np.full(words.shape[0], float(risk_mean)) if constant else
+                         gamma_of(x[:, 4], accepted[:, 4], risk_shape, words[:, 14]) * risk_scale)
     else:
-        risk_aversion = gamma_of(x[:, 4], accepted[:, 4], risk[0], words[:, 14]) * risk[1]
+        risk_aversion = np.where(
+            constant, risk_mean,
+            gamma_of(x[:, 4], accepted[:, 4], risk_shape, words[:, 14]) * risk_scale)
     return {
         "ability": ability,
         "motivation": motivation,
         "innate_motivation": motivation.copy(),
         "risk_aversion": risk_aversion,
-        "violation_prone": s.uniform(words[:, 15]) < pop.violation_prone_share,
+        "violation_prone": s.uniform(words[:, 15]) < prone,
     }
 
 

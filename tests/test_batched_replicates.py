@@ -72,15 +72,19 @@ def test_each_replicate_is_its_lone_run(case: str, replicates: int) -> None:
 
 
 def drawn_configs(case: str, n: int, steps: int, runs: int) -> list:
-    """``runs`` configs of the case differing in every ``PER_RUN`` field, as a posterior's draws."""
+    """``runs`` configs of the case differing in every ``PER_RUN`` field, as a posterior's draws.
+
+    Run 0's Beta shapes are below 1 (drawn with a boost), run 1's risk aversion is constant.
+    """
     preset, overrides = CASES[case]
     return [load_config(preset, {
         "organisation.n_cadres": n, "steps": steps, **overrides,
         "behaviour.temperature": 0.15 + 0.1 * i, "behaviour.effort_cost": 0.12 + 0.2 * i,
         "behaviour.promotion_prize": 3.0 + 2.5 * i, "population.ability_mean": 0.5 + 0.05 * i,
         "population.motivation_mean": 0.55 + 0.06 * i,
-        "population.trait_concentration": 6.0 + i, "population.risk_aversion_mean": 0.4 + 0.3 * i,
-        "population.risk_aversion_sd": 0.3 + 0.1 * i,
+        "population.trait_concentration": 1.5 if i == 0 else 6.0 + i,
+        "population.risk_aversion_mean": 0.4 + 0.3 * i,
+        "population.risk_aversion_sd": 0.0 if i == 1 else 0.3 + 0.1 * i,
         "population.violation_prone_share": 0.02 + 0.03 * i,
         "learning.belief_rate": 0.2 + 0.12 * i,
     }) for i in range(runs)]
