@@ -22,7 +22,7 @@ help:
 	@echo "              and the policy search, with progress (35 minutes at load 5-7 on 7 Dec"
 	@echo "              2026, the search 17 of them)"
 	@echo "make validate - the validation suite, each check once, with progress inside each check;"
-	@echo "              exits 1: one of 14 checks fails at the calibrated defaults (README,"
+	@echo "              exits 1: one of 15 checks fails at the calibrated defaults (README,"
 	@echo "              Validation)"
 	@echo "make validate-posterior - the incentive checks across the shipped posterior (400 draws,"
 	@echo "              about 6 minutes on 2 workers): the share of draws meeting each"

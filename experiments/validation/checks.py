@@ -25,4 +25,5 @@ CHECKS: tuple[Check, ...] = (
     patterns.LAZEAR_ROSEN_NOISE,
     patterns.NAGIN_CERTAINTY_VS_SEVERITY,
     patterns.CAREER_CONCERNS_AGE_CEILING,
+    patterns.CHEN_INSPECTION_PERSISTENCE,
 )

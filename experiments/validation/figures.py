@@ -307,6 +307,34 @@ def age_profile(outcome: Outcome, path: Path) -> None:
     _save(fig, path)
 
 
+@_styled
+def inspection_paths(outcome: Outcome, path: Path) -> None:
+    """Afraid share and the belief that lying flat is caught, year by year, inspected or not."""
+    d = outcome.data
+    year = d["inspection_year"]
+    fig, (left, right) = _figure(6.6, 3.3, ncols=2)
+    for ax, key, label in ((left, "afraid", "afraid share"),
+                           (right, "belief_detect", "belief that lying flat is caught")):
+        for k, arm in enumerate(("never", "inspected")):
+            paths = d[arm][key]
+            years = np.arange(1, paths.shape[1] + 1)
+            rows = np.array([t_interval(paths[:, j])[1:] for j in range(paths.shape[1])])
+            ax.fill_between(years, rows[:, 2], rows[:, 3], color=group_colour(k), alpha=0.25,
+                            lw=0)
+            ax.plot(years, rows[:, 0], "-", color=group_colour(k),
+                    label="never inspected" if arm == "never" else f"inspected in year {year}")
+        ax.axvspan(year - 0.5, year + 0.5, color="0.85", lw=0)
+        ax.set_xlim(year - 6, paths.shape[1])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("year")
+        ax.set_ylabel(label)
+    seeds = d["never"]["afraid"].shape[0]
+    left.set_title("Fear of acting")
+    right.set_title("Belief in detection")
+    left.legend(title=f"band: {LEVEL:.0%} CI, {seeds} seeds", loc="lower left")
+    _save(fig, path)
+
+
 # --------------------------------------------------------------------------------------------
 # Across a posterior (experiments.validation.across_posterior)
 # --------------------------------------------------------------------------------------------

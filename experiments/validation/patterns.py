@@ -23,6 +23,7 @@ from experiments.validation.tools import (
     BURN_IN,
     SEEDS,
     STEPS,
+    arm_paths,
     arm_table_means,
     config,
     fmt,
@@ -654,4 +655,71 @@ CAREER_CONCERNS_AGE_CEILING = Check(
     fast=False,
     run=run_age_ceiling,
     figure=figures.age_profile,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Chen, Nan and Zhong (2020): an inspection's chill outlasts it by at least a year
+# --------------------------------------------------------------------------------------------
+
+INSPECTION_YEAR = 20
+#: One year of inspection: lying flat caught by annual evaluation five times as often, and by
+#: public clues, then the regime as before.
+INSPECTION = {
+    "switch.step": INSPECTION_YEAR, "switch.back_step": INSPECTION_YEAR + 1,
+    "switch.regime.accountability.annual_evaluation": 0.5,
+    "switch.regime.supervision.public_clues": 0.3,
+}
+#: The two years after the inspection ends.
+AFTER = (INSPECTION_YEAR + 1, INSPECTION_YEAR + 2)
+PERSISTENCE_PATHS = ("afraid", "belief_detect", "lying_flat")
+
+
+def run_inspection() -> Outcome:
+    """Measure the ``chen_inspection_persistence`` check (criterion and source: its Check)."""
+    never = arm_paths({}, seeds(9000, 0), PERSISTENCE_PATHS)
+    inspected = arm_paths(INSPECTION, seeds(9000, 1), PERSISTENCE_PATHS)
+    conditions = []
+    for year in AFTER:
+        when = (f"year {year}, the {('first', 'second')[year - INSPECTION_YEAR - 1]} after "
+                f"the inspection of year {INSPECTION_YEAR}")
+        conditions += [
+            _change(f"afraid share, {when}: never inspected -> inspected",
+                    never["afraid"][:, year - 1], inspected["afraid"][:, year - 1], 0.005,
+                    rise=True, digits=4),
+            _change(f"belief that lying flat is caught, {when}",
+                    never["belief_detect"][:, year - 1],
+                    inspected["belief_detect"][:, year - 1], 0.05, rise=True),
+        ]
+    gap = {name: inspected[name].mean(axis=0) - never[name].mean(axis=0)
+           for name in PERSISTENCE_PATHS}
+    first = AFTER[0] - 1
+    return Outcome(
+        conditions=conditions,
+        headline=f"the year after a one-year inspection: afraid share "
+        f"{fmt(gap['afraid'][first], 4, signed=True)}, belief that lying flat is caught "
+        f"{fmt(gap['belief_detect'][first], signed=True)}, lying flat "
+        f"{fmt(gap['lying_flat'][first], signed=True)}",
+        data={"never": never, "inspected": inspected, "inspection_year": INSPECTION_YEAR},
+        notes=[f"afraid share, inspected minus never, years {INSPECTION_YEAR}-{STEPS}: "
+               + ", ".join(fmt(x, 4, signed=True)
+                           for x in gap["afraid"][INSPECTION_YEAR - 1:])
+               + " (not a criterion)"],
+    )
+
+
+CHEN_INSPECTION_PERSISTENCE = Check(
+    name="chen_inspection_persistence",
+    title="An inspection's chill outlasts it by at least a year",
+    source="Chen, Nan and Zhong (2020), SSRN 2996009: county-level inspection visits lowered "
+    "business entry, land prices and car purchases, effects lasting at least 12 months "
+    "(the default memory of cases was set from this figure, so the check confirms the "
+    "behaviour it was set for rather than testing it out of sample)",
+    criterion="one year of inspection (year 20: annual evaluation 0.1 -> 0.5, public clues "
+    "0 -> 0.3; then as before): in each of the two years after it ends, the afraid share "
+    "exceeds the never-inspected arm's by >= 0.005 and the belief that lying flat is caught "
+    "by >= 0.05 (Mann-Whitney p < 0.01, 20 seeds)",
+    fast=False,
+    run=run_inspection,
+    figure=figures.inspection_paths,
 )

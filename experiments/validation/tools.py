@@ -101,6 +101,21 @@ def arm_table_means(
     return {name: out[name] for name in columns}
 
 
+def arm_paths(overrides: Mapping[str, Any], seed_list: Sequence[int], columns: Sequence[str]
+              ) -> dict[str, NDArray[np.float64]]:
+    """Each per-step output's path, (seeds, STEPS): year ``y`` in column ``y - 1``.
+
+    The runs go through the sweep engine (``run_arm``, series kept in memory).
+    """
+    arm = run_arm(config(overrides), seed_list, STEPS, BURN_IN, series=tuple(columns),
+                  simulate=_announced_run)
+    table = arm.series_table()
+    runs = arm.runs_table()["run_id"]
+    return {name: table[table["metric"] == name].pivot(index="run_id", columns="step",
+                                                       values="value").loc[runs].to_numpy()
+            for name in columns}
+
+
 def _announced_run(model_config: ModelConfig, seed: int, steps: int):
     """One run of an arm, as the sweep engine makes it, announced when it ends (progress)."""
     table = simulate_run(model_config, seed, steps)
@@ -115,10 +130,11 @@ def greater(high: NDArray, low: NDArray, min_effect: float) -> tuple[bool, float
     return (p < ALPHA and gap >= min_effect), gap, p
 
 
-def fmt(x: float, digits: int = 3) -> str:
-    """A figure for the report: fixed decimals, no negative zero."""
+def fmt(x: float, digits: int = 3, signed: bool = False) -> str:
+    """A figure for the report: fixed decimals, no negative zero; ``signed``: + before a gain."""
     text = f"{x:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
+    text = text[1:] if text.startswith("-") and float(text) == 0 else text
+    return f"+{text}" if signed and not text.startswith("-") and float(text) != 0 else text
 
 
 def fmt_p(p: float) -> str:
