@@ -223,7 +223,10 @@ def test_on_dask_a_run_that_kills_its_worker_is_failed_after_its_tries(tmp_path,
     assert list(failed["run_id"]) == [POISONED_RUN]
     error = failed["error"][0]
     assert f"on each of its {MAX_TRIES} tries" in error
-    assert len(re.findall(r"worker process \d+ died", error)) == MAX_TRIES
+    # Each try's death, named by the run board ("worker process N died") or, when the board
+    # did not see it in time on a loaded machine, by Dask ("its Dask worker died (KilledWorker").
+    deaths = re.findall(r"worker process \d+ died|its Dask worker died \(KilledWorker", error)
+    assert len(deaths) == MAX_TRIES, error
     runs = pd.read_parquet(tmp_path / "tiny" / "runs")
     assert runs["run_id"].is_unique and len(runs) == 24
 
