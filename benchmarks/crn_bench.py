@@ -12,6 +12,8 @@ comparison needs for the same precision (1 = no gain). Seeds are the sweep's:
 ``run_seed(ROOT, point, r, common)`` with point 0 for A, B and point 1, common=False for B'.
 CPU time (process) and wall time of the runs are reported. Results go to an untracked path,
 ``results/benchmarks/crn_<date>.json`` and ``results/benchmarks/crn_latest.md`` (``--out``).
+``--lever PATH`` keeps one lever's change, ``--metrics`` compares other outputs (each form of
+inaction, a belief).
 """
 
 from __future__ import annotations
@@ -41,26 +43,28 @@ OUT = Path(__file__).resolve().parent.parent / "results" / "benchmarks"
 
 
 def arm(path: str, value: float, seeds: list[int], n_cadres: int, steps: int,
-        burn_in: int, base: dict | None = None) -> dict[str, np.ndarray]:
-    """Run values of METRICS for one lever value over ``seeds`` (``base``: other overrides)."""
+        burn_in: int, base: dict | None = None, metrics: tuple[str, ...] = METRICS
+        ) -> dict[str, np.ndarray]:
+    """Run values of ``metrics`` for one lever value over ``seeds`` (``base``: other overrides)."""
     config = load_config(overrides={"organisation.n_cadres": n_cadres, **(base or {}),
                                     path: value})
-    table = run_arm(config, seeds, steps, burn_in, METRICS).runs_table()
-    return {m: table[m].to_numpy(dtype=float) for m in METRICS}
+    table = run_arm(config, seeds, steps, burn_in, metrics).runs_table()
+    return {m: table[m].to_numpy(dtype=float) for m in metrics}
 
 
 def measure(replicates: int, n_cadres: int, steps: int, burn_in: int,
-            root_seed: int = ROOT_SEED, base: dict | None = None) -> dict:
+            root_seed: int = ROOT_SEED, base: dict | None = None,
+            metrics: tuple[str, ...] = METRICS, changes: tuple = CHANGES) -> dict:
     """The variance ratios of every change and metric, with the time the runs took."""
     common = [run_seed(root_seed, 0, r, True) for r in range(replicates)]
     own = [run_seed(root_seed, 1, r, False) for r in range(replicates)]
     rows = []
     wall, cpu = time.perf_counter(), time.process_time()
-    for label, path, start, changed in CHANGES:
-        a = arm(path, start, common, n_cadres, steps, burn_in, base)
-        b = arm(path, changed, common, n_cadres, steps, burn_in, base)
-        b_own = arm(path, changed, own, n_cadres, steps, burn_in, base)
-        for metric in METRICS:
+    for label, path, start, changed in changes:
+        a = arm(path, start, common, n_cadres, steps, burn_in, base, metrics)
+        b = arm(path, changed, common, n_cadres, steps, burn_in, base, metrics)
+        b_own = arm(path, changed, own, n_cadres, steps, burn_in, base, metrics)
+        for metric in metrics:
             paired = float(np.var(b[metric] - a[metric], ddof=1))
             independent = float(np.var(b_own[metric] - a[metric], ddof=1))
             rows.append({
@@ -71,7 +75,7 @@ def measure(replicates: int, n_cadres: int, steps: int, burn_in: int,
             })
     return {
         "replicates": replicates, "n_cadres": n_cadres, "steps": steps, "burn_in": burn_in,
-        "root_seed": root_seed, "overrides": base or {}, "runs": 3 * len(CHANGES) * replicates,
+        "root_seed": root_seed, "overrides": base or {}, "runs": 3 * len(changes) * replicates,
         "wall_seconds": time.perf_counter() - wall, "cpu_seconds": time.process_time() - cpu,
         "rows": rows,
     }
@@ -102,11 +106,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="root of the seeds (another value: another set of seeds)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE", help="a config override for every arm (repeatable)")
+    parser.add_argument("--metrics", nargs="+", default=list(METRICS), metavar="OUTPUT",
+                        help=f"outputs compared (default: {' '.join(METRICS)})")
+    parser.add_argument("--lever", dest="levers", action="append",
+                        choices=[path for _, path, _, _ in CHANGES],
+                        help="only this lever's change (repeatable; default: every one)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     base = {k: yaml.safe_load(v) for k, v in (o.split("=", 1) for o in args.overrides)}
+    changes = tuple(c for c in CHANGES if not args.levers or c[1] in args.levers)
     result = measure(args.replicates, args.cadres, args.steps, args.burn_in, args.root_seed,
-                     base)
+                     base, tuple(args.metrics), changes)
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     text = markdown(result)
     print(text)

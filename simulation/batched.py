@@ -90,11 +90,14 @@ def differences(a: ModelConfig, b: ModelConfig) -> set[str]:
     return {path for path in known_paths() if config_value(a, path) != config_value(b, path)}
 
 
+def same_point(a: ModelConfig, b: ModelConfig) -> bool:
+    """Whether ``a`` and ``b`` are one design point: everything equal but the seed."""
+    return a is b or a.model_copy(update={"seed": b.seed}) == b
+
+
 def batch_mates(a: ModelConfig, b: ModelConfig) -> bool:
     """Whether runs of ``a`` and ``b`` may share a batch: they differ in ``PER_RUN`` fields only."""
-    if a is b or a.model_copy(update={"seed": b.seed}) == b:  # replicates of one point
-        return True
-    return differences(a, b) <= PER_RUN
+    return same_point(a, b) or differences(a, b) <= PER_RUN
 
 
 class BatchStreams:
@@ -185,8 +188,7 @@ class ReplicateBatch:
         self.config = configs[0]
         #: Each run's config; ``varied``: whether any differs from the first (not only its seed).
         self.configs = configs
-        self.varied = any(c is not configs[0] and differences(configs[0], c) - {"seed"}
-                          for c in configs[1:])
+        self.varied = not all(same_point(configs[0], c) for c in configs[1:])
         self.models = [CadreModel(c, seed=int(seed)) for c, seed in zip(configs, seeds,
                                                                          strict=True)]
         self.n = self.config.organisation.n_cadres
@@ -239,13 +241,13 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
             inputs.sanction_cost[part] = sanction_costs(m.cadres, m.config, regime,
                                                         p.sanctions_at)
     taste = streams.taste(year, whole.n)
+    action, inactions, answers = _choose(inputs, batch.configs, batch.varied, regime, taste,
+                                         parts, p, account)
     if batch.varied:
-        action, inactions, answers = _choose_each(inputs, batch, regime, taste, p, account)
         cost = np.concatenate([
             p.effort_costs(inputs.ability[part], action[part], m.config.behaviour, regime)
             for m, part in zip(models, parts, strict=True)])
     else:
-        action, inactions, answers = _choose(inputs, config, regime, taste, parts, p, account)
         cost = p.effort_costs(inputs.ability, action, config.behaviour, regime)
     if p.means_each is not None:
         felt = list(zip(p.means_each(cost, batch.n).tolist(),
@@ -293,61 +295,39 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
 
 
 def _choose(
-    inputs: Any, config: ModelConfig, regime: Regime, taste: NDArray[np.float64],
-    parts: list[slice], p: Phases, account: bool,
+    inputs: Any, configs: list[ModelConfig], varied: bool, regime: Regime,
+    taste: NDArray[np.float64], parts: list[slice], p: Phases, account: bool,
 ) -> tuple[NDArray[np.int8], list[Inaction], list[dict[str, float]]]:
     """Phase 1's choices, each run's inaction and survey answers.
 
-    Without the accounting the choice is elementwise: one call over the whole array. With it,
-    the accounting sums over each run's cadres: one compiled call that decides each segment
-    alone (``phases.decide_each``), or each segment in turn on the NumPy path.
+    ``configs`` are the runs' own; ``varied``: whether they differ (beyond the seed). Without
+    the accounting, runs of one config choose elementwise, in one call over the whole array.
+    Otherwise each run decides by its own config: one compiled call that decides each segment
+    alone (``phases.decide_each``; the accounting's sums are each run's), or each segment in
+    turn on the NumPy path.
     """
-    if not account:
-        action, inaction = p.decide(inputs, config, regime, taste, False)
+    if not account and not varied:
+        action, inaction = p.decide(inputs, configs[0], regime, taste, False)
         inactions = [unaccounted(inaction.form[part], _form_counts(inaction.form[part]))
                      for part in parts]
         return action, inactions, [{} for _ in parts]
     if p.decide_each is not None:
-        action, inactions = p.decide_each(inputs, config, regime, taste, parts[0].stop)
-        return action, inactions, [inaction.answers for inaction in inactions]
-    action = np.empty(taste.shape[0], dtype=np.int8)
-    inactions, answers = [], []
-    for part in parts:
-        own = inputs.subset(part)
-        action[part], inaction = p.decide(own, config, regime, taste[part], True)
-        inactions.append(inaction)
-        answers.append(inaction.answers if inaction.answers is not None
-                       else survey_answers(own, action[part], taste[part], config.behaviour,
-                                           regime))
-    return action, inactions, answers
-
-
-def _choose_each(
-    inputs: Any, batch: ReplicateBatch, regime: Regime, taste: NDArray[np.float64], p: Phases,
-    account: bool,
-) -> tuple[NDArray[np.int8], list[Inaction], list[dict[str, float]]]:
-    """``_choose`` for runs of different configs: each run decides by its own config.
-
-    One compiled call with each run's utility scalars (``phases.decide_each``), or each run
-    in turn on the NumPy path.
-    """
-    if p.decide_each is not None:
-        configs = [model.config for model in batch.models]
-        action, inactions = p.decide_each(inputs, configs, regime, taste, batch.n, account)
+        action, inactions = p.decide_each(inputs, configs if varied else configs[0], regime,
+                                          taste, parts[0].stop, account)
         return action, inactions, [inaction.answers or {} for inaction in inactions]
     action = np.empty(taste.shape[0], dtype=np.int8)
     inactions, answers = [], []
-    for model, part in zip(batch.models, batch.parts, strict=True):
+    for config, part in zip(configs, parts, strict=True):
         own = inputs.subset(part)
-        action[part], inaction = p.decide(own, model.config, regime, taste[part], account)
+        action[part], inaction = p.decide(own, config, regime, taste[part], account)
         inactions.append(inaction)
         if not account:
             answers.append({})
         elif inaction.answers is not None:
             answers.append(inaction.answers)
         else:
-            answers.append(survey_answers(own, action[part], taste[part],
-                                          model.config.behaviour, regime))
+            answers.append(survey_answers(own, action[part], taste[part], config.behaviour,
+                                          regime))
     return action, inactions, answers
 
 
