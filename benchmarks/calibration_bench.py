@@ -126,16 +126,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help=f"population x generations x predictive draws {QUICK} "
                         f"(default {FULL}, the documented budget)")
+    parser.add_argument("--budget", type=int, nargs=3, metavar=("POPULATION", "GENERATIONS",
+                        "DRAWS"), help="another budget, to see how the fit's fixed costs "
+                        "(importing pyABC, start-up) spread over more runs")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--record", action="store_true", help="write into benchmarks/results/")
     args = parser.parse_args(argv)
-    result = measure(QUICK if args.quick else FULL, args.workers, args.seed)
+    budget = tuple(args.budget) if args.budget else QUICK if args.quick else FULL
+    result = measure(budget, args.workers, args.seed)
     result |= {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                "quick": args.quick}
     folder = output_folder(args.record)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    name = f"calibration_{stamp}_{result['machine']['host']}{'_quick' if args.quick else ''}"
+    tag = "_".join(map(str, budget)) if args.budget else "quick" if args.quick else ""
+    name = f"calibration_{stamp}_{result['machine']['host']}{'_' + tag if tag else ''}"
     write_atomic(folder / f"{name}.json", json.dumps(result, indent=2) + "\n")
     print(markdown(result))
     print(f"\nwritten: {folder / name}.json")

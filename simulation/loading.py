@@ -13,6 +13,7 @@ targets and priors are read through :func:`read_yaml` too, so the same rules hol
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import os
@@ -89,10 +90,15 @@ def shown_path(path: str | os.PathLike[str]) -> str:
 STATUS_QUO = "default"
 
 
+#: The project's root (the folder above this package), resolved once: a calibration loads a
+#: config per draw, and resolving the path each time cost more than reading the file.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
 def config_dir() -> Path:
     """The project's ``configs/`` folder (override with the CADRESIM_CONFIGS variable)."""
     env = os.environ.get("CADRESIM_CONFIGS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "configs"
+    return Path(env) if env else PROJECT_ROOT / "configs"
 
 
 def preset_dir() -> Path:
@@ -437,7 +443,17 @@ def safe_load(text: str, origin: str = "<text>", what: str = "config") -> Any:
 
 
 def parse_yaml(text: str, origin: str = "<text>", what: str = "config") -> dict[str, Any]:
-    """Parse YAML text that must hold a mapping (or be empty); see :func:`safe_load`."""
+    """Parse YAML text that must hold a mapping (or be empty); see :func:`safe_load`.
+
+    The caller gets a copy of its own: texts parsed before are kept (:func:`_parsed`), since a
+    sweep or a calibration reads the same preset for every run it builds.
+    """
+    return copy.deepcopy(_parsed(text, origin, what))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str, origin: str, what: str) -> dict[str, Any]:
+    """The mapping ``text`` holds (errors are raised, not kept); never to be changed in place."""
     data = safe_load(text, origin, what)
     if data is None:
         return {}

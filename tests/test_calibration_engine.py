@@ -204,3 +204,50 @@ def test_log_uniform_priors_are_sampled_on_the_log_scale():
     assert np.median(values) == pytest.approx(np.sqrt(0.01 * 0.5), rel=0.1)
     counts = np.histogram(logs, bins=4, range=(np.log(0.01), np.log(0.5)))[0] / len(logs)
     assert np.all(np.abs(counts - 0.25) < 3 * np.sqrt(0.25 * 0.75 / len(logs)))
+
+
+def test_the_quick_prior_parts_give_scipys_and_pyabcs_numbers_to_the_bit():
+    """The prior density, the model prior's mass and the perturbation kernel's draws."""
+    import pyabc
+
+    from experiments.calibration.abc import OneModelRV, Perturbation, UniformRV
+
+    rng = np.random.default_rng(5)
+    for low, width in ((1.0, 11.0), (np.log(0.01), np.log(50.0)), (0.05, 0.55)):
+        quick, scipys = UniformRV("uniform", low, width), pyabc.RV("uniform", low, width)
+        edges = [low, low + width, np.nextafter(low, -np.inf), np.nextafter(low + width, np.inf),
+                 np.nan, np.inf, -np.inf]
+        for x in [*rng.uniform(low - width, low + 2 * width, 2000), *edges, float(low)]:
+            got, want = quick.pdf(x), scipys.pdf(x)
+            assert type(got) is type(want)
+            assert got == want or (np.isnan(got) and np.isnan(want)), (low, width, x)
+        assert quick.copy().pdf(low) == scipys.pdf(low)  # pyABC copies its priors
+    models = OneModelRV("randint", 0, 1)
+    for m in (0, 1, -1, np.int64(0)):
+        assert models.pmf(m) == pyabc.RV("randint", 0, 1).pmf(m)
+    frame = pd.DataFrame(rng.normal(size=(50, 3)), columns=["a", "b__log", "c"])
+    weights = rng.dirichlet(np.ones(50))
+    quick, pyabcs = Perturbation(), pyabc.MultivariateNormalTransition()
+    quick.fit(frame, weights)
+    pyabcs.fit(frame, weights)
+    for seed in range(20):
+        np.random.seed(seed)  # noqa: NPY002 (pyABC draws from the global state)
+        got = quick.rvs()
+        np.random.seed(seed)  # noqa: NPY002
+        want = pyabcs.rvs()
+        assert list(got) == list(want) and all(got[k] == want[k] for k in want)
+
+
+def test_the_history_keeps_parameters_not_statistics_which_the_cache_keeps(tmp_path):
+    import sqlite3
+
+    from experiments.calibration.store import read_parts
+
+    fit(tmp_path / "fit", SerialExecutor())
+    with sqlite3.connect(tmp_path / "fit" / "abc.db") as db:
+        assert db.execute("select count(*) from parameters").fetchone()[0] > 0
+        # only the observed figures, which pyABC stores apart from the populations
+        kept = db.execute("select name from summary_statistics").fetchall()
+    assert sorted(name for (name,) in kept) == sorted(TARGETS.observed())
+    cached = read_parts(tmp_path / "fit" / "evaluations", "t001")
+    assert {"stat:idle", "stat:motivation"} <= set(cached.columns)

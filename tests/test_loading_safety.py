@@ -95,6 +95,23 @@ def test_modest_anchors_and_merge_keys_still_work():
     assert data["regime"]["fault_tolerance"] == {"tolerance": 0.7, "precision": 0.9}
 
 
+def test_a_text_parsed_again_gives_a_fresh_copy_and_a_bad_one_fails_again(tmp_path):
+    text = "regime:\n  fault_tolerance: {tolerance: 0.5}\nseed: 3\n"
+    first = parse_yaml(text, "a.yaml")
+    first["regime"]["fault_tolerance"]["tolerance"] = 0.9
+    first["seed"] = 4
+    assert parse_yaml(text, "a.yaml") == {"regime": {"fault_tolerance": {"tolerance": 0.5}},
+                                          "seed": 3}
+    # an edited file is read as it now is
+    path = tmp_path / "preset.yaml"
+    path.write_text(text)
+    assert read_yaml(path)["seed"] == 3
+    path.write_text(text.replace("seed: 3", "seed: 5"))
+    assert read_yaml(path)["seed"] == 5
+    for _ in range(2):  # errors are not kept: the second parse raises as the first did
+        assert "duplicate key" in error_of(parse_yaml, "a: 1\na: 2\n")
+
+
 def test_a_duplicate_key_is_an_error_naming_key_file_and_lines(tmp_path):
     path = tmp_path / "dup.yaml"
     path.write_text("organisation:\n  n_cadres: 100\nseed: 3\norganisation:\n  unit_size: 5\n")

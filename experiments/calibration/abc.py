@@ -65,6 +65,54 @@ def natural(name: str, value: float) -> float:
     return math.exp(value) if name.endswith(LOG) else float(value)
 
 
+class UniformRV(pyabc.RV):
+    """scipy's uniform distribution, its density worked out here to the bit as scipy gives it.
+
+    Made as ``UniformRV("uniform", low, width)``. pyABC asks the prior's density one parameter
+    at a time, for every proposal and every weight: through scipy's generic path that cost
+    about 40 us a call, the largest part of a calibration's own work after pyABC's history.
+    Draws stay scipy's (they consume NumPy's global state, which the particles' seeds fix).
+    """
+
+    def pdf(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """1 / width on [low, low + width], 0 outside, NaN at NaN (scipy's ``uniform.pdf``)."""
+        low, width = self.args
+        if args or kwargs or self.kwargs or np.ndim(x) != 0 or not width > 0:
+            return super().pdf(x, *args, **kwargs)
+        z = (x - low) / width
+        if z != z:
+            return np.float64(np.nan)
+        return np.float64(1.0 / width) if 0.0 <= z <= 1.0 else np.float64(0.0)
+
+
+class OneModelRV(pyabc.RV):
+    """pyABC's prior over models when there is one, its mass worked out here as scipy gives it.
+
+    Made as ``OneModelRV("randint", 0, 1)``; pyABC asks its mass for every proposal and weight.
+    """
+
+    def pmf(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """1 at 0, 0 at any other whole number (scipy's ``randint(0, 1).pmf``)."""
+        if args or kwargs or self.args != (0, 1) or self.kwargs or np.ndim(x) != 0:
+            return super().pmf(x, *args, **kwargs)
+        return np.float64(1.0 if x == 0 else 0.0)
+
+
+class Perturbation(pyabc.MultivariateNormalTransition):
+    """pyABC's multivariate normal kernel, its single draw made without pandas arithmetic.
+
+    The same two draws from NumPy's global state (a particle by weight, then its Gaussian
+    step) and the same sums, so the same proposals; pyABC's version built and added two
+    pandas Series a proposal (about 90 us).
+    """
+
+    def rvs_single(self) -> pyabc.Parameter:
+        """One proposal: a particle drawn by weight, moved by a Gaussian step."""
+        index = np.random.choice(self._range, p=self.w, replace=True)  # noqa: NPY002
+        step = np.random.multivariate_normal(np.zeros(self.cov.shape[0]), self.cov)  # noqa: NPY002
+        return pyabc.Parameter(dict(zip(self.X.columns, self._X_arr[index] + step, strict=True)))
+
+
 def pyabc_prior(priors: PriorSet) -> pyabc.Distribution:
     """The priors as a pyABC Distribution of independent scipy random variables.
 
@@ -78,10 +126,10 @@ def pyabc_prior(priors: PriorSet) -> pyabc.Distribution:
     for path, p in priors.parameters.items():
         name = pyabc_name(path, log=p.log_scale)
         if p.distribution == "uniform":
-            rv = pyabc.RV("uniform", p.low, p.high - p.low)
+            rv = UniformRV("uniform", p.low, p.high - p.low)
         elif p.distribution == "loguniform":
             low, high = math.log(p.low), math.log(p.high)
-            rv = pyabc.RV("uniform", low, high - low)
+            rv = UniformRV("uniform", low, high - low)
         else:
             a, b = (p.low - p.mean) / p.sd, (p.high - p.mean) / p.sd
             rv = pyabc.RV("truncnorm", a, b, p.mean, p.sd)
@@ -319,8 +367,14 @@ class ResumableQuantileEpsilon(pyabc.QuantileEpsilon):
     It starts at ``initial_epsilon`` (accept every prior draw in generation 0), then takes the
     ``alpha``-quantile of the last population's distances. pyABC's own class sets the initial
     value again when a loaded run continues; here a continued run (t > 0) takes the quantile of
-    the last stored population, as the uninterrupted run did.
+    the last stored population, as the uninterrupted run did. It reads the distances the
+    history stored (``history``, set when the history is opened) rather than letting pyABC
+    recompute them from summary statistics the history does not keep: the distance's weights
+    are fixed, so they are the same numbers.
     """
+
+    #: The history a continued run reads its last population's distances from.
+    history: Any = None
 
     def initialize(
         self, t: int, get_weighted_distances: Any, get_all_records: Any,
@@ -328,7 +382,7 @@ class ResumableQuantileEpsilon(pyabc.QuantileEpsilon):
     ) -> None:
         """Set the tolerance of a continued run from its last stored population."""
         if t > 0:
-            self._update(t, get_weighted_distances())
+            self._update(t, self.history.get_weighted_distances(t - 1))
 
 
 def make_abc(
@@ -352,7 +406,8 @@ def make_abc(
         parameter_priors=pyabc_prior(priors),
         distance_function=pyabc_distance(targets),
         population_size=population_size,
-        transitions=pyabc.MultivariateNormalTransition(),
+        transitions=Perturbation(),
+        model_prior=OneModelRV("randint", 0, 1),
         eps=ResumableQuantileEpsilon(initial_epsilon=1e9, alpha=0.5),
         sampler=SeededSampler(model, executor, seed, progress=progress, cache_dir=cache_dir,
                               run_timeout=run_timeout),

@@ -167,20 +167,26 @@ def _check_folder(out: Path, key: str) -> dict[str, Any]:
 def _open_history(abc: Any, db: Path, observed: dict[str, float]) -> Any:
     """Continue the history in ``db`` if it holds a run; else start one.
 
-    A broken file from a kill before the first commit is replaced.
+    A broken file from a kill before the first commit is replaced. The history keeps each
+    population's parameters, weights and distances, not its summary statistics: the
+    evaluation cache holds those for every particle, and writing them a second time through
+    pyABC's ORM was most of the history's cost.
     """
     url = f"sqlite:///{db}"
     if db.exists():
         try:
             history = abc.load(url, 1)
             _ = history.max_t
+            history.stores_sum_stats = False
             return history
         except Exception as exc:  # an empty or half-created database: start again
             number = database_fault(exc)
             if number is not None:  # not when the disk or the folder is at fault
                 raise OSError(number, os.strerror(number), str(db)) from exc
             db.unlink()
-    return abc.new(url, observed)
+    history = abc.new(url, observed)
+    history.stores_sum_stats = False
+    return history
 
 
 #: Words of SQLite's errors for faults of the machine, and their error numbers.
@@ -213,6 +219,7 @@ def run_abc(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, see
                    cache_dir=out / "evaluations", run_timeout=run_timeout)
     db = out / "abc.db"
     history = _open_history(abc, db, targets.observed())
+    abc.eps.history = history
     remaining = budget.generations - (history.max_t + 1)
     if remaining > 0:
         limit = budget.max_simulations if budget.max_simulations is not None else np.inf
