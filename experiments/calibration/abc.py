@@ -373,7 +373,8 @@ class ResumableQuantileEpsilon(pyabc.QuantileEpsilon):
     are fixed, so they are the same numbers.
     """
 
-    #: The history a continued run reads its last population's distances from.
+    #: The history a continued run reads its last population's distances from (None: pyABC
+    #: recomputes them, which needs a history that kept the summary statistics).
     history: Any = None
 
     def initialize(
@@ -382,7 +383,8 @@ class ResumableQuantileEpsilon(pyabc.QuantileEpsilon):
     ) -> None:
         """Set the tolerance of a continued run from its last stored population."""
         if t > 0:
-            self._update(t, self.history.get_weighted_distances(t - 1))
+            self._update(t, get_weighted_distances() if self.history is None
+                         else self.history.get_weighted_distances(t - 1))
 
 
 def make_abc(

@@ -170,7 +170,7 @@ def _open_history(abc: Any, db: Path, observed: dict[str, float]) -> Any:
     A broken file from a kill before the first commit is replaced. The history keeps each
     population's parameters, weights and distances, not its summary statistics: the
     evaluation cache holds those for every particle, and writing them a second time through
-    pyABC's ORM was most of the history's cost.
+    pyABC's ORM was half of the history's cost.
     """
     url = f"sqlite:///{db}"
     if db.exists():
