@@ -30,12 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 THROUGHPUT = (200, 1000, 40)
 
 
-def spec(name: str, folder: Path, runs: int, n_cadres: int, steps: int) -> Path:
-    """A grid spec with ``runs`` runs (10 points x runs/10 replications) of the default model."""
+def spec(name: str, folder: Path, runs: int, n_cadres: int, steps: int,
+         switch: dict[str, object] | None = None) -> Path:
+    """A grid spec with ``runs`` runs (10 points x runs/10 replications) of the default model.
+
+    ``switch``: the spec's regime switch (its ``switch`` section: step, preset, phase_in).
+    """
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump({
         "name": name,
         "set": {"organisation.n_cadres": n_cadres},
+        **({"switch": switch} if switch else {}),
         "design": {"kind": "grid", "parameters": {
             "regime.accountability.annual_evaluation": [round(0.05 * i, 2) for i in range(10)],
         }},
