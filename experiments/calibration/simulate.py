@@ -11,6 +11,7 @@ of the draw, whatever the executor, the number of workers or the order of comple
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -29,7 +30,7 @@ from experiments.engine.batch import run_batch
 from experiments.engine.design import run_id
 from experiments.engine.run import RunSettings, RunTask
 from simulation import ModelConfig, load_config
-from simulation.loading import STATUS_QUO
+from simulation.loading import STATUS_QUO, config_with_overrides
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,15 @@ def regime_config(
         params: dotted config path -> value (behavioural and population parameters).
         settings: population size, run length and the switch between survey periods.
     """
-    source = None if regime == STATUS_QUO else regime
-    overrides = {"organisation.n_cadres": settings.n_cadres, **settings.switch_overrides(),
-                 **{k: float(v) for k, v in params.items()}}
-    return load_config(source, overrides)
+    fixed = {"organisation.n_cadres": settings.n_cadres, **settings.switch_overrides()}
+    base = _regime_base(regime, tuple(fixed.items()))
+    return config_with_overrides(base, {k: float(v) for k, v in params.items()})
+
+
+@functools.lru_cache(maxsize=16)
+def _regime_base(regime: str, fixed: tuple[tuple[str, Any], ...]) -> ModelConfig:
+    """``regime`` at the targets' settings, read once a calibration: every draw starts from it."""
+    return load_config(None if regime == STATUS_QUO else regime, dict(fixed))
 
 
 def run_seeds(seed: int, replications: int) -> list[int]:
