@@ -7,7 +7,7 @@ targets'), all on the same number of worker
 processes; the calibration twice, with the report's figures and without them (``--no-figures``),
 since a sweep draws no figures (``cadresim plot`` does), and reports each one's runs per CPU
 second (summed over the process tree: the command, its forkserver and its workers) and per wall
-second. All go through the engine's runner, so the target is a calibration fit within 1.5x of
+second. All go through the engine's runner, so the target is a calibration fit within 1.25x of
 the sweep per CPU second; what is left
 between them is the calibration command's own work: importing pyABC, pyABC's proposals,
 weights and SQLite history, and the report's figures (the command's own CPU is shown apart).
@@ -33,7 +33,7 @@ PRIORS = ROOT / "configs" / "priors" / "behaviour.yaml"
 N_CADRES, STEPS = 400, 20  # 1999-2018
 #: Budgets: (population, generations, predictive draws).
 FULL, QUICK = (60, 4, 30), (20, 2, 10)
-TARGET_RATIO = 1.5
+TARGET_RATIO = 1.25  # the performance issue's (issue 21); issue 19 asked 1.5
 
 
 def calibration(folder: Path, budget: tuple[int, int, int], workers: int, seed: int,
@@ -79,29 +79,39 @@ def rates(record: dict) -> dict:
                      "runs_per_second": record["runs"] / record["seconds"]}
 
 
-def measure(budget: tuple[int, int, int], workers: int, seed: int) -> dict:
+def measure(budget: tuple[int, int, int], workers: int, seed: int, repeats: int = 1) -> dict:
     """The calibration with and without its report's figures, then a sweep of as many runs.
 
     Each from a cold start. The target is judged on the fit without figures, since a sweep
-    draws none; the calibration with its figures is measured beside it.
+    draws none; the calibration with its figures is measured beside it, once. With
+    ``repeats`` > 1 the fit and the sweep alternate that many times, and the ratio is the
+    median round's, the lower middle one of an even number (on a shared machine single runs of
+    the same code vary by about 20%).
     """
+    rounds = []
     with tempfile.TemporaryDirectory(prefix="calibration-bench-") as scratch:
         folder = Path(scratch)
         report = rates(calibration(folder, budget, workers, seed))
         print(f"  calibration with its figures: {report['runs']} runs in "
               f"{report['seconds']:.1f} s, {report['cpu_seconds']:.1f} s CPU", flush=True)
-        fit = rates(calibration(folder, budget, workers, seed, figures=False))
-        print(f"  calibration fit (--no-figures): {fit['runs']} runs in {fit['seconds']:.1f} s, "
-              f"{fit['cpu_seconds']:.1f} s CPU", flush=True)
-        batch = rates(sweep(folder, fit["runs"], workers))
-        print(f"  sweep: {batch['runs']} runs in {batch['seconds']:.1f} s, "
-              f"{batch['cpu_seconds']:.1f} s CPU", flush=True)
-    ratio = batch["runs_per_cpu_second"] / fit["runs_per_cpu_second"]
+        for k in range(repeats):
+            (folder / f"round{k}").mkdir()
+            fit = rates(calibration(folder / f"round{k}", budget, workers, seed, figures=False))
+            print(f"  calibration fit (--no-figures): {fit['runs']} runs in "
+                  f"{fit['seconds']:.1f} s, {fit['cpu_seconds']:.1f} s CPU", flush=True)
+            batch = rates(sweep(folder / f"round{k}", fit["runs"], workers))
+            print(f"  sweep: {batch['runs']} runs in {batch['seconds']:.1f} s, "
+                  f"{batch['cpu_seconds']:.1f} s CPU", flush=True)
+            ratio = batch["runs_per_cpu_second"] / fit["runs_per_cpu_second"]
+            rounds.append({"calibration": fit, "sweep": batch, "ratio": ratio})
+    middle = sorted(rounds, key=lambda r: r["ratio"])[(len(rounds) - 1) // 2]
+    fit, batch, ratio = middle["calibration"], middle["sweep"], middle["ratio"]
     with_figures = batch["runs_per_cpu_second"] / report["runs_per_cpu_second"]
     return {"n_cadres": N_CADRES, "steps": STEPS, "workers": workers, "budget": budget,
             "calibration_with_figures": report, "calibration": fit, "sweep": batch,
             "sweep_over_calibration_per_cpu": ratio,
             "sweep_over_calibration_with_figures_per_cpu": with_figures,
+            "ratios": [r["ratio"] for r in rounds],
             "target": TARGET_RATIO, "met": ratio <= TARGET_RATIO}
 
 
@@ -123,6 +133,9 @@ def markdown(result: dict) -> str:
                  f"{result['workers']} workers: the sweep does "
                  f"{result['sweep_over_calibration_per_cpu']:.2f}x the calibration's runs per "
                  f"CPU second of the fit (target at most {result['target']}x: {verdict})"
+                 + (f"; the median of {len(result['ratios'])} rounds: "
+                    + ", ".join(f"{r:.2f}" for r in result["ratios"])
+                    if len(result.get("ratios", [])) > 1 else "")
                  + (f"; {result['sweep_over_calibration_with_figures_per_cpu']:.2f}x with the "
                     "report's figures" if "calibration_with_figures" in result else "") + ".")
     return "\n".join(lines)
@@ -137,12 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, nargs=3, metavar=("POPULATION", "GENERATIONS",
                         "DRAWS"), help="another budget, to see how the fit's fixed costs "
                         "(importing pyABC, start-up) spread over more runs")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="fit and sweep alternated this many times; the median round's "
+                        "ratio is reported (default 1)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--record", action="store_true", help="write into benchmarks/results/")
     args = parser.parse_args(argv)
     budget = tuple(args.budget) if args.budget else QUICK if args.quick else FULL
-    result = measure(budget, args.workers, args.seed)
+    if args.repeats < 1:
+        parser.error(f"--repeats: got {args.repeats}; allowed: 1 or more")
+    result = measure(budget, args.workers, args.seed, args.repeats)
     result |= {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                "quick": args.quick}
     folder = output_folder(args.record)

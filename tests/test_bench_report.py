@@ -84,3 +84,22 @@ def test_a_million_cadres_are_judged_against_a_hundred_thousand_per_agent_step()
                  "agent_steps_per_cpu_second": 1.9e6})
     line = next(x for x in report.targets(result) if "1,000,000 cadres" in x)
     assert "| throughput x 0.89 | x 1.06 |" in line and line.endswith("| CPU time only |")
+
+
+def test_the_calibration_bench_judges_the_middle_round_against_the_issues_target():
+    from benchmarks import calibration_bench as cb
+
+    def record(runs: int, cpu: float) -> dict:
+        return cb.rates({"runs": runs, "seconds": cpu, "cpu_seconds": cpu,
+                         "command_cpu_seconds": 1.0})
+
+    fit, sweep = record(100, 12.0), record(100, 10.0)
+    result = {"n_cadres": 400, "steps": 20, "workers": 2, "calibration": fit, "sweep": sweep,
+              "sweep_over_calibration_per_cpu": 1.2, "ratios": [1.6, 1.2, 1.1],
+              "target": cb.TARGET_RATIO, "met": True}
+    text = cb.markdown(result)
+    assert cb.TARGET_RATIO == 1.25
+    assert "1.20x" in text and "target at most 1.25x: met" in text
+    assert "the median of 3 rounds: 1.60, 1.20, 1.10" in text
+    one = cb.markdown(result | {"ratios": [1.2]})
+    assert "rounds" not in one
