@@ -251,3 +251,26 @@ def test_the_history_keeps_parameters_not_statistics_which_the_cache_keeps(tmp_p
     assert sorted(name for (name,) in kept) == sorted(TARGETS.observed())
     cached = read_parts(tmp_path / "fit" / "evaluations", "t001")
     assert {"stat:idle", "stat:motivation"} <= set(cached.columns)
+
+
+def test_an_edited_preset_is_read_again_by_the_next_batch_of_draws(tmp_path, monkeypatch):
+    """Draws start from their regime's config read once a batch, never from an older reading."""
+    import shutil
+
+    import yaml
+
+    from experiments.calibration.simulate import regime_config
+    from simulation.loading import PROJECT_ROOT
+
+    shutil.copytree(PROJECT_ROOT / "configs", tmp_path / "configs")
+    monkeypatch.setenv("CADRESIM_CONFIGS", str(tmp_path / "configs"))
+    simulate_draws([Draw({}, 1)], TARGETS)
+    seen = regime_config("strict_accountability", {}, TARGETS.simulation)
+    preset = tmp_path / "configs" / "regimes" / "strict_accountability.yaml"
+    data = yaml.safe_load(preset.read_text())
+    data["regime"].setdefault("supervision", {})["public_clues"] = 0.123
+    preset.write_text(yaml.safe_dump(data))
+    assert seen.regime.supervision.public_clues != 0.123
+    simulate_draws([Draw({}, 1)], TARGETS)
+    now = regime_config("strict_accountability", {}, TARGETS.simulation)
+    assert now.regime.supervision.public_clues == 0.123

@@ -65,7 +65,7 @@ def regime_config(
 
 @functools.lru_cache(maxsize=16)
 def _regime_base(regime: str, fixed: tuple[tuple[str, Any], ...]) -> ModelConfig:
-    """``regime`` at the targets' settings, read once a calibration: every draw starts from it."""
+    """``regime`` at the targets' settings, read once a batch of draws: each draw starts from it."""
     return load_config(None if regime == STATUS_QUO else regime, dict(fixed))
 
 
@@ -236,6 +236,7 @@ def simulate_draws(
         if on_draws is not None:
             on_draws(finished)
 
+    _regime_base.cache_clear()  # each batch reads its presets afresh: an edit is never missed
     tasks = [task for index, draw in enumerate(draws) for task in draw_tasks(index, draw,
                                                                             targets)]
     run_batch(tasks, run_settings(targets, run_timeout), executor, sink=DrawSink(targets, keep),
