@@ -223,8 +223,10 @@ def test_the_quick_prior_parts_give_scipys_and_pyabcs_numbers_to_the_bit():
             assert got == want or (np.isnan(got) and np.isnan(want)), (low, width, x)
         assert quick.copy().pdf(low) == scipys.pdf(low)  # pyABC copies its priors
     models = OneModelRV("randint", 0, 1)
-    for m in (0, 1, -1, np.int64(0)):
-        assert models.pmf(m) == pyabc.RV("randint", 0, 1).pmf(m)
+    for m in (0, 1, -1, np.int64(0), 0.0, 0.5, np.inf, True, np.nan):
+        got, want = models.pmf(m), pyabc.RV("randint", 0, 1).pmf(m)
+        assert type(got) is type(want)
+        assert got == want or (np.isnan(got) and np.isnan(want)), m
     frame = pd.DataFrame(rng.normal(size=(50, 3)), columns=["a", "b__log", "c"])
     weights = rng.dirichlet(np.ones(50))
     quick, pyabcs = Perturbation(), pyabc.MultivariateNormalTransition()

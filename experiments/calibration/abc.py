@@ -92,9 +92,11 @@ class OneModelRV(pyabc.RV):
     """
 
     def pmf(self, x: Any, *args: Any, **kwargs: Any) -> Any:
-        """1 at 0, 0 at any other whole number (scipy's ``randint(0, 1).pmf``)."""
+        """1 at 0, NaN at NaN, 0 elsewhere (scipy's ``randint(0, 1).pmf``)."""
         if args or kwargs or self.args != (0, 1) or self.kwargs or np.ndim(x) != 0:
             return super().pmf(x, *args, **kwargs)
+        if x != x:
+            return np.float64(np.nan)
         return np.float64(1.0 if x == 0 else 0.0)
 
 
