@@ -84,6 +84,21 @@ def temporary_folder_of_the_session(
     tempfile.tempdir = saved[1]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def backend_chosen_in_a_module_stays_there() -> Iterator[None]:
+    """A backend a module's fixture chooses is forgotten after the module.
+
+    A module-scoped fixture runs before the per-test guard below takes its note (the app's
+    stepped model picks the NumPy path for its small run, ``app.choose_kernels``), so without
+    this the modules after it on the same pytest worker would run on that path too.
+    """
+    from simulation import kernels
+
+    before = kernels._chosen
+    yield
+    kernels._chosen = before
+
+
 @pytest.fixture(autouse=True)
 def backend_chosen_in_a_test_stays_there() -> Iterator[None]:
     """A backend a test chooses is forgotten after it.
