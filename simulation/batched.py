@@ -29,24 +29,25 @@ snapshots or per-cadre reporters (a run that wants them runs alone, ``CadreModel
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from pydantic import BaseModel
 
 from simulation import formulas as f
 from simulation import streams as s
 from simulation.accountability import detection_chance, unit_leaders
 from simulation.accounting import ACCOUNTED
 from simulation.cadres import CadreArrays
-from simulation.config import ModelConfig, Regime, config_value
+from simulation.config import ModelConfig, Regime
 from simulation.decision import decision_inputs, sanction_costs
 from simulation.demography import age_one_year
 from simulation.learning import commend
-from simulation.loading import known_paths
+from simulation.loading import section_class
 from simulation.model import CadreModel
 from simulation.outputs import STEP_COLUMNS
 from simulation.perceived import IS_RATE, PUBLISHED, written
@@ -86,8 +87,25 @@ PER_RUN: frozenset[str] = frozenset({
 
 
 def differences(a: ModelConfig, b: ModelConfig) -> set[str]:
-    """The dotted paths of the config fields in which ``a`` and ``b`` differ."""
-    return {path for path in known_paths() if config_value(a, path) != config_value(b, path)}
+    """The dotted paths of the config fields in which ``a`` and ``b`` differ.
+
+    Equal sections are skipped whole (one comparison), so only the sections that differ are
+    walked down to their fields: a calibration's batches ask this for every pair of particles.
+    """
+    return set(_differing(a, b, ModelConfig, ""))
+
+
+def _differing(a: Any, b: Any, section: type[BaseModel], prefix: str) -> Iterator[str]:
+    """The leaf paths under ``section`` where ``a`` and ``b`` (sections, or None) differ."""
+    for name, info in section.model_fields.items():
+        x, y = getattr(a, name, None), getattr(b, name, None)
+        if x == y:
+            continue
+        inner = section_class(info.annotation)
+        if inner is None:
+            yield f"{prefix}{name}"
+        else:
+            yield from _differing(x, y, inner, f"{prefix}{name}.")
 
 
 def same_point(a: ModelConfig, b: ModelConfig) -> bool:

@@ -128,6 +128,27 @@ def test_runs_that_differ_outside_the_per_run_fields_are_not_batched() -> None:
         ReplicateBatch([a, tolerant], [1, 2])
 
 
+def test_differences_are_the_fields_that_differ_leaf_by_leaf() -> None:
+    """Against every field compared one by one: each pair of presets, drawn configs, a switch
+    on one side only (its fields are unset on the other)."""
+    from simulation.batched import differences
+    from simulation.config import config_value
+    from simulation.loading import known_paths, list_presets
+
+    def leaf_by_leaf(a, b):
+        return {p for p in known_paths() if config_value(a, p) != config_value(b, p)}
+
+    configs = [load_config(name) for name in ["default", *list_presets()]]
+    configs += list(drawn_configs("default", 300, 5, 2))
+    configs.append(load_config("default", {"switch.step": 5,
+                                           "switch.preset": "strict_accountability"}))
+    for a in configs:
+        for b in configs:
+            assert differences(a, b) == leaf_by_leaf(a, b)
+    assert differences(configs[0], configs[-1]) >= {
+        "switch.step", "switch.regime.accountability.generalised_accountability"}
+
+
 @pytest.mark.parametrize("case", ["default", "switch"])
 def test_a_batched_model_keeps_mesas_clock_and_runs_on_alone(case: str) -> None:
     """Mesa's clock moves with each batched year, so a model taken out of its batch steps on
