@@ -13,7 +13,6 @@ targets and priors are read through :func:`read_yaml` too, so the same rules hol
 
 from __future__ import annotations
 
-import copy
 import difflib
 import functools
 import os
@@ -90,8 +89,8 @@ def shown_path(path: str | os.PathLike[str]) -> str:
 STATUS_QUO = "default"
 
 
-#: The project's root (the folder above this package), resolved once: a calibration loads a
-#: config per draw, and resolving the path each time cost more than reading the file.
+#: The project's root (the folder above this package), resolved once: configs are loaded per
+#: design point, and resolving the path each time cost more than reading the file.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -443,17 +442,7 @@ def safe_load(text: str, origin: str = "<text>", what: str = "config") -> Any:
 
 
 def parse_yaml(text: str, origin: str = "<text>", what: str = "config") -> dict[str, Any]:
-    """Parse YAML text that must hold a mapping (or be empty); see :func:`safe_load`.
-
-    The caller gets a copy of its own: texts parsed before are kept (:func:`_parsed`), since a
-    sweep or a calibration reads the same preset for every run it builds.
-    """
-    return copy.deepcopy(_parsed(text, origin, what))
-
-
-@functools.lru_cache(maxsize=32)
-def _parsed(text: str, origin: str, what: str) -> dict[str, Any]:
-    """The mapping ``text`` holds (errors are raised, not kept); never to be changed in place."""
+    """Parse YAML text that must hold a mapping (or be empty); see :func:`safe_load`."""
     data = safe_load(text, origin, what)
     if data is None:
         return {}

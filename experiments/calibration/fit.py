@@ -167,26 +167,20 @@ def _check_folder(out: Path, key: str) -> dict[str, Any]:
 def _open_history(abc: Any, db: Path, observed: dict[str, float]) -> Any:
     """Continue the history in ``db`` if it holds a run; else start one.
 
-    A broken file from a kill before the first commit is replaced. The history keeps each
-    population's parameters, weights and distances, not its summary statistics: the
-    evaluation cache holds those for every particle, and writing them a second time through
-    pyABC's ORM was half of the history's cost.
+    A broken file from a kill before the first commit is replaced.
     """
     url = f"sqlite:///{db}"
     if db.exists():
         try:
             history = abc.load(url, 1)
             _ = history.max_t
-            history.stores_sum_stats = False
             return history
         except Exception as exc:  # an empty or half-created database: start again
             number = database_fault(exc)
             if number is not None:  # not when the disk or the folder is at fault
                 raise OSError(number, os.strerror(number), str(db)) from exc
             db.unlink()
-    history = abc.new(url, observed)
-    history.stores_sum_stats = False
-    return history
+    return abc.new(url, observed)
 
 
 #: Words of SQLite's errors for faults of the machine, and their error numbers.
@@ -219,6 +213,11 @@ def run_abc(targets: TargetSet, priors: PriorSet, out: Path, budget: Budget, see
                    cache_dir=out / "evaluations", run_timeout=run_timeout)
     db = out / "abc.db"
     history = _open_history(abc, db, targets.observed())
+    # The history keeps each population's parameters, weights and distances, not its summary
+    # statistics: the evaluation cache holds those for every particle, and writing them a
+    # second time through pyABC's ORM was half the history's cost. A continued fit reads its
+    # tolerance from the stored distances (ResumableQuantileEpsilon).
+    history.stores_sum_stats = False
     abc.eps.history = history
     remaining = budget.generations - (history.max_t + 1)
     if remaining > 0:
