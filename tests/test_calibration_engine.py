@@ -227,17 +227,59 @@ def test_the_quick_prior_parts_give_scipys_and_pyabcs_numbers_to_the_bit():
         got, want = models.pmf(m), pyabc.RV("randint", 0, 1).pmf(m)
         assert type(got) is type(want)
         assert got == want or (np.isnan(got) and np.isnan(want)), m
-    frame = pd.DataFrame(rng.normal(size=(50, 3)), columns=["a", "b__log", "c"])
-    weights = rng.dirichlet(np.ones(50))
-    quick, pyabcs = Perturbation(), pyabc.MultivariateNormalTransition()
-    quick.fit(frame, weights)
-    pyabcs.fit(frame, weights)
-    for seed in range(20):
-        np.random.seed(seed)  # noqa: NPY002 (pyABC draws from the global state)
+    for n, d in ((50, 3), (1, 1), (300, 7)):
+        frame = pd.DataFrame(rng.normal(size=(n, d)) * rng.uniform(0.01, 5.0, d),
+                             columns=[f"p{k}" for k in range(d)])
+        weights = rng.dirichlet(np.full(n, 0.3))
+        quick, pyabcs = Perturbation(), pyabc.MultivariateNormalTransition()
+        quick.fit(frame, weights)
+        pyabcs.fit(frame, weights)
+        for seed in range(10):
+            np.random.seed(seed)  # noqa: NPY002 (pyABC draws from the global state)
+            got = [quick.rvs() for _ in range(20)]
+            after_quick = np.random.get_state()  # noqa: NPY002
+            np.random.seed(seed)  # noqa: NPY002
+            want = [pyabcs.rvs() for _ in range(20)]
+            after_pyabc = np.random.get_state()  # noqa: NPY002
+            for g, w in zip(got, want, strict=True):
+                assert list(g) == list(w) and all(g[k] == w[k] for k in w)
+            # the same draws taken from the global state, so later proposals agree too
+            assert np.array_equal(after_quick[1], after_pyabc[1])
+            assert after_quick[2:] == after_pyabc[2:]
+        # a new fit (new weights and covariance) is used at once, not the old one's factors
+        frame = frame * 2.0
+        quick.fit(frame, weights[::-1].copy())
+        pyabcs.fit(frame, weights[::-1].copy())
+        np.random.seed(99)  # noqa: NPY002
         got = quick.rvs()
-        np.random.seed(seed)  # noqa: NPY002
-        want = pyabcs.rvs()
-        assert list(got) == list(want) and all(got[k] == want[k] for k in want)
+        np.random.seed(99)  # noqa: NPY002
+        assert dict(got) == dict(pyabcs.rvs())
+    bad = Perturbation()
+    bad.fit(frame, weights)  # pyABC normalises the weights it is fitted with
+    bad.w = np.full(len(frame), 0.5)
+    with pytest.raises(ValueError, match="probabilities"):  # NumPy's own error for bad weights
+        bad.rvs()
+
+
+def test_the_quick_truncated_normal_prior_gives_scipys_density_to_the_bit():
+    import pyabc
+
+    from experiments.calibration.abc import TruncNormRV
+
+    rng = np.random.default_rng(6)
+    for a, b, mean, sd in ((-2.5, 2.5, 0.55, 0.1), (0.0, 3.0, 1.0, 2.0), (-1e-3, 5.0, 0.0, 1e-3),
+                           (-40.0, -38.0, 0.0, 1.0)):
+        quick, scipys = TruncNormRV("truncnorm", a, b, mean, sd), pyabc.RV("truncnorm", a, b,
+                                                                           mean, sd)
+        low, high = mean + a * sd, mean + b * sd
+        edges = [low, high, np.nextafter(low, -np.inf), np.nextafter(high, np.inf), mean,
+                 np.nan, np.inf, -np.inf]
+        for x in [*rng.uniform(2 * low - high, 2 * high - low, 2000), *edges]:
+            got, want = quick.pdf(x), scipys.pdf(x)
+            assert type(got) is type(want)
+            assert got == want or (np.isnan(got) and np.isnan(want)), (a, b, x)
+        assert quick.copy().pdf(mean) == scipys.pdf(mean)  # pyABC copies its priors
+        assert quick.rvs() is not None  # draws are scipy's
 
 
 def test_the_history_keeps_parameters_not_statistics_which_the_cache_keeps(tmp_path):
@@ -276,3 +318,16 @@ def test_an_edited_preset_is_read_again_by_the_next_batch_of_draws(tmp_path, mon
     simulate_draws([Draw({}, 1)], TARGETS)
     now = regime_config("strict_accountability", {}, TARGETS.simulation)
     assert now.regime.supervision.public_clues == 0.123
+
+
+def test_a_large_round_sends_whole_batches_and_a_small_one_no_more_than_its_share():
+    from experiments.calibration.abc import ROUND_CHUNK, round_chunk
+    from experiments.engine.batching import replicates_per_batch
+
+    assert replicates_per_batch(400) == 16 and replicates_per_batch(1000) == 8
+    # the documented fit's rounds (60-130 draws on 2 workers) keep the measured 8 runs a task
+    assert [round_chunk(runs, 2, 400) for runs in (1, 60, 130, 143)] == [ROUND_CHUNK] * 4
+    # a round of 300 or more on 2 workers sends a sweep's batch of 16 runs of 400 cadres
+    assert [round_chunk(runs, 2, 400) for runs in (160, 200, 300, 2000)] == [10, 12, 16, 16]
+    assert round_chunk(2000, 2, 1000) == ROUND_CHUNK  # a batch of 1 000 cadres holds 8
+    assert round_chunk(2000, 16, 400) == 15  # more workers: each still gets 8 tasks or more

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import warnings
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 import pyabc
 from pyabc.sampler import Sampler
+from scipy.stats._continuous_distns import _log_gauss_mass, _norm_logpdf
 from tqdm.auto import tqdm
 
 from experiments.calibration.evaluation import PausedEvaluation, running
@@ -36,6 +38,7 @@ from experiments.calibration.priors import PriorSet
 from experiments.calibration.simulate import Draw, simulate_draws
 from experiments.calibration.store import read_parts, write_rows
 from experiments.calibration.targets import TargetSet
+from experiments.engine.batching import replicates_per_batch
 from experiments.engine.executors import parallelism
 
 #: pyABC's loggers print a line per generation and per adaptation; the progress bars say enough.
@@ -100,19 +103,74 @@ class OneModelRV(pyabc.RV):
         return np.float64(1.0 if x == 0 else 0.0)
 
 
+class TruncNormRV(pyabc.RV):
+    """scipy's truncated normal distribution, its density worked out here as scipy gives it.
+
+    Made as ``TruncNormRV("truncnorm", a, b, mean, sd)``. scipy's generic ``pdf`` checks the
+    arguments and works out the normal mass between the bounds at every call (about 65 us);
+    here the mass is worked out once, by scipy's own function, and each density takes the same
+    steps as scipy's (``exp(norm_logpdf(z) - log_mass) / sd`` inside the bounds, 0 outside,
+    NaN at NaN). Draws stay scipy's.
+    """
+
+    def pdf(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """The density at a scalar ``x`` (anything else goes through scipy)."""
+        if args or kwargs or self.kwargs or np.ndim(x) != 0 or len(self.args) != 4:
+            return super().pdf(x, *args, **kwargs)
+        a, b, loc, scale = self.args
+        if not (a < b and scale > 0):
+            return super().pdf(x, *args, **kwargs)
+        if getattr(self, "_mass_of", None) != (a, b):
+            self._log_mass = _log_gauss_mass(np.asarray(a), np.asarray(b))
+            self._mass_of = (a, b)
+        z = np.asarray((np.asarray(x) - np.asarray(loc)) / np.asarray(scale), dtype=np.float64)
+        if z != z:
+            return np.float64(np.nan)
+        if not a <= z <= b:
+            return np.float64(0.0)
+        return (np.exp(_norm_logpdf(z) - self._log_mass) / np.asarray(scale))[()]
+
+
 class Perturbation(pyabc.MultivariateNormalTransition):
     """pyABC's multivariate normal kernel, its single draw made without pandas arithmetic.
 
     The same two draws from NumPy's global state (a particle by weight, then its Gaussian
     step) and the same sums, so the same proposals; pyABC's version built and added two
-    pandas Series a proposal (about 90 us).
+    pandas Series a proposal (about 90 us). What NumPy's ``choice`` and ``multivariate_normal``
+    work out afresh at each call, the weights' cumulative sum and the covariance's
+    decomposition, is worked out once per fit (``_factors``) and used as they use it.
     """
 
     def rvs_single(self) -> pyabc.Parameter:
         """One proposal: a particle drawn by weight, moved by a Gaussian step."""
-        index = np.random.choice(self._range, p=self.w, replace=True)  # noqa: NPY002
-        step = np.random.multivariate_normal(np.zeros(self.cov.shape[0]), self.cov)  # noqa: NPY002
+        cdf, factor = self._factors()
+        # NumPy's choice(p=w): one uniform, placed in the weights' normalised cumulative sum.
+        index = int(cdf.searchsorted(np.random.random_sample(), side="right"))  # noqa: NPY002
+        # NumPy's multivariate_normal: standard normals times the covariance's SVD factor.
+        step = np.random.standard_normal(factor.shape[0]).reshape(-1, factor.shape[0])  # noqa: NPY002
+        step = np.dot(step, factor)
+        step += np.zeros(factor.shape[0])
+        step.shape = (factor.shape[0],)
         return pyabc.Parameter(dict(zip(self.X.columns, self._X_arr[index] + step, strict=True)))
+
+    def _factors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The weights' cumulative sum and the covariance's factor, for this fit's w and cov."""
+        cached = getattr(self, "_cached_factors", None)
+        if cached is not None and cached[0] is self.w and cached[1] is self.cov:
+            return cached[2], cached[3]
+        # NumPy's checks of the weights, with NumPy's errors, on a state of its own
+        np.random.RandomState(0).choice(self._range, p=self.w, replace=True)
+        w = np.asarray(self.w, dtype=np.float64)
+        cdf = w.cumsum()
+        cdf /= cdf[-1]
+        cov = np.asarray(self.cov, dtype=np.float64)
+        _, s, v = np.linalg.svd(cov)
+        if not np.allclose(np.dot(v.T * s, v), cov, rtol=1e-8, atol=1e-8):
+            warnings.warn("covariance is not symmetric positive-semidefinite.",
+                          RuntimeWarning, stacklevel=3)
+        factor = np.sqrt(s)[:, None] * v
+        self._cached_factors = (self.w, self.cov, cdf, factor)
+        return cdf, factor
 
 
 def pyabc_prior(priors: PriorSet) -> pyabc.Distribution:
@@ -134,7 +192,7 @@ def pyabc_prior(priors: PriorSet) -> pyabc.Distribution:
             rv = UniformRV("uniform", low, high - low)
         else:
             a, b = (p.low - p.mean) / p.sd, (p.high - p.mean) / p.sd
-            rv = pyabc.RV("truncnorm", a, b, p.mean, p.sd)
+            rv = TruncNormRV("truncnorm", a, b, p.mean, p.sd)
         rvs[name] = rv
     return pyabc.Distribution(**rvs)
 
@@ -179,8 +237,22 @@ class TargetModel:
 #: more a task holds; but once the round has the particles it needs, the runs still in flight
 #: (at most 2 x workers tasks) finish for nothing. Measured on the documented fit (2 workers,
 #: ``benchmarks.calibration_bench``, sweep / fit runs per CPU second): 2.41 at 2 runs a task,
-#: 1.91 at 4, 1.75-1.80 at 8, 1.85 at 16.
+#: 1.91 at 4, 1.75-1.80 at 8, 1.85 at 16 (rounds of 60-130 draws). The fewest a round's task
+#: holds; larger rounds hold a whole batch (``round_chunk``).
 ROUND_CHUNK = 8
+
+
+def round_chunk(runs: int, workers: int, n_cadres: int) -> int:
+    """Runs per executor task in a round of ``runs`` runs on ``workers`` workers.
+
+    ROUND_CHUNK, raised towards a whole batch of the engine's (``replicates_per_batch``: 16
+    runs of 400 cadres, as a sweep's) while a task stays at most an eighth of a worker's share
+    of the round: then the runs left in flight when the round has its particles stay a small
+    part of it. A batch of 16 runs of 400 cadres costs about a ninth less a run
+    than one of 8 (``benchmarks.batched_bench --draws``).
+    """
+    per_task = runs // (8 * max(1, workers))
+    return max(ROUND_CHUNK, min(replicates_per_batch(n_cadres), per_task))
 
 
 def evaluation_seeds(seed: int, t: int, start: int, stop: int) -> list[int]:
@@ -318,9 +390,12 @@ class SeededSampler(Sampler):
 
         try:
             draws = [evaluation.start() for evaluation in evaluations]
-            simulate_draws(draws, self.model.targets, self.executor, on_draws=store,
+            targets = self.model.targets
+            runs = len(draws) * len(targets.regimes) * targets.simulation.replications
+            simulate_draws(draws, targets, self.executor, on_draws=store,
                            run_timeout=self.run_timeout, enough=lambda: prefix.enough,
-                           chunk_size=ROUND_CHUNK)
+                           chunk_size=round_chunk(runs, parallelism(self.executor),
+                                                  targets.simulation.n_cadres))
         finally:  # the draws not simulated (enough accepted, or the round failed)
             for evaluation in evaluations:
                 evaluation.abandon()
