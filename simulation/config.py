@@ -61,6 +61,17 @@ def config_value(config: BaseModel, path: str) -> Any:
     return value
 
 
+#: Assignments to a field of any config section so far (``Section.__setattr__``): a value
+#: computed from configs while this has not moved was computed from the configs as they are
+#: (``simulation.per_regime``), and only when it has moved need their fields be compared.
+_ASSIGNED = [0]
+
+
+def assignments() -> int:
+    """How many times a field of a config section has been assigned since the start."""
+    return _ASSIGNED[0]
+
+
 class Section(BaseModel):
     """Base of every config section: unknown keys and wrong types are errors, never coerced.
 
@@ -69,6 +80,11 @@ class Section(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Assign (validated) and count the assignment (:func:`assignments`)."""
+        super().__setattr__(name, value)
+        _ASSIGNED[0] += 1
 
     @field_validator("*", mode="before")
     @classmethod

@@ -5,9 +5,11 @@ with the same behaviour and regime. :func:`once_per_regime` keeps the last answe
 function (``KEPT`` of them: a batch of runs of different configs asks for each run's in turn)
 with the configs each came from and a snapshot of their fields, and gives one again while those
 configs are unchanged since (configs may be changed in place) and the configs asked with are the
-same objects or equal to them. Comparing a snapshot is a shallow comparison of each
-section's fields (values and nested sections, the latter by identity first), a few
-microseconds a step, and needs no copy of the configs. Each new model calls :func:`forget`, so a
+same objects or equal to them. While no field of any config section has been assigned since an
+answer was computed or last checked (``config.assignments``), its configs are unchanged; after
+an assignment the snapshot is compared, a shallow comparison of each section's fields (values
+and nested sections, the latter by identity first, about 14 us a call). Neither copies the
+configs. Each new model calls :func:`forget`, so a
 run never reuses an answer computed before it started (a test may have replaced a formula in
 between).
 """
@@ -20,10 +22,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from simulation.config import assignments
+
 #: Answers each function keeps: one per run of the largest batch (``engine.batching``).
 KEPT = 16
 #: The remembered answers of every function made by ``once_per_regime``: by the identities of
-#: the configs asked with, [configs, snapshot, value], the most recently used last.
+#: the configs asked with, [configs, snapshot, value, assignments when last found unchanged],
+#: the most recently used last.
 _REMEMBERED: list[dict[tuple[int, ...], list[Any]]] = []
 
 
@@ -40,16 +45,17 @@ def once_per_regime[T](compute: Callable[..., T]) -> Callable[..., T]:
     def remembered(*configs: Any) -> T:
         key = tuple(map(id, configs))
         found = answers.pop(key, None)
-        if found is not None and unchanged(found[1]):
+        if found is not None and still(found):
             answers[key] = found  # the most recently used, last
             return found[2]
-        for kept, snapshot, answer in answers.values():
-            if len(kept) == len(configs) and unchanged(snapshot) and configs == kept:
-                value = answer  # equal configs, other objects: the same answer, theirs too
+        for entry in answers.values():
+            kept = entry[0]
+            if len(kept) == len(configs) and still(entry) and configs == kept:
+                value = entry[2]  # equal configs, other objects: the same answer, theirs too
                 break
         else:
             value = compute(*configs)
-        answers[key] = [configs, snapshot_of(configs), value]
+        answers[key] = [configs, snapshot_of(configs), value, assignments()]
         while len(answers) > KEPT:
             del answers[next(iter(answers))]
         return value
@@ -73,6 +79,21 @@ def snapshot_of(configs: tuple[Any, ...]) -> list[tuple[Any, dict[str, Any]]]:
         found.append((section, fields))
         stack.extend(v for v in fields.values() if isinstance(v, BaseModel))
     return found
+
+
+def still(entry: list[Any]) -> bool:
+    """Whether a remembered answer's configs are unchanged: no assignment since, or equal fields.
+
+    After assignments that left them unchanged, the count is moved on, so the fields are not
+    compared again until the next assignment.
+    """
+    now = assignments()
+    if entry[3] == now:
+        return True
+    if unchanged(entry[1]):
+        entry[3] = now
+        return True
+    return False
 
 
 def unchanged(snapshot: list[tuple[Any, dict[str, Any]]]) -> bool:

@@ -202,6 +202,33 @@ def test_a_constant_per_regime_follows_replaced_sections_and_equal_copies():
     assert len(calls) == 4
 
 
+def test_a_constant_per_regime_compares_fields_only_after_an_assignment(monkeypatch):
+    """No config field assigned since an answer was found good: it is given without comparing."""
+    from simulation import per_regime
+
+    compared: list[int] = []
+    compare = per_regime.unchanged
+
+    def counted(snapshot):
+        compared.append(1)
+        return compare(snapshot)
+
+    monkeypatch.setattr(per_regime, "unchanged", counted)
+    levels, calls = counted_levels()
+    config, other = load_config(None, {}), load_config(None, {"regime.support.care": 0.5})
+    for _ in range(5):
+        levels(config.behaviour, config.regime)
+    assert len(calls) == 1 and not compared
+    other.regime.support.care = 0.25  # another config assigned: compared once, then not again
+    for _ in range(5):
+        assert levels(config.behaviour, config.regime) == reference_levels(config.behaviour,
+                                                                           config.regime)
+    assert len(calls) == 1 and len(compared) == 1
+    config.regime.support.care = 0.5  # its own: compared, changed, recomputed
+    levels(config.behaviour, config.regime)
+    assert len(calls) == 2
+
+
 def test_a_constant_per_regime_is_kept_for_each_run_of_a_batch():
     """Runs of a batch ask in turn with their own configs: each answer is computed once."""
     from simulation.per_regime import KEPT
