@@ -253,7 +253,7 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
     account = models[0].accounts_inaction
     # 1. Choose: elementwise, but the accounting's sums are each run's own.
     inputs = decision_inputs(whole, config, regime, p.career_weights, copy=False,
-                             price_sanctions=p.sanctions_at)
+                             price_sanctions=_priced_below if batch.varied else p.sanctions_at)
     if batch.varied:  # each run's sanction costs at its own stakes (its promotion prize)
         for m, part in zip(models, parts, strict=True):
             inputs.sanction_cost[part] = sanction_costs(m.cadres, m.config, regime,
@@ -310,6 +310,11 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
                        tours[i], retiring[part], removed[part], p, felt[i], m.config, regime,
                        answers[i])
             for i, (m, part) in enumerate(zip(models, parts, strict=True))]
+
+
+def _priced_below(cadres: CadreArrays, stakes: Any) -> NDArray[np.float64]:
+    """Room for the sanction costs of a batch of varied runs, which each run prices below."""
+    return np.empty(cadres.n)
 
 
 def _choose(
