@@ -9,9 +9,9 @@ same objects or equal to them. While no field of any config section has been ass
 answer was computed or last checked (``config.assignments``), its configs are unchanged; after
 an assignment the snapshot is compared, a shallow comparison of each section's fields (values
 and nested sections, the latter by identity first, about 14 us a call). Neither copies the
-configs. Each new model calls :func:`forget`, so a
-run never reuses an answer computed before it started (a test may have replaced a formula in
-between).
+configs; a field set around pydantic (through ``__dict__``) is not seen, and nothing in the
+project sets one so. Each new model calls :func:`forget`, so a run never reuses an answer
+computed before it started (a test may have replaced a formula in between).
 """
 
 from __future__ import annotations
