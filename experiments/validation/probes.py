@@ -9,6 +9,8 @@
   inaction split, ODD section 8): Wang's (2022) "chilling effect" on initiative.
 * ``idle_chances``: each cadre's chance of lying flat this year, with its career stake and
   without it: how much an age ceiling can move at most (the whole stake removed, nothing else).
+* ``inaction_by_rank``: this year's inaction and its split by cause, rank by rank (the rank
+  pattern of the cadre surveys: slack for want of inducements low down, for fear higher up).
 """
 
 from __future__ import annotations
@@ -96,3 +98,31 @@ def idle_chances(model) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     unstaked = logit_probabilities(decision.utilities(x.with_(career=0.0), b, regime),
                                    b.temperature)[:, IDLE]
     return staked, unstaked
+
+
+#: Columns of ``inaction_by_rank``: cadres, inactive cadres, the causes' shares of them
+#: (``decision.CAUSES``, Shapley) and the reasons named first (same order), as counts.
+RANK_COLUMNS: tuple[str, ...] = ("cadres", "inactive", *(f"cause:{c}" for c in decision.CAUSES),
+                                 *(f"reason:{c}" for c in decision.CAUSES))
+
+
+def inaction_by_rank(model) -> NDArray[np.float64]:
+    """This year's choices and their accounting rank by rank: (ranks, ``RANK_COLUMNS``) counts.
+
+    From the start-of-year state (call before ``model.step()``) and the year's own taste
+    draws (counter-based: reading them changes nothing). Choices and their counterfactuals are
+    each cadre's own, so the ranks' rows add up to the accounting of all cadres at once.
+    """
+    cfg, regime = model.config, model.regime
+    x = decision.decision_inputs(model.cadres, cfg, regime)
+    taste = model.streams.taste(model.year + 1, model.cadres.n)
+    rows = np.zeros((cfg.organisation.n_ranks, len(RANK_COLUMNS)))
+    for rank in range(cfg.organisation.n_ranks):
+        held = np.flatnonzero(model.cadres.rank == rank)
+        if not held.size:
+            continue
+        own = x.subset(held)
+        action = decision.choose(own, cfg, regime, taste[held])
+        split = decision.account_inaction(own, action, taste[held], cfg, regime)
+        rows[rank] = (held.size, split.counts().sum(), *split.causes, *split.reasons)
+    return rows
