@@ -100,8 +100,9 @@ def idle_chances(model) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     return staked, unstaked
 
 
-#: Columns of ``inaction_by_rank``: cadres, inactive cadres, the causes' shares of them
-#: (``decision.CAUSES``, Shapley) and the reasons named first (same order), as counts.
+#: Columns of ``inaction_by_rank``, all counts: cadres, inactive cadres, the inactive cadres
+#: attributed to each cause (``decision.CAUSES``, Shapley) and those naming each cause as their
+#: first reason (same order).
 RANK_COLUMNS: tuple[str, ...] = ("cadres", "inactive", *(f"cause:{c}" for c in decision.CAUSES),
                                  *(f"reason:{c}" for c in decision.CAUSES))
 
