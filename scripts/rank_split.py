@@ -3,8 +3,8 @@
 Chen, Keng and Zhang (2023) find slack among lower-ranked cadres caused mainly by a lack of
 material inducements and among higher-ranked ones more by risk (docs/validation.md). This runs
 the validation suite's population and years at the defaults or at ``--set`` values and prints,
-for each rank, the inactive share and the share of inaction each cause explains (Shapley) and
-each reason is named first, with 95% intervals over seeds
+for each rank, the inactive share and the share of inaction each cause explains (Shapley), each
+reason is named first and each is named among the reasons, with 95% intervals over seeds
 (``experiments.validation.probes.inaction_by_rank``):
 
     python -m scripts.rank_split              # 10 seeds, about 10 s
@@ -68,16 +68,19 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.seeds} runs, years after the burn-in; shares of inaction per rank "
           "(mean [95% interval over runs]):\n")
     print("| rank | cadre-years | inactive | " + " | ".join(f"cause: {c}" for c in CAUSES)
-          + " | " + " | ".join(f"reason named: {c}" for c in CAUSES) + " |")
-    print("|---:|---:|" + "---|" * (1 + 2 * len(CAUSES)))
+          + " | " + " | ".join(f"first reason: {c}" for c in CAUSES)
+          + " | " + " | ".join(f"among reasons: {c}" for c in CAUSES) + " |")
+    print("|---:|---:|" + "---|" * (1 + 3 * len(CAUSES)))
     for rank in range(runs.shape[1]):
         held = inactive[:, rank]
         if not (held > 0).all():
             continue
         causes = [cell(runs[:, rank, column[f"cause:{c}"]] / held) for c in CAUSES]
         reasons = [cell(runs[:, rank, column[f"reason:{c}"]] / held) for c in CAUSES]
+        named = [cell(runs[:, rank, column[f"named:{c}"]] / held) for c in CAUSES]
         print(f"| {rank} | {int(cadres[:, rank].sum())} | {cell(held / cadres[:, rank])} | "
-              + " | ".join(causes) + " | " + " | ".join(reasons) + " |")
+              + " | ".join(causes) + " | " + " | ".join(reasons) + " | " + " | ".join(named)
+              + " |")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ def test_the_ranks_add_up_to_the_accounting_of_all_cadres():
     for k, cause in enumerate(decision.CAUSES):
         assert rows[:, column[f"cause:{cause}"]].sum() == pytest.approx(whole.causes[k], abs=1e-9)
         assert rows[:, column[f"reason:{cause}"]].sum() == whole.reasons[k]
+        assert rows[:, column[f"named:{cause}"]].sum() == whole.named[k]
     assert (rows[:, column["cadres"]] > 0).sum() >= 3  # several ranks are held
 
 

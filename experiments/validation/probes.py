@@ -101,10 +101,11 @@ def idle_chances(model) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
 
 
 #: Columns of ``inaction_by_rank``, all counts: cadres, inactive cadres, the inactive cadres
-#: attributed to each cause (``decision.CAUSES``, Shapley) and those naming each cause as their
-#: first reason (same order).
+#: attributed to each cause (``decision.CAUSES``, Shapley), those naming each cause as their
+#: first reason, and those naming it among their reasons (a multiple response; same order).
 RANK_COLUMNS: tuple[str, ...] = ("cadres", "inactive", *(f"cause:{c}" for c in decision.CAUSES),
-                                 *(f"reason:{c}" for c in decision.CAUSES))
+                                 *(f"reason:{c}" for c in decision.CAUSES),
+                                 *(f"named:{c}" for c in decision.CAUSES))
 
 
 def inaction_by_rank(model) -> NDArray[np.float64]:
@@ -125,5 +126,6 @@ def inaction_by_rank(model) -> NDArray[np.float64]:
         own = x.subset(held)
         action = decision.choose(own, cfg, regime, taste[held])
         split = decision.account_inaction(own, action, taste[held], cfg, regime)
-        rows[rank] = (held.size, split.counts().sum(), *split.causes, *split.reasons)
+        rows[rank] = (held.size, split.counts().sum(), *split.causes, *split.reasons,
+                      *split.named)
     return rows
