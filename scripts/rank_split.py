@@ -7,7 +7,7 @@ for each rank, the inactive share and the share of inaction each cause explains 
 reason is named first and each is named among the reasons, with 95% intervals over seeds
 (``experiments.validation.probes.inaction_by_rank``):
 
-    python -m scripts.rank_split              # 10 seeds, about 10 s
+    python -m scripts.rank_split              # 10 seeds, about 5 s
     python -m scripts.rank_split --seeds 20 --set regime.fault_tolerance.tolerance=0.8
 
 Nothing is written. A bad ``--set`` is named and exits with 2.
