@@ -29,7 +29,7 @@ snapshots or per-cadre reporters (a run that wants them runs alone, ``CadreModel
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -252,12 +252,9 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
     p = in_force()
     account = models[0].accounts_inaction
     # 1. Choose: elementwise, but the accounting's sums are each run's own.
+    price = _each_at_its_stakes(models, regime, p) if batch.varied else p.sanctions_at
     inputs = decision_inputs(whole, config, regime, p.career_weights, copy=False,
-                             price_sanctions=_priced_below if batch.varied else p.sanctions_at)
-    if batch.varied:  # each run's sanction costs at its own stakes (its promotion prize)
-        for m, part in zip(models, parts, strict=True):
-            inputs.sanction_cost[part] = sanction_costs(m.cadres, m.config, regime,
-                                                        p.sanctions_at)
+                             price_sanctions=price)
     taste = streams.taste(year, whole.n)
     action, inactions, answers = _choose(inputs, batch.configs, batch.varied, regime, taste,
                                          parts, p, account)
@@ -312,9 +309,17 @@ def advance_batch(batch: ReplicateBatch, regime: Regime, year: int) -> list[dict
             for i, (m, part) in enumerate(zip(models, parts, strict=True))]
 
 
-def _priced_below(cadres: CadreArrays, stakes: Any) -> NDArray[np.float64]:
-    """Room for the sanction costs of a batch of varied runs, which each run prices below."""
-    return np.empty(cadres.n)
+def _each_at_its_stakes(models: list[CadreModel], regime: Regime, p: Phases
+                        ) -> Callable[[CadreArrays, Any], NDArray[np.float64]]:
+    """How a batch of varied runs prices its sanctions: each run at its own stakes.
+
+    Its promotion prize and discount, not the first run's, which ``decision_inputs`` passes.
+    """
+
+    def price(whole: CadreArrays, first_runs: Any) -> NDArray[np.float64]:
+        return np.concatenate([sanction_costs(m.cadres, m.config, regime, p.sanctions_at)
+                               for m in models])
+    return price
 
 
 def _choose(

@@ -15,6 +15,7 @@ from simulation.outputs import STEP_COLUMNS
 from simulation.per_regime import forget, once_per_regime
 from simulation.records import DecisionInputs
 from simulation.tasks import reference_levels
+from tests.conftest import small_config
 
 kd = pytest.importorskip("simulation.kernels.decide")
 
@@ -227,6 +228,24 @@ def test_a_constant_per_regime_compares_fields_only_after_an_assignment(monkeypa
     config.regime.support.care = 0.5  # its own: compared, changed, recomputed
     levels(config.behaviour, config.regime)
     assert len(calls) == 2
+
+
+def test_runs_step_without_assigning_a_config_field():
+    """Lone runs and batches, with a regime switch too: the count stays, so no field compares."""
+    from simulation.batched import ReplicateBatch
+    from simulation.config import assignments
+
+    switched = small_config({"steps": 6, "switch.step": 3,
+                             "switch.preset": "jilin_three_ups_downs"}, n_cadres=200)
+    model = CadreModel(switched, seed=1)
+    batch = ReplicateBatch([switched, switched.model_copy(
+        update={"behaviour": switched.behaviour.model_copy(update={"promotion_prize": 6.0})})],
+        [1, 2])
+    before = assignments()
+    for _ in range(6):
+        model.step()
+        batch.step()
+    assert assignments() == before
 
 
 def test_a_constant_per_regime_is_kept_for_each_run_of_a_batch():
